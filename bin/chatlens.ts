@@ -1,0 +1,45 @@
+import { ConfigError, loadConfig, type ServiceName } from "../config/index.ts";
+import { createPlatform } from "../services/platform.ts";
+
+/**
+ * `npm start`: this node's services (SERVICES, default all) in one broker.
+ * `npm run repl`: the operator REPL; with a NATS transporter it joins the running cluster as
+ * a node without services (unless SERVICES is set), otherwise it starts the embedded platform.
+ */
+async function main() {
+  const repl = process.argv.includes("--repl");
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  let services: readonly ServiceName[] = config.SERVICES;
+  if (repl && config.TRANSPORTER !== "none" && !process.env.SERVICES) services = [];
+  const platform = await createPlatform(config, { services });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    platform.broker.logger.info(`${signal} received, stopping`);
+    await platform.stop().catch((err) => platform.broker.logger.error("stop failed", err));
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+
+  await platform.start();
+  if (services.includes("api"))
+    platform.broker.logger.info(`chatlens is listening on http://${config.HOST}:${config.PORT}`);
+  if (repl) platform.broker.repl();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,114 @@
+import type { ActionHandler, ActionSchema, Context, Middleware } from "moleculer";
+import { ROLES, type Role } from "../models/schema.ts";
+import { ClientError } from "../services/errors.ts";
+
+/**
+ * The one declared table of who may do what. Actions name the permission they need
+ * (`permissions: ["datasets.write"]`); roles grant permissions; API keys carry a subset.
+ */
+export const PERMISSIONS = [
+  "datasets.read",
+  "datasets.write",
+  "datasets.delete",
+  "search.run",
+  "clusters.read",
+  "clusters.run",
+  "analytics.read",
+  "models.read",
+  "embeddings.create",
+  "members.read",
+  "members.manage",
+  "org.manage",
+  "audit.read",
+  "apikeys.manage",
+  "index.manage",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const viewer: Permission[] = ["datasets.read", "search.run", "clusters.read", "analytics.read", "models.read", "members.read"];
+const analyst: Permission[] = [...viewer, "datasets.write", "clusters.run", "embeddings.create"];
+const admin: Permission[] = [
+  ...analyst,
+  "datasets.delete",
+  "members.manage",
+  "audit.read",
+  "apikeys.manage",
+  "index.manage",
+];
+const owner: Permission[] = [...admin, "org.manage"];
+
+export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
+  viewer: new Set(viewer),
+  analyst: new Set(analyst),
+  admin: new Set(admin),
+  owner: new Set(owner),
+};
+
+export const roleRank = (role: Role) => ROLES.indexOf(role);
+
+/** Who is calling, as resolved by the gateway from a bearer token or API key. */
+export interface AuthInfo {
+  kind: "user" | "apiKey";
+  userId: string | null;
+  orgId: string | null;
+  role: Role | null;
+  permissions: Permission[];
+  sessionId?: string;
+  apiKeyId?: string;
+  mfa?: boolean;
+}
+
+export interface CallMeta {
+  auth?: AuthInfo;
+  /** Trusted in-process callers (operator REPL/CLI, jobs) that act outside any tenant. */
+  system?: boolean;
+  ip?: string;
+  userAgent?: string;
+}
+
+/**
+ * How a published action is guarded:
+ * - `auth: "public"`: anyone, even anonymous (health, login, sign-up);
+ * - `auth: "user"`: any signed-in user, no organisation needed (profile, own sessions);
+ * - `permissions: [...]`: a member of the current organisation whose role grants all of them.
+ * A published action that declares none of these is refused: the check fails closed.
+ */
+export interface ActionGuard {
+  auth?: "public" | "user";
+  permissions?: Permission[];
+}
+
+export function checkAccess(guard: ActionGuard, meta: CallMeta): void {
+  if (meta.system) return;
+  if (guard.auth === "public") return;
+  const auth = meta.auth;
+  if (!auth) throw new ClientError("UNAUTHORIZED", "Authentication required");
+  if (guard.auth === "user") {
+    if (auth.kind !== "user") throw new ClientError("FORBIDDEN", "This needs a signed-in user, not an API key");
+    return;
+  }
+  if (!guard.permissions?.length) throw new ClientError("FORBIDDEN", "This action is not available");
+  if (!auth.orgId) throw new ClientError("FORBIDDEN", "Choose an organisation first");
+  const granted = new Set(auth.permissions);
+  const missing = guard.permissions.filter((p) => !granted.has(p));
+  if (missing.length) throw new ClientError("FORBIDDEN", `Missing permission: ${missing.join(", ")}`);
+}
+
+export const PermissionsMiddleware: Middleware = {
+  name: "Permissions",
+  localAction(next: ActionHandler, action: ActionSchema) {
+    if (action.visibility !== "published" && action.visibility !== undefined) return next;
+    const guard: ActionGuard = { auth: action.auth, permissions: action.permissions };
+    return (ctx: Context<unknown, CallMeta>) => {
+      checkAccess(guard, ctx.meta);
+      return next(ctx);
+    };
+  },
+} as unknown as Middleware;
+
+/** The caller's organisation; every tenant query is scoped by it. */
+export function orgOf(ctx: Context<unknown, CallMeta>): string {
+  const orgId = ctx.meta.auth?.orgId;
+  if (!orgId) throw new ClientError("FORBIDDEN", "Choose an organisation first");
+  return orgId;
+}

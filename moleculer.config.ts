@@ -1,0 +1,72 @@
+import os from "node:os";
+import type { BrokerOptions, Middleware } from "moleculer";
+import { Errors } from "moleculer";
+import type { Config } from "./config/index.ts";
+import { loggerOptions } from "./config/logger.ts";
+import { RequestContextMiddleware } from "./mixins/request-context.ts";
+
+/** Only server-side faults count against a node: a wrong password must not open a circuit. */
+const isServerFault = (err: unknown) =>
+  !(err instanceof Errors.MoleculerClientError) && ((err as { code?: number })?.code ?? 500) >= 500;
+
+/**
+ * Broker options built from the typed configuration. Embedded (TRANSPORTER=none) runs every
+ * service in this one broker; with a NATS URL the same services form a cluster.
+ */
+export function createBrokerOptions(config: Config, extra: { middlewares?: Middleware[]; metadata?: Record<string, unknown> } = {}): BrokerOptions {
+  const transporter = config.TRANSPORTER === "none" ? null : { type: "NATS", options: { url: config.TRANSPORTER } };
+  const cacher =
+    config.CACHER === "none"
+      ? null
+      : config.CACHER === "memory"
+        ? { type: "Memory", options: { ttl: 300, clone: true } }
+        : { type: "Redis", options: { ttl: 300, prefix: `${config.NAMESPACE}-cache`, redis: config.CACHER } };
+
+  return {
+    namespace: config.NAMESPACE,
+    nodeID: config.NODE_ID ?? `${os.hostname()}-${process.pid}`,
+    metadata: { services: config.SERVICES, ...extra.metadata },
+    transporter,
+    cacher,
+    serializer: "JSON",
+    logger: loggerOptions(config),
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    retryPolicy: {
+      enabled: true,
+      retries: config.RETRY_MAX,
+      delay: 100,
+      maxDelay: 2000,
+      factor: 2,
+      // Only errors that say they are transient (timeouts, lost nodes) are retried.
+      check: (err: Error) => !!(err as Errors.MoleculerError).retryable,
+    },
+    circuitBreaker: {
+      enabled: true,
+      threshold: 0.5,
+      minRequestCount: 20,
+      windowTime: 60,
+      halfOpenTime: 10_000,
+      check: isServerFault,
+    },
+    bulkhead: {
+      enabled: true,
+      concurrency: config.BULKHEAD_CONCURRENCY,
+      maxQueueSize: config.BULKHEAD_MAX_QUEUE,
+    },
+    registry: { strategy: "RoundRobin", preferLocal: true },
+    heartbeatInterval: 5,
+    heartbeatTimeout: 15,
+    metrics: {
+      enabled: config.METRICS_ENABLED,
+      reporter: [
+        {
+          type: "Prometheus",
+          options: { host: config.METRICS_HOST, port: config.METRICS_PORT, path: "/metrics" },
+        },
+      ],
+    },
+    tracing: { enabled: false },
+    validator: true,
+    middlewares: [RequestContextMiddleware, ...(extra.middlewares ?? [])],
+  } as BrokerOptions;
+}

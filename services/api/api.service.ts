@@ -1,0 +1,128 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Context, ServiceSchema } from "moleculer";
+import ApiGateway from "moleculer-web";
+import type { AuthInfo, CallMeta } from "../../mixins/permissions.ts";
+import type { AppContext } from "../app-context.ts";
+import { ClientError } from "../errors.ts";
+import { sendJsonError } from "./errors.ts";
+import { checkReadiness } from "./readiness.ts";
+import { API_ALIASES, OPENAI_ALIASES } from "./routes.ts";
+
+type Req = IncomingMessage & { $ctx?: Context<unknown, CallMeta>; headers: Record<string, string | string[] | undefined> };
+
+/** Client-chosen request ids are echoed in logs and headers: accept only harmless ones. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export default function createApiService(app: AppContext): ServiceSchema {
+  const { config } = app;
+  const uiDir = path.resolve(config.UI_DIR);
+  const exposeInternals = !config.isProduction;
+
+  return {
+    name: "api",
+    mixins: [ApiGateway],
+
+    settings: {
+      port: config.PORT,
+      ip: config.HOST,
+      log4XXResponses: false,
+      logRequestParams: null,
+      logResponseData: null,
+      httpServerTimeout: 0,
+      routes: [
+        {
+          path: "/api",
+          mappingPolicy: "restrict",
+          autoAliases: false,
+          authentication: true,
+          authorization: true,
+          aliases: API_ALIASES,
+          bodyParsers: { json: { strict: true, limit: "1mb" }, urlencoded: false },
+          callOptions: { meta: {} },
+          onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
+            this.prepareContext(ctx, route, req);
+          },
+        },
+        {
+          path: "/v1",
+          mappingPolicy: "restrict",
+          autoAliases: false,
+          authentication: true,
+          authorization: true,
+          aliases: OPENAI_ALIASES,
+          bodyParsers: { json: { strict: true, limit: "8mb" }, urlencoded: false },
+          onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
+            this.prepareContext(ctx, route, req);
+          },
+        },
+      ],
+      assets: existsSync(uiDir) ? { folder: uiDir, options: { index: "index.html", maxAge: "1h" } } : undefined,
+      onError(this: unknown, req: Req, res: ServerResponse, err: Error) {
+        sendJsonError(req, res, err as never, exposeInternals);
+      },
+    },
+
+    actions: {
+      health: {
+        auth: "public",
+        params: {},
+        handler(this: { broker: { nodeID: string } }) {
+          return { status: "ok", nodeID: this.broker.nodeID, uptimeS: Math.round(process.uptime()) };
+        },
+      },
+      ready: {
+        auth: "public",
+        params: {},
+        async handler(this: { broker: never }, ctx: Context<unknown, { $statusCode?: number }>) {
+          const { ready, checks } = await checkReadiness(this.broker, app);
+          if (!ready) ctx.meta.$statusCode = 503;
+          return { status: ready ? "ready" : "unavailable", checks };
+        },
+      },
+    },
+
+    methods: {
+      /** Resolves a bearer token (access JWT or API key) to the caller; no header = anonymous. */
+      async authenticate(ctx: Context<unknown, CallMeta>, _route: unknown, req: Req): Promise<AuthInfo | null> {
+        const header = req.headers.authorization;
+        if (!header) return null;
+        const match = /^Bearer\s+(\S+)$/i.exec(String(header));
+        if (!match) throw new ClientError("UNAUTHORIZED", "Authorization header must be 'Bearer <token>'");
+        return (await ctx.call("auth.resolveCredential", { token: match[1] })) as AuthInfo;
+      },
+
+      /**
+       * moleculer-web stores what authenticate() returned as meta.user; services read meta.auth.
+       * Whether the caller may run the action is decided by the permissions middleware.
+       */
+      authorize(ctx: Context<unknown, CallMeta & { user?: AuthInfo | null }>) {
+        if (ctx.meta.user) ctx.meta.auth = ctx.meta.user;
+        delete ctx.meta.user;
+      },
+
+      prepareContext(ctx: Context<unknown, CallMeta>, _route: unknown, req: Req) {
+        ctx.meta.ip = this.clientAddress(req);
+        ctx.meta.userAgent = String(req.headers["user-agent"] ?? "").slice(0, 300);
+      },
+
+      /** The peer address, or the first X-Forwarded-For hop only when the proxy is trusted. */
+      clientAddress(req: Req): string {
+        if (config.TRUST_PROXY) {
+          const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim();
+          if (forwarded) return forwarded;
+        }
+        return req.socket.remoteAddress ?? "";
+      },
+
+      httpHandler(req: Req, res: ServerResponse, next?: (err?: unknown) => void) {
+        const id = req.headers["x-request-id"];
+        if (id !== undefined && !SAFE_REQUEST_ID.test(String(id))) delete req.headers["x-request-id"];
+        if (req.headers["x-correlation-id"] !== undefined && !SAFE_REQUEST_ID.test(String(req.headers["x-correlation-id"])))
+          delete req.headers["x-correlation-id"];
+        return (ApiGateway.methods!.httpHandler as Function).call(this, req, res, next);
+      },
+    },
+  } as ServiceSchema;
+}

@@ -1,0 +1,23 @@
+import type { ServiceSchema } from "moleculer";
+import type { ServiceName } from "../config/index.ts";
+import type { AppContext } from "./app-context.ts";
+
+type Factory = (app: AppContext) => ServiceSchema | ServiceSchema[];
+
+/**
+ * The services a node can run, loaded lazily so that a gateway node never loads the
+ * model runtime and an embedder node never opens an HTTP port.
+ */
+const CATALOG: Partial<Record<ServiceName, () => Promise<Factory>>> = {
+  api: async () => (await import("./api/api.service.ts")).default,
+};
+
+export async function loadServiceSchemas(names: readonly ServiceName[], app: AppContext): Promise<ServiceSchema[]> {
+  const out: ServiceSchema[] = [];
+  for (const name of names) {
+    const load = CATALOG[name];
+    if (!load) continue;
+    out.push(...[(await load())(app)].flat());
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import { ServiceBroker, type Middleware } from "moleculer";
+import type { Config, ServiceName } from "../config/index.ts";
+import { createBrokerOptions } from "../moleculer.config.ts";
+import { PermissionsMiddleware } from "../mixins/permissions.ts";
+import { createAppContext, type AppContext } from "./app-context.ts";
+import { loadServiceSchemas } from "./catalog.ts";
+import type { Database } from "../models/db.ts";
+
+export interface Platform {
+  broker: ServiceBroker;
+  app: AppContext;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  /** Defaults to config.SERVICES. */
+  services?: readonly ServiceName[];
+  /** An already open database (tests hand in an isolated one). */
+  database?: Database;
+  middlewares?: Middleware[];
+  metadata?: Record<string, unknown>;
+}
+
+/** One node: a broker with the services this node runs, sharing one app context. */
+export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
+  const app = createAppContext(config, options.database);
+  const services = options.services ?? config.SERVICES;
+  const broker = new ServiceBroker(
+    createBrokerOptions(config, {
+      middlewares: [PermissionsMiddleware, ...(options.middlewares ?? [])],
+      metadata: { services, ...options.metadata },
+    }),
+  );
+  for (const schema of await loadServiceSchemas(services, app)) broker.createService(schema);
+  return {
+    broker,
+    app,
+    async start() {
+      // Migrations run before any service starts, so no action ever sees an old schema.
+      if (services.length) await app.database();
+      await broker.start();
+    },
+    async stop() {
+      await broker.stop();
+      await app.close();
+    },
+  };
+}
