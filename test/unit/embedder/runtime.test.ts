@@ -1,0 +1,166 @@
+import { expect } from "chai";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import * as ort from "onnxruntime-node";
+import { EmbedderError } from "../../../services/embedder/errors.ts";
+import { OnnxEmbedder, type Logger, type RuntimeModelSpec } from "../../../services/embedder/runtime.ts";
+import { convertedUseLite, cosine, referenceModelDir, sentences } from "./fixtures.ts";
+import { TINY_DIM, tinyTable, writeTinyModel } from "./tiny-model.ts";
+
+const quiet: Logger = { info() {}, warn() {} };
+const useLiteSpec = (dir: string): RuntimeModelSpec => ({
+  id: "use-lite",
+  path: dir,
+  onnxFile: "onnx/model.onnx",
+  dimension: 512,
+  maxTokens: 128,
+  matryoshka: false,
+});
+
+async function referenceEmbeddings(ids: number[][]): Promise<Float32Array[]> {
+  const session = await ort.InferenceSession.create(path.join(referenceModelDir, "onnx", "model.onnx"), {
+    intraOpNumThreads: 1,
+  });
+  try {
+    const out: Float32Array[] = [];
+    for (const row of ids) {
+      const S = Math.max(1, row.length);
+      const input = BigInt64Array.from({ length: S }, (_, i) => BigInt(row[i] ?? 0));
+      const mask = BigInt64Array.from({ length: S }, (_, i) => (i < row.length ? 1n : 0n));
+      const r = await session.run({
+        input_ids: new ort.Tensor("int64", input, [1, S]),
+        attention_mask: new ort.Tensor("int64", mask, [1, S]),
+      });
+      out.push((r.sentence_embedding!.data as Float32Array).slice());
+    }
+    return out;
+  } finally {
+    await session.release();
+  }
+}
+
+describe("OnnxEmbedder (runtime)", function () {
+  let embedder: OnnxEmbedder;
+
+  before(async function () {
+    const { path: dir } = await convertedUseLite();
+    // A small token budget forces several batches of mixed lengths.
+    embedder = await OnnxEmbedder.load(useLiteSpec(dir), { intraOpThreads: 1, tokenBudget: 256, logger: quiet });
+  });
+
+  after(async function () {
+    await embedder.dispose();
+  });
+
+  it("matches the reference model one sentence at a time (cosine >= 0.9999), in input order", async function () {
+    const result = await embedder.embed(sentences);
+    const ref = await referenceEmbeddings(embedder.tokenize(sentences));
+    expect(result.vectors).to.have.length(sentences.length);
+    sentences.forEach((s, i) => expect(cosine(result.vectors[i]!, ref[i]!), s).to.be.at.least(0.9999));
+  });
+
+  it("returns unit vectors and a contiguous [n × 512] buffer", async function () {
+    const result = await embedder.embed(sentences);
+    expect(result.dimension).to.equal(512);
+    expect(result.data).to.have.length(sentences.length * 512);
+    for (const v of result.vectors) expect(Math.hypot(...v)).to.be.closeTo(1, 1e-5);
+  });
+
+  it("restores input order whatever the batching", async function () {
+    const shuffled = [...sentences].reverse();
+    const [a, b] = [await embedder.embed(sentences), await embedder.embed(shuffled)];
+    sentences.forEach((s, i) => expect(cosine(a.vectors[i]!, b.vectors[sentences.length - 1 - i]!), s).to.be.at.least(0.9999));
+  });
+
+  it("truncates at the model's max tokens and reports token counts", async function () {
+    const result = await embedder.embed(["ok", "", sentences.at(-1)!]);
+    expect(result.tokenCounts[0]).to.equal(embedder.countTokens("ok"));
+    expect(result.tokenCounts[1]).to.equal(0);
+    expect(result.tokenCounts[2]).to.equal(128);
+    expect(embedder.countTokens(sentences.at(-1)!)).to.be.greaterThan(128);
+  });
+
+  it("embeds related texts closer than unrelated ones", async function () {
+    const { vectors } = await embedder.embed([
+      "The cat sat on the mat.",
+      "A kitten is sitting on a rug.",
+      "Quarterly revenue grew by ten percent.",
+    ]);
+    expect(cosine(vectors[0]!, vectors[1]!)).to.be.greaterThan(cosine(vectors[0]!, vectors[2]!) + 0.2);
+  });
+
+  it("returns an empty result for no texts", async function () {
+    const result = await embedder.embed([]);
+    expect(result.vectors).to.deep.equal([]);
+    expect(result.tokenCounts).to.deep.equal([]);
+  });
+
+  it("refuses reduced dimensions for USE-lite (not Matryoshka-trained)", async function () {
+    const err = await embedder.embed(["hi"], { dimensions: 256 }).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(EmbedderError);
+    expect((err as EmbedderError).code).to.equal("DIMENSIONS_NOT_SUPPORTED");
+    expect((await embedder.embed(["hi"], { dimensions: 512 })).dimension).to.equal(512);
+  });
+
+  it("falls back to CPU with one warning when CUDA cannot load", async function () {
+    const warnings: string[] = [];
+    const { path: dir } = await convertedUseLite();
+    const e = await OnnxEmbedder.load(useLiteSpec(dir), {
+      device: "cuda",
+      intraOpThreads: 1,
+      logger: { info() {}, warn: (m) => warnings.push(m) },
+    });
+    try {
+      if (e.device === "cuda") this.skip();
+      expect(e.device).to.equal("cpu");
+      expect(warnings).to.have.length(1);
+      expect(warnings[0]).to.match(/CUDA unavailable.*CPU/);
+      expect((await e.embed(["still works"])).vectors[0]).to.have.length(512);
+    } finally {
+      await e.dispose();
+    }
+  });
+
+  describe("with a model that outputs only last_hidden_state", function () {
+    let dir: string;
+    let tiny: OnnxEmbedder;
+
+    before(async function () {
+      const { path: useLite } = await convertedUseLite();
+      dir = await mkdtemp(path.join(os.tmpdir(), "chatlens-tiny-"));
+      await writeTinyModel(dir, useLite, { matryoshka: true });
+      tiny = await OnnxEmbedder.load(
+        { id: "tiny", path: dir, onnxFile: "onnx/model_quantized.onnx", dimension: TINY_DIM, maxTokens: 64, matryoshka: true },
+        { intraOpThreads: 1, logger: quiet, maxBatchSize: 2 },
+      );
+    });
+
+    after(async function () {
+      await tiny.dispose();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it("mean-pools over the attention mask (padding ignored)", async function () {
+      const texts = ["hello there", "a much longer sentence that forces padding of the short one", "x"];
+      const ids = tiny.tokenize(texts);
+      const table = tinyTable();
+      const { vectors } = await tiny.embed(texts);
+      ids.forEach((row, i) => {
+        const mean = new Float32Array(TINY_DIM);
+        for (const id of row) for (let h = 0; h < TINY_DIM; h++) mean[h]! += table[id * TINY_DIM + h]! / row.length;
+        expect(cosine(vectors[i]!, mean)).to.be.at.least(0.99999);
+      });
+    });
+
+    it("truncates to the requested dimensions and renormalises (Matryoshka)", async function () {
+      const full = await tiny.embed(["matryoshka dolls"]);
+      const cut = await tiny.embed(["matryoshka dolls"], { dimensions: 4 });
+      expect(cut.dimension).to.equal(4);
+      expect(Math.hypot(...cut.vectors[0]!)).to.be.closeTo(1, 1e-6);
+      expect(cosine(cut.vectors[0]!, full.vectors[0]!.subarray(0, 4))).to.be.closeTo(1, 1e-6);
+      const err = await tiny.embed(["x"], { dimensions: 9 }).catch((e: unknown) => e);
+      expect((err as EmbedderError).code).to.equal("INVALID_DIMENSIONS");
+    });
+  });
+});
