@@ -1,12 +1,13 @@
 /**
  * Choosing k: mean silhouette on a sample.
  *
- * For each k in the range, k-means is fitted on a random sample (default 4,000
- * points of the reduced vectors) and the mean silhouette coefficient is computed
- * on the first `silhouetteSampleSize` (default 1,500) of them. The pairwise
- * distances of that silhouette sample do not depend on k, so they are computed
- * once; each k then costs one k-means fit plus O(m²) additions. The k with the
- * highest mean silhouette wins; ties go to the smaller k.
+ * k-means is fitted on a random sample of the reduced vectors (default 2,500
+ * points, 3 k-means++ restarts per k) and scored by the mean silhouette
+ * coefficient of that same sample. The sample's pairwise distances do not depend
+ * on k, so they are computed once; each k then costs its fits plus O(m²)
+ * additions. Wide ranges are searched coarse to fine: about ten evenly spaced k
+ * first, then every k around the best of them. The k with the highest mean
+ * silhouette wins; ties go to the smaller k.
  */
 import { fitCentroids, assignNearest } from "./kmeans.ts";
 import { type DenseMatrix, selectRows, squaredDistance } from "./matrix.ts";
@@ -16,41 +17,62 @@ import { type RandomFn, sampleIndices } from "./random.ts";
 export interface AutoKOptions {
   kMin?: number;
   kMax?: number;
-  fitSampleSize?: number;
-  silhouetteSampleSize?: number;
+  /** Points k-means is fitted on and the silhouette is measured on. */
+  sampleSize?: number;
+  /** k-means++ restarts per k: a single start often lands in a local minimum that merges two topics. */
   restarts?: number;
 }
 
 export interface KSelection {
   criterion: "silhouette";
   k: number;
-  fitSampleSize: number;
-  silhouetteSampleSize: number;
+  sampleSize: number;
   scores: { k: number; silhouette: number }[];
 }
 
 export async function chooseK(points: DenseMatrix, random: RandomFn, options: AutoKOptions = {}, onProgress?: ProgressFn): Promise<KSelection> {
-  const fitSample = selectRows(points, sampleIndices(points.rows, options.fitSampleSize ?? 4000, random));
-  const m = Math.min(fitSample.rows, options.silhouetteSampleSize ?? 1500);
+  const sample = selectRows(points, sampleIndices(points.rows, options.sampleSize ?? 2500, random));
+  const m = sample.rows;
   const kMin = Math.max(2, options.kMin ?? 2);
   const kMax = Math.min(options.kMax ?? 30, m - 1);
   if (kMax < kMin) throw new Error(`chooseK: need more than ${kMin} points to choose k (have ${points.rows})`);
 
-  const distances = pairwiseDistances(fitSample, m);
-  const scores: { k: number; silhouette: number }[] = [];
-  for (let k = kMin; k <= kMax; k++) {
-    const centroids = fitCentroids(fitSample, k, random, { restarts: options.restarts ?? 2, maxIterations: 50 });
-    const { labels } = assignNearest(fitSample, centroids);
-    scores.push({ k, silhouette: meanSilhouette(distances, labels.subarray(0, m), k) });
-    onProgress?.((k - kMin + 1) / (kMax - kMin + 1), "choose-k");
+  const distances = pairwiseDistances(sample);
+  const scored = new Map<number, number>();
+  const score = (k: number) => {
+    if (scored.has(k)) return;
+    const centroids = fitCentroids(sample, k, random, { restarts: options.restarts ?? 3, maxIterations: 50 });
+    scored.set(k, meanSilhouette(distances, assignNearest(sample, centroids).labels, k));
+  };
+  const step = Math.max(1, Math.ceil((kMax - kMin + 1) / 10));
+  const coarse: number[] = [];
+  for (let k = kMin; k <= kMax; k += step) coarse.push(k);
+  const planned = coarse.length + 2 * (step - 1);
+  for (const k of coarse) {
+    score(k);
+    onProgress?.(scored.size / planned, "choose-k");
     await yieldToEventLoop();
   }
-  const best = scores.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
-  return { criterion: "silhouette", k: best.k, fitSampleSize: fitSample.rows, silhouetteSampleSize: m, scores };
+  const coarseBest = bestK(scored);
+  for (let k = Math.max(kMin, coarseBest - step + 1); k <= Math.min(kMax, coarseBest + step - 1); k++) {
+    score(k);
+    onProgress?.(Math.min(1, scored.size / planned), "choose-k");
+    await yieldToEventLoop();
+  }
+  const scores = [...scored].map(([k, silhouette]) => ({ k, silhouette })).sort((a, b) => a.k - b.k);
+  return { criterion: "silhouette", k: bestK(scored), sampleSize: m, scores };
 }
 
-/** Euclidean distances among the first m rows, m×m. */
-function pairwiseDistances(points: DenseMatrix, m: number): Float32Array {
+function bestK(scored: Map<number, number>): number {
+  let best = -1;
+  let bestScore = -Infinity;
+  for (const [k, s] of scored) if (s > bestScore || (s === bestScore && k < best)) [best, bestScore] = [k, s];
+  return best;
+}
+
+/** Euclidean distances among all rows, m×m. */
+function pairwiseDistances(points: DenseMatrix): Float32Array {
+  const m = points.rows;
   const out = new Float32Array(m * m);
   for (let i = 0; i < m; i++) {
     for (let j = i + 1; j < m; j++) {
