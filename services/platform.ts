@@ -20,18 +20,20 @@ export interface PlatformOptions {
   database?: Database;
   middlewares?: Middleware[];
   metadata?: Record<string, unknown>;
+  /** Overrides config.TRANSPORTER (tests join several in-process nodes with "Fake"). */
+  transporter?: string;
 }
 
 /** One node: a broker with the services this node runs, sharing one app context. */
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const app = createAppContext(config, options.database);
   const services = options.services ?? config.SERVICES;
-  const broker = new ServiceBroker(
-    createBrokerOptions(config, {
-      middlewares: [PermissionsMiddleware, ...(options.middlewares ?? [])],
-      metadata: { services, ...options.metadata },
-    }),
-  );
+  const brokerOptions = createBrokerOptions(config, {
+    middlewares: [PermissionsMiddleware, ...(options.middlewares ?? [])],
+    metadata: { services, ...options.metadata },
+  });
+  if (options.transporter) brokerOptions.transporter = options.transporter;
+  const broker = new ServiceBroker(brokerOptions);
   for (const schema of await loadServiceSchemas(services, app)) broker.createService(schema);
   return {
     broker,

@@ -28,13 +28,19 @@ export interface TestPlatformOptions {
   env?: Record<string, string>;
   db?: DatabaseKind;
   database?: IsolatedDatabase;
+  transporter?: string;
+  nodeID?: string;
 }
 
 /** One in-process node with an isolated database, started; `stop()` removes everything. */
 export async function startTestPlatform(options: TestPlatformOptions = {}): Promise<TestPlatform> {
-  const config = testConfig(options.env);
+  const config = testConfig({ ...(options.nodeID ? { NODE_ID: options.nodeID } : {}), ...options.env });
   const database = options.database ?? (await isolatedDatabase(options.db));
-  const platform = await createPlatform(config, { services: options.services ?? config.SERVICES, database });
+  const platform = await createPlatform(config, {
+    services: options.services ?? config.SERVICES,
+    database,
+    transporter: options.transporter,
+  });
   await platform.start();
   let baseUrl = "";
   const api = platform.broker.getLocalService("api") as unknown as { server?: Server } | undefined;
@@ -48,6 +54,49 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
       await platform.stop();
       if (!options.database) await database.close();
       rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Several in-process nodes joined by Moleculer's Fake transporter, sharing one database,
+ * each running the services it is given: the cluster's shapes without any server.
+ */
+export async function startFakeCluster(
+  shapes: { nodeID: string; services: ServiceName[] }[],
+  options: { env?: Record<string, string>; db?: DatabaseKind } = {},
+) {
+  const database = await isolatedDatabase(options.db);
+  const namespace = `fake-${process.pid}-${Date.now()}`;
+  const nodes: TestPlatform[] = [];
+  for (const shape of shapes)
+    nodes.push(
+      await startTestPlatform({
+        ...shape,
+        database,
+        transporter: "Fake",
+        env: { NAMESPACE: namespace, ...options.env },
+      }),
+    );
+  // Discovery is asynchronous: wait until every node sees every other one.
+  const deadline = Date.now() + 10_000;
+  const ids = shapes.map((s) => s.nodeID);
+  while (
+    !nodes.every((n) => {
+      const seen = n.broker.registry.nodes.list({ onlyAvailable: true, withServices: false }).map((x) => x.id);
+      return ids.every((id) => seen.includes(id));
+    })
+  ) {
+    if (Date.now() > deadline) throw new Error("fake cluster nodes did not discover each other");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    nodes,
+    database,
+    node: (id: string) => nodes.find((n) => n.broker.nodeID === id)!,
+    async stop() {
+      for (const n of nodes.reverse()) await n.stop();
+      await database.close();
     },
   };
 }
