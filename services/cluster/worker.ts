@@ -1,0 +1,50 @@
+/**
+ * Runs clusterChunks on a worker thread, so a node that also serves requests
+ * (the embedded shape runs everything in one process) never blocks its event
+ * loop on a minute of k-means and UMAP.
+ */
+import { Worker } from "node:worker_threads";
+import type { WorkerMessage } from "./pipeline-worker.ts";
+import type { ClusteringOptions } from "./pipeline.ts";
+import type { ProgressFn } from "./progress.ts";
+import type { ChunkInput, ClusteringResult } from "./types.ts";
+
+const TSX_API = import.meta.resolve("tsx/esm/api");
+const ENTRY = new URL("./pipeline-worker.ts", import.meta.url).href;
+
+export interface WorkerRunOptions {
+  /** Aborting terminates the worker and rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export function clusterChunksInWorker(
+  chunks: readonly ChunkInput[],
+  options: ClusteringOptions = {},
+  onProgress?: ProgressFn,
+  run: WorkerRunOptions = {},
+): Promise<ClusteringResult> {
+  return new Promise((resolve, reject) => {
+    run.signal?.throwIfAborted();
+    // The entry is TypeScript. Node 20 does not apply the parent's --import hooks
+    // to a worker's entry module, so a tiny script registers tsx in the worker first.
+    const bootstrap = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(ENTRY)}); })`;
+    const worker = new Worker(bootstrap, { eval: true, workerData: { chunks, options } });
+    let settled = false;
+    const finish = (action: () => void) => {
+      if (settled) return;
+      settled = true;
+      run.signal?.removeEventListener("abort", abort);
+      action();
+      void worker.terminate();
+    };
+    const abort = () => finish(() => reject(run.signal!.reason));
+    run.signal?.addEventListener("abort", abort, { once: true });
+    worker.on("message", (message: WorkerMessage) => {
+      if (message.type === "progress") onProgress?.(message.fraction, message.stage);
+      else if (message.type === "result") finish(() => resolve(message.result));
+      else finish(() => reject(new Error(message.message)));
+    });
+    worker.on("error", (error) => finish(() => reject(error)));
+    worker.on("exit", (code) => finish(() => reject(new Error(`cluster worker exited with code ${code}`))));
+  });
+}
