@@ -1,0 +1,87 @@
+import { ParseError, toParseError } from "./errors.ts";
+import type { ExportContainer, ExportEntry } from "./io/container.ts";
+import { newHeader, scanHeader } from "./parsers/whatsapp-header.ts";
+import type { FormatName } from "./types.ts";
+
+/** Enough of a file to recognise its format: headers, first records, first lines. */
+const SNIFF_BYTES = 64 * 1024;
+
+export interface Detection {
+  format: FormatName;
+  /** Why this format was chosen, for logs and error messages. */
+  reason: string;
+}
+
+/** Reads the first bytes of an entry without loading the rest. */
+export async function sniff(entry: ExportEntry, bytes = SNIFF_BYTES): Promise<string> {
+  const stream = await entry.open();
+  const chunks: Buffer[] = [];
+  let length = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      length += chunk.length;
+      if (length >= bytes) break;
+    }
+  } catch (err) {
+    throw toParseError(err, entry.readErrorCode, { file: entry.label });
+  } finally {
+    stream.destroy();
+  }
+  // A multi-byte character cut at the end decodes to U+FFFD, which no check below looks at.
+  return Buffer.concat(chunks).subarray(0, bytes).toString("utf8").replace(/^\ufeff/, "");
+}
+
+/** Format of an opened upload, from member names for archives and folders, else from the content. */
+export async function detectFormat(container: ExportContainer): Promise<Detection> {
+  const entries = container.entries;
+  if (container.kind === "file") return detectFile(entries[0]!);
+  const names = entries.map((e) => e.name);
+  const base = (n: string) => n.split("/").pop() ?? n;
+  const has = (file: string) => names.some((n) => base(n) === file);
+  if ((has("users.json") || has("channels.json")) && names.some((n) => /(^|\/)[^/]+\/\d{4}-\d{2}-\d{2}\.json$/.test(n))) {
+    return { format: "slack", reason: "users.json/channels.json with per-day JSON files" };
+  }
+  if (names.some((n) => /(^|\/)message_\d+\.json$/.test(n))) {
+    const instagram = /instagram/i.test(container.label) || names.some((n) => /instagram/i.test(n));
+    return { format: instagram ? "instagram" : "messenger", reason: "message_N.json thread files" };
+  }
+  if (has("result.json")) return { format: "telegram", reason: "result.json" };
+  if (names.some((n) => /(^|\/)(_chat|WhatsApp[^/]*)\.txt$/i.test(n))) return { format: "whatsapp", reason: "WhatsApp chat text file" };
+  // Otherwise the archive is a bundle of files of one format (Discord partitions, a chat .txt): look at the first.
+  const candidate = entries.find((e) => /\.(json|csv|txt|jsonl|ndjson)$/i.test(e.name));
+  if (!candidate) throw new ParseError("UNKNOWN_FORMAT", `${container.label} holds no chat export file`, { file: container.label });
+  return detectFile(candidate);
+}
+
+async function detectFile(entry: ExportEntry): Promise<Detection> {
+  const head = await sniff(entry);
+  if (head.trim() === "") throw new ParseError("EMPTY_FILE", `${entry.label} is empty`, { file: entry.label });
+  if (head.includes("\u0000")) throw new ParseError("UNKNOWN_FORMAT", `${entry.label} is a binary file, not a chat export`, { file: entry.label });
+  const trimmed = head.trimStart();
+  const lower = entry.name.toLowerCase();
+  if (/\.(jsonl|ndjson)$/.test(lower)) return { format: "jsonl", reason: "JSON Lines file name" };
+  // Before the JSON checks: an iOS WhatsApp export starts with "[", too.
+  const h = newHeader();
+  const lines = head.split(/\r?\n/).slice(0, 200);
+  const headerLines = lines.filter((l) => scanHeader(l, h));
+  if (headerLines.length > 0) {
+    if (/^\[\d{4}-\d{2}-\d{2}, \d{2}:\d{2}\] /.test(headerLines[0]!)) return { format: "signal", reason: "[YYYY-MM-DD, HH:MM] headers" };
+    return { format: "whatsapp", reason: "lines start with chat timestamps" };
+  }
+  if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
+    if (/"guild"\s*:/.test(head) && /"channel"\s*:/.test(head)) return { format: "discord", reason: "DiscordChatExporter guild/channel header" };
+    if (/"sender_name"\s*:/.test(head) || /"timestamp_ms"\s*:/.test(head) || /"thread_path"\s*:/.test(head)) {
+      return { format: /instagram/i.test(entry.label) ? "instagram" : "messenger", reason: "sender_name/timestamp_ms fields" };
+    }
+    if (/"(date_unixtime|date|chats|personal_information)"\s*:/.test(head) && /"(messages|chats)"\s*:/.test(head)) return { format: "telegram", reason: "Telegram export fields" };
+    const firstLine = trimmed.split("\n", 1)[0]!.trim();
+    if (firstLine.startsWith("{") && firstLine.endsWith("}") && trimmed.split("\n").length > 1) return { format: "jsonl", reason: "one JSON object per line" };
+    if (/"messages"\s*:/.test(head)) return { format: "telegram", reason: "messages array" };
+    throw new ParseError("UNKNOWN_FORMAT", `${entry.label} is JSON but not a known chat export`, { file: entry.label });
+  }
+  const firstLine = trimmed.split(/\r?\n/, 1)[0]!;
+  if (/^"?AuthorID"?,"?Author"?,"?Date"?,"?Content"?/.test(firstLine)) return { format: "discord-csv", reason: "DiscordChatExporter CSV header" };
+  if (lower.endsWith(".csv") || (firstLine.includes(",") && lines.length > 1)) return { format: "csv", reason: "comma-separated text" };
+  throw new ParseError("UNKNOWN_FORMAT", `${entry.label} is not a chat export this importer knows`, { file: entry.label });
+}

@@ -1,0 +1,230 @@
+import { ParseError } from "../errors.ts";
+import type { ExportEntry } from "../io/container.ts";
+import { readLineChunks } from "../io/lines.ts";
+import type { Conversation, Platform } from "../types.ts";
+import { baseMessage, ConversationBook, ParticipantBook, warning, type ParsedMessage, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import { headerWallMs, newHeader, scanHeader, type Header } from "./whatsapp-header.ts";
+import { classifyFirstLine, stripEditedMarker, stripMarks } from "./whatsapp-markers.ts";
+
+/** What the first pass learns from the headers alone. */
+interface FileProfile {
+  shape: number;
+  daysFirst: boolean;
+  authors: number;
+  headers: number;
+}
+
+interface ShapeStats {
+  count: number;
+  firstOver12: number;
+  secondOver12: number;
+  backwardsIfDayFirst: number;
+  backwardsIfMonthFirst: number;
+  firstChanges: number;
+  secondChanges: number;
+  prevA: number;
+  prevB: number;
+  prevYear: number;
+}
+
+/** Distinct authors tracked by the first pass; enough to tell a DM from a group. */
+const MAX_TRACKED_AUTHORS = 64;
+
+/**
+ * First pass: reads only the headers to learn the file's header layout (the most common
+ * one, so a pasted timestamp in a message body is not mistaken for a header) and whether
+ * dates are day-first. Day-first is decided by evidence (a part above 12), then by which
+ * order keeps the dates chronological, then by which part changes more often between
+ * consecutive messages (the day), else day-first.
+ */
+async function profile(entry: ExportEntry, ctx: ParserContext): Promise<FileProfile> {
+  const h = newHeader();
+  const shapes = new Map<number, ShapeStats>();
+  const authors = new Set<string>();
+  let headers = 0;
+  for await (const lines of readLineChunks(entry, ctx.progress)) {
+    for (const line of lines) {
+      if (!scanHeader(line, h)) continue;
+      headers++;
+      let s = shapes.get(h.shape);
+      if (!s) {
+        s = { count: 0, firstOver12: 0, secondOver12: 0, backwardsIfDayFirst: 0, backwardsIfMonthFirst: 0, firstChanges: 0, secondChanges: 0, prevA: -1, prevB: -1, prevYear: -1 };
+        shapes.set(h.shape, s);
+      }
+      s.count++;
+      if (h.yearPos !== 0) {
+        const a = h.n1;
+        const b = h.yearPos === 1 ? h.n3 : h.n2;
+        const year = h.yearPos === 1 ? h.n2 : h.n3;
+        if (a > 12) s.firstOver12++;
+        if (b > 12) s.secondOver12++;
+        if (s.prevA >= 0) {
+          if (a !== s.prevA) s.firstChanges++;
+          if (b !== s.prevB) s.secondChanges++;
+          // Messages are chronological: the wrong order makes dates jump backwards.
+          if (year === s.prevYear) {
+            if (b * 100 + a < s.prevB * 100 + s.prevA) s.backwardsIfDayFirst++;
+            if (a * 100 + b < s.prevA * 100 + s.prevB) s.backwardsIfMonthFirst++;
+          }
+        }
+        s.prevA = a;
+        s.prevB = b;
+        s.prevYear = year;
+      }
+      if (authors.size < MAX_TRACKED_AUTHORS) {
+        const sep = line.indexOf(": ", h.bodyStart);
+        if (sep > h.bodyStart) authors.add(line.slice(h.bodyStart, sep));
+      }
+    }
+  }
+  let best: { shape: number; stats: ShapeStats } | undefined;
+  for (const [shape, stats] of shapes) if (!best || stats.count > best.stats.count) best = { shape, stats };
+  if (!best) throw new ParseError("NOT_A_CHAT", `${entry.label} has no line starting with a chat timestamp`, { file: entry.label, line: 1 });
+  const s = best.stats;
+  let daysFirst: boolean;
+  if (ctx.options.daysFirst !== undefined) daysFirst = ctx.options.daysFirst;
+  else if (s.firstOver12 !== s.secondOver12) daysFirst = s.firstOver12 > s.secondOver12;
+  else if (s.backwardsIfDayFirst !== s.backwardsIfMonthFirst) daysFirst = s.backwardsIfDayFirst < s.backwardsIfMonthFirst;
+  else if (s.firstChanges !== s.secondChanges) daysFirst = s.firstChanges > s.secondChanges;
+  else daysFirst = true;
+  return { shape: best.shape, daysFirst, authors: authors.size, headers };
+}
+
+const CHAT_NAME_PATTERNS = [
+  /^WhatsApp Chat (?:with|-) (.+)$/i,
+  /^Chat de WhatsApp con (.+)$/i,
+  /^WhatsApp[- ]Chat mit (.+)$/i,
+  /^Discussion WhatsApp avec (.+)$/i,
+  /^Conversa do WhatsApp com (.+)$/i,
+  /^Chat WhatsApp con (.+)$/i,
+];
+
+/** "WhatsApp Chat with Family.txt" → "Family"; `_chat.txt` inside a zip takes the zip's name. */
+function conversationName(entry: ExportEntry, containerLabel: string, override?: string): string {
+  if (override) return override;
+  const base = (name: string) => (name.split(/[/\\]/).pop() ?? name).replace(/\.(txt|zip)$/i, "");
+  let name = base(entry.name);
+  if (name === "_chat" || name === "") name = base(containerLabel);
+  for (const pattern of CHAT_NAME_PATTERNS) {
+    const m = pattern.exec(name);
+    if (m) return m[1]!.trim();
+  }
+  return name;
+}
+
+/** Text entries that hold a chat: `_chat.txt` (iOS), "WhatsApp Chat with X.txt" (Android), else any .txt. */
+export function chatTextEntries(entries: ExportEntry[]): ExportEntry[] {
+  const txt = entries.filter((e) => /\.txt$/i.test(e.name));
+  const named = txt.filter((e) => /(^|\/)_chat\.txt$/i.test(e.name) || /(^|\/)WhatsApp[^/]*\.txt$/i.test(e.name));
+  return named.length > 0 ? named : txt;
+}
+
+/** Parser for WhatsApp exports and other "timestamp, author: text" logs such as Signal's. */
+export function textChatParser(platform: Platform): Parser {
+  return async function* parse(ctx: ParserContext): AsyncGenerator<ParserEvent[]> {
+    const entries = chatTextEntries(ctx.container.entries);
+    if (entries.length === 0) throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no chat text file`, { file: ctx.container.label });
+    ctx.progress.totalBytes = entries.reduce((sum, e) => sum + 2 * e.size, 0);
+    const people = new ParticipantBook(platform);
+    const conversations = new ConversationBook();
+    for (const entry of entries) {
+      const prof = await profile(entry, ctx);
+      yield* parseEntry(entry, prof, ctx, platform, people, conversations);
+    }
+  };
+}
+
+async function* parseEntry(
+  entry: ExportEntry,
+  prof: FileProfile,
+  ctx: ParserContext,
+  platform: Platform,
+  people: ParticipantBook,
+  conversations: ConversationBook,
+): AsyncGenerator<ParserEvent[]> {
+  const name = conversationName(entry, ctx.container.label, ctx.options.conversationName);
+  const conversation: Conversation = { key: `${platform}:${name}`, platform, kind: prof.authors > 2 ? "group" : "dm", name };
+  const out: ParserEvent[] = [];
+  const conversationKey = conversations.ensure(out, conversation);
+  const clock = ctx.clock;
+  const zone = clock.zone;
+  const h: Header = newHeader();
+  const authorKeys = new Map<string, string>();
+  let lineNo = 0;
+  let pending: ParsedMessage | undefined;
+  let pendingText = "";
+  let placeholder = false;
+  let lastWallMs = Number.NaN;
+  let lastUtcMs = 0;
+
+  const flush = (): void => {
+    if (!pending) return;
+    let text = placeholder && pendingText.charCodeAt(0) === 10 ? pendingText.slice(1) : pendingText;
+    const withoutEdited = stripEditedMarker(text);
+    if (withoutEdited !== undefined) {
+      text = withoutEdited;
+      pending.edited = true;
+    }
+    pending.text = text;
+    out.push({ type: "message", message: pending });
+    pending = undefined;
+  };
+
+  for await (const lines of readLineChunks(entry, ctx.progress)) {
+    for (const line of lines) {
+      lineNo++;
+      const isHeader = scanHeader(line, h) && h.shape === prof.shape;
+      const wallMs = isHeader ? headerWallMs(h, prof.daysFirst) : Number.NaN;
+      if (!isHeader || Number.isNaN(wallMs)) {
+        // Not a header in this file's layout: the next line of a multi-line message.
+        if (pending) pendingText += "\n" + line;
+        else if (line.trim() !== "") out.push(warning("ORPHAN_LINE", "Line before the first message", { file: entry.label, line: lineNo }));
+        continue;
+      }
+      flush();
+      if (wallMs !== lastWallMs) {
+        lastWallMs = wallMs;
+        lastUtcMs = clock.wallToUtc(wallMs);
+      }
+      const message = baseMessage(conversationKey, lastUtcMs, clock.wallText(wallMs), zone, { file: entry.label, line: lineNo });
+      const body = h.bodyStart === 0 ? line : line.slice(h.bodyStart);
+      placeholder = false;
+      const sep = body.indexOf(": ");
+      let text: string;
+      if (sep > 0) {
+        const rawAuthor = body.slice(0, sep);
+        text = body.slice(sep + 2);
+        const classified = classifyFirstLine(text);
+        if (classified) {
+          message.kind = classified.kind;
+          if (classified.attachment) message.attachments.push(classified.attachment);
+          // A placeholder ("<Media omitted>", "file.jpg (file attached)") is not words; a caption on the next lines is.
+          text = classified.keepText ? stripMarks(text) : "";
+          placeholder = !classified.keepText;
+        } else if (text.charCodeAt(0) === 0x200e) {
+          // iOS marks system notices with a left-to-right mark and puts the group (or the actor) as author.
+          message.kind = "system";
+          text = stripMarks(text);
+        }
+        if (message.kind !== "system") {
+          let key = authorKeys.get(rawAuthor);
+          if (key === undefined) {
+            const author = stripMarks(rawAuthor).trim();
+            key = people.ensure(out, author);
+            authorKeys.set(rawAuthor, key);
+          }
+          message.authorKey = key;
+        }
+      } else {
+        message.kind = "system";
+        text = stripMarks(body);
+      }
+      pending = message;
+      pendingText = text;
+    }
+    if (out.length > 0) yield out.splice(0, out.length);
+  }
+  // A message may continue into the next chunk, so it is flushed only once the file ends.
+  flush();
+  if (out.length > 0) yield out.splice(0, out.length);
+}
