@@ -7,11 +7,12 @@ export interface IndexKey {
 }
 
 // Dataset and model ids become directory names and git ref names ("Xenova/all-MiniLM-L6-v2"
-// has a slash), so anything outside a conservative set is hex-escaped, reversibly.
+// has a slash), so anything outside a conservative set is %-escaped byte by byte, reversibly.
+// A leading "-" is escaped too, so a segment is never read as a command-line option.
 export function encodeSegment(id: string): string {
   if (id.length === 0) throw new Error("empty id");
   return id.replace(/[^A-Za-z0-9_-]|^-/gu, (ch) =>
-    [...Buffer.from(ch, "utf8")].map((byte) => `.${byte.toString(16).padStart(2, "0")}`).join(""),
+    [...Buffer.from(ch, "utf8")].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join(""),
   );
 }
 
