@@ -35,6 +35,8 @@ const EDITED_SUFFIXES = [
   "<сообщение изменено>", "<bu mesaj düzenlendi>",
 ];
 
+const LOCATION_PREFIXES = ["location: ", "ubicación: ", "standort: ", "localização: ", "position : ", "posizione: ", "locatie: "];
+
 const CALLS = new Set(["missed voice call", "missed video call", "voice call", "video call", "llamada perdida", "videollamada perdida", "verpasster sprachanruf", "verpasster videoanruf"]);
 
 /** "<attached: 00000012-PHOTO-2020.jpg>" (iOS) and "file.jpg (file attached)" (Android) in a few languages. */
@@ -60,14 +62,18 @@ export function classifyFirstLine(line: string): Classified | undefined {
   if (len > 120) return undefined;
   const first = line.charCodeAt(0);
   const last = line.charCodeAt(len - 1);
-  if (len > 40 && first !== 60 && first !== 0x200e && last !== 62 && last !== 41) return undefined;
+  if (len > 40 && first !== 60 && first !== 0x200e && last !== 62 && last !== 41) {
+    // Long lines can still be a shared location: "location: https://maps…".
+    const link = line.indexOf(": http");
+    if (link < 0 || link > 16) return undefined;
+  }
   const text = stripMarks(line).trim().toLowerCase();
   if (MEDIA_OMITTED.has(text)) return { kind: "media" };
   if (STICKER_OMITTED.has(text)) return { kind: "sticker" };
   if (CONTACT_OMITTED.has(text)) return { kind: "contact" };
   if (DELETED.has(text)) return { kind: "deleted" };
   if (CALLS.has(text) || text.startsWith("missed voice call") || text.startsWith("voice call,") || text.startsWith("video call,")) return { kind: "call", keepText: true };
-  if (text.startsWith("location: ") || text === "live location shared") return { kind: "location", keepText: true };
+  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || text === "live location shared") return { kind: "location", keepText: true };
   if (text === "poll:" || text.startsWith("poll:")) return { kind: "poll", keepText: true };
   if (text.startsWith("<attached:") || text.startsWith("< attached:")) {
     const name = stripMarks(line).trim().replace(/^<\s*attached:\s*/i, "").replace(/\s*>$/, "");
