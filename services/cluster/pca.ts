@@ -104,7 +104,32 @@ export function projectPca(model: PcaModel, data: DenseMatrix): DenseMatrix {
   const src = data.data;
   for (let i = 0; i < data.rows; i++) {
     const base = i * D;
-    for (let c = 0; c < k; c++) {
+    let c = 0;
+    // Four components per pass over the row: each input value is loaded once for
+    // four multiply-adds, which roughly halves the time of this, the pipeline's
+    // largest linear pass (100k × 512 × 48).
+    for (; c + 4 <= k; c += 4) {
+      const c0 = c * D;
+      const c1 = c0 + D;
+      const c2 = c1 + D;
+      const c3 = c2 + D;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let d = 0; d < D; d++) {
+        const x = src[base + d];
+        s0 += x * comp32[c0 + d];
+        s1 += x * comp32[c1 + d];
+        s2 += x * comp32[c2 + d];
+        s3 += x * comp32[c3 + d];
+      }
+      out[i * k + c] = s0 - offsets[c];
+      out[i * k + c + 1] = s1 - offsets[c + 1];
+      out[i * k + c + 2] = s2 - offsets[c + 2];
+      out[i * k + c + 3] = s3 - offsets[c + 3];
+    }
+    for (; c < k; c++) {
       const cBase = c * D;
       let s = 0;
       for (let d = 0; d < D; d++) s += src[base + d] * comp32[cBase + d];
