@@ -60,8 +60,10 @@ export interface AuthInfo {
 
 export interface CallMeta {
   auth?: AuthInfo;
-  /** Trusted in-process callers (operator REPL/CLI, jobs) that act outside any tenant. */
+  /** Trusted in-process callers (operator CLI, jobs) that act outside any tenant. */
   system?: boolean;
+  /** Set by moleculer-repl on calls typed by an operator at the REPL (shell access = trusted). */
+  $repl?: boolean;
   ip?: string;
   userAgent?: string;
 }
@@ -79,7 +81,7 @@ export interface ActionGuard {
 }
 
 export function checkAccess(guard: ActionGuard, meta: CallMeta): void {
-  if (meta.system) return;
+  if (meta.system || meta.$repl) return;
   if (guard.auth === "public") return;
   const auth = meta.auth;
   if (!auth) throw new ClientError("UNAUTHORIZED", "Authentication required");

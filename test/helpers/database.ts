@@ -34,7 +34,9 @@ export async function isolatedDatabase(kind: DatabaseKind = "pglite"): Promise<I
   await admin.connect();
   await admin.query(`create database ${name}`);
   await admin.end();
-  const url = SERVERS.postgres.url.replace(/\/postgres$/, `/${name}`);
+  const target = new URL(SERVERS.postgres.url);
+  target.pathname = `/${name}`;
+  const url = target.toString();
   const database = await openDatabase({ url, poolSize: 5 });
   const close = database.close;
   return Object.assign(database, {

@@ -1,11 +1,20 @@
 import net from "node:net";
 
-/** The real servers every machine of ours runs; integration tests use them. */
+function server(envName: string, fallback: string) {
+  const url = process.env[envName] || fallback;
+  const { hostname, port } = new URL(url);
+  return { url, host: hostname, port: Number(port) };
+}
+
+/**
+ * The real servers every machine of ours runs (PostgreSQL, Redis, NATS on 127.0.0.1);
+ * TEST_POSTGRES_URL, TEST_REDIS_URL and TEST_NATS_URL point elsewhere (e.g. CI service containers).
+ */
 export const SERVERS = {
-  postgres: { host: "127.0.0.1", port: 5432, url: "postgres://postgres@127.0.0.1:5432/postgres" },
-  redis: { host: "127.0.0.1", port: 6379, url: "redis://127.0.0.1:6379" },
-  nats: { host: "127.0.0.1", port: 4222, url: "nats://127.0.0.1:4222" },
-} as const;
+  postgres: server("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+  redis: server("TEST_REDIS_URL", "redis://127.0.0.1:6379"),
+  nats: server("TEST_NATS_URL", "nats://127.0.0.1:4222"),
+};
 export type ServerName = keyof typeof SERVERS;
 
 const reachable = new Map<ServerName, Promise<boolean>>();
