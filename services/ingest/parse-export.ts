@@ -61,6 +61,7 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
     const ctx: ParserContext = { container, options, clock, progress };
     const keyer = new SourceKeyer();
     const counts = { conversations: 0, participants: 0, messages: 0, warnings: 0, skipped: 0 };
+    const participantKeys = new Set<string>();
     let batch: Message[] = [];
     let lastProgress = 0;
     try {
@@ -86,7 +87,10 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
               yield event;
               break;
             case "participant":
-              counts.participants++;
+              if (!participantKeys.has(event.participant.key)) {
+                participantKeys.add(event.participant.key);
+                counts.participants++;
+              }
               yield event;
               break;
             case "warning":

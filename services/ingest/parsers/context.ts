@@ -26,7 +26,10 @@ export interface ParserContext {
  */
 export type Parser = (ctx: ParserContext) => AsyncGenerator<ParserEvent[]>;
 
-/** Hands out participant keys and emits each participant once per parse. */
+/**
+ * Hands out participant keys and emits each participant once per parse (or again, through
+ * `rename`, when a later record reveals a better name).
+ */
 export class ParticipantBook {
   private readonly known = new Map<string, string>();
   constructor(private readonly platform: Platform) {}
@@ -43,6 +46,13 @@ export class ParticipantBook {
     if (isBot !== undefined) participant.isBot = isBot;
     out.push({ type: "participant", participant });
     return key;
+  }
+
+  /** Emits the participant again with a better name; the service treats participant events as upserts. */
+  rename(out: ParserEvent[], key: string, displayName: string, platformId?: string): void {
+    const participant: Participant = { key, platform: this.platform, displayName };
+    if (platformId !== undefined) participant.platformId = platformId;
+    out.push({ type: "participant", participant });
   }
 }
 

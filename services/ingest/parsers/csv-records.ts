@@ -6,7 +6,7 @@ import type { Progress } from "../io/progress.ts";
 export interface CsvRow {
   /** Cells by header name. */
   cells: Record<string, string>;
-  /** 1-based line where the row starts. */
+  /** 1-based line where the row starts (assuming no blank lines between records). */
   line: number;
 }
 
@@ -25,9 +25,12 @@ export async function* readCsvRows(entry: ExportEntry, progress: Progress): Asyn
     parse({ columns: true, bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: 4 * 1024 * 1024 }),
   );
   stream.on("error", (err) => parser.destroy(toParseError(err, entry.readErrorCode, { file: entry.label })));
+  // csv-parse reports the line a record ends on; it starts right after the previous one (the header is line 1).
+  let previousEnd = 1;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      yield { cells: record, line: info.lines };
+      yield { cells: record, line: previousEnd + 1 };
+      previousEnd = info.lines;
     }
   } catch (err) {
     stream.destroy();

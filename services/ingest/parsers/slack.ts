@@ -57,6 +57,9 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
     }
   }
 
+  // Slack's own bot posts notices (tombstones, reminders) but is never listed in users.json.
+  if (!users.has("USLACKBOT")) users.set("USLACKBOT", { name: "Slackbot", isBot: true });
+
   const channels = new Map<string, ChannelInfo>();
   for (const list of LISTS) {
     const entry = at(list.file);
@@ -80,7 +83,7 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
   ctx.progress.totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
   const people = new ParticipantBook("slack");
   const conversations = new ConversationBook();
-  const missingUsers = new Set<string>();
+  const missingUsers = new Map<string, string>();
 
   for (const entry of dayFiles) {
     const folder = entry.name.slice(rootPrefix.length).split("/")[0]!;
@@ -97,12 +100,20 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
       if (user) return people.ensure(out, user.name, userId, user.isBot);
       // Users deleted before the export, or from other workspaces, are not in users.json.
       const p = isObject(profile) ? profile : {};
-      const name = str(p.real_name) || str(p.display_name) || str(p.name) || userId;
-      if (!missingUsers.has(userId)) {
-        missingUsers.add(userId);
-        out.push(warning("UNKNOWN_USER", `User ${userId} is not in users.json; named "${name}"`, { file: entry.label }, false));
+      const name = str(p.real_name) || str(p.display_name) || str(p.name);
+      const known = missingUsers.get(userId);
+      if (known === undefined) {
+        missingUsers.set(userId, name ?? userId);
+        out.push(warning("UNKNOWN_USER", `User ${userId} is not in users.json; named "${name ?? userId}"`, { file: entry.label }, false));
+        return people.ensure(out, name ?? userId, userId);
       }
-      return people.ensure(out, name, userId);
+      const key = people.ensure(out, known, userId);
+      // A join notice may come before any message that carries the user's profile.
+      if (known === userId && name !== undefined) {
+        missingUsers.set(userId, name);
+        people.rename(out, key, name, userId);
+      }
+      return key;
     };
     for await (const { value, path } of readJsonRecords(entry, [["*"]], ctx.progress)) {
       const where = formatJsonPath(path);

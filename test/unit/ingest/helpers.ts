@@ -26,6 +26,7 @@ export async function expectParseError(input: ParseInput, code?: string): Promis
 
 /** Display name of a participant key, for readable assertions. */
 export function namer(result: Awaited<ReturnType<typeof parse>>): (key: string | undefined) => string | undefined {
+  // Later participant events with the same key rename (upsert) earlier ones.
   const names = new Map(result.participants.map((p) => [p.key, p.displayName]));
   return (key) => (key === undefined ? undefined : names.get(key));
 }
