@@ -99,7 +99,7 @@ describe("index/IndexVersions", function () {
     expect(result.deleted).to.deep.equal([3, 2]);
     expect(result.kept).to.deep.equal([4, 1]);
     expect((await versions.list(key)).map((v) => v.version)).to.deep.equal([4, 1]);
-    const gone = await simpleGit(root).raw(["cat-file", "-e", v2Faiss]).then(() => false, () => true);
+    const gone = await simpleGit(root).raw(["cat-file", "-t", v2Faiss]).then(() => false, () => true);
     expect(gone, "v2's index blob was pruned").to.equal(true);
     expect((await versions.get(key, 1)).commit).to.equal(v1.commit);
     // The next version number continues after the newest kept one.
