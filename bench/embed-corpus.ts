@@ -3,9 +3,44 @@
  * one-liners, some long paragraphs, emoji and links. Generated from a seeded PRNG so every run
  * (and every machine) embeds the same text.
  */
-const SHORT = ["ok", "lol", "haha", "yes", "no", "thanks!", "👍", "sure", "omw", "brb", "nice", "same", "wait what", "😂😂", "k"];
-const SUBJECTS = ["the meeting", "dinner", "the deploy", "your sister", "the new flat", "the game", "the train", "our trip", "the report", "the dog"];
-const VERBS = ["moved to", "is cancelled until", "starts at", "got pushed to", "is fine for", "went badly on", "looks great for"];
+const SHORT = [
+  "ok",
+  "lol",
+  "haha",
+  "yes",
+  "no",
+  "thanks!",
+  "👍",
+  "sure",
+  "omw",
+  "brb",
+  "nice",
+  "same",
+  "wait what",
+  "😂😂",
+  "k",
+];
+const SUBJECTS = [
+  "the meeting",
+  "dinner",
+  "the deploy",
+  "your sister",
+  "the new flat",
+  "the game",
+  "the train",
+  "our trip",
+  "the report",
+  "the dog",
+];
+const VERBS = [
+  "moved to",
+  "is cancelled until",
+  "starts at",
+  "got pushed to",
+  "is fine for",
+  "went badly on",
+  "looks great for",
+];
 const TIMES = ["tomorrow", "Friday", "next week", "8pm", "after lunch", "the weekend", "Monday morning"];
 const OPENERS = ["Hey", "Honestly", "FYI", "Quick question:", "So", "Guys", "Update:", "Reminder:"];
 const TAILS = ["", " 🙂", "!", "?", " lol", " https://example.com/x?id=42", " — let me know", " 🎉🎉"];

@@ -60,7 +60,8 @@ const sortedBatches = planBatches(
   ids.map((r) => r.length),
   { tokenBudget: 4096, maxBatchSize: 64 },
 ).map((batch) => feeds(batch.map((i) => ids[i]!)));
-const padded = (bs: ReturnType<typeof feeds>[]) => bs.reduce((n, f) => n + f.input_ids.dims[0]! * f.input_ids.dims[1]!, 0);
+const padded = (bs: ReturnType<typeof feeds>[]) =>
+  bs.reduce((n, f) => n + f.input_ids.dims[0]! * f.input_ids.dims[1]!, 0);
 
 async function run(batches: ReturnType<typeof feeds>[]): Promise<number> {
   const t = performance.now();
@@ -88,13 +89,23 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const rate = (ms: number) => (texts.length / (ms / 1000)).toFixed(0);
 const [r, sr, o] = [median(rawMs), median(sortedMs), median(oursMs)];
 
-console.log(`machine: ${os.cpus()[0]?.model} × ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? ""}`);
-console.log(`corpus: ${texts.length} messages, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), threads ${threads}, raw batch ${batchSize}, rounds ${rounds} (median)`);
+console.log(
+  `machine: ${os.cpus()[0]?.model} × ${os.availableParallelism()} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}, onnxruntime-node ${ort.env.versions.node ?? ""}`,
+);
+console.log(
+  `corpus: ${texts.length} messages, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), threads ${threads}, raw batch ${batchSize}, rounds ${rounds} (median)`,
+);
 console.log(`| path | sentences/s | ms | padded tokens |`);
 console.log(`|---|---:|---:|---:|`);
-console.log(`| raw onnxruntime (pre-tokenised, batch ${batchSize}, input order) | ${rate(r)} | ${r.toFixed(0)} | ${padded(rawBatches)} |`);
-console.log(`| raw onnxruntime (pre-tokenised, embed()'s sorted batches) | ${rate(sr)} | ${sr.toFixed(0)} | ${padded(sortedBatches)} |`);
-console.log(`| OnnxEmbedder.embed() (tokenise + sort + budget batches + normalise) | ${rate(o)} | ${o.toFixed(0)} | ${padded(sortedBatches)} |`);
+console.log(
+  `| raw onnxruntime (pre-tokenised, batch ${batchSize}, input order) | ${rate(r)} | ${r.toFixed(0)} | ${padded(rawBatches)} |`,
+);
+console.log(
+  `| raw onnxruntime (pre-tokenised, embed()'s sorted batches) | ${rate(sr)} | ${sr.toFixed(0)} | ${padded(sortedBatches)} |`,
+);
+console.log(
+  `| OnnxEmbedder.embed() (tokenise + sort + budget batches + normalise) | ${rate(o)} | ${o.toFixed(0)} | ${padded(sortedBatches)} |`,
+);
 console.log(`embed() vs raw fixed batch: ${(r / o).toFixed(2)}×; embed() vs raw same batches: ${(sr / o).toFixed(2)}×`);
 await embedder.dispose();
 await session.release();

@@ -19,7 +19,10 @@ export function planBatches(lengths: readonly number[], limits: BatchLimits): nu
   for (const i of order) {
     const len = Math.max(1, lengths[i]!);
     if (current.length === 0) longest = len;
-    if (current.length > 0 && (current.length >= limits.maxBatchSize || (current.length + 1) * longest > limits.tokenBudget)) {
+    if (
+      current.length > 0 &&
+      (current.length >= limits.maxBatchSize || (current.length + 1) * longest > limits.tokenBudget)
+    ) {
       batches.push(current);
       current = [];
       longest = len;

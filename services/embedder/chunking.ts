@@ -64,7 +64,13 @@ export function chunkingVersion(config: Partial<ChunkingConfig> = {}): string {
   return `${CHUNKING_VERSION};gap=${c.gapMinutes}m;max=${size};overlap=${c.overlap};min=${c.minChars};exclude=${kinds}`;
 }
 
-export function chunkId(conversationId: string, firstId: string | number, lastId: string | number, version: string, part = 0): string {
+export function chunkId(
+  conversationId: string,
+  firstId: string | number,
+  lastId: string | number,
+  version: string,
+  part = 0,
+): string {
   return createHash("sha256")
     .update([conversationId, String(firstId), String(lastId), String(part), version].join("\u0000"))
     .digest("hex")
@@ -138,7 +144,8 @@ export class Chunker {
 
     if (this.current && this.current.lines.length > 0) {
       const last = this.current.lines[this.current.lines.length - 1]!;
-      if (message.timestamp.getTime() - last.timestamp.getTime() > this.gapMs) out.push(...this.close("break", line.size));
+      if (message.timestamp.getTime() - last.timestamp.getTime() > this.gapMs)
+        out.push(...this.close("break", line.size));
     }
     if (this.current && sizeOf(this.current) + line.size > this.maxSize) out.push(...this.close("size", line.size));
     this.current ??= { lines: [], overlapCount: 0, part: 0 };
@@ -237,7 +244,8 @@ export class Chunker {
 
   /** A single "word" longer than the limit (a URL, a base64 blob) is cut into fitting slices. */
   private hardSplit(prefix: string, word: string): string[] {
-    const fits = (w: string) => (this.config.countTokens ? this.config.countTokens(prefix + w) : prefix.length + w.length + 1) <= this.maxSize;
+    const fits = (w: string) =>
+      (this.config.countTokens ? this.config.countTokens(prefix + w) : prefix.length + w.length + 1) <= this.maxSize;
     if (fits(word)) return [word];
     const slices: string[] = [];
     let rest = word;

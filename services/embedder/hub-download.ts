@@ -46,7 +46,9 @@ export async function downloadHubModel(id: string, targetDir: string, hubUrl: st
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     if (err instanceof EmbedderError) throw err;
-    throw new EmbedderError("MODEL_DOWNLOAD_FAILED", `downloading ${id} failed: ${(err as Error).message}`, { model: id });
+    throw new EmbedderError("MODEL_DOWNLOAD_FAILED", `downloading ${id} failed: ${(err as Error).message}`, {
+      model: id,
+    });
   }
 }
 

@@ -78,12 +78,16 @@ export async function describeModel(
   const dimension = firstNumber(meta.dimension, config.hidden_size, config.d_model, config.dim, config.n_embd);
   if (!dimension) return { problem: "dimension unknown (config.json hidden_size or chatlens.json dimension)" };
   // Tokenizer configs without a limit carry a huge sentinel (1e30); ignore it.
-  const tokenizerMax = typeof tokenizerConfig.model_max_length === "number" && tokenizerConfig.model_max_length <= 1e6
-    ? tokenizerConfig.model_max_length
-    : undefined;
+  const tokenizerMax =
+    typeof tokenizerConfig.model_max_length === "number" && tokenizerConfig.model_max_length <= 1e6
+      ? tokenizerConfig.model_max_length
+      : undefined;
   const maxTokens = firstNumber(meta.maxTokens, tokenizerMax, config.max_position_embeddings) ?? 512;
 
-  const languages = meta.languages ?? (typeof config.language === "string" ? [config.language] : (config.language as string[] | undefined)) ?? [];
+  const languages =
+    meta.languages ??
+    (typeof config.language === "string" ? [config.language] : (config.language as string[] | undefined)) ??
+    [];
   const license = meta.license ?? (typeof config.license === "string" ? config.license : "unknown");
 
   return {
@@ -112,7 +116,8 @@ async function loadedSize(dir: string, chosen: string, onnxFiles: string[]): Pro
     for (const entry of await readdir(d, { withFileTypes: true })) {
       const full = path.join(d, entry.name);
       if (entry.isDirectory()) await walk(full);
-      else if (!skipped.some((s) => entry.name === s || entry.name.startsWith(`${s}_data`))) total += (await stat(full)).size;
+      else if (!skipped.some((s) => entry.name === s || entry.name.startsWith(`${s}_data`)))
+        total += (await stat(full)).size;
     }
   };
   await walk(dir);

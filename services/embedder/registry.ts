@@ -87,7 +87,10 @@ export class ModelRegistry {
     }
     await this.download(id);
     const fetched = (await this.list()).find((m) => m.id === id);
-    if (!fetched) throw new EmbedderError("MODEL_INVALID", `model ${id} was downloaded but is not a usable embedding model`, { model: id });
+    if (!fetched)
+      throw new EmbedderError("MODEL_INVALID", `model ${id} was downloaded but is not a usable embedding model`, {
+        model: id,
+      });
     return fetched;
   }
 
@@ -139,7 +142,10 @@ export class ModelRegistry {
     const info = await this.get(id);
     const raced = this.loaded.get(id);
     if (raced) return raced;
-    const entry: Loaded = { embedder: OnnxEmbedder.load(info, { logger: this.logger, ...this.opts.runtime }), inFlight: 0 };
+    const entry: Loaded = {
+      embedder: OnnxEmbedder.load(info, { logger: this.logger, ...this.opts.runtime }),
+      inFlight: 0,
+    };
     this.loaded.set(id, entry);
     // A failed load must not stay cached: the next call retries.
     entry.embedder.catch(() => {

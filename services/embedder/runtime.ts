@@ -82,9 +82,13 @@ export class OnnxEmbedder {
     if (session.outputNames.includes(POOLED_OUTPUT)) this.outputName = POOLED_OUTPUT;
     else if (session.outputNames.includes(TOKEN_OUTPUT)) this.outputName = TOKEN_OUTPUT;
     else {
-      throw new EmbedderError("MODEL_INVALID", `model ${spec.id} has neither ${POOLED_OUTPUT} nor ${TOKEN_OUTPUT} output`, {
-        outputs: session.outputNames,
-      });
+      throw new EmbedderError(
+        "MODEL_INVALID",
+        `model ${spec.id} has neither ${POOLED_OUTPUT} nor ${TOKEN_OUTPUT} output`,
+        {
+          outputs: session.outputNames,
+        },
+      );
     }
     this.inputTypes = new Map();
     for (const meta of session.inputMetadata) {
@@ -108,11 +112,16 @@ export class OnnxEmbedder {
     let session: ort.InferenceSession | undefined;
     if (options.device === "cuda") {
       try {
-        session = await ort.InferenceSession.create(file, { ...base, executionProviders: [{ name: "cuda", deviceId: 0 }, "cpu"] });
+        session = await ort.InferenceSession.create(file, {
+          ...base,
+          executionProviders: [{ name: "cuda", deviceId: 0 }, "cpu"],
+        });
         device = "cuda";
       } catch (err) {
         // A missing CUDA library throws instead of falling back inside onnxruntime.
-        logger.warn(`embedder: CUDA unavailable for ${spec.id} (${(err as Error).message.split("\n")[0]}); running on CPU`);
+        logger.warn(
+          `embedder: CUDA unavailable for ${spec.id} (${(err as Error).message.split("\n")[0]}); running on CPU`,
+        );
       }
     }
     session ??= await ort.InferenceSession.create(file, { ...base, executionProviders: ["cpu"] });
@@ -214,14 +223,21 @@ export class OnnxEmbedder {
       const v = values[name]!;
       feeds[name] =
         type === "int32"
-          ? new ort.Tensor("int32", Int32Array.from(v, (x) => Number(x)), [B, S])
+          ? new ort.Tensor(
+              "int32",
+              Int32Array.from(v, (x) => Number(x)),
+              [B, S],
+            )
           : new ort.Tensor("int64", v, [B, S]);
     }
     const out = (await this.session.run(feeds, [this.outputName]))[this.outputName]!;
     const data = out.data as Float32Array;
     const hidden = out.dims[out.dims.length - 1]!;
     if (hidden < this.spec.dimension) {
-      throw new EmbedderError("MODEL_INVALID", `model ${this.spec.id} outputs ${hidden} dimensions, expected ${this.spec.dimension}`);
+      throw new EmbedderError(
+        "MODEL_INVALID",
+        `model ${this.spec.id} outputs ${hidden} dimensions, expected ${this.spec.dimension}`,
+      );
     }
     if (this.outputName === POOLED_OUTPUT) {
       return rows.map((_, b) => data.subarray(b * hidden, (b + 1) * hidden));

@@ -128,7 +128,11 @@ export function buildUseLiteOnnx(weights: Map<string, TfjsWeight>): Uint8Array {
   const count = n("Max", [n("ReduceSum", [maskf, init(i64s([1]))], { keepdims: 1 }), init(f32(1.0))]);
   s = n("Div", [s, count]);
   const t = n("Tanh", [
-    linear(s, W("module/Encoder_en/hidden_layers/tanh_layer_0/weights"), W("module/Encoder_en/hidden_layers/tanh_layer_0/bias")),
+    linear(
+      s,
+      W("module/Encoder_en/hidden_layers/tanh_layer_0/weights"),
+      W("module/Encoder_en/hidden_layers/tanh_layer_0/bias"),
+    ),
   ]);
   const ss = n("Max", [n("ReduceSum", [n("Mul", [t, t]), init(i64s([1]))], { keepdims: 1 }), init(f32(1e-12))]);
   b.namedNode("Mul", [t, n("Reciprocal", [n("Sqrt", [ss])])], "sentence_embedding");
@@ -148,7 +152,11 @@ export function buildUseLiteOnnx(weights: Map<string, TfjsWeight>): Uint8Array {
       { name: am, elemType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
     ],
     outputs: [
-      { name: "last_hidden_state", elemType: DataType.FLOAT, shape: ["batch_size", "sequence_length", USE_LITE_DIMENSION] },
+      {
+        name: "last_hidden_state",
+        elemType: DataType.FLOAT,
+        shape: ["batch_size", "sequence_length", USE_LITE_DIMENSION],
+      },
       { name: "sentence_embedding", elemType: DataType.FLOAT, shape: ["batch_size", USE_LITE_DIMENSION] },
     ],
     opsetVersion: 13,

@@ -41,4 +41,3 @@ export async function readTfjsWeights(sourceDir: string): Promise<Map<string, Tf
   }
   return weights;
 }
-

@@ -12,7 +12,15 @@ import {
 const t0 = Date.UTC(2024, 0, 1, 12, 0, 0);
 let nextId = 1;
 function msg(minute: number, authorName: string, text: string, extra: Partial<ChatMessage> = {}): ChatMessage {
-  return { id: nextId++, conversationId: "c1", authorName, text, timestamp: new Date(t0 + minute * 60_000), kind: "text", ...extra };
+  return {
+    id: nextId++,
+    conversationId: "c1",
+    authorName,
+    text,
+    timestamp: new Date(t0 + minute * 60_000),
+    kind: "text",
+    ...extra,
+  };
 }
 
 describe("chunking", function () {
@@ -21,7 +29,11 @@ describe("chunking", function () {
   });
 
   it("groups consecutive messages as 'Author: text' lines with their ids and times", function () {
-    const chunks = chunkMessages([msg(0, "Ann", "Are we still on for dinner tonight?"), msg(1, "Bob", "ok"), msg(2, "Ann", "lol")]);
+    const chunks = chunkMessages([
+      msg(0, "Ann", "Are we still on for dinner tonight?"),
+      msg(1, "Bob", "ok"),
+      msg(2, "Ann", "lol"),
+    ]);
     expect(chunks).to.have.length(1);
     expect(chunks[0]!.text).to.equal("Ann: Are we still on for dinner tonight?\nBob: ok\nAnn: lol");
     expect(chunks[0]!.messageIds).to.deep.equal([1, 2, 3]);
@@ -58,7 +70,9 @@ describe("chunking", function () {
   });
 
   it("splits at the size limit with a one-message overlap", function () {
-    const messages = Array.from({ length: 12 }, (_, i) => msg(i, i % 2 ? "Bob" : "Ann", `This is message number ${i} with some words.`));
+    const messages = Array.from({ length: 12 }, (_, i) =>
+      msg(i, i % 2 ? "Bob" : "Ann", `This is message number ${i} with some words.`),
+    );
     const chunks = chunkMessages(messages, { maxChars: 160 });
     expect(chunks.length).to.be.greaterThan(2);
     for (const c of chunks) expect(c.text.length).to.be.at.most(160);
@@ -69,7 +83,9 @@ describe("chunking", function () {
   });
 
   it("honours overlap 0", function () {
-    const messages = Array.from({ length: 12 }, (_, i) => msg(i, "Ann", `This is message number ${i} with some words.`));
+    const messages = Array.from({ length: 12 }, (_, i) =>
+      msg(i, "Ann", `This is message number ${i} with some words.`),
+    );
     const chunks = chunkMessages(messages, { maxChars: 160, overlap: 0 });
     expect(chunks.flatMap((c) => c.messageIds)).to.deep.equal(messages.map((m) => m.id));
   });
@@ -102,7 +118,11 @@ describe("chunking", function () {
 
   it("splits a very long message into pieces within the limit, with distinct ids", function () {
     const long = Array.from({ length: 200 }, (_, i) => `word${i}`).join(" ") + " " + "x".repeat(900);
-    const chunks = chunkMessages([msg(0, "Ann", "ok"), msg(1, "Bob", long), msg(2, "Ann", "Wow, that was a long one.")]);
+    const chunks = chunkMessages([
+      msg(0, "Ann", "ok"),
+      msg(1, "Bob", long),
+      msg(2, "Ann", "Wow, that was a long one."),
+    ]);
     const pieces = chunks.filter((c) => c.messageIds.includes(2));
     expect(pieces.length).to.be.greaterThan(3);
     for (const c of chunks) expect(c.text.length).to.be.at.most(600 * 1.25);
@@ -122,14 +142,18 @@ describe("chunking", function () {
 
   it("derives a deterministic version from the config", function () {
     expect(chunkingVersion()).to.equal(`${CHUNKING_VERSION};gap=30m;max=600ch;overlap=1;min=30;exclude=deleted+system`);
-    expect(chunkingVersion({ excludeKinds: ["system", "deleted"] })).to.equal(chunkingVersion({ excludeKinds: ["deleted", "system"] }));
+    expect(chunkingVersion({ excludeKinds: ["system", "deleted"] })).to.equal(
+      chunkingVersion({ excludeKinds: ["deleted", "system"] }),
+    );
     expect(chunkingVersion({ gapMinutes: 10 })).to.not.equal(chunkingVersion());
   });
 
   it("is idempotent: the same messages give the same chunk ids; another config gives other ids", function () {
     const make = () => {
       nextId = 1;
-      return Array.from({ length: 30 }, (_, i) => msg(i * 7, i % 3 ? "Bob" : "Ann", `message ${i} about topic ${i % 4}, with details`));
+      return Array.from({ length: 30 }, (_, i) =>
+        msg(i * 7, i % 3 ? "Bob" : "Ann", `message ${i} about topic ${i % 4}, with details`),
+      );
     };
     const a = chunkMessages(make());
     const b = chunkMessages(make());
@@ -166,11 +190,20 @@ describe("chunking", function () {
         let minute = 0;
         const messages = sorted.map((r, i) => {
           minute += r.gap;
-          return { id: i, conversationId: r.conv, authorName: "A", text: r.text, timestamp: new Date(t0 + minute * 60_000), kind: r.kind };
+          return {
+            id: i,
+            conversationId: r.conv,
+            authorName: "A",
+            text: r.text,
+            timestamp: new Date(t0 + minute * 60_000),
+            kind: r.kind,
+          };
         });
         const chunks = chunkMessages(messages, { maxChars: 200 });
         const expected = messages.filter((m) => m.kind !== "system" && m.text.trim() !== "").map((m) => m.id);
-        expect([...new Set(chunks.flatMap((c) => c.messageIds))].sort((x, y) => Number(x) - Number(y))).to.deep.equal(expected);
+        expect([...new Set(chunks.flatMap((c) => c.messageIds))].sort((x, y) => Number(x) - Number(y))).to.deep.equal(
+          expected,
+        );
         for (const c of chunks) {
           expect(c.text.length).to.be.at.most(200 * 1.25 + 60);
           expect(c.startTs.getTime()).to.be.at.most(c.endTs.getTime());

@@ -20,7 +20,7 @@ export const sentences = [
   "lol",
   "",
   "   leading and trailing spaces   ",
-  "Hello, world!!! What's up??? (nothing...) — really; \"quoted\" text & more: 100% sure.",
+  'Hello, world!!! What\'s up??? (nothing...) — really; "quoted" text & more: 100% sure.',
   "Café naïve façade coöperate résumé jalapeño Ærøskøbing straße",
   "ｆｕｌｌｗｉｄｔｈ ＡＢＣ １２３ and ligature ﬁle ① ™",
   "Привет, как дела? 你好世界 こんにちは مرحبا שלום",

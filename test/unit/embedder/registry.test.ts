@@ -67,14 +67,24 @@ describe("ModelRegistry", function () {
   });
 
   it("discovers nested hub-style folders, reads config fallbacks and skips broken folders", async function () {
-    await writeTinyModel(path.join(root, "acme", "tiny-embed"), useLite, { license: "MIT", languages: ["en", "fr"], matryoshka: true });
+    await writeTinyModel(path.join(root, "acme", "tiny-embed"), useLite, {
+      license: "MIT",
+      languages: ["en", "fr"],
+      matryoshka: true,
+    });
     await mkdir(path.join(root, "broken"));
     await writeFile(path.join(root, "broken", "config.json"), "{}");
     const logger = recordingLogger();
     const registry = new ModelRegistry({ modelsDir: root, buildUseLite: false, logger, runtime });
     const models = await registry.list();
     expect(models.map((m) => m.id)).to.deep.equal(["acme/tiny-embed"]);
-    expect(models[0]).to.include({ dimension: TINY_DIM, maxTokens: 128, quantization: "int8", license: "MIT", matryoshka: true });
+    expect(models[0]).to.include({
+      dimension: TINY_DIM,
+      maxTokens: 128,
+      quantization: "int8",
+      license: "MIT",
+      matryoshka: true,
+    });
     expect(models[0]!.languages).to.deep.equal(["en", "fr"]);
     expect(logger.lines.some((l) => /skipping model folder broken: no tokenizer.json/.test(l))).to.equal(true);
   });
@@ -124,7 +134,14 @@ describe("ModelRegistry", function () {
     });
 
     it("downloads a hub model into the models folder once and embeds with it", async function () {
-      const registry = new ModelRegistry({ modelsDir: root, allowNetwork: true, hubUrl, buildUseLite: false, runtime, logger: recordingLogger() });
+      const registry = new ModelRegistry({
+        modelsDir: root,
+        allowNetwork: true,
+        hubUrl,
+        buildUseLite: false,
+        runtime,
+        logger: recordingLogger(),
+      });
       const [a, b] = await Promise.all([registry.get("acme/tiny-embed"), registry.get("acme/tiny-embed")]);
       expect(a.path).to.equal(path.join(root, "acme", "tiny-embed"));
       expect(b.id).to.equal("acme/tiny-embed");
@@ -135,7 +152,14 @@ describe("ModelRegistry", function () {
     });
 
     it("reports MODEL_NOT_FOUND when the hub has no such model", async function () {
-      const registry = new ModelRegistry({ modelsDir: root, allowNetwork: true, hubUrl, buildUseLite: false, runtime, logger: recordingLogger() });
+      const registry = new ModelRegistry({
+        modelsDir: root,
+        allowNetwork: true,
+        hubUrl,
+        buildUseLite: false,
+        runtime,
+        logger: recordingLogger(),
+      });
       expect(await codeOf(registry.get("acme/missing"))).to.equal("MODEL_NOT_FOUND");
       expect(await registry.list()).to.deep.equal([]);
     });

@@ -70,7 +70,9 @@ describe("OnnxEmbedder (runtime)", function () {
   it("restores input order whatever the batching", async function () {
     const shuffled = [...sentences].reverse();
     const [a, b] = [await embedder.embed(sentences), await embedder.embed(shuffled)];
-    sentences.forEach((s, i) => expect(cosine(a.vectors[i]!, b.vectors[sentences.length - 1 - i]!), s).to.be.at.least(0.9999));
+    sentences.forEach((s, i) =>
+      expect(cosine(a.vectors[i]!, b.vectors[sentences.length - 1 - i]!), s).to.be.at.least(0.9999),
+    );
   });
 
   it("truncates at the model's max tokens and reports token counts", async function () {
@@ -131,7 +133,14 @@ describe("OnnxEmbedder (runtime)", function () {
       dir = await mkdtemp(path.join(os.tmpdir(), "chatlens-tiny-"));
       await writeTinyModel(dir, useLite, { matryoshka: true });
       tiny = await OnnxEmbedder.load(
-        { id: "tiny", path: dir, onnxFile: "onnx/model_quantized.onnx", dimension: TINY_DIM, maxTokens: 64, matryoshka: true },
+        {
+          id: "tiny",
+          path: dir,
+          onnxFile: "onnx/model_quantized.onnx",
+          dimension: TINY_DIM,
+          maxTokens: 64,
+          matryoshka: true,
+        },
         { intraOpThreads: 1, logger: quiet, maxBatchSize: 2 },
       );
     });

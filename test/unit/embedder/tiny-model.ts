@@ -17,18 +17,29 @@ export function tinyTable(): Float32Array {
  * A model whose only output is last_hidden_state (token embeddings looked up from a table),
  * to exercise mean pooling and Matryoshka truncation; it borrows USE-lite's tokenizer.
  */
-export async function writeTinyModel(dir: string, tokenizerFrom: string, metadata: Record<string, unknown>): Promise<void> {
+export async function writeTinyModel(
+  dir: string,
+  tokenizerFrom: string,
+  metadata: Record<string, unknown>,
+): Promise<void> {
   const b = new GraphBuilder();
-  b.namedNode("Gather", [b.constant(float32Tensor(tinyTable(), [TINY_VOCAB, TINY_DIM])), "input_ids"], "last_hidden_state", {
-    axis: 0,
-  });
+  b.namedNode(
+    "Gather",
+    [b.constant(float32Tensor(tinyTable(), [TINY_VOCAB, TINY_DIM])), "input_ids"],
+    "last_hidden_state",
+    {
+      axis: 0,
+    },
+  );
   const onnx = b.encode({
     graphName: "tiny",
     inputs: [
       { name: "input_ids", elemType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
       { name: "attention_mask", elemType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
     ],
-    outputs: [{ name: "last_hidden_state", elemType: DataType.FLOAT, shape: ["batch_size", "sequence_length", TINY_DIM] }],
+    outputs: [
+      { name: "last_hidden_state", elemType: DataType.FLOAT, shape: ["batch_size", "sequence_length", TINY_DIM] },
+    ],
     opsetVersion: 13,
     irVersion: 7,
     producerName: "chatlens-test",
@@ -38,6 +49,9 @@ export async function writeTinyModel(dir: string, tokenizerFrom: string, metadat
   for (const f of ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"]) {
     await copyFile(path.join(tokenizerFrom, f), path.join(dir, f));
   }
-  await writeFile(path.join(dir, "config.json"), JSON.stringify({ model_type: "bert", hidden_size: TINY_DIM, max_position_embeddings: 64 }));
+  await writeFile(
+    path.join(dir, "config.json"),
+    JSON.stringify({ model_type: "bert", hidden_size: TINY_DIM, max_position_embeddings: 64 }),
+  );
   await writeFile(path.join(dir, "chatlens.json"), JSON.stringify(metadata));
 }

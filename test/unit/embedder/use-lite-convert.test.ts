@@ -37,7 +37,10 @@ async function runModel(dir: string, ids: number[][]): Promise<Float32Array[]> {
   }
 }
 
-const sha256 = async (p: string) => createHash("sha256").update(await readFile(p)).digest("hex");
+const sha256 = async (p: string) =>
+  createHash("sha256")
+    .update(await readFile(p))
+    .digest("hex");
 
 describe("USE-lite converter", function () {
   let modelDir: string;
@@ -53,7 +56,14 @@ describe("USE-lite converter", function () {
 
   it("writes the Hugging Face layout plus chatlens.json", async function () {
     expect((await readdir(modelDir)).sort()).to.deep.equal(
-      [MODEL_METADATA_FILE, "config.json", "onnx", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json"].sort(),
+      [
+        MODEL_METADATA_FILE,
+        "config.json",
+        "onnx",
+        "special_tokens_map.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+      ].sort(),
     );
     const meta = JSON.parse(await readFile(path.join(modelDir, MODEL_METADATA_FILE), "utf8"));
     expect(meta).to.include({ license: "Apache-2.0", dimension: 512, maxTokens: 128, matryoshka: false });
@@ -84,14 +94,17 @@ describe("USE-lite converter", function () {
     const a = ours(sentences, opts) as { input_ids: number[][] };
     const b = ref(sentences, opts) as { input_ids: number[][] };
     expect(a.input_ids).to.deep.equal(b.input_ids);
-    expect(Math.max(...ref(sentences, { return_tensor: false }).input_ids.map((r: number[]) => r.length))).to.be.greaterThan(128);
+    expect(
+      Math.max(...ref(sentences, { return_tensor: false }).input_ids.map((r: number[]) => r.length)),
+    ).to.be.greaterThan(128);
     expect(a.input_ids.at(-1)).to.have.length(128);
   });
 
   it("produces embeddings with cosine >= 0.9999 to the reference model", async function () {
     const tok = await AutoTokenizer.from_pretrained(referenceModelDir);
-    const ids = (tok(sentences, { truncation: true, max_length: 128, return_tensor: false }) as { input_ids: number[][] })
-      .input_ids;
+    const ids = (
+      tok(sentences, { truncation: true, max_length: 128, return_tensor: false }) as { input_ids: number[][] }
+    ).input_ids;
     const [ours, ref] = [await runModel(modelDir, ids), await runModel(referenceModelDir, ids)];
     sentences.forEach((s, i) => expect(cosine(ours[i]!, ref[i]!), s).to.be.at.least(0.9999));
   });
