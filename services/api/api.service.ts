@@ -8,7 +8,11 @@ import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
 import { sendJsonError } from "./errors.ts";
 import { checkReadiness } from "./readiness.ts";
-import { API_ALIASES, OPENAI_ALIASES } from "./routes.ts";
+import { buildOpenApi, type ActionDoc } from "./openapi.ts";
+import { API_ALIASES, OPENAI_ALIASES, UPLOAD_ALIASES } from "./routes.ts";
+import { docsPage, swaggerAsset } from "./docs.ts";
+
+const PACKAGE_VERSION = "0.1.0";
 
 type Req = IncomingMessage & { $ctx?: Context<unknown, CallMeta>; headers: Record<string, string | string[] | undefined> };
 
@@ -33,6 +37,8 @@ export default function createApiService(app: AppContext): ServiceSchema {
       httpServerTimeout: 0,
       routes: [
         {
+          // Routes sharing a path must have names, or moleculer-web keeps only the last.
+          name: "api",
           path: "/api",
           mappingPolicy: "restrict",
           autoAliases: false,
@@ -46,6 +52,24 @@ export default function createApiService(app: AppContext): ServiceSchema {
           },
         },
         {
+          // Uploads stream through to the ingest service (over the transporter in a cluster):
+          // no body parser, so nothing is buffered here; busboy enforces the size and count limits.
+          name: "uploads",
+          path: "/api",
+          mappingPolicy: "restrict",
+          autoAliases: false,
+          authentication: true,
+          authorization: true,
+          aliases: UPLOAD_ALIASES,
+          bodyParsers: false,
+          busboyConfig: { limits: { files: config.UPLOAD_MAX_FILES, fileSize: config.UPLOAD_MAX_BYTES, fields: 20 } },
+          callOptions: { timeout: 0 },
+          onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
+            this.prepareContext(ctx, route, req);
+          },
+        },
+        {
+          name: "openai",
           path: "/v1",
           mappingPolicy: "restrict",
           autoAliases: false,
@@ -70,6 +94,41 @@ export default function createApiService(app: AppContext): ServiceSchema {
         params: {},
         handler(this: { broker: { nodeID: string } }) {
           return { status: "ok", nodeID: this.broker.nodeID, uptimeS: Math.round(process.uptime()) };
+        },
+      },
+      openapi: {
+        auth: "public",
+        params: {},
+        handler(this: { broker: import("moleculer").ServiceBroker }) {
+          const actions = new Map<string, ActionDoc>();
+          for (const a of this.broker.registry.getActionList({ skipInternal: true, withEndpoints: false }))
+            if (a.action) actions.set(a.name, a.action as ActionDoc);
+          return buildOpenApi(
+            [
+              { prefix: "/api", aliases: API_ALIASES },
+              { prefix: "/api", aliases: UPLOAD_ALIASES },
+              { prefix: "/v1", aliases: OPENAI_ALIASES },
+            ],
+            actions,
+            { version: PACKAGE_VERSION },
+          );
+        },
+      },
+      docs: {
+        auth: "public",
+        params: {},
+        handler(ctx: Context<unknown, { $responseType?: string }>) {
+          ctx.meta.$responseType = "text/html; charset=utf-8";
+          return docsPage();
+        },
+      },
+      docsAsset: {
+        auth: "public",
+        params: { file: { type: "string", max: 64 } },
+        handler(ctx: Context<{ file: string }, { $responseType?: string }>) {
+          const asset = swaggerAsset(ctx.params.file);
+          ctx.meta.$responseType = asset.type;
+          return asset.body;
         },
       },
       ready: {

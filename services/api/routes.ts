@@ -8,8 +8,14 @@ import { AUTH_ROUTES } from "../auth/routes.ts";
 export const API_ALIASES: Record<string, string> = {
   "GET /health": "api.health",
   "GET /ready": "api.ready",
+  "GET /openapi.json": "api.openapi",
+  "GET /docs": "api.docs",
+  "GET /docs/assets/:file": "api.docsAsset",
   ...AUTH_ROUTES,
 };
+
+/** Upload endpoints: request bodies stream to the action instead of being parsed. */
+export const UPLOAD_ALIASES: Record<string, string> = {};
 
 /** OpenAI-compatible endpoints, authenticated by API-key bearer tokens. */
 export const OPENAI_ALIASES: Record<string, string> = {};

@@ -72,6 +72,22 @@ describe("gateway (embedded platform over HTTP)", function () {
     expect(res.body.error.code).to.equal("UNAUTHORIZED");
   });
 
+  it("serves an OpenAPI 3.1 document of every HTTP endpoint and an interactive viewer", async () => {
+    const doc = await http(p.baseUrl, "GET", "/api/openapi.json");
+    expect(doc.status).to.equal(200);
+    expect(doc.body.openapi).to.equal("3.1.0");
+    expect(doc.body.paths["/api/health"].get.operationId).to.equal("apiHealth");
+    expect(doc.body.components.securitySchemes.bearer.scheme).to.equal("bearer");
+    expect(doc.body.info.description).to.match(/Authorization: Bearer/);
+    const page = await fetch(p.baseUrl + "/api/docs");
+    expect(page.headers.get("content-type")).to.match(/text\/html/);
+    expect(await page.text()).to.contain("/api/openapi.json");
+    const asset = await fetch(p.baseUrl + "/api/docs/assets/swagger-ui-bundle.js");
+    expect(asset.status).to.equal(200);
+    const escape = await http(p.baseUrl, "GET", "/api/docs/assets/..%2Fpackage.json");
+    expect(escape.status).to.equal(404);
+  });
+
   it("serves the built web app from UI_DIR", async () => {
     const res = await fetch(p.baseUrl + "/");
     expect(res.status).to.equal(200);
