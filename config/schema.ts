@@ -102,6 +102,19 @@ export const envSchema = z.object({
   SEARCH_LOG_RETENTION_DAYS: positiveInt.default(90),
 
   SENTRY_DSN: z.url().optional(),
+
+  PASSWORD_HASH_MEMORY_KIB: z.coerce.number().int().min(1024).default(65_536),
+  PASSWORD_HASH_TIME_COST: z.coerce.number().int().min(1).default(3),
+  RATE_LIMIT_PREFIX: z.string().optional(),
+  SESSION_CHECK_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(2000),
+  AUTH_PURGE_INTERVAL_S: z.coerce.number().int().min(0).default(3600),
+  MFA_CHALLENGE_TTL_S: positiveInt.default(300),
+  INVITATION_TTL_S: positiveInt.default(7 * 24 * 3600),
+  OAUTH_CODE_TTL_S: positiveInt.default(60),
+  OAUTH_REDIRECT_URL: z.string().default("/login/callback"),
+  GITHUB_AUTH_URL: z.url().default("https://github.com/login/oauth/authorize"),
+  GITHUB_TOKEN_URL: z.url().default("https://github.com/login/oauth/access_token"),
+  GITHUB_API_URL: z.url().default("https://api.github.com"),
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -161,6 +161,22 @@ export const apiKeys = pgTable(
   (t) => [uniqueIndex("api_keys_hash_uq").on(t.keyHash), index("api_keys_org_idx").on(t.orgId)],
 );
 
+/** One-time codes that end an OAuth log-in: the browser carries the code, never a token. */
+export const authCodes = pgTable(
+  "auth_codes",
+  {
+    codeHash: text("code_hash").primaryKey(),
+    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    provider: text("provider").notNull(),
+    device: text("device").notNull().default(""),
+    ip: text("ip").notNull().default(""),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: created(),
+  },
+  (t) => [index("auth_codes_expires_idx").on(t.expiresAt)],
+);
+
 export const auditLog = pgTable(
   "audit_log",
   {

@@ -10,6 +10,7 @@ type Factory = (app: AppContext) => ServiceSchema | ServiceSchema[];
  */
 const CATALOG: Partial<Record<ServiceName, () => Promise<Factory>>> = {
   api: async () => (await import("./api/api.service.ts")).default,
+  auth: async () => (await import("./auth/auth.service.ts")).default,
 };
 
 export async function loadServiceSchemas(names: readonly ServiceName[], app: AppContext): Promise<ServiceSchema[]> {

@@ -1,0 +1,45 @@
+import type { Context, ServiceSchema } from "moleculer";
+import type { CallMeta } from "./permissions.ts";
+
+/**
+ * Writing to the audit log from any service: `await this.audit(ctx, "dataset.deleted",
+ * { target: id, data: { name } })`. Actor, organisation, client address and request id come
+ * from the calling context; the entry is written by the auth service (`auth.audit`).
+ * An audit failure is logged, never turned into a failed user request.
+ */
+export interface AuditOptions {
+  target?: string;
+  outcome?: "success" | "failure";
+  data?: Record<string, unknown>;
+  /** Overrides the org taken from the caller (e.g. a failed log-in has none). */
+  orgId?: string | null;
+  actorId?: string | null;
+}
+
+export function auditParams(ctx: Context<unknown, CallMeta>, action: string, o: AuditOptions = {}) {
+  const auth = ctx.meta.auth;
+  return {
+    action,
+    orgId: o.orgId !== undefined ? o.orgId : (auth?.orgId ?? null),
+    actorId: o.actorId !== undefined ? o.actorId : (auth?.userId ?? null),
+    target: o.target ?? null,
+    outcome: o.outcome ?? "success",
+    data: { ...(o.data ?? {}), ...(auth?.apiKeyId ? { apiKeyId: auth.apiKeyId } : {}) },
+    ip: ctx.meta.ip ?? null,
+    requestId: ctx.requestID ?? null,
+  };
+}
+
+export function auditMixin(): Partial<ServiceSchema> {
+  return {
+    methods: {
+      async audit(ctx: Context<unknown, CallMeta>, action: string, options?: AuditOptions) {
+        try {
+          await ctx.call("auth.audit", auditParams(ctx, action, options));
+        } catch (err) {
+          this.logger.error(`Audit entry ${action} could not be written`, err);
+        }
+      },
+    },
+  };
+}

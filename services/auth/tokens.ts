@@ -1,0 +1,82 @@
+import jwt from "jsonwebtoken";
+
+/** HS256 only: `none` and every asymmetric algorithm (key-confusion attacks) are refused. */
+const ALGORITHMS: jwt.Algorithm[] = ["HS256"];
+
+export interface TokenSettings {
+  secret: string;
+  issuer: string;
+  audience: string;
+  accessTtlS: number;
+}
+
+export interface AccessClaims {
+  userId: string;
+  sessionId: string;
+  orgId: string | null;
+}
+
+export type TokenError = "TOKEN_EXPIRED" | "TOKEN_INVALID";
+
+export class TokenVerificationError extends Error {
+  constructor(readonly code: TokenError, message: string) {
+    super(message);
+  }
+}
+
+export function signAccessToken(claims: AccessClaims, s: TokenSettings): string {
+  return jwt.sign({ typ: "access", sid: claims.sessionId, org: claims.orgId }, s.secret, {
+    algorithm: "HS256",
+    subject: claims.userId,
+    issuer: s.issuer,
+    audience: s.audience,
+    expiresIn: s.accessTtlS,
+  });
+}
+
+function verify(token: string, s: TokenSettings, audience: string, typ: string): jwt.JwtPayload {
+  let payload: jwt.JwtPayload | string;
+  try {
+    payload = jwt.verify(token, s.secret, { algorithms: ALGORITHMS, issuer: s.issuer, audience });
+  } catch (err) {
+    if (err instanceof jwt.TokenExpiredError) throw new TokenVerificationError("TOKEN_EXPIRED", "Token expired");
+    throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
+  }
+  if (typeof payload === "string" || payload.typ !== typ || typeof payload.sub !== "string" || typeof payload.exp !== "number")
+    throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
+  return payload;
+}
+
+export function verifyAccessToken(token: string, s: TokenSettings): AccessClaims {
+  const p = verify(token, s, s.audience, "access");
+  if (typeof p.sid !== "string") throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
+  return { userId: p.sub!, sessionId: p.sid, orgId: typeof p.org === "string" ? p.org : null };
+}
+
+/**
+ * The second step of a log-in with MFA: proves the password (or OAuth) step passed, names
+ * the user and how the session should be opened. A different audience keeps it from ever
+ * working as an access token.
+ */
+export interface ChallengeClaims {
+  userId: string;
+  method: string;
+}
+
+export function signChallengeToken(claims: ChallengeClaims, s: TokenSettings, ttlS: number): string {
+  return jwt.sign({ typ: "mfa", method: claims.method }, s.secret, {
+    algorithm: "HS256",
+    subject: claims.userId,
+    issuer: s.issuer,
+    audience: `${s.audience}:mfa`,
+    expiresIn: ttlS,
+  });
+}
+
+export function verifyChallengeToken(token: string, s: TokenSettings): ChallengeClaims {
+  const p = verify(token, s, `${s.audience}:mfa`, "mfa");
+  return { userId: p.sub!, method: String(p.method ?? "password") };
+}
+
+/** API keys look like `cl_<prefix>_<secret>`; everything else with three dots is a JWT. */
+export const looksLikeApiKey = (token: string) => token.startsWith("cl_");
