@@ -1,5 +1,7 @@
 import { ParseError } from "./errors.ts";
 
+const TWO_DIGITS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, "0"));
+
 /**
  * Wall-clock ↔ UTC conversion for IANA zones with Intl only (no dependency): the zone's
  * offset is looked up once per hour of wall-clock time and cached, so a million messages
@@ -12,6 +14,8 @@ export class ZoneClock {
   private readonly offsetByHour = new Map<number, number>();
   private lastLocalMs = Number.NaN;
   private lastLocalText = "";
+  private lastDay = Number.NaN;
+  private lastDayText = "";
 
   constructor(zone = "UTC") {
     this.zone = zone;
@@ -50,10 +54,16 @@ export class ZoneClock {
 
   /** `YYYY-MM-DDTHH:mm:ss` of a wall-clock time given as `Date.UTC(...)` of its fields. */
   wallText(localMs: number): string {
-    // Consecutive chat messages often share a timestamp; skip re-formatting them.
+    // Hot path of text imports: the date part is formatted once per day, the time from a table.
     if (localMs !== this.lastLocalMs) {
       this.lastLocalMs = localMs;
-      this.lastLocalText = new Date(localMs).toISOString().slice(0, 19);
+      const day = Math.floor(localMs / 86_400_000);
+      if (day !== this.lastDay) {
+        this.lastDay = day;
+        this.lastDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+      }
+      const secondOfDay = Math.floor((localMs - day * 86_400_000) / 1000);
+      this.lastLocalText = `${this.lastDayText}${TWO_DIGITS[Math.floor(secondOfDay / 3600)]}:${TWO_DIGITS[Math.floor(secondOfDay / 60) % 60]}:${TWO_DIGITS[secondOfDay % 60]}`;
     }
     return this.lastLocalText;
   }
