@@ -3,7 +3,8 @@ import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import type { AuthInfo, CallMeta } from "../../mixins/permissions.ts";
+import { checkAccess, type AuthInfo, type CallMeta } from "../../mixins/permissions.ts";
+import { createOAuthRoute } from "../auth/oauth-route.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
 import { sendJsonError } from "./errors.ts";
@@ -36,6 +37,8 @@ export default function createApiService(app: AppContext): ServiceSchema {
       logResponseData: null,
       httpServerTimeout: 0,
       routes: [
+        // OAuth redirects (grant) come first: their paths lie under /api but are not aliases.
+        createOAuthRoute(config),
         {
           // Routes sharing a path must have names, or moleculer-web keeps only the last.
           name: "api",
@@ -156,9 +159,12 @@ export default function createApiService(app: AppContext): ServiceSchema {
        * moleculer-web stores what authenticate() returned as meta.user; services read meta.auth.
        * Whether the caller may run the action is decided by the permissions middleware.
        */
-      authorize(ctx: Context<unknown, CallMeta & { user?: AuthInfo | null }>) {
+      authorize(ctx: Context<unknown, CallMeta & { user?: AuthInfo | null }>, _route: unknown, req: Req & { $action?: { auth?: "public" | "user"; permissions?: never[] } }) {
         if (ctx.meta.user) ctx.meta.auth = ctx.meta.user;
         delete ctx.meta.user;
+        // Also checked here, before the call: the broker's validator and cacher wrap the permissions
+        // middleware, so otherwise an anonymous caller would get validation errors (or cached answers) first.
+        if (req.$action) checkAccess({ auth: req.$action.auth, permissions: req.$action.permissions }, ctx.meta);
       },
 
       prepareContext(ctx: Context<unknown, CallMeta>, _route: unknown, req: Req) {

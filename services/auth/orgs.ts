@@ -119,6 +119,7 @@ export async function grantRole(db: Db, orgId: string, userId: string, role: Rol
 }
 
 export async function updateOrg(db: Db, orgId: string, patch: { name?: string; requireMfa?: boolean }): Promise<OrgRow | undefined> {
+  if (patch.name === undefined && patch.requireMfa === undefined) return getOrg(db, orgId);
   const [row] = await db.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
   return row;
 }
