@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { Server } from "node:http";
+import type { ServiceBroker } from "moleculer";
 import { loadConfig, type Config, type ServiceName } from "../../config/index.ts";
 import { createPlatform, type Platform } from "../../services/platform.ts";
 import { isolatedDatabase, type DatabaseKind, type IsolatedDatabase } from "./database.ts";
@@ -58,6 +59,11 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
   };
 }
 
+/** Ids of the nodes a broker currently sees as available. */
+export function nodeIds(broker: ServiceBroker): string[] {
+  return (broker.registry.nodes.list({ onlyAvailable: true, withServices: false }) as { id: string }[]).map((n) => n.id);
+}
+
 /**
  * Several in-process nodes joined by Moleculer's Fake transporter, sharing one database,
  * each running the services it is given: the cluster's shapes without any server.
@@ -83,7 +89,7 @@ export async function startFakeCluster(
   const ids = shapes.map((s) => s.nodeID);
   while (
     !nodes.every((n) => {
-      const seen = n.broker.registry.nodes.list({ onlyAvailable: true, withServices: false }).map((x) => x.id);
+      const seen = nodeIds(n.broker);
       return ids.every((id) => seen.includes(id));
     })
   ) {

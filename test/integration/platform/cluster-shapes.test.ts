@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
-import { startFakeCluster, startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
+import { nodeIds, startFakeCluster, startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
 
 describe("nodes of different shapes", function () {
@@ -14,7 +14,7 @@ describe("nodes of different shapes", function () {
     try {
       const gw = cluster.node("gateway");
       await gw.broker.waitForServices([{ name: "api" }], 10_000);
-      const nodes = gw.broker.registry.nodes.list({ onlyAvailable: true, withServices: false }).map((n) => n.id);
+      const nodes = nodeIds(gw.broker);
       expect(nodes).to.include.members(["gateway", "worker"]);
       const res = await http(gw.baseUrl, "GET", "/api/ready");
       expect(res.status).to.equal(200);

@@ -93,7 +93,7 @@ describe("configuration", () => {
   it("retries only transient errors and counts only server faults in the breaker", async () => {
     const o = createBrokerOptions(load({}));
     const { Errors } = await import("moleculer");
-    expect(o.retryPolicy!.check!(new Errors.RequestTimeoutError("x", "node") as never)).to.equal(true);
+    expect(o.retryPolicy!.check!(new Errors.RequestTimeoutError({ action: "x", nodeID: "node" }) as never)).to.equal(true);
     expect(o.retryPolicy!.check!(new Errors.MoleculerClientError("bad", 400) as never)).to.equal(false);
     const check = o.circuitBreaker!.check!;
     expect(check(new Errors.MoleculerClientError("bad", 422) as never)).to.equal(false);
