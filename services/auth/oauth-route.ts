@@ -119,6 +119,8 @@ export function createOAuthRoute(config: Config) {
     const { providers, handle } = setupResult;
     const provider = match[1] as OAuthProvider;
     if (!(provider === "google" ? providers.google : provider === "github" ? providers.github : undefined)) return next();
+    // Without grant's cookie there is no state to check against; grant would send the browser to "/".
+    if (match[2] && !/(?:^|;\s*)grant=/.test(String(req.headers.cookie ?? ""))) return back("error=OAUTH_FAILED");
     // moleculer-web strips the route path from req.url; grant matches on the full path.
     const stripped = req.url;
     req.url = url;
