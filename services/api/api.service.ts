@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, ServiceSchema } from "moleculer";
@@ -179,6 +179,22 @@ export default function createApiService(app: AppContext): ServiceSchema {
           if (forwarded) return forwarded;
         }
         return req.socket.remoteAddress ?? "";
+      },
+
+      /**
+       * The web app routes on the client: a page path that is neither an API route nor a
+       * static file gets index.html, so deep links and reloads work.
+       */
+      send404(req: Req, res: ServerResponse) {
+        const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "";
+        const isPage = (req.method === "GET" || req.method === "HEAD") && !/^\/(api|v1)(\/|$|\?)/.test(url);
+        if (isPage && existsSync(path.join(uiDir, "index.html"))) {
+          res.statusCode = 200;
+          res.setHeader("Content-Type", "text/html; charset=utf-8");
+          res.setHeader("Cache-Control", "no-cache");
+          return void res.end(req.method === "HEAD" ? undefined : readFileSync(path.join(uiDir, "index.html")));
+        }
+        return (ApiGateway.methods!.send404 as Function).call(this, req, res);
       },
 
       httpHandler(req: Req, res: ServerResponse, next?: (err?: unknown) => void) {

@@ -92,5 +92,10 @@ describe("gateway (embedded platform over HTTP)", function () {
     const res = await fetch(p.baseUrl + "/");
     expect(res.status).to.equal(200);
     expect(await res.text()).to.contain("chatlens ui");
+    // Client-side routes get the app too; API paths keep their JSON 404.
+    const deep = await fetch(p.baseUrl + "/datasets/123/search");
+    expect(deep.status).to.equal(200);
+    expect(await deep.text()).to.contain("chatlens ui");
+    expect((await fetch(p.baseUrl + "/api/nothing-here")).status).to.equal(404);
   });
 });
