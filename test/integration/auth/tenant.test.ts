@@ -86,7 +86,7 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
   it("reads its own row and gets 404 (not 403) for another org's id", async () => {
     const meta = await metaOf(a);
     expect((await p.broker.call<any, any>("probe.getDataset", { id: dsA }, { meta })).name).to.equal("A's chats");
-    const err = await p.broker.call("probe.getDataset", { id: dsB }, { meta }).catch((e) => e);
+    const err: any = await p.broker.call("probe.getDataset", { id: dsB }, { meta }).catch((e: any) => e);
     expect(err.code).to.equal(404);
     expect(err.type).to.equal("NOT_FOUND");
   });
@@ -97,11 +97,11 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
     expect((await p.broker.call<any, any>("probe.getDataset", { id: dsB }, { meta: metaB })).name).to.equal("B's chats");
     const before = await p.broker.call<number>("probe.reads");
     // Same params, other org: must miss the cache and be refused.
-    const err = await p.broker.call("probe.getDataset", { id: dsB }, { meta: metaA }).catch((e) => e);
+    const err: any = await p.broker.call("probe.getDataset", { id: dsB }, { meta: metaA }).catch((e: any) => e);
     expect(err.code).to.equal(404);
     expect(await p.broker.call<number>("probe.reads")).to.equal(before + 1);
-    const listA = await p.broker.call<any[]>("probe.listDatasets", {}, { meta: metaA });
-    const listB = await p.broker.call<any[]>("probe.listDatasets", {}, { meta: metaB });
+    const listA = await p.broker.call<any[], object>("probe.listDatasets", {}, { meta: metaA });
+    const listB = await p.broker.call<any[], object>("probe.listDatasets", {}, { meta: metaB });
     expect(listA.map((d) => d.name)).to.deep.equal(["A's chats"]);
     expect(listB.map((d) => d.name)).to.deep.equal(["B's chats"]);
   });
