@@ -230,10 +230,13 @@ export const imports = pgTable(
     error: jsonb("error").$type<{ code: string; message: string; line?: number; path?: string }>(),
     options: jsonb("options").$type<Record<string, unknown>>(),
     createdBy: uuid("created_by"),
+    /** Node running the job, and its last sign of life: a job whose node went silent is reaped. */
+    nodeId: text("node_id"),
+    heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     createdAt: created(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
-  (t) => [index("imports_dataset_idx").on(t.datasetId)],
+  (t) => [index("imports_dataset_idx").on(t.datasetId), index("imports_status_idx").on(t.status)],
 );
 
 export const conversations = pgTable(
@@ -246,6 +249,8 @@ export const conversations = pgTable(
     name: text("name").notNull(),
     platform: text("platform").notNull(),
     kind: text("kind").notNull().default("group"),
+    /** The import that created the row: a failed import removes what it created and nothing else uses. */
+    importId: uuid("import_id"),
     createdAt: created(),
   },
   (t) => [uniqueIndex("conversations_source_uq").on(t.datasetId, t.sourceKey)],
@@ -260,6 +265,7 @@ export const participants = pgTable(
     sourceKey: text("source_key").notNull(),
     platformId: text("platform_id"),
     displayName: text("display_name").notNull(),
+    importId: uuid("import_id"),
   },
   (t) => [uniqueIndex("participants_source_uq").on(t.datasetId, t.sourceKey)],
 );
@@ -294,6 +300,7 @@ export const messages = pgTable(
     uniqueIndex("messages_source_uq").on(t.datasetId, t.sourceKey),
     index("messages_conv_ts_idx").on(t.conversationId, t.ts),
     index("messages_dataset_ts_idx").on(t.datasetId, t.ts),
+    index("messages_import_idx").on(t.importId),
     index("messages_search_idx").using("gin", t.search),
   ],
 );
