@@ -1,0 +1,151 @@
+/**
+ * The dashboards as named tables: which queries make up each, and the flat rows each
+ * table exports to CSV. The service asks for all tables (the dashboard) or one (a chart
+ * or a CSV download); only the queries behind the requested tables run.
+ */
+import { stringify } from "csv-stringify/sync";
+import type { Db } from "../../models/db.ts";
+import * as activity from "./activity.ts";
+import * as search from "./search-analytics.ts";
+import { textStats, type TextStats } from "./text-stats.ts";
+
+export const ACTIVITY_TABLES = [
+  "summary",
+  "messagesOverTime",
+  "heatmap",
+  "participants",
+  "lengths",
+  "responseTimes",
+  "starters",
+  "streaks",
+  "emoji",
+  "domains",
+  "words",
+  "bigrams",
+  "trigrams",
+] as const;
+export type ActivityTable = (typeof ACTIVITY_TABLES)[number];
+
+const TEXT_TABLES = new Set<ActivityTable>(["emoji", "domains", "words", "bigrams", "trigrams"]);
+
+export interface ActivityOptions {
+  granularity: activity.Granularity;
+  /** Silence after which a message starts a new conversation (and is no reply). */
+  gapHours: number;
+  top: number;
+}
+
+export type ActivityReport = Partial<{
+  summary: activity.KindCounts;
+  messagesOverTime: activity.PeriodCount[];
+  heatmap: activity.HeatmapCell[];
+  participants: activity.ParticipantActivity[];
+  lengths: activity.MessageLengths;
+  responseTimes: activity.ResponseTime[];
+  starters: activity.Starter[];
+  streaks: activity.Streak[];
+  text: TextStats;
+}>;
+
+export async function activityReport(
+  db: Db,
+  f: activity.ActivityFilter,
+  o: ActivityOptions,
+  tables: readonly ActivityTable[] = ACTIVITY_TABLES,
+): Promise<ActivityReport> {
+  const want = new Set(tables);
+  const out: ActivityReport = {};
+  if (want.has("summary")) out.summary = await activity.kindCounts(db, f);
+  if (want.has("messagesOverTime")) out.messagesOverTime = await activity.messagesOverTime(db, f, o.granularity);
+  if (want.has("heatmap")) out.heatmap = await activity.weekdayHourHeatmap(db, f);
+  if (want.has("participants")) out.participants = await activity.topParticipants(db, f, o.top);
+  if (want.has("lengths")) out.lengths = await activity.messageLengths(db, f);
+  if (want.has("responseTimes")) out.responseTimes = await activity.responseTimes(db, f, o.gapHours);
+  if (want.has("starters")) out.starters = await activity.conversationStarters(db, f, o.gapHours, o.top);
+  if (want.has("streaks")) out.streaks = await activity.longestStreaks(db, f, Math.min(o.top, 10));
+  if (tables.some((t) => TEXT_TABLES.has(t))) out.text = await textStats(db, f, { top: o.top });
+  return out;
+}
+
+type Row = Record<string, string | number | null>;
+
+/** Flat rows of one activity table, as the CSV export writes them. */
+export function activityRows(report: ActivityReport, table: ActivityTable): Row[] {
+  switch (table) {
+    case "summary": {
+      const s = report.summary!;
+      const { byKind, ...totals } = s;
+      return [
+        ...Object.entries(totals).map(([metric, value]) => ({ metric, value })),
+        ...Object.entries(byKind).map(([kind, value]) => ({ metric: `kind:${kind}`, value })),
+      ];
+    }
+    case "messagesOverTime":
+      return report.messagesOverTime!.map((r) => ({ ...r }));
+    case "heatmap":
+      return report.heatmap!.map((r) => ({ ...r }));
+    case "participants":
+      return report.participants!.map((r) => ({ ...r }));
+    case "lengths":
+      return report.lengths!.buckets.map((b) => ({ min: b.min, max: b.max, messages: b.messages }));
+    case "responseTimes":
+      return report.responseTimes!.map((r) => ({ ...r }));
+    case "starters":
+      return report.starters!.map((r) => ({ ...r }));
+    case "streaks":
+      return report.streaks!.map((r) => ({ ...r }));
+    case "emoji":
+      return report.text!.emoji.top.map((c) => ({ emoji: c.value, count: c.count }));
+    case "domains":
+      return report.text!.links.domains.map((c) => ({ domain: c.value, count: c.count }));
+    case "words":
+    case "bigrams":
+    case "trigrams":
+      return report.text![table].map((c) => ({ term: c.value, count: c.count }));
+  }
+}
+
+export const SEARCH_TABLES = ["volume", "topQueries", "zeroResults", "latency"] as const;
+export type SearchTable = (typeof SEARCH_TABLES)[number];
+
+export type SearchReport = Partial<{
+  volume: search.SearchVolume[];
+  topQueries: search.QueryCount[];
+  zeroResults: search.QueryCount[];
+  latency: search.LatencyByMode[];
+}>;
+
+export async function searchReport(
+  db: Db,
+  f: search.SearchFilter,
+  o: { granularity: "day" | "week" | "month"; top: number },
+  tables: readonly SearchTable[] = SEARCH_TABLES,
+): Promise<SearchReport> {
+  const want = new Set(tables);
+  const out: SearchReport = {};
+  if (want.has("volume")) out.volume = await search.searchVolume(db, f, o.granularity);
+  if (want.has("topQueries")) out.topQueries = await search.topQueries(db, f, o.top);
+  if (want.has("zeroResults")) out.zeroResults = await search.topQueries(db, f, o.top, true);
+  if (want.has("latency")) out.latency = await search.latencyPercentiles(db, f);
+  return out;
+}
+
+export function searchRows(report: SearchReport, table: SearchTable): Row[] {
+  return (report[table] ?? []).map((r) => ({ ...r }));
+}
+
+/**
+ * RFC 4180 CSV with a header row. Cells that a spreadsheet would run as a formula
+ * (=, +, -, @ first) are prefixed with a quote: chat text is untrusted input.
+ */
+export function toCsv(rows: Row[]): string {
+  if (!rows.length) return "";
+  const columns = Object.keys(rows[0]!);
+  const safe = rows.map((r) =>
+    columns.map((c) => {
+      const v = r[c];
+      return typeof v === "string" && /^[=+\-@\t\r]/u.test(v) ? `'${v}` : v;
+    }),
+  );
+  return stringify(safe, { header: true, columns });
+}

@@ -1,0 +1,18 @@
+/** Raw-SQL helpers shared by the analytics queries: identical rows on PGlite and node-postgres. */
+import { sql, type SQL } from "drizzle-orm";
+import type { Db } from "../../models/db.ts";
+
+export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+/** `a, b, c` of bound parameters, for `in (...)`. */
+export const list = (values: readonly unknown[]): SQL => sql.join(
+  values.map((v) => sql`${v}`),
+  sql`, `,
+);
+
+export const instant = (date: Date): SQL => sql`${date.toISOString()}::timestamptz`;
+
+/** Aggregates come back as strings (bigint, numeric) from node-postgres: one conversion for both drivers. */
+export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));

@@ -1,0 +1,148 @@
+/**
+ * Text statistics of a dataset: emoji, links and their domains, most used words and
+ * n-grams. These need every message's text, so rows are streamed in keyset-paginated
+ * batches (never the whole dataset in memory) and counted here. Words reuse the cluster
+ * service's tokenizer and stop-word lists, so topic labels and word counts agree on what
+ * a word is and which words carry nothing.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../../models/db.ts";
+import { detectLanguages, stopWordSet, type Language } from "../cluster/stopwords.ts";
+import { words } from "../cluster/tokenize.ts";
+import { type ActivityFilter, messageWhere } from "./activity.ts";
+import { rowsOf } from "./sql.ts";
+
+const EMOJI = /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic}\uFE0F?)*/gu;
+const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/giu;
+const TRAILING_PUNCTUATION = /[.,;:!?)\]}'"]+$/u;
+
+export interface Counted {
+  value: string;
+  count: number;
+}
+
+export interface TextStats {
+  messagesScanned: number;
+  languages: Language[];
+  emoji: { total: number; messagesWithEmoji: number; top: Counted[] };
+  links: { total: number; messagesWithLinks: number; domains: Counted[] };
+  words: Counted[];
+  bigrams: Counted[];
+  trigrams: Counted[];
+}
+
+export interface TextStatsOptions {
+  top?: number;
+  /** Languages whose stop words are removed; detected from the first batch when absent. */
+  languages?: Language[];
+  batchSize?: number;
+}
+
+/** Host of a link without "www.", lower-cased; undefined for what does not parse as a URL. */
+export function linkDomain(link: string): string | undefined {
+  try {
+    const url = new URL(/^https?:\/\//iu.test(link) ? link : `https://${link}`);
+    return url.hostname.toLowerCase().replace(/^www\./u, "") || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function extractLinks(text: string): string[] {
+  return [...text.matchAll(LINK)].map((m) => m[0].replace(TRAILING_PUNCTUATION, ""));
+}
+
+export function extractEmoji(text: string): string[] {
+  return text.match(EMOJI) ?? [];
+}
+
+/** Counts over a stream of texts; `add` one text at a time, `result` at the end. */
+export class TextCounter {
+  private readonly emoji = new Map<string, number>();
+  private readonly domains = new Map<string, number>();
+  private readonly unigrams = new Map<string, number>();
+  private readonly bigrams = new Map<string, number>();
+  private readonly trigrams = new Map<string, number>();
+  private emojiTotal = 0;
+  private withEmoji = 0;
+  private linkTotal = 0;
+  private withLinks = 0;
+  private scanned = 0;
+
+  constructor(
+    private readonly stopWords: ReadonlySet<string>,
+    readonly languages: Language[],
+  ) {}
+
+  add(text: string): void {
+    this.scanned++;
+    const emoji = extractEmoji(text);
+    if (emoji.length) this.withEmoji++;
+    this.emojiTotal += emoji.length;
+    for (const e of emoji) bump(this.emoji, e);
+    const links = extractLinks(text);
+    if (links.length) this.withLinks++;
+    this.linkTotal += links.length;
+    for (const link of links) {
+      const domain = linkDomain(link);
+      if (domain) bump(this.domains, domain);
+    }
+    // n-grams only join words that stood next to each other (no stop word or punctuation between).
+    let run: string[] = [];
+    for (const word of [...words(text), null]) {
+      if (word !== null && word.length >= 2 && !this.stopWords.has(word)) {
+        run.push(word);
+        bump(this.unigrams, word);
+        const n = run.length;
+        if (n >= 2) bump(this.bigrams, `${run[n - 2]} ${word}`);
+        if (n >= 3) bump(this.trigrams, `${run[n - 3]} ${run[n - 2]} ${word}`);
+      } else run = [];
+    }
+  }
+
+  result(top: number): TextStats {
+    return {
+      messagesScanned: this.scanned,
+      languages: this.languages,
+      emoji: { total: this.emojiTotal, messagesWithEmoji: this.withEmoji, top: topOf(this.emoji, top) },
+      links: { total: this.linkTotal, messagesWithLinks: this.withLinks, domains: topOf(this.domains, top) },
+      words: topOf(this.unigrams, top),
+      // A "phrase" said once is noise, not a habit.
+      bigrams: topOf(this.bigrams, top, 2),
+      trigrams: topOf(this.trigrams, top, 2),
+    };
+  }
+}
+
+export async function textStats(db: Db, f: ActivityFilter, options: TextStatsOptions = {}): Promise<TextStats> {
+  const batchSize = options.batchSize ?? 5000;
+  let counter: TextCounter | undefined;
+  let after = 0;
+  for (;;) {
+    const batch = await rowsOf<{ id: unknown; text: string }>(
+      db,
+      sql`select m.id, m.text from messages m where ${messageWhere(f)} and m.kind = 'text' and m.id > ${after}
+          order by m.id limit ${batchSize}`,
+    );
+    if (!counter) {
+      const languages = options.languages ?? detectLanguages(batch.flatMap((r) => words(r.text).filter((w): w is string => w !== null)));
+      counter = new TextCounter(stopWordSet(languages), languages);
+    }
+    for (const row of batch) counter.add(row.text);
+    if (batch.length < batchSize) break;
+    after = Number(batch[batch.length - 1]!.id);
+  }
+  return counter!.result(options.top ?? 20);
+}
+
+function bump(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function topOf(map: Map<string, number>, top: number, minCount = 1): Counted[] {
+  return [...map]
+    .filter(([, count]) => count >= minCount)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, top)
+    .map(([value, count]) => ({ value, count }));
+}
