@@ -67,6 +67,28 @@ export function createBrokerOptions(config: Config, extra: { middlewares?: Middl
     },
     tracing: { enabled: false },
     validator: true,
-    middlewares: [RequestContextMiddleware, ...(extra.middlewares ?? [])],
+    // Moleculer puts its own middlewares outside the user's, so the validator and the cacher
+    // would answer before an access check. The list is spelled out instead: access checks
+    // (extra.middlewares) wrap the cacher and the validator, and run inside error handling and
+    // metrics; the request context wraps everything so every log line knows its request.
+    internalMiddlewares: false,
+    middlewares: [
+      "ActionHook",
+      "Validator",
+      "Bulkhead",
+      "Cacher",
+      ...(extra.middlewares ?? []),
+      "ContextTracker",
+      "CircuitBreaker",
+      "Timeout",
+      "Retry",
+      "Fallback",
+      "ErrorHandler",
+      "Tracing",
+      "Metrics",
+      "Debounce",
+      "Throttle",
+      RequestContextMiddleware,
+    ],
   } as BrokerOptions;
 }

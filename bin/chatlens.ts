@@ -36,7 +36,12 @@ async function main() {
   await platform.start();
   if (services.includes("api"))
     platform.broker.logger.info(`chatlens is listening on http://${config.HOST}:${config.PORT}`);
-  if (repl) platform.broker.repl();
+  if (repl) {
+    const { replCommands } = await import("../services/operator.ts");
+    // broker.repl() reads its custom commands from the broker options.
+    (platform.broker.options as { replCommands?: unknown }).replCommands = replCommands();
+    platform.broker.repl();
+  }
 }
 
 main().catch((err) => {

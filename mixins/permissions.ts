@@ -102,7 +102,12 @@ export const PermissionsMiddleware: Middleware = {
     if (action.visibility !== "published" && action.visibility !== undefined) return next;
     const guard: ActionGuard = { auth: action.auth, permissions: action.permissions };
     return (ctx: Context<unknown, CallMeta>) => {
-      checkAccess(guard, ctx.meta);
+      try {
+        checkAccess(guard, ctx.meta);
+      } catch (err) {
+        // A rejected promise, never a synchronous throw: callers chain .catch() on calls.
+        return Promise.reject(err);
+      }
       return next(ctx);
     };
   },

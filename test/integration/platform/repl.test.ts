@@ -31,5 +31,8 @@ describe("operator REPL (npm run repl)", function () {
     expect(screen).to.match(/\bapi\b/);
     session.type("call api.health");
     expect(await session.waitFor(/status: 'ok'/)).to.match(/uptimeS/);
+    // Operator commands of the services are registered as REPL commands.
+    session.type("user:create operator@example.com 'a long enough password'");
+    expect(await session.waitFor(/"email": "operator@example.com"/)).to.match(/operator@example.com/);
   });
 });
