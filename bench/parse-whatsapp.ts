@@ -79,12 +79,12 @@ async function generate(file: string, count: number): Promise<void> {
     }
     chunk += line + "\n";
     if (chunk.length > 1 << 20) {
-      if (!out.write(chunk)) await new Promise((resolve) => out.once("drain", resolve));
+      if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
       chunk = "";
     }
   }
   out.end(chunk);
-  await new Promise((resolve) => out.on("finish", resolve));
+  await new Promise<void>((resolve) => out.on("finish", () => resolve()));
 }
 
 async function main(): Promise<void> {

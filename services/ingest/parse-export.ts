@@ -115,7 +115,8 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
     if (counts.warnings > MAX_WARNING_EVENTS) {
       yield { type: "warning", warning: { code: "WARNINGS_TRUNCATED", message: `${counts.warnings - MAX_WARNING_EVENTS} more warnings not listed` } };
     }
-    const totalBytes = Math.max(progress.totalBytes, progress.bytesRead);
+    // Estimates of the total (two passes, skipped zip members) end here: the work is done.
+    const totalBytes = progress.bytesRead;
     yield { type: "progress", bytesRead: progress.bytesRead, totalBytes };
     const summary: ParseSummary = { format, ...counts, bytesRead: progress.bytesRead, totalBytes, durationMs: Date.now() - started };
     yield { type: "summary", summary };

@@ -27,6 +27,20 @@ interface ShapeStats {
   prevYear: number;
 }
 
+/**
+ * The first pass may stop early once the answer cannot change in practice: the main layout
+ * has dates that already proved their order (a part above 12 on one side only, or year
+ * first) and there are more than two authors (a group). A DM is only known at the end.
+ */
+const EARLY_STOP_HEADERS = 20_000;
+
+function decisive(shapes: Map<number, ShapeStats>): boolean {
+  let best: ShapeStats | undefined;
+  for (const stats of shapes.values()) if (!best || stats.count > best.count) best = stats;
+  if (!best) return false;
+  return best.prevYear === -1 || (best.firstOver12 > 0) !== (best.secondOver12 > 0);
+}
+
 /** Distinct authors tracked by the first pass; enough to tell a DM from a group. */
 const MAX_TRACKED_AUTHORS = 64;
 
@@ -43,6 +57,7 @@ async function profile(entry: ExportEntry, ctx: ParserContext): Promise<FileProf
   const authors = new Set<string>();
   let headers = 0;
   for await (const lines of readLineChunks(entry, ctx.progress)) {
+    if (headers >= EARLY_STOP_HEADERS && authors.size > 2 && decisive(shapes)) break;
     for (const line of lines) {
       if (!scanHeader(line, h)) continue;
       headers++;

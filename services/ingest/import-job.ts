@@ -1,0 +1,248 @@
+import { rm } from "node:fs/promises";
+import { and, eq, inArray, lt, or, sql, isNull } from "drizzle-orm";
+import type { Database } from "../../models/db.ts";
+import { imports } from "../../models/schema.ts";
+import { toClientError, toImportError, type ImportError } from "./client-errors.ts";
+import { parseExport } from "./parse-export.ts";
+import { discardImportRows, ImportWriter, type ImportTarget } from "./import-writer.ts";
+import type { FormatName, MessageKind, ParseInput, ParseOptions, ParseWarning } from "./types.ts";
+
+export interface ImportJob extends ImportTarget {
+  /** The export on this node's disk: an upload's temp file or an operator's server-side path. */
+  path: string;
+  filename: string;
+  format?: FormatName;
+  options: ParseOptions;
+  /** Delete `path` when the job ends (uploads; never an operator's own files). */
+  removeFile: boolean;
+}
+
+export interface ImportSummary {
+  format: FormatName;
+  messagesRead: number;
+  messagesAdded: number;
+  messagesByKind: Partial<Record<MessageKind, number>>;
+  conversations: number;
+  conversationsAdded: number;
+  participants: number;
+  participantsAdded: number;
+  firstMessageAt: string | null;
+  lastMessageAt: string | null;
+  /** Lines or records that could not be read (each one is a warning). */
+  skipped: number;
+  warningCount: number;
+  /** The first warnings, with their file and line or JSON path. */
+  warnings: ParseWarning[];
+  bytesRead: number;
+  durationMs: number;
+}
+
+export const SUMMARY_WARNINGS = 50;
+/** Messages per parser batch and per INSERT: large enough to amortise a round trip, small enough for bounded memory. */
+export const WRITE_BATCH = 2000;
+const PROGRESS_INTERVAL_MS = 1000;
+
+function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "options">, signal?: AbortSignal): ParseInput {
+  const input: ParseInput = { path: job.path, filename: job.filename, options: { ...job.options, batchSize: WRITE_BATCH } };
+  if (job.format) input.format = job.format;
+  if (signal) input.signal = signal;
+  return input;
+}
+
+/**
+ * Detection and the first parse step, before the caller is told the upload was accepted: an
+ * obviously bad file (unknown format, corrupt zip, invalid JSON at the start, empty) is refused
+ * synchronously. Throws the mapped ClientError.
+ */
+export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | "format" | "options">): Promise<void> {
+  const events = parseExport(parseInput(job));
+  try {
+    for await (const event of events) if (event.type === "messages" || event.type === "summary") break;
+  } catch (err) {
+    throw toClientError(err);
+  } finally {
+    await events.return(undefined);
+  }
+}
+
+export interface RunHooks {
+  nodeId: string;
+  signal?: AbortSignal;
+}
+
+export type ImportOutcome = { ok: true; summary: ImportSummary } | { ok: false; error: ImportError; cause: unknown };
+
+/**
+ * Runs one import to the end. Messages are committed batch by batch (each statement on its own),
+ * and the imports row is updated about once a second with bytes and messages. On failure the
+ * rows this import added are removed and the row is marked failed with the error's code,
+ * message and location; nothing that existed before is touched.
+ */
+export async function runImport(database: Database, job: ImportJob, hooks: RunHooks): Promise<ImportOutcome> {
+  const { db } = database;
+  const started = Date.now();
+  await db
+    .update(imports)
+    .set({ status: "running", nodeId: hooks.nodeId, heartbeatAt: new Date() })
+    .where(eq(imports.id, job.importId));
+  const writer = new ImportWriter(database, job);
+  const s = {
+    messagesRead: 0,
+    messagesAdded: 0,
+    byKind: {} as Partial<Record<MessageKind, number>>,
+    first: Infinity,
+    last: -Infinity,
+    warnings: [] as ParseWarning[],
+    bytesRead: 0,
+    bytesTotal: 0,
+  };
+  let lastProgress = Date.now();
+  // One batch is written while the parser reads the next: parsing (here) and inserting (the server) overlap.
+  let pending: Promise<void> = Promise.resolve();
+  const write = (batch: Parameters<ImportWriter["messages"]>[0]) => {
+    const previous = pending;
+    pending = previous.then(async () => {
+      s.messagesAdded += await writer.messages(batch);
+    });
+    // The failure is reported by the next await of `pending`, not as an unhandled rejection.
+    pending.catch(() => {});
+    return previous;
+  };
+  try {
+    let summary: Awaited<ReturnType<typeof finish>> | undefined;
+    for await (const event of parseExport(parseInput(job, hooks.signal))) {
+      switch (event.type) {
+        case "conversation":
+          await pending;
+          await writer.conversation(event.conversation);
+          break;
+        case "participant":
+          await pending;
+          await writer.participant(event.participant);
+          break;
+        case "messages":
+          for (const m of event.messages) {
+            s.messagesRead++;
+            s.byKind[m.kind] = (s.byKind[m.kind] ?? 0) + 1;
+            const t = m.timestamp.getTime();
+            if (t < s.first) s.first = t;
+            if (t > s.last) s.last = t;
+          }
+          await write(event.messages);
+          break;
+        case "warning":
+          if (s.warnings.length < SUMMARY_WARNINGS) s.warnings.push(event.warning);
+          break;
+        case "progress":
+          s.bytesRead = event.bytesRead;
+          s.bytesTotal = event.totalBytes;
+          break;
+        case "summary":
+          summary = finish(event.summary);
+          break;
+      }
+      if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
+        lastProgress = Date.now();
+        await db
+          .update(imports)
+          .set({ bytesRead: s.bytesRead, bytesTotal: s.bytesTotal, messagesRead: s.messagesRead, messagesAdded: s.messagesAdded, heartbeatAt: new Date() })
+          .where(eq(imports.id, job.importId));
+      }
+    }
+    await pending;
+    if (!summary) throw new Error("the parser ended without a summary");
+    const result = { ...summary, messagesAdded: s.messagesAdded };
+    await db
+      .update(imports)
+      .set({
+        status: "completed",
+        format: result.format,
+        bytesRead: result.bytesRead,
+        bytesTotal: Math.max(s.bytesTotal, result.bytesRead),
+        messagesRead: result.messagesRead,
+        messagesAdded: result.messagesAdded,
+        summary: result as unknown as Record<string, unknown>,
+        finishedAt: new Date(),
+        heartbeatAt: new Date(),
+      })
+      .where(eq(imports.id, job.importId));
+    return { ok: true, summary: result };
+  } catch (cause) {
+    await pending.catch(() => {});
+    const error = hooks.signal?.aborted ? INTERRUPTED : toImportError(cause);
+    await failImport(database, job.importId, job.datasetId, error, s);
+    return { ok: false, error, cause };
+  } finally {
+    if (job.removeFile) await rm(job.path, { force: true, recursive: true });
+  }
+
+  function finish(p: { format: FormatName; conversations: number; participants: number; skipped: number; warnings: number; bytesRead: number }): ImportSummary {
+    return {
+      format: p.format,
+      messagesRead: s.messagesRead,
+      messagesAdded: s.messagesAdded,
+      messagesByKind: s.byKind,
+      conversations: p.conversations,
+      conversationsAdded: writer.conversationsAdded,
+      participants: p.participants,
+      participantsAdded: writer.participantsAdded,
+      firstMessageAt: Number.isFinite(s.first) ? new Date(s.first).toISOString() : null,
+      lastMessageAt: Number.isFinite(s.last) ? new Date(s.last).toISOString() : null,
+      skipped: p.skipped,
+      warningCount: p.warnings,
+      warnings: s.warnings,
+      bytesRead: p.bytesRead,
+      durationMs: Date.now() - started,
+    };
+  }
+}
+
+export const INTERRUPTED: ImportError = { code: "IMPORT_INTERRUPTED", message: "The import was interrupted (node stopped or lost) and has been rolled back" };
+
+/** Removes an import's rows and marks it failed. */
+export async function failImport(
+  database: Database,
+  importId: string,
+  datasetId: string,
+  error: ImportError,
+  progress: { messagesRead?: number; bytesRead?: number } = {},
+): Promise<void> {
+  await discardImportRows(database, importId, datasetId);
+  await database.db
+    .update(imports)
+    .set({
+      status: "failed",
+      error,
+      messagesAdded: 0,
+      ...(progress.messagesRead !== undefined ? { messagesRead: progress.messagesRead } : {}),
+      ...(progress.bytesRead !== undefined ? { bytesRead: progress.bytesRead } : {}),
+      finishedAt: new Date(),
+    })
+    .where(eq(imports.id, importId));
+}
+
+/**
+ * Imports left queued or running by a node that stopped without finishing them: their rows are
+ * removed and they are marked failed. `staleBeforeMs` is the heartbeat age that counts as dead;
+ * `nodeId` also reaps that node's own jobs at once (it has just restarted, so none are alive).
+ * Returns the ids reaped.
+ */
+export async function reapInterrupted(database: Database, o: { staleBeforeMs: number; nodeId?: string; all?: boolean }): Promise<string[]> {
+  const staleBefore = new Date(Date.now() - o.staleBeforeMs);
+  const alive = inArray(imports.status, ["queued", "running"]);
+  const dead = o.all
+    ? undefined
+    : or(lt(imports.heartbeatAt, staleBefore), isNull(imports.heartbeatAt), o.nodeId ? eq(imports.nodeId, o.nodeId) : undefined);
+  const rows = await database.db
+    .select({ id: imports.id, datasetId: imports.datasetId })
+    .from(imports)
+    .where(and(alive, dead));
+  for (const row of rows) await failImport(database, row.id, row.datasetId, INTERRUPTED);
+  return rows.map((r) => r.id);
+}
+
+/** Keeps this node's queued and running jobs from looking dead to other nodes' reapers. */
+export async function touchImports(database: Database, ids: string[]): Promise<void> {
+  if (!ids.length) return;
+  await database.db.update(imports).set({ heartbeatAt: sql`now()` }).where(inArray(imports.id, ids));
+}

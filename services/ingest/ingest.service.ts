@@ -1,0 +1,386 @@
+import { randomUUID } from "node:crypto";
+import { readdir, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { eq, inArray } from "drizzle-orm";
+import { Errors, type Context, type ServiceSchema } from "moleculer";
+import { auditMixin } from "../../mixins/audit.mixin.ts";
+import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
+import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import { tenantMixin } from "../../mixins/tenant.mixin.ts";
+import { imports } from "../../models/schema.ts";
+import type { AppContext } from "../app-context.ts";
+import { ClientError } from "../errors.ts";
+import { activeImportCount, createDataset, deleteDataset, findDataset, getDataset, listDatasets, updateDataset } from "./datasets.ts";
+import { failImport, INTERRUPTED, precheckExport, reapInterrupted, runImport, touchImports, type ImportJob } from "./import-job.ts";
+import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type ImportOptionParams } from "./import-options.ts";
+import { JobQueue } from "./import-queue.ts";
+import { FORMAT_NAMES } from "./parse-export.ts";
+import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";
+import { saveUpload } from "./upload-file.ts";
+
+type Meta = CallMeta & { $statusCode?: number; $location?: string; filename?: string; $params?: Record<string, unknown> };
+type Ctx<P = Record<string, any>> = Context<P, Meta>;
+
+interface IngestService extends DbService {
+  queue: JobQueue<ImportJob>;
+  checkUploadParams: (p: unknown) => true | unknown[] | Promise<true | unknown[]>;
+  timers: NodeJS.Timeout[];
+  [method: string]: any;
+}
+
+const uuid = { type: "uuid" } as const;
+const DB_TIMEOUT = 15_000;
+/** How often this node marks its jobs alive, and the silence after which another node's job counts as dead. */
+const HEARTBEAT_MS = 15_000;
+const STALE_AFTER_MS = 120_000;
+/** An upload file this old with no live import is left over from a crash. */
+const ORPHAN_FILE_AGE_MS = 10 * 60_000;
+
+function validationError(field: string, message: string) {
+  return new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [{ type: "custom", field, message }]);
+}
+
+export default function createIngestService(app: AppContext): ServiceSchema {
+  const { config } = app;
+
+  return {
+    name: "ingest",
+    mixins: [dbMixin(app), tenantMixin(), auditMixin()],
+
+    actions: {
+      listFormats: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        params: { $$strict: true },
+        handler() {
+          return { formats: FORMAT_NAMES };
+        },
+      },
+
+      // ── datasets ──────────────────────────────────────────────────────────
+      listDatasets: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true },
+        async handler(this: IngestService, ctx: Ctx) {
+          return { items: await listDatasets(this.db, orgOf(ctx)) };
+        },
+      },
+      createDataset: {
+        visibility: "published",
+        permissions: ["datasets.write"],
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          name: { type: "string", min: 1, max: 200, trim: true },
+          description: { type: "string", max: 2000, trim: true, optional: true },
+        },
+        async handler(this: IngestService, ctx: Ctx<{ name: string; description?: string }>) {
+          const dataset = await createDataset(this.db, {
+            orgId: orgOf(ctx),
+            name: ctx.params.name,
+            description: ctx.params.description,
+            modelId: config.DEFAULT_MODEL,
+            createdBy: ctx.meta.auth?.userId ?? null,
+          });
+          ctx.meta.$statusCode = 201;
+          ctx.meta.$location = `/api/datasets/${dataset.id}`;
+          return dataset;
+        },
+      },
+      getDataset: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string }>) {
+          return getDataset(this.db, orgOf(ctx), ctx.params.datasetId);
+        },
+      },
+      updateDataset: {
+        visibility: "published",
+        permissions: ["datasets.write"],
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          name: { type: "string", min: 1, max: 200, trim: true, optional: true },
+          description: { type: "string", max: 2000, trim: true, optional: true },
+        },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string; name?: string; description?: string }>) {
+          const { datasetId, ...patch } = ctx.params;
+          return updateDataset(this.db, orgOf(ctx), datasetId, patch);
+        },
+      },
+      deleteDataset: {
+        visibility: "published",
+        permissions: ["datasets.delete"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string }>) {
+          const orgId = orgOf(ctx);
+          const { datasetId } = ctx.params;
+          await findDataset(this.db, orgId, datasetId);
+          // A running job would fail on its next batch and its rollback would race the cascade.
+          if (await activeImportCount(this.db, datasetId))
+            throw new ClientError("CONFLICT", "An import of this dataset is queued or running; delete it when the import has ended");
+          const row = await deleteDataset(this.db, orgId, datasetId);
+          await this.audit(ctx, "dataset.deleted", { target: datasetId, data: { name: row.name } });
+          await ctx.emit("dataset.deleted", { orgId, datasetId });
+          return { id: datasetId, deleted: true };
+        },
+      },
+
+      // ── imports ───────────────────────────────────────────────────────────
+      /**
+       * The body arrives as a stream (multipart file or raw request body), so `params` is the
+       * stream itself; route and query parameters are validated from `meta.$params` instead.
+       */
+      upload: {
+        visibility: "published",
+        permissions: ["datasets.write"],
+        timeout: 0,
+        async handler(this: IngestService, ctx: Ctx<Readable>) {
+          const orgId = orgOf(ctx);
+          const params = { ...ctx.meta.$params } as unknown as ImportOptionParams & { datasetId: string; filename?: string };
+          const checked = await this.checkUploadParams(params);
+          if (checked !== true) throw new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", checked);
+          if (params.timeZone && !isTimeZone(params.timeZone)) throw validationError("timeZone", "Unknown IANA time zone");
+          await findDataset(this.db, orgId, params.datasetId);
+          const importId = randomUUID();
+          const filename = safeFilename(ctx.meta.filename ?? params.filename);
+          const saved = await saveUpload(ctx.params, config.uploadDir, config.UPLOAD_MAX_BYTES, importId);
+          const { format, options } = toParseOptions(params);
+          const job: ImportJob = { importId, orgId, datasetId: params.datasetId, path: saved.path, filename, options, removeFile: true };
+          if (format) job.format = format;
+          const { row } = await this.enqueue(ctx, job, saved.bytes);
+          ctx.meta.$statusCode = 202;
+          ctx.meta.$location = `/api/imports/${importId}`;
+          return row;
+        },
+      },
+
+      /**
+       * Operators: import an export (file, zip or extracted folder) from a path on this node's
+       * disk, from the REPL or bin/import.ts. Not reachable over HTTP. `wait` returns when the
+       * job has ended, with its final row.
+       */
+      importPath: {
+        visibility: "public",
+        timeout: 0,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          path: { type: "string", min: 1, max: 4096 },
+          wait: { type: "boolean", optional: true },
+          ...IMPORT_OPTION_PARAMS,
+        },
+        async handler(this: IngestService, ctx: Ctx<ImportOptionParams & { datasetId: string; path: string; wait?: boolean }>) {
+          const { datasetId, path: source, wait, ...rest } = ctx.params;
+          if (rest.timeZone && !isTimeZone(rest.timeZone)) throw validationError("timeZone", "Unknown IANA time zone");
+          const dataset = await findDataset(this.db, ctx.meta.auth?.orgId ?? null, datasetId);
+          const full = path.resolve(source);
+          const info = await stat(full).catch(() => null);
+          if (!info) throw new ClientError("NOT_FOUND", `No file or folder at ${full}`);
+          const { format, options } = toParseOptions(rest);
+          const job: ImportJob = { importId: randomUUID(), orgId: dataset.orgId, datasetId, path: full, filename: path.basename(full), options, removeFile: false };
+          if (format) job.format = format;
+          const { row, finished } = await this.enqueue(ctx, job, info.isFile() ? info.size : 0);
+          if (!wait) return row;
+          await finished;
+          return importView((await this.db.select().from(imports).where(eq(imports.id, job.importId)))[0]!);
+        },
+      },
+      listImports: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, limit: { type: "number", integer: true, min: 1, max: 200, convert: true, optional: true } },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string; limit?: number }>) {
+          const orgId = orgOf(ctx);
+          await findDataset(this.db, orgId, ctx.params.datasetId);
+          return { items: await listImports(this.db, orgId, ctx.params.datasetId, ctx.params.limit ?? 50) };
+        },
+      },
+      getImport: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, importId: uuid },
+        async handler(this: IngestService, ctx: Ctx<{ importId: string }>) {
+          return getImport(this.db, orgOf(ctx), ctx.params.importId);
+        },
+      },
+
+      // ── reading what was imported ─────────────────────────────────────────
+      listConversations: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string }>) {
+          const orgId = orgOf(ctx);
+          await findDataset(this.db, orgId, ctx.params.datasetId);
+          return { items: await listConversations(this.db, orgId, ctx.params.datasetId) };
+        },
+      },
+      listParticipants: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string }>) {
+          const orgId = orgOf(ctx);
+          await findDataset(this.db, orgId, ctx.params.datasetId);
+          return { items: await listParticipants(this.db, orgId, ctx.params.datasetId) };
+        },
+      },
+      listMessages: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          conversationId: uuid,
+          cursor: { type: "string", min: 1, max: 64, optional: true },
+          order: { type: "enum", values: ["asc", "desc"], optional: true },
+          limit: { type: "number", integer: true, min: 1, max: 500, convert: true, optional: true },
+          from: { type: "date", convert: true, optional: true },
+          to: { type: "date", convert: true, optional: true },
+          participantId: { type: "uuid", optional: true },
+          kind: { type: "enum", values: ["text", "media", "system", "deleted", "call", "poll", "sticker", "location", "contact"], optional: true },
+          q: { type: "string", min: 1, max: 500, optional: true },
+        },
+        async handler(
+          this: IngestService,
+          ctx: Ctx<{ datasetId: string; conversationId: string; cursor?: string; order?: "asc" | "desc"; limit?: number; from?: Date; to?: Date; participantId?: string; kind?: string; q?: string }>,
+        ) {
+          const { limit, order, ...rest } = ctx.params;
+          return listMessages(this.db, { ...rest, orgId: orgOf(ctx), order: order ?? "asc", limit: limit ?? 100 });
+        },
+      },
+      getMessage: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          messageId: { type: "number", integer: true, positive: true, convert: true },
+          context: { type: "number", integer: true, min: 0, max: 50, convert: true, optional: true },
+        },
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string; messageId: number; context?: number }>) {
+          return getMessageWithContext(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.messageId, ctx.params.context ?? 5);
+        },
+      },
+    },
+
+    methods: {
+      /**
+       * Checks the export synchronously (detection and first batch), records the import as
+       * queued and hands it to this node's queue: the file is on this node's disk.
+       */
+      async enqueue(this: IngestService, ctx: Ctx, job: ImportJob, bytesTotal: number) {
+        try {
+          await precheckExport(job);
+        } catch (err) {
+          if (job.removeFile) await rm(job.path, { force: true });
+          throw err;
+        }
+        const [row] = await this.db
+          .insert(imports)
+          .values({
+            id: job.importId,
+            orgId: job.orgId,
+            datasetId: job.datasetId,
+            format: job.format ?? null,
+            filename: job.filename,
+            status: "queued",
+            bytesTotal,
+            options: { ...job.options, ...(job.format ? { format: job.format } : {}) },
+            createdBy: ctx.meta.auth?.userId ?? null,
+            nodeId: this.broker.nodeID,
+            heartbeatAt: new Date(),
+          })
+          .returning();
+        return { row: importView(row!), finished: this.queue.add(job) };
+      },
+
+      async runJob(this: IngestService, job: ImportJob, signal: AbortSignal) {
+        const outcome = await runImport(this.database, job, { nodeId: this.broker.nodeID, signal });
+        if (outcome.ok) {
+          this.logger.info(`Import ${job.importId} completed: ${outcome.summary.messagesAdded} of ${outcome.summary.messagesRead} messages added`);
+          await this.broker.emit("import.completed", {
+            orgId: job.orgId,
+            datasetId: job.datasetId,
+            importId: job.importId,
+            messagesAdded: outcome.summary.messagesAdded,
+          });
+        } else if (outcome.error.code === "INTERNAL_ERROR") this.logger.error(`Import ${job.importId} failed`, outcome.cause);
+        else this.logger.info(`Import ${job.importId} failed: ${outcome.error.code} ${outcome.error.message}`);
+      },
+
+      /** Jobs of nodes that died (or of this node before a restart) are rolled back and marked failed. */
+      async reap(this: IngestService, atStart: boolean) {
+        const embedded = config.TRANSPORTER === "none";
+        const ids = await reapInterrupted(this.database, {
+          staleBeforeMs: STALE_AFTER_MS,
+          all: atStart && embedded,
+          nodeId: atStart ? this.broker.nodeID : undefined,
+        });
+        if (ids.length) this.logger.warn(`Rolled back ${ids.length} interrupted import(s): ${ids.join(", ")}`);
+        if (atStart) await this.removeOrphanFiles();
+      },
+
+      /** Upload files named after imports that are no longer queued or running, or after none (a crash mid-upload). */
+      async removeOrphanFiles(this: IngestService) {
+        const files = await readdir(config.uploadDir).catch(() => [] as string[]);
+        const ids = files.filter((f) => /^[0-9a-f-]{36}\.upload$/.test(f)).map((f) => f.slice(0, 36));
+        if (!ids.length) return;
+        const status = new Map(
+          (await this.db.select({ id: imports.id, status: imports.status }).from(imports).where(inArray(imports.id, ids))).map((r) => [r.id, r.status]),
+        );
+        for (const id of ids) {
+          const s = status.get(id);
+          if (s === "queued" || s === "running") continue;
+          const file = path.join(config.uploadDir, `${id}.upload`);
+          const info = await stat(file).catch(() => null);
+          // Without a row the upload may still be arriving on another process sharing this folder.
+          if (info && (s !== undefined || Date.now() - info.mtimeMs > ORPHAN_FILE_AGE_MS)) await rm(file, { force: true });
+        }
+      },
+    },
+
+    created(this: IngestService) {
+      this.queue = new JobQueue<ImportJob>((job, signal) => this.runJob(job, signal));
+      this.checkUploadParams = this.broker.validator!.compile({
+        $$strict: true,
+        datasetId: uuid,
+        filename: { type: "string", min: 1, max: 255, optional: true },
+        ...IMPORT_OPTION_PARAMS,
+      } as never) as IngestService["checkUploadParams"];
+      this.timers = [];
+    },
+
+    async started(this: IngestService) {
+      await this.reap(true);
+      this.timers.push(
+        setInterval(() => void touchImports(this.database, this.queue.ids()).catch((err) => this.logger.warn("Import heartbeat failed", err)), HEARTBEAT_MS),
+        setInterval(() => void this.reap(false).catch((err: unknown) => this.logger.warn("Import reaper failed", err)), STALE_AFTER_MS / 2),
+      );
+      for (const t of this.timers) t.unref();
+    },
+
+    async stopped(this: IngestService) {
+      for (const t of this.timers) clearInterval(t);
+      // The running job rolls itself back when aborted; jobs never started are failed here.
+      for (const job of await this.queue.stop()) {
+        await failImport(this.database, job.importId, job.datasetId, INTERRUPTED).catch((err) => this.logger.warn("Could not fail import", err));
+        if (job.removeFile) await rm(job.path, { force: true });
+      }
+    },
+  } as unknown as ServiceSchema;
+}

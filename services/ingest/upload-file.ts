@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ClientError } from "../errors.ts";
+
+export interface SavedUpload {
+  path: string;
+  bytes: number;
+}
+
+/**
+ * Streams an upload to a fresh file under `dir`, counting bytes. The name is random: the
+ * client's filename never becomes part of a path. Past `maxBytes` the write stops with
+ * PAYLOAD_TOO_LARGE (the raw stream route has no busboy limit), and a partial file is removed.
+ */
+export async function saveUpload(stream: Readable, dir: string, maxBytes: number, name: string = randomUUID()): Promise<SavedUpload> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${name}.upload`);
+  let bytes = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) done(new ClientError("PAYLOAD_TOO_LARGE", `Upload exceeds ${maxBytes} bytes`, { limit: maxBytes }));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(stream, counter, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+  } catch (err) {
+    // The stream may still be flowing (an HTTP request body): drain it so the socket is not left hanging.
+    stream.resume();
+    await rm(file, { force: true });
+    throw toUploadError(err, maxBytes);
+  }
+  return { path: file, bytes };
+}
+
+/** busboy's size limit and aborted requests surface as stream errors of their own kinds. */
+function toUploadError(err: unknown, maxBytes: number): Error {
+  if (err instanceof ClientError) return err;
+  const e = err as { code?: unknown; type?: string; name?: string; message?: string };
+  if (e?.code === 413 || e?.type === "PAYLOAD_TOO_LARGE" || e?.name === "PayloadTooLarge")
+    return new ClientError("PAYLOAD_TOO_LARGE", `Upload exceeds ${maxBytes} bytes`, { limit: maxBytes });
+  if (e?.code === "ERR_STREAM_PREMATURE_CLOSE" || e?.code === "ECONNRESET")
+    return new ClientError("BAD_REQUEST", "The upload was interrupted");
+  return err as Error;
+}
