@@ -227,7 +227,7 @@ export const imports = pgTable(
     messagesRead: integer("messages_read").notNull().default(0),
     messagesAdded: integer("messages_added").notNull().default(0),
     summary: jsonb("summary").$type<Record<string, unknown>>(),
-    error: jsonb("error").$type<{ code: string; message: string; line?: number; path?: string }>(),
+    error: jsonb("error").$type<{ code: string; message: string; file?: string; line?: number; path?: string }>(),
     options: jsonb("options").$type<Record<string, unknown>>(),
     createdBy: uuid("created_by"),
     /** Node running the job, and its last sign of life: a job whose node went silent is reaped. */

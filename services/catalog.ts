@@ -11,6 +11,8 @@ type Factory = (app: AppContext) => ServiceSchema | ServiceSchema[];
 const CATALOG: Partial<Record<ServiceName, () => Promise<Factory>>> = {
   api: async () => (await import("./api/api.service.ts")).default,
   auth: async () => (await import("./auth/auth.service.ts")).default,
+  embedder: async () => (await import("./embedder/embedder.service.ts")).default,
+  ingest: async () => (await import("./ingest/ingest.service.ts")).default,
 };
 
 export async function loadServiceSchemas(names: readonly ServiceName[], app: AppContext): Promise<ServiceSchema[]> {

@@ -4,6 +4,8 @@
  * Each service lists its own endpoints in its routes.ts; this file gathers them.
  */
 import { AUTH_ROUTES } from "../auth/routes.ts";
+import { EMBEDDER_OPENAI_ROUTES, EMBEDDER_ROUTES } from "../embedder/routes.ts";
+import { INGEST_ROUTES, INGEST_UPLOAD_ROUTES } from "../ingest/routes.ts";
 
 export const API_ALIASES: Record<string, string> = {
   "GET /health": "api.health",
@@ -12,10 +14,11 @@ export const API_ALIASES: Record<string, string> = {
   "GET /docs": "api.docs",
   "GET /docs/assets/:file": "api.docsAsset",
   ...AUTH_ROUTES,
+  ...INGEST_ROUTES,
 };
 
 /** Upload endpoints: request bodies stream to the action instead of being parsed. */
-export const UPLOAD_ALIASES: Record<string, string> = {};
+export const UPLOAD_ALIASES: Record<string, string> = { ...INGEST_UPLOAD_ROUTES };
 
 /** OpenAI-compatible endpoints, authenticated by API-key bearer tokens. */
-export const OPENAI_ALIASES: Record<string, string> = {};
+export const OPENAI_ALIASES: Record<string, string> = { ...EMBEDDER_OPENAI_ROUTES };

@@ -17,13 +17,16 @@ export type DatasetView = Omit<DatasetRow, "orgId"> & DatasetStats;
 
 const toIso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
 
+/** Drizzle leaves columns unqualified in one-table selects; the subqueries below need the outer table's name. */
+const DATASET_ID = sql.raw(`"datasets"."id"`);
+
 /** Counts per dataset: index-backed (dataset_id leads the unique and time indexes). */
 const statsColumns = {
-  messageCount: sql<number>`(select count(*)::int from messages m where m.dataset_id = ${datasets.id})`,
-  conversationCount: sql<number>`(select count(*)::int from conversations c where c.dataset_id = ${datasets.id})`,
-  participantCount: sql<number>`(select count(*)::int from participants p where p.dataset_id = ${datasets.id})`,
-  firstMessageAt: sql<string | null>`(select min(ts) from messages m where m.dataset_id = ${datasets.id})`,
-  lastMessageAt: sql<string | null>`(select max(ts) from messages m where m.dataset_id = ${datasets.id})`,
+  messageCount: sql<number>`(select count(*)::int from messages m where m.dataset_id = ${DATASET_ID})`,
+  conversationCount: sql<number>`(select count(*)::int from conversations c where c.dataset_id = ${DATASET_ID})`,
+  participantCount: sql<number>`(select count(*)::int from participants p where p.dataset_id = ${DATASET_ID})`,
+  firstMessageAt: sql<string | null>`(select min(ts) from messages m where m.dataset_id = ${DATASET_ID})`,
+  lastMessageAt: sql<string | null>`(select max(ts) from messages m where m.dataset_id = ${DATASET_ID})`,
 };
 
 function view(row: DatasetRow & { [K in keyof DatasetStats]: unknown }): DatasetView {

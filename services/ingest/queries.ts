@@ -31,6 +31,9 @@ export async function listImports(db: Db, orgId: string, datasetId: string, limi
 
 const toIso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
 
+/** Drizzle leaves columns unqualified in one-table selects; the subqueries need the outer table's name. */
+const CONVERSATION_ID = sql.raw(`"conversations"."id"`);
+
 export async function listConversations(db: Db, orgId: string, datasetId: string) {
   const rows = await db
     .select({
@@ -40,9 +43,9 @@ export async function listConversations(db: Db, orgId: string, datasetId: string
       kind: conversations.kind,
       sourceKey: conversations.sourceKey,
       createdAt: conversations.createdAt,
-      messageCount: sql<number>`(select count(*)::int from messages m where m.conversation_id = ${conversations.id})`,
-      firstMessageAt: sql<string | null>`(select min(ts) from messages m where m.conversation_id = ${conversations.id})`,
-      lastMessageAt: sql<string | null>`(select max(ts) from messages m where m.conversation_id = ${conversations.id})`,
+      messageCount: sql<number>`(select count(*)::int from messages m where m.conversation_id = ${CONVERSATION_ID})`,
+      firstMessageAt: sql<string | null>`(select min(ts) from messages m where m.conversation_id = ${CONVERSATION_ID})`,
+      lastMessageAt: sql<string | null>`(select max(ts) from messages m where m.conversation_id = ${CONVERSATION_ID})`,
     })
     .from(conversations)
     .where(and(eq(conversations.orgId, orgId), eq(conversations.datasetId, datasetId)))
