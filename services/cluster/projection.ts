@@ -8,17 +8,26 @@
  * a spectral start for the same reason), fewer epochs for large inputs, and a
  * seeded random for repeatable maps. Above `maxPoints` a stratified sample by
  * cluster is mapped.
+ *
+ * `method: "tsne"` lays out the same PCA-reduced points with t-SNE (tsne.ts)
+ * instead; its exact repulsion is quadratic, so it maps at most `tsneMaxPoints`.
  */
 import { UMAP } from "umap-js";
 import { knnGraph } from "./knn.ts";
 import { type DenseMatrix, selectRows, toNestedArrays } from "./matrix.ts";
 import { fitPca, projectPca } from "./pca.ts";
-import { type ProgressFn, yieldToEventLoop } from "./progress.ts";
+import { type ProgressFn, progressSlice, yieldToEventLoop } from "./progress.ts";
 import { seededRandom } from "./random.ts";
 import { stratifiedSample } from "./sample.ts";
+import { tsne, type TsneOptions } from "./tsne.ts";
 
 export interface MapOptions {
+  /** "umap" (default) or "tsne". */
+  method?: "umap" | "tsne";
   maxPoints?: number;
+  /** Sample size for t-SNE (default 2,000). */
+  tsneMaxPoints?: number;
+  tsne?: TsneOptions;
   seed?: number;
   /** Dimensions the kNN graph is computed in (0 keeps the input's). */
   pcaDims?: number;
@@ -37,7 +46,7 @@ export interface MapPoint {
 }
 
 export interface MapResult {
-  method: "umap";
+  method: "umap" | "tsne";
   totalPoints: number;
   /** True when only a stratified sample of the points was mapped. */
   sampled: boolean;
@@ -54,7 +63,8 @@ export async function computeMap(
   if (ids.length !== vectors.rows) throw new Error("computeMap: ids and vectors differ in length");
   if (labels && labels.length !== vectors.rows) throw new Error("computeMap: labels and vectors differ in length");
   const random = seededRandom(options.seed ?? 42);
-  const maxPoints = options.maxPoints ?? 20000;
+  const method = options.method ?? "umap";
+  const maxPoints = method === "tsne" ? Math.min(options.maxPoints ?? 20000, options.tsneMaxPoints ?? 2000) : (options.maxPoints ?? 20000);
   const nNeighbors = options.nNeighbors ?? 15;
 
   const chosen = stratifiedSample(labels ?? new Int32Array(vectors.rows), maxPoints, random);
@@ -66,6 +76,13 @@ export async function computeMap(
   const usePca = pcaDims >= 2 && pcaDims < sample.cols;
   const reduced = usePca ? projectPca(fitPca(sample, pcaDims, random), sample) : sample;
   await yieldToEventLoop();
+
+  if (method === "tsne") {
+    const layout = await tsne(reduced, random, options.tsne, progressSlice(onProgress, 0.1, 1));
+    const coordinates = scaleToUnitBox(Array.from({ length: n }, (_, i) => [layout[2 * i], layout[2 * i + 1]]));
+    onProgress?.(1, "map-layout");
+    return { method, totalPoints: vectors.rows, sampled: n < vectors.rows, points: toPoints(chosen, ids, labels, coordinates) };
+  }
 
   onProgress?.(0.1, "map-knn");
   const knn = knnGraph(reduced, nNeighbors, random);
@@ -93,13 +110,16 @@ export async function computeMap(
   }
 
   const coordinates = scaleToUnitBox(umap.getEmbedding());
-  const points: MapPoint[] = Array.from(chosen, (index, i) => {
+  onProgress?.(1, "map-layout");
+  return { method, totalPoints: vectors.rows, sampled: n < vectors.rows, points: toPoints(chosen, ids, labels, coordinates) };
+}
+
+function toPoints(chosen: Int32Array, ids: readonly string[], labels: ArrayLike<number> | undefined, coordinates: [number, number][]): MapPoint[] {
+  return Array.from(chosen, (index, i) => {
     const point: MapPoint = { id: ids[index], x: coordinates[i][0], y: coordinates[i][1] };
     if (labels) point.cluster = labels[index];
     return point;
   });
-  onProgress?.(1, "map-layout");
-  return { method: "umap", totalPoints: vectors.rows, sampled: n < vectors.rows, points };
 }
 
 /** Overwrites umap-js's random start with the first two columns of `axes`, spread over [-10, 10] like its own start. */
