@@ -15,6 +15,11 @@ export default tseslint.config(
     },
   },
   {
+    // chai assertions are property accesses (`expect(x).to.be.true`).
+    files: ["test/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-expressions": "off" },
+  },
+  {
     files: ["**/*.cjs"],
     languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", __dirname: "readonly" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },

@@ -1,5 +1,4 @@
 import { ParseError } from "../errors.ts";
-import type { ExportEntry } from "../io/container.ts";
 import { formatJsonPath, readJsonRecords } from "../io/json-records.ts";
 import { secondsToMs } from "../time.ts";
 import type { Attachment, Conversation, ConversationKind } from "../types.ts";
