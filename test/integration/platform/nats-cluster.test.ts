@@ -28,11 +28,15 @@ describe("cluster over real NATS (separate broker processes)", function () {
     await caller?.stop();
   });
 
-  it("reaches a service that only another node runs", async () => {
-    nodes.push(await startNodeProcess(PROBE, { ...env, NODE_ID: "probe-b" }));
+  it("reaches a service that only another node runs, carrying the request id into its logs", async () => {
+    nodes.push(await startNodeProcess(PROBE, { ...env, NODE_ID: "probe-b", LOG_FORMAT: "json" }));
     await caller.waitForServices("probe", 20_000);
-    const res = await caller.call<{ nodeID: string }>("probe.whoami");
+    const res = await caller.call<{ nodeID: string }>("probe.whoami", {}, { requestID: "corr-across-nodes" });
     expect(res.nodeID).to.equal("probe-b");
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = nodes[0].output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const answered = lines.find((l) => l.msg === "probe answered");
+    expect(answered, nodes[0].output()).to.include({ requestId: "corr-across-nodes", nodeID: "probe-b" });
   });
 
   it("balances calls across two instances", async () => {

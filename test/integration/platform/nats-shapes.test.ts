@@ -7,7 +7,9 @@ import { expect } from "chai";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { http } from "../../helpers/http.ts";
 import { startNodeProcess, type NodeProcess } from "../../helpers/processes.ts";
+import { REPO_ROOT } from "../../helpers/paths.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
+import { hasTmux, TmuxSession } from "../../helpers/tmux.ts";
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -24,12 +26,14 @@ describe("node shapes as separate processes over NATS (SERVICES=…)", function 
   const nodes: NodeProcess[] = [];
   let database: IsolatedDatabase;
   let baseUrl = "";
+  let shared: Record<string, string> = {};
+  let repl: TmuxSession | undefined;
 
   before(async function () {
     await requireServers(this, "nats", "postgres", "redis");
     database = await isolatedDatabase("postgres");
     const port = await freePort();
-    const shared = {
+    shared = {
       TRANSPORTER: SERVERS.nats.url,
       CACHER: SERVERS.redis.url,
       DATABASE_URL: database.url!,
@@ -46,6 +50,7 @@ describe("node shapes as separate processes over NATS (SERVICES=…)", function 
   });
 
   after(async () => {
+    repl?.kill();
     await Promise.all(nodes.map((n) => n.stop()));
     await database?.close();
   });
@@ -65,5 +70,22 @@ describe("node shapes as separate processes over NATS (SERVICES=…)", function 
     const ready = await http(baseUrl, "GET", "/api/ready");
     expect(ready.body.checks.transporter.status).to.equal("ok");
     expect(ready.body.checks.cacher.status).to.equal("ok");
+  });
+
+  it("lets an operator REPL join the running cluster and run commands on remote services", async function () {
+    if (!hasTmux()) {
+      if (process.env.CI === "true") throw new Error("CI=true and tmux is missing");
+      this.skip();
+    }
+    const env = Object.entries({ ...shared, LOG_LEVEL: "warn" })
+      .map(([k, v]) => `${k}=${v}`)
+      .join(" ");
+    repl = TmuxSession.start(`chatlens-cluster-repl-${process.pid}`, `env ${env} npm run repl`, REPO_ROOT);
+    await repl.waitFor(/mol \$/);
+    repl.type("nodes");
+    const screen = await repl.waitFor(/gateway-node[\s\S]*auth-node|auth-node[\s\S]*gateway-node/);
+    expect(screen).to.contain("auth-node");
+    repl.type("user:create remote-op@example.com 'another long password'");
+    expect(await repl.waitFor(/"email": "remote-op@example.com"/)).to.contain("remote-op@example.com");
   });
 });
