@@ -3,7 +3,9 @@
  * routes use `mappingPolicy: "restrict"`, so an action without an alias has no URL.
  * Each service lists its own endpoints in its routes.ts; this file gathers them.
  */
+import { ANALYTICS_ROUTES } from "../analytics/routes.ts";
 import { AUTH_ROUTES } from "../auth/routes.ts";
+import { CLUSTER_ROUTES } from "../cluster/routes.ts";
 import { EMBEDDER_OPENAI_ROUTES, EMBEDDER_ROUTES } from "../embedder/routes.ts";
 import { INGEST_ROUTES, INGEST_UPLOAD_ROUTES } from "../ingest/routes.ts";
 
@@ -15,6 +17,8 @@ export const API_ALIASES: Record<string, string> = {
   "GET /docs/assets/:file": "api.docsAsset",
   ...AUTH_ROUTES,
   ...INGEST_ROUTES,
+  ...CLUSTER_ROUTES,
+  ...ANALYTICS_ROUTES,
 };
 
 /** Upload endpoints: request bodies stream to the action instead of being parsed. */

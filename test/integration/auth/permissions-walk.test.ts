@@ -48,6 +48,29 @@ const EXPECTED_ROUTES = [
   "POST /api/auth/api-keys -> auth.createApiKey",
   "DELETE /api/auth/api-keys/:id -> auth.revokeApiKey",
   "GET /api/auth/audit -> auth.listAudit",
+  "GET /api/formats -> ingest.listFormats",
+  "GET /api/datasets -> ingest.listDatasets",
+  "POST /api/datasets -> ingest.createDataset",
+  "GET /api/datasets/:datasetId -> ingest.getDataset",
+  "PATCH /api/datasets/:datasetId -> ingest.updateDataset",
+  "DELETE /api/datasets/:datasetId -> ingest.deleteDataset",
+  "GET /api/datasets/:datasetId/imports -> ingest.listImports",
+  "GET /api/imports/:importId -> ingest.getImport",
+  "GET /api/datasets/:datasetId/conversations -> ingest.listConversations",
+  "GET /api/datasets/:datasetId/participants -> ingest.listParticipants",
+  "GET /api/datasets/:datasetId/conversations/:conversationId/messages -> ingest.listMessages",
+  "GET /api/datasets/:datasetId/messages/:messageId -> ingest.getMessage",
+  "POST /api/datasets/:datasetId/imports -> ingest.upload",
+  "PUT /api/datasets/:datasetId/imports -> ingest.upload",
+  "POST /api/datasets/:datasetId/clusters/runs -> cluster.startRun",
+  "GET /api/datasets/:datasetId/clusters/runs -> cluster.listRuns",
+  "GET /api/datasets/:datasetId/clusters/runs/:runId -> cluster.getRun",
+  "GET /api/datasets/:datasetId/clusters/runs/:runId/map -> cluster.getMap",
+  "GET /api/datasets/:datasetId/clusters/runs/:runId/compare/:otherRunId -> cluster.compareRuns",
+  "GET /api/datasets/:datasetId/analytics -> analytics.activity",
+  "GET /api/datasets/:datasetId/analytics/:table -> analytics.activityTable",
+  "GET /api/search-analytics -> analytics.search",
+  "GET /api/search-analytics/:table -> analytics.searchTable",
 ];
 
 /** Services started for the HTTP walk; endpoints of other services get the static guard check only. */
@@ -66,7 +89,8 @@ function liveEndpoints(p: TestPlatform): Endpoint[] {
   for (const route of api.settings.routes)
     for (const [key, target] of Object.entries(route.aliases ?? {})) {
       const [method, path] = key.includes(" ") ? key.split(/\s+/) : ["ALL", key];
-      const action = typeof target === "string" ? target : (target as { action: string }).action;
+      // Upload aliases name their body handling before the action ("multipart:ingest.upload").
+      const action = (typeof target === "string" ? target : (target as { action: string }).action).replace(/^(multipart|stream):/, "");
       out.push({ method: method!.toUpperCase(), path: `${route.path}${path!.startsWith("/") ? "" : "/"}${path}`, action });
     }
   return out;

@@ -1,0 +1,224 @@
+import type { Context, Service, ServiceSchema } from "moleculer";
+import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
+import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
+import { datasets } from "../../models/schema.ts";
+import type { AppContext } from "../app-context.ts";
+import { ClientError } from "../errors.ts";
+import { compareRuns } from "./compare.ts";
+import {
+  completeRun,
+  createRun,
+  embeddingsVersion,
+  failRun,
+  getRun,
+  getRunPart,
+  listRuns,
+  loadChunks,
+  representativeMessages,
+  setProgress,
+  toStoredResult,
+  type RunParams,
+  type RunRow,
+} from "./runs.ts";
+import { clusterChunksInWorker } from "./worker.ts";
+
+type Ctx<P> = Context<P, CallMeta & { $statusCode?: number; $location?: string }>;
+
+interface ClusterService extends DbService {
+  /** Runs of this node, one at a time: each already uses a worker thread's full core. */
+  queue: Promise<void>;
+  aborter: AbortController;
+  execute(run: RunRow, chunkCount: number): Promise<void>;
+  enqueue(run: RunRow, chunkCount: number): void;
+}
+
+const DB_TIMEOUT = 30_000;
+const uuid = { type: "uuid" } as const;
+/** Progress rows are written at most this often: a run reports hundreds of steps. */
+const PROGRESS_INTERVAL_MS = 500;
+const MIN_CHUNKS = 3;
+
+/**
+ * Topic clustering runs of a dataset: started as jobs (progress in the cluster_runs row),
+ * computed on a worker thread, stored with the vector-set version they saw, compared.
+ */
+export default function createClusterService(app: AppContext): ServiceSchema {
+  return {
+    name: "cluster",
+    mixins: [dbMixin(app), tenantMixin()],
+
+    actions: {
+      /**
+       * Starts a clustering run over the dataset's embeddings (of the dataset's model) and
+       * answers 202 with the queued run. Without `k`, k is chosen automatically: the k in
+       * [kMin, kMax] (default 2..min(30, √n)) with the best mean silhouette on a sample.
+       * `map` adds the 2-D map (UMAP over up to 20,000 points, or t-SNE over up to 2,000;
+       * a stratified sample by cluster above that).
+       */
+      startRun: {
+        visibility: "published",
+        permissions: ["clusters.run"],
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          k: { type: "number", integer: true, min: 2, max: 200, optional: true },
+          kMin: { type: "number", integer: true, min: 2, max: 200, optional: true },
+          kMax: { type: "number", integer: true, min: 2, max: 200, optional: true },
+          map: { type: "boolean", default: true },
+          mapMethod: { type: "enum", values: ["umap", "tsne"], default: "umap" },
+          granularity: { type: "enum", values: ["auto", "week", "month"], default: "auto" },
+          seed: { type: "number", integer: true, min: 0, max: 2 ** 31 - 1, default: 42 },
+        },
+        async handler(this: ClusterService, ctx: Ctx<RunParams & { datasetId: string }>) {
+          const { datasetId, ...params } = ctx.params;
+          if (params.kMin !== undefined && params.kMax !== undefined && params.kMin > params.kMax)
+            throw new ClientError("VALIDATION_ERROR", "kMin must not exceed kMax", [{ field: "kMin", type: "range" }]);
+          const dataset = await findOwned(this.db, ctx, datasets, datasetId, "Dataset");
+          const orgId = orgOf(ctx);
+          const { version, count } = await embeddingsVersion(this.db, orgId, datasetId, dataset.modelId);
+          if (count < MIN_CHUNKS)
+            throw new ClientError("NOT_ENOUGH_DATA", `Clustering needs at least ${MIN_CHUNKS} embedded chunks; this dataset has ${count}`);
+          const run = await createRun(this.db, {
+            orgId,
+            datasetId,
+            modelId: dataset.modelId,
+            indexVersion: version,
+            params,
+            createdBy: ctx.meta.auth?.userId ?? null,
+          });
+          this.enqueue(run, count);
+          ctx.meta.$statusCode = 202;
+          ctx.meta.$location = `/api/datasets/${datasetId}/clusters/runs/${run.id}`;
+          return run;
+        },
+      },
+
+      listRuns: {
+        visibility: "published",
+        permissions: ["clusters.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, limit: { type: "number", integer: true, min: 1, max: 200, convert: true, default: 50 } },
+        async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; limit: number }>) {
+          await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+          return { runs: await listRuns(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.limit) };
+        },
+      },
+
+      /** Status and progress while running; clusters (labels, terms, sizes, representative messages, participants) and topics over time when done. */
+      getRun: {
+        visibility: "published",
+        permissions: ["clusters.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, runId: uuid },
+        async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; runId: string }>) {
+          const run = await getRun(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.runId);
+          if (!run) throw new ClientError("NOT_FOUND", "Cluster run not found");
+          return run;
+        },
+      },
+
+      /** The stored map as parallel arrays: ids, x, y (in [-1, 1]), cluster, preview. */
+      getMap: {
+        visibility: "published",
+        permissions: ["clusters.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, runId: uuid },
+        async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; runId: string }>) {
+          const part = await getRunPart(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.runId, "map");
+          if (!part) throw new ClientError("NOT_FOUND", "Cluster run not found");
+          if (part.status !== "completed") throw new ClientError("CONFLICT", `The run is ${part.status}; its map is not ready`);
+          if (!part.value) throw new ClientError("NOT_FOUND", "This run was started without a map");
+          return part.value;
+        },
+      },
+
+      /** Topics gained, lost and matched (with their change in size) from `runId` to `otherRunId`. */
+      compareRuns: {
+        visibility: "published",
+        permissions: ["clusters.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, runId: uuid, otherRunId: uuid },
+        async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; runId: string; otherRunId: string }>) {
+          const orgId = orgOf(ctx);
+          const load = async (runId: string) => {
+            const run = await getRun(this.db, orgId, ctx.params.datasetId, runId);
+            if (!run) throw new ClientError("NOT_FOUND", "Cluster run not found");
+            if (run.status !== "completed") throw new ClientError("CONFLICT", `Run ${runId} is ${run.status}`);
+            const assignments = await getRunPart(this.db, orgId, ctx.params.datasetId, runId, "assignments");
+            return { run, snapshot: { clusters: run.result!.clusters, assignments: assignments!.value! } };
+          };
+          const before = await load(ctx.params.runId);
+          const after = await load(ctx.params.otherRunId);
+          return {
+            before: { runId: before.run.id, indexVersion: before.run.indexVersion, k: before.run.result!.k },
+            after: { runId: after.run.id, indexVersion: after.run.indexVersion, k: after.run.result!.k },
+            ...compareRuns(before.snapshot, after.snapshot),
+          };
+        },
+      },
+    },
+
+    methods: {
+      enqueue(this: ClusterService, run: RunRow, chunkCount: number) {
+        this.queue = this.queue.then(() => this.execute(run, chunkCount));
+      },
+
+      async execute(this: ClusterService, run: RunRow, chunkCount: number) {
+        const { signal } = this.aborter;
+        let lastWrite = 0;
+        let writing: Promise<void> = Promise.resolve();
+        const report = (progress: number, stage: string) => {
+          const now = Date.now();
+          if (now - lastWrite < PROGRESS_INTERVAL_MS) return;
+          lastWrite = now;
+          writing = writing.then(() => setProgress(this.db, run.id, progress, stage, "running")).catch(() => {});
+        };
+        try {
+          signal.throwIfAborted();
+          await setProgress(this.db, run.id, 0, "load", "running");
+          const chunks = await loadChunks(this.db, run, (n) => report((0.1 * n) / chunkCount, "load"));
+          const p = run.params as unknown as RunParams;
+          const result = await clusterChunksInWorker(
+            chunks,
+            {
+              k: p.k,
+              autoK: { kMin: p.kMin, kMax: p.kMax },
+              granularity: p.granularity,
+              map: p.map ? { method: p.mapMethod } : false,
+              seed: p.seed,
+            },
+            (fraction, stage) => report(0.1 + 0.85 * fraction, stage),
+            { signal },
+          );
+          const representatives = await representativeMessages(
+            this.db,
+            run.orgId,
+            result.clusters.flatMap((c) => c.representatives.map((r) => r.chunkId)),
+          );
+          await writing;
+          await completeRun(this.db, run.id, toStoredResult(result, chunks, representatives));
+          this.logger.info(`cluster run ${run.id}: ${chunks.length} chunks, k=${result.k}`);
+        } catch (err) {
+          await writing;
+          const message = signal.aborted ? "Interrupted: the node stopped during the run" : err instanceof Error ? err.message : String(err);
+          this.logger.warn(`cluster run ${run.id} failed: ${message}`);
+          await failRun(this.db, run.id, { code: signal.aborted ? "INTERRUPTED" : "RUN_FAILED", message }).catch(() => {});
+        }
+      },
+    },
+
+    created(this: Service) {
+      const self = this as ClusterService;
+      self.queue = Promise.resolve();
+      self.aborter = new AbortController();
+    },
+
+    async stopped(this: Service) {
+      const self = this as ClusterService;
+      self.aborter.abort(new Error("cluster service stopped"));
+      await self.queue;
+    },
+  };
+}
