@@ -65,7 +65,13 @@ export default function createApiService(app: AppContext): ServiceSchema {
           authorization: true,
           aliases: UPLOAD_ALIASES,
           bodyParsers: false,
-          busboyConfig: { limits: { files: config.UPLOAD_MAX_FILES, fileSize: config.UPLOAD_MAX_BYTES, fields: 20 } },
+          busboyConfig: {
+            limits: { files: config.UPLOAD_MAX_FILES, fileSize: config.UPLOAD_MAX_BYTES, fields: 20 },
+            // busboy destroys an over-limit file stream with an error at once, possibly before the
+            // action has attached to it: an unheard "error" would crash the process. The action
+            // reads the stream's error and answers 413.
+            onFileSizeLimit: (file: NodeJS.ReadableStream) => void file.on("error", () => {}),
+          },
           callOptions: { timeout: 0 },
           onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
             this.prepareContext(ctx, route, req);

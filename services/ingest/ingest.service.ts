@@ -17,7 +17,7 @@ import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type Im
 import { JobQueue } from "./import-queue.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";
-import { saveUpload } from "./upload-file.ts";
+import { holdStreamErrors, saveUpload } from "./upload-file.ts";
 
 type Meta = CallMeta & { $statusCode?: number; $location?: string; filename?: string; $params?: Record<string, unknown> };
 type Ctx<P = Record<string, any>> = Context<P, Meta>;
@@ -143,6 +143,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
         permissions: ["datasets.write"],
         timeout: 0,
         async handler(this: IngestService, ctx: Ctx<Readable>) {
+          holdStreamErrors(ctx.params);
           const orgId = orgOf(ctx);
           const params = { ...ctx.meta.$params } as unknown as ImportOptionParams & { datasetId: string; filename?: string };
           const checked = await this.checkUploadParams(params);

@@ -16,6 +16,15 @@ export interface SavedUpload {
  * client's filename never becomes part of a path. Past `maxBytes` the write stops with
  * PAYLOAD_TOO_LARGE (the raw stream route has no busboy limit), and a partial file is removed.
  */
+/**
+ * Call first thing in the action, before any await: busboy destroys a file stream that passes its
+ * size limit even while nobody reads it yet, and an "error" nobody listens to crashes the process.
+ * The error stays on the stream (`errored`) for saveUpload to report.
+ */
+export function holdStreamErrors(stream: Readable): void {
+  stream.on("error", () => {});
+}
+
 export async function saveUpload(stream: Readable, dir: string, maxBytes: number, name: string = randomUUID()): Promise<SavedUpload> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${name}.upload`);
@@ -33,7 +42,7 @@ export async function saveUpload(stream: Readable, dir: string, maxBytes: number
     // The stream may still be flowing (an HTTP request body): drain it so the socket is not left hanging.
     stream.resume();
     await rm(file, { force: true });
-    throw toUploadError(err, maxBytes);
+    throw toUploadError(stream.errored ?? err, maxBytes);
   }
   return { path: file, bytes };
 }
