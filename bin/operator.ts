@@ -18,9 +18,10 @@ if (!parsed) {
 
 const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS_ENABLED: "false" });
 const joinCluster = config.TRANSPORTER !== "none";
-const platform = await createPlatform(config, { services: joinCluster ? [] : [parsed.command.service] });
+const { service } = parsed.command;
+const platform = await createPlatform(config, { services: joinCluster || service === "ops" ? [] : [service] });
 await platform.start();
-if (joinCluster) await platform.broker.waitForServices(parsed.command.service, 15_000);
+if (joinCluster) await platform.broker.waitForServices(service, 15_000);
 let code = 0;
 try {
   console.log(JSON.stringify(await parsed.command.run(platform.broker, parsed.args), null, 2));

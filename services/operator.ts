@@ -1,6 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { ServiceName } from "../config/index.ts";
 import { AUTH_COMMANDS } from "./auth/operator-commands.ts";
+import { OPS_COMMANDS } from "./ops/operator-commands.ts";
 
 /**
  * Operator commands of every service, for the Moleculer REPL (`npm run repl`) and the CLI
@@ -8,7 +9,7 @@ import { AUTH_COMMANDS } from "./auth/operator-commands.ts";
  */
 export interface OperatorCommand {
   /** The service whose actions the command calls (the CLI starts it when running embedded). */
-  service: ServiceName;
+  service: ServiceName | "ops";
   /** moleculer-repl syntax: `name <required> [optional]`. */
   command: string;
   description: string;
@@ -16,7 +17,7 @@ export interface OperatorCommand {
   run(broker: ServiceBroker, args: Record<string, any>): Promise<unknown>;
 }
 
-export const OPERATOR_COMMANDS: OperatorCommand[] = [...AUTH_COMMANDS];
+export const OPERATOR_COMMANDS: OperatorCommand[] = [...OPS_COMMANDS, ...AUTH_COMMANDS];
 
 /** The same commands in moleculer-repl's `customCommands` format: `broker.repl({ customCommands: replCommands() })`. */
 export function replCommands() {

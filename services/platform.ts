@@ -28,13 +28,19 @@ export interface PlatformOptions {
 export async function createPlatform(config: Config, options: PlatformOptions = {}): Promise<Platform> {
   const app = createAppContext(config, options.database);
   const services = options.services ?? config.SERVICES;
+  const runsEmbedder = services.includes("embedder");
   const brokerOptions = createBrokerOptions(config, {
     middlewares: [PermissionsMiddleware, ...(options.middlewares ?? [])],
-    metadata: { services, ...options.metadata },
+    // Embedder nodes say whether they have a GPU: the embedBatch strategy prefers those.
+    metadata: { services, ...(runsEmbedder ? embedderNodeMetadata(config) : {}), ...options.metadata },
+    // Only the embedder uses durable channels so far; other nodes open no JetStream connection.
+    channels: runsEmbedder,
   });
   if (options.transporter) brokerOptions.transporter = options.transporter;
   const broker = new ServiceBroker(brokerOptions);
   for (const schema of await loadServiceSchemas(services, app)) broker.createService(schema);
+  // Every node, whatever its shape, answers operator status and drain requests.
+  broker.createService((await import("./ops/ops.service.ts")).default(app));
   return {
     broker,
     app,

@@ -1,0 +1,19 @@
+import type { OperatorCommand } from "../operator.ts";
+
+const system = { meta: { system: true } };
+
+/** Cluster-wide operator commands; `ops` runs on every node. */
+export const OPS_COMMANDS: OperatorCommand[] = [
+  {
+    service: "ops",
+    command: "cluster:status",
+    description: "Nodes of the cluster: shape (services), GPU, draining, CPU, last heartbeat",
+    run: (broker) => broker.call("ops.clusterStatus", {}, system),
+  },
+  {
+    service: "ops",
+    command: "node:drain <nodeID>",
+    description: "Stop a node taking new work (its services leave the cluster) before shutting it down",
+    run: (broker, a) => broker.call("ops.drain", {}, { ...system, nodeID: a.nodeID }),
+  },
+];
