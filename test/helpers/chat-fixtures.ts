@@ -38,40 +38,42 @@ export async function createChatDataset(
   const [dataset] = await db.insert(datasets).values({ orgId, name: spec.name ?? "fixture", modelId }).returning({ id: datasets.id });
   const datasetId = dataset!.id;
 
-  const conversationIds: Record<string, string> = {};
-  for (const name of new Set(spec.messages.map((m) => m.conversation))) {
-    const [row] = await db
-      .insert(conversations)
-      .values({ orgId, datasetId, sourceKey: name, name, platform: "fixture" })
-      .returning({ id: conversations.id });
-    conversationIds[name] = row!.id;
-  }
-  const participantIds: Record<string, string> = {};
-  for (const name of new Set(spec.messages.flatMap((m) => (m.author ? [m.author] : [])))) {
-    const [row] = await db
-      .insert(participants)
-      .values({ orgId, datasetId, sourceKey: name, displayName: name })
-      .returning({ id: participants.id });
-    participantIds[name] = row!.id;
-  }
+  return appendMessages(db, { orgId, datasetId, modelId, conversationIds: {}, participantIds: {}, messageIds: [] }, spec.messages);
+}
 
-  const messageIds: number[] = [];
-  const rows = spec.messages.map((m, i) => ({
+/** More messages in the fixture's dataset (new conversations and participants as needed); returns the grown fixture. */
+export async function appendMessages(db: Db, fixture: ChatFixture, given: FixtureMessage[]): Promise<ChatFixture> {
+  const conversationIds = { ...fixture.conversationIds };
+  const participantIds = { ...fixture.participantIds };
+  const { orgId, datasetId } = fixture;
+  for (const name of new Set(given.map((m) => m.conversation)))
+    if (!conversationIds[name]) {
+      const [row] = await db.insert(conversations).values({ orgId, datasetId, sourceKey: name, name, platform: "fixture" }).returning({ id: conversations.id });
+      conversationIds[name] = row!.id;
+    }
+  for (const name of new Set(given.flatMap((m) => (m.author ? [m.author] : []))))
+    if (!participantIds[name]) {
+      const [row] = await db.insert(participants).values({ orgId, datasetId, sourceKey: name, displayName: name }).returning({ id: participants.id });
+      participantIds[name] = row!.id;
+    }
+  const start = fixture.messageIds.length;
+  const rows = given.map((m, i) => ({
     orgId,
     datasetId,
     conversationId: conversationIds[m.conversation]!,
     participantId: m.author ? participantIds[m.author]! : null,
-    sourceKey: `m${i}`,
+    sourceKey: `m${start + i}`,
     ts: new Date(m.at),
     kind: m.kind ?? "text",
     text: m.text ?? "",
     edited: m.edited ?? false,
   }));
+  const messageIds = [...fixture.messageIds];
   for (let i = 0; i < rows.length; i += 1000) {
     const ids = await db.insert(messages).values(rows.slice(i, i + 1000)).returning({ id: messages.id });
     messageIds.push(...ids.map((r) => r.id));
   }
-  return { orgId, datasetId, modelId, conversationIds, participantIds, messageIds };
+  return { ...fixture, conversationIds, participantIds, messageIds };
 }
 
 export interface FixtureChunk {
