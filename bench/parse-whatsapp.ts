@@ -53,8 +53,8 @@ const WORDS_DE = "ich du wir das ist nicht und zu morgen heute abend essen zug s
 const SYSTEM = ["Anna Berg added Tom", "Tom left", "Lisa Müller changed the group description", "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them."];
 const PLACEHOLDERS = ["<Media omitted>", "<Medien ausgeschlossen>", "This message was deleted", "Diese Nachricht wurde gelöscht."];
 
-/** Writes an Android-style export (dd/mm/yyyy, 24 h) with English and German chatter. */
-async function generate(file: string, count: number): Promise<void> {
+/** Writes an Android-style export (dd/mm/yyyy, 24 h) with English and German chatter. Also used by bench/import-whatsapp.ts. */
+export async function generate(file: string, count: number): Promise<void> {
   const random = rng(42);
   const out = createWriteStream(file);
   let t = Date.UTC(2019, 0, 1, 8, 0);
@@ -122,5 +122,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[2] === "--child") await runChild(process.argv[3] as "ours" | "reference", process.argv[4]!);
-else await main();
+// Only when run as a script: bench/import-whatsapp.ts imports `generate` from here.
+if (process.argv[1] && path.resolve(process.argv[1]) === self) {
+  if (process.argv[2] === "--child") await runChild(process.argv[3] as "ours" | "reference", process.argv[4]!);
+  else await main();
+}

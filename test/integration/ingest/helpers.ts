@@ -29,7 +29,7 @@ export async function uploadFile(p: TestPlatform, token: string | undefined, dat
     body: form,
     headers: token ? { authorization: `Bearer ${token}` } : {},
   });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
+  return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
 }
 
 /** The raw export as the request body (PUT), options in the query string. */
@@ -39,7 +39,7 @@ export async function uploadRaw(p: TestPlatform, token: string, datasetId: strin
     body: typeof content === "string" ? content : new Uint8Array(content),
     headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
   });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
+  return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
 }
 
 /** Polls the import until it has ended, as a client would. */

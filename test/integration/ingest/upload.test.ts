@@ -57,4 +57,28 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
         expect(m.localTime).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
       }
     });
+
+  it("operators import a server-side folder through ingest.importPath (the REPL command import:path)", async () => {
+    const datasetId = await createDataset(p, a, "from disk");
+    const { INGEST_COMMANDS } = await import("../../../services/ingest/operator-commands.ts");
+    const command = INGEST_COMMANDS.find((c) => c.command.startsWith("import:path"))!;
+    const row = (await command.run(p.broker, { datasetId, path: fixture("slack", "slack-export-viewer__testarchive"), options: { wait: "true" } })) as {
+      status: string;
+      format: string;
+      messagesAdded: number;
+      filename: string;
+    };
+    expect(row.status).to.equal("completed");
+    expect(row.format).to.equal("slack");
+    expect(row.messagesAdded).to.be.greaterThan(50);
+    // The operator's files are never deleted.
+    const { existsSync } = await import("node:fs");
+    expect(existsSync(fixture("slack", "slack-export-viewer__testarchive", "users.json"))).to.be.true;
+  });
+
+  it("GET /api/formats lists the importable formats", async () => {
+    const res = await http(p.baseUrl, "GET", "/api/formats", { token: a.accessToken });
+    expect(res.status).to.equal(200);
+    expect(res.body.formats).to.include.members(["whatsapp", "telegram", "slack", "discord", "instagram", "messenger", "csv", "jsonl"]);
+  });
 });
