@@ -1,0 +1,110 @@
+import createClient from "openapi-fetch";
+import { ApiError, toApiError } from "./errors";
+import type { paths } from "./schema";
+import { tokens } from "./tokens";
+
+/** Paths of the generated OpenAPI document: a call to anything else does not compile. */
+export type ApiPath = keyof paths;
+
+const REFRESH_PATH: ApiPath = "/api/auth/refresh";
+
+let refreshing: Promise<string | null> | null = null;
+
+/**
+ * Exchanges the refresh token for a new access token. Concurrent callers share one request
+ * (one rotation per expiry, however many requests hit the expired token at once).
+ * Resolves null when the session cannot be refreshed; the tokens are then cleared.
+ */
+export function refreshAccess(): Promise<string | null> {
+  refreshing ??= (async () => {
+    const refreshToken = tokens.refresh;
+    if (!refreshToken) return null;
+    try {
+      const res = await fetch(REFRESH_PATH, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ refreshToken }),
+      });
+      if (!res.ok) {
+        // A network-level or server failure keeps the refresh token for a later try; a refusal ends the session.
+        if (res.status >= 400 && res.status < 500) tokens.clear();
+        return null;
+      }
+      const body = (await res.json()) as { accessToken: string; refreshToken: string | null };
+      // null: another tab rotated this token a moment ago and stored the new one already.
+      tokens.set(body.accessToken, body.refreshToken ?? undefined);
+      return body.accessToken;
+    } catch {
+      return null;
+    } finally {
+      refreshing = null;
+    }
+  })();
+  return refreshing;
+}
+
+/** An access token that is present (refreshing first when the page has none yet). */
+export async function currentAccessToken(): Promise<string | null> {
+  return tokens.access ?? (tokens.refresh ? refreshAccess() : null);
+}
+
+function withAuth(request: Request, token: string | null): Request {
+  if (!token) return request;
+  const headers = new Headers(request.headers);
+  headers.set("authorization", `Bearer ${token}`);
+  return new Request(request, { headers });
+}
+
+async function errorCode(res: Response): Promise<string | undefined> {
+  try {
+    return ((await res.clone().json()) as { error?: { code?: string } }).error?.code;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * fetch with the access token attached. On 401 TOKEN_EXPIRED it refreshes once (sharing a
+ * refresh already under way) and retries the request with the new token.
+ */
+export async function authFetch(request: Request): Promise<Response> {
+  const retry = request.clone();
+  const used = await currentAccessToken();
+  const res = await fetch(withAuth(request, used));
+  if (res.status !== 401 || !used) return res;
+  const code = await errorCode(res);
+  if (code !== "TOKEN_EXPIRED" && code !== "TOKEN_INVALID") return res;
+  // Another request may have refreshed while this one was in flight.
+  const fresh = tokens.access && tokens.access !== used ? tokens.access : await refreshAccess();
+  if (!fresh) return res;
+  return fetch(withAuth(retry, fresh));
+}
+
+export const api = createClient<paths>({
+  baseUrl: typeof location === "undefined" ? "http://localhost" : location.origin,
+  fetch: authFetch,
+});
+
+interface FetchResult {
+  data?: unknown;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * Awaits an openapi-fetch call and returns its data, or throws an ApiError.
+ * The OpenAPI document describes parameters and bodies but not yet response bodies, so the
+ * caller names the response shape (see models.ts).
+ */
+export async function call<T>(request: Promise<FetchResult>): Promise<T> {
+  let result: FetchResult;
+  try {
+    result = await request;
+  } catch (err) {
+    throw toApiError(err);
+  }
+  if (result.error !== undefined || !result.response.ok) throw toApiError(result.error, result.response.status);
+  return result.data as T;
+}
+
+export { ApiError };

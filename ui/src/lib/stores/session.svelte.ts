@@ -1,0 +1,102 @@
+import { api, call, refreshAccess } from "$lib/api/client";
+import type { LoginResponse, Me, OrgMembership, Permission, Role, TokenResponse } from "$lib/api/models";
+import { tokens } from "$lib/api/tokens";
+
+type Status = "unknown" | "loading" | "signedIn" | "signedOut";
+
+/**
+ * Who is signed in and what they may do in the current organisation, as the API says
+ * (GET /api/auth/me). Pages ask `session.can("datasets.write")` instead of knowing roles.
+ */
+class SessionStore {
+  status = $state<Status>("unknown");
+  me = $state<Me | null>(null);
+
+  user = $derived(this.me?.user ?? null);
+  orgs = $derived<OrgMembership[]>(this.me?.orgs ?? []);
+  role = $derived<Role | null>(this.me?.current.role ?? null);
+  permissions = $derived<Permission[]>(this.me?.current.permissions ?? []);
+  org = $derived<OrgMembership | null>(this.orgs.find((o) => o.id === this.me?.current.orgId) ?? null);
+
+  constructor() {
+    tokens.onChange(() => {
+      if (!tokens.access && !tokens.refresh && this.status === "signedIn") {
+        this.me = null;
+        this.status = "signedOut";
+      }
+    });
+  }
+
+  can = (permission: Permission): boolean => this.permissions.includes(permission);
+  canAny = (...permissions: Permission[]): boolean => permissions.some((p) => this.permissions.includes(p));
+
+  /** Resolves the session once at start-up: signed in when the stored refresh token still works. */
+  async init(): Promise<void> {
+    if (this.status === "signedIn" || this.status === "loading") return;
+    if (!tokens.refresh && !tokens.access) {
+      this.status = "signedOut";
+      return;
+    }
+    this.status = "loading";
+    if (!tokens.access) await refreshAccess();
+    await this.reload();
+  }
+
+  async reload(): Promise<void> {
+    try {
+      this.me = await call<Me>(api.GET("/api/auth/me"));
+      this.status = "signedIn";
+    } catch {
+      this.me = null;
+      this.status = "signedOut";
+    }
+  }
+
+  /** Stores tokens from log-in, sign-up, OAuth or MFA and loads the profile. */
+  async accept(t: TokenResponse): Promise<void> {
+    tokens.set(t.accessToken, t.refreshToken ?? undefined);
+    await this.reload();
+  }
+
+  async login(email: string, password: string): Promise<LoginResponse> {
+    const res = await call<LoginResponse>(api.POST("/api/auth/login", { body: { email, password } }));
+    if (!("mfaRequired" in res)) await this.accept(res);
+    return res;
+  }
+
+  async loginMfa(challengeToken: string, code: string): Promise<void> {
+    await this.accept(await call<TokenResponse>(api.POST("/api/auth/login/mfa", { body: { challengeToken, code } })));
+  }
+
+  async loginOAuth(code: string): Promise<LoginResponse> {
+    const res = await call<LoginResponse>(api.POST("/api/auth/login/oauth", { body: { code } }));
+    if (!("mfaRequired" in res)) await this.accept(res);
+    return res;
+  }
+
+  async signup(email: string, password: string, displayName?: string): Promise<void> {
+    const res = await call<TokenResponse & { user: unknown }>(
+      api.POST("/api/auth/signup", { body: { email, password, ...(displayName ? { displayName } : {}) } }),
+    );
+    await this.accept(res);
+  }
+
+  async switchOrg(orgId: string): Promise<void> {
+    const res = await call<TokenResponse>(api.POST("/api/auth/orgs/switch", { body: { orgId } }));
+    tokens.set(res.accessToken);
+    await this.reload();
+  }
+
+  async logout(): Promise<void> {
+    try {
+      if (tokens.access || tokens.refresh) await call(api.POST("/api/auth/logout"));
+    } catch {
+      /* the session may already be gone: signing out locally is what matters */
+    }
+    tokens.clear();
+    this.me = null;
+    this.status = "signedOut";
+  }
+}
+
+export const session = new SessionStore();
