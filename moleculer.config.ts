@@ -1,9 +1,14 @@
 import os from "node:os";
-import type { BrokerOptions, Middleware } from "moleculer";
+import Channels from "@moleculer/channels";
+import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import type { Config } from "./config/index.ts";
 import { loggerOptions } from "./config/logger.ts";
 import { RequestContextMiddleware } from "./mixins/request-context.ts";
+import { registerGpuStrategy } from "./services/embedder/node-routing.ts";
+
+// Every node resolves the strategy named by embedder.embedBatch as soon as it hears of the action.
+registerGpuStrategy();
 
 /** Only server-side faults count against a node: a wrong password must not open a circuit. */
 const isServerFault = (err: unknown) =>
@@ -13,7 +18,10 @@ const isServerFault = (err: unknown) =>
  * Broker options built from the typed configuration. Embedded (TRANSPORTER=none) runs every
  * service in this one broker; with a NATS URL the same services form a cluster.
  */
-export function createBrokerOptions(config: Config, extra: { middlewares?: Middleware[]; metadata?: Record<string, unknown> } = {}): BrokerOptions {
+export function createBrokerOptions(
+  config: Config,
+  extra: { middlewares?: Middleware[]; metadata?: Record<string, unknown>; channels?: boolean } = {},
+): BrokerOptions {
   const transporter = config.TRANSPORTER === "none" ? null : { type: "NATS", options: { url: config.TRANSPORTER } };
   const cacher =
     config.CACHER === "none"
@@ -89,6 +97,38 @@ export function createBrokerOptions(config: Config, extra: { middlewares?: Middl
       "Debounce",
       "Throttle",
       RequestContextMiddleware,
+      ...(extra.channels ? channelsMiddlewares(config) : []),
     ],
   } as BrokerOptions;
+}
+
+/**
+ * Durable job channels (@moleculer/channels). In a cluster they are NATS JetStream streams on the
+ * transporter's server (work-queue retention: a handled message is gone; one durable consumer per
+ * group). Embedded, the Fake adapter delivers them as in-process events: nothing survives a
+ * restart there, which is fine because the database, not the queue, records what is pending.
+ * The second middleware announces `$channels.ready` once the adapter is connected and subscribed
+ * (`$broker.started` comes earlier, when publishing would still fail).
+ */
+export function channelsMiddlewares(config: Config): Middleware[] {
+  const adapter =
+    config.TRANSPORTER === "none"
+      ? { type: "Fake" }
+      : {
+          type: "NATS",
+          options: {
+            nats: {
+              url: config.TRANSPORTER,
+              streamConfig: { retention: "workqueue" },
+              consumerOptions: { config: { deliver_policy: "all" } },
+            },
+          },
+        };
+  const ready = {
+    name: "ChannelsReady",
+    started(broker: ServiceBroker) {
+      broker.broadcastLocal("$channels.ready");
+    },
+  };
+  return [Channels.Middleware({ adapter }) as unknown as Middleware, ready as unknown as Middleware];
 }

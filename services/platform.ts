@@ -4,6 +4,7 @@ import { createBrokerOptions } from "../moleculer.config.ts";
 import { PermissionsMiddleware } from "../mixins/permissions.ts";
 import { createAppContext, type AppContext } from "./app-context.ts";
 import { loadServiceSchemas } from "./catalog.ts";
+import { embedderNodeMetadata } from "./embedder/node-routing.ts";
 import type { Database } from "../models/db.ts";
 
 export interface Platform {

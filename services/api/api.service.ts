@@ -6,6 +6,7 @@ import ApiGateway from "moleculer-web";
 import { checkAccess, type AuthInfo, type CallMeta } from "../../mixins/permissions.ts";
 import { createOAuthRoute } from "../auth/oauth-route.ts";
 import type { AppContext } from "../app-context.ts";
+import { toOpenAIError } from "../embedder/openai.ts";
 import { ClientError } from "../errors.ts";
 import { sendJsonError } from "./errors.ts";
 import { checkReadiness } from "./readiness.ts";
@@ -88,6 +89,16 @@ export default function createApiService(app: AppContext): ServiceSchema {
           bodyParsers: { json: { strict: true, limit: "8mb" }, urlencoded: false },
           onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
             this.prepareContext(ctx, route, req);
+          },
+          // OpenAI clients parse { error: { message, type, param, code } }: this route answers in that shape.
+          onError(req: Req, res: ServerResponse, err: Error) {
+            const { status, body } = toOpenAIError(err as never, exposeInternals);
+            if (res.headersSent) return void res.end();
+            res.statusCode = status;
+            res.setHeader("Content-Type", "application/json; charset=utf-8");
+            if (req.$ctx?.requestID) res.setHeader("X-Request-ID", req.$ctx.requestID);
+            if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="chatlens"');
+            res.end(JSON.stringify(body));
           },
         },
       ],

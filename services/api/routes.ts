@@ -16,6 +16,7 @@ export const API_ALIASES: Record<string, string> = {
   "GET /docs": "api.docs",
   "GET /docs/assets/:file": "api.docsAsset",
   ...AUTH_ROUTES,
+  ...EMBEDDER_ROUTES,
   ...INGEST_ROUTES,
   ...CLUSTER_ROUTES,
   ...ANALYTICS_ROUTES,

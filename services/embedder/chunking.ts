@@ -1,7 +1,11 @@
 import { createHash } from "node:crypto";
 
-/** Bump when the chunking algorithm changes in a way that changes chunks for the same config. */
-export const CHUNKING_VERSION = "chunk-v1";
+/**
+ * Bump when the chunking algorithm changes in a way that changes chunks for the same config.
+ * v2: chunk ids hash every message id, not only the first and last (a message imported later
+ * into the middle of a chunk changes its id, so the stored chunk is replaced, not kept stale).
+ */
+export const CHUNKING_VERSION = "chunk-v2";
 
 export interface ChatMessage {
   id: string | number;
@@ -66,13 +70,12 @@ export function chunkingVersion(config: Partial<ChunkingConfig> = {}): string {
 
 export function chunkId(
   conversationId: string,
-  firstId: string | number,
-  lastId: string | number,
+  messageIds: readonly (string | number)[],
   version: string,
   part = 0,
 ): string {
   return createHash("sha256")
-    .update([conversationId, String(firstId), String(lastId), String(part), version].join("\u0000"))
+    .update([conversationId, messageIds.join(","), String(part), version].join("\u0000"))
     .digest("hex")
     .slice(0, 32);
 }
@@ -212,10 +215,11 @@ export class Chunker {
   private emit(d: Draft): Chunk {
     const first = d.lines[0]!;
     const last = d.lines[d.lines.length - 1]!;
+    const messageIds = [...new Set(d.lines.map((l) => l.id))];
     return {
-      id: chunkId(this.conversationId!, first.id, last.id, this.version, d.part),
+      id: chunkId(this.conversationId!, messageIds, this.version, d.part),
       conversationId: this.conversationId!,
-      messageIds: [...new Set(d.lines.map((l) => l.id))],
+      messageIds,
       text: d.lines.map((l) => l.text).join("\n"),
       startTs: first.timestamp,
       endTs: last.timestamp,

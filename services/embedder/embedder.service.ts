@@ -1,0 +1,476 @@
+import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
+import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
+import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import type { AppContext } from "../app-context.ts";
+import { ClientError } from "../errors.ts";
+import { CHUNK_CHANNEL, JOB_CHANNEL } from "./channels.ts";
+import { rechunkImport, type ImportRef } from "./chunk-store.ts";
+import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
+import { base64ToFloat32, float32ToBase64 } from "./codec.ts";
+import {
+  chunksToEmbed,
+  datasetsWithPendingWork,
+  datasetWork,
+  pendingChunkIds,
+  planJobs,
+  progressForOrg,
+  storeVectors,
+  type DatasetWork,
+  type EmbedJob,
+} from "./embed-jobs.ts";
+import { EmbedderError } from "./errors.ts";
+import { actionEndpoints, EMBED_BATCH_ACTION, EmbedRouter, GPU_STRATEGY } from "./node-routing.ts";
+import {
+  checkDimensions,
+  embeddingResponse,
+  inputTexts,
+  modelObject,
+  OpenAIRequestError,
+  MAX_INPUTS,
+  type OpenAIEmbeddingRequest,
+} from "./openai.ts";
+import { ModelRegistry, type ModelInfo } from "./registry.ts";
+import { RequeuePolicy } from "./requeue.ts";
+
+type Ctx<P = Record<string, unknown>> = Context<P, CallMeta>;
+
+/** A model as clients see it: no server paths. */
+export type PublicModel = Omit<ModelInfo, "path" | "onnxFile">;
+export interface ModelNode {
+  nodeID: string;
+  gpu: boolean;
+  loaded: boolean;
+}
+
+interface LocalModels {
+  nodeID: string;
+  gpu: boolean;
+  models: PublicModel[];
+  loaded: string[];
+}
+
+/** What embedBatch returns: vectors as base64 little-endian float32 (compact over the transporter). */
+export interface EmbedBatchResult {
+  data: string;
+  dimension: number;
+  tokenCounts: number[];
+  nodeID: string;
+}
+
+interface EmbedderService extends DbService {
+  registry: ModelRegistry;
+  router: EmbedRouter;
+  requeue: RequeuePolicy;
+  sweepTimer?: NodeJS.Timeout;
+  sweeping?: Promise<number>;
+  publish(channel: string, payload: unknown): Promise<void>;
+  enqueueChunks(work: DatasetWork, chunkIds: string[]): Promise<void>;
+  enqueuePending(): Promise<number>;
+  handleChunkRequest(ref: ImportRef): Promise<void>;
+  handleEmbedJob(job: EmbedJob): Promise<void>;
+  embedTexts(
+    ctx: Context | null,
+    modelId: string,
+    texts: string[],
+    dimensions?: number,
+  ): Promise<{ vectors: Float32Array[]; tokenCounts: number[] }>;
+  clusterModels(ctx: Ctx): Promise<(PublicModel & { nodes: ModelNode[] })[]>;
+  localModel(id: string): Promise<ModelInfo>;
+  settleDevice(modelId: string): Promise<void>;
+  domainError(err: unknown): unknown;
+}
+
+const MODEL_TIMEOUT = 120_000;
+const DB_TIMEOUT = 15_000;
+/** How often a node looks for pending work nobody is doing, and how long work may stand still first. */
+const SWEEP_INTERVAL_MS = 60_000;
+const STALL_MS = 5 * 60_000;
+
+const publicModel = ({ path: _p, onnxFile: _o, ...rest }: ModelInfo): PublicModel => rest;
+const isGpu = (broker: ServiceBroker) => (broker.metadata as Record<string, unknown>).gpu === true;
+
+export default function createEmbedderService(app: AppContext): ServiceSchema {
+  const { config } = app;
+
+  return {
+    name: "embedder",
+    mixins: [dbMixin(app)],
+
+    settings: {
+      chunking: DEFAULT_CHUNKING,
+      chunkingVersion: chunkingVersion(DEFAULT_CHUNKING),
+      batchChunks: config.EMBED_BATCH_CHUNKS,
+      defaultModel: config.DEFAULT_MODEL,
+    },
+
+    actions: {
+      listModels: {
+        visibility: "published",
+        permissions: ["models.read"],
+        params: { $$strict: true },
+        timeout: DB_TIMEOUT,
+        async handler(this: EmbedderService, ctx: Ctx) {
+          return { items: await this.clusterModels(ctx) };
+        },
+      },
+
+      getModel: {
+        visibility: "published",
+        permissions: ["models.read"],
+        params: { $$strict: true, id: { type: "string", min: 1, max: 200 } },
+        timeout: DB_TIMEOUT,
+        async handler(this: EmbedderService, ctx: Ctx<{ id: string }>) {
+          const found = (await this.clusterModels(ctx)).find((m) => m.id === ctx.params.id);
+          if (!found) throw new ClientError("MODEL_NOT_FOUND", `Model ${ctx.params.id} not found`);
+          return found;
+        },
+      },
+
+      /** This node's models, for listModels on any node to gather the cluster's view. */
+      localModels: {
+        visibility: "public",
+        params: { $$strict: true },
+        timeout: DB_TIMEOUT,
+        async handler(this: EmbedderService): Promise<LocalModels> {
+          return {
+            nodeID: this.broker.nodeID,
+            gpu: isGpu(this.broker),
+            models: (await this.registry.list()).map(publicModel),
+            loaded: this.registry.loadedIds(),
+          };
+        },
+      },
+
+      /**
+       * Texts → vectors on this node's model runtime. Internal: the job handler and the OpenAI
+       * endpoint call it. GPU nodes are preferred (strategy), each node runs at most
+       * EMBED_CONCURRENCY batches at once (bulkhead), a failing node is taken out by the
+       * circuit breaker.
+       */
+      embedBatch: {
+        visibility: "public",
+        strategy: GPU_STRATEGY,
+        bulkhead: { enabled: true, concurrency: config.EMBED_CONCURRENCY, maxQueueSize: 100 },
+        timeout: MODEL_TIMEOUT,
+        params: {
+          $$strict: true,
+          modelId: { type: "string", min: 1, max: 200 },
+          texts: { type: "array", min: 1, max: MAX_INPUTS, items: { type: "string", max: 100_000 } },
+          dimensions: { type: "number", integer: true, positive: true, optional: true },
+        },
+        async handler(
+          this: EmbedderService,
+          ctx: Ctx<{ modelId: string; texts: string[]; dimensions?: number }>,
+        ): Promise<EmbedBatchResult> {
+          const { modelId, texts, dimensions } = ctx.params;
+          try {
+            const r = await this.registry.embed(modelId, texts, { dimensions });
+            await this.settleDevice(modelId);
+            return { data: float32ToBase64(r.data), dimension: r.dimension, tokenCounts: r.tokenCounts, nodeID: this.broker.nodeID };
+          } catch (err) {
+            throw this.domainError(err);
+          }
+        },
+      },
+
+      embeddingProgress: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        params: { $$strict: true, datasetId: { type: "uuid" } },
+        timeout: DB_TIMEOUT,
+        async handler(this: EmbedderService, ctx: Ctx<{ datasetId: string }>) {
+          const progress = await progressForOrg(this.db, orgOf(ctx), ctx.params.datasetId);
+          if (!progress) throw new ClientError("NOT_FOUND", "Dataset not found");
+          return progress;
+        },
+      },
+
+      /** Re-enqueues pending work now (the periodic sweep; operators can call it from the REPL). */
+      enqueuePending: {
+        visibility: "public",
+        params: { $$strict: true },
+        timeout: DB_TIMEOUT * 4,
+        async handler(this: EmbedderService) {
+          return { datasets: await this.enqueuePending() };
+        },
+      },
+
+      createEmbeddings: {
+        visibility: "published",
+        permissions: ["embeddings.create"],
+        timeout: MODEL_TIMEOUT,
+        params: {
+          $$strict: true,
+          input: [
+            { type: "string", max: 100_000 },
+            { type: "array", min: 1, max: MAX_INPUTS, items: { type: "string", max: 100_000 } },
+          ],
+          model: { type: "string", min: 1, max: 200 },
+          encoding_format: { type: "enum", values: ["float", "base64"], optional: true },
+          dimensions: { type: "number", integer: true, positive: true, optional: true },
+          user: { type: "string", max: 256, optional: true },
+        },
+        async handler(this: EmbedderService, ctx: Ctx<OpenAIEmbeddingRequest>) {
+          const { input, model: modelId, encoding_format, dimensions } = ctx.params;
+          try {
+            const texts = inputTexts(input);
+            const model = await this.localModel(modelId);
+            checkDimensions(model, dimensions);
+            const r = await this.embedTexts(ctx, model.id, texts, dimensions);
+            return embeddingResponse(model.id, r.vectors, r.tokenCounts, encoding_format);
+          } catch (err) {
+            throw this.domainError(err);
+          }
+        },
+      },
+
+      openaiListModels: {
+        visibility: "published",
+        permissions: ["models.read"],
+        params: { $$strict: true },
+        timeout: DB_TIMEOUT,
+        async handler(this: EmbedderService, ctx: Ctx) {
+          return { object: "list", data: (await this.clusterModels(ctx)).map(modelObject) };
+        },
+      },
+
+      openaiGetModel: {
+        visibility: "published",
+        permissions: ["models.read"],
+        params: { $$strict: true, id: { type: "string", min: 1, max: 200 } },
+        timeout: DB_TIMEOUT,
+        async handler(this: EmbedderService, ctx: Ctx<{ id: string }>) {
+          const found = (await this.clusterModels(ctx)).find((m) => m.id === ctx.params.id);
+          if (!found) throw new ClientError("MODEL_NOT_FOUND", `The model '${ctx.params.id}' does not exist`);
+          return modelObject(found);
+        },
+      },
+    },
+
+    events: {
+      /** Chunking goes through a durable channel: on JetStream a node dying mid-way leaves it queued. */
+      "import.completed": {
+        params: {
+          orgId: "uuid",
+          datasetId: "uuid",
+          importId: "uuid",
+          messagesAdded: { type: "number", integer: true, min: 0, optional: true },
+        },
+        async handler(this: EmbedderService, ctx: Context<ImportRef & { messagesAdded?: number }>) {
+          if (ctx.params.messagesAdded === 0) return;
+          const { orgId, datasetId, importId } = ctx.params;
+          await this.publish(CHUNK_CHANNEL, { orgId, datasetId, importId });
+        },
+      },
+
+      /** Sent by the channels wiring (moleculer.config.ts) once jobs can be published. */
+      "$channels.ready": {
+        async handler(this: EmbedderService) {
+          if (config.EMBEDDER_DEVICE === "cuda" && config.EMBEDDER_GPU === undefined)
+            await this.settleDevice(config.DEFAULT_MODEL).catch((err: Error) =>
+              this.logger.warn(`embedder: could not load ${config.DEFAULT_MODEL} at start: ${err.message}`),
+            );
+          await this.enqueuePending().catch((err: Error) => this.logger.error(`embedder: start-up sweep failed: ${err.message}`));
+          this.sweepTimer = setInterval(() => {
+            void this.enqueuePending().catch((err: Error) => this.logger.warn(`embedder: sweep failed: ${err.message}`));
+          }, SWEEP_INTERVAL_MS).unref();
+        },
+      },
+    },
+
+    channels: {
+      [CHUNK_CHANNEL]: {
+        group: "embedder",
+        maxInFlight: 1,
+        maxRetries: 3,
+        async handler(this: EmbedderService, payload: unknown) {
+          await this.handleChunkRequest(payload as ImportRef);
+        },
+      },
+      [JOB_CHANNEL]: {
+        group: "embedder",
+        // Two jobs per node keep the model busy while the previous batch's vectors are written.
+        maxInFlight: Math.max(2, config.EMBED_CONCURRENCY),
+        maxRetries: 3,
+        async handler(this: EmbedderService, payload: unknown) {
+          await this.handleEmbedJob(payload as EmbedJob);
+        },
+      },
+    },
+
+    methods: {
+      async publish(this: EmbedderService, channel: string, payload: unknown) {
+        if (!this.broker.sendToChannel) throw new Error("embedder: the channels middleware is not installed on this broker");
+        await this.broker.sendToChannel(channel, payload);
+      },
+
+      async enqueueChunks(this: EmbedderService, work: DatasetWork, chunkIds: string[]) {
+        for (const job of planJobs(work, chunkIds, this.settings.batchChunks)) await this.publish(JOB_CHANNEL, job);
+      },
+
+      /** Enqueues the pending chunks of every dataset whose work is not moving; returns how many datasets. */
+      enqueuePending(this: EmbedderService): Promise<number> {
+        this.sweeping ??= (async () => {
+          let n = 0;
+          for (const work of await datasetsWithPendingWork(this.db)) {
+            if (!this.requeue.shouldEnqueue(work.datasetId, work.embedded)) continue;
+            n++;
+            for await (const ids of pendingChunkIds(this.db, work)) await this.enqueueChunks(work, ids);
+          }
+          return n;
+        })().finally(() => (this.sweeping = undefined));
+        return this.sweeping;
+      },
+
+      async handleChunkRequest(this: EmbedderService, ref: ImportRef) {
+        const work = await datasetWork(this.db, ref.datasetId);
+        if (!work || work.orgId !== ref.orgId) return;
+        this.requeue.enqueued(work.datasetId);
+        const result = await rechunkImport(this.db, ref, {
+          chunking: this.settings.chunking,
+          onInserted: (ids) => this.enqueueChunks(work, ids),
+        });
+        if (result.deletedIds.length > 0)
+          this.broker.emit("chunks.deleted", { orgId: ref.orgId, datasetId: ref.datasetId, chunkIds: result.deletedIds });
+        this.logger.info(
+          `embedder: chunked import ${ref.importId}: ${result.conversations} conversations, ${result.inserted} new chunks, ${result.deletedIds.length} removed`,
+        );
+      },
+
+      async handleEmbedJob(this: EmbedderService, job: EmbedJob) {
+        const todo = await chunksToEmbed(this.db, job);
+        if (todo.length === 0) return;
+        const { vectors } = await this.embedTexts(
+          null,
+          job.modelId,
+          todo.map((c) => c.text),
+        );
+        const stored = await storeVectors(
+          this.db,
+          job,
+          todo.map((c, i) => ({ chunkId: c.id, vector: vectors[i]! })),
+        );
+        if (stored.length > 0)
+          this.broker.emit("embeddings.stored", {
+            orgId: job.orgId,
+            datasetId: job.datasetId,
+            modelId: job.modelId,
+            chunkIds: stored,
+          });
+      },
+
+      /**
+       * Runs embedBatch on the node the GPU-first rule picks, moving on to the next node when one
+       * fails with a server fault (a caller fault would fail the same way everywhere).
+       */
+      async embedTexts(this: EmbedderService, ctx: Context | null, modelId: string, texts: string[], dimensions?: number) {
+        const failed = new Set<string>();
+        let lastError: unknown;
+        for (;;) {
+          const nodeID = this.router.next(failed);
+          if (!nodeID) throw lastError ?? new Errors.ServiceNotAvailableError({ action: EMBED_BATCH_ACTION });
+          const params = { modelId, texts, ...(dimensions === undefined ? {} : { dimensions }) };
+          try {
+            const r = (await (ctx ?? this.broker).call(EMBED_BATCH_ACTION, params, { nodeID })) as EmbedBatchResult;
+            const data = base64ToFloat32(r.data);
+            return {
+              vectors: texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension)),
+              tokenCounts: r.tokenCounts,
+            };
+          } catch (err) {
+            if (err instanceof Errors.MoleculerClientError) throw err;
+            this.logger.warn(`embedder: batch failed on ${nodeID} (${(err as Error).message}); trying another node`);
+            failed.add(nodeID);
+            lastError = err;
+          }
+        }
+      },
+
+      /** Every embedder node's models, merged by id, each with the nodes that serve it. */
+      async clusterModels(this: EmbedderService, ctx: Ctx) {
+        const list = actionEndpoints(this.broker, "embedder.localModels");
+        const nodeIds = (list?.endpoints ?? []).filter((ep) => ep.isAvailable).map((ep) => ep.id);
+        const answers = await Promise.allSettled(
+          nodeIds.map((nodeID) => ctx.call("embedder.localModels", {}, { nodeID, timeout: 10_000 }) as Promise<LocalModels>),
+        );
+        const byId = new Map<string, PublicModel & { nodes: ModelNode[] }>();
+        for (const a of answers) {
+          if (a.status !== "fulfilled") continue;
+          for (const m of a.value.models) {
+            const entry = byId.get(m.id) ?? { ...m, nodes: [] };
+            entry.nodes.push({ nodeID: a.value.nodeID, gpu: a.value.gpu, loaded: a.value.loaded.includes(m.id) });
+            byId.set(m.id, entry);
+          }
+        }
+        return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
+      },
+
+      async localModel(this: EmbedderService, id: string) {
+        return this.registry.get(id);
+      },
+
+      /**
+       * Once a model is loaded the device is known: a node that claimed a GPU from
+       * EMBEDDER_DEVICE=cuda but fell back to CPU stops advertising one (EMBEDDER_GPU, when set,
+       * is the operator's word and stays).
+       */
+      async settleDevice(this: EmbedderService, modelId: string) {
+        if (config.EMBEDDER_GPU !== undefined) return;
+        const gpu = (await this.registry.load(modelId)).device === "cuda";
+        if (isGpu(this.broker) === gpu) return;
+        (this.broker.metadata as Record<string, unknown>).gpu = gpu;
+        const registry = this.broker.registry as unknown as {
+          regenerateLocalRawInfo(incSeq: boolean): void;
+          discoverer: { sendLocalNodeInfo(): Promise<void> };
+        };
+        registry.regenerateLocalRawInfo(true);
+        await registry.discoverer.sendLocalNodeInfo();
+        this.logger.info(`embedder: node now advertises gpu=${gpu}`);
+      },
+
+      /** Domain errors as the errors clients get (codes in services/errors.ts). */
+      domainError(err: unknown) {
+        if (err instanceof OpenAIRequestError)
+          return new ClientError("BAD_REQUEST", err.message, { param: err.param, code: err.code });
+        if (!(err instanceof EmbedderError)) return err;
+        switch (err.code) {
+          case "MODEL_NOT_FOUND":
+            return new ClientError("MODEL_NOT_FOUND", `The model '${String(err.data?.model ?? "")}' does not exist`);
+          case "NETWORK_DISABLED":
+            return new ClientError("NETWORK_DISABLED", err.message);
+          case "DIMENSIONS_NOT_SUPPORTED":
+          case "INVALID_DIMENSIONS":
+            return new ClientError("BAD_REQUEST", err.message, { param: "dimensions", code: err.code.toLowerCase() });
+          case "MODEL_DOWNLOAD_FAILED":
+            return new Errors.MoleculerRetryableError(err.message, 503, err.code);
+          default:
+            return new Errors.MoleculerServerError(err.message, 500, err.code);
+        }
+      },
+    },
+
+    created(this: Service) {
+      const self = this as EmbedderService;
+      self.registry = new ModelRegistry({
+        modelsDir: config.modelsDir,
+        idleUnloadMs: config.MODEL_IDLE_UNLOAD_S * 1000,
+        allowNetwork: config.ALLOW_REMOTE_MODELS,
+        logger: this.logger,
+        runtime: {
+          device: config.EMBEDDER_DEVICE,
+          ...(config.EMBEDDER_THREADS > 0 ? { intraOpThreads: config.EMBEDDER_THREADS } : {}),
+          logger: this.logger,
+        },
+      });
+      self.router = new EmbedRouter(this.broker);
+      self.requeue = new RequeuePolicy(STALL_MS);
+    },
+
+    async stopped(this: Service) {
+      const self = this as EmbedderService;
+      clearInterval(self.sweepTimer);
+      await self.sweeping?.catch(() => undefined);
+      await self.registry.close();
+    },
+  } as ServiceSchema;
+}

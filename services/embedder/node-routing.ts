@@ -1,0 +1,81 @@
+import { Strategies, type Endpoint, type ServiceBroker } from "moleculer";
+import type { Config } from "../../config/index.ts";
+
+/**
+ * Which embedder node runs a batch. Embedder nodes advertise `metadata.gpu`; batches go to GPU
+ * nodes while one is available and to CPU nodes otherwise. Endpoints whose circuit breaker is
+ * open are not available, so a failing node drops out of the choice until it recovers.
+ */
+
+export const EMBED_BATCH_ACTION = "embedder.embedBatch";
+export const GPU_STRATEGY = "GpuFirst";
+
+/** The subset of Moleculer's endpoint this module reads. */
+export interface EndpointLike {
+  id: string;
+  local: boolean;
+  isAvailable: boolean;
+  node: { id: string; metadata?: Record<string, unknown> | null };
+}
+
+/** What an embedder node advertises: set at start from config, corrected once CUDA is known. */
+export function embedderNodeMetadata(config: Pick<Config, "EMBEDDER_GPU" | "EMBEDDER_DEVICE">): { gpu: boolean } {
+  return { gpu: config.EMBEDDER_GPU ?? config.EMBEDDER_DEVICE === "cuda" };
+}
+
+export const isGpuEndpoint = (ep: EndpointLike) => ep.node.metadata?.gpu === true;
+
+/**
+ * Picks among available endpoints: the GPU tier when it has any, else every endpoint; within
+ * the tier the local endpoint (no transfer of texts and vectors), else round-robin by `turn`.
+ */
+export function pickEndpoint<T extends EndpointLike>(endpoints: readonly T[], turn: number): T | null {
+  const available = endpoints.filter((ep) => ep.isAvailable);
+  const gpu = available.filter(isGpuEndpoint);
+  const tier = gpu.length > 0 ? gpu : available;
+  if (tier.length === 0) return null;
+  return tier.find((ep) => ep.local) ?? tier[turn % tier.length]!;
+}
+
+/** The Moleculer strategy form, declared on embedBatch (used whenever the caller has no local endpoint). */
+export class GpuFirstStrategy extends Strategies.Base {
+  private turn = 0;
+
+  override select(list: Endpoint[]): Endpoint {
+    // Moleculer only asks with a non-empty list of available endpoints.
+    return pickEndpoint(list as unknown as EndpointLike[], this.turn++) as unknown as Endpoint;
+  }
+}
+
+/**
+ * Every node must know the strategy by name: a node builds the endpoint list of a remote
+ * action (with that action's strategy) as soon as it hears of it, whether it calls it or not.
+ */
+export function registerGpuStrategy(): void {
+  (Strategies as unknown as { register(name: string, value: unknown): void }).register(GPU_STRATEGY, GpuFirstStrategy);
+}
+
+/**
+ * Caller-side routing for embedBatch. The broker's `preferLocal` answers with the local
+ * endpoint before any strategy runs, so a CPU embedder node would never hand work to a GPU
+ * node; callers in the embedder service choose the node here (same rule as the strategy) and
+ * call it by nodeID, skipping nodes that already failed this batch.
+ */
+export class EmbedRouter {
+  private turn = 0;
+
+  constructor(private readonly broker: ServiceBroker) {}
+
+  next(exclude: ReadonlySet<string>): string | null {
+    const list = actionEndpoints(this.broker, EMBED_BATCH_ACTION);
+    if (!list) return null;
+    const candidates = list.endpoints.filter((ep) => !exclude.has(ep.id));
+    return pickEndpoint(candidates, this.turn++)?.id ?? null;
+  }
+}
+
+/** Every endpoint (available or not) of an action across the cluster; Moleculer's typings omit this call. */
+export function actionEndpoints(broker: ServiceBroker, action: string): { endpoints: EndpointLike[] } | undefined {
+  const registry = broker.registry as unknown as { getActionEndpoints(name: string): { endpoints: EndpointLike[] } | undefined };
+  return registry.getActionEndpoints(action);
+}

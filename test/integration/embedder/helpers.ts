@@ -1,0 +1,147 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { and, count, eq } from "drizzle-orm";
+import type { ServiceBroker } from "moleculer";
+import type { Db } from "../../../models/db.ts";
+import { chunks, conversations, datasets, embeddings, imports, messages, orgs, participants } from "../../../models/schema.ts";
+
+/** One models folder per test run: every node builds USE-lite into it once (well under a second). */
+const modelsDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-embedder-it-"));
+process.once("exit", () => rmSync(modelsDir, { recursive: true, force: true }));
+
+/** Small and single-threaded: the test machines have two shared cores. */
+export const EMBED_TEST_ENV: Record<string, string> = {
+  MODELS_DIR: modelsDir,
+  EMBEDDER_THREADS: "1",
+  EMBED_BATCH_CHUNKS: "8",
+};
+
+export interface SeedMessage {
+  text: string;
+  /** Minutes after the conversation's start. */
+  at: number;
+  author?: string;
+  kind?: string;
+}
+
+export interface Seeded {
+  orgId: string;
+  datasetId: string;
+  importId: string;
+  conversationIds: string[];
+}
+
+export async function createOrgAndDataset(db: Db, orgId: string = randomUUID(), modelId = "use-lite") {
+  await db.insert(orgs).values({ id: orgId, name: `org ${orgId.slice(0, 8)}` }).onConflictDoNothing();
+  const [ds] = await db.insert(datasets).values({ orgId, name: "chats", modelId }).returning({ id: datasets.id });
+  return { orgId, datasetId: ds!.id };
+}
+
+/** Writes one import's messages the way ingest does (dataset, import, conversations, participants, messages). */
+export async function seedImport(
+  db: Db,
+  target: { orgId: string; datasetId: string },
+  convs: { key: string; messages: SeedMessage[] }[],
+  start = new Date("2024-03-01T10:00:00Z"),
+): Promise<Seeded> {
+  const { orgId, datasetId } = target;
+  const [imp] = await db
+    .insert(imports)
+    .values({ orgId, datasetId, filename: "chat.txt", status: "completed" })
+    .returning({ id: imports.id });
+  const conversationIds: string[] = [];
+  for (const conv of convs) {
+    await db
+      .insert(conversations)
+      .values({ orgId, datasetId, sourceKey: conv.key, name: conv.key, platform: "generic" })
+      .onConflictDoNothing();
+    const [c] = await db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(and(eq(conversations.datasetId, datasetId), eq(conversations.sourceKey, conv.key)));
+    conversationIds.push(c!.id);
+    const authors = [...new Set(conv.messages.map((m) => m.author ?? "Ada"))];
+    for (const name of authors)
+      await db
+        .insert(participants)
+        .values({ orgId, datasetId, sourceKey: name, displayName: name })
+        .onConflictDoNothing();
+    const people = await db.select().from(participants).where(eq(participants.datasetId, datasetId));
+    const rows = conv.messages.map((m) => ({
+      orgId,
+      datasetId,
+      conversationId: c!.id,
+      participantId: people.find((p) => p.sourceKey === (m.author ?? "Ada"))!.id,
+      importId: imp!.id,
+      sourceKey: `${conv.key}:${m.at}:${m.text}`,
+      ts: new Date(start.getTime() + m.at * 60_000),
+      kind: m.kind ?? "text",
+      text: m.text,
+    }));
+    for (let i = 0; i < rows.length; i += 500) await db.insert(messages).values(rows.slice(i, i + 500));
+  }
+  return { orgId, datasetId, importId: imp!.id, conversationIds };
+}
+
+const TOPICS = [
+  "the train to Lisbon leaves at nine tomorrow morning",
+  "did anyone book the hotel near the beach yet",
+  "my laptop crashed again while compiling the project",
+  "we should order pizza for the team meeting",
+  "the concert tickets sold out in ten minutes",
+  "remember to water the plants while I am away",
+];
+
+/** A conversation of `n` messages in bursts separated by long gaps, so it makes many chunks. */
+export function chatter(n: number, key = "general"): { key: string; messages: SeedMessage[] } {
+  return {
+    key,
+    messages: Array.from({ length: n }, (_, i) => ({
+      text: `${TOPICS[i % TOPICS.length]} (${key} #${i})`,
+      at: Math.floor(i / 3) * 90 + (i % 3),
+      author: i % 2 ? "Grace" : "Ada",
+    })),
+  };
+}
+
+export async function counts(db: Db, datasetId: string, modelId = "use-lite") {
+  const [c] = await db.select({ n: count() }).from(chunks).where(eq(chunks.datasetId, datasetId));
+  const [e] = await db
+    .select({ n: count() })
+    .from(embeddings)
+    .where(and(eq(embeddings.datasetId, datasetId), eq(embeddings.modelId, modelId)));
+  return { chunks: Number(c!.n), embedded: Number(e!.n) };
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined | null>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function waitUntilEmbedded(db: Db, datasetId: string, timeoutMs = 60_000) {
+  return waitFor(
+    "every chunk to have a vector",
+    async () => {
+      const c = await counts(db, datasetId);
+      return c.chunks > 0 && c.chunks === c.embedded ? c : null;
+    },
+    timeoutMs,
+  );
+}
+
+/** Collects the payloads of an event on a broker (a listener service of its own). */
+export function collectEvents<T>(broker: ServiceBroker, event: string): T[] {
+  const seen: T[] = [];
+  broker.createService({
+    name: `collect-${event.replace(/\W/g, "-")}-${randomUUID().slice(0, 8)}`,
+    events: { [event]: (ctx: { params: T }) => void seen.push(ctx.params) },
+  } as never);
+  return seen;
+}
