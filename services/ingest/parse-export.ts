@@ -71,9 +71,7 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
           switch (event.type) {
             case "message": {
               const m = event.message as Message;
-              // Attachment names tell apart media messages that have no text.
-              const content = m.attachments.length === 0 ? m.text : `${m.text}\u0000${m.attachments.map((a) => a.name ?? a.url ?? "").join("\u0000")}`;
-              m.sourceKey = keyer.key(m.conversationKey, m.sourceId, m.timestamp.getTime(), m.authorKey, content);
+              m.sourceKey = keyer.key(m.conversationKey, m.sourceId, m.timestamp.getTime(), m.authorKey, m.text, m.attachments);
               batch.push(m);
               counts.messages++;
               if (batch.length >= batchSize) {

@@ -1,18 +1,35 @@
+import type { Attachment } from "./types.ts";
+
 /**
  * Stable per-message keys so re-importing an export, or a later export that overlaps an
  * earlier one, can be deduplicated by the service:
  * - the platform's message id when the format has one (`<conversation>#<id>`);
- * - otherwise the conversation key and a hash of instant, author and text, plus the ordinal among
- *   identical messages at that instant (two "ok" in the same minute stay two messages).
+ * - otherwise the conversation key and a hash of instant, author and content, plus the ordinal
+ *   among identical messages at that instant (two "ok" in the same minute stay two messages).
+ *   The content is the text, followed by `\0` and the attachment names joined by `\0` when
+ *   there are attachments (they tell apart media messages that have no text).
  * Identical messages share a timestamp, so the counters are kept only for the current
  * instant of each conversation: memory stays bounded however long the export.
  */
 export class SourceKeyer {
   private readonly runs = new Map<string, { ts: number; counts: Map<string, number> }>();
 
-  key(conversationKey: string, sourceId: string | undefined, timestampMs: number, authorKey: string | undefined, text: string): string {
+  key(conversationKey: string, sourceId: string | undefined, timestampMs: number, authorKey: string | undefined, text: string, attachments: readonly Attachment[]): string {
     if (sourceId !== undefined) return `${conversationKey}#${sourceId}`;
-    const digest = hash64(String(timestampMs), authorKey ?? "", text);
+    // Hashed part by part, exactly as hash64(String(timestampMs), authorKey ?? "", content), without building those strings.
+    const h = hasher.reset();
+    h.feedNumber(timestampMs);
+    h.end();
+    if (authorKey !== undefined) h.feed(authorKey);
+    h.end();
+    h.feed(text);
+    for (let i = 0; i < attachments.length; i++) {
+      const a = attachments[i]!;
+      h.feedChar(0);
+      h.feed(a.name ?? a.url ?? "");
+    }
+    h.end();
+    const digest = h.hex();
     let run = this.runs.get(conversationKey);
     if (!run) {
       run = { ts: timestampMs, counts: new Map() };
@@ -27,6 +44,82 @@ export class SourceKeyer {
   }
 }
 
+const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
+
+/**
+ * Incremental form of hash64, so callers can hash several values without concatenating
+ * or stringifying them first. The two lanes live in fields of one reused object.
+ */
+class Hash64 {
+  private a = 0;
+  private b = 0;
+  private readonly digits: number[] = [];
+
+  reset(): this {
+    this.a = 0x811c9dc5;
+    this.b = 0x2d358dcc;
+    return this;
+  }
+
+  feedChar(c: number): void {
+    this.a = Math.imul(this.a ^ c, 0x01000193);
+    this.b = Math.imul(this.b ^ c, 0x5bd1e995);
+  }
+
+  feed(part: string): void {
+    let a = this.a;
+    let b = this.b;
+    for (let i = 0; i < part.length; i++) {
+      const c = part.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+    }
+    this.a = a;
+    this.b = b;
+  }
+
+  /** Feeds the characters of `String(n)`: digits of safe integers directly (the common case), anything else through String. */
+  feedNumber(n: number): void {
+    if (!Number.isSafeInteger(n)) {
+      this.feed(String(n));
+      return;
+    }
+    if (n < 0) this.feedChar(45);
+    let rest = Math.abs(n);
+    const digits = this.digits;
+    digits.length = 0;
+    do {
+      digits.push(48 + (rest % 10));
+      rest = Math.floor(rest / 10);
+    } while (rest > 0);
+    for (let i = digits.length - 1; i >= 0; i--) this.feedChar(digits[i]!);
+  }
+
+  /** Ends a part: parts are separated so ("ab", "c") and ("a", "bc") differ. */
+  end(): void {
+    this.feedChar(0xffff);
+  }
+
+  /** The finalised 64 bits as 16 hex digits; Number#toString(16) costs several times more. */
+  hex(): string {
+    let a = this.a;
+    let b = this.b;
+    a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
+    a ^= a >>> 13;
+    b = Math.imul(b ^ (b >>> 15), 0xc2b2ae35);
+    b ^= b >>> 16;
+    const x = HEX_CODES;
+    return String.fromCharCode(
+      x[(a >>> 28) & 15]!, x[(a >>> 24) & 15]!, x[(a >>> 20) & 15]!, x[(a >>> 16) & 15]!,
+      x[(a >>> 12) & 15]!, x[(a >>> 8) & 15]!, x[(a >>> 4) & 15]!, x[a & 15]!,
+      x[(b >>> 28) & 15]!, x[(b >>> 24) & 15]!, x[(b >>> 20) & 15]!, x[(b >>> 16) & 15]!,
+      x[(b >>> 12) & 15]!, x[(b >>> 8) & 15]!, x[(b >>> 4) & 15]!, x[b & 15]!,
+    );
+  }
+}
+
+const hasher = new Hash64();
+
 /**
  * 64-bit FNV-1a-style hash (two 32-bit lanes with different primes) over the UTF-16 code
  * units of the parts, separated, as 16 hex digits. Not cryptographic: keys only need to be
@@ -35,20 +128,10 @@ export class SourceKeyer {
  * every key, so it must stay as it is once imports exist.
  */
 export function hash64(...parts: string[]): string {
-  let a = 0x811c9dc5;
-  let b = 0x2d358dcc;
+  const h = hasher.reset();
   for (const part of parts) {
-    for (let i = 0; i < part.length; i++) {
-      const c = part.charCodeAt(i);
-      a = Math.imul(a ^ c, 0x01000193);
-      b = Math.imul(b ^ c, 0x5bd1e995);
-    }
-    a = Math.imul(a ^ 0xffff, 0x01000193);
-    b = Math.imul(b ^ 0xffff, 0x5bd1e995);
+    h.feed(part);
+    h.end();
   }
-  a = Math.imul(a ^ (a >>> 16), 0x85ebca6b);
-  a ^= a >>> 13;
-  b = Math.imul(b ^ (b >>> 15), 0xc2b2ae35);
-  b ^= b >>> 16;
-  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0");
+  return h.hex();
 }

@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { expect } from "chai";
+import fc from "fast-check";
 import { readLineChunks } from "../../../services/ingest/io/lines.ts";
 import { Progress } from "../../../services/ingest/io/progress.ts";
-import { hash64 } from "../../../services/ingest/source-key.ts";
+import { hash64, SourceKeyer } from "../../../services/ingest/source-key.ts";
 import { ownFixtures, parse, sharedFixtures } from "./helpers.ts";
 
 /**
@@ -83,6 +84,19 @@ describe("ingest parsers: pinned output", function () {
     expect(hash64("")).to.equal("48d7230b982abb30");
     expect(hash64("1546329600000", "whatsapp:name:Tom", "hello\nworld")).to.equal("35902b1e2dddc755");
     expect(hash64("1546329600000", "", "Grüße 🎉\u0000IMG-1.jpg")).to.equal("a46aef994a3ce1d2");
+  });
+
+  it("source keys hash instant, author and content exactly as hash64 does", () => {
+    const attachment = fc.record({ name: fc.option(fc.string(), { nil: undefined }), url: fc.option(fc.string(), { nil: undefined }) });
+    const timestamp = fc.oneof(fc.integer({ min: -1e13, max: 1e13 }), fc.double(), fc.constantFrom(0, -0, Number.MAX_SAFE_INTEGER, 2 ** 60, -1e21));
+    fc.assert(
+      fc.property(timestamp, fc.option(fc.string(), { nil: undefined }), fc.string(), fc.array(attachment, { maxLength: 3 }), (ts, author, text, attachments) => {
+        const content = attachments.length === 0 ? text : `${text}\u0000${attachments.map((a) => a.name ?? a.url ?? "").join("\u0000")}`;
+        const key = new SourceKeyer().key("c", undefined, ts, author, text, attachments);
+        expect(key).to.equal(`c~${hash64(String(ts), author ?? "", content)}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("keeps these WhatsApp source keys", async () => {
