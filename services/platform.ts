@@ -2,6 +2,7 @@ import { ServiceBroker, type Middleware } from "moleculer";
 import type { Config, ServiceName } from "../config/index.ts";
 import { createBrokerOptions } from "../moleculer.config.ts";
 import { PermissionsMiddleware } from "../mixins/permissions.ts";
+import { registerChatlensMetrics } from "../mixins/metrics.ts";
 import { createAppContext, type AppContext } from "./app-context.ts";
 import { loadServiceSchemas } from "./catalog.ts";
 import { embedderNodeMetadata } from "./embedder/node-routing.ts";
@@ -39,6 +40,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   });
   if (options.transporter) brokerOptions.transporter = options.transporter;
   const broker = new ServiceBroker(brokerOptions);
+  registerChatlensMetrics(broker);
   for (const schema of await loadServiceSchemas(services, app)) broker.createService(schema);
   // Every node, whatever its shape, answers operator status and drain requests.
   broker.createService((await import("./ops/ops.service.ts")).default(app));
