@@ -371,7 +371,8 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
           if (!nodeID) throw lastError ?? new Errors.ServiceNotAvailableError({ action: EMBED_BATCH_ACTION });
           const params = { modelId, texts, ...(dimensions === undefined ? {} : { dimensions }) };
           try {
-            const r = (await (ctx ?? this.broker).call(EMBED_BATCH_ACTION, params, { nodeID })) as EmbedBatchResult;
+            // No broker retries: pinned to one node they would only wait; this loop tries the next node instead.
+            const r = (await (ctx ?? this.broker).call(EMBED_BATCH_ACTION, params, { nodeID, retries: 0 })) as EmbedBatchResult;
             const data = base64ToFloat32(r.data);
             return {
               vectors: texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension)),
