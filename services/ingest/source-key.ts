@@ -12,7 +12,10 @@ import type { Attachment } from "./types.ts";
  * instant of each conversation: memory stays bounded however long the export.
  */
 export class SourceKeyer {
-  private readonly runs = new Map<string, { ts: number; counts: Map<string, number> }>();
+  private readonly runs = new Map<string, Run>();
+  /** The last conversation's run: consecutive messages almost always share the conversation. */
+  private lastConversation = "";
+  private lastRun: Run | undefined;
 
   key(conversationKey: string, sourceId: string | undefined, timestampMs: number, authorKey: string | undefined, text: string, attachments: readonly Attachment[]): string {
     if (sourceId !== undefined) return `${conversationKey}#${sourceId}`;
@@ -30,18 +33,38 @@ export class SourceKeyer {
     }
     h.end();
     const digest = h.hex();
-    let run = this.runs.get(conversationKey);
+    let run = conversationKey === this.lastConversation ? this.lastRun : this.runs.get(conversationKey);
     if (!run) {
-      run = { ts: timestampMs, counts: new Map() };
+      run = { ts: timestampMs, first: digest, firstCount: 0, others: undefined };
       this.runs.set(conversationKey, run);
     } else if (run.ts !== timestampMs) {
       run.ts = timestampMs;
-      run.counts.clear();
+      run.first = digest;
+      run.firstCount = 0;
+      run.others = undefined;
     }
-    const ordinal = run.counts.get(digest) ?? 0;
-    run.counts.set(digest, ordinal + 1);
+    this.lastConversation = conversationKey;
+    this.lastRun = run;
+    let ordinal: number;
+    if (digest === run.first) ordinal = run.firstCount++;
+    else {
+      run.others ??= new Map();
+      ordinal = run.others.get(digest) ?? 0;
+      run.others.set(digest, ordinal + 1);
+    }
     return `${conversationKey}~${digest}${ordinal === 0 ? "" : `.${ordinal}`}`;
   }
+}
+
+/**
+ * Counters of one conversation's current instant. Most instants hold one message, so the
+ * first digest is counted in fields and a map is made only for a second, different one.
+ */
+interface Run {
+  ts: number;
+  first: string;
+  firstCount: number;
+  others: Map<string, number> | undefined;
 }
 
 const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));

@@ -25,10 +25,13 @@ export interface Header {
   bodyStart: number;
   /** Small integer describing the header layout, so body lines in another layout are not taken for headers. */
   shape: number;
+  /** The last date headerWallMs converted (year·10⁴ + month·100 + day) and its epoch ms: consecutive messages mostly share a day. */
+  lastDate: number;
+  lastDateMs: number;
 }
 
 export function newHeader(): Header {
-  return { n1: 0, n2: 0, n3: 0, yearPos: 2, hour: 0, minute: 0, second: 0, meridiem: 0, bodyStart: 0, shape: 0 };
+  return { n1: 0, n2: 0, n3: 0, yearPos: 2, hour: 0, minute: 0, second: 0, meridiem: 0, bodyStart: 0, shape: 0, lastDate: -1, lastDateMs: 0 };
 }
 
 const MERIDIEM: Record<string, number> = {
@@ -246,5 +249,11 @@ export function headerWallMs(h: Header, daysFirst: boolean): number {
   let hour = h.hour;
   if (h.meridiem === 1 && hour === 12) hour = 0;
   else if (h.meridiem === 2 && hour < 12) hour += 12;
-  return Date.UTC(year, b - 1, a, hour, h.minute, h.second);
+  // scanHeader bounds hour, minute and second, so adding them to the day's start equals Date.UTC with all six fields.
+  const date = year * 10_000 + b * 100 + a;
+  if (date !== h.lastDate) {
+    h.lastDate = date;
+    h.lastDateMs = Date.UTC(year, b - 1, a);
+  }
+  return h.lastDateMs + hour * 3_600_000 + h.minute * 60_000 + h.second * 1000;
 }

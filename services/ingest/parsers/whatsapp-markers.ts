@@ -39,8 +39,36 @@ const LOCATION_PREFIXES = ["location: ", "ubicación: ", "standort: ", "localiza
 
 const CALLS = new Set(["missed voice call", "missed video call", "voice call", "video call", "llamada perdida", "videollamada perdida", "verpasster sprachanruf", "verpasster videoanruf"]);
 
+const CALL_PREFIXES = ["missed voice call", "voice call,", "video call,"];
+const LIVE_LOCATION = "live location shared";
+const POLL_PREFIX = "poll:";
+
 /** "<attached: 00000012-PHOTO-2020.jpg>" (iOS) and "file.jpg (file attached)" (Android) in a few languages. */
+const ATTACHED_PREFIXES = ["<attached:", "< attached:"];
 const ATTACHED_SUFFIXES = [" (file attached)", " (datei angehängt)", " (archivo adjunto)", " (arquivo anexado)", " (fichier joint)", " (file allegato)", " (bestand bijgevoegd)", " <attached>"];
+
+/**
+ * Quick rejection for ordinary text, derived from the lists above so it cannot drift from
+ * them: a line can only be classified if its (lower-cased) first two characters begin a
+ * prefix, its last character ends a suffix, or its first and last characters are those of
+ * a whole placeholder.
+ */
+const pair = (a: number, b: number) => a * 65_536 + b;
+const PREFIX_HEADS = new Set([...CALL_PREFIXES, ...LOCATION_PREFIXES, POLL_PREFIX, ...ATTACHED_PREFIXES].map((p) => pair(p.charCodeAt(0), p.charCodeAt(1))));
+const SUFFIX_LASTS = new Set(ATTACHED_SUFFIXES.map((s) => s.charCodeAt(s.length - 1)));
+const WHOLE_ENDS = new Set(
+  [...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, LIVE_LOCATION].map((t) => pair(t.charCodeAt(0), t.charCodeAt(t.length - 1))),
+);
+
+/**
+ * Lower-case of a printable ASCII code (space included when `space`), else -1. Such a
+ * character is neither trimmed, nor stripped as a mark, nor lower-cased differently in
+ * context, so it is the same in the normalised text as in the line.
+ */
+function asciiLower(c: number, space: boolean): number {
+  if (c >= 65 && c <= 90) return c + 32;
+  return (c > 32 && c < 127) || (space && c === 32) ? c : -1;
+}
 
 const MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
@@ -67,15 +95,21 @@ export function classifyFirstLine(line: string): Classified | undefined {
     const link = line.indexOf(": http");
     if (link < 0 || link > 16) return undefined;
   }
+  if (len > 1) {
+    const f = asciiLower(first, false);
+    const s = asciiLower(line.charCodeAt(1), true);
+    const l = asciiLower(last, false);
+    if (f >= 0 && s >= 0 && l >= 0 && !PREFIX_HEADS.has(pair(f, s)) && !SUFFIX_LASTS.has(l) && !WHOLE_ENDS.has(pair(f, l))) return undefined;
+  }
   const text = stripMarks(line).trim().toLowerCase();
   if (MEDIA_OMITTED.has(text)) return { kind: "media" };
   if (STICKER_OMITTED.has(text)) return { kind: "sticker" };
   if (CONTACT_OMITTED.has(text)) return { kind: "contact" };
   if (DELETED.has(text)) return { kind: "deleted" };
-  if (CALLS.has(text) || text.startsWith("missed voice call") || text.startsWith("voice call,") || text.startsWith("video call,")) return { kind: "call", keepText: true };
-  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || text === "live location shared") return { kind: "location", keepText: true };
-  if (text === "poll:" || text.startsWith("poll:")) return { kind: "poll", keepText: true };
-  if (text.startsWith("<attached:") || text.startsWith("< attached:")) {
+  if (CALLS.has(text) || CALL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "call", keepText: true };
+  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || text === LIVE_LOCATION) return { kind: "location", keepText: true };
+  if (text.startsWith(POLL_PREFIX)) return { kind: "poll", keepText: true };
+  if (ATTACHED_PREFIXES.some((p) => text.startsWith(p))) {
     const name = stripMarks(line).trim().replace(/^<\s*attached:\s*/i, "").replace(/\s*>$/, "");
     return { kind: "media", attachment: attachmentOf(name) };
   }

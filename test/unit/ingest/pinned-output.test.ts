@@ -99,6 +99,18 @@ describe("ingest parsers: pinned output", function () {
     );
   });
 
+  it("numbers identical messages per conversation and instant", () => {
+    const keyer = new SourceKeyer();
+    const key = (conversation: string, ts: number, text: string) => keyer.key(conversation, undefined, ts, "p", text, []);
+    const ok = hash64("1000", "p", "ok");
+    const hi = hash64("1000", "p", "hi");
+    const keys = [key("a", 1000, "ok"), key("a", 1000, "hi"), key("b", 1000, "ok"), key("a", 1000, "ok"), key("a", 1000, "hi"), key("b", 1000, "ok"), key("a", 1000, "hi")];
+    expect(keys).to.deep.equal([`a~${ok}`, `a~${hi}`, `b~${ok}`, `a~${ok}.1`, `a~${hi}.1`, `b~${ok}.1`, `a~${hi}.2`]);
+    // A new instant starts the count again; an instant seen before is not remembered (bounded memory).
+    expect([key("a", 2000, "ok"), key("a", 1000, "ok"), key("a", 1000, "ok")]).to.deep.equal([`a~${hash64("2000", "p", "ok")}`, `a~${ok}`, `a~${ok}.1`]);
+    expect(keyer.key("a", "42", 1000, "p", "ok", [])).to.equal("a#42");
+  });
+
   it("keeps these WhatsApp source keys", async () => {
     const short = await parse({ path: path.join(sharedFixtures, "whatsapp/pustur__samples_short-chat.txt") });
     expect(short.messages.map((m) => m.sourceKey)).to.deep.equal([
