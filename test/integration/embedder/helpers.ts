@@ -136,12 +136,26 @@ export async function waitUntilEmbedded(db: Db, datasetId: string, timeoutMs = 6
   );
 }
 
-/** Collects the payloads of an event on a broker (a listener service of its own). */
-export function collectEvents<T>(broker: ServiceBroker, event: string): T[] {
+/**
+ * Collects the payloads of an event: one listener service, present on every given broker under
+ * one name, so each event is counted once whichever node it is balanced to.
+ */
+export function collectEvents<T>(brokers: ServiceBroker | ServiceBroker[], event: string): T[] {
   const seen: T[] = [];
-  broker.createService({
-    name: `collect-${event.replace(/\W/g, "-")}-${randomUUID().slice(0, 8)}`,
-    events: { [event]: (ctx: { params: T }) => void seen.push(ctx.params) },
-  } as never);
+  const name = `collect-${event.replace(/\W/g, "-")}-${randomUUID().slice(0, 8)}`;
+  for (const broker of [brokers].flat())
+    broker.createService({ name, events: { [event]: (ctx: { params: T }) => void seen.push(ctx.params) } } as never);
   return seen;
+}
+
+type Registry = { embed(...args: unknown[]): Promise<unknown> };
+
+/** Makes every batch on a node take at least `ms`, so a test can stop the node mid-dataset. */
+export function slowDown(broker: ServiceBroker, ms: number): void {
+  const registry = (broker.getLocalService("embedder") as unknown as { registry: Registry }).registry;
+  const embed = registry.embed.bind(registry);
+  registry.embed = async (...args) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return embed(...args);
+  };
 }

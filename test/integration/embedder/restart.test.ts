@@ -3,19 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { chunks } from "../../../models/schema.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
-import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, waitUntilEmbedded } from "./helpers.ts";
-
-type Registry = { embed(...args: unknown[]): Promise<unknown> };
-
-/** Makes every batch on a node take at least `ms`, so a test can stop the node mid-dataset. */
-export function slowDown(p: TestPlatform, ms: number): void {
-  const registry = (p.broker.getLocalService("embedder") as unknown as { registry: Registry }).registry;
-  const embed = registry.embed.bind(registry);
-  registry.embed = async (...args) => {
-    await new Promise((r) => setTimeout(r, ms));
-    return embed(...args);
-  };
-}
+import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, slowDown, waitFor, waitUntilEmbedded } from "./helpers.ts";
 
 describe("embedder: a node stopped in the middle of a dataset, another started on the same database", function () {
   this.timeout(120_000);
@@ -33,7 +21,7 @@ describe("embedder: a node stopped in the middle of a dataset, another started o
   it("finishes the work, and every chunk has exactly one vector", async () => {
     const first = await startTestPlatform({ services: ["embedder"], env: EMBED_TEST_ENV, database, nodeID: "embedder-1" });
     nodes.push(first);
-    slowDown(first, 150);
+    slowDown(first.broker, 150);
     const db = database.db;
     const target = await createOrgAndDataset(db);
     const seeded = await seedImport(db, target, [chatter(120, "long"), chatter(60, "other")]);
