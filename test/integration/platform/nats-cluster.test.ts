@@ -31,7 +31,7 @@ describe("cluster over real NATS (separate broker processes)", function () {
   it("reaches a service that only another node runs, carrying the request id into its logs", async () => {
     nodes.push(await startNodeProcess(PROBE, { ...env, NODE_ID: "probe-b", LOG_FORMAT: "json" }));
     await caller.waitForServices("probe", 20_000);
-    const res = await caller.call<{ nodeID: string }>("probe.whoami", {}, { requestID: "corr-across-nodes" });
+    const res = await caller.call<{ nodeID: string }, object>("probe.whoami", {}, { requestID: "corr-across-nodes" });
     expect(res.nodeID).to.equal("probe-b");
     await new Promise((r) => setTimeout(r, 200));
     const lines = nodes[0].output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));

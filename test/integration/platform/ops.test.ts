@@ -16,20 +16,20 @@ describe("operator cluster commands (ops service on every node)", function () {
     try {
       const gw = cluster.node("gw");
       await gw.broker.waitForServices("auth", 10_000);
-      const status = await gw.broker.call<Summary[]>("ops.clusterStatus", {}, { meta: { system: true } });
+      const status = await gw.broker.call<Summary[], object>("ops.clusterStatus", {}, { meta: { system: true } });
       expect(status.map((n) => [n.nodeID, n.shape.join(",")])).to.deep.equal([
         ["auth-1", "auth"],
         ["auth-2", "auth"],
         ["gw", "api"],
       ]);
 
-      const drained = await gw.broker.call<{ stopped: string[] }>("ops.drain", {}, { nodeID: "auth-1", meta: { system: true } });
+      const drained = await gw.broker.call<{ stopped: string[] }, object>("ops.drain", {}, { nodeID: "auth-1", meta: { system: true } });
       expect(drained.stopped).to.deep.equal(["auth"]);
       const deadline = Date.now() + 10_000;
       let after: Summary[] = [];
       do {
         await new Promise((r) => setTimeout(r, 100));
-        after = await gw.broker.call<Summary[]>("ops.clusterStatus", {}, { meta: { system: true } });
+        after = await gw.broker.call<Summary[], object>("ops.clusterStatus", {}, { meta: { system: true } });
       } while (after.find((n) => n.nodeID === "auth-1")!.shape.length && Date.now() < deadline);
       const drainedNode = after.find((n) => n.nodeID === "auth-1")!;
       expect(drainedNode.shape).to.deep.equal([]);
