@@ -1,4 +1,3 @@
-import { StringDecoder } from "node:string_decoder";
 import { ParseError, toParseError } from "../errors.ts";
 import type { ExportEntry } from "./container.ts";
 import type { Progress } from "./progress.ts";
@@ -6,14 +5,19 @@ import type { Progress } from "./progress.ts";
 /** A chat line is at most a few hundred KiB; anything longer is binary data, not a chat. */
 const MAX_LINE_CHARS = 4 * 1024 * 1024;
 
+const LF = 10;
+
 /**
  * Streams an entry as arrays of lines (one array per read chunk), so the caller can run a
  * tight synchronous loop instead of awaiting once per line. Strips a leading BOM and the
  * `\r` of CRLF endings; the last line is emitted even without a trailing newline.
+ *
+ * A `\n` byte never occurs inside a multi-byte UTF-8 sequence, so each chunk is cut after
+ * its last `\n` and the complete lines are decoded in one call; only the unfinished line's
+ * bytes are carried into the next chunk (no decoder state, no joining of decoded text).
  */
 export async function* readLineChunks(entry: ExportEntry, progress: Progress): AsyncGenerator<string[]> {
-  const decoder = new StringDecoder("utf8");
-  let pending = "";
+  let carry: Buffer | undefined;
   let first = true;
   let lineNo = 0;
   let stream;
@@ -22,37 +26,48 @@ export async function* readLineChunks(entry: ExportEntry, progress: Progress): A
   } catch (err) {
     throw toParseError(err, entry.readErrorCode, { file: entry.label });
   }
+  // Regions are decoded in stream order and the first one starts at byte 0, where a BOM would be.
+  const decode = (bytes: Buffer): string => {
+    const text = bytes.toString("utf8");
+    if (!first) return text;
+    first = false;
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       progress.bytesRead += chunk.length;
-      let text = decoder.write(chunk);
-      if (first && text.length > 0) {
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        first = false;
+      const lastLf = chunk.lastIndexOf(LF);
+      if (lastLf < 0) {
+        carry = carry ? Buffer.concat([carry, chunk]) : chunk;
+        // Bytes bound the characters from above, so the decode to count them happens only for a very long line.
+        if (carry.length > MAX_LINE_CHARS && carry.toString("utf8").length > MAX_LINE_CHARS) {
+          throw new ParseError("NOT_A_CHAT", `${entry.label}: line ${lineNo + 1} is longer than ${MAX_LINE_CHARS} characters`, { file: entry.label, line: lineNo + 1 });
+        }
+        continue;
       }
-      const lines = splitLines(pending + text);
-      pending = lines.pop() as string;
-      if (pending.length > MAX_LINE_CHARS) {
-        throw new ParseError("NOT_A_CHAT", `${entry.label}: line ${lineNo + lines.length + 1} is longer than ${MAX_LINE_CHARS} characters`, { file: entry.label, line: lineNo + lines.length + 1 });
+      let head: string | undefined;
+      let start = 0;
+      if (carry) {
+        // The carried line ends at this chunk's first `\n`: decode it alone rather than joining it to the whole chunk.
+        start = chunk.indexOf(LF) + 1;
+        head = decode(Buffer.concat([carry, chunk.subarray(0, start - 1)]));
       }
+      const lines = start <= lastLf ? decode(chunk.subarray(start, lastLf)).split("\n") : [];
+      if (head !== undefined) lines.unshift(head);
+      for (let i = 0; i < lines.length; i++) lines[i] = stripCr(lines[i]!);
+      carry = lastLf + 1 < chunk.length ? chunk.subarray(lastLf + 1) : undefined;
       lineNo += lines.length;
-      if (lines.length > 0) yield lines;
+      yield lines;
     }
   } catch (err) {
     stream.destroy();
     throw toParseError(err, entry.readErrorCode, { file: entry.label, line: lineNo + 1 });
   }
-  pending += decoder.end();
-  if (pending.length > 0) yield [stripCr(pending)];
-}
-
-function splitLines(text: string): string[] {
-  const lines = text.split("\n");
-  for (let i = 0; i < lines.length - 1; i++) {
-    const line = lines[i] as string;
-    if (line.length > 0 && line.charCodeAt(line.length - 1) === 13) lines[i] = line.slice(0, -1);
+  if (carry) {
+    // A file holding only a BOM has no line.
+    const last = decode(carry);
+    if (last.length > 0) yield [stripCr(last)];
   }
-  return lines;
 }
 
 function stripCr(line: string): string {
