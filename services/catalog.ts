@@ -13,6 +13,7 @@ const CATALOG: Partial<Record<ServiceName, () => Promise<Factory>>> = {
   auth: async () => (await import("./auth/auth.service.ts")).default,
   embedder: async () => (await import("./embedder/embedder.service.ts")).default,
   ingest: async () => (await import("./ingest/ingest.service.ts")).default,
+  index: async () => (await import("./index/index.service.ts")).default,
   cluster: async () => (await import("./cluster/cluster.service.ts")).default,
   analytics: async () => (await import("./analytics/analytics.service.ts")).default,
 };

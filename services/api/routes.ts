@@ -7,6 +7,7 @@ import { ANALYTICS_ROUTES } from "../analytics/routes.ts";
 import { AUTH_ROUTES } from "../auth/routes.ts";
 import { CLUSTER_ROUTES } from "../cluster/routes.ts";
 import { EMBEDDER_OPENAI_ROUTES, EMBEDDER_ROUTES } from "../embedder/routes.ts";
+import { INDEX_ROUTES } from "../index/routes.ts";
 import { INGEST_ROUTES, INGEST_UPLOAD_ROUTES } from "../ingest/routes.ts";
 
 export const API_ALIASES: Record<string, string> = {
@@ -20,6 +21,7 @@ export const API_ALIASES: Record<string, string> = {
   ...INGEST_ROUTES,
   ...CLUSTER_ROUTES,
   ...ANALYTICS_ROUTES,
+  ...INDEX_ROUTES,
 };
 
 /** Upload endpoints: request bodies stream to the action instead of being parsed. */

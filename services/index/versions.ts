@@ -12,11 +12,11 @@
 // and `git diff v/a/m/3 v/a/m/5` works on unrelated commits too.
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
-import { indexDir, indexPath, type IndexKey } from "./index-key.ts";
+import { encodeSegment, indexDir, indexPath, type IndexKey } from "./index-key.ts";
 import { Mutex } from "./locks.ts";
 import { INDEX_FILES } from "./vector-index.ts";
 
@@ -188,6 +188,34 @@ export class IndexVersions {
         await this.git.raw(["gc", "--prune=now", "--quiet"]);
       }
       return { deleted: deleted.map((v) => v.version), kept: kept.map((v) => v.version) };
+    });
+  }
+
+  /**
+   * Forgets every index of a dataset (all models): its version and pin tags, its working files
+   * and cached checkouts, then prunes so the vectors leave the disk. Returns the model ids dropped.
+   */
+  dropDataset(datasetId: string): Promise<string[]> {
+    return this.mutex.run(async () => {
+      const segment = encodeSegment(datasetId);
+      const refs = (await this.git.raw(["for-each-ref", "--format=%(refname)", `refs/tags/v/${segment}/`, `refs/tags/pin/${segment}/`]))
+        .split("\n")
+        .filter((line) => line !== "");
+      const models = new Set<string>();
+      for (const ref of refs) {
+        // refs/tags/{v,pin}/<dataset>/<model>/<n>
+        models.add(decodeURIComponent(ref.split("/")[4]!));
+        await this.git.raw(["update-ref", "-d", ref]);
+      }
+      for (const dir of [path.join(this.root, segment), path.join(this.cacheDir, segment)]) {
+        for (const entry of await readdir(dir).catch(() => [] as string[])) models.add(decodeURIComponent(entry));
+        await rm(dir, { recursive: true, force: true });
+      }
+      if (refs.length > 0) {
+        await this.git.raw(["reflog", "expire", "--expire=now", "--all"]);
+        await this.git.raw(["gc", "--prune=now", "--quiet"]);
+      }
+      return [...models].sort();
     });
   }
 

@@ -1,0 +1,191 @@
+// The indexes one node owns: IndexManager (loaded indexes under a memory budget) and IndexVersions
+// (git versions) behind one object, with one lock per index so that adds, removals, commits,
+// rebuilds and rollbacks of an index never interleave, and with the commit policy:
+//
+// A dataset is embedded in many batches (one `embeddings.stored` per batch of 64 chunks), so a
+// version per batch would mean hundreds of versions per import. Changes are applied to the index
+// at once (searches see them) and a version is committed when the dataset has no pending chunks
+// left, or at the latest `commitIntervalMs` after the first uncommitted change while an import is
+// still being embedded: a long embedding run yields one version per interval, not per batch.
+import { access } from "node:fs/promises";
+import path from "node:path";
+import { indexDir, indexPath, type IndexKey } from "./index-key.ts";
+import { IndexManager, IndexNotFoundError } from "./index-manager.ts";
+import { Mutex } from "./locks.ts";
+import { INDEX_FILES, VectorIndex, type SearchHit, type SearchOptions, type VectorEntry } from "./vector-index.ts";
+import { IndexVersions, type CommitInfo, type VersionInfo } from "./versions.ts";
+
+export interface IndexStoreOptions {
+  root: string;
+  memoryBudgetBytes: number;
+  exactThreshold: number;
+  keepVersions: number;
+  commitIntervalMs: number;
+  /** What the next version's manifest records (chunking version, imports covered). */
+  sources: (key: IndexKey) => Promise<Omit<CommitInfo, "message">>;
+  onCommitError: (key: IndexKey, error: Error) => void;
+}
+
+export class IndexStore {
+  private readonly locks = new Map<string, Mutex>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Indexes changed since their last version. */
+  private readonly uncommitted = new Map<string, IndexKey>();
+
+  private constructor(
+    private readonly options: IndexStoreOptions,
+    readonly manager: IndexManager,
+    readonly versions: IndexVersions,
+  ) {}
+
+  static async open(options: IndexStoreOptions): Promise<IndexStore> {
+    const manager = new IndexManager({
+      root: options.root,
+      memoryBudgetBytes: options.memoryBudgetBytes,
+      indexConfig: { exactThreshold: options.exactThreshold },
+    });
+    const versions = await IndexVersions.open(options.root, { keepLast: options.keepVersions });
+    return new IndexStore(options, manager, versions);
+  }
+
+  /** Whether this node holds files of the index. */
+  exists(key: IndexKey): Promise<boolean> {
+    return access(path.join(indexDir(this.options.root, key), INDEX_FILES.meta)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Adds vectors (idempotent per chunk id); `settled` says the dataset has nothing left to embed. */
+  async add(key: IndexKey, entries: VectorEntry[], settled: boolean): Promise<{ added: number; replaced: number }> {
+    if (entries.length === 0) return { added: 0, replaced: 0 };
+    const dim = entries[0]!.vector.length;
+    const result = await this.locked(key, () => this.manager.use(key, (index) => index.add(entries), { dim }));
+    await this.changed(key, settled);
+    return result;
+  }
+
+  /** Removes chunks; an index this node does not hold has nothing to remove. */
+  async remove(key: IndexKey, chunkIds: string[], settled = true): Promise<number> {
+    let removed: number;
+    try {
+      removed = await this.locked(key, () => this.manager.use(key, (index) => index.remove(chunkIds)));
+    } catch (error) {
+      if (error instanceof IndexNotFoundError) return 0;
+      throw error;
+    }
+    if (removed > 0) await this.changed(key, settled);
+    return removed;
+  }
+
+  /** Chunk ids in the live index (for reconciling against the database). */
+  chunkIds(key: IndexKey): Promise<string[]> {
+    return this.manager.use(key, async (index) => index.chunkIds());
+  }
+
+  /**
+   * Searches the live index, or a read-only checkout of an old version. Old versions are loaded
+   * for the query and freed after it: they are rare (pinned or federated searches) and small next
+   * to the memory budget the live indexes share.
+   */
+  async search(key: IndexKey, vector: Float32Array, k: number, options: SearchOptions & { version?: number }): Promise<SearchHit[]> {
+    const { version, ...search } = options;
+    if (version === undefined) return this.manager.use(key, (index) => index.search(vector, k, search));
+    const old = await VectorIndex.load(await this.versions.checkout(key, version));
+    try {
+      return await old.search(vector, k, search);
+    } finally {
+      await old.dispose();
+    }
+  }
+
+  describe(key: IndexKey) {
+    return this.manager.use(key, async (index) => index.describe());
+  }
+
+  /** Replaces the index with one built from `entries` and commits it as a version. */
+  async rebuild(key: IndexKey, entries: AsyncIterable<VectorEntry>, dim: number): Promise<VersionInfo> {
+    return this.locked(key, async () => {
+      const fresh = await VectorIndex.rebuild(entries, { dim, exactThreshold: this.options.exactThreshold });
+      try {
+        await this.manager.invalidate(key);
+        await fresh.save(indexDir(this.options.root, key));
+      } finally {
+        await fresh.dispose();
+      }
+      return this.commitUnlocked(key, "rebuild from stored vectors");
+    });
+  }
+
+  /** Commits now if the index changed since its last version. */
+  commitPending(key: IndexKey): Promise<VersionInfo | null> {
+    return this.locked(key, async () => (this.uncommitted.has(indexPath(key)) ? this.commitUnlocked(key) : null));
+  }
+
+  rollback(key: IndexKey, version: number): Promise<VersionInfo> {
+    return this.locked(key, async () => {
+      // Uncommitted changes would be lost silently: record them first.
+      if (this.uncommitted.has(indexPath(key))) await this.commitUnlocked(key);
+      await this.manager.invalidate(key);
+      const info = await this.versions.rollback(key, version);
+      await this.versions.applyRetention(key);
+      return info;
+    });
+  }
+
+  /** Forgets every index of a dataset: loaded copies, files, versions, pending commits. */
+  async dropDataset(datasetId: string): Promise<string[]> {
+    for (const { key } of this.manager.stats()) if (key.datasetId === datasetId) await this.manager.invalidate(key);
+    for (const [id, key] of this.uncommitted)
+      if (key.datasetId === datasetId) {
+        this.uncommitted.delete(id);
+        clearTimeout(this.timers.get(id));
+        this.timers.delete(id);
+      }
+    return this.versions.dropDataset(datasetId);
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+    await this.manager.close();
+  }
+
+  private async changed(key: IndexKey, settled: boolean): Promise<void> {
+    const id = indexPath(key);
+    this.uncommitted.set(id, key);
+    if (settled) {
+      await this.commitPending(key);
+      return;
+    }
+    if (this.timers.has(id)) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      this.commitPending(key).catch((error: Error) => this.options.onCommitError(key, error));
+    }, this.options.commitIntervalMs);
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  // Called under the index's lock.
+  private async commitUnlocked(key: IndexKey, message?: string): Promise<VersionInfo> {
+    const id = indexPath(key);
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    await this.manager.save(key);
+    const info = await this.versions.commit(key, { ...(await this.options.sources(key)), message });
+    this.uncommitted.delete(id);
+    await this.versions.applyRetention(key);
+    return info;
+  }
+
+  private locked<T>(key: IndexKey, fn: () => Promise<T>): Promise<T> {
+    const id = indexPath(key);
+    let lock = this.locks.get(id);
+    if (!lock) {
+      lock = new Mutex();
+      this.locks.set(id, lock);
+    }
+    return lock.run(fn);
+  }
+}

@@ -1,0 +1,714 @@
+import { performance } from "node:perf_hooks";
+import type { Context, Service, ServiceSchema } from "moleculer";
+import { and, eq, inArray } from "drizzle-orm";
+import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
+import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
+import { datasets } from "../../models/schema.ts";
+import type { AppContext } from "../app-context.ts";
+import { base64ToFloat32, float32ToBase64 } from "../embedder/codec.ts";
+import { ClientError } from "../errors.ts";
+import { federatedMerge } from "./fusion.ts";
+import { MARKS, matchedTermRanges, rangesFromHeadline } from "./highlight.ts";
+import { IndexStore } from "./index-store.ts";
+import type { IndexKey } from "./index-key.ts";
+import {
+  allowedChunkIds,
+  allVectors,
+  chunkMessages,
+  chunksOfMessages,
+  hasFilters,
+  headlines,
+  keywordSearch,
+  logSearch,
+  messageRanks,
+  messagesById,
+  pendingChunks,
+  purgeSearchLog,
+  storedChunkIds,
+  surroundingMessages,
+  vectorsOf,
+  versionSources,
+  type SearchFilters,
+} from "./search-sql.ts";
+import { bestMessage, cosine, fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type FusedResult, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
+import { VersionNotFoundError } from "./versions.ts";
+
+type Ctx<P = Record<string, unknown>> = Context<P, CallMeta>;
+
+interface SearchParams {
+  datasetId?: string;
+  datasetIds?: string[];
+  query: string;
+  mode: SearchMode;
+  fusion: Fusion;
+  k: number;
+  weights?: { semantic?: number; keyword?: number };
+  filters?: SearchFilters;
+  page: number;
+  pageSize: number;
+  context: number;
+  versions?: number[];
+}
+
+interface VectorSearchParams {
+  orgId: string;
+  datasetId: string;
+  modelId: string;
+  vector: string;
+  k: number;
+  filters?: SearchFilters;
+  version?: number;
+}
+
+interface EmbeddingsStored {
+  orgId: string;
+  datasetId: string;
+  modelId: string;
+  chunkIds: string[];
+}
+
+type ManageOp = "status" | "list" | "compare" | "pin" | "unpin" | "rollback" | "rebuild";
+
+interface ManageParams {
+  orgId: string;
+  datasetId: string;
+  modelId: string;
+  op: ManageOp;
+  version?: number;
+  to?: number;
+}
+
+interface DatasetRow {
+  id: string;
+  modelId: string;
+  pinnedVersion: string | null;
+}
+
+/** What a node hands back from its part of a search: hits of one (dataset, version). */
+interface VectorSearchResult {
+  datasetId: string;
+  version?: number;
+  hits: Array<{ chunkId: string; score: number }>;
+}
+
+const DB_TIMEOUT = 30_000;
+const SEARCH_TIMEOUT = 60_000;
+/** Rebuilds of large indexes read every stored vector. */
+const REBUILD_TIMEOUT = 600_000;
+const SHARD = { strategy: "Shard", strategyOptions: { shardKey: "datasetId" } } as const;
+/** A version is committed at the latest this long after the first uncommitted change (see index-store.ts). */
+const COMMIT_INTERVAL_MS = 30_000;
+const PURGE_INTERVAL_MS = 6 * 3600_000;
+/** Candidates fetched from each retriever, at least; fusion needs depth past the page shown. */
+const MIN_DEPTH = 50;
+const MAX_DEPTH = 1000;
+
+const uuid = { type: "uuid" } as const;
+const version = { type: "number", integer: true, min: 1, convert: true } as const;
+const filtersSchema = {
+  type: "object",
+  optional: true,
+  strict: true,
+  props: {
+    conversationIds: { type: "array", items: "uuid", max: 500, optional: true },
+    participantIds: { type: "array", items: "uuid", max: 500, optional: true },
+    from: { type: "date", convert: true, optional: true },
+    to: { type: "date", convert: true, optional: true },
+    platforms: { type: "array", items: { type: "string", min: 1, max: 50 }, max: 20, optional: true },
+    kinds: { type: "array", items: { type: "string", min: 1, max: 50 }, max: 20, optional: true },
+  },
+} as const;
+
+const keyOf = (datasetId: string, modelId: string): IndexKey => ({ datasetId, modelId });
+
+/**
+ * Vector indexes per dataset and model, their git versions, and search (keyword, semantic,
+ * hybrid, federated over versions and datasets). Each dataset's index lives on one index node:
+ * the actions that touch it are sharded on `datasetId`, and callers route to the owner
+ * explicitly (see `callOwner`), since the broker's preferLocal would otherwise keep a call on
+ * whichever index node happened to receive it.
+ */
+export default function createIndexService(app: AppContext): ServiceSchema {
+  const { config } = app;
+
+  return {
+    name: "index",
+    mixins: [dbMixin(app), tenantMixin()],
+
+    actions: {
+      // ── search ──────────────────────────────────────────────────────────
+      /**
+       * Keyword, semantic or hybrid search over one or several datasets of the caller's org (or
+       * over several versions of one dataset), filtered, paginated, each hit resolved to its best
+       * message with neighbours, highlights and per-mode scores. Every query is logged.
+       */
+      search: {
+        visibility: "published",
+        permissions: ["search.run"],
+        timeout: SEARCH_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: { ...uuid, optional: true },
+          datasetIds: { type: "array", items: "uuid", min: 1, max: 20, unique: true, optional: true },
+          query: { type: "string", trim: true, min: 1, max: 1000 },
+          mode: { type: "enum", values: [...SEARCH_MODES], default: "hybrid" },
+          fusion: { type: "enum", values: [...FUSIONS], default: "rrf" },
+          k: { type: "number", integer: true, min: 1, max: 1000, convert: true, default: 60 },
+          weights: {
+            type: "object",
+            optional: true,
+            strict: true,
+            props: {
+              semantic: { type: "number", min: 0, max: 100, optional: true },
+              keyword: { type: "number", min: 0, max: 100, optional: true },
+            },
+          },
+          filters: filtersSchema,
+          page: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 1 },
+          pageSize: { type: "number", integer: true, min: 1, max: 100, convert: true, default: 10 },
+          context: { type: "number", integer: true, min: 0, max: 10, convert: true, default: 2 },
+          versions: { type: "array", items: version, min: 1, max: 5, unique: true, optional: true },
+        },
+        async handler(this: IndexService, ctx: Ctx<SearchParams>) {
+          return this.runSearch(ctx);
+        },
+      },
+
+      /** One (dataset, version) vector search on the node that owns the dataset's index. */
+      vectorSearch: {
+        visibility: "public",
+        ...SHARD,
+        timeout: SEARCH_TIMEOUT,
+        params: {
+          $$strict: true,
+          orgId: uuid,
+          datasetId: uuid,
+          modelId: { type: "string", min: 1, max: 200 },
+          vector: { type: "string", min: 1 },
+          k: { type: "number", integer: true, min: 1, max: MAX_DEPTH },
+          filters: filtersSchema,
+          version: { ...version, optional: true },
+        },
+        async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
+          const p = ctx.params;
+          const key = keyOf(p.datasetId, p.modelId);
+          const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
+          if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
+          if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };
+          try {
+            const hits = await this.store.search(key, base64ToFloat32(p.vector), p.k, { allow, version: p.version });
+            return { datasetId: p.datasetId, version: p.version, hits };
+          } catch (err) {
+            if (err instanceof VersionNotFoundError) throw new ClientError("NOT_FOUND", `Index version ${p.version} not found`);
+            throw err;
+          }
+        },
+      },
+
+      // ── index upkeep (owner node, internal) ─────────────────────────────
+      /** Loads newly stored vectors into the owner's index; commits a version per the policy in index-store.ts. */
+      applyEmbeddings: {
+        visibility: "public",
+        ...SHARD,
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          orgId: uuid,
+          datasetId: uuid,
+          modelId: { type: "string", min: 1, max: 200 },
+          chunkIds: { type: "array", items: { type: "string", min: 1, max: 200 }, max: 100_000 },
+        },
+        async handler(this: IndexService, ctx: Ctx<EmbeddingsStored>) {
+          const p = ctx.params;
+          const [dataset] = await this.db.select().from(datasets).where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
+          // A dataset deleted meanwhile, or moved to another model: these vectors belong to no index.
+          if (!dataset || dataset.modelId !== p.modelId) return { added: 0, replaced: 0 };
+          const key = keyOf(p.datasetId, p.modelId);
+          // An index this node does not hold yet (a new dataset, or one whose owner changed) starts from every stored vector.
+          const entries = (await this.holds(key)) ? await vectorsOf(this.db, p, p.chunkIds) : await collect(allVectors(this.db, key));
+          const settled = (await pendingChunks(this.db, key)) === 0;
+          return this.store.add(key, entries, settled);
+        },
+      },
+
+      /** Removes chunks from the owner's index: the given ids, or (without ids) every id no longer stored. */
+      removeChunks: {
+        visibility: "public",
+        ...SHARD,
+        timeout: DB_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          chunkIds: { type: "array", items: { type: "string", min: 1, max: 200 }, max: 100_000, optional: true },
+        },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string; chunkIds?: string[] }>) {
+          const [dataset] = await this.db.select().from(datasets).where(eq(datasets.id, ctx.params.datasetId));
+          if (!dataset) return { removed: 0 };
+          const key = keyOf(dataset.id, dataset.modelId);
+          if (!(await this.holds(key))) return { removed: 0 };
+          let ids = ctx.params.chunkIds;
+          if (!ids) {
+            const stored = await storedChunkIds(this.db, key);
+            ids = (await this.store.chunkIds(key)).filter((id) => !stored.has(id));
+          }
+          const settled = (await pendingChunks(this.db, key)) === 0;
+          return { removed: await this.store.remove(key, ids, settled) };
+        },
+      },
+
+      /** Forgets a deleted dataset's indexes and versions on this node (every index node is asked). */
+      dropDataset: {
+        visibility: "public",
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          return { models: await this.store.dropDataset(ctx.params.datasetId) };
+        },
+      },
+
+      /** Version management on the owner node: status, list, compare, pin, unpin, rollback, rebuild. */
+      manage: {
+        visibility: "public",
+        ...SHARD,
+        timeout: REBUILD_TIMEOUT,
+        params: {
+          $$strict: true,
+          orgId: uuid,
+          datasetId: uuid,
+          modelId: { type: "string", min: 1, max: 200 },
+          op: { type: "enum", values: ["status", "list", "compare", "pin", "unpin", "rollback", "rebuild"] },
+          version: { ...version, optional: true },
+          to: { ...version, optional: true },
+        },
+        async handler(this: IndexService, ctx: Ctx<ManageParams>) {
+          try {
+            return await this.manageOnOwner(ctx.params);
+          } catch (err) {
+            if (err instanceof VersionNotFoundError) throw new ClientError("NOT_FOUND", "Index version not found");
+            throw err;
+          }
+        },
+      },
+
+      // ── HTTP: index status and versions ─────────────────────────────────
+      status: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          return this.manageDataset(ctx, "status");
+        },
+      },
+
+      listVersions: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          return this.manageDataset(ctx, "list");
+        },
+      },
+
+      compareVersions: {
+        visibility: "published",
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, from: version, to: version },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string; from: number; to: number }>) {
+          return this.manageDataset(ctx, "compare", { version: ctx.params.from, to: ctx.params.to });
+        },
+      },
+
+      /** Searches of the dataset use this version until unpinned; retention keeps it. */
+      pinVersion: {
+        visibility: "published",
+        permissions: ["index.manage"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, version },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string; version: number }>) {
+          return this.manageDataset(ctx, "pin", { version: ctx.params.version });
+        },
+      },
+
+      unpinVersion: {
+        visibility: "published",
+        permissions: ["index.manage"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          return this.manageDataset(ctx, "unpin");
+        },
+      },
+
+      /** Makes an old version's content the live index again, recorded as a new version. */
+      rollback: {
+        visibility: "published",
+        permissions: ["index.manage"],
+        timeout: REBUILD_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, version },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string; version: number }>) {
+          return this.manageDataset(ctx, "rollback", { version: ctx.params.version });
+        },
+      },
+
+      /** Rebuilds the live index from the vectors stored in the database, as a new version. */
+      rebuild: {
+        visibility: "published",
+        permissions: ["index.manage"],
+        timeout: REBUILD_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid },
+        async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          return this.manageDataset(ctx, "rebuild");
+        },
+      },
+
+      /** Deletes search-log rows past SEARCH_LOG_RETENTION_DAYS (also run on a timer). */
+      purgeSearchLog: {
+        visibility: "public",
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true },
+        async handler(this: IndexService) {
+          return { deleted: await purgeSearchLog(this.db, config.SEARCH_LOG_RETENTION_DAYS) };
+        },
+      },
+    },
+
+    events: {
+      /** Balanced to one index node, which hands the batch to the dataset's owner. */
+      "embeddings.stored": {
+        params: {
+          orgId: "uuid",
+          datasetId: "uuid",
+          modelId: "string",
+          chunkIds: { type: "array", items: "string" },
+        },
+        async handler(this: IndexService, ctx: Context<EmbeddingsStored>) {
+          await this.callOwner(ctx, "index.applyEmbeddings", ctx.params);
+        },
+      },
+
+      /** Re-chunking replaced these chunks (their vectors went with them). */
+      "chunks.deleted": {
+        params: { orgId: "uuid", datasetId: "uuid", chunkIds: { type: "array", items: "string" } },
+        async handler(this: IndexService, ctx: Context<{ datasetId: string; chunkIds: string[] }>) {
+          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId, chunkIds: ctx.params.chunkIds });
+        },
+      },
+
+      /**
+       * Messages or a conversation deleted: their chunks and vectors went by cascade, so the owner
+       * removes whatever its index holds that the database no longer stores.
+       */
+      "messages.deleted": {
+        params: { orgId: "uuid", datasetId: "uuid" },
+        async handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
+          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId });
+        },
+      },
+      "conversation.deleted": {
+        params: { orgId: "uuid", datasetId: "uuid" },
+        async handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
+          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId });
+        },
+      },
+
+      /** Every index node drops its copy: an owner change may have left older files elsewhere. */
+      "dataset.deleted": {
+        params: { orgId: "uuid", datasetId: "uuid" },
+        async handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
+          const list = this.endpointsOf("index.dropDataset");
+          await Promise.all(list.map((nodeID) => ctx.call("index.dropDataset", { datasetId: ctx.params.datasetId }, { nodeID })));
+        },
+      },
+    },
+
+    methods: {
+      /** The index node that owns a dataset: the Shard strategy's choice among available endpoints. */
+      ownerOf(this: IndexService, action: string, datasetId: string): string | undefined {
+        const list = (this.broker.registry as unknown as { getActionEndpoints(name: string): EndpointList | undefined }).getActionEndpoints(action);
+        const available = list?.endpoints.filter((ep) => ep.isAvailable) ?? [];
+        if (!list || available.length === 0) return undefined;
+        return list.strategy.select(available, { params: { datasetId }, meta: {} }).id;
+      },
+
+      endpointsOf(this: IndexService, action: string): string[] {
+        const list = (this.broker.registry as unknown as { getActionEndpoints(name: string): EndpointList | undefined }).getActionEndpoints(action);
+        return (list?.endpoints ?? []).filter((ep) => ep.isAvailable).map((ep) => ep.id);
+      },
+
+      callOwner<T, P extends { datasetId: string }>(this: IndexService, ctx: Context, action: string, params: P): Promise<T> {
+        const nodeID = this.ownerOf(action, params.datasetId);
+        return ctx.call(action, params, nodeID ? { nodeID } : {}) as Promise<T>;
+      },
+
+      /** Whether this node holds the index, on disk or in memory. */
+      async holds(this: IndexService, key: IndexKey): Promise<boolean> {
+        return (await this.store.exists(key)) || this.store.manager.stats().some((s) => s.key.datasetId === key.datasetId && s.key.modelId === key.modelId);
+      },
+
+      /** Makes sure the owner has the index, rebuilding it from stored vectors when it has none; false when nothing is stored. */
+      async ensureIndex(this: IndexService, key: IndexKey): Promise<boolean> {
+        if (await this.holds(key)) return true;
+        const first = await allVectors(this.db, key, 1).next();
+        if (first.done) return false;
+        this.logger.info(`index: building ${key.datasetId}/${key.modelId} from stored vectors (not held on this node)`);
+        await this.store.rebuild(key, allVectors(this.db, key), first.value.vector.length);
+        return true;
+      },
+
+      /** A published version action: the dataset must be the caller's (404 otherwise), then the owner does it. */
+      async manageDataset(this: IndexService, ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra: { version?: number; to?: number } = {}) {
+        const dataset = await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+        if (op === "rollback" || op === "pin" || op === "unpin" || op === "rebuild")
+          this.logger.info(`index: ${op} of dataset ${dataset.id} by ${ctx.meta.auth?.userId ?? "system"}`);
+        return this.callOwner(ctx, "index.manage", { orgId: orgOf(ctx), datasetId: dataset.id, modelId: dataset.modelId, op, ...extra });
+      },
+
+      async manageOnOwner(this: IndexService, p: ManageParams) {
+        const key = keyOf(p.datasetId, p.modelId);
+        const need = (v: number | undefined) => {
+          if (v === undefined) throw new ClientError("VALIDATION_ERROR", "version is required", [{ field: "version", type: "required" }]);
+          return v;
+        };
+        switch (p.op) {
+          case "status": {
+            const held = await this.ensureIndex(key);
+            const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
+            const versions = held ? await this.store.versions.list(key) : [];
+            return {
+              datasetId: p.datasetId,
+              modelId: p.modelId,
+              nodeID: this.broker.nodeID,
+              index: held ? await this.store.describe(key) : null,
+              latestVersion: versions[0]?.version ?? null,
+              pinnedVersion: row?.pinnedVersion ? Number(row.pinnedVersion) : null,
+              pendingChunks: await pendingChunks(this.db, key),
+            };
+          }
+          case "list": {
+            const items = await this.store.versions.list(key);
+            return { items: items.map(({ commit: _c, ...v }) => v) };
+          }
+          case "compare":
+            return this.store.versions.compare(key, need(p.version), need(p.to));
+          case "pin": {
+            const v = need(p.version);
+            await this.store.versions.get(key, v);
+            const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
+            if (row?.pinnedVersion && Number(row.pinnedVersion) !== v) await this.store.versions.unpin(key, Number(row.pinnedVersion));
+            await this.store.versions.pin(key, v);
+            await this.db.update(datasets).set({ pinnedVersion: String(v) }).where(eq(datasets.id, p.datasetId));
+            return { datasetId: p.datasetId, pinnedVersion: v };
+          }
+          case "unpin": {
+            const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
+            if (row?.pinnedVersion) await this.store.versions.unpin(key, Number(row.pinnedVersion));
+            await this.db.update(datasets).set({ pinnedVersion: null }).where(eq(datasets.id, p.datasetId));
+            await this.store.versions.applyRetention(key);
+            return { datasetId: p.datasetId, pinnedVersion: null };
+          }
+          case "rollback": {
+            const info = await this.store.rollback(key, need(p.version));
+            return { version: info.version, restoredFrom: info.manifest.restoredFrom, manifest: info.manifest };
+          }
+          case "rebuild": {
+            const first = await allVectors(this.db, key, 1).next();
+            if (first.done) throw new ClientError("NOT_ENOUGH_DATA", "This dataset has no stored vectors to build an index from");
+            const info = await this.store.rebuild(key, allVectors(this.db, key), first.value.vector.length);
+            return { version: info.version, manifest: info.manifest };
+          }
+        }
+      },
+
+      async runSearch(this: IndexService, ctx: Ctx<SearchParams>) {
+        const started = performance.now();
+        const p = ctx.params;
+        const orgId = orgOf(ctx);
+        const ids = p.datasetIds ?? (p.datasetId ? [p.datasetId] : []);
+        if (ids.length === 0 || (p.datasetId && p.datasetIds))
+          throw new ClientError("VALIDATION_ERROR", "Give either datasetId or datasetIds", [{ field: "datasetId", type: "required" }]);
+        if (p.versions && ids.length > 1)
+          throw new ClientError("VALIDATION_ERROR", "versions apply to a search of one dataset", [{ field: "versions", type: "forbidden" }]);
+        const rows: DatasetRow[] = await this.db
+          .select({ id: datasets.id, modelId: datasets.modelId, pinnedVersion: datasets.pinnedVersion })
+          .from(datasets)
+          .where(and(eq(datasets.orgId, orgId), inArray(datasets.id, ids)));
+        if (rows.length !== ids.length) throw new ClientError("NOT_FOUND", "Dataset not found");
+        const models = new Set(rows.map((r) => r.modelId));
+        if (p.mode !== "keyword" && models.size > 1)
+          throw new ClientError("VALIDATION_ERROR", "Semantic search across datasets needs one embedding model; these datasets use several", [
+            { field: "datasetIds", type: "model" },
+          ]);
+
+        const filters = p.filters ?? {};
+        const depth = Math.min(MAX_DEPTH, Math.max(MIN_DEPTH, p.page * p.pageSize * 2));
+        let queryVector: Float32Array | undefined;
+        let semantic: SemanticHit[] = [];
+        if (p.mode !== "keyword") {
+          const modelId = rows[0]!.modelId;
+          queryVector = await this.embed(ctx, modelId, [p.query]).then((v) => v[0]);
+          const vector = float32ToBase64(queryVector!);
+          const targets = rows.flatMap((r) =>
+            (p.versions ?? [r.pinnedVersion ? Number(r.pinnedVersion) : undefined]).map((v) => ({ datasetId: r.id, version: v })),
+          );
+          const parts = await Promise.all(
+            targets.map((t) =>
+              this.callOwner<VectorSearchResult, Partial<VectorSearchParams> & { datasetId: string }>(ctx, "index.vectorSearch", {
+                orgId,
+                datasetId: t.datasetId,
+                modelId,
+                vector,
+                k: depth,
+                ...(hasFilters(filters) ? { filters } : {}),
+                ...(t.version === undefined ? {} : { version: t.version }),
+              }),
+            ),
+          );
+          semantic = federatedMerge(parts, { k: depth }).map((h) => ({ chunkId: h.chunkId, score: h.score, datasetId: h.datasetId, version: h.version, alsoIn: h.alsoIn }));
+        }
+
+        let keyword: KeywordUnitHit[] = [];
+        if (p.mode !== "semantic") {
+          const hits = await keywordSearch(this.db, { orgId, datasetIds: ids }, p.query, filters, depth);
+          const chunkOf = p.mode === "hybrid" ? await chunksOfMessages(this.db, orgId, hits.map((h) => h.messageId)) : new Map<number, string>();
+          keyword = hits.map((h) => ({ ...h, unit: chunkOf.get(h.messageId) ?? messageUnit(h.messageId) }));
+        }
+
+        const fused = fuseResults(p.mode, semantic, keyword, {
+          fusion: p.fusion,
+          k: p.k,
+          weights: { semantic: p.weights?.semantic ?? 1, keyword: p.weights?.keyword ?? 1 },
+        });
+        const page = fused.slice((p.page - 1) * p.pageSize, p.page * p.pageSize);
+        const items = await this.resolveHits(ctx, orgId, page, p, queryVector && { vector: queryVector, modelId: rows[0]!.modelId });
+
+        const latencyMs = performance.now() - started;
+        await logSearch(this.db, {
+          orgId,
+          userId: ctx.meta.auth?.userId ?? null,
+          datasetIds: ids,
+          mode: p.mode,
+          query: p.query,
+          filters: hasFilters(filters) || p.versions ? { ...filters, ...(p.versions ? { versions: p.versions } : {}) } : null,
+          latencyMs,
+          resultCount: fused.length,
+        });
+        return {
+          mode: p.mode,
+          fusion: p.mode === "hybrid" ? p.fusion : undefined,
+          page: p.page,
+          pageSize: p.pageSize,
+          total: fused.length,
+          hasMore: fused.length > p.page * p.pageSize,
+          tookMs: Math.round(latencyMs * 10) / 10,
+          items,
+        };
+      },
+
+      /** Page hits → best message of each, its neighbours, highlights and scores. */
+      async resolveHits(this: IndexService, ctx: Ctx<SearchParams>, orgId: string, page: FusedResult[], p: SearchParams, query?: { vector: Float32Array; modelId: string }) {
+        const chunks = await chunkMessages(this.db, orgId, page.flatMap((h) => (h.chunkId && h.keywordMessageId === undefined ? [h.chunkId] : [])));
+        const candidates = [...new Set([...chunks.values()].flatMap((c) => c.messageIds))];
+        const ranks = await messageRanks(this.db, orgId, candidates, p.query);
+        // Chunks where no message matches the words: pick the message closest in meaning to the query.
+        const unmatched = [...chunks.values()].filter((c) => c.messageIds.length > 1 && !c.messageIds.some((id) => (ranks.get(id) ?? 0) > 0)).flatMap((c) => c.messageIds);
+        const similarity = new Map<number, number>();
+        if (query && unmatched.length > 0) {
+          const texts = await messagesById(this.db, orgId, unmatched);
+          const ids = unmatched.filter((id) => (texts.get(id)?.text ?? "") !== "");
+          if (ids.length > 0) {
+            const vectors = await this.embed(ctx, query.modelId, ids.map((id) => texts.get(id)!.text));
+            ids.forEach((id, i) => similarity.set(id, cosine(query.vector, vectors[i]!)));
+          }
+        }
+        const chosen = page.flatMap((h) => {
+          if (h.keywordMessageId !== undefined) return [{ hit: h, messageId: h.keywordMessageId }];
+          const chunk = h.chunkId ? chunks.get(h.chunkId) : undefined;
+          // A chunk gone from the database (deleted after indexing) or of another org is not shown.
+          if (!chunk || chunk.messageIds.length === 0) return [];
+          return [{ hit: h, messageId: bestMessage(chunk.messageIds, (id) => ranks.get(id) ?? 0, (id) => similarity.get(id)) }];
+        });
+        const messageIds = chosen.map((c) => c.messageId);
+        const [views, around] = await Promise.all([messagesById(this.db, orgId, messageIds), surroundingMessages(this.db, orgId, messageIds, p.context)]);
+        const texts = new Map(messageIds.flatMap((id) => (views.has(id) ? [[id, views.get(id)!.text] as [number, string]] : [])));
+        const marked = p.mode === "semantic" ? new Map<number, string>() : await headlines(this.db, texts, p.query, MARKS);
+        return chosen.flatMap(({ hit, messageId }) => {
+          const message = views.get(messageId);
+          if (!message) return [];
+          const headline = marked.get(messageId);
+          const keywordRanges = headline ? rangesFromHeadline(headline, message.text) : [];
+          return [
+            {
+              datasetId: message.datasetId,
+              ...(hit.version === undefined ? {} : { version: hit.version }),
+              ...(hit.chunkId ? { chunkId: hit.chunkId } : {}),
+              ...(hit.alsoIn.length ? { alsoIn: hit.alsoIn } : {}),
+              message,
+              context: around.get(messageId) ?? { before: [], after: [] },
+              highlights: keywordRanges.length > 0 ? keywordRanges : matchedTermRanges(message.text, p.query),
+              scores: hit.scores,
+            },
+          ];
+        });
+      },
+
+      async embed(this: IndexService, ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]> {
+        const r = await ctx.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>("embedder.embedBatch", { modelId, texts });
+        const data = base64ToFloat32(r.data);
+        return texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension));
+      },
+    },
+
+    async started(this: Service) {
+      const self = this as IndexService;
+      self.store = await IndexStore.open({
+        root: config.indexDir,
+        memoryBudgetBytes: config.INDEX_MEMORY_BUDGET_MB * 1024 * 1024,
+        exactThreshold: config.INDEX_ANN_THRESHOLD,
+        keepVersions: config.INDEX_KEEP_VERSIONS,
+        commitIntervalMs: COMMIT_INTERVAL_MS,
+        sources: (key) => versionSources(self.db, key.datasetId),
+        onCommitError: (key, error) => this.logger.error(`index: commit of ${key.datasetId}/${key.modelId} failed: ${error.message}`),
+      });
+      self.purgeTimer = setInterval(() => {
+        purgeSearchLog(self.db, config.SEARCH_LOG_RETENTION_DAYS).catch((err: Error) => this.logger.warn(`index: search-log purge failed: ${err.message}`));
+      }, PURGE_INTERVAL_MS).unref();
+    },
+
+    async stopped(this: Service) {
+      const self = this as IndexService;
+      clearInterval(self.purgeTimer);
+      await self.store?.close();
+    },
+  };
+}
+
+interface EndpointList {
+  endpoints: Array<{ id: string; isAvailable: boolean }>;
+  strategy: { select(list: unknown[], ctx: unknown): { id: string } };
+}
+
+async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of source) out.push(item);
+  return out;
+}
+
+interface IndexService extends DbService {
+  store: IndexStore;
+  purgeTimer?: NodeJS.Timeout;
+  ownerOf(action: string, datasetId: string): string | undefined;
+  endpointsOf(action: string): string[];
+  callOwner<T, P extends { datasetId: string } = { datasetId: string }>(ctx: Context, action: string, params: P): Promise<T>;
+  holds(key: IndexKey): Promise<boolean>;
+  ensureIndex(key: IndexKey): Promise<boolean>;
+  manageDataset(ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra?: { version?: number; to?: number }): Promise<unknown>;
+  manageOnOwner(p: ManageParams): Promise<unknown>;
+  runSearch(ctx: Ctx<SearchParams>): Promise<unknown>;
+  resolveHits(ctx: Ctx<SearchParams>, orgId: string, page: FusedResult[], p: SearchParams, query?: { vector: Float32Array; modelId: string }): Promise<unknown[]>;
+  embed(ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]>;
+}
+

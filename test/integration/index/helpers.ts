@@ -1,0 +1,53 @@
+import { expect } from "chai";
+import type { ServiceName } from "../../../config/index.ts";
+import { http } from "../../helpers/http.ts";
+import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
+import { AUTH_TEST_ENV } from "../auth/fixtures.ts";
+import { counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, type SeedMessage } from "../embedder/helpers.ts";
+
+export const INDEX_TEST_ENV: Record<string, string> = { ...AUTH_TEST_ENV, ...EMBED_TEST_ENV };
+export const INDEX_SERVICES: ServiceName[] = ["api", "auth", "embedder", "index"];
+
+export function startIndexPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
+  return startTestPlatform({ services: INDEX_SERVICES, env: { ...INDEX_TEST_ENV, ...env } });
+}
+
+/**
+ * A dataset of the org filled the way production fills it: messages written, import.completed
+ * emitted, the embedder chunks and embeds, the index service indexes and commits a version.
+ * Resolves once the index holds every chunk.
+ */
+export async function seedIndexedDataset(
+  p: { baseUrl: string; database: TestPlatform["database"]; broker: TestPlatform["broker"] },
+  owner: { orgId: string; accessToken: string },
+  convs: { key: string; messages: SeedMessage[] }[],
+): Promise<{ datasetId: string; importId: string; conversationIds: string[] }> {
+  const db = p.database.db;
+  const target = await createOrgAndDataset(db, owner.orgId);
+  const seeded = await seedImport(db, target, convs);
+  const total = convs.reduce((n, c) => n + c.messages.length, 0);
+  await p.broker.emit("import.completed", { ...seeded, messagesAdded: total });
+  await waitIndexed(p, owner, target.datasetId);
+  return { datasetId: target.datasetId, importId: seeded.importId, conversationIds: seeded.conversationIds };
+}
+
+/** Waits until every chunk has a vector and the index's latest version holds them all. */
+export async function waitIndexed(p: { baseUrl: string; database: TestPlatform["database"] }, owner: { accessToken: string }, datasetId: string) {
+  return waitFor(
+    "the index to hold every chunk in a version",
+    async () => {
+      const c = await counts(p.database.db, datasetId);
+      if (c.chunks === 0 || c.chunks !== c.embedded) return null;
+      const status = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token: owner.accessToken });
+      expect(status.status, JSON.stringify(status.body)).to.equal(200);
+      const list = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token: owner.accessToken });
+      const latest = list.body.items?.[0];
+      return latest && latest.manifest.vectorCount === c.chunks && status.body.index?.count === c.chunks ? status.body : null;
+    },
+    90_000,
+  );
+}
+
+export function search(baseUrl: string, token: string, body: Record<string, unknown>) {
+  return http(baseUrl, "POST", "/api/search", { token, body });
+}
