@@ -159,7 +159,7 @@ async function* parseEntry(
 ): AsyncGenerator<ParserEvent[]> {
   const name = conversationName(entry, ctx.container.label, ctx.options.conversationName);
   const conversation: Conversation = { key: `${platform}:${name}`, platform, kind: prof.authors > 2 ? "group" : "dm", name };
-  const out: ParserEvent[] = [];
+  let out: ParserEvent[] = [];
   const conversationKey = conversations.ensure(out, conversation);
   const clock = ctx.clock;
   const zone = clock.zone;
@@ -202,13 +202,14 @@ async function* parseEntry(
         lastUtcMs = clock.wallToUtc(wallMs);
       }
       const message = baseMessage(conversationKey, lastUtcMs, clock.wallText(wallMs), zone, { file: entry.label, line: lineNo });
-      const body = h.bodyStart === 0 ? line : line.slice(h.bodyStart);
+      // Author and text are cut from the line directly: no intermediate body string per message.
+      const bodyStart = h.bodyStart;
       placeholder = false;
-      const sep = body.indexOf(": ");
+      const sep = line.indexOf(": ", bodyStart);
       let text: string;
-      if (sep > 0) {
-        const rawAuthor = body.slice(0, sep);
-        text = body.slice(sep + 2);
+      if (sep > bodyStart) {
+        const rawAuthor = line.slice(bodyStart, sep);
+        text = line.slice(sep + 2);
         const classified = classifyFirstLine(text);
         if (classified) {
           message.kind = classified.kind;
@@ -232,14 +233,19 @@ async function* parseEntry(
         }
       } else {
         message.kind = "system";
-        text = stripMarks(body);
+        text = stripMarks(bodyStart === 0 ? line : line.slice(bodyStart));
       }
       pending = message;
       pendingText = text;
     }
-    if (out.length > 0) yield out.splice(0, out.length);
+    if (out.length > 0) {
+      // Hand the array over and start a new one rather than copying it out.
+      const events = out;
+      out = [];
+      yield events;
+    }
   }
   // A message may continue into the next chunk, so it is flushed only once the file ends.
   flush();
-  if (out.length > 0) yield out.splice(0, out.length);
+  if (out.length > 0) yield out;
 }
