@@ -71,10 +71,18 @@ const EXPECTED_ROUTES = [
   "GET /api/datasets/:datasetId/analytics/:table -> analytics.activityTable",
   "GET /api/search-analytics -> analytics.search",
   "GET /api/search-analytics/:table -> analytics.searchTable",
+  "POST /api/search -> index.search",
+  "GET /api/datasets/:datasetId/index -> index.status",
+  "POST /api/datasets/:datasetId/index/rebuild -> index.rebuild",
+  "GET /api/datasets/:datasetId/index/versions -> index.listVersions",
+  "GET /api/datasets/:datasetId/index/versions/:from/compare/:to -> index.compareVersions",
+  "POST /api/datasets/:datasetId/index/pin -> index.pinVersion",
+  "DELETE /api/datasets/:datasetId/index/pin -> index.unpinVersion",
+  "POST /api/datasets/:datasetId/index/rollback -> index.rollback",
 ];
 
 /** Services started for the HTTP walk; endpoints of other services get the static guard check only. */
-const WALK_SERVICES = ["api", "auth"] as const;
+const WALK_SERVICES = ["api", "auth", "index"] as const;
 
 interface Endpoint {
   method: string;
