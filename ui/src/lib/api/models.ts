@@ -327,3 +327,49 @@ export interface SearchReport {
   zeroResults?: { query: string; searches: number; avgResults: number; zeroResultSearches: number }[];
   latency?: { mode: string; searches: number; zeroResultRate: number; p50: number; p95: number; p99: number }[];
 }
+
+export type SearchMode = "semantic" | "keyword" | "hybrid";
+
+export interface SearchMessage {
+  id: number;
+  datasetId: string;
+  conversationId: string;
+  conversationName: string;
+  platform: string;
+  participantId: string | null;
+  author: string | null;
+  ts: string;
+  kind: string;
+  text: string;
+}
+
+export interface SearchHit {
+  datasetId: string;
+  version?: number;
+  chunkId?: string;
+  alsoIn?: { datasetId: string; version?: number }[];
+  message: SearchMessage;
+  context: { before: SearchMessage[]; after: SearchMessage[] };
+  /** Character ranges of the matched words in message.text. */
+  highlights: { start: number; end: number }[];
+  scores: { semantic?: number; keyword?: number; fused: number };
+}
+
+export interface SearchResponse {
+  mode: SearchMode;
+  fusion?: string;
+  page: number;
+  pageSize: number;
+  total: number;
+  hasMore: boolean;
+  tookMs: number;
+  items: SearchHit[];
+}
+
+export interface IndexVersion {
+  version: number;
+  createdAt: string;
+  message: string;
+  pinned: boolean;
+  manifest: { vectorCount: number; modelId: string; restoredFrom?: number };
+}
