@@ -193,6 +193,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
           const p = ctx.params;
           const key = keyOf(p.datasetId, p.modelId);
+          // Callers check ownership already; the index answers only for the dataset's own org all the same.
+          const [owned] = await this.db.select({ id: datasets.id }).from(datasets).where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
+          if (!owned) return { datasetId: p.datasetId, version: p.version, hits: [] };
           const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
           if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
           if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };

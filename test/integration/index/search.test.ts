@@ -1,33 +1,209 @@
 import { expect } from "chai";
+import { eq } from "drizzle-orm";
+import { searchLog } from "../../../models/schema.ts";
+import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
-import { signUp, type Account } from "../auth/fixtures.ts";
+import { addMember, signUp, type Account } from "../auth/fixtures.ts";
 import { CONVERSATIONS } from "./fixtures.ts";
 import { search, seedIndexedDataset, startIndexPlatform } from "./helpers.ts";
 
+interface Item {
+  datasetId: string;
+  chunkId?: string;
+  message: { id: number; text: string; conversationId: string; participantId: string | null; author: string; ts: string; kind: string };
+  context: { before: { text: string }[]; after: { text: string }[] };
+  highlights: { start: number; end: number }[];
+  scores: { semantic?: number; keyword?: number; fused: number };
+}
+
+const texts = (items: Item[]) => items.map((i) => i.message.text);
+
 describe("index: keyword, semantic and hybrid search over HTTP", function () {
-  this.timeout(180_000);
+  this.timeout(240_000);
   let p: TestPlatform;
   let a: Account;
+  let b: Account;
   let ds: { datasetId: string; conversationIds: string[] };
+  let dsB: { datasetId: string };
 
   before(async () => {
     p = await startIndexPlatform();
     a = await signUp(p);
+    b = await signUp(p);
     ds = await seedIndexedDataset(p, a, CONVERSATIONS);
+    // Org B holds the very same conversations: any leak would show up as an identical hit.
+    dsB = await seedIndexedDataset(p, b, CONVERSATIONS);
   });
   after(async () => p?.stop());
 
-  it("finds a message by its words (keyword) with highlights, context and scores", async () => {
-    const res = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query: "leaking pipe", mode: "keyword" });
+  const run = async (account: Account, body: Record<string, unknown>): Promise<Item[]> => {
+    const res = await search(p.baseUrl, account.accessToken, body);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    console.log(JSON.stringify(res.body, null, 1).slice(0, 3000));
+    return res.body.items as Item[];
+  };
+
+  it("keyword: finds the message by its words, with highlighted terms, two neighbours each side and the keyword score", async () => {
+    const [hit] = await run(a, { datasetId: ds.datasetId, query: "leaking pipe", mode: "keyword" });
+    expect(hit!.message.text).to.equal("The plumber found a leaking pipe behind the dishwasher");
+    expect(hit!.message.author).to.equal("David");
+    const marked = hit!.highlights.map((r) => hit!.message.text.slice(r.start, r.end));
+    expect(marked).to.deep.equal(["leaking", "pipe"]);
+    expect(hit!.context.before.map((m) => m.text)).to.deep.equal([
+      "That is way over our budget of fifteen thousand",
+      "We could keep the old cabinets and only replace the worktop",
+    ]);
+    expect(hit!.context.after.map((m) => m.text)).to.deep.equal([
+      "Is the floor underneath damaged?",
+      "A bit of mould on the subfloor, he will dry it out before fixing it",
+    ]);
+    expect(hit!.scores.keyword).to.be.greaterThan(0);
+    expect(hit!.scores.semantic).to.equal(undefined);
   });
 
-  it("finds a paraphrase (semantic) and fuses both (hybrid)", async () => {
-    for (const mode of ["semantic", "hybrid"]) {
-      const res = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query: "the counter surface was delivered in the wrong size", mode });
-      expect(res.status, JSON.stringify(res.body)).to.equal(200);
-      console.log(mode, res.body.items.slice(0, 3).map((i: any) => [i.message.text, i.scores, i.highlights]));
+  it("keyword: web-style syntax (quoted phrase, OR, minus)", async () => {
+    const phrase = texts(await run(a, { datasetId: ds.datasetId, query: '"night train"', mode: "keyword" }));
+    expect(phrase).to.deep.equal(["I booked the night train from Munich to Verona, it leaves at 22:40"]);
+    const either = texts(await run(a, { datasetId: ds.datasetId, query: "zellige OR kibble", mode: "keyword" }));
+    expect(either).to.have.members(["I like the green zellige tiles for the backsplash", "Dry kibble for large breed puppies, four small meals a day"]);
+    const without = texts(await run(a, { datasetId: ds.datasetId, query: "puppy -class", mode: "keyword" }));
+    expect(without.length).to.be.greaterThan(0);
+    expect(without.some((t) => /class/i.test(t))).to.equal(false);
+  });
+
+  it("semantic: finds a paraphrase that shares no word with the message, resolved to the best message of its chunk", async () => {
+    const items = await run(a, { datasetId: ds.datasetId, query: "the counter surface was delivered in the wrong size", mode: "semantic" });
+    expect(texts(items.slice(0, 3))).to.include("The worktop arrived but it is two centimetres too short");
+    expect(items[0]!.chunkId).to.be.a("string");
+    expect(items[0]!.scores.semantic).to.be.within(0, 1);
+    expect(items[0]!.scores.keyword).to.equal(undefined);
+  });
+
+  it("semantic: marks the query's words where the message shares them", async () => {
+    const [hit] = await run(a, { datasetId: ds.datasetId, query: "sleeping bag liner", mode: "semantic" });
+    expect(hit!.message.text).to.match(/sleeping bag liner/);
+    expect(hit!.highlights.map((r) => hit!.message.text.slice(r.start, r.end))).to.deep.equal(["sleeping", "bag", "liner"]);
+  });
+
+  it("hybrid: both scores and a fused one (RRF by default, weighted on request)", async () => {
+    const rrf = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", mode: "hybrid" });
+    expect(rrf[0]!.message.text).to.match(/induction hob/);
+    expect(rrf[0]!.scores.keyword).to.be.greaterThan(0);
+    expect(rrf[0]!.scores.semantic).to.be.greaterThan(0);
+    // Ranked first in both lists with k = 60: 2 / 61.
+    expect(rrf[0]!.scores.fused).to.be.closeTo(2 / 61, 1e-9);
+    const weighted = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", mode: "hybrid", fusion: "weighted", weights: { semantic: 1, keyword: 2 } });
+    expect(weighted[0]!.message.text).to.match(/induction hob/);
+    expect(weighted[0]!.scores.fused).to.be.closeTo(3, 1e-9);
+    const k10 = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", k: 10 });
+    expect(k10[0]!.scores.fused).to.be.closeTo(2 / 11, 1e-9);
+  });
+
+  it("filters apply to every mode: conversation, participant, time range, platform, message kind", async () => {
+    const kitchen = ds.conversationIds[1]!;
+    for (const mode of ["keyword", "semantic", "hybrid"]) {
+      const items = await run(a, { datasetId: ds.datasetId, query: "booked tickets", mode, filters: { conversationIds: [kitchen] } });
+      expect(items.every((i) => i.message.conversationId === kitchen), mode).to.equal(true);
     }
+    const all = await run(a, { datasetId: ds.datasetId, query: "puppy", mode: "keyword", pageSize: 50 });
+    const nora = all.find((i) => i.message.author === "Nora")!.message.participantId!;
+    for (const mode of ["keyword", "semantic", "hybrid"]) {
+      const items = await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { participantIds: [nora] } });
+      expect(items.length, mode).to.be.greaterThan(0);
+      // A chunk qualifies when one of its messages is Nora's; keyword hits are Nora's own messages.
+      if (mode === "keyword") expect(items.every((i) => i.message.author === "Nora")).to.equal(true);
+    }
+    const early = await run(a, { datasetId: ds.datasetId, query: "train", mode: "hybrid", filters: { to: "2024-03-01T11:00:00Z" } });
+    expect(early.every((i) => i.message.ts <= "2024-03-01T11:00:00.000Z" || i.chunkId)).to.equal(true);
+    expect(texts(early)).to.not.include("I booked the night train from Munich to Verona, it leaves at 22:40");
+    for (const mode of ["keyword", "semantic"]) {
+      expect(await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { platforms: ["telegram"] } }), mode).to.deep.equal([]);
+      expect(await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { kinds: ["photo"] } }), mode).to.deep.equal([]);
+      expect((await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { platforms: ["generic"], kinds: ["text"] } })).length).to.be.greaterThan(0);
+    }
+  });
+
+  it("paginates without repeating a hit", async () => {
+    const first = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query: "the", mode: "semantic", pageSize: 5 });
+    const second = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query: "the", mode: "semantic", pageSize: 5, page: 2 });
+    expect(first.body.items).to.have.length(5);
+    expect(second.body.items).to.have.length(5);
+    expect(first.body.hasMore).to.equal(true);
+    const ids = [...first.body.items, ...second.body.items].map((i: Item) => i.chunkId);
+    expect(new Set(ids).size).to.equal(10);
+  });
+
+  it("searches several datasets of the org at once, each hit naming its dataset", async () => {
+    const second = await seedIndexedDataset(p, a, [CONVERSATIONS[2]!]);
+    const items = await run(a, { datasetIds: [ds.datasetId, second.datasetId], query: "golden retriever called Biscuit", mode: "hybrid" });
+    const datasetsSeen = new Set(items.filter((i) => /Biscuit/.test(i.message.text)).map((i) => i.datasetId));
+    expect([...datasetsSeen].sort()).to.deep.equal([ds.datasetId, second.datasetId].sort());
+  });
+
+  it("org isolation: the same query over identical data never returns the other org's messages, even with a forged datasetId", async () => {
+    for (const mode of ["keyword", "semantic", "hybrid"]) {
+      const mine = await run(a, { datasetId: ds.datasetId, query: "kibble", mode, pageSize: 50 });
+      expect(mine.length).to.be.greaterThan(0);
+      expect(mine.every((i) => i.datasetId === ds.datasetId), mode).to.equal(true);
+      const theirs = await run(b, { datasetId: dsB.datasetId, query: "kibble", mode, pageSize: 50 });
+      expect(theirs.every((i) => i.datasetId === dsB.datasetId), mode).to.equal(true);
+      const ids = new Set(mine.map((i) => i.message.id));
+      expect(theirs.some((i) => ids.has(i.message.id)), mode).to.equal(false);
+      // B names A's dataset: 404, as if it did not exist; alone or among B's own.
+      expect((await search(p.baseUrl, b.accessToken, { datasetId: ds.datasetId, query: "pet food", mode })).status).to.equal(404);
+      expect((await search(p.baseUrl, b.accessToken, { datasetIds: [dsB.datasetId, ds.datasetId], query: "pet food", mode })).status).to.equal(404);
+    }
+    // Even an internal call handed another org's dataset id finds nothing of it for this org.
+    const vector = (await p.broker.call<{ data: string }, object>("embedder.embedBatch", { modelId: "use-lite", texts: ["pet food"] })).data;
+    const forged = await p.broker.call<{ hits: unknown[] }, object>("index.vectorSearch", {
+      orgId: b.orgId,
+      datasetId: ds.datasetId,
+      modelId: "use-lite",
+      vector,
+      k: 10,
+    });
+    expect(forged.hits).to.deep.equal([]);
+  });
+
+  it("records every query in the search log (org, user, mode, filters, latency, result count) and purges by retention", async () => {
+    const db = p.database.db;
+    await db.delete(searchLog).where(eq(searchLog.orgId, a.orgId));
+    await run(a, { datasetId: ds.datasetId, query: "zellige", mode: "keyword", filters: { kinds: ["text"] } });
+    await run(a, { datasetId: ds.datasetId, query: "nothing matches xyzzy", mode: "keyword" });
+    const rows = await db.select().from(searchLog).where(eq(searchLog.orgId, a.orgId));
+    expect(rows).to.have.length(2);
+    const zellige = rows.find((r) => r.query === "zellige")!;
+    expect(zellige.userId).to.equal(a.userId);
+    expect(zellige.mode).to.equal("keyword");
+    expect(zellige.datasetIds).to.deep.equal([ds.datasetId]);
+    expect(zellige.filters).to.deep.equal({ kinds: ["text"] });
+    expect(zellige.resultCount).to.equal(1);
+    expect(zellige.latencyMs).to.be.greaterThan(0);
+    expect(rows.find((r) => r.query === "nothing matches xyzzy")!.resultCount).to.equal(0);
+
+    await db.update(searchLog).set({ createdAt: new Date(Date.now() - 91 * 86_400_000) }).where(eq(searchLog.query, "zellige"));
+    const purged = await p.broker.call<{ deleted: number }, object>("index.purgeSearchLog", {});
+    expect(purged.deleted).to.equal(1);
+    expect((await db.select().from(searchLog).where(eq(searchLog.orgId, a.orgId))).map((r) => r.query)).to.deep.equal(["nothing matches xyzzy"]);
+  });
+
+  it("bad input: 422 for an unknown mode, an empty query, unknown fields or both dataset forms; 404 another org's; 401 anonymous; viewers may search", async () => {
+    const body = { datasetId: ds.datasetId, query: "tiles" };
+    const status = async (b2: Record<string, unknown>, token: string | null = a.accessToken) =>
+      (await http(p.baseUrl, "POST", "/api/search", { token: token ?? undefined, body: b2 })).status;
+    expect(await status({ ...body, mode: "fuzzy" })).to.equal(422);
+    expect(await status({ ...body, query: "" })).to.equal(422);
+    expect(await status({ ...body, query: "   " })).to.equal(422);
+    expect(await status({ ...body, fusion: "max" })).to.equal(422);
+    expect(await status({ ...body, pageSize: 1000 })).to.equal(422);
+    expect(await status({ ...body, filters: { colour: "red" } })).to.equal(422);
+    expect(await status({ ...body, extra: 1 })).to.equal(422);
+    expect(await status({ query: "tiles" })).to.equal(422);
+    expect(await status({ ...body, datasetIds: [ds.datasetId] })).to.equal(422);
+    expect(await status({ ...body, datasetId: "not-a-uuid" })).to.equal(422);
+    expect(await status({ ...body, datasetId: "00000000-0000-4000-8000-000000000000" })).to.equal(404);
+    expect(await status(body, b.accessToken)).to.equal(404);
+    expect(await status(body, null)).to.equal(401);
+    const viewer = await addMember(p, a, "viewer");
+    expect(await status(body, viewer.accessToken)).to.equal(200);
   });
 });
