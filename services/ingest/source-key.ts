@@ -76,7 +76,6 @@ const HEX_CODES = Array.from("0123456789abcdef", (c) => c.charCodeAt(0));
 class Hash64 {
   private a = 0;
   private b = 0;
-  private readonly digits: number[] = [];
 
   reset(): this {
     this.a = 0x811c9dc5;
@@ -101,21 +100,36 @@ class Hash64 {
     this.b = b;
   }
 
-  /** Feeds the characters of `String(n)`: digits of safe integers directly (the common case), anything else through String. */
+  /** Feeds the characters of `String(n)`: digits of safe integers directly (epoch ms, the common case), anything else through String. */
   feedNumber(n: number): void {
     if (!Number.isSafeInteger(n)) {
       this.feed(String(n));
       return;
     }
     if (n < 0) this.feedChar(45);
-    let rest = Math.abs(n);
-    const digits = this.digits;
-    digits.length = 0;
-    do {
-      digits.push(48 + (rest % 10));
-      rest = Math.floor(rest / 10);
-    } while (rest > 0);
-    for (let i = digits.length - 1; i >= 0; i--) this.feedChar(digits[i]!);
+    const abs = Math.abs(n);
+    // Safe integers are below 10¹⁶, so both halves fit in int32 arithmetic.
+    if (abs >= 1e8) {
+      const high = Math.floor(abs / 1e8);
+      this.feedDigits(high, false);
+      this.feedDigits(abs - high * 1e8, true);
+    } else this.feedDigits(abs, false);
+  }
+
+  /** Decimal digits of 0 ≤ v < 10⁸, most significant first; `pad` keeps the leading zeros of a low half. */
+  private feedDigits(v: number, pad: boolean): void {
+    let a = this.a;
+    let b = this.b;
+    let started = pad;
+    for (let p = 10_000_000; p >= 1; p = (p / 10) | 0) {
+      const d = ((v / p) | 0) % 10;
+      if (!started && d === 0 && p > 1) continue;
+      started = true;
+      a = Math.imul(a ^ (48 + d), 0x01000193);
+      b = Math.imul(b ^ (48 + d), 0x5bd1e995);
+    }
+    this.a = a;
+    this.b = b;
   }
 
   /** Ends a part: parts are separated so ("ab", "c") and ("a", "bc") differ. */

@@ -89,7 +89,7 @@ describe("ingest parsers: pinned output", function () {
 
   it("source keys hash instant, author and content exactly as hash64 does", () => {
     const attachment = fc.record({ name: fc.option(fc.string(), { nil: undefined }), url: fc.option(fc.string(), { nil: undefined }) });
-    const timestamp = fc.oneof(fc.integer({ min: -1e13, max: 1e13 }), fc.double(), fc.constantFrom(0, -0, Number.MAX_SAFE_INTEGER, 2 ** 60, -1e21));
+    const timestamp = fc.oneof(fc.integer({ min: -1e13, max: 1e13 }), fc.maxSafeInteger(), fc.double(), fc.constantFrom(0, -0, 7, 99_999_999, 1e8, 1e8 + 1, -1e8, 10 ** 15, Number.MAX_SAFE_INTEGER, 2 ** 60, -1e21));
     fc.assert(
       fc.property(timestamp, fc.option(fc.string(), { nil: undefined }), fc.string(), fc.array(attachment, { maxLength: 3 }), (ts, author, text, attachments) => {
         const content = attachments.length === 0 ? text : `${text}\u0000${attachments.map((a) => a.name ?? a.url ?? "").join("\u0000")}`;
