@@ -1,0 +1,111 @@
+import { fireEvent, render, screen } from "@testing-library/svelte";
+import { describe, expect, it, vi } from "vitest";
+import ConfirmButton from "../src/lib/components/ConfirmButton.svelte";
+import ErrorMessage from "../src/lib/components/ErrorMessage.svelte";
+import Highlight from "../src/lib/components/Highlight.svelte";
+import OAuthButtons from "../src/lib/components/OAuthButtons.svelte";
+import ProgressBar from "../src/lib/components/ProgressBar.svelte";
+import RecoveryCodes from "../src/lib/components/RecoveryCodes.svelte";
+import RoleSelect from "../src/lib/components/RoleSelect.svelte";
+import SearchBox from "../src/lib/components/SearchBox.svelte";
+import EmptyState from "../src/lib/components/EmptyState.svelte";
+
+describe("ErrorMessage", () => {
+  it("shows the API error in plain language as an alert", () => {
+    render(ErrorMessage, { error: { error: { code: "EMAIL_TAKEN", message: "An account with this e-mail address already exists" } } });
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toMatch(/already exists\. Try logging in/);
+    expect(alert.dataset.code).toBe("EMAIL_TAKEN");
+  });
+  it("renders nothing without an error", () => {
+    render(ErrorMessage, { error: null });
+    expect(screen.queryByRole("alert")).toBeNull();
+  });
+});
+
+describe("ProgressBar", () => {
+  it("exposes its value to assistive technology", () => {
+    render(ProgressBar, { label: "Uploading", value: 25, max: 200 });
+    const bar = screen.getByRole("progressbar", { name: "Uploading" });
+    expect(bar.getAttribute("aria-valuenow")).toBe("13");
+  });
+  it("is indeterminate without a value", () => {
+    render(ProgressBar, { label: "Waiting", value: null });
+    expect(screen.getByRole("progressbar").hasAttribute("aria-valuenow")).toBe(false);
+  });
+});
+
+describe("Highlight", () => {
+  it("marks the given ranges and keeps message text as text", () => {
+    const { container } = render(Highlight, { text: "<b>pizza</b> tonight?", ranges: [{ start: 3, end: 8 }] });
+    expect([...container.querySelectorAll("mark")].map((m) => m.textContent)).toEqual(["pizza"]);
+    expect(container.querySelector("b")).toBeNull();
+    expect(container.textContent).toBe("<b>pizza</b> tonight?");
+  });
+  it("ignores overlapping and out-of-range ranges", () => {
+    const { container } = render(Highlight, { text: "hello world", ranges: [{ start: 0, end: 5 }, { start: 2, end: 4 }, { start: 50, end: 60 }] });
+    expect(container.querySelectorAll("mark").length).toBe(1);
+  });
+});
+
+describe("SearchBox", () => {
+  it("has a labelled input, a mode choice and searches on submit", async () => {
+    const onsearch = vi.fn();
+    render(SearchBox, { onsearch });
+    const input = screen.getByLabelText("Search messages");
+    await fireEvent.input(input, { target: { value: "weekend plans" } });
+    await fireEvent.click(screen.getByLabelText(/Keyword/));
+    expect((screen.getByLabelText(/Keyword/) as HTMLInputElement).checked).toBe(true);
+    await fireEvent.submit(input.closest("form")!);
+    expect(onsearch).toHaveBeenCalledOnce();
+  });
+  it("does not search an empty query", async () => {
+    const onsearch = vi.fn();
+    render(SearchBox, { onsearch });
+    await fireEvent.submit(screen.getByRole("search"));
+    expect(onsearch).not.toHaveBeenCalled();
+  });
+});
+
+describe("OAuthButtons", () => {
+  it("shows only configured providers", () => {
+    render(OAuthButtons, { providers: ["github"] });
+    expect(screen.getByRole("link", { name: /GitHub/ }).getAttribute("href")).toBe("/api/auth/oauth/github");
+    expect(screen.queryByRole("link", { name: /Google/ })).toBeNull();
+  });
+  it("shows nothing when none is configured", () => {
+    const { container } = render(OAuthButtons, { providers: [] });
+    expect(container.querySelector("a")).toBeNull();
+  });
+});
+
+describe("RoleSelect", () => {
+  it("offers roles up to the caller's own", () => {
+    render(RoleSelect, { id: "r", label: "Role", value: "viewer", max: "admin" });
+    const options = [...(screen.getByLabelText("Role") as HTMLSelectElement).options].map((o) => o.value);
+    expect(options).toEqual(["viewer", "analyst", "admin"]);
+  });
+});
+
+describe("ConfirmButton", () => {
+  it("asks before running the action", async () => {
+    const onconfirm = vi.fn();
+    render(ConfirmButton, { label: "Delete dataset", title: "Delete it?", message: "Gone for good.", confirmLabel: "Delete for good", onconfirm });
+    expect(onconfirm).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByRole("button", { name: "Delete dataset" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Delete for good", hidden: true }));
+    expect(onconfirm).toHaveBeenCalledOnce();
+  });
+});
+
+describe("RecoveryCodes and EmptyState", () => {
+  it("lists every recovery code with a download", () => {
+    render(RecoveryCodes, { codes: ["aaaa-bbbb", "cccc-dddd"] });
+    expect(screen.getAllByRole("listitem").map((l) => l.textContent)).toEqual(["aaaa-bbbb", "cccc-dddd"]);
+    expect(screen.getByRole("link", { name: "Download" }).getAttribute("download")).toBe("chatlens-recovery-codes.txt");
+  });
+  it("titles an empty state", () => {
+    render(EmptyState, { title: "No datasets yet" });
+    expect(screen.getByRole("heading", { name: "No datasets yet" })).toBeTruthy();
+  });
+});
