@@ -130,5 +130,7 @@ export function channelsMiddlewares(config: Config): Middleware[] {
       broker.broadcastLocal("$channels.ready");
     },
   };
-  return [Channels.Middleware({ adapter }) as unknown as Middleware, ready as unknown as Middleware];
+  // The package's option types require every adapter's options at once (an intersection); the runtime needs only these.
+  const options = { adapter } as unknown as Parameters<typeof Channels.Middleware>[0];
+  return [Channels.Middleware(options) as unknown as Middleware, ready as unknown as Middleware];
 }

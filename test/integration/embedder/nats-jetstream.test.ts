@@ -74,13 +74,13 @@ describe("embedder over NATS JetStream (cluster mode, real nats-server)", functi
   it("survives a node stopped mid-dataset: the other node and a new one finish it, one vector per chunk", async () => {
     const db = database.db;
     const a = nodes.get("js-embedder-a")!;
-    slowDown(a.broker, 200);
-    slowDown(nodes.get("js-embedder-b")!.broker, 200);
+    slowDown(a.broker, 400);
+    slowDown(nodes.get("js-embedder-b")!.broker, 400);
     const target = await createOrgAndDataset(db);
-    const seeded = await seedImport(db, target, [chatter(150, "js-restart")]);
+    const seeded = await seedImport(db, target, [chatter(300, "js-restart")]);
     const stored = collectEvents<{ chunkIds: string[] }>(a.broker, "embeddings.stored");
     await new Promise((r) => setTimeout(r, 500));
-    await a.broker.emit("import.completed", { ...seeded, messagesAdded: 150 });
+    await a.broker.emit("import.completed", { ...seeded, messagesAdded: 300 });
     await waitFor("some stored batches", async () => stored.length >= 2);
 
     await a.stop();
