@@ -90,17 +90,15 @@ export function classifyFirstLine(line: string): Classified | undefined {
   if (len > 120) return undefined;
   const first = line.charCodeAt(0);
   const last = line.charCodeAt(len - 1);
-  if (len > 40 && first !== 60 && first !== 0x200e && last !== 62 && last !== 41) {
-    // Long lines can still be a shared location: "location: https://maps…".
-    const link = line.indexOf(": http");
-    if (link < 0 || link > 16) return undefined;
-  }
   if (len > 1) {
     const f = asciiLower(first, false);
     const s = asciiLower(line.charCodeAt(1), true);
     const l = asciiLower(last, false);
     if (f >= 0 && s >= 0 && l >= 0 && !PREFIX_HEADS.has(pair(f, s)) && !SUFFIX_LASTS.has(l) && !WHOLE_ENDS.has(pair(f, l))) return undefined;
   }
+  // Long lines can still be a shared location, "location: https://maps…", with the link among the first 17 characters:
+  // searching backwards from there looks at those positions only, not at the whole line.
+  if (len > 40 && first !== 60 && first !== 0x200e && last !== 62 && last !== 41 && line.lastIndexOf(": http", 16) < 0) return undefined;
   const text = stripMarks(line).trim().toLowerCase();
   if (MEDIA_OMITTED.has(text)) return { kind: "media" };
   if (STICKER_OMITTED.has(text)) return { kind: "sticker" };

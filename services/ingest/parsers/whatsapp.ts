@@ -149,6 +149,9 @@ export function textChatParser(platform: Platform): Parser {
   };
 }
 
+/** Authors matched in place before the map lookup: a typical group chat has fewer. */
+const MATCHED_AUTHORS = 16;
+
 async function* parseEntry(
   entry: ExportEntry,
   prof: FileProfile,
@@ -165,6 +168,28 @@ async function* parseEntry(
   const zone = clock.zone;
   const h: Header = newHeader();
   const authorKeys = new Map<string, string>();
+  // The first authors (as written, marks included) are matched in place in the line, so most
+  // messages cut no author string and hash none for the map; larger groups fall back to it.
+  const recentAuthors: string[] = [];
+  const recentKeys: string[] = [];
+  const authorKeyAt = (line: string, start: number, end: number): string => {
+    const length = end - start;
+    for (let i = 0; i < recentAuthors.length; i++) {
+      const known = recentAuthors[i]!;
+      if (known.length === length && line.startsWith(known, start)) return recentKeys[i]!;
+    }
+    const rawAuthor = line.slice(start, end);
+    let key = authorKeys.get(rawAuthor);
+    if (key === undefined) {
+      key = people.ensure(out, stripMarks(rawAuthor).trim());
+      authorKeys.set(rawAuthor, key);
+    }
+    if (recentAuthors.length < MATCHED_AUTHORS) {
+      recentAuthors.push(rawAuthor);
+      recentKeys.push(key);
+    }
+    return key;
+  };
   let lineNo = 0;
   let pending: ParsedMessage | undefined;
   let pendingText = "";
@@ -208,7 +233,6 @@ async function* parseEntry(
       const sep = line.indexOf(": ", bodyStart);
       let text: string;
       if (sep > bodyStart) {
-        const rawAuthor = line.slice(bodyStart, sep);
         text = line.slice(sep + 2);
         const classified = classifyFirstLine(text);
         if (classified) {
@@ -222,15 +246,7 @@ async function* parseEntry(
           message.kind = "system";
           text = stripMarks(text);
         }
-        if (message.kind !== "system") {
-          let key = authorKeys.get(rawAuthor);
-          if (key === undefined) {
-            const author = stripMarks(rawAuthor).trim();
-            key = people.ensure(out, author);
-            authorKeys.set(rawAuthor, key);
-          }
-          message.authorKey = key;
-        }
+        if (message.kind !== "system") message.authorKey = authorKeyAt(line, bodyStart, sep);
       } else {
         message.kind = "system";
         text = stripMarks(bodyStart === 0 ? line : line.slice(bodyStart));
