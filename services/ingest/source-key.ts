@@ -35,7 +35,7 @@ export class SourceKeyer {
     const digest = h.hex();
     let run = conversationKey === this.lastConversation ? this.lastRun : this.runs.get(conversationKey);
     if (!run) {
-      run = { ts: timestampMs, first: digest, firstCount: 0, others: undefined };
+      run = { prefix: `${conversationKey}~`, ts: timestampMs, first: digest, firstCount: 0, others: undefined };
       this.runs.set(conversationKey, run);
     } else if (run.ts !== timestampMs) {
       run.ts = timestampMs;
@@ -52,7 +52,7 @@ export class SourceKeyer {
       ordinal = run.others.get(digest) ?? 0;
       run.others.set(digest, ordinal + 1);
     }
-    return `${conversationKey}~${digest}${ordinal === 0 ? "" : `.${ordinal}`}`;
+    return ordinal === 0 ? run.prefix + digest : `${run.prefix}${digest}.${ordinal}`;
   }
 }
 
@@ -61,6 +61,8 @@ export class SourceKeyer {
  * first digest is counted in fields and a map is made only for a second, different one.
  */
 interface Run {
+  /** `<conversation>~`, built once per conversation rather than once per key. */
+  prefix: string;
   ts: number;
   first: string;
   firstCount: number;
