@@ -1,0 +1,146 @@
+// Search latency through the HTTP gateway versus in process, on one large index.
+//
+//   npx tsx bench/index-gateway.ts [count=100000] [dim=512] [connections=8] [seconds=10]
+//
+// The index (clustered synthetic vectors, HNSW past INDEX_ANN_THRESHOLD) is built once and kept in
+// the OS temp folder for later runs. In process: VectorIndex.search, one query at a time. Through
+// the gateway: a platform node (api, auth, index on PGlite) with the index installed as a
+// dataset's index, queried over loopback HTTP with a signed-in user's token, one at a time and
+// then under concurrent load with autocannon. The gateway path takes a precomputed vector through
+// a route that exists only in this process (`POST /api/bench/vector-search`), so the model's
+// embedding time does not hide what the gateway, the service and the index cost.
+import { access, cp, mkdir } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createRequire } from "node:module";
+import type { Context } from "moleculer";
+import { datasets } from "../models/schema.ts";
+import { findOwned } from "../mixins/tenant.mixin.ts";
+import type { CallMeta } from "../mixins/permissions.ts";
+import { API_ALIASES } from "../services/api/routes.ts";
+import { float32ToBase64 } from "../services/embedder/codec.ts";
+import { indexDir } from "../services/index/index-key.ts";
+import { timeSearches } from "../services/index/search-timing.ts";
+import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";
+import { http } from "../test/helpers/http.ts";
+import { startTestPlatform } from "../test/helpers/platform.ts";
+import { AUTH_TEST_ENV, signUp } from "../test/integration/auth/fixtures.ts";
+import { clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
+
+// autocannon ships no typings: the part of its API used here.
+interface LoadResult {
+  latency: { p50: number; p99: number };
+  requests: { average: number };
+  non2xx: number;
+  errors: number;
+}
+type LoadRequest = { method: "POST"; path: string; headers: Record<string, string>; body: string };
+const autocannon = createRequire(import.meta.url)("autocannon") as (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  requests: LoadRequest[];
+}) => Promise<LoadResult>;
+
+const count = Number(process.argv[2] ?? 100_000);
+const dim = Number(process.argv[3] ?? 512);
+const connections = Number(process.argv[4] ?? 8);
+const duration = Number(process.argv[5] ?? 10);
+const k = 10;
+const queryCount = 1000;
+const shape = { count, dim, clusters: Math.max(10, Math.round(count / 300)) };
+const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
+const exists = (p: string) => access(p).then(() => true, () => false);
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+const cacheDir = path.join(os.tmpdir(), "chatlens-bench-index", `${count}x${dim}`);
+if (!(await exists(path.join(cacheDir, "index.json")))) {
+  log(`building ${count} × ${dim} into ${cacheDir}`);
+  const data = clusteredVectors(shape);
+  function* entries(): Generator<VectorEntry> {
+    for (let i = 0; i < count; i++) yield { chunkId: `c${i}`, vector: data.vectors.subarray(i * dim, (i + 1) * dim) };
+  }
+  const started = performance.now();
+  const built = await VectorIndex.rebuild(entries(), { dim });
+  log(`built ${built.engineKind} in ${Math.round((performance.now() - started) / 1000)} s`);
+  await mkdir(cacheDir, { recursive: true });
+  await built.save(cacheDir);
+  await built.dispose();
+} else log(`reusing ${cacheDir}`);
+
+const queries = clusteredQueries(shape, queryCount);
+const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
+
+log("in process");
+const local = await VectorIndex.load(cacheDir);
+const engine = local.describe();
+const inProcess = await timeSearches((q: number) => local.search(query(q), k), Array.from({ length: queryCount }, (_, i) => i));
+await local.dispose();
+
+log("starting the gateway node");
+API_ALIASES["POST /bench/vector-search"] = "benchIndex.vectorSearch";
+const p = await startTestPlatform({ services: ["api", "auth", "index"], env: { ...AUTH_TEST_ENV, INDEX_MEMORY_BUDGET_MB: "8192", LOG_LEVEL: "error" } });
+try {
+  const user = await signUp(p);
+  const [dataset] = await p.database.db.insert(datasets).values({ orgId: user.orgId, name: "bench", modelId: "bench-vectors" }).returning();
+  const key = { datasetId: dataset!.id, modelId: "bench-vectors" };
+  await cp(cacheDir, indexDir(p.config.indexDir, key), { recursive: true });
+  // The public search's own checks (org ownership of the dataset) before the index service's action.
+  p.broker.createService({
+    name: "benchIndex",
+    actions: {
+      vectorSearch: {
+        visibility: "published",
+        permissions: ["search.run"],
+        params: { $$strict: true, datasetId: "uuid", vector: "string", k: "number" },
+        async handler(ctx: Context<{ datasetId: string; vector: string; k: number }, CallMeta>) {
+          await findOwned(p.database.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+          return ctx.call("index.vectorSearch", { ...ctx.params, orgId: user.orgId, modelId: key.modelId });
+        },
+      },
+    },
+  } as never);
+  await p.broker.waitForServices(["benchIndex"]);
+  const body = (q: number) => ({ datasetId: key.datasetId, vector: float32ToBase64(Float32Array.from(query(q))), k });
+  const first = await http(p.baseUrl, "POST", "/api/bench/vector-search", { token: user.accessToken, body: body(0) });
+  if (first.status !== 200 || first.body.hits.length !== k) throw new Error(`gateway search failed: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
+
+  log("gateway, one query at a time");
+  const gateway = await timeSearches(
+    (q: number) => http(p.baseUrl, "POST", "/api/bench/vector-search", { token: user.accessToken, body: body(q) }),
+    Array.from({ length: queryCount }, (_, i) => i),
+  );
+
+  log(`gateway, ${connections} connections for ${duration} s`);
+  const load = await autocannon({
+    url: p.baseUrl,
+    connections,
+    duration,
+    requests: Array.from({ length: 50 }, (_, q) => ({
+      method: "POST",
+      path: "/api/bench/vector-search",
+      headers: { "content-type": "application/json", authorization: `Bearer ${user.accessToken}` },
+      body: JSON.stringify(body(q)),
+    })),
+  });
+
+  const summary = {
+    machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}`,
+    index: { count, dim, engine: engine.engine, params: engine.params, k },
+    inProcess: { p50Ms: round(inProcess.p50Ms), p99Ms: round(inProcess.p99Ms), qps: Math.round(inProcess.qps) },
+    gatewaySequential: { p50Ms: round(gateway.p50Ms), p99Ms: round(gateway.p99Ms), qps: Math.round(gateway.qps) },
+    gatewayLoad: {
+      connections,
+      seconds: duration,
+      p50Ms: load.latency.p50,
+      p99Ms: load.latency.p99,
+      requestsPerSecond: Math.round(load.requests.average),
+      non2xx: load.non2xx,
+      errors: load.errors,
+    },
+    ratioGatewayP50ToInProcessP50: round(gateway.p50Ms / inProcess.p50Ms),
+  };
+  console.log(JSON.stringify(summary, null, 2));
+} finally {
+  await p.stop();
+}
