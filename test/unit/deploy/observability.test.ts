@@ -110,6 +110,16 @@ describe("Grafana dashboards and Prometheus configuration", () => {
     }
   });
 
+  it("lists every chatlens metric and every helper in docs/operations.md", async () => {
+    const doc = readFileSync(path.join(REPO_ROOT, "docs/operations.md"), "utf8");
+    expect([...chatlens.keys()].filter((name) => !doc.includes(`\`${name}\``))).to.deep.equal([]);
+    const helpers = Object.keys(await import("../../../mixins/metrics.ts")).filter(
+      (k) => /^(record|set)[A-Z]/.test(k),
+    );
+    expect(helpers.length).to.be.greaterThan(5);
+    expect(helpers.filter((h) => !doc.includes(`${h}(`))).to.deep.equal([]);
+  });
+
   it("keeps annotated pods in the Kubernetes scrape job", () => {
     const prom = parse(readFileSync(path.join(REPO_ROOT, "deploy/prometheus/kubernetes-scrape.yml"), "utf8"));
     const job = prom.scrape_configs[0];
