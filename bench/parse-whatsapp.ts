@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     const sizeMiB = statSync(file).size / 2 ** 20;
     const run = (which: string): RunResult =>
       JSON.parse(execFileSync(process.execPath, ["--import", "tsx", self, "--child", which, file], { encoding: "utf8", maxBuffer: 1 << 20 })) as RunResult;
+    const loadBefore = os.loadavg();
     const rows: [string, RunResult][] = [];
     // Alternate reference and ours and keep each one's fastest run: the machine is shared, and the minimum is the least noisy estimate.
     for (let round = 0; round < ROUNDS; round++) {
@@ -111,6 +112,9 @@ async function main(): Promise<void> {
     const rate = (r: RunResult) => Math.round(r.messages / r.seconds);
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
     console.log(`input: ${count.toLocaleString("en")} messages generated, ${sizeMiB.toFixed(1)} MiB`);
+    // The machine is shared: the load says how much the timings can be trusted.
+    const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
+    console.log(`load average (1 / 5 / 15 min): ${load(loadBefore)} before, ${load(os.loadavg())} after`);
     console.log("| parser | messages | seconds | messages/s | peak RSS (MiB) |");
     console.log("|---|---|---|---|---|");
     for (const [name, r] of [["chatlens parseExport (streaming)", ours], ["whatsapp-chat-parser parseString (whole file in memory)", ref]] as const) {
