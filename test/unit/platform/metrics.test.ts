@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { expect } from "chai";
@@ -18,7 +19,8 @@ import {
 
 /** The broker's own Prometheus endpoint, as Prometheus scrapes it. */
 async function scrape(broker: ServiceBroker): Promise<string> {
-  const reporter = (broker.metrics.reporter as unknown as { server: Server }[])[0];
+  const reporter = (broker.metrics.reporter as unknown as { server: Server }[])[0]!;
+  if (!reporter.server.listening) await once(reporter.server, "listening");
   const { port } = reporter.server.address() as AddressInfo;
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   expect(res.status).to.equal(200);
