@@ -53,12 +53,20 @@ const ATTACHED_SUFFIXES = [" (file attached)", " (datei angehängt)", " (archivo
  * prefix, its last character ends a suffix, or its first and last characters are those of
  * a whole placeholder.
  */
-const pair = (a: number, b: number) => a * 65_536 + b;
-const PREFIX_HEADS = new Set([...CALL_PREFIXES, ...LOCATION_PREFIXES, POLL_PREFIX, ...ATTACHED_PREFIXES].map((p) => pair(p.charCodeAt(0), p.charCodeAt(1))));
-const SUFFIX_LASTS = new Set(ATTACHED_SUFFIXES.map((s) => s.charCodeAt(s.length - 1)));
-const WHOLE_ENDS = new Set(
-  [...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, LIVE_LOCATION].map((t) => pair(t.charCodeAt(0), t.charCodeAt(t.length - 1))),
-);
+const PREFIX_HEADS = pairTable([...CALL_PREFIXES, ...LOCATION_PREFIXES, POLL_PREFIX, ...ATTACHED_PREFIXES], (p) => [p.charCodeAt(0), p.charCodeAt(1)]);
+/** Indexed by the last code alone (first code 0). */
+const SUFFIX_LASTS = pairTable(ATTACHED_SUFFIXES, (s) => [0, s.charCodeAt(s.length - 1)]);
+const WHOLE_ENDS = pairTable([...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, LIVE_LOCATION], (t) => [t.charCodeAt(0), t.charCodeAt(t.length - 1)]);
+
+/** A 128 × 128 table of the texts' code pairs; non-ASCII pairs are left out, as the quick rejection only looks at ASCII characters. */
+function pairTable(texts: string[], codes: (text: string) => [number, number]): Uint8Array {
+  const table = new Uint8Array(128 * 128);
+  for (const text of texts) {
+    const [a, b] = codes(text);
+    if (a < 128 && b < 128) table[a * 128 + b] = 1;
+  }
+  return table;
+}
 
 /**
  * Lower-case of a printable ASCII code (space included when `space`), else -1. Such a
@@ -94,7 +102,7 @@ export function classifyFirstLine(line: string): Classified | undefined {
     const f = asciiLower(first, false);
     const s = asciiLower(line.charCodeAt(1), true);
     const l = asciiLower(last, false);
-    if (f >= 0 && s >= 0 && l >= 0 && !PREFIX_HEADS.has(pair(f, s)) && !SUFFIX_LASTS.has(l) && !WHOLE_ENDS.has(pair(f, l))) return undefined;
+    if (f >= 0 && s >= 0 && l >= 0 && PREFIX_HEADS[f * 128 + s] === 0 && SUFFIX_LASTS[l] === 0 && WHOLE_ENDS[f * 128 + l] === 0) return undefined;
   }
   // Long lines can still be a shared location, "location: https://maps…", with the link among the first 17 characters:
   // searching backwards from there looks at those positions only, not at the whole line.
