@@ -25,7 +25,11 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000
-HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
+# Gateway nodes answer /api/health; worker and embedder nodes have only their metrics port.
+HEALTHCHECK --interval=15s --timeout=5s CMD sh -c 'case ",${SERVICES:-all}," in *,api,*|*,all,*) \
+    node -e "fetch(\"http://127.0.0.1:\"+(process.env.PORT||3000)+\"/api/health\").then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))" ;; \
+    *) node deploy/probe/metrics-probe.mjs ;; esac'
+
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "bin/chatlens.ts"]
 

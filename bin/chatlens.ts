@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type ServiceName } from "../config/index.ts";
+import { initSentry } from "../config/sentry.ts";
 import { createPlatform } from "../services/platform.ts";
 
 /**
@@ -20,7 +21,8 @@ async function main() {
   }
   let services: readonly ServiceName[] = config.SERVICES;
   if (repl && config.TRANSPORTER !== "none" && !process.env.SERVICES) services = [];
-  const platform = await createPlatform(config, { services });
+  // Reports server faults to Sentry when SENTRY_DSN is set; nothing is loaded otherwise.
+  const platform = await createPlatform(config, { services, middlewares: await initSentry(config) });
 
   let stopping = false;
   const shutdown = async (signal: string) => {
