@@ -1,5 +1,6 @@
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
+import { recordEmbedBatch, setEmbedBacklog } from "../../mixins/metrics.ts";
 import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
@@ -63,6 +64,9 @@ interface EmbedderService extends DbService {
   requeue: RequeuePolicy;
   sweepTimer?: NodeJS.Timeout;
   sweeping?: Promise<number>;
+  /** Models whose backlog gauge was set, so they are reset to 0 once caught up. */
+  backlogModels: Set<string>;
+  reportBacklog(pending: { modelId: string; chunks: number; embedded: number }[]): void;
   publish(channel: string, payload: unknown): Promise<void>;
   enqueueChunks(work: DatasetWork, chunkIds: string[]): Promise<void>;
   enqueuePending(): Promise<number>;
@@ -164,8 +168,11 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         ): Promise<EmbedBatchResult> {
           const { modelId, texts, dimensions } = ctx.params;
           try {
+            const started = performance.now();
             const r = await this.registry.embed(modelId, texts, { dimensions });
             await this.settleDevice(modelId);
+            const { device } = await this.registry.load(modelId);
+            recordEmbedBatch(this.broker, { model: modelId, device, chunks: texts.length, seconds: (performance.now() - started) / 1000 });
             return { data: float32ToBase64(r.data), dimension: r.dimension, tokenCounts: r.tokenCounts, nodeID: this.broker.nodeID };
           } catch (err) {
             throw this.domainError(err);
@@ -308,11 +315,23 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         for (const job of planJobs(work, chunkIds, this.settings.batchChunks)) await this.publish(JOB_CHANNEL, job);
       },
 
+      /** Chunks still without a vector, per model, for the backlog gauge (models that caught up go to 0). */
+      reportBacklog(this: EmbedderService, pending: { modelId: string; chunks: number; embedded: number }[]) {
+        const byModel = new Map<string, number>([...this.backlogModels].map((m) => [m, 0]));
+        for (const w of pending) byModel.set(w.modelId, (byModel.get(w.modelId) ?? 0) + w.chunks - w.embedded);
+        for (const [model, chunks] of byModel) {
+          setEmbedBacklog(this.broker, { model, chunks });
+          this.backlogModels.add(model);
+        }
+      },
+
       /** Enqueues the pending chunks of every dataset whose work is not moving; returns how many datasets. */
       enqueuePending(this: EmbedderService): Promise<number> {
         this.sweeping ??= (async () => {
           let n = 0;
-          for (const work of await datasetsWithPendingWork(this.db)) {
+          const pending = await datasetsWithPendingWork(this.db);
+          this.reportBacklog(pending);
+          for (const work of pending) {
             if (!this.requeue.shouldEnqueue(work.datasetId, work.embedded)) continue;
             n++;
             for await (const ids of pendingChunkIds(this.db, work)) await this.enqueueChunks(work, ids);
@@ -465,6 +484,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       });
       self.router = new EmbedRouter(this.broker);
       self.requeue = new RequeuePolicy(STALL_MS);
+      self.backlogModels = new Set();
     },
 
     async stopped(this: Service) {

@@ -68,6 +68,8 @@ export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | 
 export interface RunHooks {
   nodeId: string;
   signal?: AbortSignal;
+  /** Called with what was read since the last call, about once a second (live metrics). */
+  onProgress?: (delta: { messages: number; bytes: number }) => void;
 }
 
 export type ImportOutcome = { ok: true; summary: ImportSummary } | { ok: false; error: ImportError; cause: unknown };
@@ -97,6 +99,7 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
     bytesTotal: 0,
   };
   let lastProgress = Date.now();
+  let reported = { messages: 0, bytes: 0 };
   // One batch is written while the parser reads the next: parsing (here) and inserting (the server) overlap.
   let pending: Promise<void> = Promise.resolve();
   const write = (batch: Parameters<ImportWriter["messages"]>[0]) => {
@@ -143,6 +146,8 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
       }
       if (Date.now() - lastProgress >= PROGRESS_INTERVAL_MS) {
         lastProgress = Date.now();
+        hooks.onProgress?.({ messages: s.messagesRead - reported.messages, bytes: s.bytesRead - reported.bytes });
+        reported = { messages: s.messagesRead, bytes: s.bytesRead };
         await db
           .update(imports)
           .set({ bytesRead: s.bytesRead, bytesTotal: s.bytesTotal, messagesRead: s.messagesRead, messagesAdded: s.messagesAdded, heartbeatAt: new Date() })
@@ -151,6 +156,7 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
     }
     await pending;
     if (!summary) throw new Error("the parser ended without a summary");
+    hooks.onProgress?.({ messages: s.messagesRead - reported.messages, bytes: s.bytesRead - reported.bytes });
     const result = { ...summary, messagesAdded: s.messagesAdded };
     await db
       .update(imports)

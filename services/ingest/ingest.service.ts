@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import { eq, inArray } from "drizzle-orm";
 import { Errors, type Context, type ServiceSchema } from "moleculer";
 import { auditMixin } from "../../mixins/audit.mixin.ts";
+import { recordImport, recordImportProgress, setImportsActive } from "../../mixins/metrics.ts";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
 import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
 import { tenantMixin } from "../../mixins/tenant.mixin.ts";
@@ -311,7 +312,19 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
 
       async runJob(this: IngestService, job: ImportJob, signal: AbortSignal) {
-        const outcome = await runImport(this.database, job, { nodeId: this.broker.nodeID, signal });
+        const started = Date.now();
+        const format = job.format ?? "auto";
+        setImportsActive(this.broker, this.queue.ids().length);
+        const outcome = await runImport(this.database, job, {
+          nodeId: this.broker.nodeID,
+          signal,
+          onProgress: (delta) => recordImportProgress(this.broker, { format, ...delta }),
+        });
+        recordImport(this.broker, {
+          format: outcome.ok ? outcome.summary.format : format,
+          status: outcome.ok ? "completed" : "failed",
+          durationSeconds: (Date.now() - started) / 1000,
+        });
         if (outcome.ok) {
           this.logger.info(`Import ${job.importId} completed: ${outcome.summary.messagesAdded} of ${outcome.summary.messagesRead} messages added`);
           await this.broker.emit("import.completed", {
