@@ -133,7 +133,7 @@ describe("auth: every HTTP endpoint against the declared permission table", func
   let guards: Map<string, ActionSchema>;
 
   before(async () => {
-    p = await startAuthPlatform({}, [...WALK_SERVICES]);
+    p = await startAuthPlatform({}, [...WALK_SERVICES] as never);
     owner = await signUp(p);
     for (const role of ["viewer", "analyst", "admin"] as const) members[role] = await addMember(p, owner, role);
     const key = await http(p.baseUrl, "POST", "/api/auth/api-keys", { token: owner.accessToken, body: { name: "walk", permissions: KEY_PERMISSIONS } });
