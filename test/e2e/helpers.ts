@@ -24,7 +24,12 @@ export function ensureUiBuild(): void {
   const index = path.join(UI_BUILD, "index.html");
   const sources = Math.max(newest(path.join(UI_DIR, "src")), newest(path.join(UI_DIR, "static")), statSync(path.join(UI_DIR, "svelte.config.js")).mtimeMs);
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
-  execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: UI_DIR, stdio: "inherit" });
+  try {
+    execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: UI_DIR, stdio: "pipe" });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`the web app did not build:\n${e.stdout?.toString() ?? ""}${e.stderr?.toString() ?? ""}`);
+  }
 }
 
 export interface Browser {

@@ -148,6 +148,7 @@ describe("web app in a browser", function () {
     await page.locator("[data-testid=chart-messages-over-time] canvas").waitFor();
     await page.locator(".tile", { hasText: "Messages" }).getByText("29", { exact: true }).waitFor();
     await screenshot(page, "07-dashboard-activity");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), "dashboard overflows horizontally").to.be.at.most(0);
     await page.getByRole("tab", { name: "Search analytics" }).click();
     await page.locator("[data-testid=chart-search-volume] canvas").waitFor();
     const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).first().click()]);
@@ -169,6 +170,20 @@ describe("web app in a browser", function () {
     await page.goto(`${platform.baseUrl}/settings/sessions`);
     await page.getByText("this device").waitFor();
     await screenshot(page, "12-sessions");
+
+    // Deleting asks first, then the dataset is gone.
+    await page.goto(`${platform.baseUrl}/datasets`);
+    await page.getByRole("button", { name: "New dataset" }).click();
+    await page.getByLabel("Name").fill("Scratch");
+    await page.getByRole("button", { name: "Create dataset" }).click();
+    await page.getByRole("heading", { name: "Scratch" }).waitFor();
+    await page.getByRole("button", { name: "Delete dataset" }).click();
+    await page.getByRole("dialog", { name: /Delete “Scratch”/ }).waitFor();
+    await screenshot(page, "12b-delete-confirm");
+    await page.getByRole("button", { name: "Delete for good" }).click();
+    await page.waitForURL(/\/datasets$/);
+    await page.getByRole("link", { name: "Team chats" }).waitFor();
+    expect(await page.getByRole("link", { name: "Scratch" }).count()).to.equal(0);
 
     // The 8-second access tokens expired during the flow and were refreshed without a log-in.
     expect(refreshes.length, "token refreshes").to.be.greaterThan(0);
@@ -268,6 +283,8 @@ describe("web app in a browser", function () {
     await screenshot(page, "18-phone-datasets");
     await page.getByRole("button", { name: "Open menu" }).click();
     await nav.getByRole("link", { name: "Search" }).waitFor({ state: "visible" });
+    // The menu slides in: wait until it is fully on screen.
+    await page.waitForFunction(() => document.getElementById("app-nav")!.getBoundingClientRect().left >= 0);
     await screenshot(page, "19-phone-menu");
     await nav.getByRole("link", { name: "Search" }).click();
     await page.waitForURL(/\/search/);

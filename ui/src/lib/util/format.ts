@@ -53,3 +53,6 @@ export function dayEnd(day: string): string | undefined {
   d.setDate(d.getDate() + 1);
   return d.toISOString();
 }
+
+/** "1 conversation", "3 conversations". */
+export const plural = (n: number | null | undefined, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
