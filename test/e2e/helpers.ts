@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium, type Browser as PwBrowser, type Page } from "playwright-core";
 import { REPO_ROOT } from "../helpers/paths.ts";
@@ -22,13 +21,28 @@ function newest(dir: string): number {
 /** Builds the web app when ui/build is missing or older than its sources. */
 export function ensureUiBuild(): void {
   const index = path.join(UI_BUILD, "index.html");
-  const sources = Math.max(newest(path.join(UI_DIR, "src")), newest(path.join(UI_DIR, "static")), statSync(path.join(UI_DIR, "svelte.config.js")).mtimeMs);
+  const sources = Math.max(
+    newest(path.join(UI_DIR, "src")),
+    newest(path.join(UI_DIR, "static")),
+    statSync(path.join(UI_DIR, "svelte.config.js")).mtimeMs,
+  );
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return;
+  const build = () =>
+    execFileSync(
+      process.execPath,
+      [path.join(REPO_ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"],
+      { cwd: UI_DIR, stdio: "pipe" },
+    );
   try {
-    execFileSync(process.execPath, [path.join(REPO_ROOT, "node_modules/vite/bin/vite.js"), "build", "--logLevel", "warn"], { cwd: UI_DIR, stdio: "pipe" });
-  } catch (err) {
-    const e = err as { stdout?: Buffer; stderr?: Buffer };
-    throw new Error(`the web app did not build:\n${e.stdout?.toString() ?? ""}${e.stderr?.toString() ?? ""}`);
+    build();
+  } catch {
+    // Another build (npm start's first-start build, svelte-kit sync) may have shared .svelte-kit: once more, alone.
+    try {
+      build();
+    } catch (err) {
+      const e = err as { stdout?: Buffer; stderr?: Buffer };
+      throw new Error(`the web app did not build:\n${e.stdout?.toString() ?? ""}${e.stderr?.toString() ?? ""}`);
+    }
   }
 }
 
@@ -82,9 +96,45 @@ export async function screenshot(page: Page, name: string): Promise<void> {
  */
 export function writeTopicExport(dir: string): string {
   const topics = [
-    ["Ana", ["pizza with mozzarella and basil tonight?", "the pasta carbonara recipe needs more parmesan cheese", "lasagna in the oven, garlic bread ready", "sushi restaurant booking for dinner at eight", "homemade ramen noodles with miso broth", "tomato sauce with fresh basil and olive oil", "chocolate cake and tiramisu for dessert", "grilled salmon with lemon and rice"]],
-    ["Ben", ["the football match: our striker scored two goals", "the goalkeeper saved a penalty in extra time", "league table: we are third after the derby win", "the referee gave a red card to their defender", "training on the pitch tomorrow, bring your boots", "the coach changed the formation at half time", "season tickets for the stadium are on sale", "a corner kick header into the top corner"]],
-    ["Cleo", ["the deploy failed: kubernetes pod crashloop", "the build pipeline is red, unit tests time out", "rollback the release, the database migration broke", "docker image push to the registry was denied", "the server returns 502 after the nginx config change", "ci runner out of disk space again", "hotfix merged, redeploying the api service", "monitoring alert: cpu at 100 percent on the worker node"]],
+    [
+      "Ana",
+      [
+        "pizza with mozzarella and basil tonight?",
+        "the pasta carbonara recipe needs more parmesan cheese",
+        "lasagna in the oven, garlic bread ready",
+        "sushi restaurant booking for dinner at eight",
+        "homemade ramen noodles with miso broth",
+        "tomato sauce with fresh basil and olive oil",
+        "chocolate cake and tiramisu for dessert",
+        "grilled salmon with lemon and rice",
+      ],
+    ],
+    [
+      "Ben",
+      [
+        "the football match: our striker scored two goals",
+        "the goalkeeper saved a penalty in extra time",
+        "league table: we are third after the derby win",
+        "the referee gave a red card to their defender",
+        "training on the pitch tomorrow, bring your boots",
+        "the coach changed the formation at half time",
+        "season tickets for the stadium are on sale",
+        "a corner kick header into the top corner",
+      ],
+    ],
+    [
+      "Cleo",
+      [
+        "the deploy failed: kubernetes pod crashloop",
+        "the build pipeline is red, unit tests time out",
+        "rollback the release, the database migration broke",
+        "docker image push to the registry was denied",
+        "the server returns 502 after the nginx config change",
+        "ci runner out of disk space again",
+        "hotfix merged, redeploying the api service",
+        "monitoring alert: cpu at 100 percent on the worker node",
+      ],
+    ],
   ] as const;
   const lines: string[] = [];
   const start = Date.UTC(2024, 0, 1, 8, 0);
@@ -93,7 +143,9 @@ export function writeTopicExport(dir: string): string {
     for (const [author, texts] of topics) {
       const d = new Date(start + i++ * 5 * 3600_000);
       const pad = (n: number) => String(n).padStart(2, "0");
-      lines.push(`${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - ${author}: ${texts[round]}`);
+      lines.push(
+        `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - ${author}: ${texts[round]}`,
+      );
     }
   const file = path.join(dir, "WhatsApp Chat with Team.txt");
   writeFileSync(file, `${lines.join("\n")}\n`);

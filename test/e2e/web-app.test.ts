@@ -7,7 +7,16 @@ import type { Page } from "playwright-core";
 import { http } from "../helpers/http.ts";
 import { FIXTURES_DIR } from "../helpers/paths.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { CHROMIUM, ensureUiBuild, launchBrowser, screenshot, UI_BUILD, watchErrors, writeTopicExport, type Browser } from "./helpers.ts";
+import {
+  CHROMIUM,
+  ensureUiBuild,
+  launchBrowser,
+  screenshot,
+  UI_BUILD,
+  watchErrors,
+  writeTopicExport,
+  type Browser,
+} from "./helpers.ts";
 
 const FIXTURE = path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt");
 const PASSWORD = "correct horse battery staple";
@@ -27,7 +36,14 @@ describe("web app in a browser", function () {
     ensureUiBuild();
     tmp = mkdtempSync(path.join(os.tmpdir(), "chatlens-e2e-"));
     // A short access-token life makes the long flow below go through transparent refreshes.
-    platform = await startTestPlatform({ env: { UI_DIR: UI_BUILD, ACCESS_TOKEN_TTL_S: "8", PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_TIME_COST: "1" } });
+    platform = await startTestPlatform({
+      env: {
+        UI_DIR: UI_BUILD,
+        ACCESS_TOKEN_TTL_S: "8",
+        PASSWORD_HASH_MEMORY_KIB: "1024",
+        PASSWORD_HASH_TIME_COST: "1",
+      },
+    });
     browser = await launchBrowser();
   });
 
@@ -98,7 +114,9 @@ describe("web app in a browser", function () {
     for (const file of [FIXTURE, writeTopicExport(tmp)]) {
       await page.locator("input#upload-file").setInputFiles(file);
       await page.getByRole("button", { name: "Upload and import" }).click();
-      await page.locator(`.import[data-status=completed]`, { hasText: path.basename(file) }).waitFor({ timeout: 60_000 });
+      await page
+        .locator(`.import[data-status=completed]`, { hasText: path.basename(file) })
+        .waitFor({ timeout: 60_000 });
     }
     await page.getByText("5 messages added").waitFor();
     await page.getByText("24 messages added").waitFor();
@@ -119,10 +137,13 @@ describe("web app in a browser", function () {
       await search(page, mode, query);
       const hit = page.locator("article.hit", { hasText: expected });
       expect(await hit.count(), `${mode} search for “${query}”`).to.be.greaterThan(0);
-      if (mode !== "Semantic") expect(await hit.first().locator("mark").count(), `${mode} highlights`).to.be.greaterThan(0);
+      if (mode !== "Semantic")
+        expect(await hit.first().locator("mark").count(), `${mode} highlights`).to.be.greaterThan(0);
     }
     await search(page, "Semantic", "the striker scored a goal");
-    expect(await page.locator("article.hit").first().textContent()).to.match(/goal|penalty|match|league|referee|football|stadium|corner|coach|pitch/i);
+    expect(await page.locator("article.hit").first().textContent()).to.match(
+      /goal|penalty|match|league|referee|football|stadium|corner|coach|pitch/i,
+    );
     await screenshot(page, "05-search");
 
     // Topics: a run with three topics, its list and its map on a canvas with dots drawn.
@@ -148,10 +169,16 @@ describe("web app in a browser", function () {
     await page.locator("[data-testid=chart-messages-over-time] canvas").waitFor();
     await page.locator(".tile", { hasText: "Messages" }).getByText("29", { exact: true }).waitFor();
     await screenshot(page, "07-dashboard-activity");
-    expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), "dashboard overflows horizontally").to.be.at.most(0);
+    expect(
+      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      "dashboard overflows horizontally",
+    ).to.be.at.most(0);
     await page.getByRole("tab", { name: "Search analytics" }).click();
     await page.locator("[data-testid=chart-search-volume] canvas").waitFor();
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Download CSV" }).first().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download CSV" }).first().click(),
+    ]);
     expect(download.suggestedFilename()).to.equal("search-volume.csv");
     await screenshot(page, "08-dashboard-search");
 
@@ -187,7 +214,10 @@ describe("web app in a browser", function () {
 
     // The 8-second access tokens expired during the flow and were refreshed without a log-in.
     expect(refreshes.length, "token refreshes").to.be.greaterThan(0);
-    expect(refreshes.every((s) => s === 200), `refresh statuses ${refreshes}`).to.equal(true);
+    expect(
+      refreshes.every((s) => s === 200),
+      `refresh statuses ${refreshes}`,
+    ).to.equal(true);
     await logOut(page);
     await page.goto(`${platform.baseUrl}/dashboards`);
     await page.waitForURL(/\/login/);
@@ -197,7 +227,9 @@ describe("web app in a browser", function () {
 
   it("enrols two-factor authentication with a QR code and logs in with a TOTP code", async () => {
     const email = `mfa-${Date.now()}@example.com`;
-    expect((await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } })).status).to.equal(201);
+    expect(
+      (await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } })).status,
+    ).to.equal(201);
     const { page, errors } = await newPage();
     await logIn(page, email);
     await page.waitForURL(/\/datasets/);
@@ -238,12 +270,22 @@ describe("web app in a browser", function () {
 
   it("does not offer a viewer the administration pages", async () => {
     const stamp = Date.now();
-    const admin = await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email: `admin-${stamp}@example.com`, password: PASSWORD } });
+    const admin = await http(platform.baseUrl, "POST", "/api/auth/signup", {
+      body: { email: `admin-${stamp}@example.com`, password: PASSWORD },
+    });
     const viewerEmail = `viewer-${stamp}@example.com`;
-    const viewer = await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email: viewerEmail, password: PASSWORD } });
-    const invite = await http(platform.baseUrl, "POST", "/api/auth/invitations", { token: admin.body.accessToken, body: { email: viewerEmail, role: "viewer" } });
+    const viewer = await http(platform.baseUrl, "POST", "/api/auth/signup", {
+      body: { email: viewerEmail, password: PASSWORD },
+    });
+    const invite = await http(platform.baseUrl, "POST", "/api/auth/invitations", {
+      token: admin.body.accessToken,
+      body: { email: viewerEmail, role: "viewer" },
+    });
     expect(invite.status).to.equal(201);
-    const accepted = await http(platform.baseUrl, "POST", "/api/auth/invitations/accept", { token: viewer.body.accessToken, body: { token: invite.body.token } });
+    const accepted = await http(platform.baseUrl, "POST", "/api/auth/invitations/accept", {
+      token: viewer.body.accessToken,
+      body: { token: invite.body.token },
+    });
     expect(accepted.status).to.equal(200);
 
     const { page, errors } = await newPage();
@@ -254,7 +296,8 @@ describe("web app in a browser", function () {
     await page.getByLabel("Organisation").selectOption(accepted.body.orgId);
     await page.locator(".top .badge", { hasText: "viewer" }).waitFor();
     const nav = page.getByRole("navigation", { name: "Main" });
-    for (const name of ["Audit log", "API keys", "Users & roles", "Models", "Sign-in providers"]) expect(await nav.getByRole("link", { name }).count(), name).to.equal(0);
+    for (const name of ["Audit log", "API keys", "Users & roles", "Models", "Sign-in providers"])
+      expect(await nav.getByRole("link", { name }).count(), name).to.equal(0);
     expect(await page.getByRole("button", { name: "New dataset" }).count()).to.equal(0);
     await page.getByRole("heading", { name: "No datasets yet" }).waitFor();
     await screenshot(page, "16-viewer-datasets");

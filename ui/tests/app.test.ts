@@ -20,15 +20,54 @@ vi.mock("$app/state", () => ({ page: { url: new URL("http://localhost/datasets")
 
 const PERMS: Record<Role, Permission[]> = {
   viewer: ["datasets.read", "search.run", "clusters.read", "analytics.read", "models.read", "members.read"],
-  analyst: ["datasets.read", "search.run", "clusters.read", "analytics.read", "models.read", "members.read", "datasets.write", "clusters.run", "embeddings.create"],
-  admin: ["datasets.read", "search.run", "clusters.read", "analytics.read", "models.read", "members.read", "datasets.write", "clusters.run", "embeddings.create", "datasets.delete", "members.manage", "audit.read", "apikeys.manage", "index.manage"],
+  analyst: [
+    "datasets.read",
+    "search.run",
+    "clusters.read",
+    "analytics.read",
+    "models.read",
+    "members.read",
+    "datasets.write",
+    "clusters.run",
+    "embeddings.create",
+  ],
+  admin: [
+    "datasets.read",
+    "search.run",
+    "clusters.read",
+    "analytics.read",
+    "models.read",
+    "members.read",
+    "datasets.write",
+    "clusters.run",
+    "embeddings.create",
+    "datasets.delete",
+    "members.manage",
+    "audit.read",
+    "apikeys.manage",
+    "index.manage",
+  ],
   owner: [],
 };
 
 function signIn(role: Role) {
   const me: Me = {
-    user: { id: "u1", email: "a@example.com", emailVerified: true, displayName: "Ada", avatarUrl: null, locale: null, timeZone: null, mfaEnabled: false, hasPassword: true, createdAt: "2026-01-01T00:00:00Z" },
-    orgs: [{ id: "o1", name: "Acme", role, requireMfa: false }, { id: "o2", name: "Side project", role: "owner", requireMfa: false }],
+    user: {
+      id: "u1",
+      email: "a@example.com",
+      emailVerified: true,
+      displayName: "Ada",
+      avatarUrl: null,
+      locale: null,
+      timeZone: null,
+      mfaEnabled: false,
+      hasPassword: true,
+      createdAt: "2026-01-01T00:00:00Z",
+    },
+    orgs: [
+      { id: "o1", name: "Acme", role, requireMfa: false },
+      { id: "o2", name: "Side project", role: "owner", requireMfa: false },
+    ],
     current: { orgId: "o1", role, permissions: PERMS[role], sessionId: "s1" },
   };
   session.me = me;
@@ -52,7 +91,9 @@ describe("AppNav", () => {
     signIn("admin");
     render(AppNav, {});
     const links = screen.getAllByRole("link").map((a) => a.textContent?.trim());
-    expect(links).toEqual(expect.arrayContaining(["Users & roles", "Audit log", "API keys", "Models", "Sign-in providers"]));
+    expect(links).toEqual(
+      expect.arrayContaining(["Users & roles", "Audit log", "API keys", "Models", "Sign-in providers"]),
+    );
     expect(screen.getByRole("link", { name: /API documentation/ }).getAttribute("href")).toBe("/api/docs");
     const switcher = screen.getByLabelText("Organisation") as HTMLSelectElement;
     expect([...switcher.options].map((o) => o.textContent)).toEqual(["Acme · admin", "Side project · owner"]);
@@ -64,9 +105,26 @@ describe("ImportStatus", () => {
   it("reports a finished import with its counts and readable warnings", async () => {
     render(ImportStatus, {
       job: {
-        id: "i1", datasetId: "d1", format: "whatsapp", filename: "chat.txt", status: "completed", bytesTotal: 100, bytesRead: 100,
-        messagesRead: 12, messagesAdded: 10, createdBy: null, createdAt: new Date().toISOString(), finishedAt: null, error: null, options: null,
-        summary: { conversations: 1, participants: 3, warningCount: 1, warnings: [{ code: "UNPARSED_LINE", message: "Line could not be read", line: 7 }] },
+        id: "i1",
+        datasetId: "d1",
+        format: "whatsapp",
+        filename: "chat.txt",
+        status: "completed",
+        bytesTotal: 100,
+        bytesRead: 100,
+        messagesRead: 12,
+        messagesAdded: 10,
+        createdBy: null,
+        createdAt: new Date().toISOString(),
+        finishedAt: null,
+        error: null,
+        options: null,
+        summary: {
+          conversations: 1,
+          participants: 3,
+          warningCount: 1,
+          warnings: [{ code: "UNPARSED_LINE", message: "Line could not be read", line: 7 }],
+        },
       },
     });
     expect(screen.getByTestId("messages-added").textContent).toBe("10 messages added");
@@ -77,8 +135,21 @@ describe("ImportStatus", () => {
   it("shows a failed import's error in plain language", () => {
     render(ImportStatus, {
       job: {
-        id: "i2", datasetId: "d1", format: null, filename: "photo.jpg", status: "failed", bytesTotal: 5, bytesRead: 5, messagesRead: 0, messagesAdded: 0,
-        createdBy: null, createdAt: new Date().toISOString(), finishedAt: null, options: null, summary: null, error: { code: "NOT_A_CHAT", message: "not a chat" },
+        id: "i2",
+        datasetId: "d1",
+        format: null,
+        filename: "photo.jpg",
+        status: "failed",
+        bytesTotal: 5,
+        bytesRead: 5,
+        messagesRead: 0,
+        messagesAdded: 0,
+        createdBy: null,
+        createdAt: new Date().toISOString(),
+        finishedAt: null,
+        options: null,
+        summary: null,
+        error: { code: "NOT_A_CHAT", message: "not a chat" },
       },
     });
     expect(screen.getByRole("alert").textContent).toMatch(/does not look like a chat export/);
@@ -88,7 +159,16 @@ describe("ImportStatus", () => {
 describe("TopicMap", () => {
   it("is a labelled, keyboard-operable map that shows a point's message", async () => {
     render(TopicMap, {
-      map: { method: "umap", totalPoints: 3, sampled: false, ids: ["a", "b", "c"], x: [-0.5, 0, 0.5], y: [0, 0.5, -0.5], cluster: [0, 1, 1], preview: ["pizza tonight?", "the build is red", "deploy failed"] },
+      map: {
+        method: "umap",
+        totalPoints: 3,
+        sampled: false,
+        ids: ["a", "b", "c"],
+        x: [-0.5, 0, 0.5],
+        y: [0, 0.5, -0.5],
+        cluster: [0, 1, 1],
+        preview: ["pizza tonight?", "the build is red", "deploy failed"],
+      },
       labels: ["food", "ci"],
     });
     const map = screen.getByRole("application", { name: /Topic map of 3 message groups/ });

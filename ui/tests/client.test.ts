@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { authFetch } from "../src/lib/api/client";
 import { tokens } from "../src/lib/api/tokens";
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 describe("authFetch: transparent refresh with rotation", () => {
   let refreshCalls = 0;
@@ -21,12 +22,18 @@ describe("authFetch: transparent refresh with rotation", () => {
           refreshCalls++;
           const body = (await req.json()) as { refreshToken: string };
           await new Promise((r) => setTimeout(r, 20));
-          if (body.refreshToken !== "refresh-1") return json(401, { error: { code: "TOKEN_REUSED", message: "reused" } });
+          if (body.refreshToken !== "refresh-1")
+            return json(401, { error: { code: "TOKEN_REUSED", message: "reused" } });
           return json(200, { accessToken: valid, refreshToken: "refresh-2" });
         }
         const auth = req.headers.get("authorization");
-        if (auth !== `Bearer ${valid}`) return json(401, { error: { code: "TOKEN_EXPIRED", message: "Access token expired" } });
-        return json(200, { ok: true, path: new URL(req.url).pathname, body: req.method === "POST" ? await req.text() : null });
+        if (auth !== `Bearer ${valid}`)
+          return json(401, { error: { code: "TOKEN_EXPIRED", message: "Access token expired" } });
+        return json(200, {
+          ok: true,
+          path: new URL(req.url).pathname,
+          body: req.method === "POST" ? await req.text() : null,
+        });
       }),
     );
   });
@@ -36,7 +43,13 @@ describe("authFetch: transparent refresh with rotation", () => {
     const results = await Promise.all([
       authFetch(new Request("http://localhost/api/a")),
       authFetch(new Request("http://localhost/api/b")),
-      authFetch(new Request("http://localhost/api/c", { method: "POST", body: '{"x":1}', headers: { "content-type": "application/json" } })),
+      authFetch(
+        new Request("http://localhost/api/c", {
+          method: "POST",
+          body: '{"x":1}',
+          headers: { "content-type": "application/json" },
+        }),
+      ),
     ]);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     expect(refreshCalls).toBe(1);
@@ -55,7 +68,9 @@ describe("authFetch: transparent refresh with rotation", () => {
 
   it("does not refresh for other 401s", async () => {
     valid = "something-else";
-    vi.mocked(fetch).mockImplementationOnce(async () => json(401, { error: { code: "SESSION_REVOKED", message: "ended" } }));
+    vi.mocked(fetch).mockImplementationOnce(async () =>
+      json(401, { error: { code: "SESSION_REVOKED", message: "ended" } }),
+    );
     const res = await authFetch(new Request("http://localhost/api/a"));
     expect(res.status).toBe(401);
     expect(refreshCalls).toBe(0);

@@ -12,7 +12,9 @@ import EmptyState from "../src/lib/components/EmptyState.svelte";
 
 describe("ErrorMessage", () => {
   it("shows the API error in plain language as an alert", () => {
-    render(ErrorMessage, { error: { error: { code: "EMAIL_TAKEN", message: "An account with this e-mail address already exists" } } });
+    render(ErrorMessage, {
+      error: { error: { code: "EMAIL_TAKEN", message: "An account with this e-mail address already exists" } },
+    });
     const alert = screen.getByRole("alert");
     expect(alert.textContent).toMatch(/already exists\. Try logging in/);
     expect(alert.dataset.code).toBe("EMAIL_TAKEN");
@@ -43,7 +45,14 @@ describe("Highlight", () => {
     expect(container.textContent).toBe("<b>pizza</b> tonight?");
   });
   it("ignores overlapping and out-of-range ranges", () => {
-    const { container } = render(Highlight, { text: "hello world", ranges: [{ start: 0, end: 5 }, { start: 2, end: 4 }, { start: 50, end: 60 }] });
+    const { container } = render(Highlight, {
+      text: "hello world",
+      ranges: [
+        { start: 0, end: 5 },
+        { start: 2, end: 4 },
+        { start: 50, end: 60 },
+      ],
+    });
     expect(container.querySelectorAll("mark").length).toBe(1);
   });
 });
@@ -90,7 +99,13 @@ describe("RoleSelect", () => {
 describe("ConfirmButton", () => {
   it("asks before running the action", async () => {
     const onconfirm = vi.fn();
-    render(ConfirmButton, { label: "Delete dataset", title: "Delete it?", message: "Gone for good.", confirmLabel: "Delete for good", onconfirm });
+    render(ConfirmButton, {
+      label: "Delete dataset",
+      title: "Delete it?",
+      message: "Gone for good.",
+      confirmLabel: "Delete for good",
+      onconfirm,
+    });
     expect(onconfirm).not.toHaveBeenCalled();
     await fireEvent.click(screen.getByRole("button", { name: "Delete dataset" }));
     await fireEvent.click(screen.getByRole("button", { name: "Delete for good", hidden: true }));

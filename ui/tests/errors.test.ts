@@ -9,13 +9,17 @@ describe("API errors in plain language", () => {
   });
 
   it("says what to do instead of echoing codes", () => {
-    expect(describeError({ error: { code: "INVALID_CREDENTIALS", message: "Invalid e-mail address or password" } })).toMatch(/do not match/);
+    expect(
+      describeError({ error: { code: "INVALID_CREDENTIALS", message: "Invalid e-mail address or password" } }),
+    ).toMatch(/do not match/);
     expect(describeError(new TypeError("Failed to fetch"))).toMatch(/could not be reached/);
     expect(describeError({ error: { code: "RATE_LIMITED", message: "x" } })).toMatch(/Wait a few minutes/);
   });
 
   it("keeps the server's precise message for validation errors, as a sentence", () => {
-    expect(describeError({ error: { code: "VALIDATION_ERROR", message: "timeZone must be an IANA time zone" } })).toBe("timeZone must be an IANA time zone.");
+    expect(describeError({ error: { code: "VALIDATION_ERROR", message: "timeZone must be an IANA time zone" } })).toBe(
+      "timeZone must be an IANA time zone.",
+    );
   });
 
   it("falls back to a status description for bodies that are not ours", () => {

@@ -17,7 +17,8 @@ export default class ComponentTestReporter implements Reporter {
         } else if (r.state === "failed") {
           bad++;
           console.log(`  ✗ ${test.fullName}`);
-          for (const e of r.errors ?? []) console.log(`      ${e.message}\n${(e.stack ?? "").split("\n").slice(1, 6).join("\n")}`);
+          for (const e of r.errors ?? [])
+            console.log(`      ${e.message}\n${(e.stack ?? "").split("\n").slice(1, 6).join("\n")}`);
         }
       }
       for (const e of mod.errors()) {

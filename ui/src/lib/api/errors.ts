@@ -24,10 +24,15 @@ export function isErrorBody(body: unknown): body is ApiErrorBody {
 /** Turns whatever came back (error body, network failure, exception) into an ApiError. */
 export function toApiError(body: unknown, status = 0): ApiError {
   if (body instanceof ApiError) return body;
-  if (isErrorBody(body)) return new ApiError(body.error.code, body.error.message, status, body.error.data, body.error.requestId);
+  if (isErrorBody(body))
+    return new ApiError(body.error.code, body.error.message, status, body.error.data, body.error.requestId);
   if (body instanceof TypeError) return new ApiError("NETWORK", body.message, 0);
   if (body instanceof Error) return new ApiError("UNKNOWN", body.message, status);
-  return new ApiError(status >= 500 ? "INTERNAL_ERROR" : "UNKNOWN", `The server answered ${status || "nothing"}`, status);
+  return new ApiError(
+    status >= 500 ? "INTERNAL_ERROR" : "UNKNOWN",
+    `The server answered ${status || "nothing"}`,
+    status,
+  );
 }
 
 /** What the user reads: plain language first, the server's own message where it says more. */
@@ -60,7 +65,19 @@ const PLAIN: Record<string, string> = {
 };
 
 /** Codes whose server message is more precise than our generic sentence. */
-const SERVER_MESSAGE_FIRST = new Set(["VALIDATION_ERROR", "BAD_REQUEST", "CONFLICT", "INVALID_OPTIONS", "UNSUPPORTED_FORMAT", "INVALID_CSV", "INVALID_JSON", "CORRUPT_ARCHIVE", "MODEL_NOT_FOUND", "FORBIDDEN", "NOT_ENOUGH_DATA"]);
+const SERVER_MESSAGE_FIRST = new Set([
+  "VALIDATION_ERROR",
+  "BAD_REQUEST",
+  "CONFLICT",
+  "INVALID_OPTIONS",
+  "UNSUPPORTED_FORMAT",
+  "INVALID_CSV",
+  "INVALID_JSON",
+  "CORRUPT_ARCHIVE",
+  "MODEL_NOT_FOUND",
+  "FORBIDDEN",
+  "NOT_ENOUGH_DATA",
+]);
 
 export function describeError(err: unknown): string {
   const e = toApiError(err);

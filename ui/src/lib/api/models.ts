@@ -254,7 +254,11 @@ export interface ClusterSummary {
   size: number;
   label: string;
   terms: { term: string; score: number }[];
-  representatives: { chunkId: string; similarity: number; messages: { id: number; author: string | null; text: string; ts: string }[] }[];
+  representatives: {
+    chunkId: string;
+    similarity: number;
+    messages: { id: number; author: string | null; text: string; ts: string }[];
+  }[];
   participants: { author: string; count: number }[];
   distinctParticipants: number;
 }
@@ -277,7 +281,10 @@ export interface ClusterRun {
     k: number;
     totalChunks: number;
     clusters: ClusterSummary[];
-    overTime?: { granularity: "week" | "month"; periods: { start: string; total: number; counts: number[]; shares: number[] }[] };
+    overTime?: {
+      granularity: "week" | "month";
+      periods: { start: string; total: number; counts: number[]; shares: number[] }[];
+    };
   } | null;
 }
 
@@ -307,8 +314,22 @@ export interface ActivityReport {
   };
   messagesOverTime?: { period: string; messages: number }[];
   heatmap?: { weekday: number; hour: number; messages: number }[];
-  participants?: { participantId: string; name: string; messages: number; avgLength: number; first: string; last: string }[];
-  lengths?: { textMessages: number; avg: number; median: number; p90: number; max: number; buckets: { min: number; max: number | null; messages: number }[] };
+  participants?: {
+    participantId: string;
+    name: string;
+    messages: number;
+    avgLength: number;
+    first: string;
+    last: string;
+  }[];
+  lengths?: {
+    textMessages: number;
+    avg: number;
+    median: number;
+    p90: number;
+    max: number;
+    buckets: { min: number; max: number | null; messages: number }[];
+  };
   responseTimes?: { fromName: string; toName: string; replies: number; medianSeconds: number }[];
   starters?: { participantId: string; name: string; conversationsStarted: number }[];
   streaks?: { start: string; end: string; days: number }[];

@@ -23,7 +23,12 @@ export interface UploadHandle {
  * (fetch has none). Options travel in the query string, as the endpoint expects. An expired
  * access token is refreshed once and the upload restarted.
  */
-export function uploadExport(datasetId: string, file: File, options: UploadOptions, onProgress: (sent: number, total: number) => void): UploadHandle {
+export function uploadExport(
+  datasetId: string,
+  file: File,
+  options: UploadOptions,
+  onProgress: (sent: number, total: number) => void,
+): UploadHandle {
   let xhr: XMLHttpRequest | null = null;
   let aborted = false;
   const query = new URLSearchParams();

@@ -17,7 +17,9 @@ export function bytes(n: number): string {
 export function date(iso: string | null | undefined): string {
   if (!iso) return "—";
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? "—" : d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+  return Number.isNaN(d.getTime())
+    ? "—"
+    : d.toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
 export function dateTime(iso: string | null | undefined): string {
@@ -55,4 +57,5 @@ export function dayEnd(day: string): string | undefined {
 }
 
 /** "1 conversation", "3 conversations". */
-export const plural = (n: number | null | undefined, one: string, many = `${one}s`) => `${num(n)} ${n === 1 ? one : many}`;
+export const plural = (n: number | null | undefined, one: string, many = `${one}s`) =>
+  `${num(n)} ${n === 1 ? one : many}`;

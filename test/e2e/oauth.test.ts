@@ -1,0 +1,90 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { existsSync } from "node:fs";
+import { expect } from "chai";
+import { OAuth2Server } from "oauth2-mock-server";
+import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { CHROMIUM, ensureUiBuild, launchBrowser, screenshot, UI_BUILD, watchErrors, type Browser } from "./helpers.ts";
+
+/**
+ * OAuth log-in in a browser: GitHub (a local OAuth2 stand-in and a fake GitHub API) sends the
+ * browser back to the web app's /login/callback with a one-time code, which the app exchanges.
+ * The log-in page shows no provider buttons yet (the API does not list configured providers),
+ * so the browser starts at the provider URL those buttons point to.
+ */
+describe("web app: OAuth log-in in a browser", function () {
+  this.timeout(120_000);
+  let github: OAuth2Server;
+  let githubApi: Server;
+  let platform: TestPlatform;
+  let browser: Browser;
+  let identity = { id: 4242, email: "octo@example.com", verified: true };
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      if (process.env.CI === "true") throw new Error(`Chromium not found at ${CHROMIUM} (apt-get install chromium)`);
+      this.skip();
+    }
+    ensureUiBuild();
+    github = new OAuth2Server();
+    await github.issuer.keys.generate("RS256");
+    await github.start(0, "127.0.0.1");
+    githubApi = createServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/user")
+        return void res.end(JSON.stringify({ id: identity.id, login: "octo", name: "Octo Cat" }));
+      if (req.url === "/user/emails")
+        return void res.end(JSON.stringify([{ email: identity.email, primary: true, verified: identity.verified }]));
+      res.writeHead(404).end("{}");
+    });
+    await new Promise<void>((r) => githubApi.listen(0, "127.0.0.1", r));
+    platform = await startTestPlatform({
+      services: ["api", "auth", "ingest"],
+      env: {
+        UI_DIR: UI_BUILD,
+        GITHUB_CLIENT_ID: "github-client",
+        GITHUB_CLIENT_SECRET: "github-secret",
+        GITHUB_AUTH_URL: `${github.issuer.url}/authorize`,
+        GITHUB_TOKEN_URL: `${github.issuer.url}/token`,
+        GITHUB_API_URL: `http://127.0.0.1:${(githubApi.address() as AddressInfo).port}`,
+      },
+    });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+    await github?.stop();
+    githubApi?.close();
+  });
+
+  it("signs in with GitHub through /login/callback and lands on the datasets", async () => {
+    identity = { id: 4242, email: `octo-${Date.now()}@example.com`, verified: true };
+    const page = await browser.newPage();
+    const errors = watchErrors(page);
+    await page.goto(`${platform.baseUrl}/api/auth/oauth/github`);
+    await page.waitForURL(/\/datasets$/);
+    await page
+      .getByRole("banner")
+      .getByText(identity.email)
+      .or(page.getByRole("banner").getByText("Octo Cat"))
+      .waitFor();
+    expect(page.url()).to.not.match(/code=/);
+    expect(await page.evaluate(() => localStorage.getItem("chatlens.refreshToken"))).to.be.a("string");
+    expect(errors).to.deep.equal([]);
+    await page.context().close();
+  });
+
+  it("explains a refused sign-in in plain language", async () => {
+    identity = { id: 4343, email: `unverified-${Date.now()}@example.com`, verified: false };
+    const page = await browser.newPage();
+    await page.goto(`${platform.baseUrl}/api/auth/oauth/github`);
+    await page.waitForURL(/\/login\/callback\?error=EMAIL_NOT_VERIFIED/);
+    expect(await page.getByRole("alert").textContent()).to.match(/did not confirm your e-mail address/);
+    await screenshot(page, "21-oauth-refused");
+    await page.getByRole("link", { name: "Back to log-in" }).click();
+    await page.waitForURL(/\/login$/);
+    await page.context().close();
+  });
+});
