@@ -46,6 +46,28 @@ export function ensureUiBuild(): void {
   }
 }
 
+/**
+ * The browser globals that code passed to page.evaluate uses, typed here because the Node
+ * project compiles without the DOM library. Cast `globalThis` to it inside the callback.
+ */
+export interface InPage {
+  localStorage: { getItem(key: string): string | null };
+  innerWidth: number;
+  document: {
+    documentElement: { scrollWidth: number };
+    getElementById(id: string): { getBoundingClientRect(): { left: number } } | null;
+  };
+}
+
+/** A canvas as page.evaluate sees it. */
+export interface InPageCanvas {
+  width: number;
+  height: number;
+  getContext(
+    kind: "2d",
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
 export interface Browser {
   /** A page in a fresh context: its own storage, so each test starts signed out. */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;

@@ -4,7 +4,16 @@ import { existsSync } from "node:fs";
 import { expect } from "chai";
 import { OAuth2Server } from "oauth2-mock-server";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { CHROMIUM, ensureUiBuild, launchBrowser, screenshot, UI_BUILD, watchErrors, type Browser } from "./helpers.ts";
+import {
+  CHROMIUM,
+  ensureUiBuild,
+  launchBrowser,
+  screenshot,
+  UI_BUILD,
+  watchErrors,
+  type Browser,
+  type InPage,
+} from "./helpers.ts";
 
 /**
  * OAuth log-in in a browser: GitHub (a local OAuth2 stand-in and a fake GitHub API) sends the
@@ -71,7 +80,9 @@ describe("web app: OAuth log-in in a browser", function () {
       .or(page.getByRole("banner").getByText("Octo Cat"))
       .waitFor();
     expect(page.url()).to.not.match(/code=/);
-    expect(await page.evaluate(() => localStorage.getItem("chatlens.refreshToken"))).to.be.a("string");
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InPage).localStorage.getItem("chatlens.refreshToken")),
+    ).to.be.a("string");
     expect(errors).to.deep.equal([]);
     await page.context().close();
   });

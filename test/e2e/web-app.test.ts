@@ -16,6 +16,8 @@ import {
   watchErrors,
   writeTopicExport,
   type Browser,
+  type InPage,
+  type InPageCanvas,
 } from "./helpers.ts";
 
 const FIXTURE = path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt");
@@ -68,7 +70,9 @@ describe("web app in a browser", function () {
   async function logOut(page: Page) {
     await page.getByRole("banner").getByRole("button", { name: "Log out" }).click();
     await page.waitForURL(/\/login\?loggedOut=1/);
-    expect(await page.evaluate(() => localStorage.getItem("chatlens.refreshToken"))).to.equal(null);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InPage).localStorage.getItem("chatlens.refreshToken")),
+    ).to.equal(null);
   }
 
   async function search(page: Page, mode: "Semantic" | "Keyword" | "Hybrid", query: string) {
@@ -152,7 +156,7 @@ describe("web app in a browser", function () {
     await page.getByRole("button", { name: "Find topics" }).click();
     await page.getByTestId("topic-map").waitFor({ timeout: 120_000 });
     expect(await page.locator("ol.topics > li").count()).to.equal(3);
-    const painted = await page.locator("[data-testid=topic-map] canvas").evaluate((c: HTMLCanvasElement) => {
+    const painted = await page.locator("[data-testid=topic-map] canvas").evaluate((c: InPageCanvas) => {
       const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       for (let i = 3; i < d.length; i += 4) if (d[i]! > 0) n++;
@@ -170,7 +174,11 @@ describe("web app in a browser", function () {
     await page.locator(".tile", { hasText: "Messages" }).getByText("29", { exact: true }).waitFor();
     await screenshot(page, "07-dashboard-activity");
     expect(
-      await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
+      await page.evaluate(
+        () =>
+          (globalThis as unknown as InPage).document.documentElement.scrollWidth -
+          (globalThis as unknown as InPage).innerWidth,
+      ),
       "dashboard overflows horizontally",
     ).to.be.at.most(0);
     await page.getByRole("tab", { name: "Search analytics" }).click();
@@ -327,12 +335,18 @@ describe("web app in a browser", function () {
     await page.getByRole("button", { name: "Open menu" }).click();
     await nav.getByRole("link", { name: "Search" }).waitFor({ state: "visible" });
     // The menu slides in: wait until it is fully on screen.
-    await page.waitForFunction(() => document.getElementById("app-nav")!.getBoundingClientRect().left >= 0);
+    await page.waitForFunction(
+      () => (globalThis as unknown as InPage).document.getElementById("app-nav")!.getBoundingClientRect().left >= 0,
+    );
     await screenshot(page, "19-phone-menu");
     await nav.getByRole("link", { name: "Search" }).click();
     await page.waitForURL(/\/search/);
     expect(await nav.isVisible()).to.equal(false);
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(
+      () =>
+        (globalThis as unknown as InPage).document.documentElement.scrollWidth -
+        (globalThis as unknown as InPage).innerWidth,
+    );
     expect(overflow, "horizontal overflow in px").to.be.at.most(0);
     expect(errors).to.deep.equal([]);
     await page.context().close();
