@@ -26,6 +26,7 @@ import { createApiKey, listApiKeys, resolveApiKey, revokeApiKey, touchApiKey } f
 import { queryAudit, writeAudit } from "./audit.ts";
 import { acceptInvitation, createInvitation, listInvitations, revokeInvitation } from "./invitations.ts";
 import { linkOrCreate, OAuthError, type ProviderIdentity } from "./oauth.ts";
+import { configuredProviders } from "./oauth-route.ts";
 import { changeRole, createOrg, getMembership, grantRole, listMembers, listUserOrgs, removeMember, updateOrg } from "./orgs.ts";
 import { burnVerification, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "./passwords.ts";
 import { LoginLimiter, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
@@ -269,6 +270,16 @@ export default function createAuthService(app: AppContext): ServiceSchema {
       },
 
       // ── profile ─────────────────────────────────────────────────────────────
+      providers: {
+        rest: "GET /auth/providers",
+        auth: "public",
+        visibility: "published",
+        params: { $$strict: true },
+        handler(this: AuthService) {
+          return { providers: configuredProviders(config) };
+        },
+      },
+
       me: {
         rest: "GET /auth/me",
         auth: "user",

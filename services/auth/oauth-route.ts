@@ -58,6 +58,14 @@ async function providerConfig(config: Config, origin: string): Promise<Providers
   return out;
 }
 
+/** Which OAuth providers this deployment has credentials for (what the log-in page offers). */
+export function configuredProviders(config: Config): { id: OAuthProvider; name: string; startUrl: string }[] {
+  const out: { id: OAuthProvider; name: string; startUrl: string }[] = [];
+  if (config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET) out.push({ id: "google", name: "Google", startUrl: `${OAUTH_PREFIX}/google` });
+  if (config.GITHUB_CLIENT_ID && config.GITHUB_CLIENT_SECRET) out.push({ id: "github", name: "GitHub", startUrl: `${OAUTH_PREFIX}/github` });
+  return out;
+}
+
 /** Without PUBLIC_URL (development), the address this socket was accepted on: never the Host header. */
 function originOf(config: Config, req: IncomingMessage): string {
   if (config.PUBLIC_URL) return config.PUBLIC_URL.replace(/\/$/, "");

@@ -10,6 +10,7 @@ export const AUTH_ROUTES: Record<string, string> = {
   "POST /auth/login/oauth": "auth.exchangeCode",
   "POST /auth/refresh": "auth.refresh",
   "POST /auth/logout": "auth.logout",
+  "GET /auth/providers": "auth.providers",
 
   "GET /auth/me": "auth.me",
   "PATCH /auth/me": "auth.updateProfile",

@@ -25,6 +25,7 @@ const EXPECTED_ROUTES = [
   "POST /api/auth/login/oauth -> auth.exchangeCode",
   "POST /api/auth/refresh -> auth.refresh",
   "POST /api/auth/logout -> auth.logout",
+  "GET /api/auth/providers -> auth.providers",
   "GET /api/auth/me -> auth.me",
   "PATCH /api/auth/me -> auth.updateProfile",
   "POST /api/auth/password -> auth.changePassword",
