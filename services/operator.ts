@@ -1,6 +1,7 @@
 import type { ServiceBroker } from "moleculer";
 import type { ServiceName } from "../config/index.ts";
 import { AUTH_COMMANDS } from "./auth/operator-commands.ts";
+import { INDEX_COMMANDS } from "./index/operator-commands.ts";
 import { INGEST_COMMANDS } from "./ingest/operator-commands.ts";
 import { OPS_COMMANDS } from "./ops/operator-commands.ts";
 
@@ -18,7 +19,7 @@ export interface OperatorCommand {
   run(broker: ServiceBroker, args: Record<string, any>): Promise<unknown>;
 }
 
-export const OPERATOR_COMMANDS: OperatorCommand[] = [...OPS_COMMANDS, ...AUTH_COMMANDS, ...INGEST_COMMANDS];
+export const OPERATOR_COMMANDS: OperatorCommand[] = [...OPS_COMMANDS, ...AUTH_COMMANDS, ...INGEST_COMMANDS, ...INDEX_COMMANDS];
 
 /** The same commands in moleculer-repl's `customCommands` format: `broker.repl({ customCommands: replCommands() })`. */
 export function replCommands() {

@@ -464,10 +464,15 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       /** A published version action: the dataset must be the caller's (404 otherwise), then the owner does it. */
       async manageDataset(this: IndexService, ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra: { version?: number; to?: number } = {}) {
-        const dataset = await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+        // Operator commands (meta.system, no org) act on the dataset by id, whichever org owns it.
+        const dataset =
+          ctx.meta.system && !ctx.meta.auth
+            ? (await this.db.select().from(datasets).where(eq(datasets.id, ctx.params.datasetId)))[0]
+            : await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+        if (!dataset) throw new ClientError("NOT_FOUND", "Dataset not found");
         if (op === "rollback" || op === "pin" || op === "unpin" || op === "rebuild")
           this.logger.info(`index: ${op} of dataset ${dataset.id} by ${ctx.meta.auth?.userId ?? "system"}`);
-        return this.callOwner(ctx, "index.manage", { orgId: orgOf(ctx), datasetId: dataset.id, modelId: dataset.modelId, op, ...extra });
+        return this.callOwner(ctx, "index.manage", { orgId: dataset.orgId, datasetId: dataset.id, modelId: dataset.modelId, op, ...extra });
       },
 
       async manageOnOwner(this: IndexService, p: ManageParams) {

@@ -16,4 +16,11 @@ export const OPS_COMMANDS: OperatorCommand[] = [
     description: "Stop a node taking new work (its services leave the cluster) before shutting it down",
     run: (broker, a) => broker.call("ops.drain", {}, { ...system, nodeID: a.nodeID }),
   },
+  {
+    service: "ops",
+    command: "channels:backlog",
+    description: "Messages waiting per durable channel (JetStream) and chunks waiting for a vector per dataset",
+    // Answered by this node: it reads JetStream and the database itself, whichever node hosts the embedder.
+    run: (broker) => broker.call("ops.channelBacklog", {}, { ...system, nodeID: broker.nodeID }),
+  },
 ];

@@ -1,12 +1,14 @@
 import type { Service, ServiceSchema } from "moleculer";
 import type { AppContext } from "../app-context.ts";
+import { databaseBacklog, jetStreamBacklog } from "./channel-backlog.ts";
 import { summariseNodes } from "./cluster-status.ts";
 
 /**
  * Runs on every node, whatever its shape, so an operator can ask any node about itself and
  * drain it. Not published: reachable from the REPL and the operator CLI only.
  */
-export default function createOpsService(_app: AppContext): ServiceSchema {
+export default function createOpsService(app: AppContext): ServiceSchema {
+  const { config } = app;
   return {
     name: "ops",
 
@@ -16,6 +18,24 @@ export default function createOpsService(_app: AppContext): ServiceSchema {
         params: {},
         handler(this: Service) {
           return summariseNodes(this.broker.registry.nodes.list({ onlyAvailable: false, withServices: true }) as never);
+        },
+      },
+
+      /**
+       * What waits in the durable channels: in a cluster, JetStream's streams and consumers of this
+       * namespace; and, where this node can reach the shared database (embedded, or DATABASE_URL
+       * set), the chunks per dataset still without a vector, which the queue is rebuilt from.
+       */
+      channelBacklog: {
+        visibility: "public",
+        params: {},
+        timeout: 15_000,
+        async handler() {
+          const cluster = config.TRANSPORTER !== "none";
+          return {
+            channels: cluster ? await jetStreamBacklog(config.TRANSPORTER, config.NAMESPACE) : null,
+            datasets: !cluster || config.DATABASE_URL ? await databaseBacklog((await app.database()).db) : null,
+          };
         },
       },
 
