@@ -1,6 +1,16 @@
 // Synthetic embeddings shaped like real ones: points scattered around a few thousand random
 // directions on the unit sphere, normalised. Uniform random vectors would make every
 // neighbour equally far and ANN recall meaningless. Seeded, so runs are comparable.
+import os from "node:os";
+import path from "node:path";
+
+/**
+ * Where the benchmarks keep a built index of this shape between runs: the engine bench saves its
+ * index here and the gateway bench loads it, so a 1M build (tens of minutes) is done once.
+ */
+export function benchIndexDir(count: number, dim: number): string {
+  return path.join(os.tmpdir(), "chatlens-bench-index", `${count}x${dim}`);
+}
 
 /** Mulberry32: small, fast, seedable. */
 export function seededRandom(seed: number): () => number {

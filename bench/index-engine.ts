@@ -3,11 +3,13 @@
 //
 //   npx tsx bench/index-engine.ts [count=1000000] [dim=512] [kind=hnsw|ivf]
 //
-// Prints a JSON summary (paste into bench/RESULTS-index.md).
+// Prints a JSON summary (paste into bench/RESULTS-index.md). The built index is saved where
+// bench/index-gateway.ts looks for one of the same shape (benchIndexDir), replacing any there.
+// FAISS builds HNSW with OpenMP on every core unless OMP_NUM_THREADS says otherwise.
 import os from "node:os";
 import path from "node:path";
-import { mkdtemp, rm, stat } from "node:fs/promises";
-import { clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
+import { stat } from "node:fs/promises";
+import { benchIndexDir, clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
 import { FaissIndex } from "../services/index/faiss.ts";
 import { timeSearches } from "../services/index/search-timing.ts";
 import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";
@@ -26,6 +28,7 @@ function* entries(vectors: Float32Array): Generator<VectorEntry> {
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
 
+const loadBefore = os.loadavg();
 log(`generating ${count} × ${dim} around ${shape.clusters} centres`);
 const data = clusteredVectors(shape);
 const queries = clusteredQueries(shape, queryCount);
@@ -69,7 +72,7 @@ for (const param of sweep) {
 }
 
 // Persistence: read the saved FAISS file back versus rebuilding the ANN structure from raw vectors.
-const dir = await mkdtemp(path.join(os.tmpdir(), "chatlens-bench-index-"));
+const dir = benchIndexDir(count, dim);
 let t = performance.now();
 await index.save(dir);
 const saveMs = performance.now() - t;
@@ -79,7 +82,7 @@ t = performance.now();
 const loaded = await VectorIndex.load(dir);
 const loadMs = performance.now() - t;
 await loaded.dispose();
-await rm(dir, { recursive: true, force: true });
+log(`kept in ${dir}`);
 
 console.log(
   JSON.stringify(
@@ -97,6 +100,8 @@ console.log(
       sweep: results,
       saveSeconds: seconds(saveMs),
       loadSeconds: seconds(loadMs),
+      ompThreads: process.env.OMP_NUM_THREADS ?? `default (${os.cpus().length})`,
+      loadAverage: { before: loadBefore.map(round), after: os.loadavg().map(round) },
     },
     null,
     2,

@@ -66,6 +66,11 @@ export class IndexManager {
     await entry.index.dispose();
   }
 
+  /** Whether the index is in memory now. */
+  isLoaded(key: IndexKey): boolean {
+    return this.loaded.has(indexPath(key));
+  }
+
   /** Keys and estimated sizes of loaded indexes, least recently used first. */
   stats(): Array<{ key: IndexKey; bytes: number; count: number }> {
     return [...this.loaded.values()].map(({ key, index }) => ({ key, bytes: index.memoryBytes(), count: index.size }));

@@ -8,6 +8,7 @@ import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
 import { base64ToFloat32, float32ToBase64 } from "../embedder/codec.ts";
 import { ClientError } from "../errors.ts";
+import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
 import { federatedMerge } from "./fusion.ts";
 import { MARKS, matchedTermRanges, rangesFromHeadline } from "./highlight.ts";
 import { IndexStore } from "./index-store.ts";
@@ -79,12 +80,6 @@ interface ManageParams {
   to?: number;
 }
 
-interface DatasetRow {
-  id: string;
-  modelId: string;
-  pinnedVersion: string | null;
-}
-
 /** What a node hands back from its part of a search: hits of one (dataset, version). */
 interface VectorSearchResult {
   datasetId: string;
@@ -100,6 +95,9 @@ const SHARD = { strategy: "Shard", strategyOptions: { shardKey: "datasetId" } } 
 /** A version is committed at the latest this long after the first uncommitted change (see index-store.ts). */
 const COMMIT_INTERVAL_MS = 30_000;
 const PURGE_INTERVAL_MS = 6 * 3600_000;
+/** How long a node trusts a dataset's ownership row without asking the database (see dataset-cache.ts). */
+const DATASET_CACHE_TTL_MS = 5_000;
+const DATASET_CACHE_MAX = 10_000;
 /** Candidates fetched from each retriever, at least; fusion needs depth past the page shown. */
 const MIN_DEPTH = 50;
 const MAX_DEPTH = 1000;
@@ -193,8 +191,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
           const p = ctx.params;
           const key = keyOf(p.datasetId, p.modelId);
-          // Callers check ownership already; the index answers only for the dataset's own org all the same.
-          const [owned] = await this.db.select({ id: datasets.id }).from(datasets).where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
+          // Callers check ownership already; the index answers only for the dataset's own org all the
+          // same. On a single node the search action's lookup has just cached the row, so this costs no query.
+          const [owned] = await this.datasetsOf(p.orgId, [p.datasetId]);
           if (!owned) return { datasetId: p.datasetId, version: p.version, hits: [] };
           const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
           if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
@@ -266,7 +265,18 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
         async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          this.datasetCache.forget(ctx.params.datasetId);
           return { models: await this.store.dropDataset(ctx.params.datasetId) };
+        },
+      },
+
+      /** Forgets this node's cached row of a dataset whose pinned version changed (every index node is asked). */
+      forgetDataset: {
+        visibility: "public",
+        params: { $$strict: true, datasetId: uuid },
+        handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
+          this.datasetCache.forget(ctx.params.datasetId);
+          return { forgotten: true };
         },
       },
 
@@ -447,9 +457,27 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         return ctx.call(action, params, nodeID ? { nodeID } : {}) as Promise<T>;
       },
 
-      /** Whether this node holds the index, on disk or in memory. */
+      /** Whether this node holds the index, in memory or on disk (memory first: every search asks, and a file check is a thread-pool round trip). */
       async holds(this: IndexService, key: IndexKey): Promise<boolean> {
-        return (await this.store.exists(key)) || this.store.manager.stats().some((s) => s.key.datasetId === key.datasetId && s.key.modelId === key.modelId);
+        return this.store.manager.isLoaded(key) || (await this.store.exists(key));
+      },
+
+      /** The org's datasets among `ids` (id, model, pinned version), through the node's short-lived cache. */
+      async datasetsOf(this: IndexService, orgId: string, ids: readonly string[]): Promise<CachedDataset[]> {
+        const { found, missing } = this.datasetCache.lookup(orgId, ids);
+        if (missing.length === 0) return found;
+        const rows = await this.db
+          .select({ id: datasets.id, modelId: datasets.modelId, pinnedVersion: datasets.pinnedVersion })
+          .from(datasets)
+          .where(and(eq(datasets.orgId, orgId), inArray(datasets.id, missing)));
+        this.datasetCache.remember(orgId, rows);
+        return [...found, ...rows];
+      },
+
+      /** Every index node forgets its cached row of the dataset, so the next search reads the new one. */
+      async forgetEverywhere(this: IndexService, datasetId: string): Promise<void> {
+        const nodes = this.endpointsOf("index.forgetDataset");
+        await Promise.all(nodes.map((nodeID) => this.broker.call("index.forgetDataset", { datasetId }, { nodeID })));
       },
 
       /** Makes sure the owner has the index, rebuilding it from stored vectors when it has none; false when nothing is stored. */
@@ -509,12 +537,14 @@ export default function createIndexService(app: AppContext): ServiceSchema {
             if (row?.pinnedVersion && Number(row.pinnedVersion) !== v) await this.store.versions.unpin(key, Number(row.pinnedVersion));
             await this.store.versions.pin(key, v);
             await this.db.update(datasets).set({ pinnedVersion: String(v) }).where(eq(datasets.id, p.datasetId));
+            await this.forgetEverywhere(p.datasetId);
             return { datasetId: p.datasetId, pinnedVersion: v };
           }
           case "unpin": {
             const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
             if (row?.pinnedVersion) await this.store.versions.unpin(key, Number(row.pinnedVersion));
             await this.db.update(datasets).set({ pinnedVersion: null }).where(eq(datasets.id, p.datasetId));
+            await this.forgetEverywhere(p.datasetId);
             await this.store.versions.applyRetention(key);
             return { datasetId: p.datasetId, pinnedVersion: null };
           }
@@ -540,10 +570,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           throw new ClientError("VALIDATION_ERROR", "Give either datasetId or datasetIds", [{ field: "datasetId", type: "required" }]);
         if (p.versions && ids.length > 1)
           throw new ClientError("VALIDATION_ERROR", "versions apply to a search of one dataset", [{ field: "versions", type: "forbidden" }]);
-        const rows: DatasetRow[] = await this.db
-          .select({ id: datasets.id, modelId: datasets.modelId, pinnedVersion: datasets.pinnedVersion })
-          .from(datasets)
-          .where(and(eq(datasets.orgId, orgId), inArray(datasets.id, ids)));
+        const rows = await this.datasetsOf(orgId, ids);
         if (rows.length !== ids.length) throw new ClientError("NOT_FOUND", "Dataset not found");
         const models = new Set(rows.map((r) => r.modelId));
         if (p.mode !== "keyword" && models.size > 1)
@@ -672,6 +699,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
     async started(this: Service) {
       const self = this as IndexService;
+      self.datasetCache = new DatasetCache({ ttlMs: DATASET_CACHE_TTL_MS, maxEntries: DATASET_CACHE_MAX });
       self.store = await IndexStore.open({
         root: config.indexDir,
         memoryBudgetBytes: config.INDEX_MEMORY_BUDGET_MB * 1024 * 1024,
@@ -707,11 +735,14 @@ async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
 
 interface IndexService extends DbService {
   store: IndexStore;
+  datasetCache: DatasetCache;
   purgeTimer?: NodeJS.Timeout;
   ownerOf(action: string, datasetId: string): string | undefined;
   endpointsOf(action: string): string[];
   callOwner<T, P extends { datasetId: string } = { datasetId: string }>(ctx: Context, action: string, params: P): Promise<T>;
   holds(key: IndexKey): Promise<boolean>;
+  datasetsOf(orgId: string, ids: readonly string[]): Promise<CachedDataset[]>;
+  forgetEverywhere(datasetId: string): Promise<void>;
   ensureIndex(key: IndexKey): Promise<boolean>;
   manageDataset(ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra?: { version?: number; to?: number }): Promise<unknown>;
   manageOnOwner(p: ManageParams): Promise<unknown>;
