@@ -18,8 +18,8 @@ import {
 /**
  * OAuth log-in in a browser: GitHub (a local OAuth2 stand-in and a fake GitHub API) sends the
  * browser back to the web app's /login/callback with a one-time code, which the app exchanges.
- * The log-in page shows no provider buttons yet (the API does not list configured providers),
- * so the browser starts at the provider URL those buttons point to.
+ * The log-in and sign-up pages offer a button for each configured provider (GitHub here, not
+ * Google), and the sign-in starts by clicking it.
  */
 describe("web app: OAuth log-in in a browser", function () {
   this.timeout(120_000);
@@ -72,7 +72,12 @@ describe("web app: OAuth log-in in a browser", function () {
     identity = { id: 4242, email: `octo-${Date.now()}@example.com`, verified: true };
     const page = await browser.newPage();
     const errors = watchErrors(page);
-    await page.goto(`${platform.baseUrl}/api/auth/oauth/github`);
+    await page.goto(`${platform.baseUrl}/login`);
+    const button = page.getByRole("link", { name: "Continue with GitHub" });
+    await button.waitFor();
+    expect(await page.getByRole("link", { name: "Continue with Google" }).count()).to.equal(0);
+    await screenshot(page, "20-login-providers");
+    await button.click();
     await page.waitForURL(/\/datasets$/);
     await page
       .getByRole("banner")
@@ -83,6 +88,16 @@ describe("web app: OAuth log-in in a browser", function () {
     expect(
       await page.evaluate(() => (globalThis as unknown as InPage).localStorage.getItem("chatlens.refreshToken")),
     ).to.be.a("string");
+
+    // The account's own organisation: its owner sees which providers the server has configured.
+    await page.goto(`${platform.baseUrl}/admin/providers`);
+    const github = page.locator("[data-provider=github]");
+    await github.getByText("configured", { exact: true }).waitFor();
+    expect(await page.locator("[data-provider=google]").getByText("not configured").count()).to.equal(1);
+    expect(await github.locator("code.cb").textContent()).to.equal(
+      `${platform.baseUrl}/api/auth/oauth/github/callback`,
+    );
+    await screenshot(page, "22-admin-providers");
     expect(errors).to.deep.equal([]);
     await page.context().close();
   });
@@ -90,7 +105,8 @@ describe("web app: OAuth log-in in a browser", function () {
   it("explains a refused sign-in in plain language", async () => {
     identity = { id: 4343, email: `unverified-${Date.now()}@example.com`, verified: false };
     const page = await browser.newPage();
-    await page.goto(`${platform.baseUrl}/api/auth/oauth/github`);
+    await page.goto(`${platform.baseUrl}/signup`);
+    await page.getByRole("link", { name: "Continue with GitHub" }).click();
     await page.waitForURL(/\/login\/callback\?error=EMAIL_NOT_VERIFIED/);
     expect(await page.getByRole("alert").textContent()).to.match(/did not confirm your e-mail address/);
     await screenshot(page, "21-oauth-refused");

@@ -77,14 +77,18 @@ describe("SearchBox", () => {
 });
 
 describe("OAuthButtons", () => {
-  it("shows only configured providers", () => {
-    render(OAuthButtons, { providers: ["github"] });
-    expect(screen.getByRole("link", { name: /GitHub/ }).getAttribute("href")).toBe("/api/auth/oauth/github");
-    expect(screen.queryByRole("link", { name: /Google/ })).toBeNull();
+  it("shows one button per configured provider, linking to where its log-in starts", () => {
+    render(OAuthButtons, { providers: [{ id: "github", name: "GitHub", startUrl: "/api/auth/oauth/github" }] });
+    const links = screen.getAllByRole("link");
+    expect(links.map((a) => a.textContent)).toEqual(["Continue with GitHub"]);
+    expect(links[0].getAttribute("href")).toBe("/api/auth/oauth/github");
+    // A full-page navigation: the gateway, not the client-side router, handles the OAuth start.
+    expect(links[0].hasAttribute("data-sveltekit-reload")).toBe(true);
   });
   it("shows nothing when none is configured", () => {
     const { container } = render(OAuthButtons, { providers: [] });
     expect(container.querySelector("a")).toBeNull();
+    expect(container.textContent?.trim()).toBe("");
   });
 });
 

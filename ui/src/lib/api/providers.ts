@@ -1,11 +1,21 @@
+import { api, call } from "./client";
+
 export type OAuthProvider = "google" | "github";
 
-/**
- * The OAuth providers this server has configured. The API has no endpoint that lists them
- * yet (GOOGLE_CLIENT_ID / GITHUB_CLIENT_ID are server-side settings), so none is offered:
- * showing a button that ends in an error would be worse than showing none. When such an
- * endpoint appears in openapi.json, this reads it.
- */
-export async function configuredProviders(): Promise<OAuthProvider[]> {
-  return [];
+/** A sign-in provider this server has credentials for; `startUrl` begins its OAuth log-in. */
+export interface SignInProvider {
+  id: OAuthProvider;
+  name: string;
+  startUrl: string;
+}
+
+/** Every provider the web app knows how to offer, with the server settings that turn it on. */
+export const KNOWN_PROVIDERS: { id: OAuthProvider; name: string; vars: [string, string] }[] = [
+  { id: "google", name: "Google", vars: ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"] },
+  { id: "github", name: "GitHub", vars: ["GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET"] },
+];
+
+/** The OAuth providers this server has configured (GET /api/auth/providers, public). */
+export async function configuredProviders(): Promise<SignInProvider[]> {
+  return (await call<{ providers: SignInProvider[] }>(api.GET("/api/auth/providers"))).providers;
 }
