@@ -6,6 +6,7 @@ import { findOwned, tenantCache, tenantMixin } from "../../mixins/tenant.mixin.t
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
+import { ref, str } from "../json-schema.ts";
 import type { ActivityFilter } from "./activity.ts";
 import {
   ACTIVITY_TABLES,
@@ -104,6 +105,7 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
        */
       activity: {
         visibility: "published",
+        openapi: { summary: "Activity dashboard of a dataset (every table)", response: ref("ActivityReport") },
         permissions: ["analytics.read"],
         timeout: DB_TIMEOUT,
         cache: tenantCache(...activityKeys),
@@ -119,6 +121,7 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
        */
       activityTable: {
         visibility: "published",
+        openapi: { summary: "One activity table as rows, or CSV for a name ending in .csv", response: ref("AnalyticsTable"), content: { "text/csv": str } },
         permissions: ["analytics.read"],
         timeout: DB_TIMEOUT,
         params: { ...activityParams, table: { type: "enum", values: [...ACTIVITY_TABLES, ...ACTIVITY_TABLES.map((t) => `${t}.csv`)] } },
@@ -144,6 +147,7 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
       /** Search volume over time, top and zero-result queries, latency percentiles by mode, of the caller's org. */
       search: {
         visibility: "published",
+        openapi: { summary: "Search analytics of the organisation", response: ref("SearchReport") },
         permissions: ["analytics.read"],
         timeout: DB_TIMEOUT,
         // The search log grows with every query: a short life instead of event-driven cleaning.
@@ -157,6 +161,7 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
       /** One search table as rows, or CSV when the name ends in ".csv". */
       searchTable: {
         visibility: "published",
+        openapi: { summary: "One search-analytics table as rows, or CSV for a name ending in .csv", response: ref("AnalyticsTable"), content: { "text/csv": str } },
         permissions: ["analytics.read"],
         timeout: DB_TIMEOUT,
         params: { ...searchParams, table: { type: "enum", values: [...SEARCH_TABLES, ...SEARCH_TABLES.map((t) => `${t}.csv`)] } },

@@ -13,6 +13,8 @@ import { checkReadiness } from "./readiness.ts";
 import { buildOpenApi, type ActionDoc } from "./openapi.ts";
 import { API_ALIASES, OPENAI_ALIASES, UPLOAD_ALIASES } from "./routes.ts";
 import { docsPage, swaggerAsset } from "./docs.ts";
+import { OPENAPI_SCHEMAS } from "./openapi-schemas.ts";
+import { ref, str } from "../json-schema.ts";
 
 const PACKAGE_VERSION = "0.1.0";
 
@@ -111,6 +113,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
     actions: {
       health: {
         auth: "public",
+        openapi: { summary: "Liveness of this node", response: ref("Health") },
         params: {},
         handler(this: { broker: { nodeID: string } }) {
           return { status: "ok", nodeID: this.broker.nodeID, uptimeS: Math.round(process.uptime()) };
@@ -118,6 +121,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       openapi: {
         auth: "public",
+        openapi: { summary: "This OpenAPI document", response: { type: "object" } },
         params: {},
         handler(this: { broker: import("moleculer").ServiceBroker }) {
           const actions = new Map<string, ActionDoc>();
@@ -127,15 +131,17 @@ export default function createApiService(app: AppContext): ServiceSchema {
             [
               { prefix: "/api", aliases: API_ALIASES },
               { prefix: "/api", aliases: UPLOAD_ALIASES },
-              { prefix: "/v1", aliases: OPENAI_ALIASES },
+              { prefix: "/v1", aliases: OPENAI_ALIASES, errorSchema: "OpenAIError" },
             ],
             actions,
             { version: PACKAGE_VERSION },
+            OPENAPI_SCHEMAS,
           );
         },
       },
       docs: {
         auth: "public",
+        openapi: { summary: "Interactive API documentation (Swagger UI)", content: { "text/html": str } },
         params: {},
         handler(ctx: Context<unknown, { $responseType?: string }>) {
           ctx.meta.$responseType = "text/html; charset=utf-8";
@@ -144,6 +150,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       docsAsset: {
         auth: "public",
+        openapi: { summary: "A Swagger UI asset", content: { "text/css": str, "application/javascript": str } },
         params: { file: { type: "string", max: 64 } },
         handler(ctx: Context<{ file: string }, { $responseType?: string }>) {
           const asset = swaggerAsset(ctx.params.file);
@@ -153,6 +160,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       ready: {
         auth: "public",
+        openapi: { summary: "Readiness: database, transporter and cacher (503 when one is down)", response: ref("Readiness") },
         params: {},
         async handler(this: { broker: never }, ctx: Context<unknown, { $statusCode?: number }>) {
           const { ready, checks } = await checkReadiness(this.broker, app);

@@ -1,4 +1,5 @@
 import { ERROR_CODES } from "../errors.ts";
+import { ref, type JsonSchema } from "../json-schema.ts";
 
 /**
  * Builds the OpenAPI 3.1 document from what is really served: the gateway's alias tables and
@@ -6,7 +7,6 @@ import { ERROR_CODES } from "../errors.ts";
  * UI client generated from it) cannot drift from the code.
  */
 
-type JsonSchema = Record<string, unknown>;
 type FvRule = string | Record<string, unknown> | FvRule[];
 
 export interface ActionDoc {
@@ -15,8 +15,12 @@ export interface ActionDoc {
   description?: string;
   auth?: "public" | "user";
   permissions?: string[];
-  /** Optional extra documentation on an action: `openapi: { summary, tags, response, responses }`. */
-  openapi?: { summary?: string; tags?: string[]; response?: JsonSchema; successStatus?: number };
+  /**
+   * Optional extra documentation on an action. `response` is the JSON body of the success
+   * answer (status `successStatus`, default 200); `content` adds or replaces bodies of other
+   * media types (an HTML page, a CSV download).
+   */
+  openapi?: { summary?: string; tags?: string[]; response?: JsonSchema; content?: Record<string, JsonSchema>; successStatus?: number };
 }
 
 export interface RouteTable {
@@ -24,6 +28,8 @@ export interface RouteTable {
   aliases: Record<string, string>;
   /** "json" (default), "multipart" or "stream". */
   body?: "json" | "upload";
+  /** Name of the components schema of this route's error bodies (default "Error"). */
+  errorSchema?: string;
 }
 
 const SHORTHAND = /^([a-z]+)(\|.*)?$/;
@@ -147,7 +153,23 @@ function toOpenApiPath(path: string): { path: string; pathParams: string[] } {
 
 const operationId = (action: string) => action.replace(/\.(\w)/g, (_, c: string) => c.toUpperCase());
 
-export function buildOpenApi(routes: RouteTable[], actions: Map<string, ActionDoc>, info: { version: string }) {
+/** Merges the services' named schemas; a name two services define would silently shadow one of them. */
+function mergeSchemas(tables: Record<string, JsonSchema>[]): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = { Error: ERROR_SCHEMA };
+  for (const table of tables)
+    for (const [name, schema] of Object.entries(table)) {
+      if (name in out) throw new Error(`OpenAPI schema ${name} is defined twice`);
+      out[name] = schema;
+    }
+  return out;
+}
+
+export function buildOpenApi(
+  routes: RouteTable[],
+  actions: Map<string, ActionDoc>,
+  info: { version: string },
+  schemas: Record<string, JsonSchema>[] = [],
+) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     for (const [key, target] of Object.entries(route.aliases)) {
@@ -189,10 +211,12 @@ export function buildOpenApi(routes: RouteTable[], actions: Map<string, ActionDo
       } else if (Object.keys(props).some((k) => !k.startsWith("$$"))) {
         op.requestBody = { required: true, content: { "application/json": { schema: propsToSchema(props) } } };
       }
-      const ok = String(action?.openapi?.successStatus ?? 200);
+      const doc = action?.openapi;
+      const ok = String(doc?.successStatus ?? 200);
+      const bodies: Record<string, JsonSchema> = { ...(doc?.response || !doc?.content ? { "application/json": doc?.response ?? {} } : {}), ...doc?.content };
       op.responses = {
-        [ok]: { description: "Success", content: { "application/json": { schema: action?.openapi?.response ?? {} } } },
-        default: { description: "Error", content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } },
+        [ok]: { description: "Success", content: Object.fromEntries(Object.entries(bodies).map(([type, schema]) => [type, { schema }])) },
+        default: { description: "Error", content: { "application/json": { schema: ref(route.errorSchema ?? "Error") } } },
       };
       if (action?.auth !== "public") op.security = [{ bearer: [] }];
       if (action?.permissions?.length) op["x-permissions"] = action.permissions;
@@ -213,7 +237,7 @@ export function buildOpenApi(routes: RouteTable[], actions: Map<string, ActionDo
     servers: [{ url: "/" }],
     components: {
       securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Access token (JWT) or API key (cl_…)" } },
-      schemas: { Error: ERROR_SCHEMA },
+      schemas: mergeSchemas(schemas),
     },
     paths,
   };

@@ -54,6 +54,8 @@ import {
   type TokenSettings,
 } from "./tokens.ts";
 import * as totp from "./totp.ts";
+import { orgResponse } from "./openapi-schemas.ts";
+import { arrayOf, constant, int, itemsOf, nullable, obj, OK, ref, str, uuid as uuidSchema } from "../json-schema.ts";
 
 type Ctx<P = Record<string, any>> = Context<P, CallMeta & { $statusCode?: number; $location?: string }>;
 
@@ -123,6 +125,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/signup",
         auth: "public",
         visibility: "published",
+        openapi: { summary: "Create an account (and its personal organisation)", response: ref("SignupResponse"), successStatus: 201 },
         timeout: DB_TIMEOUT,
         params: {
           $$strict: true,
@@ -149,6 +152,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/login",
         auth: "public",
         visibility: "published",
+        openapi: { summary: "Log in with e-mail and password", response: ref("LoginResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, email, password: anyPassword },
         async handler(this: AuthService, ctx: Ctx<{ email: string; password: string }>) {
@@ -181,6 +185,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/login/mfa",
         auth: "public",
         visibility: "published",
+        openapi: { summary: "Finish a log-in with a two-factor code", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, challengeToken: { type: "string", min: 1, max: 2048 }, code },
         async handler(this: AuthService, ctx: Ctx<{ challengeToken: string; code: string }>) {
@@ -209,6 +214,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/login/oauth",
         auth: "public",
         visibility: "published",
+        openapi: { summary: "Exchange an OAuth log-in code for tokens", response: ref("LoginResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, code: opaque },
         async handler(this: AuthService, ctx: Ctx<{ code: string }>) {
@@ -226,6 +232,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/refresh",
         auth: "public",
         visibility: "published",
+        openapi: { summary: "Exchange a refresh token for a new access token", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, refreshToken: opaque },
         async handler(this: AuthService, ctx: Ctx<{ refreshToken: string }>) {
@@ -260,6 +267,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/logout",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "End the current session", response: OK },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -274,6 +282,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/providers",
         auth: "public",
         visibility: "published",
+        openapi: { summary: "OAuth providers configured for log-in", response: obj({ providers: arrayOf(ref("OAuthProvider")) }) },
         params: { $$strict: true },
         handler(this: AuthService) {
           return { providers: configuredProviders(config) };
@@ -284,6 +293,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/me",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "The caller, their organisations and current permissions", response: ref("Me") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -302,6 +312,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "PATCH /auth/me",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Update the caller's profile", response: obj({ user: ref("User") }) },
         timeout: DB_TIMEOUT,
         params: {
           $$strict: true,
@@ -336,6 +347,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/password",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Change password (ends every session, answers a new one)", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, currentPassword: { ...anyPassword, optional: true }, newPassword },
         async handler(this: AuthService, ctx: Ctx<{ currentPassword?: string; newPassword: string }>) {
@@ -358,6 +370,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/sessions",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "The caller's active sessions", response: itemsOf(ref("Session")) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -380,6 +393,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "DELETE /auth/sessions/:id",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "End one of the caller's sessions", response: OK },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, id: uuid },
         async handler(this: AuthService, ctx: Ctx<{ id: string }>) {
@@ -397,6 +411,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/orgs",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Organisations the caller belongs to", response: itemsOf(ref("OrgMembership")) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -408,6 +423,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/orgs",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Create an organisation", response: orgResponse(true), successStatus: 201 },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, name },
         async handler(this: AuthService, ctx: Ctx<{ name: string }>) {
@@ -423,6 +439,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/orgs/switch",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Switch the session to another organisation", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, orgId: uuid },
         async handler(this: AuthService, ctx: Ctx<{ orgId: string }>) {
@@ -439,6 +456,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "PATCH /auth/org",
         permissions: ["org.manage"],
         visibility: "published",
+        openapi: { summary: "Rename the organisation or require two-factor authentication", response: orgResponse(false) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, name: { ...name, optional: true }, requireMfa: { type: "boolean", optional: true } },
         async handler(this: AuthService, ctx: Ctx<{ name?: string; requireMfa?: boolean }>) {
@@ -455,6 +473,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/members",
         permissions: ["members.read"],
         visibility: "published",
+        openapi: { summary: "Members of the organisation", response: itemsOf(ref("Member")) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -466,6 +485,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "PATCH /auth/members/:userId",
         permissions: ["members.manage"],
         visibility: "published",
+        openapi: { summary: "Change a member's role", response: obj({ userId: uuidSchema, role: ref("Role") }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, userId: uuid, role },
         async handler(this: AuthService, ctx: Ctx<{ userId: string; role: Role }>) {
@@ -482,6 +502,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "DELETE /auth/members/:userId",
         permissions: ["members.manage"],
         visibility: "published",
+        openapi: { summary: "Remove a member from the organisation", response: OK },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, userId: uuid },
         async handler(this: AuthService, ctx: Ctx<{ userId: string }>) {
@@ -499,6 +520,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/invitations",
         permissions: ["members.manage"],
         visibility: "published",
+        openapi: { summary: "Invitations of the organisation", response: itemsOf(ref("Invitation")) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -510,6 +532,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/invitations",
         permissions: ["members.manage"],
         visibility: "published",
+        openapi: { summary: "Invite someone by e-mail (answers the token once)", response: obj({ invitation: ref("Invitation"), token: str }), successStatus: 201 },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, email, role },
         async handler(this: AuthService, ctx: Ctx<{ email: string; role: Role }>) {
@@ -534,6 +557,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "DELETE /auth/invitations/:id",
         permissions: ["members.manage"],
         visibility: "published",
+        openapi: { summary: "Revoke a pending invitation", response: OK },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, id: uuid },
         async handler(this: AuthService, ctx: Ctx<{ id: string }>) {
@@ -547,6 +571,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/invitations/accept",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Join an organisation with an invitation token", response: obj({ orgId: uuidSchema, role: ref("Role") }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, token: opaque },
         async handler(this: AuthService, ctx: Ctx<{ token: string }>) {
@@ -563,6 +588,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/mfa/enrol",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Start two-factor enrolment (secret and QR code)", response: ref("MfaEnrolment") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -576,6 +602,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/mfa/confirm",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Turn on two-factor authentication with a first code", response: obj({ enabled: constant(true), recoveryCodes: arrayOf(str) }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, code },
         async handler(this: AuthService, ctx: Ctx<{ code: string }>) {
@@ -594,6 +621,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/mfa/disable",
         auth: "user",
         visibility: "published",
+        openapi: { summary: "Turn off two-factor authentication", response: obj({ enabled: constant(false) }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, code: { ...code, optional: true }, password: { ...anyPassword, optional: true } },
         async handler(this: AuthService, ctx: Ctx<{ code?: string; password?: string }>) {
@@ -616,6 +644,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/api-keys",
         permissions: ["apikeys.manage"],
         visibility: "published",
+        openapi: { summary: "API keys of the organisation", response: itemsOf(ref("ApiKey")) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
         async handler(this: AuthService, ctx: Ctx) {
@@ -627,6 +656,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "POST /auth/api-keys",
         permissions: ["apikeys.manage"],
         visibility: "published",
+        openapi: { summary: "Create an API key (answers the secret once)", response: obj({ apiKey: ref("ApiKey"), key: str }), successStatus: 201 },
         timeout: DB_TIMEOUT,
         params: {
           $$strict: true,
@@ -659,6 +689,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "DELETE /auth/api-keys/:id",
         permissions: ["apikeys.manage"],
         visibility: "published",
+        openapi: { summary: "Revoke an API key", response: obj({ apiKey: ref("ApiKey") }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, id: uuid },
         async handler(this: AuthService, ctx: Ctx<{ id: string }>) {
@@ -674,6 +705,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         rest: "GET /auth/audit",
         permissions: ["audit.read"],
         visibility: "published",
+        openapi: { summary: "Audit log of the organisation, newest first", response: obj({ items: arrayOf(ref("AuditEntry")), nextBefore: nullable(int) }) },
         timeout: DB_TIMEOUT,
         params: {
           $$strict: true,

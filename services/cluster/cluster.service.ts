@@ -5,6 +5,7 @@ import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
+import { arrayOf, obj, ref } from "../json-schema.ts";
 import { compareRuns } from "./compare.ts";
 import {
   completeRun,
@@ -58,6 +59,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
        */
       startRun: {
         visibility: "published",
+        openapi: { summary: "Start a clustering run (queued)", response: ref("ClusterRunRow"), successStatus: 202 },
         permissions: ["clusters.run"],
         timeout: DB_TIMEOUT,
         params: {
@@ -97,6 +99,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
 
       listRuns: {
         visibility: "published",
+        openapi: { summary: "Clustering runs of a dataset, newest first", response: obj({ runs: arrayOf(ref("ClusterRunSummary")) }) },
         permissions: ["clusters.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, limit: { type: "number", integer: true, min: 1, max: 200, convert: true, default: 50 } },
@@ -109,6 +112,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
       /** Status and progress while running; clusters (labels, terms, sizes, representative messages, participants) and topics over time when done. */
       getRun: {
         visibility: "published",
+        openapi: { summary: "A clustering run: progress, or its topics when done", response: ref("ClusterRun") },
         permissions: ["clusters.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, runId: uuid },
@@ -122,6 +126,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
       /** The stored map as parallel arrays: ids, x, y (in [-1, 1]), cluster, preview. */
       getMap: {
         visibility: "published",
+        openapi: { summary: "The 2-D topic map of a run", response: ref("TopicMap") },
         permissions: ["clusters.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, runId: uuid },
@@ -137,6 +142,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
       /** Topics gained, lost and matched (with their change in size) from `runId` to `otherRunId`. */
       compareRuns: {
         visibility: "published",
+        openapi: { summary: "Topics gained, lost and matched between two runs", response: ref("RunComparison") },
         permissions: ["clusters.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, runId: uuid, otherRunId: uuid },

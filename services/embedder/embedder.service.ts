@@ -4,6 +4,7 @@ import { recordEmbedBatch, setEmbedBacklog } from "../../mixins/metrics.ts";
 import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
+import { itemsOf, ref } from "../json-schema.ts";
 import { CHUNK_CHANNEL, JOB_CHANNEL } from "./channels.ts";
 import { rechunkImport, type ImportRef } from "./chunk-store.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
@@ -110,6 +111,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
     actions: {
       listModels: {
         visibility: "published",
+        openapi: { summary: "Embedding models and the nodes serving them", response: itemsOf(ref("Model")) },
         permissions: ["models.read"],
         params: { $$strict: true },
         timeout: DB_TIMEOUT,
@@ -120,6 +122,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
       getModel: {
         visibility: "published",
+        openapi: { summary: "One embedding model", response: ref("Model") },
         permissions: ["models.read"],
         params: { $$strict: true, id: { type: "string", min: 1, max: 200 } },
         timeout: DB_TIMEOUT,
@@ -182,6 +185,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
       embeddingProgress: {
         visibility: "published",
+        openapi: { summary: "Embedding progress of a dataset", response: ref("EmbeddingProgress") },
         permissions: ["datasets.read"],
         params: { $$strict: true, datasetId: { type: "uuid" } },
         timeout: DB_TIMEOUT,
@@ -204,6 +208,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
       createEmbeddings: {
         visibility: "published",
+        openapi: { summary: "Create embeddings (OpenAI-compatible)", response: ref("EmbeddingList") },
         permissions: ["embeddings.create"],
         timeout: MODEL_TIMEOUT,
         params: {
@@ -233,6 +238,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
       openaiListModels: {
         visibility: "published",
+        openapi: { summary: "List models (OpenAI-compatible)", response: ref("OpenAIModelList") },
         permissions: ["models.read"],
         params: { $$strict: true },
         timeout: DB_TIMEOUT,
@@ -243,6 +249,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
       openaiGetModel: {
         visibility: "published",
+        openapi: { summary: "One model (OpenAI-compatible)", response: ref("OpenAIModel") },
         permissions: ["models.read"],
         params: { $$strict: true, id: { type: "string", min: 1, max: 200 } },
         timeout: DB_TIMEOUT,

@@ -8,6 +8,7 @@ import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
 import { base64ToFloat32, float32ToBase64 } from "../embedder/codec.ts";
 import { ClientError } from "../errors.ts";
+import { itemsOf, ref } from "../json-schema.ts";
 import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
 import { federatedMerge } from "./fusion.ts";
 import { MARKS, matchedTermRanges, rangesFromHeadline } from "./highlight.ts";
@@ -143,6 +144,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
        */
       search: {
         visibility: "published",
+        openapi: { summary: "Search messages (semantic, keyword or hybrid)", response: ref("SearchResponse") },
         permissions: ["search.run"],
         timeout: SEARCH_TIMEOUT,
         params: {
@@ -307,6 +309,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       // ── HTTP: index status and versions ─────────────────────────────────
       status: {
         visibility: "published",
+        openapi: { summary: "Index status of a dataset", response: ref("IndexStatus") },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -317,6 +320,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       listVersions: {
         visibility: "published",
+        openapi: { summary: "Index versions of a dataset, newest first", response: itemsOf(ref("IndexVersion")) },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -327,6 +331,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       compareVersions: {
         visibility: "published",
+        openapi: { summary: "Chunks added and removed between two index versions", response: ref("VersionDiff") },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, from: version, to: version },
@@ -338,6 +343,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       /** Searches of the dataset use this version until unpinned; retention keeps it. */
       pinVersion: {
         visibility: "published",
+        openapi: { summary: "Pin the index version searches use", response: ref("PinnedVersion") },
         permissions: ["index.manage"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, version },
@@ -348,6 +354,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       unpinVersion: {
         visibility: "published",
+        openapi: { summary: "Unpin: searches use the live index again", response: ref("PinnedVersion") },
         permissions: ["index.manage"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -359,6 +366,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       /** Makes an old version's content the live index again, recorded as a new version. */
       rollback: {
         visibility: "published",
+        openapi: { summary: "Roll the live index back to an old version (as a new version)", response: ref("NewIndexVersion") },
         permissions: ["index.manage"],
         timeout: REBUILD_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, version },
@@ -370,6 +378,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       /** Rebuilds the live index from the vectors stored in the database, as a new version. */
       rebuild: {
         visibility: "published",
+        openapi: { summary: "Rebuild the live index from stored vectors (as a new version)", response: ref("NewIndexVersion") },
         permissions: ["index.manage"],
         timeout: REBUILD_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },

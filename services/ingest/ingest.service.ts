@@ -19,6 +19,7 @@ import { JobQueue } from "./import-queue.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";
 import { holdStreamErrors, saveUpload } from "./upload-file.ts";
+import { arrayOf, constant, itemsOf, obj, ref, str, uuid as uuidSchema } from "../json-schema.ts";
 
 type Meta = CallMeta & { $statusCode?: number; $location?: string; filename?: string; $params?: Record<string, unknown> };
 type Ctx<P = Record<string, any>> = Context<P, Meta>;
@@ -52,6 +53,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
     actions: {
       listFormats: {
         visibility: "published",
+        openapi: { summary: "Export formats the importer reads", response: obj({ formats: arrayOf(str) }) },
         permissions: ["datasets.read"],
         params: { $$strict: true },
         handler() {
@@ -62,6 +64,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       // ── datasets ──────────────────────────────────────────────────────────
       listDatasets: {
         visibility: "published",
+        openapi: { summary: "Datasets of the organisation", response: itemsOf(ref("Dataset")) },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true },
@@ -71,6 +74,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       createDataset: {
         visibility: "published",
+        openapi: { summary: "Create a dataset", response: ref("Dataset"), successStatus: 201 },
         permissions: ["datasets.write"],
         timeout: DB_TIMEOUT,
         params: {
@@ -93,6 +97,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       getDataset: {
         visibility: "published",
+        openapi: { summary: "A dataset with its counts", response: ref("Dataset") },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -102,6 +107,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       updateDataset: {
         visibility: "published",
+        openapi: { summary: "Rename or describe a dataset", response: ref("Dataset") },
         permissions: ["datasets.write"],
         timeout: DB_TIMEOUT,
         params: {
@@ -117,6 +123,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       deleteDataset: {
         visibility: "published",
+        openapi: { summary: "Delete a dataset and everything in it", response: obj({ id: uuidSchema, deleted: constant(true) }) },
         permissions: ["datasets.delete"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -141,6 +148,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
        */
       upload: {
         visibility: "published",
+        openapi: { summary: "Upload a chat export; the import is queued", response: ref("Import"), successStatus: 202 },
         permissions: ["datasets.write"],
         timeout: 0,
         async handler(this: IngestService, ctx: Ctx<Readable>) {
@@ -197,6 +205,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       listImports: {
         visibility: "published",
+        openapi: { summary: "Imports of a dataset, newest first", response: itemsOf(ref("Import")) },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, limit: { type: "number", integer: true, min: 1, max: 200, convert: true, optional: true } },
@@ -208,6 +217,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       getImport: {
         visibility: "published",
+        openapi: { summary: "Status and summary of an import", response: ref("Import") },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, importId: uuid },
@@ -219,6 +229,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       // ── reading what was imported ─────────────────────────────────────────
       listConversations: {
         visibility: "published",
+        openapi: { summary: "Conversations of a dataset", response: itemsOf(ref("Conversation")) },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -230,6 +241,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       listParticipants: {
         visibility: "published",
+        openapi: { summary: "Participants of a dataset", response: itemsOf(ref("Participant")) },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -241,6 +253,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       listMessages: {
         visibility: "published",
+        openapi: { summary: "Messages of a conversation, one page", response: ref("MessagePage") },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: {
@@ -266,6 +279,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       getMessage: {
         visibility: "published",
+        openapi: { summary: "A message with its neighbours", response: ref("MessageInContext") },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: {

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** api.health */
+        /** Liveness of this node */
         get: operations["apiHealth"];
         put?: never;
         post?: never;
@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** api.ready */
+        /** Readiness: database, transporter and cacher (503 when one is down) */
         get: operations["apiReady"];
         put?: never;
         post?: never;
@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** api.openapi */
+        /** This OpenAPI document */
         get: operations["apiOpenapi"];
         put?: never;
         post?: never;
@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** api.docs */
+        /** Interactive API documentation (Swagger UI) */
         get: operations["apiDocs"];
         put?: never;
         post?: never;
@@ -79,7 +79,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** api.docsAsset */
+        /** A Swagger UI asset */
         get: operations["apiDocsAsset"];
         put?: never;
         post?: never;
@@ -98,7 +98,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.signup */
+        /** Create an account (and its personal organisation) */
         post: operations["authSignup"];
         delete?: never;
         options?: never;
@@ -115,7 +115,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.login */
+        /** Log in with e-mail and password */
         post: operations["authLogin"];
         delete?: never;
         options?: never;
@@ -132,7 +132,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.loginMfa */
+        /** Finish a log-in with a two-factor code */
         post: operations["authLoginMfa"];
         delete?: never;
         options?: never;
@@ -149,7 +149,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.exchangeCode */
+        /** Exchange an OAuth log-in code for tokens */
         post: operations["authExchangeCode"];
         delete?: never;
         options?: never;
@@ -166,7 +166,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.refresh */
+        /** Exchange a refresh token for a new access token */
         post: operations["authRefresh"];
         delete?: never;
         options?: never;
@@ -183,7 +183,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.logout */
+        /** End the current session */
         post: operations["authLogout"];
         delete?: never;
         options?: never;
@@ -198,7 +198,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.providers */
+        /** OAuth providers configured for log-in */
         get: operations["authProviders"];
         put?: never;
         post?: never;
@@ -215,14 +215,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.me */
+        /** The caller, their organisations and current permissions */
         get: operations["authMe"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** auth.updateProfile */
+        /** Update the caller's profile */
         patch: operations["authUpdateProfile"];
         trace?: never;
     };
@@ -235,7 +235,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.changePassword */
+        /** Change password (ends every session, answers a new one) */
         post: operations["authChangePassword"];
         delete?: never;
         options?: never;
@@ -250,7 +250,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.listSessions */
+        /** The caller's active sessions */
         get: operations["authListSessions"];
         put?: never;
         post?: never;
@@ -270,7 +270,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** auth.endSession */
+        /** End one of the caller's sessions */
         delete: operations["authEndSession"];
         options?: never;
         head?: never;
@@ -284,10 +284,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.listOrgs */
+        /** Organisations the caller belongs to */
         get: operations["authListOrgs"];
         put?: never;
-        /** auth.createOrg */
+        /** Create an organisation */
         post: operations["authCreateOrg"];
         delete?: never;
         options?: never;
@@ -304,7 +304,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.switchOrg */
+        /** Switch the session to another organisation */
         post: operations["authSwitchOrg"];
         delete?: never;
         options?: never;
@@ -325,7 +325,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** auth.updateOrg */
+        /** Rename the organisation or require two-factor authentication */
         patch: operations["authUpdateOrg"];
         trace?: never;
     };
@@ -336,7 +336,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.listMembers */
+        /** Members of the organisation */
         get: operations["authListMembers"];
         put?: never;
         post?: never;
@@ -356,11 +356,11 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** auth.removeMember */
+        /** Remove a member from the organisation */
         delete: operations["authRemoveMember"];
         options?: never;
         head?: never;
-        /** auth.changeMemberRole */
+        /** Change a member's role */
         patch: operations["authChangeMemberRole"];
         trace?: never;
     };
@@ -371,10 +371,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.listInvitations */
+        /** Invitations of the organisation */
         get: operations["authListInvitations"];
         put?: never;
-        /** auth.createInvitation */
+        /** Invite someone by e-mail (answers the token once) */
         post: operations["authCreateInvitation"];
         delete?: never;
         options?: never;
@@ -392,7 +392,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** auth.revokeInvitation */
+        /** Revoke a pending invitation */
         delete: operations["authRevokeInvitation"];
         options?: never;
         head?: never;
@@ -408,7 +408,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.acceptInvitation */
+        /** Join an organisation with an invitation token */
         post: operations["authAcceptInvitation"];
         delete?: never;
         options?: never;
@@ -425,7 +425,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.enrolMfa */
+        /** Start two-factor enrolment (secret and QR code) */
         post: operations["authEnrolMfa"];
         delete?: never;
         options?: never;
@@ -442,7 +442,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.confirmMfa */
+        /** Turn on two-factor authentication with a first code */
         post: operations["authConfirmMfa"];
         delete?: never;
         options?: never;
@@ -459,7 +459,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** auth.disableMfa */
+        /** Turn off two-factor authentication */
         post: operations["authDisableMfa"];
         delete?: never;
         options?: never;
@@ -474,10 +474,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.listApiKeys */
+        /** API keys of the organisation */
         get: operations["authListApiKeys"];
         put?: never;
-        /** auth.createApiKey */
+        /** Create an API key (answers the secret once) */
         post: operations["authCreateApiKey"];
         delete?: never;
         options?: never;
@@ -495,7 +495,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** auth.revokeApiKey */
+        /** Revoke an API key */
         delete: operations["authRevokeApiKey"];
         options?: never;
         head?: never;
@@ -509,7 +509,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** auth.listAudit */
+        /** Audit log of the organisation, newest first */
         get: operations["authListAudit"];
         put?: never;
         post?: never;
@@ -526,7 +526,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** embedder.listModels */
+        /** Embedding models and the nodes serving them */
         get: operations["embedderListModels"];
         put?: never;
         post?: never;
@@ -543,7 +543,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** embedder.getModel */
+        /** One embedding model */
         get: operations["embedderGetModel"];
         put?: never;
         post?: never;
@@ -560,7 +560,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** embedder.embeddingProgress */
+        /** Embedding progress of a dataset */
         get: operations["embedderEmbeddingProgress"];
         put?: never;
         post?: never;
@@ -577,7 +577,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.listFormats */
+        /** Export formats the importer reads */
         get: operations["ingestListFormats"];
         put?: never;
         post?: never;
@@ -594,10 +594,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.listDatasets */
+        /** Datasets of the organisation */
         get: operations["ingestListDatasets"];
         put?: never;
-        /** ingest.createDataset */
+        /** Create a dataset */
         post: operations["ingestCreateDataset"];
         delete?: never;
         options?: never;
@@ -612,15 +612,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.getDataset */
+        /** A dataset with its counts */
         get: operations["ingestGetDataset"];
         put?: never;
         post?: never;
-        /** ingest.deleteDataset */
+        /** Delete a dataset and everything in it */
         delete: operations["ingestDeleteDataset"];
         options?: never;
         head?: never;
-        /** ingest.updateDataset */
+        /** Rename or describe a dataset */
         patch: operations["ingestUpdateDataset"];
         trace?: never;
     };
@@ -631,11 +631,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.listImports */
+        /** Imports of a dataset, newest first */
         get: operations["ingestListImports"];
-        /** ingest.upload */
+        /** Upload a chat export; the import is queued */
         put: operations["ingestUpload"];
-        /** ingest.upload */
+        /** Upload a chat export; the import is queued */
         post: operations["ingestUpload"];
         delete?: never;
         options?: never;
@@ -650,7 +650,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.getImport */
+        /** Status and summary of an import */
         get: operations["ingestGetImport"];
         put?: never;
         post?: never;
@@ -667,7 +667,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.listConversations */
+        /** Conversations of a dataset */
         get: operations["ingestListConversations"];
         put?: never;
         post?: never;
@@ -684,7 +684,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.listParticipants */
+        /** Participants of a dataset */
         get: operations["ingestListParticipants"];
         put?: never;
         post?: never;
@@ -701,7 +701,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.listMessages */
+        /** Messages of a conversation, one page */
         get: operations["ingestListMessages"];
         put?: never;
         post?: never;
@@ -718,7 +718,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ingest.getMessage */
+        /** A message with its neighbours */
         get: operations["ingestGetMessage"];
         put?: never;
         post?: never;
@@ -735,10 +735,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** cluster.listRuns */
+        /** Clustering runs of a dataset, newest first */
         get: operations["clusterListRuns"];
         put?: never;
-        /** cluster.startRun */
+        /** Start a clustering run (queued) */
         post: operations["clusterStartRun"];
         delete?: never;
         options?: never;
@@ -753,7 +753,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** cluster.getRun */
+        /** A clustering run: progress, or its topics when done */
         get: operations["clusterGetRun"];
         put?: never;
         post?: never;
@@ -770,7 +770,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** cluster.getMap */
+        /** The 2-D topic map of a run */
         get: operations["clusterGetMap"];
         put?: never;
         post?: never;
@@ -787,7 +787,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** cluster.compareRuns */
+        /** Topics gained, lost and matched between two runs */
         get: operations["clusterCompareRuns"];
         put?: never;
         post?: never;
@@ -804,7 +804,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** analytics.activity */
+        /** Activity dashboard of a dataset (every table) */
         get: operations["analyticsActivity"];
         put?: never;
         post?: never;
@@ -821,7 +821,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** analytics.activityTable */
+        /** One activity table as rows, or CSV for a name ending in .csv */
         get: operations["analyticsActivityTable"];
         put?: never;
         post?: never;
@@ -838,7 +838,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** analytics.search */
+        /** Search analytics of the organisation */
         get: operations["analyticsSearch"];
         put?: never;
         post?: never;
@@ -855,7 +855,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** analytics.searchTable */
+        /** One search-analytics table as rows, or CSV for a name ending in .csv */
         get: operations["analyticsSearchTable"];
         put?: never;
         post?: never;
@@ -874,7 +874,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** index.search */
+        /** Search messages (semantic, keyword or hybrid) */
         post: operations["indexSearch"];
         delete?: never;
         options?: never;
@@ -889,7 +889,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** index.status */
+        /** Index status of a dataset */
         get: operations["indexStatus"];
         put?: never;
         post?: never;
@@ -908,7 +908,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** index.rebuild */
+        /** Rebuild the live index from stored vectors (as a new version) */
         post: operations["indexRebuild"];
         delete?: never;
         options?: never;
@@ -923,7 +923,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** index.listVersions */
+        /** Index versions of a dataset, newest first */
         get: operations["indexListVersions"];
         put?: never;
         post?: never;
@@ -940,7 +940,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** index.compareVersions */
+        /** Chunks added and removed between two index versions */
         get: operations["indexCompareVersions"];
         put?: never;
         post?: never;
@@ -959,9 +959,9 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** index.pinVersion */
+        /** Pin the index version searches use */
         post: operations["indexPinVersion"];
-        /** index.unpinVersion */
+        /** Unpin: searches use the live index again */
         delete: operations["indexUnpinVersion"];
         options?: never;
         head?: never;
@@ -977,7 +977,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** index.rollback */
+        /** Roll the live index back to an old version (as a new version) */
         post: operations["indexRollback"];
         delete?: never;
         options?: never;
@@ -994,7 +994,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** embedder.createEmbeddings */
+        /** Create embeddings (OpenAI-compatible) */
         post: operations["embedderCreateEmbeddings"];
         delete?: never;
         options?: never;
@@ -1009,7 +1009,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** embedder.openaiListModels */
+        /** List models (OpenAI-compatible) */
         get: operations["embedderOpenaiListModels"];
         put?: never;
         post?: never;
@@ -1026,7 +1026,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** embedder.openaiGetModel */
+        /** One model (OpenAI-compatible) */
         get: operations["embedderOpenaiGetModel"];
         put?: never;
         post?: never;
@@ -1048,6 +1048,820 @@ export interface components {
                 requestId?: string;
                 data?: unknown;
             };
+        };
+        Health: {
+            /** @constant */
+            status: "ok";
+            nodeID: string;
+            uptimeS: number;
+        };
+        DependencyCheck: {
+            /** @enum {unknown} */
+            status: "ok" | "down" | "disabled";
+            detail?: string;
+            latencyMs?: number;
+        };
+        Readiness: {
+            /** @enum {unknown} */
+            status: "ready" | "unavailable";
+            checks: {
+                database: components["schemas"]["DependencyCheck"];
+                transporter: components["schemas"]["DependencyCheck"];
+                cacher: components["schemas"]["DependencyCheck"];
+            };
+        };
+        /** @enum {unknown} */
+        Role: "viewer" | "analyst" | "admin" | "owner";
+        /** @enum {unknown} */
+        Permission: "datasets.read" | "datasets.write" | "datasets.delete" | "search.run" | "clusters.read" | "clusters.run" | "analytics.read" | "models.read" | "embeddings.create" | "members.read" | "members.manage" | "org.manage" | "audit.read" | "apikeys.manage" | "index.manage";
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            emailVerified: boolean;
+            displayName: string | null;
+            avatarUrl: string | null;
+            locale: string | null;
+            timeZone: string | null;
+            mfaEnabled: boolean;
+            hasPassword: boolean;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        OrgMembership: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            role: components["schemas"]["Role"];
+            requireMfa: boolean;
+        };
+        Me: {
+            user: components["schemas"]["User"];
+            orgs: components["schemas"]["OrgMembership"][];
+            current: {
+                /** Format: uuid */
+                orgId: string | null;
+                role: components["schemas"]["Role"] | null;
+                permissions: components["schemas"]["Permission"][];
+                /** Format: uuid */
+                sessionId: string;
+            };
+        };
+        TokenResponse: {
+            accessToken: string;
+            refreshToken: string | null;
+            /** @constant */
+            tokenType: "Bearer";
+            expiresIn: number;
+            /** Format: uuid */
+            sessionId: string;
+            /** Format: uuid */
+            orgId: string | null;
+        };
+        SignupResponse: {
+            user: components["schemas"]["User"];
+            accessToken: string;
+            refreshToken: string | null;
+            /** @constant */
+            tokenType: "Bearer";
+            expiresIn: number;
+            /** Format: uuid */
+            sessionId: string;
+            /** Format: uuid */
+            orgId: string | null;
+        };
+        MfaChallenge: {
+            /** @constant */
+            mfaRequired: true;
+            challengeToken: string;
+        };
+        LoginResponse: components["schemas"]["TokenResponse"] | components["schemas"]["MfaChallenge"];
+        Session: {
+            /** Format: uuid */
+            id: string;
+            device: string;
+            ip: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastSeenAt: string | null;
+            /** Format: date-time */
+            expiresAt: string;
+            current: boolean;
+        };
+        OAuthProvider: {
+            /** @enum {unknown} */
+            id: "google" | "github";
+            name: string;
+            startUrl: string;
+        };
+        Member: {
+            /** Format: uuid */
+            userId: string;
+            email: string;
+            displayName: string | null;
+            avatarUrl: string | null;
+            role: components["schemas"]["Role"];
+            mfaEnabled: boolean;
+            disabled: boolean;
+            /** Format: date-time */
+            joinedAt: string;
+        };
+        Invitation: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orgId: string;
+            email: string;
+            role: components["schemas"]["Role"];
+            /** Format: date-time */
+            expiresAt: string;
+            /** Format: date-time */
+            acceptedAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        ApiKey: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            prefix: string;
+            permissions: components["schemas"]["Permission"][];
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            lastUsedAt: string | null;
+            /** Format: date-time */
+            expiresAt: string | null;
+            /** Format: date-time */
+            revokedAt: string | null;
+        };
+        AuditEntry: {
+            id: number;
+            /** Format: uuid */
+            orgId: string | null;
+            /** Format: uuid */
+            actorId: string | null;
+            action: string;
+            target: string | null;
+            /** @enum {unknown} */
+            outcome: "success" | "failure";
+            data: {
+                [key: string]: unknown;
+            } | null;
+            ip: string | null;
+            requestId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        MfaEnrolment: {
+            secret: string;
+            otpauthUri: string;
+            qrCodeDataUrl: string;
+        };
+        Dataset: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            description: string;
+            modelId: string;
+            pinnedVersion: string | null;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            messageCount: number;
+            conversationCount: number;
+            participantCount: number;
+            /** Format: date-time */
+            firstMessageAt: string | null;
+            /** Format: date-time */
+            lastMessageAt: string | null;
+        };
+        /** @enum {unknown} */
+        ImportStatus: "queued" | "running" | "completed" | "failed";
+        ParseWarning: {
+            code: string;
+            message: string;
+            file?: string;
+            line?: number;
+            path?: string;
+        };
+        ImportError: {
+            code: string;
+            message: string;
+            file?: string;
+            line?: number;
+            path?: string;
+        };
+        ImportSummary: {
+            format: string;
+            messagesRead: number;
+            messagesAdded: number;
+            messagesByKind: {
+                [key: string]: number;
+            };
+            conversations: number;
+            conversationsAdded: number;
+            participants: number;
+            participantsAdded: number;
+            /** Format: date-time */
+            firstMessageAt: string | null;
+            /** Format: date-time */
+            lastMessageAt: string | null;
+            skipped: number;
+            warningCount: number;
+            warnings: components["schemas"]["ParseWarning"][];
+            bytesRead: number;
+            durationMs: number;
+        };
+        Import: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            datasetId: string;
+            format: string | null;
+            filename: string;
+            status: components["schemas"]["ImportStatus"];
+            bytesTotal: number;
+            bytesRead: number;
+            messagesRead: number;
+            messagesAdded: number;
+            summary: components["schemas"]["ImportSummary"] | null;
+            error: components["schemas"]["ImportError"] | null;
+            options: {
+                [key: string]: unknown;
+            } | null;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+        };
+        Conversation: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            platform: string;
+            kind: string;
+            sourceKey: string;
+            /** Format: date-time */
+            createdAt: string;
+            messageCount: number;
+            /** Format: date-time */
+            firstMessageAt: string | null;
+            /** Format: date-time */
+            lastMessageAt: string | null;
+        };
+        Participant: {
+            /** Format: uuid */
+            id: string;
+            displayName: string;
+            platformId: string | null;
+            sourceKey: string;
+            messageCount: number;
+        };
+        Reaction: {
+            emoji: string;
+            count: number;
+            users?: string[];
+        };
+        Message: {
+            id: number;
+            /** Format: uuid */
+            conversationId: string;
+            /** Format: uuid */
+            participantId: string | null;
+            author: string | null;
+            /** Format: uuid */
+            importId: string | null;
+            /** Format: date-time */
+            ts: string;
+            localTime: string | null;
+            timeZone: string | null;
+            kind: string;
+            text: string;
+            replyTo: string | null;
+            edited: boolean;
+            /** Format: date-time */
+            editedAt: string | null;
+            forwardedFrom: string | null;
+            reactions: components["schemas"]["Reaction"][] | null;
+            attachments: {
+                [key: string]: unknown;
+            }[] | null;
+            sourceFile: string | null;
+            sourceLine: number | null;
+            sourcePath: string | null;
+        };
+        MessagePage: {
+            items: components["schemas"]["Message"][];
+            nextCursor: string | null;
+        };
+        MessageInContext: {
+            message: components["schemas"]["Message"];
+            before: components["schemas"]["Message"][];
+            after: components["schemas"]["Message"][];
+        };
+        ModelNode: {
+            nodeID: string;
+            gpu: boolean;
+            loaded: boolean;
+        };
+        Model: {
+            id: string;
+            dimension: number;
+            maxTokens: number;
+            languages: string[];
+            license: string;
+            sizeBytes: number;
+            /** @constant */
+            runtime: "onnxruntime";
+            /** @enum {unknown} */
+            quantization: "fp32" | "fp16" | "int8";
+            matryoshka: boolean;
+            source?: string;
+            nodes: components["schemas"]["ModelNode"][];
+        };
+        EmbeddingProgress: {
+            chunks: number;
+            embedded: number;
+            pending: number;
+            modelId: string;
+        };
+        EmbeddingList: {
+            /** @constant */
+            object: "list";
+            data: {
+                /** @constant */
+                object: "embedding";
+                index: number;
+                embedding: number[] | string;
+            }[];
+            model: string;
+            usage: {
+                prompt_tokens: number;
+                total_tokens: number;
+            };
+        };
+        OpenAIModel: {
+            id: string;
+            /** @constant */
+            object: "model";
+            created: number;
+            owned_by: string;
+        };
+        OpenAIModelList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["OpenAIModel"][];
+        };
+        OpenAIError: {
+            error: {
+                message: string;
+                type: string;
+                param: string | null;
+                code: string | null;
+            };
+        };
+        /** @enum {unknown} */
+        RunStatus: "queued" | "running" | "completed" | "failed";
+        ClusterRunParams: {
+            k?: number;
+            kMin?: number;
+            kMax?: number;
+            map: boolean;
+            /** @enum {unknown} */
+            mapMethod: "umap" | "tsne";
+            /** @enum {unknown} */
+            granularity: "auto" | "week" | "month";
+            seed: number;
+        };
+        ClusterRunRow: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            datasetId: string;
+            indexVersion: string | null;
+            modelId: string;
+            status: components["schemas"]["RunStatus"];
+            progress: number;
+            stage: string | null;
+            params: components["schemas"]["ClusterRunParams"];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /** Format: uuid */
+            orgId: string;
+            result: null;
+        };
+        ClusterRunSummary: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            datasetId: string;
+            indexVersion: string | null;
+            modelId: string;
+            status: components["schemas"]["RunStatus"];
+            progress: number;
+            stage: string | null;
+            params: components["schemas"]["ClusterRunParams"];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            k: number | null;
+            totalChunks: number | null;
+        };
+        ClusterRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            datasetId: string;
+            indexVersion: string | null;
+            modelId: string;
+            status: components["schemas"]["RunStatus"];
+            progress: number;
+            stage: string | null;
+            params: components["schemas"]["ClusterRunParams"];
+            error: {
+                code: string;
+                message: string;
+            } | null;
+            /** Format: uuid */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
+            result: components["schemas"]["ClusterResult"] | null;
+        };
+        RepresentativeMessage: {
+            id: number;
+            author: string | null;
+            text: string;
+            /** Format: date-time */
+            ts: string;
+        };
+        Cluster: {
+            id: number;
+            size: number;
+            label: string;
+            terms: {
+                term: string;
+                score: number;
+            }[];
+            representatives: {
+                chunkId: string;
+                similarity: number;
+                messages: components["schemas"]["RepresentativeMessage"][];
+            }[];
+            participants: {
+                author: string;
+                count: number;
+            }[];
+            distinctParticipants: number;
+            centroid: number[];
+        };
+        ClusterResult: {
+            k: number;
+            kSelection?: {
+                /** @constant */
+                criterion: "silhouette";
+                k: number;
+                sampleSize: number;
+                scores: {
+                    k: number;
+                    silhouette: number;
+                }[];
+            };
+            reducedDims: number;
+            languages: string[];
+            totalChunks: number;
+            clusters: components["schemas"]["Cluster"][];
+            overTime?: {
+                /** @enum {unknown} */
+                granularity: "week" | "month";
+                periods: {
+                    start: string;
+                    total: number;
+                    counts: number[];
+                    shares: number[];
+                }[];
+            };
+            timings: {
+                [key: string]: number;
+            };
+        };
+        TopicMap: {
+            /** @enum {unknown} */
+            method: "umap" | "tsne";
+            totalPoints: number;
+            sampled: boolean;
+            ids: string[];
+            x: number[];
+            y: number[];
+            cluster: number[];
+            preview: string[];
+        };
+        RunComparison: {
+            before: {
+                /** Format: uuid */
+                runId: string;
+                indexVersion: string | null;
+                k: number;
+            };
+            after: {
+                /** Format: uuid */
+                runId: string;
+                indexVersion: string | null;
+                k: number;
+            };
+            /** @enum {unknown} */
+            method: "jaccard" | "centroid";
+            matched: {
+                before: number;
+                after: number;
+                labelBefore: string;
+                labelAfter: string;
+                similarity: number;
+                sizeBefore: number;
+                sizeAfter: number;
+                shareBefore: number;
+                shareAfter: number;
+                /** @enum {unknown} */
+                change: "grown" | "shrunk" | "stable";
+            }[];
+            gained: {
+                after: number;
+                label: string;
+                size: number;
+            }[];
+            lost: {
+                before: number;
+                label: string;
+                size: number;
+            }[];
+        };
+        Counted: {
+            value: string;
+            count: number;
+        };
+        ActivityReport: {
+            summary: {
+                total: number;
+                byKind: {
+                    [key: string]: number;
+                };
+                media: number;
+                system: number;
+                deleted: number;
+                edited: number;
+                participants: number;
+                conversations: number;
+                /** Format: date-time */
+                first: string | null;
+                /** Format: date-time */
+                last: string | null;
+            };
+            messagesOverTime: {
+                period: string;
+                messages: number;
+            }[];
+            heatmap: {
+                weekday: number;
+                hour: number;
+                messages: number;
+            }[];
+            participants: {
+                /** Format: uuid */
+                participantId: string;
+                name: string;
+                messages: number;
+                avgLength: number;
+                /** Format: date-time */
+                first: string;
+                /** Format: date-time */
+                last: string;
+            }[];
+            lengths: {
+                textMessages: number;
+                avg: number;
+                median: number;
+                p90: number;
+                max: number;
+                buckets: {
+                    min: number;
+                    max: number | null;
+                    messages: number;
+                }[];
+            };
+            responseTimes: {
+                /** Format: uuid */
+                fromParticipantId: string;
+                fromName: string;
+                /** Format: uuid */
+                toParticipantId: string;
+                toName: string;
+                replies: number;
+                medianSeconds: number;
+            }[];
+            starters: {
+                /** Format: uuid */
+                participantId: string;
+                name: string;
+                conversationsStarted: number;
+            }[];
+            streaks: {
+                start: string;
+                end: string;
+                days: number;
+            }[];
+            text: {
+                messagesScanned: number;
+                languages: string[];
+                emoji: {
+                    total: number;
+                    messagesWithEmoji: number;
+                    top: components["schemas"]["Counted"][];
+                };
+                links: {
+                    total: number;
+                    messagesWithLinks: number;
+                    domains: components["schemas"]["Counted"][];
+                };
+                words: components["schemas"]["Counted"][];
+                bigrams: components["schemas"]["Counted"][];
+                trigrams: components["schemas"]["Counted"][];
+            };
+        };
+        SearchReport: {
+            volume: {
+                period: string;
+                mode: string;
+                searches: number;
+            }[];
+            topQueries: {
+                query: string;
+                searches: number;
+                avgResults: number;
+                zeroResultSearches: number;
+            }[];
+            zeroResults: {
+                query: string;
+                searches: number;
+                avgResults: number;
+                zeroResultSearches: number;
+            }[];
+            latency: {
+                mode: string;
+                searches: number;
+                zeroResultRate: number;
+                p50: number;
+                p95: number;
+                p99: number;
+            }[];
+        };
+        AnalyticsTable: {
+            table: string;
+            rows: {
+                [key: string]: string | number | null;
+            }[];
+        };
+        /** @enum {unknown} */
+        SearchMode: "semantic" | "keyword" | "hybrid";
+        SearchMessage: {
+            id: number;
+            /** Format: uuid */
+            datasetId: string;
+            /** Format: uuid */
+            conversationId: string;
+            conversationName: string;
+            platform: string;
+            /** Format: uuid */
+            participantId: string | null;
+            author: string | null;
+            /** Format: date-time */
+            ts: string;
+            kind: string;
+            text: string;
+        };
+        SearchHit: {
+            /** Format: uuid */
+            datasetId: string;
+            version?: number;
+            chunkId?: string;
+            alsoIn?: {
+                /** Format: uuid */
+                datasetId: string;
+                version?: number;
+            }[];
+            message: components["schemas"]["SearchMessage"];
+            context: {
+                before: components["schemas"]["SearchMessage"][];
+                after: components["schemas"]["SearchMessage"][];
+            };
+            highlights: {
+                start: number;
+                end: number;
+            }[];
+            scores: {
+                semantic?: number;
+                keyword?: number;
+                fused: number;
+            };
+        };
+        SearchResponse: {
+            mode: components["schemas"]["SearchMode"];
+            /** @enum {unknown} */
+            fusion?: "rrf" | "weighted";
+            page: number;
+            pageSize: number;
+            total: number;
+            hasMore: boolean;
+            tookMs: number;
+            items: components["schemas"]["SearchHit"][];
+        };
+        IndexStatus: {
+            /** Format: uuid */
+            datasetId: string;
+            modelId: string;
+            nodeID: string;
+            index: {
+                dim: number;
+                engine: string;
+                params: {
+                    [key: string]: number;
+                };
+                count: number;
+                exactThreshold: number;
+            } | null;
+            latestVersion: number | null;
+            pinnedVersion: number | null;
+            pendingChunks: number;
+        };
+        VersionManifest: {
+            /** Format: uuid */
+            datasetId: string;
+            modelId: string;
+            dimension: number;
+            chunkingVersion: string;
+            vectorCount: number;
+            engine: {
+                kind: string;
+                params: {
+                    [key: string]: number;
+                };
+            };
+            importIds: string[];
+            checksums: {
+                [key: string]: string;
+            };
+            restoredFrom?: number;
+        };
+        IndexVersion: {
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            message: string;
+            pinned: boolean;
+            manifest: components["schemas"]["VersionManifest"];
+        };
+        VersionDiff: {
+            from: number;
+            to: number;
+            fromCount: number;
+            toCount: number;
+            added: string[];
+            removed: string[];
+        };
+        PinnedVersion: {
+            /** Format: uuid */
+            datasetId: string;
+            pinnedVersion: number | null;
+        };
+        NewIndexVersion: {
+            version: number;
+            restoredFrom?: number;
+            manifest: components["schemas"]["VersionManifest"];
         };
     };
     responses: never;
@@ -1073,7 +1887,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             /** @description Error */
@@ -1102,7 +1916,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Readiness"];
                 };
             };
             /** @description Error */
@@ -1131,7 +1945,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": Record<string, never>;
                 };
             };
             /** @description Error */
@@ -1160,7 +1974,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/html": string;
                 };
             };
             /** @description Error */
@@ -1191,7 +2005,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "text/css": string;
+                    "application/javascript": string;
                 };
             };
             /** @description Error */
@@ -1224,12 +2039,12 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SignupResponse"];
                 };
             };
             /** @description Error */
@@ -1266,7 +2081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             /** @description Error */
@@ -1302,7 +2117,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TokenResponse"];
                 };
             };
             /** @description Error */
@@ -1337,7 +2152,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["LoginResponse"];
                 };
             };
             /** @description Error */
@@ -1372,7 +2187,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TokenResponse"];
                 };
             };
             /** @description Error */
@@ -1401,7 +2216,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
                 };
             };
             /** @description Error */
@@ -1430,7 +2248,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        providers: components["schemas"]["OAuthProvider"][];
+                    };
                 };
             };
             /** @description Error */
@@ -1459,7 +2279,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Error */
@@ -1497,7 +2317,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
                 };
             };
             /** @description Error */
@@ -1533,7 +2355,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TokenResponse"];
                 };
             };
             /** @description Error */
@@ -1562,7 +2384,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Session"][];
+                    };
                 };
             };
             /** @description Error */
@@ -1593,7 +2417,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
                 };
             };
             /** @description Error */
@@ -1622,7 +2449,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["OrgMembership"][];
+                    };
                 };
             };
             /** @description Error */
@@ -1652,12 +2481,21 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        org: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            requireMfa: boolean;
+                            /** @constant */
+                            role: "owner";
+                        };
+                    };
                 };
             };
             /** @description Error */
@@ -1693,7 +2531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TokenResponse"];
                 };
             };
             /** @description Error */
@@ -1729,7 +2567,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        org: {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            requireMfa: boolean;
+                        };
+                    };
                 };
             };
             /** @description Error */
@@ -1758,7 +2603,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Member"][];
+                    };
                 };
             };
             /** @description Error */
@@ -1789,7 +2636,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
                 };
             };
             /** @description Error */
@@ -1827,7 +2677,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** Format: uuid */
+                        userId: string;
+                        role: components["schemas"]["Role"];
+                    };
                 };
             };
             /** @description Error */
@@ -1856,7 +2710,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Invitation"][];
+                    };
                 };
             };
             /** @description Error */
@@ -1889,12 +2745,15 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        invitation: components["schemas"]["Invitation"];
+                        token: string;
+                    };
                 };
             };
             /** @description Error */
@@ -1925,7 +2784,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
                 };
             };
             /** @description Error */
@@ -1960,7 +2822,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** Format: uuid */
+                        orgId: string;
+                        role: components["schemas"]["Role"];
+                    };
                 };
             };
             /** @description Error */
@@ -1989,7 +2855,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MfaEnrolment"];
                 };
             };
             /** @description Error */
@@ -2024,7 +2890,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        enabled: true;
+                        recoveryCodes: string[];
+                    };
                 };
             };
             /** @description Error */
@@ -2060,7 +2930,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** @constant */
+                        enabled: false;
+                    };
                 };
             };
             /** @description Error */
@@ -2089,7 +2962,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["ApiKey"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2122,12 +2997,15 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        apiKey: components["schemas"]["ApiKey"];
+                        key: string;
+                    };
                 };
             };
             /** @description Error */
@@ -2158,7 +3036,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        apiKey: components["schemas"]["ApiKey"];
+                    };
                 };
             };
             /** @description Error */
@@ -2194,7 +3074,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        nextBefore: number | null;
+                    };
                 };
             };
             /** @description Error */
@@ -2223,7 +3106,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Model"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2254,7 +3139,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Model"];
                 };
             };
             /** @description Error */
@@ -2285,7 +3170,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["EmbeddingProgress"];
                 };
             };
             /** @description Error */
@@ -2314,7 +3199,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        formats: string[];
+                    };
                 };
             };
             /** @description Error */
@@ -2343,7 +3230,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Dataset"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2374,12 +3263,12 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Dataset"];
                 };
             };
             /** @description Error */
@@ -2410,7 +3299,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Dataset"];
                 };
             };
             /** @description Error */
@@ -2441,7 +3330,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                    };
                 };
             };
             /** @description Error */
@@ -2479,7 +3373,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Dataset"];
                 };
             };
             /** @description Error */
@@ -2512,7 +3406,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Import"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2542,12 +3438,12 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Import"];
                 };
             };
             /** @description Error */
@@ -2580,12 +3476,12 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Import"];
                 };
             };
             /** @description Error */
@@ -2616,7 +3512,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Import"];
                 };
             };
             /** @description Error */
@@ -2647,7 +3543,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Conversation"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2678,7 +3576,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["Participant"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2719,7 +3619,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MessagePage"];
                 };
             };
             /** @description Error */
@@ -2753,7 +3653,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["MessageInContext"];
                 };
             };
             /** @description Error */
@@ -2786,7 +3686,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        runs: components["schemas"]["ClusterRunSummary"][];
+                    };
                 };
             };
             /** @description Error */
@@ -2834,12 +3736,12 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClusterRunRow"];
                 };
             };
             /** @description Error */
@@ -2871,7 +3773,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ClusterRun"];
                 };
             };
             /** @description Error */
@@ -2903,7 +3805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["TopicMap"];
                 };
             };
             /** @description Error */
@@ -2936,7 +3838,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["RunComparison"];
                 };
             };
             /** @description Error */
@@ -2976,7 +3878,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ActivityReport"];
                 };
             };
             /** @description Error */
@@ -3017,7 +3919,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AnalyticsTable"];
+                    "text/csv": string;
                 };
             };
             /** @description Error */
@@ -3054,7 +3957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SearchReport"];
                 };
             };
             /** @description Error */
@@ -3093,7 +3996,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["AnalyticsTable"];
+                    "text/csv": string;
                 };
             };
             /** @description Error */
@@ -3164,7 +4068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["SearchResponse"];
                 };
             };
             /** @description Error */
@@ -3195,7 +4099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["IndexStatus"];
                 };
             };
             /** @description Error */
@@ -3226,7 +4130,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NewIndexVersion"];
                 };
             };
             /** @description Error */
@@ -3257,7 +4161,9 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": {
+                        items: components["schemas"]["IndexVersion"][];
+                    };
                 };
             };
             /** @description Error */
@@ -3290,7 +4196,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["VersionDiff"];
                 };
             };
             /** @description Error */
@@ -3327,7 +4233,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PinnedVersion"];
                 };
             };
             /** @description Error */
@@ -3358,7 +4264,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["PinnedVersion"];
                 };
             };
             /** @description Error */
@@ -3395,7 +4301,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["NewIndexVersion"];
                 };
             };
             /** @description Error */
@@ -3435,7 +4341,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["EmbeddingList"];
                 };
             };
             /** @description Error */
@@ -3444,7 +4350,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["OpenAIError"];
                 };
             };
         };
@@ -3464,7 +4370,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OpenAIModelList"];
                 };
             };
             /** @description Error */
@@ -3473,7 +4379,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["OpenAIError"];
                 };
             };
         };
@@ -3495,7 +4401,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OpenAIModel"];
                 };
             };
             /** @description Error */
@@ -3504,7 +4410,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Error"];
+                    "application/json": components["schemas"]["OpenAIError"];
                 };
             };
         };
