@@ -3,6 +3,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import { and, eq, inArray } from "drizzle-orm";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
 import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import { recordSearch, setIndexSize } from "../../mixins/metrics.ts";
 import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
@@ -232,7 +233,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           // An index this node does not hold yet (a new dataset, or one whose owner changed) starts from every stored vector.
           const entries = (await this.holds(key)) ? await vectorsOf(this.db, p, p.chunkIds) : await collect(allVectors(this.db, key));
           const settled = (await pendingChunks(this.db, key)) === 0;
-          return this.store.add(key, entries, settled);
+          const result = await this.store.add(key, entries, settled);
+          const { count } = await this.store.describe(key);
+          setIndexSize(this.broker, { dataset: p.datasetId, model: p.modelId, vectors: count });
+          return result;
         },
       },
 
@@ -630,6 +634,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const items = await this.resolveHits(ctx, orgId, page, p, queryVector && { vector: queryVector, modelId: rows[0]!.modelId });
 
         const latencyMs = performance.now() - started;
+        recordSearch(this.broker, { mode: p.versions && p.versions.length > 1 ? "federated" : p.mode, seconds: latencyMs / 1000 });
         await logSearch(this.db, {
           orgId,
           userId: ctx.meta.auth?.userId ?? null,

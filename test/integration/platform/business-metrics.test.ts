@@ -14,7 +14,7 @@ describe("business metrics on /metrics", function () {
 
   before(async () => {
     p = await startTestPlatform({
-      services: ["api", "auth", "ingest", "embedder"],
+      services: ["api", "auth", "ingest", "embedder", "index"],
       env: { ...AUTH_TEST_ENV, METRICS_ENABLED: "true", METRICS_PORT: "0" },
     });
     const reporter = (p.broker.metrics as unknown as { reporter: { server?: { address(): { port: number } } }[] }).reporter;
@@ -23,7 +23,7 @@ describe("business metrics on /metrics", function () {
   });
   after(() => p?.stop());
 
-  it("counts imports, imported messages and embedded chunks", async () => {
+  it("counts imports, imported messages, embedded chunks, index sizes and searches", async () => {
     const owner = await signUp(p);
     const datasetId = await createDataset(p, owner);
     const done = await importFile(p, owner, datasetId, path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt"));
@@ -35,9 +35,20 @@ describe("business metrics on /metrics", function () {
       if (Date.now() > deadline) throw new Error(`embedding did not finish: ${JSON.stringify(progress.body)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    const text = await (await fetch(metricsUrl)).text();
+    const search = await http(p.baseUrl, "POST", "/api/search", {
+      token: owner.accessToken,
+      body: { datasetId, query: "dinner", mode: "keyword" },
+    });
+    expect(search.status, JSON.stringify(search.body)).to.equal(200);
+    let text = "";
+    for (let i = 0; i < 50 && !/chatlens_index_vectors\{/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      text = await (await fetch(metricsUrl)).text();
+    }
     expect(text).to.match(/chatlens_imports_total\{[^}]*format="whatsapp"[^}]*status="completed"[^}]*\} 1/);
     expect(text).to.match(/chatlens_messages_imported_total\{[^}]*\} 5/);
     expect(text).to.match(/chatlens_embeddings_total\{[^}]*model="use-lite"[^}]*\} [1-9]/);
+    expect(text).to.match(/chatlens_searches_total\{[^}]*mode="keyword"[^}]*\} 1/);
+    expect(text).to.match(new RegExp(`chatlens_index_vectors\\{[^}]*dataset="${datasetId}"[^}]*\\} [1-9]`));
   });
 });
