@@ -92,9 +92,8 @@ interface FetchResult {
 }
 
 /**
- * Awaits an openapi-fetch call and returns its data, or throws an ApiError.
- * The OpenAPI document describes parameters and bodies but not yet response bodies, so the
- * caller names the response shape (see models.ts).
+ * Awaits an openapi-fetch call and returns its data, or throws an ApiError. The caller names
+ * the response shape with a models.ts alias of the document's schema for that operation.
  */
 export async function call<T>(request: Promise<FetchResult>): Promise<T> {
   let result: FetchResult;
