@@ -53,6 +53,7 @@ export function ensureUiBuild(): void {
 export interface InPage {
   localStorage: { getItem(key: string): string | null };
   innerWidth: number;
+  scrollTo(x: number, y: number): void;
   document: {
     documentElement: { scrollWidth: number };
     getElementById(id: string): { getBoundingClientRect(): { left: number } } | null;

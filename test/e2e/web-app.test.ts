@@ -168,6 +168,22 @@ describe("web app in a browser", function () {
     await page.getByRole("heading", { name: "Topics over time" }).waitFor();
     await screenshot(page, "06-topics");
 
+    // A second run, with four topics, compared with the first: what appeared, went, grew or shrank.
+    await page.getByLabel(/Number of topics/).fill("4");
+    await page.getByRole("button", { name: "Find topics" }).click();
+    await page.getByRole("heading", { name: "4 topics" }).waitFor({ timeout: 120_000 });
+    const compareWith = page.getByLabel("Compare this run with");
+    expect(await compareWith.locator("option").count(), "earlier runs to compare with").to.equal(1);
+    await page.getByRole("button", { name: "Compare", exact: true }).click();
+    const changes = page.getByTestId("run-comparison");
+    await changes.waitFor();
+    expect(await changes.getByRole("status").textContent()).to.match(
+      /\(3 → 4 topics\): \d+ new topics?, \d+ gone, \d+ grew, \d+ shrank,\s+\d+ about the same/,
+    );
+    // A full-page capture from the top: scrolled, the sticky header would be drawn mid-page.
+    await page.evaluate(() => (globalThis as unknown as InPage).scrollTo(0, 0));
+    await screenshot(page, "06b-topics-compare");
+
     // Dashboards: activity charts and the search analytics of the searches above.
     await page.goto(`${platform.baseUrl}/dashboards?dataset=${datasetId}`);
     await page.locator("[data-testid=chart-messages-over-time] canvas").waitFor();
@@ -212,8 +228,23 @@ describe("web app in a browser", function () {
     await page.getByLabel("Name").fill("Scratch");
     await page.getByRole("button", { name: "Create dataset" }).click();
     await page.getByRole("heading", { name: "Scratch" }).waitFor();
+
+    // Renaming: an empty name is refused next to its field; a valid one is saved and kept.
+    await page.getByRole("button", { name: "Edit details" }).click();
+    await page.getByLabel("Name", { exact: true }).fill(" ");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByText("Give the dataset a name.").waitFor();
+    await screenshot(page, "12a-dataset-rename");
+    await page.getByLabel("Name", { exact: true }).fill("Scratch notes");
+    await page.getByLabel(/Description/).fill("Trying things out");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Scratch notes" }).waitFor();
+    await page.getByText("Trying things out").waitFor();
+
     await page.getByRole("button", { name: "Delete dataset" }).click();
-    await page.getByRole("dialog", { name: /Delete “Scratch”/ }).waitFor();
+    await page.getByRole("dialog", { name: /Delete “Scratch notes”/ }).waitFor();
     await screenshot(page, "12b-delete-confirm");
     await page.getByRole("button", { name: "Delete for good" }).click();
     await page.waitForURL(/\/datasets$/);

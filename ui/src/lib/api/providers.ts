@@ -1,13 +1,9 @@
 import { api, call } from "./client";
-
-export type OAuthProvider = "google" | "github";
+import type { components } from "./schema";
 
 /** A sign-in provider this server has credentials for; `startUrl` begins its OAuth log-in. */
-export interface SignInProvider {
-  id: OAuthProvider;
-  name: string;
-  startUrl: string;
-}
+export type SignInProvider = components["schemas"]["OAuthProvider"];
+export type OAuthProvider = SignInProvider["id"];
 
 /** Every provider the web app knows how to offer, with the server settings that turn it on. */
 export const KNOWN_PROVIDERS: { id: OAuthProvider; name: string; vars: [string, string] }[] = [
