@@ -1,0 +1,91 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
+import { startNodeProcess, type NodeProcess } from "../../helpers/processes.ts";
+import { SERVERS } from "../../helpers/servers.ts";
+import { INDEX_TEST_ENV } from "../index/helpers.ts";
+
+/** Fault tests stop and start servers: only ever the machine's own. */
+export function serversAreLocal(): boolean {
+  return Object.values(SERVERS).every((s) => s.host === "127.0.0.1" || s.host === "localhost");
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.once("error", reject);
+  });
+}
+
+export interface ProcessCluster {
+  namespace: string;
+  database: IsolatedDatabase;
+  nodes: Map<string, NodeProcess>;
+  /** http://127.0.0.1:PORT of the node that runs the api service. */
+  baseUrl: string;
+  start(nodeID: string, services: string, env?: Record<string, string>): Promise<NodeProcess>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Nodes as separate processes (`bin/chatlens.ts`, as production runs them) over the real NATS,
+ * Redis and an isolated PostgreSQL database, in a namespace of their own. Each node has its own
+ * DATA_DIR but all index nodes share one INDEX_DIR, as a shared volume would.
+ */
+export async function startProcessCluster(shapes: { nodeID: string; services: string; env?: Record<string, string> }[], env: Record<string, string> = {}): Promise<ProcessCluster> {
+  const namespace = `flt-${randomBytes(4).toString("hex")}`;
+  const database = await isolatedDatabase("postgres");
+  const root = mkdtempSync(path.join(os.tmpdir(), "chatlens-faults-"));
+  const port = await freePort();
+  const common: Record<string, string> = {
+    ...INDEX_TEST_ENV,
+    NODE_ENV: "test",
+    TRANSPORTER: SERVERS.nats.url,
+    CACHER: SERVERS.redis.url,
+    DATABASE_URL: database.url!,
+    NAMESPACE: namespace,
+    RATE_LIMIT_PREFIX: `${namespace}-rl:`,
+    INDEX_DIR: path.join(root, "indexes"),
+    METRICS_ENABLED: "false",
+    LOG_LEVEL: "info",
+    CHATLENS_SKIP_UI_BUILD: "1",
+    ...env,
+  };
+  const nodes = new Map<string, NodeProcess>();
+  const cluster: ProcessCluster = {
+    namespace,
+    database,
+    nodes,
+    baseUrl: `http://127.0.0.1:${port}`,
+    async start(nodeID, services, extra = {}) {
+      const node = await startNodeProcess(
+        "bin/chatlens.ts",
+        { ...common, NODE_ID: nodeID, SERVICES: services, PORT: String(port), DATA_DIR: path.join(root, nodeID), ...extra },
+        /service\(s\) started successfully/,
+        60_000,
+      );
+      nodes.set(nodeID, node);
+      return node;
+    },
+    async stop() {
+      await Promise.all([...nodes.values()].map((n) => n.stop()));
+      await database.close().catch(() => {});
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  try {
+    // One at a time: the first runs the migrations, and two cores compile TypeScript slowly.
+    for (const s of shapes) await cluster.start(s.nodeID, s.services, s.env);
+  } catch (err) {
+    await cluster.stop();
+    throw err;
+  }
+  return cluster;
+}
