@@ -67,6 +67,7 @@ export const envSchema = z.object({
 
   UPLOAD_MAX_BYTES: positiveInt.default(2 * 1024 ** 3),
   UPLOAD_MAX_FILES: positiveInt.default(1),
+  IMPORT_STALE_AFTER_S: z.coerce.number().int().min(2).default(120),
 
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_ISSUER: z.string().default("chatlens"),

@@ -33,9 +33,8 @@ interface IngestService extends DbService {
 
 const uuid = { type: "uuid" } as const;
 const DB_TIMEOUT = 15_000;
-/** How often this node marks its jobs alive, and the silence after which another node's job counts as dead. */
+/** How often, at most, this node marks its jobs alive (IMPORT_STALE_AFTER_S is the silence after which a job counts as dead). */
 const HEARTBEAT_MS = 15_000;
-const STALE_AFTER_MS = 120_000;
 /** An upload file this old with no live import is left over from a crash. */
 const ORPHAN_FILE_AGE_MS = 10 * 60_000;
 
@@ -45,6 +44,9 @@ function validationError(field: string, message: string) {
 
 export default function createIngestService(app: AppContext): ServiceSchema {
   const { config } = app;
+  const staleAfterMs = config.IMPORT_STALE_AFTER_S * 1000;
+  // Several heartbeats fit in the stale window, so one slow heartbeat never gets a live job reaped.
+  const heartbeatMs = Math.min(HEARTBEAT_MS, staleAfterMs / 4);
 
   return {
     name: "ingest",
@@ -355,7 +357,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       async reap(this: IngestService, atStart: boolean) {
         const embedded = config.TRANSPORTER === "none";
         const ids = await reapInterrupted(this.database, {
-          staleBeforeMs: STALE_AFTER_MS,
+          staleBeforeMs: staleAfterMs,
           all: atStart && embedded,
           nodeId: atStart ? this.broker.nodeID : undefined,
         });
@@ -396,8 +398,8 @@ export default function createIngestService(app: AppContext): ServiceSchema {
     async started(this: IngestService) {
       await this.reap(true);
       this.timers.push(
-        setInterval(() => void touchImports(this.database, this.queue.ids()).catch((err) => this.logger.warn("Import heartbeat failed", err)), HEARTBEAT_MS),
-        setInterval(() => void this.reap(false).catch((err: unknown) => this.logger.warn("Import reaper failed", err)), STALE_AFTER_MS / 2),
+        setInterval(() => void touchImports(this.database, this.queue.ids()).catch((err) => this.logger.warn("Import heartbeat failed", err)), heartbeatMs),
+        setInterval(() => void this.reap(false).catch((err: unknown) => this.logger.warn("Import reaper failed", err)), staleAfterMs / 2),
       );
       for (const t of this.timers) t.unref();
     },
