@@ -160,7 +160,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       ready: {
         auth: "public",
-        openapi: { summary: "Readiness: database, transporter and cacher (503 when one is down)", response: ref("Readiness") },
+        openapi: { summary: "Readiness: 503 when the database or transporter is down; a cacher outage is reported but serving goes on", response: ref("Readiness") },
         params: {},
         async handler(this: { broker: never }, ctx: Context<unknown, { $statusCode?: number }>) {
           const { ready, checks } = await checkReadiness(this.broker, app);

@@ -365,23 +365,31 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
       async handleEmbedJob(this: EmbedderService, job: EmbedJob) {
         const todo = await chunksToEmbed(this.db, job);
-        if (todo.length === 0) return;
-        const { vectors } = await this.embedTexts(
-          null,
-          job.modelId,
-          todo.map((c) => c.text),
-        );
-        const stored = await storeVectors(
-          this.db,
-          job,
-          todo.map((c, i) => ({ chunkId: c.id, vector: vectors[i]! })),
-        );
-        if (stored.length > 0)
+        // A redelivered job whose vectors were stored before its node died (and before it could
+        // announce them) announces them now, or the index would never get them. The index adds a
+        // chunk it already holds by replacing it, and ignores ids without a stored vector.
+        const pending = new Set(todo.map((c) => c.id));
+        const announced = job.chunkIds.filter((id) => !pending.has(id));
+        if (todo.length > 0) {
+          const { vectors } = await this.embedTexts(
+            null,
+            job.modelId,
+            todo.map((c) => c.text),
+          );
+          announced.push(
+            ...(await storeVectors(
+              this.db,
+              job,
+              todo.map((c, i) => ({ chunkId: c.id, vector: vectors[i]! })),
+            )),
+          );
+        }
+        if (announced.length > 0)
           this.broker.emit("embeddings.stored", {
             orgId: job.orgId,
             datasetId: job.datasetId,
             modelId: job.modelId,
-            chunkIds: stored,
+            chunkIds: announced,
           });
       },
 

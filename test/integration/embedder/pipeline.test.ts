@@ -41,6 +41,25 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     expect(stored.every((e) => e.orgId === target.orgId && e.datasetId === target.datasetId && e.modelId === "use-lite")).to.equal(true);
   });
 
+  it("announces a redelivered job's vectors again when they were stored before the announcement", async () => {
+    const db = p.database.db;
+    const target = await createOrgAndDataset(db);
+    const seeded = await seedImport(db, target, [chatter(20, "general")]);
+    await p.broker.emit("import.completed", { ...seeded, messagesAdded: 20 });
+    await waitUntilEmbedded(db, target.datasetId);
+    const ids = (await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.datasetId, target.datasetId))).map((r) => r.id);
+    const before = (await db.select().from(embeddings).where(eq(embeddings.datasetId, target.datasetId))).length;
+
+    // The job comes again (its first node died between storing and announcing): nothing is embedded twice,
+    // and the stored vectors are announced so the index catches up.
+    const stored = collectEvents<{ chunkIds: string[] }>(p.broker, "embeddings.stored");
+    const service = p.broker.getLocalService("embedder") as unknown as { handleEmbedJob(job: object): Promise<void> };
+    await service.handleEmbedJob({ orgId: target.orgId, datasetId: target.datasetId, modelId: "use-lite", chunkIds: ids });
+    await waitFor("the announcement", async () => stored.length > 0);
+    expect(stored.flatMap((e) => e.chunkIds).sort()).to.deep.equal([...ids].sort());
+    expect(await db.select().from(embeddings).where(eq(embeddings.datasetId, target.datasetId))).to.have.length(before);
+  });
+
   it("re-chunks only the touched conversations; a message in the middle replaces the chunks around it", async () => {
     const db = p.database.db;
     const target = await createOrgAndDataset(db);

@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database, transporter and cacher (503 when one is down) */
+        /** Readiness: 503 when the database or transporter is down; a cacher outage is reported but serving goes on */
         get: operations["apiReady"];
         put?: never;
         post?: never;
