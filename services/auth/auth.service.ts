@@ -29,7 +29,7 @@ import { linkOrCreate, OAuthError, type ProviderIdentity } from "./oauth.ts";
 import { configuredProviders } from "./oauth-route.ts";
 import { changeRole, createOrg, getMembership, grantRole, listMembers, listUserOrgs, removeMember, updateOrg } from "./orgs.ts";
 import { burnVerification, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "./passwords.ts";
-import { LoginLimiter, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
+import { FallbackRateLimitStore, LoginLimiter, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
 import { issueRefreshToken, rotateRefreshToken } from "./refresh.ts";
 import {
   consumeAuthCode,
@@ -62,6 +62,7 @@ type Ctx<P = Record<string, any>> = Context<P, CallMeta & { $statusCode?: number
 interface AuthService extends DbService {
   limiter: LoginLimiter;
   rateStore: RateLimitStore;
+  rateFallbackLoggedAt: number;
   credentialCache: Map<string, { until: number; info: TenantAuthInfo }>;
   lastTouched: Map<string, number>;
   purgeTimer?: NodeJS.Timeout;
@@ -1020,10 +1021,22 @@ export default function createAuthService(app: AppContext): ServiceSchema {
     },
 
     created(this: AuthService) {
+      this.rateFallbackLoggedAt = 0;
       this.credentialCache = new Map();
       this.lastTouched = new Map();
       this.rateStore = redisUrl
-        ? new RedisRateLimitStore(new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }), config.RATE_LIMIT_PREFIX ?? `${config.NAMESPACE}-ratelimit:`)
+        ? new FallbackRateLimitStore(
+            new RedisRateLimitStore(
+              new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }),
+              config.RATE_LIMIT_PREFIX ?? `${config.NAMESPACE}-ratelimit:`,
+            ),
+            (err) => {
+              // Once a minute is enough to tell operators; every failed call would flood the log.
+              if (Date.now() - this.rateFallbackLoggedAt < 60_000) return;
+              this.rateFallbackLoggedAt = Date.now();
+              this.logger.warn(`Log-in rate limits use this node's memory while Redis is unavailable: ${(err as Error).message}`);
+            },
+          )
         : new MemoryRateLimitStore();
       this.limiter = new LoginLimiter(this.rateStore, { limit: config.LOGIN_RATE_LIMIT, windowS: config.LOGIN_RATE_WINDOW_S });
     },

@@ -76,6 +76,45 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 }
 
+/**
+ * Redis first, this node's memory while Redis cannot answer: log-ins keep working during a
+ * Redis outage and are still limited (per node instead of cluster-wide) rather than refused
+ * with a server error or let through unlimited.
+ */
+export class FallbackRateLimitStore implements RateLimitStore {
+  private readonly local = new MemoryRateLimitStore();
+
+  constructor(
+    private readonly primary: RateLimitStore,
+    private readonly onFallback: (err: unknown) => void = () => {},
+  ) {}
+
+  private async either<T>(op: (store: RateLimitStore) => Promise<T>): Promise<T> {
+    try {
+      return await op(this.primary);
+    } catch (err) {
+      this.onFallback(err);
+      return op(this.local);
+    }
+  }
+
+  hit(key: string, windowS: number) {
+    return this.either((s) => s.hit(key, windowS));
+  }
+
+  count(key: string) {
+    return this.either((s) => s.count(key));
+  }
+
+  reset(key: string) {
+    return this.either((s) => s.reset(key));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.primary.close(), this.local.close()]);
+  }
+}
+
 export interface LoginLimiterSettings {
   limit: number;
   windowS: number;
