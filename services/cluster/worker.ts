@@ -3,14 +3,13 @@
  * (the embedded shape runs everything in one process) never blocks its event
  * loop on a minute of k-means and UMAP.
  */
-import { Worker } from "node:worker_threads";
+import { startTsWorker } from "../worker-thread.ts";
 import type { WorkerMessage } from "./pipeline-worker.ts";
 import type { ClusteringOptions } from "./pipeline.ts";
 import type { ProgressFn } from "./progress.ts";
 import type { ChunkInput, ClusteringResult } from "./types.ts";
 
-const TSX_API = import.meta.resolve("tsx/esm/api");
-const ENTRY = new URL("./pipeline-worker.ts", import.meta.url).href;
+const ENTRY = new URL("./pipeline-worker.ts", import.meta.url);
 
 export interface WorkerRunOptions {
   /** Aborting terminates the worker and rejects with the signal's reason. */
@@ -25,10 +24,7 @@ export function clusterChunksInWorker(
 ): Promise<ClusteringResult> {
   return new Promise((resolve, reject) => {
     run.signal?.throwIfAborted();
-    // The entry is TypeScript. Node 20 does not apply the parent's --import hooks
-    // to a worker's entry module, so a tiny script registers tsx in the worker first.
-    const bootstrap = `import(${JSON.stringify(TSX_API)}).then(({ register }) => { register(); return import(${JSON.stringify(ENTRY)}); })`;
-    const worker = new Worker(bootstrap, { eval: true, workerData: { chunks, options } });
+    const worker = startTsWorker(ENTRY, { workerData: { chunks, options } });
     let settled = false;
     const finish = (action: () => void) => {
       if (settled) return;

@@ -1,10 +1,9 @@
 import os from "node:os";
-import path from "node:path";
+import type { Worker } from "node:worker_threads";
 import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from "@huggingface/transformers";
-import * as ort from "onnxruntime-node";
-import { planBatches } from "./batching.ts";
+import { startTsWorker } from "../worker-thread.ts";
 import { EmbedderError } from "./errors.ts";
-import { l2NormalizeInPlace, meanPoolRow } from "./vectors.ts";
+import type { WireError, WorkerInit, WorkerReply, WorkerRequest } from "./runtime-worker.ts";
 
 // Whether to touch the network is the registry's decision (it downloads hub models itself);
 // the tokenizer loader must only ever read the local folder.
@@ -57,80 +56,101 @@ export interface EmbedResult {
   dimension: number;
 }
 
-const POOLED_OUTPUT = "sentence_embedding";
-const TOKEN_OUTPUT = "last_hidden_state";
-const KNOWN_INPUTS = new Set(["input_ids", "attention_mask", "token_type_ids"]);
+const WORKER_ENTRY = new URL("./runtime-worker.ts", import.meta.url);
+
+function fromWire(error: WireError): Error {
+  return error.code ? new EmbedderError(error.code, error.message, error.data) : new Error(error.message);
+}
+
+interface Pending {
+  resolve(reply: WorkerReply): void;
+  reject(error: Error): void;
+}
 
 /**
- * One loaded ONNX sentence-embedding model: tokenizer + onnxruntime session.
- * `embed` sorts inputs by token length, batches them by a token budget, runs them one batch
- * at a time (calls are serialised: the session already uses every thread it was given),
- * pools, normalises and returns vectors in input order.
+ * One loaded ONNX sentence-embedding model. Inference runs on a worker thread that owns the
+ * onnxruntime session and its own tokenizer (runtime-worker.ts): onnxruntime-node's session.run
+ * executes on the calling thread, and on the main thread it blocked every other service for a
+ * whole batch. The worker sorts inputs by token length, batches them by a token budget, runs
+ * them one batch at a time, pools and normalises; vectors come back in input order in a
+ * transferred buffer. A tokenizer stays on this thread for the synchronous tokenize/countTokens.
  */
 export class OnnxEmbedder {
-  private queue: Promise<unknown> = Promise.resolve();
-  private readonly outputName: string;
-  private readonly inputTypes: Map<string, "int64" | "int32">;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Set once the worker is gone; later calls fail with it. */
+  private dead: Error | undefined;
 
   private constructor(
     readonly spec: RuntimeModelSpec,
     readonly device: Device,
-    private readonly session: ort.InferenceSession,
+    private readonly worker: Worker,
     private readonly tokenizer: PreTrainedTokenizer,
-    private readonly limits: { tokenBudget: number; maxBatchSize: number },
   ) {
-    if (session.outputNames.includes(POOLED_OUTPUT)) this.outputName = POOLED_OUTPUT;
-    else if (session.outputNames.includes(TOKEN_OUTPUT)) this.outputName = TOKEN_OUTPUT;
-    else {
-      throw new EmbedderError(
-        "MODEL_INVALID",
-        `model ${spec.id} has neither ${POOLED_OUTPUT} nor ${TOKEN_OUTPUT} output`,
-        {
-          outputs: session.outputNames,
-        },
-      );
-    }
-    this.inputTypes = new Map();
-    for (const meta of session.inputMetadata) {
-      if (!KNOWN_INPUTS.has(meta.name)) {
-        throw new EmbedderError("MODEL_INVALID", `model ${spec.id} takes an unsupported input ${meta.name}`);
+    worker.on("message", (reply: WorkerReply) => {
+      if (reply.type === "ready" || reply.type === "loadError") return;
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.settle(reply.id);
+      if (reply.type === "error") waiter.reject(fromWire(reply.error));
+      else waiter.resolve(reply);
+    });
+    const fail = (error: Error) => {
+      this.dead ??= error;
+      for (const [id, waiter] of this.pending) {
+        this.settle(id);
+        waiter.reject(this.dead);
       }
-      this.inputTypes.set(meta.name, meta.isTensor && meta.type === "int32" ? "int32" : "int64");
-    }
+    };
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`embedder worker for ${spec.id} exited with code ${code}`)));
+    // An idle worker must not keep the process alive (an in-process session never did).
+    worker.unref();
   }
 
   static async load(spec: RuntimeModelSpec, options: RuntimeOptions = {}): Promise<OnnxEmbedder> {
     const logger = options.logger ?? console;
     const threads = options.intraOpThreads ?? Math.min(4, os.availableParallelism());
-    const base: ort.InferenceSession.SessionOptions = {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: "all",
+    const init: WorkerInit = {
+      // Only the runtime's fields: the caller may pass a richer object that need not be cloneable.
+      spec: {
+        id: spec.id,
+        path: spec.path,
+        onnxFile: spec.onnxFile,
+        dimension: spec.dimension,
+        maxTokens: spec.maxTokens,
+        matryoshka: spec.matryoshka,
+      },
+      device: options.device,
+      threads,
+      limits: { tokenBudget: options.tokenBudget ?? 4096, maxBatchSize: options.maxBatchSize ?? 64 },
     };
-    const file = path.join(spec.path, spec.onnxFile);
-    let device: Device = "cpu";
-    let session: ort.InferenceSession | undefined;
-    if (options.device === "cuda") {
-      try {
-        session = await ort.InferenceSession.create(file, {
-          ...base,
-          executionProviders: [{ name: "cuda", deviceId: 0 }, "cpu"],
-        });
-        device = "cuda";
-      } catch (err) {
-        // A missing CUDA library throws instead of falling back inside onnxruntime.
-        logger.warn(
-          `embedder: CUDA unavailable for ${spec.id} (${(err as Error).message.split("\n")[0]}); running on CPU`,
-        );
-      }
-    }
-    session ??= await ort.InferenceSession.create(file, { ...base, executionProviders: ["cpu"] });
-    const tokenizer = await AutoTokenizer.from_pretrained(spec.path);
-    logger.info(`embedder: loaded ${spec.id} on ${device} (${threads} threads)`);
-    return new OnnxEmbedder(spec, device, session, tokenizer, {
-      tokenBudget: options.tokenBudget ?? 4096,
-      maxBatchSize: options.maxBatchSize ?? 64,
+    const worker = startTsWorker(WORKER_ENTRY, { workerData: init });
+    let onMessage: ((reply: WorkerReply) => void) | undefined;
+    let onGone: ((error: Error) => void) | undefined;
+    const onExit = (code: number) => onGone?.(new Error(`embedder worker for ${spec.id} exited with code ${code}`));
+    const started = new Promise<Extract<WorkerReply, { type: "ready" }>>((resolve, reject) => {
+      onGone = reject;
+      onMessage = (reply) => {
+        if (reply.type !== "ready" && reply.type !== "loadError") return;
+        for (const warning of reply.warnings) logger.warn(warning);
+        if (reply.type === "ready") resolve(reply);
+        else reject(fromWire(reply.error));
+      };
     });
+    worker.on("message", onMessage!).on("error", onGone!).on("exit", onExit);
+    try {
+      const [ready, tokenizer] = await Promise.all([started, AutoTokenizer.from_pretrained(spec.path)]);
+      logger.info(`embedder: loaded ${spec.id} on ${ready.device} (${threads} threads)`);
+      return new OnnxEmbedder(spec, ready.device, worker, tokenizer);
+    } catch (err) {
+      await worker.terminate();
+      throw err;
+    } finally {
+      // Only the load's own listeners: removeAllListeners would also drop the ones Node uses
+      // to ref/unref the worker's message port.
+      worker.off("message", onMessage!).off("error", onGone!).off("exit", onExit);
+    }
   }
 
   /** Token ids per text, truncated to the model's max tokens (special tokens included). */
@@ -152,30 +172,41 @@ export class OnnxEmbedder {
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const dimension = this.outputDimension(options.dimensions);
-    const ids = this.tokenize(texts);
-    const data = new Float32Array(texts.length * dimension);
-    const batches = planBatches(
-      ids.map((r) => r.length),
-      this.limits,
-    );
-    for (const batch of batches) {
-      const rows = await this.serialised(() => this.runBatch(batch.map((i) => ids[i]!)));
-      batch.forEach((inputIndex, r) => {
-        const v = data.subarray(inputIndex * dimension, (inputIndex + 1) * dimension);
-        v.set(rows[r]!.subarray(0, dimension));
-        l2NormalizeInPlace(v);
-      });
-    }
+    const reply = await this.request({ type: "embed", id: this.nextId++, texts, dimension });
+    if (reply.type !== "embedded") throw new Error(`embedder worker answered ${reply.type} to embed`);
+    const { data, tokenCounts } = reply;
     return {
       data,
       vectors: texts.map((_, i) => data.subarray(i * dimension, (i + 1) * dimension)),
-      tokenCounts: ids.map((r) => r.length),
+      tokenCounts,
       dimension,
     };
   }
 
+  /** Releases the session after the calls already queued, then ends the worker. */
   async dispose(): Promise<void> {
-    await this.serialised(() => this.session.release());
+    if (this.dead) return;
+    try {
+      await this.request({ type: "dispose", id: this.nextId++ });
+    } finally {
+      this.dead ??= new Error(`embedder for ${this.spec.id} was disposed`);
+      await this.worker.terminate();
+    }
+  }
+
+  private request(message: WorkerRequest): Promise<WorkerReply> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      // Keep the process alive only while the worker owes an answer.
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(message.id, { resolve, reject });
+      this.worker.postMessage(message);
+    });
+  }
+
+  private settle(id: number): void {
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.worker.unref();
   }
 
   private outputDimension(requested: number | undefined): number {
@@ -193,55 +224,5 @@ export class OnnxEmbedder {
       });
     }
     return requested;
-  }
-
-  private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
-  }
-
-  private async runBatch(rows: number[][]): Promise<Float32Array[]> {
-    const B = rows.length;
-    // An all-empty batch still needs one (masked) position: a zero-length axis is not valid input.
-    const S = Math.max(1, ...rows.map((r) => r.length));
-    const inputIds = new BigInt64Array(B * S);
-    const mask = new BigInt64Array(B * S);
-    rows.forEach((row, b) =>
-      row.forEach((id, s) => {
-        inputIds[b * S + s] = BigInt(id);
-        mask[b * S + s] = 1n;
-      }),
-    );
-    const values: Record<string, BigInt64Array> = {
-      input_ids: inputIds,
-      attention_mask: mask,
-      token_type_ids: new BigInt64Array(B * S),
-    };
-    const feeds: Record<string, ort.Tensor> = {};
-    for (const [name, type] of this.inputTypes) {
-      const v = values[name]!;
-      feeds[name] =
-        type === "int32"
-          ? new ort.Tensor(
-              "int32",
-              Int32Array.from(v, (x) => Number(x)),
-              [B, S],
-            )
-          : new ort.Tensor("int64", v, [B, S]);
-    }
-    const out = (await this.session.run(feeds, [this.outputName]))[this.outputName]!;
-    const data = out.data as Float32Array;
-    const hidden = out.dims[out.dims.length - 1]!;
-    if (hidden < this.spec.dimension) {
-      throw new EmbedderError(
-        "MODEL_INVALID",
-        `model ${this.spec.id} outputs ${hidden} dimensions, expected ${this.spec.dimension}`,
-      );
-    }
-    if (this.outputName === POOLED_OUTPUT) {
-      return rows.map((_, b) => data.subarray(b * hidden, (b + 1) * hidden));
-    }
-    return rows.map((_, b) => meanPoolRow(data, mask, b, S, hidden));
   }
 }

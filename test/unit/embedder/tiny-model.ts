@@ -21,25 +21,20 @@ export async function writeTinyModel(
   dir: string,
   tokenizerFrom: string,
   metadata: Record<string, unknown>,
+  /** Another name makes a model the runtime must refuse. */
+  outputName = "last_hidden_state",
 ): Promise<void> {
   const b = new GraphBuilder();
-  b.namedNode(
-    "Gather",
-    [b.constant(float32Tensor(tinyTable(), [TINY_VOCAB, TINY_DIM])), "input_ids"],
-    "last_hidden_state",
-    {
-      axis: 0,
-    },
-  );
+  b.namedNode("Gather", [b.constant(float32Tensor(tinyTable(), [TINY_VOCAB, TINY_DIM])), "input_ids"], outputName, {
+    axis: 0,
+  });
   const onnx = b.encode({
     graphName: "tiny",
     inputs: [
       { name: "input_ids", elemType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
       { name: "attention_mask", elemType: DataType.INT64, shape: ["batch_size", "sequence_length"] },
     ],
-    outputs: [
-      { name: "last_hidden_state", elemType: DataType.FLOAT, shape: ["batch_size", "sequence_length", TINY_DIM] },
-    ],
+    outputs: [{ name: outputName, elemType: DataType.FLOAT, shape: ["batch_size", "sequence_length", TINY_DIM] }],
     opsetVersion: 13,
     irVersion: 7,
     producerName: "chatlens-test",
