@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../services/platform.ts";
+import { SENTENCES } from "../test/integration/ops/helpers.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,22 +34,6 @@ const ORGS = Number(values.orgs);
 const DURATION_S = Number(values.duration);
 const PASSWORD = "load test password 123";
 
-const SENTENCES = [
-  "We should plan the hiking trip to the mountains in June",
-  "The train to Verona leaves at nine from the central station",
-  "Can you bring the tent and two sleeping bags",
-  "My grandmother's lasagne recipe needs fresh basil and ricotta",
-  "The kitchen renovation is over budget again",
-  "The plumber found a leaking pipe behind the dishwasher",
-  "Our puppy chewed the sofa cushions this morning",
-  "The vet says the dog needs a rabies vaccination",
-  "Quarterly revenue grew eight percent over last year",
-  "The server crashed during the database migration",
-  "I booked a table at the sushi place for Friday dinner",
-  "Does anyone know a good dentist near the office",
-  "The football match was cancelled because of the storm",
-  "Remember to water the tomato plants while I am away",
-];
 const QUERIES = ["leaking pipe", "weekend in the mountains", "dinner reservation", "sick dog", "money we made this quarter", "storm", "train station", "garden vegetables"];
 const MODES = ["keyword", "semantic", "hybrid"] as const;
 

@@ -94,22 +94,27 @@ export async function failRun(db: Db, runId: string, error: { code: string; mess
   await db.update(clusterRuns).set({ status: "failed", stage: "failed", error, finishedAt: new Date() }).where(eq(clusterRuns.id, runId));
 }
 
+/** The columns every view of a run shows; the result is added in the shape each view needs. */
+const RUN_COLUMNS = {
+  id: clusterRuns.id,
+  datasetId: clusterRuns.datasetId,
+  indexVersion: clusterRuns.indexVersion,
+  modelId: clusterRuns.modelId,
+  status: clusterRuns.status,
+  progress: clusterRuns.progress,
+  stage: clusterRuns.stage,
+  params: clusterRuns.params,
+  error: clusterRuns.error,
+  createdBy: clusterRuns.createdBy,
+  createdAt: clusterRuns.createdAt,
+  finishedAt: clusterRuns.finishedAt,
+};
+
 /** Run rows of a dataset, newest first, with a small summary instead of the result. */
 export async function listRuns(db: Db, orgId: string, datasetId: string, limit: number) {
   const rows = await db
     .select({
-      id: clusterRuns.id,
-      datasetId: clusterRuns.datasetId,
-      indexVersion: clusterRuns.indexVersion,
-      modelId: clusterRuns.modelId,
-      status: clusterRuns.status,
-      progress: clusterRuns.progress,
-      stage: clusterRuns.stage,
-      params: clusterRuns.params,
-      error: clusterRuns.error,
-      createdBy: clusterRuns.createdBy,
-      createdAt: clusterRuns.createdAt,
-      finishedAt: clusterRuns.finishedAt,
+      ...RUN_COLUMNS,
       k: sql<number | null>`(${clusterRuns.result} ->> 'k')::int`,
       totalChunks: sql<number | null>`(${clusterRuns.result} ->> 'totalChunks')::int`,
     })
@@ -124,18 +129,7 @@ export async function listRuns(db: Db, orgId: string, datasetId: string, limit: 
 export async function getRun(db: Db, orgId: string, datasetId: string, runId: string) {
   const [row] = await db
     .select({
-      id: clusterRuns.id,
-      datasetId: clusterRuns.datasetId,
-      indexVersion: clusterRuns.indexVersion,
-      modelId: clusterRuns.modelId,
-      status: clusterRuns.status,
-      progress: clusterRuns.progress,
-      stage: clusterRuns.stage,
-      params: clusterRuns.params,
-      error: clusterRuns.error,
-      createdBy: clusterRuns.createdBy,
-      createdAt: clusterRuns.createdAt,
-      finishedAt: clusterRuns.finishedAt,
+      ...RUN_COLUMNS,
       result: sql<Omit<StoredResult, "map" | "assignments"> | null>`${clusterRuns.result} - 'map' - 'assignments'`,
     })
     .from(clusterRuns)

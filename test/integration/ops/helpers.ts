@@ -10,7 +10,8 @@ import { INDEX_TEST_ENV } from "../index/helpers.ts";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-const SENTENCES = [
+/** Everyday chat lines on distinct topics; the load benchmark uses them too. */
+export const SENTENCES = [
   "We should plan the hiking trip to the mountains in June",
   "The train to Verona leaves at nine from the central station",
   "Can you bring the tent and two sleeping bags",
