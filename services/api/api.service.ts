@@ -8,7 +8,7 @@ import { createOAuthRoute } from "../auth/oauth-route.ts";
 import type { AppContext } from "../app-context.ts";
 import { toOpenAIError } from "../embedder/openai.ts";
 import { ClientError } from "../errors.ts";
-import { sendJsonError } from "./errors.ts";
+import { sendJsonError, writeJsonError } from "./errors.ts";
 import { checkReadiness } from "./readiness.ts";
 import { buildOpenApi, type ActionDoc } from "./openapi.ts";
 import { API_ALIASES, OPENAI_ALIASES, UPLOAD_ALIASES } from "./routes.ts";
@@ -22,6 +22,27 @@ type Req = IncomingMessage & { $ctx?: Context<unknown, CallMeta>; headers: Recor
 
 /** Client-chosen request ids are echoed in logs and headers: accept only harmless ones. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * A route that reaches only its listed aliases, authenticates every call and stamps the
+ * caller's address and user agent into the context. Routes sharing a path need distinct
+ * names, or moleculer-web keeps only the last one.
+ */
+function guardedRoute(name: string, prefix: string, aliases: Record<string, string>, options: Record<string, unknown>) {
+  return {
+    name,
+    path: prefix,
+    mappingPolicy: "restrict",
+    autoAliases: false,
+    authentication: true,
+    authorization: true,
+    aliases,
+    onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
+      this.prepareContext(ctx, route, req);
+    },
+    ...options,
+  };
+}
 
 export default function createApiService(app: AppContext): ServiceSchema {
   const { config } = app;
@@ -42,31 +63,13 @@ export default function createApiService(app: AppContext): ServiceSchema {
       routes: [
         // OAuth redirects (grant) come first: their paths lie under /api but are not aliases.
         createOAuthRoute(config),
-        {
-          // Routes sharing a path must have names, or moleculer-web keeps only the last.
-          name: "api",
-          path: "/api",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          authorization: true,
-          aliases: API_ALIASES,
+        guardedRoute("api", "/api", API_ALIASES, {
           bodyParsers: { json: { strict: true, limit: "1mb" }, urlencoded: false },
           callOptions: { meta: {} },
-          onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
-            this.prepareContext(ctx, route, req);
-          },
-        },
-        {
-          // Uploads stream through to the ingest service (over the transporter in a cluster):
-          // no body parser, so nothing is buffered here; busboy enforces the size and count limits.
-          name: "uploads",
-          path: "/api",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          authorization: true,
-          aliases: UPLOAD_ALIASES,
+        }),
+        // Uploads stream through to the ingest service (over the transporter in a cluster):
+        // no body parser, so nothing is buffered here; busboy enforces the size and count limits.
+        guardedRoute("uploads", "/api", UPLOAD_ALIASES, {
           bodyParsers: false,
           busboyConfig: {
             limits: { files: config.UPLOAD_MAX_FILES, fileSize: config.UPLOAD_MAX_BYTES, fields: 20 },
@@ -76,33 +79,15 @@ export default function createApiService(app: AppContext): ServiceSchema {
             onFileSizeLimit: (file: NodeJS.ReadableStream) => void file.on("error", () => {}),
           },
           callOptions: { timeout: 0 },
-          onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
-            this.prepareContext(ctx, route, req);
-          },
-        },
-        {
-          name: "openai",
-          path: "/v1",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          authorization: true,
-          aliases: OPENAI_ALIASES,
+        }),
+        guardedRoute("openai", "/v1", OPENAI_ALIASES, {
           bodyParsers: { json: { strict: true, limit: "8mb" }, urlencoded: false },
-          onBeforeCall(this: { prepareContext: Function }, ctx: Context, route: unknown, req: Req) {
-            this.prepareContext(ctx, route, req);
-          },
           // OpenAI clients parse { error: { message, type, param, code } }: this route answers in that shape.
           onError(req: Req, res: ServerResponse, err: Error) {
             const { status, body } = toOpenAIError(err as never, exposeInternals);
-            if (res.headersSent) return void res.end();
-            res.statusCode = status;
-            res.setHeader("Content-Type", "application/json; charset=utf-8");
-            if (req.$ctx?.requestID) res.setHeader("X-Request-ID", req.$ctx.requestID);
-            if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="chatlens"');
-            res.end(JSON.stringify(body));
+            writeJsonError(req, res, status, body);
           },
-        },
+        }),
       ],
       assets: existsSync(uiDir) ? { folder: uiDir, options: { index: "index.html", maxAge: "1h" } } : undefined,
       onError(this: unknown, req: Req, res: ServerResponse, err: Error) {

@@ -52,16 +52,19 @@ export function toErrorResponse(err: AnyError, requestId: string | undefined, ex
   return { status, body };
 }
 
-export function sendJsonError(
-  req: IncomingMessage & { $ctx?: { requestID?: string | null } },
-  res: ServerResponse,
-  err: AnyError,
-  exposeInternals: boolean,
-) {
-  const { status, body } = toErrorResponse(err, req.$ctx?.requestID ?? undefined, exposeInternals);
+type ErrorReq = IncomingMessage & { $ctx?: { requestID?: string | null } };
+
+/** Writes an error answer in whatever JSON shape the route speaks (ours, or OpenAI's on /v1). */
+export function writeJsonError(req: ErrorReq, res: ServerResponse, status: number, body: unknown) {
   if (res.headersSent) return void res.end();
   res.statusCode = status;
   res.setHeader("Content-Type", "application/json; charset=utf-8");
+  if (req.$ctx?.requestID && !res.hasHeader("X-Request-ID")) res.setHeader("X-Request-ID", req.$ctx.requestID);
   if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="chatlens"');
   res.end(JSON.stringify(body));
+}
+
+export function sendJsonError(req: ErrorReq, res: ServerResponse, err: AnyError, exposeInternals: boolean) {
+  const { status, body } = toErrorResponse(err, req.$ctx?.requestID ?? undefined, exposeInternals);
+  writeJsonError(req, res, status, body);
 }
