@@ -10,35 +10,24 @@
  * With TRANSPORTER=nats://… this process joins the cluster (import.completed reaches the
  * embedder) and runs the import itself.
  */
-import { loadConfig } from "../config/index.ts";
 import { importPathParams } from "../services/ingest/operator-commands.ts";
-import { createPlatform } from "../services/platform.ts";
+import { parseCommandLine } from "../services/operator.ts";
+import { runOnce } from "./cli.ts";
 
-const [datasetId, file, ...rest] = process.argv.slice(2);
-if (!datasetId || !file) {
+// The same arguments as the operator command `import:path`, but the ingest service runs here.
+const parsed = parseCommandLine(["import:path", ...process.argv.slice(2)]);
+if (!parsed) {
   console.error("Usage: import <datasetId> <path> [--format f] [--time-zone zone] [--days-first true|false] [--conversation-name name]");
   process.exit(2);
 }
-const options: Record<string, string> = {};
-rest.forEach((v, i) => {
-  if (v.startsWith("--") && rest[i + 1] !== undefined) options[v.slice(2)] = rest[i + 1]!;
-});
 
-const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS_ENABLED: "false" });
-const platform = await createPlatform(config, { services: ["ingest"] });
-await platform.start();
-let code = 0;
-try {
-  const row = await platform.broker.call("ingest.importPath", { ...importPathParams(datasetId, file, options), wait: true }, {
-    meta: { system: true },
-    nodeID: platform.broker.nodeID,
-  });
-  console.log(JSON.stringify(row, null, 2));
-  if ((row as { status: string }).status !== "completed") code = 1;
-} catch (err) {
-  console.error(`${(err as { type?: string }).type ?? "ERROR"}: ${(err as Error).message}`);
-  code = 1;
-} finally {
-  await platform.stop();
-}
-process.exit(code);
+await runOnce(
+  () => ({ services: ["ingest"] }),
+  async (broker) => {
+    const row = (await broker.call("ingest.importPath", { ...importPathParams(parsed.args.datasetId, parsed.args.path, parsed.args.options), wait: true }, {
+      meta: { system: true },
+      nodeID: broker.nodeID,
+    })) as { status: string };
+    return { result: row, ok: row.status === "completed" };
+  },
+);

@@ -5,9 +5,8 @@
  * configured database (DATABASE_URL, or the embedded PGlite under DATA_DIR, which only one
  * process can open: while the server runs embedded, use the REPL commands instead).
  */
-import { loadConfig } from "../config/index.ts";
 import { OPERATOR_COMMANDS, parseCommandLine } from "../services/operator.ts";
-import { createPlatform } from "../services/platform.ts";
+import { runOnce } from "./cli.ts";
 
 const parsed = parseCommandLine(process.argv.slice(2));
 if (!parsed) {
@@ -16,19 +15,11 @@ if (!parsed) {
   process.exit(2);
 }
 
-const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", METRICS_ENABLED: "false" });
-const joinCluster = config.TRANSPORTER !== "none";
 const { service } = parsed.command;
-const platform = await createPlatform(config, { services: joinCluster || service === "ops" ? [] : [service] });
-await platform.start();
-if (joinCluster) await platform.broker.waitForServices(service, 15_000);
-let code = 0;
-try {
-  console.log(JSON.stringify(await parsed.command.run(platform.broker, parsed.args), null, 2));
-} catch (err) {
-  console.error(`${(err as { type?: string }).type ?? "ERROR"}: ${(err as Error).message}`);
-  code = 1;
-} finally {
-  await platform.stop();
-}
-process.exit(code);
+await runOnce(
+  (config) => {
+    const joinCluster = config.TRANSPORTER !== "none";
+    return { services: joinCluster || service === "ops" ? [] : [service], waitFor: joinCluster ? service : undefined };
+  },
+  async (broker) => ({ result: await parsed.command.run(broker, parsed.args), ok: true }),
+);
