@@ -44,11 +44,7 @@ async function* parseFile(entry: ExportEntry, ctx: ParserContext, people: Partic
     const out: ParserEvent[] = [];
     conversationKey ??= conversations.ensure(out, conversationOf((ancestors[0] ?? {}) as JsonObject, entry));
     const where = formatJsonPath(path);
-    const problem = convert(value, conversationKey, entry.label, where, ctx, people, out);
-    if (problem) {
-      guard.bad();
-      out.push(warning("MALFORMED_RECORD", problem, { file: entry.label, path: where }));
-    } else guard.ok();
+    guard.record(convert(value, conversationKey, entry.label, where, ctx, people, out), where, out);
     yield out;
   }
   guard.check();

@@ -1,4 +1,5 @@
 import { ParseError } from "../errors.ts";
+import { warning, type ParserEvent } from "./context.ts";
 
 /** Narrowing helpers for untrusted JSON records. */
 
@@ -40,6 +41,13 @@ export class MalformedGuard {
   bad(): void {
     this.records++;
     this.malformed++;
+  }
+
+  /** Counts one converted record; a problem becomes a MALFORMED_RECORD warning at its JSON path. */
+  record(problem: string | undefined, where: string, out: ParserEvent[]): void {
+    if (!problem) return this.ok();
+    this.bad();
+    out.push(warning("MALFORMED_RECORD", problem, { file: this.file, path: where }));
   }
 
   check(): void {

@@ -2,7 +2,7 @@ import { ParseError } from "../errors.ts";
 import type { ExportEntry } from "../io/container.ts";
 import { formatJsonPath, readJsonRecords, type JsonPath } from "../io/json-records.ts";
 import type { Attachment, Conversation, Platform } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, warning, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import { baseMessage, ConversationBook, ParticipantBook, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
 import { isObject, MalformedGuard, num, str } from "./json-values.ts";
 import { repairMojibake } from "./mojibake.ts";
 
@@ -79,11 +79,7 @@ async function* parseFile(
   for (let i = records.length - 1; i >= 0; i--) {
     const { value, path } = records[i]!;
     const where = formatJsonPath(path);
-    const problem = convert(value, conversationKey, entry.label, where, ctx, people, out);
-    if (problem) {
-      guard.bad();
-      out.push(warning("MALFORMED_RECORD", problem, { file: entry.label, path: where }));
-    } else guard.ok();
+    guard.record(convert(value, conversationKey, entry.label, where, ctx, people, out), where, out);
     if (out.length >= 256) yield out.splice(0, out.length);
   }
   guard.check();

@@ -3,7 +3,7 @@ import type { ExportEntry } from "../io/container.ts";
 import { formatJsonPath, readJsonRecords } from "../io/json-records.ts";
 import { parseTimestamp, secondsToMs } from "../time.ts";
 import type { Attachment, Conversation, ConversationKind, MessageKind, Reaction } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, warning, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import { baseMessage, ConversationBook, ParticipantBook, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
 import { idOf, isObject, MalformedGuard, num, str, type JsonObject } from "./json-values.ts";
 
 const PATTERNS = [
@@ -49,11 +49,7 @@ async function* parseFile(entry: ExportEntry, ctx: ParserContext, people: Partic
       chatKeys.set(chat, conversationKey);
     }
     const where = formatJsonPath(path);
-    const problem = convert(value, conversationKey, entry, where, ctx, people, out);
-    if (problem) {
-      guard.bad();
-      out.push(warning("MALFORMED_RECORD", problem, { file: entry.label, path: where }));
-    } else guard.ok();
+    guard.record(convert(value, conversationKey, entry, where, ctx, people, out), where, out);
     yield out;
   }
   guard.check();
