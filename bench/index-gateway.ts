@@ -7,21 +7,18 @@
 // VectorIndex.search, one query at a time. Through the gateway: a platform node (api, auth, index
 // on PGlite) with the index installed as a dataset's index, queried over loopback HTTP with a
 // signed-in user's token, one at a time and then under concurrent load with autocannon. The
-// gateway path takes a precomputed vector through a route that exists only in this process
-// (`POST /api/bench/vector-search`), so the model's embedding time does not hide what the
-// gateway, the service and the index cost. One at a time, the client is node:http with a
+// gateway path is the search-by-vector endpoint (`POST /api/search/vector`, a precomputed query
+// vector as base64 float32), so the model's embedding time does not hide what the gateway, the
+// service and the index cost. One at a time, the client is node:http with a
 // keep-alive connection (what autocannon does too); fetch is timed as well, since undici's
 // client-side cost (about 0.3 ms here) is no part of the gateway's.
-import { access, mkdir, cp } from "node:fs/promises";
+import { access, mkdir, cp, writeFile } from "node:fs/promises";
+import { Session } from "node:inspector/promises";
 import { Agent, request } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
-import type { Context } from "moleculer";
 import { datasets } from "../models/schema.ts";
-import { orgOf, type CallMeta } from "../mixins/permissions.ts";
-import { API_ALIASES } from "../services/api/routes.ts";
-import { ClientError } from "../services/errors.ts";
 import { float32ToBase64 } from "../services/embedder/codec.ts";
 import { indexDir } from "../services/index/index-key.ts";
 import { timeSearches } from "../services/index/search-timing.ts";
@@ -83,34 +80,14 @@ const inProcess = await timeSearches((q: number) => local.search(query(q), k), A
 await local.dispose();
 
 log("starting the gateway node");
-API_ALIASES["POST /bench/vector-search"] = "benchIndex.vectorSearch";
 const p = await startTestPlatform({ services: ["api", "auth", "index"], env: { ...AUTH_TEST_ENV, INDEX_MEMORY_BUDGET_MB: "8192", LOG_LEVEL: "error" } });
 try {
   const user = await signUp(p);
   const [dataset] = await p.database.db.insert(datasets).values({ orgId: user.orgId, name: "bench", modelId: "bench-vectors" }).returning();
   const key = { datasetId: dataset!.id, modelId: "bench-vectors" };
   await cp(cacheDir, indexDir(p.config.indexDir, key), { recursive: true });
-  // The public search's own check (the caller's org owns the dataset, through the index service's
-  // cached lookup that index.search uses) before the index service's action.
-  const index = p.broker.getLocalService("index") as unknown as { datasetsOf(orgId: string, ids: string[]): Promise<unknown[]> };
-  p.broker.createService({
-    name: "benchIndex",
-    actions: {
-      vectorSearch: {
-        visibility: "published",
-        permissions: ["search.run"],
-        params: { $$strict: true, datasetId: "uuid", vector: "string", k: "number" },
-        async handler(ctx: Context<{ datasetId: string; vector: string; k: number }, CallMeta>) {
-          const orgId = orgOf(ctx);
-          if ((await index.datasetsOf(orgId, [ctx.params.datasetId])).length === 0) throw new ClientError("NOT_FOUND", "Dataset not found");
-          return ctx.call("index.vectorSearch", { ...ctx.params, orgId, modelId: key.modelId });
-        },
-      },
-    },
-  } as never);
-  await p.broker.waitForServices(["benchIndex"]);
   const body = (q: number) => ({ datasetId: key.datasetId, vector: float32ToBase64(Float32Array.from(query(q))), k });
-  const first = await http(p.baseUrl, "POST", "/api/bench/vector-search", { token: user.accessToken, body: body(0) });
+  const first = await http(p.baseUrl, "POST", "/api/search/vector", { token: user.accessToken, body: body(0) });
   if (first.status !== 200 || first.body.hits.length !== k) throw new Error(`gateway search failed: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
 
   log("gateway, one query at a time");
@@ -120,15 +97,28 @@ try {
   const post = (payload: string) =>
     new Promise<void>((resolve, reject) => {
       const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(payload), authorization: `Bearer ${user.accessToken}` };
-      const req = request({ hostname, port, method: "POST", path: "/api/bench/vector-search", agent, headers }, (res) => {
+      const req = request({ hostname, port, method: "POST", path: "/api/search/vector", agent, headers }, (res) => {
         if (res.statusCode !== 200) reject(new Error(`gateway search answered ${res.statusCode}`));
         res.resume().on("end", resolve);
       });
       req.on("error", reject).end(payload);
     });
+  // BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of this phase alone (open it in Chrome's DevTools).
+  const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.setSamplingInterval", { interval: 50 });
+    await profiler.post("Profiler.start");
+  }
   const gateway = await timeSearches((q: number) => post(bodies[q]!), Array.from({ length: queryCount }, (_, i) => i));
+  if (profiler) {
+    const { profile } = await profiler.post("Profiler.stop");
+    await writeFile(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const gatewayFetch = await timeSearches(
-    (q: number) => http(p.baseUrl, "POST", "/api/bench/vector-search", { token: user.accessToken, body: bodies[q] }),
+    (q: number) => http(p.baseUrl, "POST", "/api/search/vector", { token: user.accessToken, body: bodies[q] }),
     Array.from({ length: queryCount }, (_, i) => i),
   );
   agent.destroy();
@@ -140,7 +130,7 @@ try {
     duration,
     requests: Array.from({ length: 50 }, (_, q) => ({
       method: "POST",
-      path: "/api/bench/vector-search",
+      path: "/api/search/vector",
       headers: { "content-type": "application/json", authorization: `Bearer ${user.accessToken}` },
       body: bodies[q]!,
     })),

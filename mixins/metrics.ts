@@ -87,7 +87,7 @@ export const CHATLENS_METRICS = {
     name: "chatlens_searches_total",
     type: "counter",
     labelNames: ["mode"],
-    description: "Searches served, by mode (semantic, keyword, hybrid, federated)",
+    description: "Searches served, by mode (semantic, keyword, hybrid, federated, vector)",
   },
   searchSeconds: {
     name: "chatlens_search_seconds",
@@ -125,7 +125,7 @@ export const CHATLENS_METRICS = {
 export type ChatlensMetricName = (typeof CHATLENS_METRICS)[keyof typeof CHATLENS_METRICS]["name"];
 
 export type ImportStatus = "completed" | "failed" | "cancelled";
-export type SearchMode = "semantic" | "keyword" | "hybrid" | "federated";
+export type SearchMode = "semantic" | "keyword" | "hybrid" | "federated" | "vector";
 export type EmbedDevice = "cpu" | "cuda";
 
 const registered = new WeakSet<ServiceBroker>();

@@ -7,7 +7,7 @@ import { recordSearch, setIndexSize } from "../../mixins/metrics.ts";
 import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
-import { base64ToFloat32, float32ToBase64 } from "../embedder/codec.ts";
+import { base64ToFloat32, bytesToFloat32, float32ToBase64 } from "../embedder/codec.ts";
 import { ClientError } from "../errors.ts";
 import { itemsOf, ref } from "../json-schema.ts";
 import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
@@ -36,6 +36,7 @@ import {
 } from "./search-sql.ts";
 import { bestMessage, cosine, fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type FusedResult, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
 import { VersionNotFoundError } from "./versions.ts";
+import { DimensionMismatchError } from "./vector-index.ts";
 
 type Ctx<P = Record<string, unknown>> = Context<P, CallMeta>;
 
@@ -58,7 +59,19 @@ interface VectorSearchParams {
   orgId: string;
   datasetId: string;
   modelId: string;
+  /** Float32 little-endian, base64: what travels between nodes. */
   vector: string;
+  k: number;
+  filters?: SearchFilters;
+  version?: number;
+}
+
+/** A vector search as the owner runs it, with the vector decoded. */
+type OwnedSearch = Omit<VectorSearchParams, "vector"> & { vector: Float32Array };
+
+interface SearchByVectorParams {
+  datasetId: string;
+  vector: number[] | string;
   k: number;
   filters?: SearchFilters;
   version?: number;
@@ -103,6 +116,8 @@ const DATASET_CACHE_MAX = 10_000;
 /** Candidates fetched from each retriever, at least; fusion needs depth past the page shown. */
 const MIN_DEPTH = 50;
 const MAX_DEPTH = 1000;
+/** The widest query vector accepted (the largest common embedding models are 4,096-dimensional). */
+const MAX_DIMENSION = 8192;
 
 const uuid = { type: "uuid" } as const;
 const version = { type: "number", integer: true, min: 1, convert: true } as const;
@@ -176,6 +191,49 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         },
       },
 
+      /**
+       * The chunks nearest to a vector the caller computed (with /v1/embeddings and the dataset's
+       * model, say): ids and scores only, no message resolution, for retrieval pipelines that do
+       * their own. Counted in the search metrics; not in the query log, which records text queries.
+       */
+      searchByVector: {
+        visibility: "published",
+        openapi: { summary: "Nearest chunks to a query vector (ids and cosine scores)", response: ref("VectorSearchResponse") },
+        permissions: ["search.run"],
+        timeout: SEARCH_TIMEOUT,
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          vector: [
+            { type: "array", items: "number", min: 1, max: MAX_DIMENSION },
+            { type: "string", min: 4, max: Math.ceil((MAX_DIMENSION * 4) / 3) + 4, pattern: /^[A-Za-z0-9+/]*={0,2}$/ },
+          ],
+          k: { type: "number", integer: true, min: 1, max: MAX_DEPTH, convert: true, default: 10 },
+          filters: filtersSchema,
+          version: { ...version, optional: true },
+        },
+        async handler(this: IndexService, ctx: Ctx<SearchByVectorParams>) {
+          const started = performance.now();
+          const p = ctx.params;
+          const orgId = orgOf(ctx);
+          const [dataset] = await this.datasetsOf(orgId, [p.datasetId]);
+          if (!dataset) throw new ClientError("NOT_FOUND", "Dataset not found");
+          const vector = finiteVector(typeof p.vector === "string" ? decodeVectorParam(p.vector) : Float32Array.from(p.vector));
+          const version = p.version ?? (dataset.pinnedVersion ? Number(dataset.pinnedVersion) : undefined);
+          const result = await this.searchOnOwner(ctx, {
+            orgId,
+            datasetId: dataset.id,
+            modelId: dataset.modelId,
+            vector,
+            k: p.k,
+            ...(p.filters && hasFilters(p.filters) ? { filters: p.filters } : {}),
+            ...(version === undefined ? {} : { version }),
+          });
+          recordSearch(this.broker, { mode: "vector", seconds: (performance.now() - started) / 1000 });
+          return { datasetId: dataset.id, modelId: dataset.modelId, ...(result.version === undefined ? {} : { version: result.version }), hits: result.hits };
+        },
+      },
+
       /** One (dataset, version) vector search on the node that owns the dataset's index. */
       vectorSearch: {
         visibility: "public",
@@ -192,22 +250,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           version: { ...version, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
-          const p = ctx.params;
-          const key = keyOf(p.datasetId, p.modelId);
-          // Callers check ownership already; the index answers only for the dataset's own org all the
-          // same. On a single node the search action's lookup has just cached the row, so this costs no query.
-          const [owned] = await this.datasetsOf(p.orgId, [p.datasetId]);
-          if (!owned) return { datasetId: p.datasetId, version: p.version, hits: [] };
-          const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
-          if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
-          if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };
-          try {
-            const hits = await this.store.search(key, base64ToFloat32(p.vector), p.k, { allow, version: p.version });
-            return { datasetId: p.datasetId, version: p.version, hits };
-          } catch (err) {
-            if (err instanceof VersionNotFoundError) throw new ClientError("NOT_FOUND", `Index version ${p.version} not found`);
-            throw err;
-          }
+          return this.searchOwned({ ...ctx.params, vector: base64ToFloat32(ctx.params.vector) });
         },
       },
 
@@ -470,6 +513,41 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         return ctx.call(action, params, nodeID ? { nodeID } : {}) as Promise<T>;
       },
 
+      /**
+       * A vector search on the dataset's owner. When that is this node, the search runs here
+       * directly: the calling action already went through the broker's middlewares (timeout,
+       * bulkhead, breaker, metrics), and a second local hop plus a base64 round trip of the vector
+       * cost more than a small index's search (bench/RESULTS-index.md).
+       */
+      searchOnOwner(this: IndexService, ctx: Context, p: OwnedSearch): Promise<VectorSearchResult> {
+        const nodeID = this.ownerOf("index.vectorSearch", p.datasetId);
+        if (nodeID === this.broker.nodeID) return this.searchOwned(p);
+        return ctx.call("index.vectorSearch", { ...p, vector: float32ToBase64(p.vector) }, nodeID ? { nodeID } : {});
+      },
+
+      /** One (dataset, version) vector search on this node, which owns the dataset's index. */
+      async searchOwned(this: IndexService, p: OwnedSearch): Promise<VectorSearchResult> {
+        const key = keyOf(p.datasetId, p.modelId);
+        // Callers check ownership already; the index answers only for the dataset's own org all the
+        // same. The caller's lookup has just cached the row, so this costs no query.
+        const [owned] = await this.datasetsOf(p.orgId, [p.datasetId]);
+        if (!owned) return { datasetId: p.datasetId, version: p.version, hits: [] };
+        const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
+        if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
+        if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };
+        try {
+          const hits = await this.store.search(key, p.vector, p.k, { allow, version: p.version });
+          return { datasetId: p.datasetId, version: p.version, hits };
+        } catch (err) {
+          if (err instanceof VersionNotFoundError) throw new ClientError("NOT_FOUND", `Index version ${p.version} not found`);
+          if (err instanceof DimensionMismatchError)
+            throw new ClientError("VALIDATION_ERROR", `The query vector has ${err.actual} dimensions; this dataset's index has ${err.expected}`, [
+              { field: "vector", type: "dimension" },
+            ]);
+          throw err;
+        }
+      },
+
       /** Whether this node holds the index, in memory or on disk (memory first: every search asks, and a file check is a thread-pool round trip). */
       async holds(this: IndexService, key: IndexKey): Promise<boolean> {
         return this.store.manager.isLoaded(key) || (await this.store.exists(key));
@@ -598,13 +676,13 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         if (p.mode !== "keyword") {
           const modelId = rows[0]!.modelId;
           queryVector = await this.embed(ctx, modelId, [p.query]).then((v) => v[0]);
-          const vector = float32ToBase64(queryVector!);
+          const vector = queryVector!;
           const targets = rows.flatMap((r) =>
             (p.versions ?? [r.pinnedVersion ? Number(r.pinnedVersion) : undefined]).map((v) => ({ datasetId: r.id, version: v })),
           );
           const parts = await Promise.all(
             targets.map((t) =>
-              this.callOwner<VectorSearchResult, Partial<VectorSearchParams> & { datasetId: string }>(ctx, "index.vectorSearch", {
+              this.searchOnOwner(ctx, {
                 orgId,
                 datasetId: t.datasetId,
                 modelId,
@@ -754,6 +832,8 @@ interface IndexService extends DbService {
   ownerOf(action: string, datasetId: string): string | undefined;
   endpointsOf(action: string): string[];
   callOwner<T, P extends { datasetId: string } = { datasetId: string }>(ctx: Context, action: string, params: P): Promise<T>;
+  searchOnOwner(ctx: Context, p: OwnedSearch): Promise<VectorSearchResult>;
+  searchOwned(p: OwnedSearch): Promise<VectorSearchResult>;
   holds(key: IndexKey): Promise<boolean>;
   datasetsOf(orgId: string, ids: readonly string[]): Promise<CachedDataset[]>;
   forgetEverywhere(datasetId: string): Promise<void>;
@@ -765,3 +845,17 @@ interface IndexService extends DbService {
   embed(ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]>;
 }
 
+
+/** A base64 query vector (float32, little-endian, as /v1/embeddings answers with encoding_format "base64"). */
+function decodeVectorParam(text: string): Float32Array {
+  const bytes = Buffer.from(text, "base64");
+  if (bytes.length === 0 || bytes.length % 4 !== 0)
+    throw new ClientError("VALIDATION_ERROR", "vector must be base64 of little-endian float32 values", [{ field: "vector", type: "base64" }]);
+  return bytesToFloat32(bytes);
+}
+
+/** NaN or infinite components would give meaningless neighbours instead of an error. */
+function finiteVector(v: Float32Array): Float32Array {
+  for (const x of v) if (!Number.isFinite(x)) throw new ClientError("VALIDATION_ERROR", "vector must hold finite numbers", [{ field: "vector", type: "finite" }]);
+  return v;
+}

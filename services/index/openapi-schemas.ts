@@ -67,6 +67,18 @@ export const INDEX_SCHEMAS: Record<string, JsonSchema> = {
     },
     ["fusion"],
   ),
+  VectorSearchResponse: obj(
+    {
+      datasetId: uuid,
+      /** The model whose vectors the index holds: query vectors must come from it. */
+      modelId: str,
+      /** The index version searched, when one was asked for or the dataset is pinned. */
+      version: int,
+      /** Nearest chunks first; the score is the cosine similarity. */
+      hits: arrayOf(obj({ chunkId: str, score: num })),
+    },
+    ["version"],
+  ),
   IndexStatus: obj({
     datasetId: uuid,
     modelId: str,

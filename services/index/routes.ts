@@ -1,6 +1,7 @@
 /** HTTP endpoints of the index service (mounted under /api). */
 export const INDEX_ROUTES: Record<string, string> = {
   "POST /search": "index.search",
+  "POST /search/vector": "index.searchByVector",
 
   "GET /datasets/:datasetId/index": "index.status",
   "POST /datasets/:datasetId/index/rebuild": "index.rebuild",

@@ -87,6 +87,17 @@ interface SavedMeta {
 
 const REBUILD_BATCH = 50_000;
 
+/** A query vector whose length is not the index's dimension. */
+export class DimensionMismatchError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`query has ${actual} dimensions, expected ${expected}`);
+    this.name = "DimensionMismatchError";
+  }
+}
+
 export class VectorIndex {
   private readonly lock = new RwLock();
   private readonly labelOf = new Map<string, number>();
@@ -254,7 +265,7 @@ export class VectorIndex {
   }
 
   async search(query: ArrayLike<number>, k: number, options: SearchOptions = {}): Promise<SearchHit[]> {
-    if (query.length !== this.dim) throw new Error(`query has ${query.length} dimensions, expected ${this.dim}`);
+    if (query.length !== this.dim) throw new DimensionMismatchError(this.dim, query.length);
     if (!Number.isInteger(k) || k <= 0) throw new Error(`k must be a positive integer, got ${k}`);
     const q = normalise(Float32Array.from(query));
     return this.lock.read(async () => {

@@ -79,6 +79,7 @@ const EXPECTED_ROUTES = [
   "GET /v1/models -> embedder.openaiListModels",
   "GET /v1/models/:id -> embedder.openaiGetModel",
   "POST /api/search -> index.search",
+  "POST /api/search/vector -> index.searchByVector",
   "GET /api/datasets/:datasetId/index -> index.status",
   "POST /api/datasets/:datasetId/index/rebuild -> index.rebuild",
   "GET /api/datasets/:datasetId/index/versions -> index.listVersions",

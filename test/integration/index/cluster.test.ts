@@ -5,6 +5,7 @@ import { startFakeCluster } from "../../helpers/platform.ts";
 import { signUp, type Account } from "../auth/fixtures.ts";
 import { waitFor } from "../embedder/helpers.ts";
 import { CONVERSATIONS } from "./fixtures.ts";
+import { http } from "../../helpers/http.ts";
 import { INDEX_TEST_ENV, search, seedIndexedDataset } from "./helpers.ts";
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -56,6 +57,13 @@ describe("index: two index nodes shard datasets (Fake transporter)", function ()
         expect(res.body.items.length).to.be.greaterThan(0);
         expect(res.body.items.every((i: { datasetId: string }) => i.datasetId === datasetId)).to.equal(true);
       }
+      // Search by vector reaches the owner too, whichever index node takes the call (the owner runs it
+      // in place, another node forwards it): the same chunks as the semantic search's.
+      const embedded = await http(gateway.baseUrl, "POST", "/v1/embeddings", { token: a.accessToken, body: { input: "what are we planning", model: "use-lite", encoding_format: "base64" } });
+      const byVector = await http(gateway.baseUrl, "POST", "/api/search/vector", { token: a.accessToken, body: { datasetId, vector: embedded.body.data[0].embedding, k: 3 } });
+      expect(byVector.status, JSON.stringify(byVector.body)).to.equal(200);
+      const semantic = await search(gateway.baseUrl, a.accessToken, { datasetId, query: "what are we planning", mode: "semantic", pageSize: 3 });
+      expect(byVector.body.hits.map((h: { chunkId: string }) => h.chunkId)).to.deep.equal(semantic.body.items.map((i: { chunkId: string }) => i.chunkId));
     }
     const all = await search(gateway.baseUrl, a.accessToken, { datasetIds: [...owners.keys()], query: "puppy vet appointment", mode: "hybrid", pageSize: 50 });
     expect(all.status).to.equal(200);

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { searchLog } from "../../../models/schema.ts";
+import { base64ToFloat32 } from "../../../services/embedder/codec.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { addMember, signUp, type Account } from "../auth/fixtures.ts";
@@ -184,6 +185,77 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     const purged = await p.broker.call<{ deleted: number }, object>("index.purgeSearchLog", {});
     expect(purged.deleted).to.equal(1);
     expect((await db.select().from(searchLog).where(eq(searchLog.orgId, a.orgId))).map((r) => r.query)).to.deep.equal(["nothing matches xyzzy"]);
+  });
+
+  describe("search by vector (POST /api/search/vector)", () => {
+    const embed = async (account: Account, input: string) => {
+      const res = await http(p.baseUrl, "POST", "/v1/embeddings", { token: account.accessToken, body: { model: "use-lite", input, encoding_format: "base64" } });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      return res.body.data[0].embedding as string;
+    };
+    const byVector = (account: Account | null, body: Record<string, unknown>) =>
+      http(p.baseUrl, "POST", "/api/search/vector", { token: account?.accessToken, body });
+
+    it("a vector from /v1/embeddings finds the chunks semantic search finds, with the same cosine scores, as base64 or as numbers", async () => {
+      const query = "the counter surface was delivered in the wrong size";
+      const semantic = await run(a, { datasetId: ds.datasetId, query, mode: "semantic", pageSize: 5 });
+      const vector = await embed(a, query);
+      const res = await byVector(a, { datasetId: ds.datasetId, vector, k: 5 });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body.datasetId).to.equal(ds.datasetId);
+      expect(res.body.modelId).to.equal("use-lite");
+      const hits = res.body.hits as { chunkId: string; score: number }[];
+      expect(hits).to.have.length(5);
+      expect(hits[0]!.chunkId).to.equal(semantic[0]!.chunkId);
+      expect(hits[0]!.score).to.be.closeTo(semantic[0]!.scores.semantic!, 1e-5);
+      expect(hits.map((h) => h.score)).to.deep.equal([...hits.map((h) => h.score)].sort((x, y) => y - x));
+      const numbers = Array.from(base64ToFloat32(vector));
+      const asNumbers = await byVector(a, { datasetId: ds.datasetId, vector: numbers, k: 5 });
+      expect(asNumbers.status).to.equal(200);
+      expect(asNumbers.body.hits.map((h: { chunkId: string }) => h.chunkId)).to.deep.equal(hits.map((h) => h.chunkId));
+    });
+
+    it("filters, versions and org isolation apply as in search; viewers may use it", async () => {
+      const vector = await embed(a, "puppy food");
+      const kitchen = ds.conversationIds[1]!;
+      const filtered = await byVector(a, { datasetId: ds.datasetId, vector, k: 50, filters: { conversationIds: [kitchen] } });
+      expect(filtered.status).to.equal(200);
+      const semantic = await run(a, { datasetId: ds.datasetId, query: "puppy food", mode: "semantic", pageSize: 50, filters: { conversationIds: [kitchen] } });
+      expect(new Set(filtered.body.hits.map((h: { chunkId: string }) => h.chunkId))).to.deep.equal(new Set(semantic.map((i) => i.chunkId)));
+      const v1 = await byVector(a, { datasetId: ds.datasetId, vector, version: 1 });
+      expect(v1.status, JSON.stringify(v1.body)).to.equal(200);
+      expect(v1.body.version).to.equal(1);
+      expect((await byVector(a, { datasetId: ds.datasetId, vector, version: 999 })).status).to.equal(404);
+      // B's identical data answers B's own chunk ids; A's dataset is 404 to B.
+      const mine = new Set((await byVector(a, { datasetId: ds.datasetId, vector, k: 50 })).body.hits.map((h: { chunkId: string }) => h.chunkId));
+      const theirs = await byVector(b, { datasetId: dsB.datasetId, vector, k: 50 });
+      expect(theirs.status).to.equal(200);
+      expect(theirs.body.hits.some((h: { chunkId: string }) => mine.has(h.chunkId))).to.equal(false);
+      expect((await byVector(b, { datasetId: ds.datasetId, vector })).status).to.equal(404);
+      const viewer = await addMember(p, a, "viewer");
+      expect((await byVector(viewer, { datasetId: ds.datasetId, vector })).status).to.equal(200);
+    });
+
+    it("bad input: 422 with the field for a wrong dimension, bad base64, non-finite values or unknown fields; 401 anonymous", async () => {
+      const vector = await embed(a, "tiles");
+      const check = async (body: Record<string, unknown>, field: string) => {
+        const res = await byVector(a, { datasetId: ds.datasetId, ...body });
+        expect(res.status, JSON.stringify(res.body)).to.equal(422);
+        expect(res.body.error.code).to.equal("VALIDATION_ERROR");
+        expect(JSON.stringify(res.body.error)).to.contain(field);
+      };
+      await check({ vector: [0.1, 0.2, 0.3] }, "vector");
+      const short = Buffer.from(new Float32Array(384).fill(0.1).buffer).toString("base64");
+      const wrong = await byVector(a, { datasetId: ds.datasetId, vector: short });
+      expect(wrong.body.error.message).to.match(/384 dimensions.*512/);
+      await check({ vector: "abc" }, "vector");
+      await check({ vector: "not base64!" }, "vector");
+      await check({ vector: Buffer.from(new Float32Array(512).fill(Number.NaN).buffer).toString("base64") }, "vector");
+      await check({ vector: [] }, "vector");
+      await check({ vector, k: 0 }, "k");
+      await check({ vector, query: "tiles" }, "query");
+      expect((await byVector(null, { datasetId: ds.datasetId, vector })).status).to.equal(401);
+    });
   });
 
   it("bad input: 422 for an unknown mode, an empty query, unknown fields or both dataset forms; 404 another org's; 401 anonymous; viewers may search", async () => {

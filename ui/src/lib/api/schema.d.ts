@@ -882,6 +882,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/search/vector": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Nearest chunks to a query vector (ids and cosine scores) */
+        post: operations["indexSearchByVector"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{datasetId}/index": {
         parameters: {
             query?: never;
@@ -1799,6 +1816,16 @@ export interface components {
             hasMore: boolean;
             tookMs: number;
             items: components["schemas"]["SearchHit"][];
+        };
+        VectorSearchResponse: {
+            /** Format: uuid */
+            datasetId: string;
+            modelId: string;
+            version?: number;
+            hits: {
+                chunkId: string;
+                score: number;
+            }[];
         };
         IndexStatus: {
             /** Format: uuid */
@@ -4069,6 +4096,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SearchResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    indexSearchByVector: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    datasetId: string;
+                    vector: number[] | string;
+                    /** @default 10 */
+                    k?: number;
+                    filters?: {
+                        conversationIds?: string[];
+                        participantIds?: string[];
+                        /** Format: date-time */
+                        from?: string;
+                        /** Format: date-time */
+                        to?: string;
+                        platforms?: string[];
+                        kinds?: string[];
+                    };
+                    version?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VectorSearchResponse"];
                 };
             };
             /** @description Error */
