@@ -9,39 +9,27 @@
 // signed-in user's token, one at a time and then under concurrent load with autocannon. The
 // gateway path is the search-by-vector endpoint (`POST /api/search/vector`, a precomputed query
 // vector as base64 float32), so the model's embedding time does not hide what the gateway, the
-// service and the index cost. One at a time, the client is node:http with a
-// keep-alive connection (what autocannon does too); fetch is timed as well, since undici's
-// client-side cost (about 0.3 ms here) is no part of the gateway's.
-import { access, mkdir, cp, writeFile } from "node:fs/promises";
+// service and the index cost. The client runs in its own process (bench/gateway-client.ts), as
+// real callers do: one at a time it is node:http with a keep-alive connection (what autocannon
+// does too); fetch is timed as well, since undici's client-side cost is no part of the gateway's.
+import { execFile } from "node:child_process";
+import { access, mkdir, cp, rm, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
-import { Agent, request } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { datasets } from "../models/schema.ts";
 import { float32ToBase64 } from "../services/embedder/codec.ts";
 import { indexDir } from "../services/index/index-key.ts";
-import { timeSearches } from "../services/index/search-timing.ts";
+import { timeSearches, type SearchTiming } from "../services/index/search-timing.ts";
 import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";
 import { http } from "../test/helpers/http.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";
 import { AUTH_TEST_ENV, signUp } from "../test/integration/auth/fixtures.ts";
 import { benchIndexDir, clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
 
-// autocannon ships no typings: the part of its API used here.
-interface LoadResult {
-  latency: { p50: number; p99: number };
-  requests: { average: number };
-  non2xx: number;
-  errors: number;
-}
-type LoadRequest = { method: "POST"; path: string; headers: Record<string, string>; body: string };
-const autocannon = createRequire(import.meta.url)("autocannon") as (options: {
-  url: string;
-  connections: number;
-  duration: number;
-  requests: LoadRequest[];
-}) => Promise<LoadResult>;
+const run = promisify(execFile);
 
 const count = Number(process.argv[2] ?? 100_000);
 const dim = Number(process.argv[3] ?? 512);
@@ -90,20 +78,19 @@ try {
   const first = await http(p.baseUrl, "POST", "/api/search/vector", { token: user.accessToken, body: body(0) });
   if (first.status !== 200 || first.body.hits.length !== k) throw new Error(`gateway search failed: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
 
-  log("gateway, one query at a time");
+  // The client runs in its own process (bench/gateway-client.ts), one phase per run.
+  const jobFile = path.join(os.tmpdir(), `chatlens-gateway-job-${process.pid}.json`);
   const bodies = Array.from({ length: queryCount }, (_, q) => JSON.stringify(body(q)));
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(p.baseUrl);
-  const post = (payload: string) =>
-    new Promise<void>((resolve, reject) => {
-      const headers = { "content-type": "application/json", "content-length": Buffer.byteLength(payload), authorization: `Bearer ${user.accessToken}` };
-      const req = request({ hostname, port, method: "POST", path: "/api/search/vector", agent, headers }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`gateway search answered ${res.statusCode}`));
-        res.resume().on("end", resolve);
-      });
-      req.on("error", reject).end(payload);
+  await writeFile(jobFile, JSON.stringify({ baseUrl: p.baseUrl, path: "/api/search/vector", token: user.accessToken, bodies, connections, seconds: duration }));
+  const client = async <T>(phase: string): Promise<T> => {
+    const { stdout } = await run(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./gateway-client.ts", import.meta.url)), jobFile, phase], {
+      maxBuffer: 1 << 20,
     });
-  // BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of this phase alone (open it in Chrome's DevTools).
+    return JSON.parse(stdout.trim().split("\n").pop()!) as T;
+  };
+
+  log("gateway, one query at a time");
+  // BENCH_CPU_PROFILE=file.cpuprofile: a V8 CPU profile of the server during this phase (open it in Chrome's DevTools).
   const profiler = process.env.BENCH_CPU_PROFILE ? new Session() : undefined;
   if (profiler) {
     profiler.connect();
@@ -111,30 +98,17 @@ try {
     await profiler.post("Profiler.setSamplingInterval", { interval: 50 });
     await profiler.post("Profiler.start");
   }
-  const gateway = await timeSearches((q: number) => post(bodies[q]!), Array.from({ length: queryCount }, (_, i) => i));
+  const gateway = await client<SearchTiming>("sequential");
   if (profiler) {
     const { profile } = await profiler.post("Profiler.stop");
     await writeFile(process.env.BENCH_CPU_PROFILE!, JSON.stringify(profile));
     profiler.disconnect();
   }
-  const gatewayFetch = await timeSearches(
-    (q: number) => http(p.baseUrl, "POST", "/api/search/vector", { token: user.accessToken, body: bodies[q] }),
-    Array.from({ length: queryCount }, (_, i) => i),
-  );
-  agent.destroy();
+  const gatewayFetch = await client<SearchTiming>("fetch");
 
   log(`gateway, ${connections} connections for ${duration} s`);
-  const load = await autocannon({
-    url: p.baseUrl,
-    connections,
-    duration,
-    requests: Array.from({ length: 50 }, (_, q) => ({
-      method: "POST",
-      path: "/api/search/vector",
-      headers: { "content-type": "application/json", authorization: `Bearer ${user.accessToken}` },
-      body: bodies[q]!,
-    })),
-  });
+  const load = await client<{ p50Ms: number; p99Ms: number; requestsPerSecond: number; non2xx: number; errors: number }>("load");
+  await rm(jobFile, { force: true });
 
   const summary = {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, Node ${process.version}`,
@@ -142,15 +116,7 @@ try {
     inProcess: { p50Ms: round(inProcess.p50Ms), p99Ms: round(inProcess.p99Ms), qps: Math.round(inProcess.qps) },
     gatewaySequential: { p50Ms: round(gateway.p50Ms), p99Ms: round(gateway.p99Ms), qps: Math.round(gateway.qps) },
     gatewaySequentialFetch: { p50Ms: round(gatewayFetch.p50Ms), p99Ms: round(gatewayFetch.p99Ms), qps: Math.round(gatewayFetch.qps) },
-    gatewayLoad: {
-      connections,
-      seconds: duration,
-      p50Ms: load.latency.p50,
-      p99Ms: load.latency.p99,
-      requestsPerSecond: Math.round(load.requests.average),
-      non2xx: load.non2xx,
-      errors: load.errors,
-    },
+    gatewayLoad: { connections, seconds: duration, ...load },
     ratioGatewayP50ToInProcessP50: round(gateway.p50Ms / inProcess.p50Ms),
     ratioGatewayFetchP50ToInProcessP50: round(gatewayFetch.p50Ms / inProcess.p50Ms),
     loadAverage: { before: loadBefore.map(round), after: os.loadavg().map(round) },

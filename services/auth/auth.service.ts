@@ -49,7 +49,7 @@ import {
   signAccessToken,
   signChallengeToken,
   TokenVerificationError,
-  verifyAccessToken,
+  AccessTokenVerifier,
   verifyChallengeToken,
   type TokenSettings,
 } from "./tokens.ts";
@@ -87,6 +87,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
     audience: config.JWT_AUDIENCE,
     accessTtlS: config.ACCESS_TOKEN_TTL_S,
   };
+  const accessTokens = new AccessTokenVerifier(tokenSettings);
   const hashOptions = { memoryCost: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST };
   const mfaKey = config.secrets.MFA_ENCRYPTION_KEY;
   const redisUrl = config.REDIS_URL ?? (config.CACHER.startsWith("redis") ? config.CACHER : undefined);
@@ -106,7 +107,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           if (looksLikeApiKey(token)) return this.resolveKey(token);
           let claims;
           try {
-            claims = verifyAccessToken(token, tokenSettings);
+            claims = accessTokens.verify(token);
           } catch (err) {
             const c = err instanceof TokenVerificationError ? err.code : "TOKEN_INVALID";
             throw new ClientError(c, c === "TOKEN_EXPIRED" ? "Access token expired" : "Invalid access token");

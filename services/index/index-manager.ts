@@ -25,6 +25,8 @@ interface Entry {
   key: IndexKey;
   index: VectorIndex;
   leases: number;
+  /** The estimate the last budget check counted (-1: not counted yet). */
+  countedBytes: number;
 }
 
 export class IndexManager {
@@ -47,7 +49,8 @@ export class IndexManager {
       return await fn(entry.index);
     } finally {
       entry.leases--;
-      await this.evictOverBudget();
+      // The total changes only when an index is loaded or changes size: a search skips the scan.
+      if (entry.index.memoryBytes() !== entry.countedBytes) await this.evictOverBudget();
     }
   }
 
@@ -117,7 +120,7 @@ export class IndexManager {
     } else {
       throw new IndexNotFoundError(key);
     }
-    const entry: Entry = { key, index, leases: 0 };
+    const entry: Entry = { key, index, leases: 0, countedBytes: -1 };
     this.loaded.set(indexPath(key), entry);
     return entry;
   }
@@ -125,7 +128,10 @@ export class IndexManager {
   private evictOverBudget(): Promise<void> {
     return this.evictions.run(async () => {
       let total = 0;
-      for (const entry of this.loaded.values()) total += entry.index.memoryBytes();
+      for (const entry of this.loaded.values()) {
+        entry.countedBytes = entry.index.memoryBytes();
+        total += entry.countedBytes;
+      }
       for (const [id, entry] of this.loaded) {
         if (total <= this.options.memoryBudgetBytes) break;
         if (entry.leases > 0) continue;

@@ -67,7 +67,11 @@ interface VectorSearchParams {
 }
 
 /** A vector search as the owner runs it, with the vector decoded. */
-type OwnedSearch = Omit<VectorSearchParams, "vector"> & { vector: Float32Array };
+type OwnedSearch = Omit<VectorSearchParams, "vector"> & {
+  vector: Float32Array;
+  /** Set by a caller on this node that has just checked that orgId owns the dataset. */
+  ownershipChecked?: boolean;
+};
 
 interface SearchByVectorParams {
   datasetId: string;
@@ -250,7 +254,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           version: { ...version, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
-          return this.searchOwned({ ...ctx.params, vector: base64ToFloat32(ctx.params.vector) });
+          return this.searchOwned({ ...ctx.params, vector: base64ToFloat32(ctx.params.vector), ownershipChecked: false });
         },
       },
 
@@ -521,17 +525,17 @@ export default function createIndexService(app: AppContext): ServiceSchema {
        */
       searchOnOwner(this: IndexService, ctx: Context, p: OwnedSearch): Promise<VectorSearchResult> {
         const nodeID = this.ownerOf("index.vectorSearch", p.datasetId);
-        if (nodeID === this.broker.nodeID) return this.searchOwned(p);
+        if (nodeID === this.broker.nodeID) return this.searchOwned({ ...p, ownershipChecked: true });
         return ctx.call("index.vectorSearch", { ...p, vector: float32ToBase64(p.vector) }, nodeID ? { nodeID } : {});
       },
 
       /** One (dataset, version) vector search on this node, which owns the dataset's index. */
       async searchOwned(this: IndexService, p: OwnedSearch): Promise<VectorSearchResult> {
         const key = keyOf(p.datasetId, p.modelId);
-        // Callers check ownership already; the index answers only for the dataset's own org all the
-        // same. The caller's lookup has just cached the row, so this costs no query.
-        const [owned] = await this.datasetsOf(p.orgId, [p.datasetId]);
-        if (!owned) return { datasetId: p.datasetId, version: p.version, hits: [] };
+        // Callers check ownership already; a call from another node is checked again here, so the
+        // index answers only for the dataset's own org whoever calls it.
+        if (!p.ownershipChecked && (await this.datasetsOf(p.orgId, [p.datasetId])).length === 0)
+          return { datasetId: p.datasetId, version: p.version, hits: [] };
         const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
         if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
         if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };
