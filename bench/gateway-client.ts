@@ -2,13 +2,13 @@
 // that shares the server's event loop would charge its own request building and response parsing
 // to the gateway, and under load would take the server's CPU time.
 //
-//   node --import tsx bench/gateway-client.ts <job.json> <sequential|fetch|load>
+//   node --import tsx bench/gateway-client.ts <job.json> <sequential|concurrent|fetch|load>
 //
 // job.json: { baseUrl, path, token, bodies: string[], connections, seconds }. Prints one JSON line.
 import { readFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { createRequire } from "node:module";
-import { timeSearches } from "../services/index/search-timing.ts";
+import { timeConcurrentSearches, timeSearches } from "../services/index/search-timing.ts";
 
 interface Job {
   baseUrl: string;
@@ -39,11 +39,10 @@ const phase = process.argv[3];
 const queries = Array.from({ length: job.bodies.length }, (_, i) => i);
 const headers = { "content-type": "application/json", authorization: `Bearer ${job.token}` };
 
-if (phase === "sequential") {
-  // node:http with one keep-alive connection, as autocannon uses.
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const { hostname, port } = new URL(job.baseUrl);
-  const post = (payload: string) =>
+const { hostname, port } = new URL(job.baseUrl);
+/** node:http over one keep-alive connection of its own, as each autocannon connection is. */
+function poster(agent: Agent) {
+  return (payload: string) =>
     new Promise<void>((resolve, reject) => {
       const req = request(
         { hostname, port, method: "POST", path: job.path, agent, headers: { ...headers, "content-length": Buffer.byteLength(payload) } },
@@ -54,8 +53,21 @@ if (phase === "sequential") {
       );
       req.on("error", reject).end(payload);
     });
+}
+
+if (phase === "sequential") {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const post = poster(agent);
   console.log(JSON.stringify(await timeSearches((q: number) => post(job.bodies[q]!), queries)));
   agent.destroy();
+} else if (phase === "concurrent") {
+  // `connections` callers, each on its own connection, as autocannon runs them, but timed with
+  // sub-millisecond resolution (autocannon reports whole milliseconds).
+  const agents = Array.from({ length: job.connections }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+  const posts = agents.map(poster);
+  const timing = await timeConcurrentSearches((q: number, caller) => posts[caller]!(job.bodies[q]!), queries, job.connections, job.seconds * 1000);
+  console.log(JSON.stringify(timing));
+  for (const agent of agents) agent.destroy();
 } else if (phase === "fetch") {
   const url = new URL(job.path, job.baseUrl);
   const post = async (payload: string) => {

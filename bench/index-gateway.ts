@@ -22,7 +22,7 @@ import { promisify } from "node:util";
 import { datasets } from "../models/schema.ts";
 import { float32ToBase64 } from "../services/embedder/codec.ts";
 import { indexDir } from "../services/index/index-key.ts";
-import { timeSearches, type SearchTiming } from "../services/index/search-timing.ts";
+import { timeConcurrentSearches, timeSearches, type SearchTiming } from "../services/index/search-timing.ts";
 import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";
 import { http } from "../test/helpers/http.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";
@@ -65,6 +65,8 @@ log("in process");
 const local = await VectorIndex.load(cacheDir);
 const engine = local.describe();
 const inProcess = await timeSearches((q: number) => local.search(query(q), k), Array.from({ length: queryCount }, (_, i) => i));
+// The engine under the same concurrency as the gateway's load phase: `connections` callers back to back.
+const inProcessConcurrent = await timeConcurrentSearches((q: number) => local.search(query(q), k), Array.from({ length: queryCount }, (_, i) => i), connections, duration * 1000);
 await local.dispose();
 
 log("starting the gateway node");
@@ -106,7 +108,9 @@ try {
   }
   const gatewayFetch = await client<SearchTiming>("fetch");
 
-  log(`gateway, ${connections} connections for ${duration} s`);
+  log(`gateway, ${connections} connections for ${duration} s, timed per request`);
+  const gatewayConcurrent = await client<SearchTiming>("concurrent");
+  log(`gateway, ${connections} connections for ${duration} s, autocannon`);
   const load = await client<{ p50Ms: number; p99Ms: number; requestsPerSecond: number; non2xx: number; errors: number }>("load");
   await rm(jobFile, { force: true });
 
@@ -116,9 +120,16 @@ try {
     inProcess: { p50Ms: round(inProcess.p50Ms), p99Ms: round(inProcess.p99Ms), qps: Math.round(inProcess.qps) },
     gatewaySequential: { p50Ms: round(gateway.p50Ms), p99Ms: round(gateway.p99Ms), qps: Math.round(gateway.qps) },
     gatewaySequentialFetch: { p50Ms: round(gatewayFetch.p50Ms), p99Ms: round(gatewayFetch.p99Ms), qps: Math.round(gatewayFetch.qps) },
+    inProcessConcurrent: { connections, seconds: duration, p50Ms: round(inProcessConcurrent.p50Ms), p99Ms: round(inProcessConcurrent.p99Ms), qps: Math.round(inProcessConcurrent.qps) },
+    gatewayConcurrent: { connections, seconds: duration, p50Ms: round(gatewayConcurrent.p50Ms), p99Ms: round(gatewayConcurrent.p99Ms), qps: Math.round(gatewayConcurrent.qps) },
     gatewayLoad: { connections, seconds: duration, ...load },
     ratioGatewayP50ToInProcessP50: round(gateway.p50Ms / inProcess.p50Ms),
     ratioGatewayFetchP50ToInProcessP50: round(gatewayFetch.p50Ms / inProcess.p50Ms),
+    // Under load: the gateway's p50/p99 over the engine's at the same concurrency, and throughput.
+    ratioConcurrentP50: round(gatewayConcurrent.p50Ms / inProcessConcurrent.p50Ms),
+    ratioConcurrentP99: round(gatewayConcurrent.p99Ms / inProcessConcurrent.p99Ms),
+    ratioThroughputGatewayToInProcess: round(gatewayConcurrent.qps / inProcessConcurrent.qps),
+    ratioAutocannonThroughputToInProcess: round(load.requestsPerSecond / inProcessConcurrent.qps),
     loadAverage: { before: loadBefore.map(round), after: os.loadavg().map(round) },
   };
   console.log(JSON.stringify(summary, null, 2));

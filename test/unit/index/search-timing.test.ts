@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { timeSearches } from "../../../services/index/search-timing.ts";
+import { timeConcurrentSearches, timeSearches } from "../../../services/index/search-timing.ts";
 
 describe("index/timeSearches", () => {
   it("reports percentiles of sequential searches", async () => {
@@ -9,5 +9,24 @@ describe("index/timeSearches", () => {
     expect(timing.p50Ms).to.be.below(timing.p99Ms);
     expect(timing.maxMs).to.be.at.least(29);
     expect(timing.qps).to.be.above(0);
+  });
+
+  it("reports percentiles and total throughput of concurrent callers", async () => {
+    let inFlight = 0;
+    let most = 0;
+    const timing = await timeConcurrentSearches(
+      async (ms: number) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        inFlight--;
+      },
+      [5, 5, 5, 5],
+      4,
+      200,
+    );
+    expect(most).to.equal(4);
+    expect(timing.p50Ms).to.be.at.least(4);
+    // Four callers of ~5 ms each: well above one caller's 200 per second.
+    expect(timing.qps).to.be.above(300);
   });
 });
