@@ -526,7 +526,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       searchOnOwner(this: IndexService, ctx: Context, p: OwnedSearch): Promise<VectorSearchResult> {
         const nodeID = this.ownerOf("index.vectorSearch", p.datasetId);
         if (nodeID === this.broker.nodeID) return this.searchOwned({ ...p, ownershipChecked: true });
-        return ctx.call("index.vectorSearch", { ...p, vector: float32ToBase64(p.vector) }, nodeID ? { nodeID } : {});
+        // The owner checks ownership itself: the flag never travels.
+        const { ownershipChecked: _checked, vector, ...rest } = p;
+        return ctx.call("index.vectorSearch", { ...rest, vector: float32ToBase64(vector) }, nodeID ? { nodeID } : {});
       },
 
       /** One (dataset, version) vector search on this node, which owns the dataset's index. */
@@ -848,7 +850,6 @@ interface IndexService extends DbService {
   resolveHits(ctx: Ctx<SearchParams>, orgId: string, page: FusedResult[], p: SearchParams, query?: { vector: Float32Array; modelId: string }): Promise<unknown[]>;
   embed(ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]>;
 }
-
 
 /** A base64 query vector (float32, little-endian, as /v1/embeddings answers with encoding_format "base64"). */
 function decodeVectorParam(text: string): Float32Array {
