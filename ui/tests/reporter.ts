@@ -1,8 +1,11 @@
+import { writeFileSync } from "node:fs";
 import type { Reporter, TestModule } from "vitest/node";
 
 /**
  * Prints each component test and a summary worded so it cannot be mistaken for the
- * "N passed, N failed" line of the mocha run that CI reads (npm test runs both).
+ * "N passed, N failed" line of the mocha run that CI reads. Under `npm test`
+ * (scripts/run-tests.mjs) the counts also go to CHATLENS_UI_TEST_COUNTS, and the mocha run's
+ * closing line includes them.
  */
 export default class ComponentTestReporter implements Reporter {
   onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<{ message?: string }>) {
@@ -31,5 +34,7 @@ export default class ComponentTestReporter implements Reporter {
       console.log(`  ✗ unhandled: ${e.message}`);
     }
     console.log(`UI component tests: ${ok} ok / ${bad} not ok`);
+    const countsFile = process.env.CHATLENS_UI_TEST_COUNTS;
+    if (countsFile) writeFileSync(countsFile, JSON.stringify({ passed: ok, failed: bad }));
   }
 }
