@@ -19,20 +19,25 @@ export type ServerName = keyof typeof SERVERS;
 
 const reachable = new Map<ServerName, Promise<boolean>>();
 
+/** Whether host:port accepts a TCP connection within timeoutMs, asked now (isReachable caches its answer for a whole run). */
+export function acceptsConnections(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
 export function isReachable(name: ServerName): Promise<boolean> {
   let probe = reachable.get(name);
   if (!probe) {
     const { host, port } = SERVERS[name];
-    probe = new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host, port });
-      const done = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.setTimeout(1500, () => done(false));
-      socket.once("connect", () => done(true));
-      socket.once("error", () => done(false));
-    });
+    probe = acceptsConnections(host, port, 1500);
     reachable.set(name, probe);
   }
   return probe;
