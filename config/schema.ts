@@ -68,6 +68,14 @@ export const envSchema = z.object({
   UPLOAD_MAX_BYTES: positiveInt.default(2 * 1024 ** 3),
   UPLOAD_MAX_FILES: positiveInt.default(1),
   IMPORT_STALE_AFTER_S: z.coerce.number().int().min(2).default(120),
+  // Bounds of one import (services/ingest/io/limits.ts): a crafted export fails its own import with a 4xx code.
+  IMPORT_MAX_DECOMPRESSED_BYTES: positiveInt.default(8 * 1024 ** 3),
+  IMPORT_MAX_COMPRESSION_RATIO: positiveInt.default(200),
+  IMPORT_MAX_STRING_CHARS: positiveInt.default(8 * 1024 ** 2),
+  IMPORT_MAX_MESSAGE_CHARS: positiveInt.default(1024 ** 2),
+  IMPORT_MAX_JSON_DEPTH: positiveInt.default(64),
+  IMPORT_MAX_RECORDS: positiveInt.default(20_000_000),
+  IMPORT_MAX_PARSE_MS: positiveInt.default(30 * 60_000),
 
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_ISSUER: z.string().default("chatlens"),

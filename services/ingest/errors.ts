@@ -13,7 +13,14 @@ export type ParseErrorCode =
   | "EMPTY_FILE"
   | "FILE_TOO_LARGE"
   | "INVALID_OPTIONS"
-  | "READ_FAILED";
+  | "READ_FAILED"
+  // Bounds of io/limits.ts: the export is refused rather than held in memory or parsed for ever.
+  | "ARCHIVE_TOO_LARGE"
+  | "STRING_TOO_LONG"
+  | "MESSAGE_TOO_LONG"
+  | "JSON_TOO_DEEP"
+  | "TOO_MANY_RECORDS"
+  | "IMPORT_TIME_EXCEEDED";
 
 export interface ParseErrorLocation {
   /** File (or archive entry) being read when parsing failed. */
