@@ -1,5 +1,6 @@
 import { rm } from "node:fs/promises";
-import { and, eq, inArray, lt, or, sql, isNull } from "drizzle-orm";
+import { setTimeout as delay } from "node:timers/promises";
+import { and, eq, inArray, lt, ne, or, sql, isNull } from "drizzle-orm";
 import type { Database } from "../../models/db.ts";
 import { imports } from "../../models/schema.ts";
 import { toClientError, toImportError, type ImportError } from "./client-errors.ts";
@@ -68,6 +69,16 @@ export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | 
 export interface RunHooks {
   nodeId: string;
   signal?: AbortSignal;
+  /** Heartbeat silence after which another node's running import counts as dead (IMPORT_STALE_AFTER_S). */
+  staleAfterMs?: number;
+  /**
+   * Whether the cluster still knows a node as connected: false (the node left or its heartbeats
+   * stopped) lets a dead import be rolled back at once instead of after `staleAfterMs`;
+   * undefined (not known, e.g. separate embedded processes) falls back to the heartbeat age.
+   */
+  nodeAlive?: (nodeId: string) => boolean | undefined;
+  /** How often a job waiting for another import of its dataset looks again. */
+  waitPollMs?: number;
   /** Called with what was read since the last call, about once a second (live metrics). */
   onProgress?: (delta: { messages: number; bytes: number }) => void;
 }
@@ -83,10 +94,14 @@ export type ImportOutcome = { ok: true; summary: ImportSummary } | { ok: false; 
 export async function runImport(database: Database, job: ImportJob, hooks: RunHooks): Promise<ImportOutcome> {
   const { db } = database;
   const started = Date.now();
-  await db
-    .update(imports)
-    .set({ status: "running", nodeId: hooks.nodeId, heartbeatAt: new Date() })
-    .where(eq(imports.id, job.importId));
+  try {
+    await claimDataset(database, job, hooks);
+  } catch (cause) {
+    const error = hooks.signal?.aborted ? INTERRUPTED : toImportError(cause);
+    await failImport(database, job.importId, job.datasetId, error);
+    if (job.removeFile) await rm(job.path, { force: true, recursive: true });
+    return { ok: false, error, cause };
+  }
   const writer = new ImportWriter(database, job);
   const s = {
     messagesRead: 0,
@@ -158,7 +173,7 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
     if (!summary) throw new Error("the parser ended without a summary");
     hooks.onProgress?.({ messages: s.messagesRead - reported.messages, bytes: s.bytesRead - reported.bytes });
     const result = { ...summary, messagesAdded: s.messagesAdded };
-    await db
+    const marked = await db
       .update(imports)
       .set({
         status: "completed",
@@ -171,7 +186,11 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
         finishedAt: new Date(),
         heartbeatAt: new Date(),
       })
-      .where(eq(imports.id, job.importId));
+      // A job that was taken for dead (reaped while it was silent) must not come back as completed:
+      // its rows were removed and a re-upload may already be counting on that.
+      .where(and(eq(imports.id, job.importId), eq(imports.status, "running")))
+      .returning({ id: imports.id });
+    if (!marked.length) throw new Error("the import was rolled back by another node while it ran (its heartbeat went stale)");
     return { ok: true, summary: result };
   } catch (cause) {
     await pending.catch(() => {});
@@ -200,6 +219,49 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
       bytesRead: p.bytesRead,
       durationMs: Date.now() - started,
     };
+  }
+}
+
+/**
+ * Makes this job the only running import of its dataset before it writes a row. Messages are
+ * deduplicated against the dataset's rows (ON CONFLICT DO NOTHING), so a job that wrote while
+ * another import of the same dataset was still unfinished would skip that import's rows, and
+ * lose them when that import is rolled back (a crashed node's import, reaped later, took a
+ * re-upload's messages with it). So: another running import of the dataset that is dead (its
+ * node gone from the cluster, or its heartbeat older than `staleAfterMs`) is rolled back here and
+ * now; one that is alive is waited for. The check and the switch to "running" happen in one
+ * transaction holding the dataset row's lock, so two jobs of one dataset never both pass.
+ */
+export async function claimDataset(database: Database, job: Pick<ImportJob, "importId" | "datasetId">, hooks: RunHooks): Promise<void> {
+  const staleAfterMs = hooks.staleAfterMs ?? 120_000;
+  const pollMs = hooks.waitPollMs ?? 1000;
+  for (;;) {
+    hooks.signal?.throwIfAborted();
+    const dead: string[] = [];
+    const claimed = await database.db.transaction(async (tx) => {
+      await tx.execute(sql`select id from datasets where id = ${job.datasetId} for update`);
+      const others = await tx
+        .select({ id: imports.id, nodeId: imports.nodeId, heartbeatAt: imports.heartbeatAt })
+        .from(imports)
+        .where(and(eq(imports.datasetId, job.datasetId), eq(imports.status, "running"), ne(imports.id, job.importId)));
+      let alive = 0;
+      for (const o of others) {
+        const silentMs = o.heartbeatAt ? Date.now() - o.heartbeatAt.getTime() : Infinity;
+        const nodeGone = o.nodeId !== null && hooks.nodeAlive?.(o.nodeId) === false;
+        if (nodeGone || silentMs > staleAfterMs) dead.push(o.id);
+        else alive++;
+      }
+      if (dead.length || alive) return false;
+      await tx
+        .update(imports)
+        .set({ status: "running", nodeId: hooks.nodeId, heartbeatAt: new Date() })
+        .where(eq(imports.id, job.importId));
+      return true;
+    });
+    if (claimed) return;
+    // Rolled back outside the transaction (it deletes many rows); the next pass claims.
+    for (const id of dead) await rollBackDead(database, id, job.datasetId);
+    if (!dead.length) await delay(pollMs, undefined, hooks.signal ? { signal: hooks.signal } : {});
   }
 }
 
@@ -243,8 +305,25 @@ export async function reapInterrupted(database: Database, o: { staleBeforeMs: nu
     .select({ id: imports.id, datasetId: imports.datasetId })
     .from(imports)
     .where(and(alive, dead));
-  for (const row of rows) await failImport(database, row.id, row.datasetId, INTERRUPTED);
-  return rows.map((r) => r.id);
+  const reaped: string[] = [];
+  for (const row of rows) if (await rollBackDead(database, row.id, row.datasetId)) reaped.push(row.id);
+  return reaped;
+}
+
+/**
+ * Marks a dead import failed, then removes its rows; false when it had meanwhile ended (it was
+ * alive after all, or another node's reaper got there first). Status first: a crash between the
+ * two leaves rows that a re-upload deduplicates against, never a completed import's rows removed.
+ */
+async function rollBackDead(database: Database, importId: string, datasetId: string): Promise<boolean> {
+  const marked = await database.db
+    .update(imports)
+    .set({ status: "failed", error: INTERRUPTED, messagesAdded: 0, finishedAt: new Date() })
+    .where(and(eq(imports.id, importId), inArray(imports.status, ["queued", "running"])))
+    .returning({ id: imports.id });
+  if (!marked.length) return false;
+  await discardImportRows(database, importId, datasetId);
+  return true;
 }
 
 /** Keeps this node's queued and running jobs from looking dead to other nodes' reapers. */

@@ -334,6 +334,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
         const outcome = await runImport(this.database, job, {
           nodeId: this.broker.nodeID,
           signal,
+          staleAfterMs,
+          // This node runs one job at a time, so another running import under its own id is a
+          // previous life's; other nodes count as gone once the registry has marked them so.
+          nodeAlive: (nodeId: string) => (nodeId === this.broker.nodeID ? false : this.broker.registry.nodes.get(nodeId)?.available),
           onProgress: (delta) => recordImportProgress(this.broker, { format, ...delta }),
         });
         recordImport(this.broker, {
