@@ -5,7 +5,7 @@ import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
-import { arrayOf, obj, ref } from "../json-schema.ts";
+import { arrayOf, obj, ref, str } from "../json-schema.ts";
 import { compareRuns } from "./compare.ts";
 import {
   completeRun,
@@ -16,15 +16,21 @@ import {
   getRunPart,
   listRuns,
   loadChunks,
+  participantNameWords,
   representativeMessages,
   setProgress,
   toStoredResult,
   type RunParams,
   type RunRow,
 } from "./runs.ts";
+import { buildTopicExport, topicExportCsv } from "./export.ts";
+import { describeRunFailure } from "./run-errors.ts";
 import { clusterChunksInWorker } from "./worker.ts";
 
-type Ctx<P> = Context<P, CallMeta & { $statusCode?: number; $location?: string }>;
+type Ctx<P> = Context<
+  P,
+  CallMeta & { $statusCode?: number; $location?: string; $responseType?: string; $responseHeaders?: Record<string, string> }
+>;
 
 interface ClusterService extends DbService {
   /** Runs of this node, one at a time: each already uses a worker thread's full core. */
@@ -139,6 +145,30 @@ export default function createClusterService(app: AppContext): ServiceSchema {
         },
       },
 
+      /**
+       * The run's topics (with parents) and every chunk's topic, with its conversation and
+       * start time: JSON, or CSV (one row per chunk) with `format=csv`.
+       */
+      exportRun: {
+        visibility: "published",
+        openapi: { summary: "Export a run's topics and per-chunk assignments (JSON or CSV)", response: ref("TopicExport"), content: { "text/csv": str } },
+        permissions: ["clusters.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, runId: uuid, format: { type: "enum", values: ["json", "csv"], default: "json" } },
+        async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; runId: string; format: "json" | "csv" }>) {
+          const orgId = orgOf(ctx);
+          const run = await getRun(this.db, orgId, ctx.params.datasetId, ctx.params.runId);
+          if (!run) throw new ClientError("NOT_FOUND", "Cluster run not found");
+          if (run.status !== "completed" || !run.result) throw new ClientError("CONFLICT", `The run is ${run.status}; there is nothing to export yet`);
+          const assignments = await getRunPart(this.db, orgId, ctx.params.datasetId, ctx.params.runId, "assignments");
+          const data = await buildTopicExport(this.db, { orgId, ...ctx.params }, run.result, assignments!.value!);
+          if (ctx.params.format === "json") return data;
+          ctx.meta.$responseType = "text/csv; charset=utf-8";
+          ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="topics-${run.id.slice(0, 8)}.csv"` };
+          return topicExportCsv(data);
+        },
+      },
+
       /** Topics gained, lost and matched (with their change in size) from `runId` to `otherRunId`. */
       compareRuns: {
         visibility: "published",
@@ -181,11 +211,13 @@ export default function createClusterService(app: AppContext): ServiceSchema {
           lastWrite = now;
           writing = writing.then(() => setProgress(this.db, run.id, progress, stage, "running")).catch(() => {});
         };
+        let stage: "load" | "compute" | "store" = "load";
         try {
           signal.throwIfAborted();
           await setProgress(this.db, run.id, 0, "load", "running");
           const chunks = await loadChunks(this.db, run, (n) => report((0.1 * n) / chunkCount, "load"));
           const p = run.params as unknown as RunParams;
+          stage = "compute";
           const result = await clusterChunksInWorker(
             chunks,
             {
@@ -194,10 +226,12 @@ export default function createClusterService(app: AppContext): ServiceSchema {
               granularity: p.granularity,
               map: p.map ? { method: p.mapMethod } : false,
               seed: p.seed,
+              excludeTerms: await participantNameWords(this.db, run.orgId, run.datasetId),
             },
             (fraction, stage) => report(0.1 + 0.85 * fraction, stage),
             { signal },
           );
+          stage = "store";
           const representatives = await representativeMessages(
             this.db,
             run.orgId,
@@ -208,9 +242,10 @@ export default function createClusterService(app: AppContext): ServiceSchema {
           this.logger.info(`cluster run ${run.id}: ${chunks.length} chunks, k=${result.k}`);
         } catch (err) {
           await writing;
-          const message = signal.aborted ? "Interrupted: the node stopped during the run" : err instanceof Error ? err.message : String(err);
-          this.logger.warn(`cluster run ${run.id} failed: ${message}`);
-          await failRun(this.db, run.id, { code: signal.aborted ? "INTERRUPTED" : "RUN_FAILED", message }).catch(() => {});
+          // Never the error's message: a failed insert quotes the statement with the chat's text.
+          const failure = describeRunFailure(err, stage, signal.aborted);
+          this.logger.warn(`cluster run ${run.id} failed: ${failure.detail}`);
+          await failRun(this.db, run.id, { code: failure.code, message: failure.message }).catch(() => {});
         }
       },
     },

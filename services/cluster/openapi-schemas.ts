@@ -87,6 +87,12 @@ export const CLUSTER_SCHEMAS: Record<string, JsonSchema> = {
       languages: arrayOf(str),
       totalChunks: int,
       clusters: arrayOf(ref("Cluster")),
+      /** Parent topics (about √k) over the clusters and the full merge order (absent in runs made before it existed). */
+      hierarchy: obj({
+        merges: arrayOf(obj({ left: int, right: int, distance: num, size: int })),
+        parents: arrayOf(obj({ id: int, label: str, size: int, children: arrayOf(int) })),
+        parentOf: arrayOf(int),
+      }),
       /** Present when the chunks carry timestamps. */
       overTime: obj({
         granularity: oneOfValues(["week", "month"]),
@@ -95,7 +101,7 @@ export const CLUSTER_SCHEMAS: Record<string, JsonSchema> = {
       /** Milliseconds per stage. */
       timings: record(num),
     },
-    ["kSelection", "overTime"],
+    ["kSelection", "overTime", "hierarchy"],
   ),
   /** The 2-D map as parallel arrays; x and y lie in [-1, 1], cluster -1 for none. */
   TopicMap: obj({
@@ -107,6 +113,24 @@ export const CLUSTER_SCHEMAS: Record<string, JsonSchema> = {
     y: arrayOf(num),
     cluster: arrayOf(int),
     preview: arrayOf(str),
+  }),
+  TopicExport: obj({
+    runId: uuid,
+    k: int,
+    topics: arrayOf(obj({ id: int, label: str, size: int, parent: nullable(int), terms: arrayOf(str) })),
+    parents: arrayOf(obj({ id: int, label: str, size: int, children: arrayOf(int) })),
+    assignments: arrayOf(
+      obj({
+        chunkId: str,
+        conversationId: nullable(uuid),
+        conversation: nullable(str),
+        start: nullable(dateTime),
+        topic: int,
+        topicLabel: str,
+        parent: nullable(int),
+        parentLabel: nullable(str),
+      }),
+    ),
   }),
   RunComparison: obj({
     before: obj({ runId: uuid, indexVersion: nullable(str), k: int }),

@@ -10,6 +10,7 @@
  */
 import { type AutoKOptions, chooseK } from "./auto-k.ts";
 import { labelFromTerms } from "./ctfidf.ts";
+import { topicHierarchy } from "./hierarchy.ts";
 import { fitKMeans } from "./kmeans.ts";
 import { type DenseMatrix, fromRows } from "./matrix.ts";
 import { describeMembers } from "./members.ts";
@@ -33,6 +34,8 @@ export interface ClusteringOptions {
   /** k-means++ restarts for the final fit (default 3). */
   restarts?: number;
   languages?: Language[];
+  /** Words never used as topic terms (the words of participants' names). */
+  excludeTerms?: readonly string[];
   topTerms?: number;
   representatives?: number;
   topParticipants?: number;
@@ -88,7 +91,7 @@ export async function clusterChunks(chunks: readonly ChunkInput[], options: Clus
 
   const texts = chunks.map((c) => c.text);
   const { languages, terms } = await time("terms", () =>
-    topicTerms(texts, labels, k, { languages: options.languages, top: options.topTerms }, stage(0.8, 0.95)),
+    topicTerms(texts, labels, k, { languages: options.languages, top: options.topTerms, exclude: options.excludeTerms }, stage(0.8, 0.95)),
   );
 
   const timestamps = Float64Array.from(chunks, (c) => c.timestamp ?? NaN);
@@ -114,6 +117,11 @@ export async function clusterChunks(chunks: readonly ChunkInput[], options: Clus
     distinctParticipants: m.distinctParticipants,
     centroid: Array.from(m.centroid, round),
   }));
+  const hierarchy = topicHierarchy(
+    clusters.map((c) => c.centroid),
+    clusters.map((c) => c.size),
+    terms,
+  );
   onProgress?.(1, "done");
   return {
     k,
@@ -121,6 +129,7 @@ export async function clusterChunks(chunks: readonly ChunkInput[], options: Clus
     reducedDims: points.cols,
     languages,
     clusters,
+    hierarchy,
     assignments: { chunkIds: ids, clusters: Array.from(labels) },
     ...(overTime ? { overTime } : {}),
     ...(map ? { map } : {}),

@@ -12,6 +12,7 @@ import type { Db } from "../../models/db.ts";
 import { clusterRuns } from "../../models/schema.ts";
 import { rowsOf } from "../analytics/sql.ts";
 import { normalizeInPlace } from "./matrix.ts";
+import { preview } from "./text-cut.ts";
 import type { ChunkInput, ClusteringResult } from "./types.ts";
 
 export type RunRow = typeof clusterRuns.$inferSelect;
@@ -56,6 +57,7 @@ export interface StoredResult {
   languages: string[];
   totalChunks: number;
   clusters: StoredCluster[];
+  hierarchy?: ClusteringResult["hierarchy"];
   overTime?: ClusteringResult["overTime"];
   assignments: ClusteringResult["assignments"];
   map?: StoredMap;
@@ -205,6 +207,22 @@ export async function loadChunks(
   return out;
 }
 
+/**
+ * Words of the dataset's participant names (lower-cased, NFKC, as the tokenizer sees
+ * them): a topic is what people talk about, not who talks, and in chats names are
+ * among the most frequent words (addressing, quoting, "X's phone").
+ */
+export async function participantNameWords(db: Db, orgId: string, datasetId: string): Promise<string[]> {
+  const rows = await rowsOf<{ display_name: string | null }>(
+    db,
+    sql`select distinct display_name from participants where org_id = ${orgId} and dataset_id = ${datasetId}`,
+  );
+  const out = new Set<string>();
+  for (const r of rows)
+    for (const word of (r.display_name ?? "").normalize("NFKC").toLowerCase().split(/[^\p{L}\p{M}']+/u)) if (word.length >= 2) out.add(word);
+  return [...out];
+}
+
 /** The messages of the representative chunks, with author names, in conversation order. */
 export async function representativeMessages(db: Db, orgId: string, chunkIds: string[]): Promise<Map<string, RepresentativeMessage[]>> {
   const out = new Map<string, RepresentativeMessage[]>();
@@ -245,6 +263,7 @@ export function toStoredResult(result: ClusteringResult, chunks: readonly ChunkI
       ...c,
       representatives: c.representatives.map((r) => ({ ...r, messages: messages.get(r.chunkId) ?? [] })),
     })),
+    ...(result.hierarchy ? { hierarchy: result.hierarchy } : {}),
     ...(result.overTime ? { overTime: result.overTime } : {}),
     assignments: result.assignments,
     ...(map
@@ -257,7 +276,7 @@ export function toStoredResult(result: ClusteringResult, chunks: readonly ChunkI
             x: map.points.map((p) => p.x),
             y: map.points.map((p) => p.y),
             cluster: map.points.map((p) => p.cluster ?? -1),
-            preview: map.points.map((p) => (textOf.get(p.id) ?? "").replace(/\s+/gu, " ").slice(0, PREVIEW_CHARS)),
+            preview: map.points.map((p) => preview(textOf.get(p.id) ?? "", PREVIEW_CHARS)),
           },
         }
       : {}),

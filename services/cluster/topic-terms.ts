@@ -9,6 +9,21 @@ export interface TopicTermsOptions {
   languages?: Language[];
   top?: number;
   minCount?: number;
+  /** Words that are never terms, whatever the language (participants' names). */
+  exclude?: readonly string[];
+}
+
+/**
+ * Export placeholders that stand for a message rather than being one ("<Media omitted>",
+ * "image omitted", "This message was deleted", "Missed voice call", Telegram's
+ * "(File not included...)"), in the languages WhatsApp writes them in. They are removed
+ * before tokenising so neither their words nor a bigram across them becomes a label.
+ */
+const PLACEHOLDERS =
+  /<[^<>\n]{1,40}>|\b(?:image|video|audio|gif|sticker|document|contact card|media) omitted\b|\bthis message was deleted\b|\byou deleted this message\b|\bmissed (?:voice|video) call\b|\(file not included[^)\n]{0,80}\)|\bmensaje eliminado\b|\bmultimedia omitido\b|\bmedien ausgeschlossen\b|\bdiese nachricht wurde gelöscht\b|\bmédias omis\b|\bce message a été supprimé\b|\bmídia oculta\b|\bmensagem apagada\b|\bmedia omessi\b|\bmessaggio eliminato\b|\bmedia weggelaten\b|\bbericht verwijderd\b|\bnull\b/giu;
+
+export function withoutPlaceholders(text: string): string {
+  return text.replace(PLACEHOLDERS, " | ");
 }
 
 export interface TopicTerms {
@@ -25,10 +40,12 @@ export async function topicTerms(
 ): Promise<TopicTerms> {
   const languages = options.languages ?? detectLanguages(sampleWords(texts, 2000));
   const stopWords = stopWordSet(languages);
+  // A name's possessive ("ben's phone") names the person as much as the name does.
+  for (const word of options.exclude ?? []) stopWords.add(word).add(`${word}'s`);
   const counts: TermCounts[] = Array.from({ length: k }, () => new Map());
   for (let i = 0; i < texts.length; i++) {
     const classCounts = counts[labels[i]];
-    for (const term of terms(texts[i], stopWords)) classCounts.set(term, (classCounts.get(term) ?? 0) + 1);
+    for (const term of terms(withoutPlaceholders(texts[i]), stopWords)) classCounts.set(term, (classCounts.get(term) ?? 0) + 1);
     if (i % 5000 === 4999) {
       onProgress?.(i / texts.length, "topic-terms");
       await yieldToEventLoop();

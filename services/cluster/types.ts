@@ -1,5 +1,6 @@
 /** Input and output shapes of the cluster pipeline: plain data, JSON-serialisable output. */
 import type { KSelection } from "./auto-k.ts";
+import type { TopicHierarchy } from "./hierarchy.ts";
 import type { ScoredTerm } from "./ctfidf.ts";
 import type { TopicsOverTime } from "./over-time.ts";
 import type { MapResult } from "./projection.ts";
@@ -43,6 +44,8 @@ export interface ClusteringResult {
   clusters: ClusterSummary[];
   /** Parallel arrays: cluster of every input chunk, in input order. */
   assignments: { chunkIds: string[]; clusters: number[] };
+  /** Parents over the topics (about √k of them) and the full merge order. */
+  hierarchy?: TopicHierarchy;
   /** Present when chunks carry timestamps. */
   overTime?: TopicsOverTime;
   /** Present when a map was requested. */
