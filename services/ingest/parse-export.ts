@@ -1,6 +1,7 @@
 import { detectFormat } from "./detect.ts";
 import { ParseError } from "./errors.ts";
 import { openContainer } from "./io/container.ts";
+import { withDefaults } from "./io/limits.ts";
 import { Progress } from "./io/progress.ts";
 import type { Parser, ParserContext } from "./parsers/context.ts";
 import { discordCsvParser, discordParser } from "./parsers/discord.ts";
@@ -53,7 +54,8 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
     throw new ParseError("UNKNOWN_FORMAT", `Unknown format "${input.format}"; expected one of ${FORMAT_NAMES.join(", ")}`);
   }
   const clock = new ZoneClock(options.timeZone ?? "UTC");
-  const container = await openContainer(input.path, input.filename);
+  const limits = withDefaults(input.limits);
+  const container = await openContainer(input.path, input.filename, limits);
   try {
     const format = input.format ?? (await detectFormat(container)).format;
     const progress = new Progress();
@@ -64,9 +66,16 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
     const participantKeys = new Set<string>();
     let batch: Message[] = [];
     let lastProgress = 0;
+    // The parser's own time (reading and parsing, not the consumer's writes between events) is budgeted.
+    let parseMs = 0;
+    let resumed = performance.now();
     try {
       for await (const events of PARSERS[format](ctx)) {
+        parseMs += performance.now() - resumed;
         input.signal?.throwIfAborted();
+        if (parseMs > limits.maxParseMs) {
+          throw new ParseError("IMPORT_TIME_EXCEEDED", `${container.label}: parsing took longer than ${limits.maxParseMs} ms`, { file: container.label });
+        }
         for (const event of events) {
           switch (event.type) {
             case "message": {
@@ -74,6 +83,7 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
               m.sourceKey = keyer.key(m.conversationKey, m.sourceId, m.timestamp.getTime(), m.authorKey, m.text, m.attachments);
               batch.push(m);
               counts.messages++;
+              if (counts.messages + counts.skipped > limits.maxRecords) throw tooManyRecords(container.label, limits.maxRecords);
               if (batch.length >= batchSize) {
                 yield { type: "messages", messages: batch };
                 batch = [];
@@ -93,7 +103,7 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
               break;
             case "warning":
               counts.warnings++;
-              if (event.skipped) counts.skipped++;
+              if (event.skipped && ++counts.skipped + counts.messages > limits.maxRecords) throw tooManyRecords(container.label, limits.maxRecords);
               if (counts.warnings <= MAX_WARNING_EVENTS) yield { type: "warning", warning: event.warning };
               break;
           }
@@ -102,6 +112,7 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
           lastProgress = progress.bytesRead;
           yield { type: "progress", bytesRead: progress.bytesRead, totalBytes: Math.max(progress.totalBytes, progress.bytesRead) };
         }
+        resumed = performance.now();
       }
     } catch (err) {
       if (err instanceof ParseError) throw err;
@@ -121,6 +132,10 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
   } finally {
     container.close();
   }
+}
+
+function tooManyRecords(label: string, max: number): ParseError {
+  return new ParseError("TOO_MANY_RECORDS", `${label} holds more than ${max} messages and records`, { file: label });
 }
 
 /** Collects a whole parse in memory: for tests and small uploads only. */

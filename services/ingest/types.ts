@@ -1,3 +1,5 @@
+import type { ParseLimits } from "./io/limits.ts";
+
 /**
  * The one message model every parser emits, and the events of `parseExport`.
  * Keys (`key`, `sourceKey`) are stable across re-imports of the same export so the ingest
@@ -173,4 +175,6 @@ export interface ParseInput {
   options?: ParseOptions;
   /** Aborts the parse; the iterator then throws the signal's reason. */
   signal?: AbortSignal;
+  /** Bounds of this parse (io/limits.ts); the documented defaults when absent. */
+  limits?: Partial<ParseLimits>;
 }

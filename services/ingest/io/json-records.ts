@@ -1,6 +1,7 @@
 import StreamJsonParser from "stream-json/Parser.js";
 import { ParseError, toParseError } from "../errors.ts";
 import type { ExportEntry } from "./container.ts";
+import { withDefaults } from "./limits.ts";
 import type { Progress } from "./progress.ts";
 
 export type JsonPath = (string | number)[];
@@ -29,15 +30,47 @@ interface Frame {
   extraDepth: number;
 }
 
+/** stream-json's private state this module bounds (stream-json 1.9: one accumulator for keys, strings and numbers). */
+interface ParserInternals {
+  _accumulator: string;
+  _processBuffer(callback: (err?: Error | null) => void): void;
+}
+
+/** Raised inside the tokenizer, where the JSON path is not known; the reader turns it into STRING_TOO_LONG. */
+class StringTooLong extends Error {}
+
+/**
+ * A stream-json parser that refuses a string, key or number longer than `maxChars`. The parser
+ * packs each one into a single accumulator before it emits the value, so a 700 MiB string in a
+ * small zip would otherwise end in V8's "Invalid string length" RangeError. The check runs after
+ * every input chunk, so the accumulator never holds more than `maxChars` plus one chunk.
+ */
+function boundedParser(maxChars: number): StreamJsonParser {
+  const parser = new StreamJsonParser({ packValues: true, streamValues: false });
+  const internals = parser as unknown as ParserInternals;
+  const processBuffer = internals._processBuffer.bind(parser);
+  internals._processBuffer = (callback) =>
+    processBuffer((err) => callback(err ?? (internals._accumulator.length > maxChars ? new StringTooLong() : null)));
+  return parser;
+}
+
 /**
  * Streams the records at the given paths out of a JSON document of any size (a Telegram
  * `messages` array, a Slack day file), holding only one record plus the small enclosing
  * headers in memory. Returns the document's root with the records left out.
  */
-export async function* readJsonRecords(entry: ExportEntry, patterns: JsonPattern[], progress: Progress): AsyncGenerator<JsonRecord, unknown> {
+export async function* readJsonRecords(
+  entry: ExportEntry,
+  patterns: JsonPattern[],
+  progress: Progress,
+): AsyncGenerator<JsonRecord, unknown> {
+  const { maxStringChars, maxMessageChars, maxJsonDepth } = withDefaults(entry.limits);
   const path: JsonPath = [];
   const stack: Frame[] = [];
   let root: unknown;
+  /** Characters (one per non-string value) of the record being read, and of what is kept outside records. */
+  let recordChars = 0;
+  let headerChars = 0;
   let stream;
   try {
     stream = await entry.open();
@@ -47,7 +80,7 @@ export async function* readJsonRecords(entry: ExportEntry, patterns: JsonPattern
   stream.on("data", (chunk: Buffer) => {
     progress.bytesRead += chunk.length;
   });
-  const tokens = stream.pipe(new StreamJsonParser({ packValues: true, streamValues: false }));
+  const tokens = stream.pipe(boundedParser(maxStringChars));
   stream.on("error", (err) => tokens.destroy(toParseError(err, entry.readErrorCode, { file: entry.label })));
 
   const matchOf = (p: JsonPath): "record" | "prefix" | "none" => {
@@ -81,11 +114,51 @@ export async function* readJsonRecords(entry: ExportEntry, patterns: JsonPattern
   const roleFor = (): { role: Frame["role"]; extraDepth: number } => {
     const top = stack[stack.length - 1];
     if (top && (top.role === "inner" || top.role === "record")) return { role: "inner", extraDepth: 0 };
+    // No pattern runs through a path that is not a prefix: below an extra frame nothing can match,
+    // and skipping the match keeps deep extra nesting linear.
+    if (top && top.role === "extra") return { role: "extra", extraDepth: top.extraDepth + 1 };
     const m = matchOf(path);
     if (m === "record") return { role: "record", extraDepth: 0 };
     if (m === "prefix") return { role: "prefix", extraDepth: 0 };
     return { role: "extra", extraDepth: top && top.role === "extra" ? top.extraDepth + 1 : 1 };
   };
+
+  const where = (): string => {
+    const top = stack[stack.length - 1];
+    return formatJsonPath(top && !top.isArray && top.key !== "" ? [...path, top.key] : path);
+  };
+
+  /**
+   * Counts what a value adds to memory: to the record it belongs to (bounded like a message), or
+   * to the headers kept outside records. Either past its bound fails the parse with its path.
+   */
+  const charge = (chars: number, inRecord: boolean, kept: boolean): void => {
+    if (inRecord) {
+      recordChars += chars;
+      if (recordChars > maxMessageChars)
+        throw new ParseError(
+          "MESSAGE_TOO_LONG",
+          `${entry.label}: the record at ${where()} is larger than ${maxMessageChars} characters`,
+          { file: entry.label, path: where() },
+        );
+    } else if (kept) {
+      // Headers add up over a whole account export (one object per chat), so they get the larger string bound.
+      headerChars += chars;
+      if (headerChars > maxStringChars)
+        throw new ParseError(
+          "MESSAGE_TOO_LONG",
+          `${entry.label}: the fields outside its messages are larger than ${maxStringChars} characters (near ${where()})`,
+          { file: entry.label, path: where() },
+        );
+    }
+  };
+
+  const tooLong = (): ParseError =>
+    new ParseError(
+      "STRING_TOO_LONG",
+      `${entry.label}: a string near ${where()} is longer than ${maxStringChars} characters`,
+      { file: entry.label, path: where() },
+    );
 
   /** Stores a finished value into the enclosing container unless it is a record or skipped. */
   const attach = (value: unknown, role: Frame["role"]): void => {
@@ -106,34 +179,72 @@ export async function* readJsonRecords(entry: ExportEntry, patterns: JsonPattern
       switch (token.name) {
         case "startObject":
         case "startArray": {
+          if (stack.length >= maxJsonDepth) {
+            throw new ParseError(
+              "JSON_TOO_DEEP",
+              `${entry.label}: arrays and objects nest deeper than ${maxJsonDepth} levels near ${where()}`,
+              { file: entry.label, path: where() },
+            );
+          }
           const key = childKey();
           if (key !== undefined) path.push(key);
           const { role, extraDepth } = roleFor();
           const keep = role !== "extra" || extraDepth <= MAX_EXTRA_DEPTH;
           const isArray = token.name === "startArray";
-          stack.push({ container: keep ? (isArray ? [] : {}) : undefined, isArray, key: "", nextIndex: 0, role, extraDepth });
+          if (role === "record") recordChars = 0;
+          charge(1, role === "record" || role === "inner", keep);
+          stack.push({
+            container: keep ? (isArray ? [] : {}) : undefined,
+            isArray,
+            key: "",
+            nextIndex: 0,
+            role,
+            extraDepth,
+          });
           break;
         }
         case "endObject":
         case "endArray": {
           const frame = stack.pop() as Frame;
-          const recordPath = path.slice();
+          // Only a record's path is copied: a copy per closing bracket made deep nesting quadratic.
+          const recordPath = frame.role === "record" ? path.slice() : undefined;
           if (stack.length > 0) path.pop();
-          if (frame.role === "record") yield { value: frame.container, path: recordPath, ancestors: ancestors() };
+          if (recordPath) yield { value: frame.container, path: recordPath, ancestors: ancestors() };
           attach(frame.container, frame.role);
           break;
         }
-        case "keyValue":
-          (stack[stack.length - 1] as Frame).key = token.value as string;
+        case "keyValue": {
+          const key = token.value as string;
+          if (key.length > maxStringChars) throw tooLong();
+          const top = stack[stack.length - 1] as Frame;
+          charge(key.length, top.role === "inner" || top.role === "record", top.container !== undefined);
+          top.key = key;
           break;
+        }
         default: {
-          const value = token.name === "nullValue" ? null : token.name === "trueValue" ? true : token.name === "falseValue" ? false : token.name === "numberValue" ? Number(token.value) : token.value;
+          const value =
+            token.name === "nullValue"
+              ? null
+              : token.name === "trueValue"
+                ? true
+                : token.name === "falseValue"
+                  ? false
+                  : token.name === "numberValue"
+                    ? Number(token.value)
+                    : token.value;
+          const raw = token.value;
+          if (typeof raw === "string" && raw.length > maxStringChars) throw tooLong();
+          const top = stack[stack.length - 1];
           const key = childKey();
           if (key !== undefined) path.push(key);
-          const isRecord = stack.length > 0 && stack[stack.length - 1]!.role !== "inner" && stack[stack.length - 1]!.role !== "record" && matchOf(path) === "record";
-          const recordPath = path.slice();
+          const parentRole = top?.role;
+          const isRecord = top !== undefined && parentRole === "prefix" && matchOf(path) === "record";
+          const recordPath = isRecord ? path.slice() : undefined;
+          const chars = typeof value === "string" ? value.length + 1 : 1;
+          if (isRecord) recordChars = 0;
+          charge(chars, isRecord || parentRole === "inner" || parentRole === "record", top?.container !== undefined);
           if (key !== undefined) path.pop();
-          if (isRecord) yield { value, path: recordPath, ancestors: ancestors() };
+          if (recordPath) yield { value, path: recordPath, ancestors: ancestors() };
           attach(value, isRecord ? "record" : "inner");
         }
       }
@@ -141,9 +252,14 @@ export async function* readJsonRecords(entry: ExportEntry, patterns: JsonPattern
   } catch (err) {
     stream.destroy();
     if (err instanceof ParseError) throw err;
-    const top = stack[stack.length - 1];
-    const where = formatJsonPath(top && !top.isArray && top.key !== "" ? [...path, top.key] : path);
-    throw new ParseError("INVALID_JSON", `${entry.label} is not valid JSON (${(err as Error).message}) near ${where}`, { file: entry.label, path: where }, { cause: err });
+    if (err instanceof StringTooLong) throw tooLong();
+    const at = where();
+    throw new ParseError(
+      "INVALID_JSON",
+      `${entry.label} is not valid JSON (${(err as Error).message}) near ${at}`,
+      { file: entry.label, path: at },
+      { cause: err },
+    );
   }
   return root;
 }

@@ -41,7 +41,11 @@ export async function* readLineChunks(entry: ExportEntry, progress: Progress): A
         carry = carry ? Buffer.concat([carry, chunk]) : chunk;
         // Bytes bound the characters from above, so the decode to count them happens only for a very long line.
         if (carry.length > MAX_LINE_CHARS && carry.toString("utf8").length > MAX_LINE_CHARS) {
-          throw new ParseError("NOT_A_CHAT", `${entry.label}: line ${lineNo + 1} is longer than ${MAX_LINE_CHARS} characters`, { file: entry.label, line: lineNo + 1 });
+          throw new ParseError(
+            "NOT_A_CHAT",
+            `${entry.label}: line ${lineNo + 1} is longer than ${MAX_LINE_CHARS} characters`,
+            { file: entry.label, line: lineNo + 1 },
+          );
         }
         continue;
       }

@@ -1,5 +1,6 @@
 import { ParseError } from "../errors.ts";
 import type { ExportEntry } from "../io/container.ts";
+import { withDefaults } from "../io/limits.ts";
 import { readLineChunks } from "../io/lines.ts";
 import type { Conversation, Platform } from "../types.ts";
 import { baseMessage, ConversationBook, ParticipantBook, warning, type ParsedMessage, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
@@ -196,6 +197,7 @@ async function* parseEntry(
   let placeholder = false;
   let lastWallMs = Number.NaN;
   let lastUtcMs = 0;
+  const { maxMessageChars } = withDefaults(ctx.container.limits);
 
   const flush = (): void => {
     if (!pending) return;
@@ -217,7 +219,13 @@ async function* parseEntry(
       const wallMs = isHeader ? headerWallMs(h, prof.daysFirst) : Number.NaN;
       if (!isHeader || Number.isNaN(wallMs)) {
         // Not a header in this file's layout: the next line of a multi-line message.
-        if (pending) pendingText += "\n" + line;
+        if (pending) {
+          // One header and then endless lines would grow one message without bound.
+          if (pendingText.length + line.length >= maxMessageChars) {
+            throw new ParseError("MESSAGE_TOO_LONG", `${entry.label}: the message at line ${pending.source.line} is longer than ${maxMessageChars} characters (at line ${lineNo})`, { file: entry.label, line: lineNo });
+          }
+          pendingText += "\n" + line;
+        }
         else if (line.trim() !== "") out.push(warning("ORPHAN_LINE", "Line before the first message", { file: entry.label, line: lineNo }));
         continue;
       }

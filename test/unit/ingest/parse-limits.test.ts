@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { expect } from "chai";
+import { ParseError } from "../../../services/ingest/errors.ts";
+import type { ExportEntry } from "../../../services/ingest/io/container.ts";
+import { readJsonRecords } from "../../../services/ingest/io/json-records.ts";
+import { DEFAULT_PARSE_LIMITS, type ParseLimits } from "../../../services/ingest/io/limits.ts";
+import { Progress } from "../../../services/ingest/io/progress.ts";
+import { parseExportToArrays } from "../../../services/ingest/parse-export.ts";
+import { telegramExport, whatsappLines } from "../../integration/ingest/generators.ts";
+import {
+  telegramNested,
+  telegramWithHugeRecord,
+  telegramWithHugeString,
+  whatsappEndlessMessage,
+  zipOf,
+} from "../../helpers/hostile-exports.ts";
+
+/** Issue 15 C1–C3 and the import bounds: each hostile export fails with its own code, location and no crash. */
+describe("ingest parse limits", function () {
+  this.timeout(60_000);
+  let tmp: string;
+  before(() => (tmp = mkdtempSync(path.join(tmpdir(), "chatlens-limits-"))));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  const write = (name: string, content: string | Buffer) => {
+    const file = path.join(tmp, name);
+    writeFileSync(file, content);
+    return file;
+  };
+  async function failure(file: string, limits?: Partial<ParseLimits>): Promise<ParseError> {
+    const err = await parseExportToArrays({
+      path: file,
+      filename: path.basename(file),
+      ...(limits ? { limits } : {}),
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err, "the parse should fail").to.be.instanceOf(ParseError);
+    return err as ParseError;
+  }
+
+  describe("C1: a huge string in a small zip", () => {
+    it("refuses a string past the bound with STRING_TOO_LONG and its JSON path, before holding it", async () => {
+      const zip = write(
+        "c1.zip",
+        await zipOf([{ name: "result.json", content: telegramWithHugeString(4 << 20, { count: 3, at: 1 }) }]),
+      );
+      const used = process.memoryUsage().heapUsed;
+      const err = await failure(zip, { maxStringChars: 64 * 1024, maxCompressionRatio: 100_000 });
+      expect(err.code).to.equal("STRING_TOO_LONG");
+      expect(err.path).to.equal("messages[1].text");
+      expect(err.file).to.equal("c1.zip!result.json");
+      // The 4 Mi characters were never accumulated (a string of them alone is 4 MiB of heap).
+      expect(process.memoryUsage().heapUsed - used).to.be.below(32 << 20);
+    });
+
+    it("refuses a long key and a long number the same way", async () => {
+      const key = write("key.json", `{"messages":[{"${"k".repeat(10_000)}":1}]}`);
+      expect((await failure(key, { maxStringChars: 1000 })).code).to.equal("STRING_TOO_LONG");
+      const number = write("number.json", `{"messages":[{"id":${"1".repeat(10_000)}}]}`);
+      expect((await failure(number, { maxStringChars: 1000 })).code).to.equal("STRING_TOO_LONG");
+    });
+
+    it("refuses one record made of many short strings with MESSAGE_TOO_LONG", async () => {
+      const file = write("record.json", telegramWithHugeRecord(50_000));
+      const err = await failure(file, { maxMessageChars: 10_000 });
+      expect(err.code).to.equal("MESSAGE_TOO_LONG");
+      expect(err.path).to.match(/^messages\[0\]/);
+    });
+
+    it("keeps parsing a real export under the default bounds", async () => {
+      const file = write("ok.json", telegramExport(50));
+      const result = await parseExportToArrays({ path: file });
+      expect(result.messages).to.have.length(50);
+    });
+  });
+
+  describe("archives: decompressed bytes and ratio", () => {
+    it("refuses a zip bomb by its compression ratio (default bound)", async () => {
+      // 8 MiB of one repeated line deflates about 1000 times.
+      const zip = write(
+        "bomb.zip",
+        await zipOf([{ name: "_chat.txt", content: "01/02/2021, 10:00 - Ann: hi\n".repeat(300_000) }]),
+      );
+      const err = await failure(zip);
+      expect(err.code).to.equal("ARCHIVE_TOO_LARGE");
+      expect(err.message).to.contain("inflates more than 200 times");
+    });
+
+    it("refuses an archive whose members add up past the decompressed bound", async () => {
+      const zip = write("big.zip", await zipOf([{ name: "_chat.txt", content: whatsappLines(0, 20_000) }]));
+      const err = await failure(zip, { maxDecompressedBytes: 100_000 });
+      expect(err.code).to.equal("ARCHIVE_TOO_LARGE");
+      expect(err.message).to.contain("100000 bytes");
+      const ok = await parseExportToArrays({ path: zip, limits: { maxDecompressedBytes: 10_000_000 } });
+      expect(ok.messages).to.have.length(20_000);
+    });
+  });
+
+  describe("C2: one WhatsApp message that never ends", () => {
+    it("fails with MESSAGE_TOO_LONG at the line where the bound is passed", async () => {
+      const zip = write("c2.zip", await zipOf([{ name: "_chat.txt", content: whatsappEndlessMessage(200_000) }]));
+      const err = await failure(zip, { maxMessageChars: 10_000, maxCompressionRatio: 100_000 });
+      expect(err.code).to.equal("MESSAGE_TOO_LONG");
+      // "start" and the 4,997 lines after it make 9,999 characters; line 4,999 would pass 10,000.
+      expect(err.line).to.equal(4999);
+    });
+
+    it("keeps a long but bounded multi-line message", async () => {
+      const file = write("long.txt", whatsappEndlessMessage(3000) + "01/02/2021, 10:05 - Bob: next\n");
+      const result = await parseExportToArrays({ path: file, limits: { maxMessageChars: 10_000 } });
+      expect(result.messages.map((m) => m.text.length)).to.deep.equal([5 + 2 * 3000, 4]);
+    });
+  });
+
+  describe("C3: deep nesting", () => {
+    it("refuses arrays nested 100,000 deep with JSON_TOO_DEEP at once", async () => {
+      const file = write("deep.json", telegramNested(100_000));
+      const started = Date.now();
+      const err = await failure(file);
+      expect(err.code).to.equal("JSON_TOO_DEEP");
+      expect(err.message).to.contain(`${DEFAULT_PARSE_LIMITS.maxJsonDepth} levels`);
+      // A hang guard, not a speed claim: the quadratic reader took 24 minutes on this input.
+      expect(Date.now() - started).to.be.below(10_000);
+    });
+
+    it("reads nested documents under the bound in time linear in their depth", async () => {
+      const entryOf = (text: string): ExportEntry => ({
+        name: "x.json",
+        label: "x.json",
+        size: text.length,
+        readErrorCode: "READ_FAILED",
+        open: async () => Readable.from([Buffer.from(text)]),
+        limits: { maxJsonDepth: 1e9 },
+      });
+      const cost = async (depth: number) => {
+        // Deep nesting inside a record and outside any record (an extra field) take different paths.
+        const text = `{"extra":${"[".repeat(depth)}${"]".repeat(depth)},"messages":[${"[".repeat(depth)}${"]".repeat(depth)}]}`;
+        let best = Infinity;
+        for (let run = 0; run < 3; run++) {
+          const started = performance.now();
+          const reader = readJsonRecords(entryOf(text), [["messages", "*"]], new Progress());
+          while (!(await reader.next()).done);
+          best = Math.min(best, performance.now() - started);
+        }
+        return best;
+      };
+      await cost(500);
+      const small = await cost(3000);
+      const large = await cost(30_000);
+      // Linear: about 10 times; the old reader was quadratic (about 100 times). Generous for noisy machines.
+      expect(large / small, `${small.toFixed(1)} ms → ${large.toFixed(1)} ms`).to.be.below(35);
+    });
+  });
+
+  describe("records and parse time of one import", () => {
+    it("refuses more records than the bound with TOO_MANY_RECORDS", async () => {
+      const file = write("many.json", telegramExport(100));
+      const err = await failure(file, { maxRecords: 40 });
+      expect(err.code).to.equal("TOO_MANY_RECORDS");
+    });
+
+    it("stops a parse past its time budget with IMPORT_TIME_EXCEEDED", async () => {
+      const file = write("slow.json", telegramExport(30_000));
+      const err = await failure(file, { maxParseMs: 1 });
+      expect(err.code).to.equal("IMPORT_TIME_EXCEEDED");
+    });
+  });
+});
