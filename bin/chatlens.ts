@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig, type ServiceName } from "../config/index.ts";
 import { initSentry } from "../config/sentry.ts";
+import { databaseTarget, DatabaseUnreachableError } from "../models/db.ts";
+import { startStandby, type Standby } from "../services/api/standby.ts";
 import { createPlatform } from "../services/platform.ts";
 
 /**
@@ -25,15 +27,45 @@ async function main() {
   const platform = await createPlatform(config, { services, middlewares: await initSentry(config) });
 
   let stopping = false;
+  let standby: Standby | undefined;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     platform.broker.logger.info(`${signal} received, stopping`);
+    await standby?.close();
     await platform.stop().catch((err) => platform.broker.logger.error("stop failed", err));
     process.exit(0);
   };
   process.once("SIGTERM", () => void shutdown("SIGTERM"));
   process.once("SIGINT", () => void shutdown("SIGINT"));
+
+  // A PostgreSQL server that is not up yet is waited for (DATABASE_STARTUP_WAIT_S) before any
+  // service starts; a gateway answers health (alive) and readiness (503) meanwhile.
+  const target = databaseTarget(config.DATABASE_URL);
+  if (services.length && target) {
+    platform.app.onDatabaseRetry = (info) => {
+      platform.broker.logger.warn(`Database at ${info.host}:${info.port} (${info.variable}) unreachable, retrying in ${info.retryInMs} ms`, info);
+      standby?.update(info);
+    };
+    if (services.includes("api"))
+      standby = await startStandby({ host: config.HOST, port: config.PORT, nodeID: platform.broker.nodeID, target: `${target.host}:${target.port}` });
+    try {
+      await platform.app.database();
+    } catch (err) {
+      if (stopping) return;
+      if (err instanceof DatabaseUnreachableError) {
+        // One structured line (what log collectors parse) naming the host and the variable to check.
+        console.error(JSON.stringify({ level: "fatal", time: new Date().toISOString(), nodeID: platform.broker.nodeID, ...err.toJSON() }));
+        await standby?.close();
+        process.exit(3);
+      }
+      throw err;
+    } finally {
+      await standby?.close();
+      standby = undefined;
+    }
+    if (stopping) return;
+  }
 
   await platform.start();
   if (services.includes("api"))

@@ -39,6 +39,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (leave it unset for the embedded PGlite)")
     .optional(),
+  DATABASE_STARTUP_WAIT_S: z.coerce.number().int().min(0).default(60),
 
   TRANSPORTER: z
     .string()
@@ -93,6 +94,13 @@ export const envSchema = z.object({
   GITHUB_CLIENT_SECRET: z.string().optional(),
   LOGIN_RATE_LIMIT: positiveInt.default(10),
   LOGIN_RATE_WINDOW_S: positiveInt.default(900),
+  CREDENTIAL_RATE_LIMIT: positiveInt.default(5),
+  CREDENTIAL_RATE_WINDOW_S: positiveInt.default(900),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+  MAIL_FROM: z.string().default("chatlens <no-reply@localhost>"),
+  MAIL_OUTBOX_DIR: z.string().optional(),
+  EMAIL_VERIFY_TTL_S: positiveInt.default(3 * 24 * 3600),
+  PASSWORD_RESET_TTL_S: positiveInt.default(3600),
 
   MODELS_DIR: z.string().optional(),
   DEFAULT_MODEL: z.string().default("use-lite"),

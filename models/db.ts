@@ -77,7 +77,12 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
   // An idle client that loses its server emits "error"; without a listener that kills the process.
   pool.on("error", () => {});
   const db = drizzlePg(pool, { schema }) as unknown as Db;
-  if (options.migrate !== false) await migrateUnderLock(pool, db);
+  if (options.migrate !== false)
+    await migrateUnderLock(pool, db).catch(async (err: unknown) => {
+      // A failed start-up attempt must not leave its pool behind (the next attempt opens another).
+      await pool.end().catch(() => {});
+      throw err;
+    });
   return {
     db,
     kind: "postgres",
@@ -104,5 +109,105 @@ async function migrateUnderLock(pool: pg.Pool, db: Db): Promise<void> {
   } finally {
     await client.query("select pg_advisory_unlock($1)", [lockId]).catch(() => {});
     client.release();
+  }
+}
+
+/** Error codes of a database that cannot be reached (yet): worth waiting for, unlike a wrong password or a missing database. */
+const UNREACHABLE_CODES = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE",
+  // PostgreSQL: starting up or shutting down, too many connections, connection failures.
+  "57P03", "57P01", "53300", "08000", "08001", "08004", "08006",
+]);
+
+export function isUnreachableError(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; e = e.cause as never, depth++) {
+    if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
+    if (Array.isArray(e.errors) && e.errors.some(isUnreachableError)) return true;
+    if (typeof e.message === "string" && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** Where the database is, for messages: host and port of DATABASE_URL (never its password). */
+export function databaseTarget(url: string | undefined): { variable: "DATABASE_URL"; host: string; port: number; database: string } | undefined {
+  if (!url) return undefined;
+  try {
+    const u = new URL(url);
+    return { variable: "DATABASE_URL", host: u.hostname, port: Number(u.port || 5432), database: decodeURIComponent(u.pathname.slice(1)) || "postgres" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The database stayed unreachable for the whole start-up wait. `code` is DATABASE_UNREACHABLE. */
+export class DatabaseUnreachableError extends Error {
+  readonly code = "DATABASE_UNREACHABLE";
+  constructor(
+    readonly target: NonNullable<ReturnType<typeof databaseTarget>>,
+    readonly attempts: number,
+    readonly waitedMs: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `The database at ${target.host}:${target.port} (${target.variable}) is unreachable: ${(cause as Error)?.message ?? String(cause)}; ` +
+        `gave up after ${attempts} attempts in ${Math.round(waitedMs / 1000)} s (DATABASE_STARTUP_WAIT_S)`,
+    );
+    this.name = "DatabaseUnreachableError";
+  }
+
+  /** One JSON-able record for logs and the start-up failure line. */
+  toJSON() {
+    return { code: this.code, message: this.message, variable: this.target.variable, host: this.target.host, port: this.target.port, attempts: this.attempts, waitedMs: this.waitedMs };
+  }
+}
+
+export interface RetryInfo {
+  code: "DATABASE_UNREACHABLE";
+  variable: "DATABASE_URL";
+  host: string;
+  port: number;
+  attempt: number;
+  retryInMs: number;
+  error: string;
+}
+
+export interface RetryOptions {
+  /** How long to keep trying before giving up (DATABASE_STARTUP_WAIT_S); 0 = one attempt. */
+  waitMs: number;
+  /** First pause; doubled after each failure up to `maxDelayMs`. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  onRetry?: (info: RetryInfo) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * openDatabase, retried with exponential back-off while a PostgreSQL server cannot be reached
+ * (it may still be starting, as in a compose or Kubernetes roll-out). Other failures (a wrong
+ * password, a missing database, a failing migration) are thrown at once: waiting cannot fix them.
+ * After `waitMs` a DatabaseUnreachableError names the host and the variable to check.
+ */
+export async function openDatabaseWithRetry(options: OpenOptions, retry: RetryOptions): Promise<Database> {
+  const target = databaseTarget(options.url);
+  if (!target) return openDatabase(options);
+  const started = Date.now();
+  let delay = retry.initialDelayMs ?? 500;
+  const maxDelay = retry.maxDelayMs ?? 10_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openDatabase(options);
+    } catch (err) {
+      if (!isUnreachableError(err)) throw err;
+      const waited = Date.now() - started;
+      const left = retry.waitMs - waited;
+      if (left <= 0 || retry.signal?.aborted) throw new DatabaseUnreachableError(target, attempt, waited, err);
+      const pause = Math.min(delay, left);
+      retry.onRetry?.({ code: "DATABASE_UNREACHABLE", variable: "DATABASE_URL", host: target.host, port: target.port, attempt, retryInMs: pause, error: (err as Error).message });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        retry.signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      delay = Math.min(delay * 2, maxDelay);
+    }
   }
 }

@@ -7,7 +7,8 @@
 //                                                loop, so a wedged process fails, which a TCP
 //                                                probe on the same port would not notice)
 //   node deploy/probe/metrics-probe.mjs --ready  ready: the broker has started all its services
-//                                                and, in a cluster, is connected to the transporter
+//                                                and, in a cluster, is connected to the transporter,
+//                                                and reaches its database (chatlens_database_up)
 //
 // Used by docker compose healthchecks and the Kubernetes readiness probes. Plain JavaScript
 // with no imports, so it starts in tens of milliseconds and runs in every image.
@@ -30,6 +31,9 @@ try {
     // Absent on a node without a transporter (embedded): nothing to be connected to.
     const connected = gauge(text, "moleculer_transit_connected");
     if (connected !== undefined && connected !== 1) throw new Error("transporter not connected");
+    // Set by every node whose services use the database (services/ops/ops.service.ts).
+    const database = gauge(text, "chatlens_database_up");
+    if (database !== undefined && database !== 1) throw new Error("database unreachable");
   }
   process.exit(0);
 } catch (err) {

@@ -1,5 +1,6 @@
 import type { Service, ServiceSchema } from "moleculer";
 import type { AppContext } from "../app-context.ts";
+import { checkReadiness } from "../api/readiness.ts";
 import { databaseBacklog, jetStreamBacklog } from "./channel-backlog.ts";
 import { summariseNodes } from "./cluster-status.ts";
 
@@ -7,12 +8,47 @@ import { summariseNodes } from "./cluster-status.ts";
  * Runs on every node, whatever its shape, so an operator can ask any node about itself and
  * drain it. Not published: reachable from the REPL and the operator CLI only.
  */
+/** 1 while this node reaches its database, 0 when not: what a worker's readiness probe reads (it has no HTTP port). */
+export const DATABASE_UP_METRIC = "chatlens_database_up";
+const DATABASE_CHECK_MS = 5000;
+
 export default function createOpsService(app: AppContext): ServiceSchema {
   const { config } = app;
+  let timer: NodeJS.Timeout | undefined;
   return {
     name: "ops",
 
+    async started(this: Service) {
+      // A node whose services use the database (every shape but a bare REPL) is ready only while
+      // it reaches it: the gateway's /api/ready checks it per request, other nodes through this gauge.
+      const services = (this.broker.metadata as { services?: string[] }).services ?? [];
+      const metrics = this.broker.metrics;
+      if (!services.length || !metrics?.isEnabled()) return;
+      if (!metrics.hasMetric(DATABASE_UP_METRIC))
+        metrics.register({ name: DATABASE_UP_METRIC, type: "gauge", description: "1 while this node's database answers a ping, 0 when it does not" });
+      const check = async () => {
+        const { checks } = await checkReadiness(this.broker, app);
+        metrics.set(DATABASE_UP_METRIC, checks.database.status === "down" ? 0 : 1);
+      };
+      await check();
+      timer = setInterval(() => void check().catch(() => metrics.set(DATABASE_UP_METRIC, 0)), DATABASE_CHECK_MS);
+      timer.unref();
+    },
+
+    stopped() {
+      clearInterval(timer);
+    },
+
     actions: {
+      /** This node's readiness (database, transporter, cacher), the same answer as the gateway's /api/ready, for any node shape. */
+      ready: {
+        visibility: "public",
+        params: {},
+        async handler(this: Service) {
+          return { nodeID: this.broker.nodeID, ...(await checkReadiness(this.broker, app)) };
+        },
+      },
+
       clusterStatus: {
         visibility: "public",
         params: {},
