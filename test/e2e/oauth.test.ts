@@ -22,7 +22,7 @@ import {
  * Google), and the sign-in starts by clicking it.
  */
 describe("web app: OAuth log-in in a browser", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let github: OAuth2Server;
   let githubApi: Server;
   let platform: TestPlatform;

@@ -24,7 +24,7 @@ const FIXTURE = path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt
 const PASSWORD = "correct horse battery staple";
 
 describe("web app in a browser", function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let platform: TestPlatform;
   let browser: Browser;
   let tmp: string;
@@ -120,13 +120,13 @@ describe("web app in a browser", function () {
       await page.getByRole("button", { name: "Upload and import" }).click();
       await page
         .locator(`.import[data-status=completed]`, { hasText: path.basename(file) })
-        .waitFor({ timeout: 60_000 });
+        .waitFor({ timeout: 180_000 });
     }
     await page.getByText("5 messages added").waitFor();
     await page.getByText("24 messages added").waitFor();
     await page.getByTestId("dataset-messages").filter({ hasText: "29" }).waitFor();
     // Embedding: the progress reaches "ready" once every chunk has its vector.
-    await page.locator("[data-testid=embedding-progress][data-pending='0']").waitFor({ timeout: 120_000 });
+    await page.locator("[data-testid=embedding-progress][data-pending='0']").waitFor({ timeout: 360_000 });
     await page.getByText(/All \d+ chunks are embedded/).waitFor();
     await screenshot(page, "04-dataset");
 
@@ -154,7 +154,7 @@ describe("web app in a browser", function () {
     await page.goto(`${platform.baseUrl}/topics?dataset=${datasetId}`);
     await page.getByLabel(/Number of topics/).fill("3");
     await page.getByRole("button", { name: "Find topics" }).click();
-    await page.getByTestId("topic-map").waitFor({ timeout: 120_000 });
+    await page.getByTestId("topic-map").waitFor({ timeout: 360_000 });
     expect(await page.locator("ol.topics > li").count()).to.equal(3);
     const painted = await page.locator("[data-testid=topic-map] canvas").evaluate((c: InPageCanvas) => {
       const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
@@ -171,7 +171,7 @@ describe("web app in a browser", function () {
     // A second run, with four topics, compared with the first: what appeared, went, grew or shrank.
     await page.getByLabel(/Number of topics/).fill("4");
     await page.getByRole("button", { name: "Find topics" }).click();
-    await page.getByRole("heading", { name: "4 topics" }).waitFor({ timeout: 120_000 });
+    await page.getByRole("heading", { name: "4 topics" }).waitFor({ timeout: 360_000 });
     const compareWith = page.getByLabel("Compare this run with");
     expect(await compareWith.locator("option").count(), "earlier runs to compare with").to.equal(1);
     await page.getByRole("button", { name: "Compare", exact: true }).click();

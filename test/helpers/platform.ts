@@ -85,7 +85,7 @@ export async function startFakeCluster(
       }),
     );
   // Discovery is asynchronous: wait until every node sees every other one.
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   const ids = shapes.map((s) => s.nodeID);
   while (
     !nodes.every((n) => {

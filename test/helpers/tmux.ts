@@ -18,7 +18,7 @@ export class TmuxSession {
     return execFileSync("tmux", ["capture-pane", "-p", "-S", "-200", "-t", this.name]).toString();
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 30_000): Promise<string> {
+  async waitFor(pattern: RegExp, timeoutMs = 90_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const text = this.screen();

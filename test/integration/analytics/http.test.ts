@@ -7,7 +7,7 @@ import { signUp, startAuthPlatform, type Account } from "../auth/fixtures.ts";
 import { CHAT } from "../../unit/analytics/fixture.ts";
 
 describe("analytics over HTTP", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
   let a: Account;
   let b: Account;

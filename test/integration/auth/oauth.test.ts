@@ -14,7 +14,7 @@ interface Identity {
 }
 
 describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAuth2/OIDC server)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let google: OAuth2Server;
   let github: OAuth2Server;
   let githubApi: Server;

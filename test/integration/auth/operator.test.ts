@@ -10,7 +10,7 @@ import { runNodeProcess } from "../../helpers/processes.ts";
 import { AUTH_TEST_ENV, logIn, PASSWORD, signUp, startAuthPlatform, uniqueEmail } from "./fixtures.ts";
 
 describe("auth: operator commands (REPL and CLI)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
   before(async () => {
     p = await startAuthPlatform();
@@ -48,13 +48,13 @@ describe("auth: operator commands (REPL and CLI)", function () {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-operator-"));
     try {
       const env = { ...AUTH_TEST_ENV, NODE_ENV: "test", DATA_DIR: dataDir, DATABASE_URL: "" };
-      const usage = await runNodeProcess("bin/operator.ts", env, 50_000);
+      const usage = await runNodeProcess("bin/operator.ts", env, 150_000);
       expect(usage.code).to.equal(2);
       expect(usage.output).to.contain("user:create");
       const out = spawnSync(process.execPath, ["--import", "tsx", "bin/operator.ts", "user:create", "cli@example.test", PASSWORD], {
         env: { ...process.env, ...env },
         encoding: "utf8",
-        timeout: 50_000,
+        timeout: 150_000,
       });
       expect(out.status, out.stderr).to.equal(0);
       expect(JSON.parse(out.stdout).user.email).to.equal("cli@example.test");

@@ -4,7 +4,7 @@ import type { TestPlatform } from "../../helpers/platform.ts";
 import { startAuthPlatform } from "./fixtures.ts";
 
 describe("auth: configured sign-in providers", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let plain: TestPlatform;
   let withGithub: TestPlatform;
   before(async () => {

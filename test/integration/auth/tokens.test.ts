@@ -119,7 +119,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
   });
 
   it("treats the previous token after the grace window as reuse", async function () {
-    this.timeout(10_000);
+    this.timeout(30_000);
     const a = await signUp(p);
     await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } });
     await new Promise((r) => setTimeout(r, 2300));
@@ -163,7 +163,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
   });
 
   it("enforces the absolute session lifetime", async function () {
-    this.timeout(15_000);
+    this.timeout(45_000);
     const short = await startAuthPlatform({ SESSION_ABSOLUTE_TTL_S: "2" });
     try {
       const a = await signUp(short);

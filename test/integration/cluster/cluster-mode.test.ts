@@ -6,7 +6,7 @@ import { AUTH_TEST_ENV, signUp } from "../auth/fixtures.ts";
 import { CHAT } from "../../unit/analytics/fixture.ts";
 
 describe("cluster and analytics on a worker node behind a gateway node", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let cluster: Awaited<ReturnType<typeof startFakeCluster>>;
 
   before(async () => {
@@ -36,7 +36,7 @@ describe("cluster and analytics on a worker node behind a gateway node", functio
     const start = await http(gw.baseUrl, "POST", `/api/datasets/${fx.datasetId}/clusters/runs`, { token: owner.accessToken, body: { k: 2, map: false } });
     expect(start.status, JSON.stringify(start.body)).to.equal(202);
     let run;
-    for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
       run = (await http(gw.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${start.body.id}`, { token: owner.accessToken })).body;
       if (run.status === "completed" || run.status === "failed") break;
     }

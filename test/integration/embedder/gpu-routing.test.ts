@@ -32,7 +32,7 @@ function instrument(p: TestPlatform, calls: Calls): void {
 }
 
 describe("embedder: GPU-first routing, bulkhead and circuit breaker over several brokers (Fake transporter)", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let database: IsolatedDatabase;
   const nodes = new Map<string, TestPlatform>();
   const calls: Calls = { byNode: {}, inFlight: {}, maxInFlight: {}, failing: new Set(), delayMs: 5 };

@@ -115,7 +115,7 @@ export async function counts(db: Db, datasetId: string, modelId = "use-lite") {
   return { chunks: Number(c!.n), embedded: Number(e!.n) };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined | null>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined | null>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -125,7 +125,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | false | 
   }
 }
 
-export async function waitUntilEmbedded(db: Db, datasetId: string, timeoutMs = 60_000) {
+export async function waitUntilEmbedded(db: Db, datasetId: string, timeoutMs = 180_000) {
   return waitFor(
     "every chunk to have a vector",
     async () => {
@@ -140,12 +140,27 @@ export async function waitUntilEmbedded(db: Db, datasetId: string, timeoutMs = 6
  * Collects the payloads of an event: one listener service, present on every given broker under
  * one name, so each event is counted once whichever node it is balanced to.
  */
-export function collectEvents<T>(brokers: ServiceBroker | ServiceBroker[], event: string): T[] {
-  const seen: T[] = [];
+export function collectEvents<T>(brokers: ServiceBroker | ServiceBroker[], event: string): T[] & { service: string; event: string; nodeIDs: string[] } {
   const name = `collect-${event.replace(/\W/g, "-")}-${randomUUID().slice(0, 8)}`;
-  for (const broker of [brokers].flat())
+  const list = [brokers].flat();
+  const seen = Object.assign([] as T[], { service: name, event, nodeIDs: list.map((b) => b.nodeID) });
+  for (const broker of list)
     broker.createService({ name, events: { [event]: (ctx: { params: T }) => void seen.push(ctx.params) } } as never);
   return seen;
+}
+
+/**
+ * Waits until every broker knows the listeners that collectEvents made on the given nodes: a new
+ * service's INFO reaches the other nodes asynchronously. A polled condition instead of a fixed
+ * sleep, which a busy machine could outlast.
+ */
+export async function listenersKnown(brokers: ServiceBroker[], collected: { service: string; event: string; nodeIDs: string[] }): Promise<void> {
+  await waitFor(`every node to know the ${collected.event} listeners`, async () =>
+    brokers.every((b) => {
+      const endpoints = b.registry.events.getAllEndpoints(collected.event, [collected.service]) as unknown as { id: string }[];
+      return collected.nodeIDs.every((id) => endpoints.some((e) => e.id === id));
+    }),
+  );
 }
 
 type Registry = { embed(...args: unknown[]): Promise<unknown> };

@@ -13,7 +13,7 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>) {
 }
 
 describe("embedder over HTTP: /api/models, embedding progress and the OpenAI-compatible /v1 API", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let p: TestPlatform;
   let owner: Account;
   let stranger: Account;

@@ -4,7 +4,7 @@ import { connect } from "nats";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { nodeIds, startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
-import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, slowDown, waitFor, waitUntilEmbedded } from "./helpers.ts";
+import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, listenersKnown, seedImport, slowDown, waitFor, waitUntilEmbedded } from "./helpers.ts";
 
 /** JetStream stream names of a namespace (the channels adapter prefixes channels with it). */
 async function streamsOf(namespace: string): Promise<string[]> {
@@ -28,7 +28,7 @@ async function deleteStreams(namespace: string): Promise<void> {
 }
 
 describe("embedder over NATS JetStream (cluster mode, real nats-server)", function () {
-  this.timeout(180_000);
+  this.timeout(540_000);
   const namespace = `cl-embed-${process.pid}-${Date.now()}`;
   let database: IsolatedDatabase;
   const nodes = new Map<string, TestPlatform>();
@@ -62,7 +62,7 @@ describe("embedder over NATS JetStream (cluster mode, real nats-server)", functi
 
     const db = database.db;
     const storedA = collectEvents<{ chunkIds: string[] }>([a.broker, b.broker], "embeddings.stored");
-    await new Promise((r) => setTimeout(r, 500)); // the listener's INFO reaches the other node
+    await listenersKnown([a.broker, b.broker], storedA);
     const target = await createOrgAndDataset(db);
     const seeded = await seedImport(db, target, [chatter(90, "js")]);
     await a.broker.emit("import.completed", { ...seeded, messagesAdded: 90 });
@@ -79,7 +79,7 @@ describe("embedder over NATS JetStream (cluster mode, real nats-server)", functi
     const target = await createOrgAndDataset(db);
     const seeded = await seedImport(db, target, [chatter(300, "js-restart")]);
     const stored = collectEvents<{ chunkIds: string[] }>(a.broker, "embeddings.stored");
-    await new Promise((r) => setTimeout(r, 500));
+    await listenersKnown([a.broker, nodes.get("js-embedder-b")!.broker], stored);
     await a.broker.emit("import.completed", { ...seeded, messagesAdded: 300 });
     await waitFor("some stored batches", async () => stored.length >= 2);
 
@@ -89,7 +89,7 @@ describe("embedder over NATS JetStream (cluster mode, real nats-server)", functi
     expect(mid.embedded).to.be.lessThan(mid.chunks);
     await start("js-embedder-c");
 
-    const done = await waitUntilEmbedded(db, target.datasetId, 120_000);
+    const done = await waitUntilEmbedded(db, target.datasetId, 360_000);
     expect(done.embedded).to.equal(done.chunks);
     const rows = await database.rows<{ n: string }>(
       sql`select count(*) as n from chunks c where c.dataset_id = ${target.datasetId}

@@ -7,7 +7,7 @@ import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts"
 import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, waitUntilEmbedded } from "./helpers.ts";
 
 describe("embedder: import.completed → chunks → durable embed jobs → vectors (embedded mode)", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let p: TestPlatform;
 
   before(async () => {

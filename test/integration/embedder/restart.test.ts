@@ -6,7 +6,7 @@ import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts"
 import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, slowDown, waitFor, waitUntilEmbedded } from "./helpers.ts";
 
 describe("embedder: a node stopped in the middle of a dataset, another started on the same database", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let database: IsolatedDatabase;
   const nodes: TestPlatform[] = [];
 

@@ -16,7 +16,7 @@ export interface Outage {
   restore(): Promise<void>;
 }
 
-async function waitPort(port: number, up: boolean, timeoutMs = 20_000): Promise<void> {
+async function waitPort(port: number, up: boolean, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await isReachableNow(port)) !== up) {
     if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} still ${up ? "down" : "up"} after ${timeoutMs} ms`);

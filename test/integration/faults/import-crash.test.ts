@@ -33,7 +33,7 @@ const REUPLOADS = {
 
 for (const kind of ["pglite", "postgres"] as const) {
   describe(`faults: import killed -9, re-uploaded (${kind})`, function () {
-    this.timeout(120_000);
+    this.timeout(360_000);
     const dir = mkdtempSync(path.join(os.tmpdir(), "chatlens-import-crash-"));
     const file = path.join(dir, "chat.txt");
     const pgliteDir = path.join(dir, "pglite");

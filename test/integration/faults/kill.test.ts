@@ -11,7 +11,7 @@ import { serversAreLocal, startProcessCluster, type ProcessCluster } from "./clu
 const STALE_AFTER_S = 4;
 
 async function account(cluster: ProcessCluster) {
-  return poll("sign-up once the cluster has met", 30_000, async () => {
+  return poll("sign-up once the cluster has met", 90_000, async () => {
     const res = await http(cluster.baseUrl, "POST", "/api/auth/signup", { body: { email: `k-${Date.now()}@example.test`, password: PASSWORD } });
     return res.status === 201 ? { orgId: res.body.orgId as string, accessToken: res.body.accessToken as string } : null;
   });
@@ -34,7 +34,7 @@ async function count(cluster: ProcessCluster, query: ReturnType<typeof sql>): Pr
 }
 
 describe("faults: kill -9 of a node in the middle of its work", function () {
-  this.timeout(180_000);
+  this.timeout(540_000);
 
   before(async function () {
     await requireServers(this, "postgres", "redis", "nats");
@@ -48,14 +48,14 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
     let total = 0;
 
     before(async function () {
-      this.timeout(180_000);
+      this.timeout(540_000);
       cluster = await startProcessCluster([
         { nodeID: "emb-1", services: "embedder" },
         { nodeID: "emb-2", services: "embedder" },
         { nodeID: "gw", services: "api,auth,ingest,index" },
       ]);
       owner = await account(cluster);
-      await poll("the gateway to see the embedders", 30_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: owner.accessToken })).status === 200);
+      await poll("the gateway to see the embedders", 90_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: owner.accessToken })).status === 200);
       datasetId = await createDataset(cluster.baseUrl, owner.accessToken);
       const importId = await upload(cluster, owner.accessToken, datasetId, topicExport(2500));
       expect((await waitForImportEnd(cluster.baseUrl, owner.accessToken, importId)).status).to.equal("completed");
@@ -65,7 +65,7 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       // (A node killed while chunking leaves jobs unpublished; the embedders' stall sweep re-enqueues
       // them after 5 minutes, too long for this test.)
       const chunkStream = `${cluster.namespace}_embed_chunk`;
-      await poll("the import chunked and embedding under way", 60_000, async () => {
+      await poll("the import chunked and embedding under way", 180_000, async () => {
         const streams = await jetStreamBacklog(SERVERS.nats.url, cluster!.namespace);
         const chunking = streams.find((c) => c.stream === chunkStream);
         return chunking?.messages === 0 && (await count(cluster!, embedded)) > 0;
@@ -85,7 +85,7 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
     });
 
     it("the other embedder finishes it: every chunk has exactly one vector", async () => {
-      const [row] = await poll("every chunk to have a vector", 120_000, async () => {
+      const [row] = await poll("every chunk to have a vector", 360_000, async () => {
         const rows = await cluster!.database.rows<{ rows: string; distinct: string; missing: string }>(sql`
           select (select count(*) from embeddings where dataset_id = ${datasetId}) as rows,
                  (select count(distinct (chunk_id, model_id)) from embeddings where dataset_id = ${datasetId}) as distinct,
@@ -99,7 +99,7 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
     it("and the index holds every chunk", async () => {
       // Fails when the killed node had stored a job's vectors but died before announcing them
       // (embeddings.stored is an event, and the redelivered job finds nothing left to embed).
-      const status = await poll("the index to hold every chunk", 60_000, async () => {
+      const status = await poll("the index to hold every chunk", 180_000, async () => {
         const r = await http(cluster!.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token: owner.accessToken });
         return r.body.index?.count === total ? r.body : null;
       });
@@ -120,7 +120,7 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       const messages = 60_000;
       const content = topicExport(messages);
       const importId = await upload(cluster, owner.accessToken, datasetId, content);
-      const running = await poll("the import to be running with messages stored", 60_000, async () => {
+      const running = await poll("the import to be running with messages stored", 180_000, async () => {
         const r = await http(cluster.baseUrl, "GET", `/api/imports/${importId}`, { token: owner.accessToken });
         return r.body.status === "running" && r.body.messagesRead > 0 ? r.body : null;
       }, 20);
@@ -129,12 +129,12 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       expect(running.messagesRead).to.be.lessThan(messages);
       cluster.nodes.get(victim)!.child.kill("SIGKILL");
 
-      const failed = await waitForImportEnd(cluster.baseUrl, owner.accessToken, importId, 30_000);
+      const failed = await waitForImportEnd(cluster.baseUrl, owner.accessToken, importId, 90_000);
       expect(failed.status).to.equal("failed");
       expect(await count(cluster, sql`select count(*) as n from messages where dataset_id = ${datasetId}`), "the interrupted import was rolled back").to.equal(0);
 
       const again = await upload(cluster, owner.accessToken, datasetId, content);
-      const done = await waitForImportEnd(cluster.baseUrl, owner.accessToken, again, 120_000);
+      const done = await waitForImportEnd(cluster.baseUrl, owner.accessToken, again, 360_000);
       expect(done.status, JSON.stringify(done)).to.equal("completed");
       expect(await count(cluster, sql`select count(*) as n from messages where dataset_id = ${datasetId}`)).to.equal(messages);
     } finally {

@@ -12,7 +12,7 @@ import { stopNats, stopPostgres, stopRedis, type Outage } from "./control.ts";
  * back. Every outage is undone in a `finally`, whatever the test's outcome.
  */
 describe("faults: servers going away under a running cluster", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let cluster: ProcessCluster | undefined;
   let account: { email: string; accessToken: string };
   let datasetId: string;
@@ -22,7 +22,7 @@ describe("faults: servers going away under a running cluster", function () {
     http(cluster!.baseUrl, "POST", "/api/search", { token: account.accessToken, body: { datasetId, query, mode } });
 
   before(async function () {
-    this.timeout(180_000);
+    this.timeout(540_000);
     await requireServers(this, "postgres", "redis", "nats");
     if (!serversAreLocal()) {
       console.log("      [skipped: the fault tests stop servers, and these are not on this machine]");
@@ -33,11 +33,11 @@ describe("faults: servers going away under a running cluster", function () {
       { nodeID: "emb-1", services: "embedder" },
       { nodeID: "gw", services: "api,auth,ingest,index" },
     ]);
-    account = await poll("sign-up once the cluster has met", 30_000, async () => {
+    account = await poll("sign-up once the cluster has met", 90_000, async () => {
       const res = await http(cluster!.baseUrl, "POST", "/api/auth/signup", { body: { email: `f-${Date.now()}@example.test`, password: PASSWORD } });
       return res.status === 201 ? { email: res.body.user.email as string, accessToken: res.body.accessToken as string } : null;
     });
-    await poll("the gateway to see the embedder", 30_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: account.accessToken })).status === 200);
+    await poll("the gateway to see the embedder", 90_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: account.accessToken })).status === 200);
     datasetId = await createDataset(cluster.baseUrl, account.accessToken);
     expect((await uploadAndWait(cluster.baseUrl, account.accessToken, datasetId, topicExport(150))).status).to.equal("completed");
     await waitForIndexed(cluster.baseUrl, account.accessToken, datasetId);
@@ -50,7 +50,7 @@ describe("faults: servers going away under a running cluster", function () {
     let outage: Outage | undefined;
     try {
       outage = await stopPostgres();
-      const down = await poll("readiness to report the database down", 15_000, async () => {
+      const down = await poll("readiness to report the database down", 45_000, async () => {
         const r = await ready();
         return r.status === 503 ? r : null;
       });
@@ -58,13 +58,13 @@ describe("faults: servers going away under a running cluster", function () {
     } finally {
       await outage?.restore();
     }
-    const up = await poll("readiness to recover", 30_000, async () => {
+    const up = await poll("readiness to recover", 90_000, async () => {
       const r = await ready();
       return r.status === 200 ? r : null;
     });
     expect(up.body.checks.database.status).to.equal("ok");
     // The pools replaced their dead connections: reads and writes work again.
-    const res = await poll("a search to work again", 15_000, async () => {
+    const res = await poll("a search to work again", 45_000, async () => {
       const r = await search("leaking pipe", "keyword");
       return r.status === 200 ? r : null;
     });
@@ -79,7 +79,7 @@ describe("faults: servers going away under a running cluster", function () {
     let outage: Outage | undefined;
     try {
       outage = await stopRedis();
-      const degraded = await poll("readiness to report the cacher down", 15_000, async () => {
+      const degraded = await poll("readiness to report the cacher down", 45_000, async () => {
         const r = await ready();
         return r.body?.checks?.cacher?.status === "down" ? r : null;
       });
@@ -96,7 +96,7 @@ describe("faults: servers going away under a running cluster", function () {
     } finally {
       await outage?.restore();
     }
-    await poll("the cacher to be back", 20_000, async () => (await ready()).body?.checks?.cacher?.status === "ok");
+    await poll("the cacher to be back", 60_000, async () => (await ready()).body?.checks?.cacher?.status === "ok");
   });
 
   it("NATS restarted: the nodes reconnect and the import and embedding under way complete", async () => {
@@ -106,7 +106,7 @@ describe("faults: servers going away under a running cluster", function () {
     try {
       // At once, while import.completed's chunking and the embed jobs are in the JetStream channels.
       outage = await stopNats();
-      const down = await poll("readiness to report the transporter down", 15_000, async () => {
+      const down = await poll("readiness to report the transporter down", 45_000, async () => {
         const r = await ready();
         return r.status === 503 ? r : null;
       });
@@ -114,8 +114,8 @@ describe("faults: servers going away under a running cluster", function () {
     } finally {
       await outage?.restore();
     }
-    await poll("readiness to recover after NATS", 30_000, async () => (await ready()).status === 200);
-    const status = await waitForIndexed(cluster!.baseUrl, account.accessToken, second, 90_000);
+    await poll("readiness to recover after NATS", 90_000, async () => (await ready()).status === 200);
+    const status = await waitForIndexed(cluster!.baseUrl, account.accessToken, second, 270_000);
     expect(status.pendingChunks).to.equal(0);
     const r = await http(cluster!.baseUrl, "POST", "/api/search", { token: account.accessToken, body: { datasetId: second, query: "train to Verona", mode: "semantic" } });
     expect(r.status).to.equal(200);

@@ -11,7 +11,7 @@ import { INDEX_TEST_ENV, search, seedIndexedDataset } from "./helpers.ts";
 const exists = (p: string) => access(p).then(() => true, () => false);
 
 describe("index: two index nodes shard datasets (Fake transporter)", function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let cluster: Awaited<ReturnType<typeof startFakeCluster>>;
   let a: Account;
 

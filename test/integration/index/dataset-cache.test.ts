@@ -9,7 +9,7 @@ import { search, seedIndexedDataset, startIndexPlatform } from "./helpers.ts";
 // The index service remembers dataset ownership rows for a few seconds (services/index/dataset-cache.ts).
 // These tests run well inside that TTL: what they show comes from the invalidation, not from expiry.
 describe("index: cached dataset ownership", function () {
-  this.timeout(240_000);
+  this.timeout(720_000);
   let p: TestPlatform;
   let a: Account;
   let b: Account;

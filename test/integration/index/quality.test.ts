@@ -21,7 +21,7 @@ export function ndcgAt(k: number, ranked: string[], relevant: (text: string) => 
 }
 
 describe("index: retrieval quality with the real USE-lite model (nDCG@10)", function () {
-  this.timeout(240_000);
+  this.timeout(720_000);
   let p: TestPlatform;
   let a: Account;
   let datasetId: string;

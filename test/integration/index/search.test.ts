@@ -20,7 +20,7 @@ interface Item {
 const texts = (items: Item[]) => items.map((i) => i.message.text);
 
 describe("index: keyword, semantic and hybrid search over HTTP", function () {
-  this.timeout(240_000);
+  this.timeout(720_000);
   let p: TestPlatform;
   let a: Account;
   let b: Account;

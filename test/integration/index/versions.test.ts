@@ -13,7 +13,7 @@ import { search, seedIndexedDataset, startIndexPlatform, waitIndexed } from "./h
 const exists = (p: string) => access(p).then(() => true, () => false);
 
 describe("index: versions, pinning, rollback, rebuild and deletions", function () {
-  this.timeout(300_000);
+  this.timeout(900_000);
   let p: TestPlatform;
   let a: Account;
   let b: Account;

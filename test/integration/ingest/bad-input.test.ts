@@ -8,7 +8,7 @@ import { addMember } from "../auth/fixtures.ts";
 const NIL = "00000000-0000-4000-8000-000000000000";
 
 describe("ingest: bad uploads answer 4xx at once with code, message and location", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
   let a: Account;
   let datasetId: string;
@@ -75,7 +75,7 @@ describe("ingest: bad uploads answer 4xx at once with code, message and location
 });
 
 describe("ingest: every endpoint refuses bad input (401 anonymous, 422 wrong types, 404 other org's ids)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
   let a: Account;
   let b: Account;

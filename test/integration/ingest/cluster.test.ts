@@ -6,7 +6,7 @@ import { whatsappLines } from "./generators.ts";
 import { uploadFile, uploadRaw, waitForImport } from "./helpers.ts";
 
 describe("ingest: uploads stream from the gateway node to an ingest node", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let cluster: Awaited<ReturnType<typeof startFakeCluster>>;
   before(async () => {
     cluster = await startFakeCluster(

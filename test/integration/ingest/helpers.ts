@@ -43,7 +43,7 @@ export async function uploadRaw(p: TestPlatform, token: string, datasetId: strin
 }
 
 /** Polls the import until it has ended, as a client would. */
-export async function waitForImport(p: TestPlatform, token: string, importId: string, timeoutMs = 30_000) {
+export async function waitForImport(p: TestPlatform, token: string, importId: string, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await http(p.baseUrl, "GET", `/api/imports/${importId}`, { token });

@@ -19,7 +19,7 @@ async function counts(p: TestPlatform, datasetId: string) {
 
 for (const db of ["pglite", "postgres"] as DatabaseKind[])
   describe(`ingest: storage semantics on ${db}`, function () {
-    this.timeout(120_000);
+    this.timeout(360_000);
     let p: TestPlatform;
     let a: Account;
     const events: { name: string; payload: any }[] = [];

@@ -7,7 +7,7 @@ import { createDataset, FIXTURES_DIR, importFile, signUp, startIngestPlatform, t
 const fixture = (...p: string[]) => path.join(FIXTURES_DIR, ...p);
 
 describe("ingest: upload → import job → messages (PGlite)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
   let a: Account;
   before(async () => {

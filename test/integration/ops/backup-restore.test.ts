@@ -27,7 +27,7 @@ async function cli(script: "bin/backup.ts" | "bin/restore.ts", arg: string, env:
   const { stdout } = await run(process.execPath, ["--import", "tsx", script, arg], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...INDEX_TEST_ENV, LOG_LEVEL: "warn", ...env },
-    timeout: 60_000,
+    timeout: 180_000,
   });
   return JSON.parse(stdout);
 }
@@ -44,7 +44,7 @@ async function searches(p: RunningPlatform, token: string, datasetId: string) {
 
 for (const kind of ["pglite", "postgres"] as const) {
   describe(`backup and restore (${kind}): the same searches give the same results`, function () {
-    this.timeout(180_000);
+    this.timeout(540_000);
     const dirs: string[] = [];
     const tmp = (tag: string) => {
       const d = mkdtempSync(path.join(os.tmpdir(), `chatlens-backup-${tag}-`));

@@ -59,7 +59,7 @@ export async function startPlatform(env: Record<string, string>, services = ALL_
 }
 
 /** Uploads an export as the raw body and waits for the import to end; returns the final import row. */
-export async function uploadAndWait(baseUrl: string, token: string, datasetId: string, content: string, timeoutMs = 60_000) {
+export async function uploadAndWait(baseUrl: string, token: string, datasetId: string, content: string, timeoutMs = 180_000) {
   const res = await fetch(`${baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
     method: "PUT",
     body: content,
@@ -70,7 +70,7 @@ export async function uploadAndWait(baseUrl: string, token: string, datasetId: s
   return waitForImportEnd(baseUrl, token, body.id, timeoutMs);
 }
 
-export async function waitForImportEnd(baseUrl: string, token: string, importId: string, timeoutMs = 60_000) {
+export async function waitForImportEnd(baseUrl: string, token: string, importId: string, timeoutMs = 180_000) {
   return poll(`import ${importId} to end`, timeoutMs, async () => {
     const r = await http(baseUrl, "GET", `/api/imports/${importId}`, { token });
     return r.status === 200 && (r.body.status === "completed" || r.body.status === "failed") ? r.body : null;
@@ -78,7 +78,7 @@ export async function waitForImportEnd(baseUrl: string, token: string, importId:
 }
 
 /** Waits until the dataset's chunks all have vectors and its latest index version holds them all. */
-export async function waitForIndexed(baseUrl: string, token: string, datasetId: string, timeoutMs = 90_000) {
+export async function waitForIndexed(baseUrl: string, token: string, datasetId: string, timeoutMs = 270_000) {
   return poll("every chunk embedded and indexed", timeoutMs, async () => {
     const status = await http(baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token });
     const versions = await http(baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token });

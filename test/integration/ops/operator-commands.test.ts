@@ -25,7 +25,7 @@ async function operator(p: TestPlatform, ...argv: string[]): Promise<any> {
 }
 
 describe("operator commands: index versions and channel backlogs", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let p: TestPlatform;
 
   before(async () => {
@@ -67,7 +67,7 @@ describe("operator commands: index versions and channel backlogs", function () {
 });
 
 describe("operator CLI: channels:backlog on a NATS JetStream cluster", function () {
-  this.timeout(90_000);
+  this.timeout(270_000);
   const namespace = `ops-${randomBytes(4).toString("hex")}`;
   let embedder: TestPlatform | undefined;
   let database: Awaited<ReturnType<typeof isolatedDatabase>> | undefined;
@@ -89,7 +89,7 @@ describe("operator CLI: channels:backlog on a NATS JetStream cluster", function 
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bin/operator.ts", "channels:backlog"], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env, LOG_LEVEL: "warn" },
-      timeout: 60_000,
+      timeout: 180_000,
     });
     const body = JSON.parse(stdout);
     const streams = body.channels.map((c: { stream: string }) => c.stream);
@@ -104,7 +104,7 @@ describe("operator CLI: channels:backlog on a NATS JetStream cluster", function 
 });
 
 describe("operator REPL: index and channel commands are registered", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let session: TmuxSession | undefined;
   let dataDir = "";
 
@@ -125,7 +125,7 @@ describe("operator REPL: index and channel commands are registered", function ()
       .map(([k, v]) => `${k}='${v}'`)
       .join(" ");
     session = TmuxSession.start(`chatlens-ops-repl-${process.pid}`, `env ${env} npm run repl`, REPO_ROOT);
-    await session.waitFor(/mol \$/, 45_000);
+    await session.waitFor(/mol \$/, 135_000);
     session.type("channels:backlog");
     expect(await session.waitFor(/"datasets": \[\]/)).to.match(/"channels": null/);
     session.type("index:reindex 00000000-0000-4000-8000-000000000000");

@@ -8,7 +8,7 @@ import { createDataset, importFile } from "../ingest/helpers.ts";
 
 /** The business metrics the Grafana dashboards read are exported by the services doing the work. */
 describe("business metrics on /metrics", function () {
-  this.timeout(90_000);
+  this.timeout(270_000);
   let p: TestPlatform;
   let metricsUrl = "";
 
@@ -28,7 +28,7 @@ describe("business metrics on /metrics", function () {
     const datasetId = await createDataset(p, owner);
     const done = await importFile(p, owner, datasetId, path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt"));
     expect(done.status).to.equal("completed");
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 180_000;
     for (;;) {
       const progress = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/embedding`, { token: owner.accessToken });
       if (progress.body.chunks > 0 && progress.body.pending === 0) break;

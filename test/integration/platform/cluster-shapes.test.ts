@@ -4,7 +4,7 @@ import { nodeIds, startFakeCluster, startTestPlatform, type TestPlatform } from 
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
 
 describe("nodes of different shapes", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
 
   it("form one cluster over the Fake transporter and see each other", async () => {
     const cluster = await startFakeCluster([
@@ -13,7 +13,7 @@ describe("nodes of different shapes", function () {
     ]);
     try {
       const gw = cluster.node("gateway");
-      await gw.broker.waitForServices([{ name: "api" }], 10_000);
+      await gw.broker.waitForServices([{ name: "api" }], 30_000);
       const nodes = nodeIds(gw.broker);
       expect(nodes).to.include.members(["gateway", "worker"]);
       const res = await http(gw.baseUrl, "GET", "/api/ready");

@@ -7,7 +7,7 @@ import { requireServers } from "../../helpers/servers.ts";
 /** The same migrations and queries must behave identically on PGlite and on PostgreSQL. */
 for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
   describe(`database layer on ${kind}`, function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     let d: IsolatedDatabase;
 
     before(async function () {

@@ -6,7 +6,7 @@ import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts"
 import { API_ALIASES } from "../../../services/api/routes.ts";
 
 describe("gateway (embedded platform over HTTP)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
 
   before(async () => {

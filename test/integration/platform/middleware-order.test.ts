@@ -3,7 +3,7 @@ import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts"
 
 /** Access checks must come before the validator and the cache, also for calls between services. */
 describe("middleware order", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let p: TestPlatform;
   before(async () => {
     p = await startTestPlatform({ services: ["api"] });

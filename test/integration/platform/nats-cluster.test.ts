@@ -9,7 +9,7 @@ import { requireServers, SERVERS } from "../../helpers/servers.ts";
 const PROBE = "test/fixtures/nodes/probe-node.ts";
 
 describe("cluster over real NATS (separate broker processes)", function () {
-  this.timeout(90_000);
+  this.timeout(270_000);
   const namespace = `clt-${randomBytes(4).toString("hex")}`;
   const env = { TRANSPORTER: SERVERS.nats.url, NAMESPACE: namespace };
   let caller: ServiceBroker;
@@ -30,7 +30,7 @@ describe("cluster over real NATS (separate broker processes)", function () {
 
   it("reaches a service that only another node runs, carrying the request id into its logs", async () => {
     nodes.push(await startNodeProcess(PROBE, { ...env, NODE_ID: "probe-b", LOG_FORMAT: "json" }));
-    await caller.waitForServices("probe", 20_000);
+    await caller.waitForServices("probe", 60_000);
     const res = await caller.call<{ nodeID: string }, object>("probe.whoami", {}, { requestID: "corr-across-nodes" });
     expect(res.nodeID).to.equal("probe-b");
     await new Promise((r) => setTimeout(r, 200));
@@ -41,7 +41,7 @@ describe("cluster over real NATS (separate broker processes)", function () {
 
   it("balances calls across two instances", async () => {
     nodes.push(await startNodeProcess(PROBE, { ...env, NODE_ID: "probe-c" }));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while (caller.registry.getServiceList({ onlyAvailable: true }).filter((s) => s.name === "probe").length < 2) {
       if (Date.now() > deadline) throw new Error("second probe node never appeared");
       await new Promise((r) => setTimeout(r, 200));
@@ -58,7 +58,7 @@ describe("cluster over real NATS (separate broker processes)", function () {
   it("takes a failing node out of rotation with the circuit breaker", async () => {
     await nodes.pop()!.stop();
     nodes.push(await startNodeProcess(PROBE, { ...env, NODE_ID: "probe-failing", PROBE_FAIL: "1" }));
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     while (!caller.registry.getServiceList({ onlyAvailable: true }).some((s) => s.nodeID === "probe-failing")) {
       if (Date.now() > deadline) throw new Error("failing probe node never appeared");
       await new Promise((r) => setTimeout(r, 200));

@@ -22,7 +22,7 @@ function freePort(): Promise<number> {
 
 /** `SERVICES=api` and `SERVICES=auth` as two real processes joined by NATS, sharing PostgreSQL. */
 describe("node shapes as separate processes over NATS (SERVICES=…)", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   const nodes: NodeProcess[] = [];
   let database: IsolatedDatabase;
   let baseUrl = "";

@@ -26,7 +26,7 @@ type Doc = {
  * field a handler adds without documenting it fails here too.
  */
 describe("OpenAPI response schemas match what the gateway answers", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let p: TestPlatform;
   let doc: Doc;
   let a: Account;

@@ -6,7 +6,7 @@ import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts"
 
 /** The UI's typed client is generated from ui/src/lib/api/openapi.json: it must match what is served. */
 describe("OpenAPI document used by the web app", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let p: TestPlatform;
   before(async () => {
     p = await startTestPlatform();

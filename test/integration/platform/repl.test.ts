@@ -6,7 +6,7 @@ import { REPO_ROOT } from "../../helpers/paths.ts";
 import { hasTmux, TmuxSession } from "../../helpers/tmux.ts";
 
 describe("operator REPL (npm run repl)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let session: TmuxSession | undefined;
 
   before(function () {

@@ -11,7 +11,7 @@ const OPTIONS = { granularity: "week" as const, gapHours: 4, top: 10 };
 
 for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
   describe(`analytics SQL on ${kind}`, function () {
-    this.timeout(60_000);
+    this.timeout(180_000);
     let database: IsolatedDatabase;
     let fx: ChatFixture;
     let berlin: ActivityFilter;

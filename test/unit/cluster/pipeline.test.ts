@@ -6,7 +6,7 @@ import { syntheticChunks } from "./synthetic.ts";
 const SOURDOUGH = ["sourdough", "bread", "baking", "flour", "oven", "starter", "loaf", "dough"];
 
 describe("cluster: pipeline", function () {
-  this.timeout(60000);
+  this.timeout(180_000);
   // Five generated topics plus 40 chunks about sourdough baking (topic 5).
   const chunks = syntheticChunks({
     sizes: [90, 80, 70, 60, 50, 40],

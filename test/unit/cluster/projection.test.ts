@@ -7,7 +7,7 @@ import { stratifiedSample } from "../../../services/cluster/sample.ts";
 import { syntheticChunks } from "./synthetic.ts";
 
 describe("cluster: 2-D map", function () {
-  this.timeout(60000);
+  this.timeout(180_000);
   const chunks = syntheticChunks({ sizes: [150, 120, 100, 30], seed: 5 });
   const vectors = fromRows(chunks.map((c) => c.vector));
   const ids = chunks.map((c) => c.id);

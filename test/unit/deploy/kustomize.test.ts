@@ -37,7 +37,7 @@ const isChatlens = (c: Obj) => /(^|\/)chatlens(-cuda)?(:|$)/.test(c.image);
 const envVar = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
 
 describe("Kubernetes manifests (deploy/k8s, kubectl kustomize)", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
 
   before(function () {
     const probe = spawnSync(KUBECTL, ["version", "--client"], { encoding: "utf8" });

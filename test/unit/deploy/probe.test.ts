@@ -24,7 +24,7 @@ async function probe(port: number, ...args: string[]): Promise<number | null> {
 }
 
 describe("metrics probe (deploy/probe/metrics-probe.mjs)", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let broker: ServiceBroker;
   let port: number;
 

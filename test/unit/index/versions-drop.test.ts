@@ -10,7 +10,7 @@ const dim = 16;
 const exists = (p: string) => access(p).then(() => true, () => false);
 
 describe("index/IndexVersions.dropDataset", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
 
   it("removes every model's versions, pins, files and checkouts of one dataset and nothing of another", async () => {
     const t = await tempDir("versions-drop");

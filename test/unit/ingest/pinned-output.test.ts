@@ -79,7 +79,7 @@ function syntheticExport(count: number): string {
 }
 
 describe("ingest parsers: pinned output", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
 
   it("hash64 is unchanged", () => {
     expect(hash64()).to.equal("5db4a50174d75344");

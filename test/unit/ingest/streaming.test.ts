@@ -6,7 +6,7 @@ import { parseExport } from "../../../services/ingest/parse-export.ts";
 import type { ParseEvent } from "../../../services/ingest/types.ts";
 
 describe("ingest parsers: streaming", function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let tmp: string;
   let file: string;
   const MESSAGES = 300_000;
