@@ -7,6 +7,7 @@ import { toClientError, toImportError, type ImportError } from "./client-errors.
 import { parseExport } from "./parse-export.ts";
 import { discardImportRows, ImportWriter, type ImportTarget } from "./import-writer.ts";
 import type { FormatName, MessageKind, ParseInput, ParseOptions, ParseWarning } from "./types.ts";
+import type { ParseLimits } from "./io/limits.ts";
 
 export interface ImportJob extends ImportTarget {
   /** The export on this node's disk: an upload's temp file or an operator's server-side path. */
@@ -16,6 +17,8 @@ export interface ImportJob extends ImportTarget {
   options: ParseOptions;
   /** Delete `path` when the job ends (uploads; never an operator's own files). */
   removeFile: boolean;
+  /** Bounds of the parse (the IMPORT_MAX_* settings); the documented defaults when absent. */
+  limits?: Partial<ParseLimits>;
 }
 
 export interface ImportSummary {
@@ -43,10 +46,11 @@ export const SUMMARY_WARNINGS = 50;
 export const WRITE_BATCH = 2000;
 const PROGRESS_INTERVAL_MS = 1000;
 
-function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "options">, signal?: AbortSignal): ParseInput {
+function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">, signal?: AbortSignal): ParseInput {
   const input: ParseInput = { path: job.path, filename: job.filename, options: { ...job.options, batchSize: WRITE_BATCH } };
   if (job.format) input.format = job.format;
   if (signal) input.signal = signal;
+  if (job.limits) input.limits = job.limits;
   return input;
 }
 
@@ -55,7 +59,7 @@ function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "optio
  * obviously bad file (unknown format, corrupt zip, invalid JSON at the start, empty) is refused
  * synchronously. Throws the mapped ClientError.
  */
-export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | "format" | "options">): Promise<void> {
+export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">): Promise<void> {
   const events = parseExport(parseInput(job));
   try {
     for await (const event of events) if (event.type === "messages" || event.type === "summary") break;

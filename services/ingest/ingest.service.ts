@@ -16,6 +16,7 @@ import { activeImportCount, createDataset, deleteDataset, findDataset, getDatase
 import { failImport, INTERRUPTED, precheckExport, reapInterrupted, runImport, touchImports, type ImportJob } from "./import-job.ts";
 import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type ImportOptionParams } from "./import-options.ts";
 import { JobQueue } from "./import-queue.ts";
+import { parseLimitsFromConfig } from "./io/limits.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";
 import { holdStreamErrors, saveUpload } from "./upload-file.ts";
@@ -47,6 +48,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
   const staleAfterMs = config.IMPORT_STALE_AFTER_S * 1000;
   // Several heartbeats fit in the stale window, so one slow heartbeat never gets a live job reaped.
   const heartbeatMs = Math.min(HEARTBEAT_MS, staleAfterMs / 4);
+  const parseLimits = parseLimitsFromConfig(config);
 
   return {
     name: "ingest",
@@ -302,6 +304,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
        * queued and hands it to this node's queue: the file is on this node's disk.
        */
       async enqueue(this: IngestService, ctx: Ctx, job: ImportJob, bytesTotal: number) {
+        job.limits ??= parseLimits;
         try {
           await precheckExport(job);
         } catch (err) {
