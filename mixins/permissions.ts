@@ -56,6 +56,8 @@ export interface AuthInfo {
   sessionId?: string;
   apiKeyId?: string;
   mfa?: boolean;
+  /** The current org requires MFA and this user has none: tenant data is refused until they enrol. */
+  mfaEnrolmentRequired?: boolean;
 }
 
 export interface CallMeta {
@@ -66,6 +68,8 @@ export interface CallMeta {
   $repl?: boolean;
   ip?: string;
   userAgent?: string;
+  /** The few cookies the auth actions read (refresh token, OAuth browser binding), set by the gateway. */
+  cookies?: { refresh?: string; oauthBinding?: string };
 }
 
 /**
@@ -91,6 +95,9 @@ export function checkAccess(guard: ActionGuard, meta: CallMeta): void {
   }
   if (!guard.permissions?.length) throw new ClientError("FORBIDDEN", "This action is not available");
   if (!auth.orgId) throw new ClientError("FORBIDDEN", "Choose an organisation first");
+  // Here, outside the cacher, so a member without MFA never gets a cached answer either (M2).
+  if (auth.mfaEnrolmentRequired)
+    throw new ClientError("MFA_ENROLMENT_REQUIRED", "This organisation requires two-factor authentication: enrol first");
   const granted = new Set(auth.permissions);
   const missing = guard.permissions.filter((p) => !granted.has(p));
   if (missing.length) throw new ClientError("FORBIDDEN", `Missing permission: ${missing.join(", ")}`);

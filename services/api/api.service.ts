@@ -13,6 +13,8 @@ import { checkReadiness } from "./readiness.ts";
 import { buildOpenApi, type ActionDoc } from "./openapi.ts";
 import { API_ALIASES, OPENAI_ALIASES, UPLOAD_ALIASES } from "./routes.ts";
 import { docsPage, swaggerAsset } from "./docs.ts";
+import { createSecurityHeaders } from "./security-headers.ts";
+import { readAuthCookies } from "../auth/cookies.ts";
 import { OPENAPI_SCHEMAS } from "./openapi-schemas.ts";
 import { ref, str } from "../json-schema.ts";
 
@@ -48,6 +50,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
   const { config } = app;
   const uiDir = path.resolve(config.UI_DIR);
   const exposeInternals = !config.isProduction;
+  const securityHeaders = createSecurityHeaders({ uiDir, production: config.isProduction });
 
   return {
     name: "api",
@@ -180,6 +183,12 @@ export default function createApiService(app: AppContext): ServiceSchema {
       prepareContext(ctx: Context<unknown, CallMeta>, _route: unknown, req: Req) {
         ctx.meta.ip = this.clientAddress(req);
         ctx.meta.userAgent = String(req.headers["user-agent"] ?? "").slice(0, 300);
+        // Only the auth endpoints that read a cookie get it; it never travels with other calls.
+        const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? "";
+        if (/^\/api\/auth\/(refresh|login\/oauth)(\?|$)/.test(url)) {
+          const cookies = readAuthCookies(req.headers.cookie as string | undefined);
+          if (cookies.refresh || cookies.oauthBinding) ctx.meta.cookies = cookies;
+        }
       },
 
       /** The peer address, or the first X-Forwarded-For hop only when the proxy is trusted. */
@@ -212,6 +221,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
         if (id !== undefined && !SAFE_REQUEST_ID.test(String(id))) delete req.headers["x-request-id"];
         if (req.headers["x-correlation-id"] !== undefined && !SAFE_REQUEST_ID.test(String(req.headers["x-correlation-id"])))
           delete req.headers["x-correlation-id"];
+        securityHeaders(req, res, () => undefined);
         return (ApiGateway.methods!.httpHandler as Function).call(this, req, res, next);
       },
     },

@@ -1,4 +1,5 @@
-import { eq, sql } from "drizzle-orm";
+import { createHash } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { memberships, orgs, users } from "../../models/schema.ts";
 
@@ -77,6 +78,35 @@ export async function updateProfile(db: Db, userId: string, patch: ProfilePatch)
 export async function setPasswordHash(db: Db, userId: string, hash: string): Promise<void> {
   await db.update(users).set({ passwordHash: hash, updatedAt: new Date() }).where(eq(users.id, userId));
 }
+
+/** Marks the address verified, only while it is still the one the link was sent to. */
+export async function markEmailVerified(db: Db, userId: string, email: string): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ emailVerified: true, updatedAt: new Date() })
+    .where(and(eq(users.id, userId), sql`lower(${users.email}) = ${normaliseEmail(email)}`))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/**
+ * An unverified account gives up its address to whoever proves they own it (an OAuth sign-in
+ * with a provider-verified address, a password-reset link): the account keeps its data under
+ * an address nobody can receive mail at, and the prover gets a fresh account. Merging instead
+ * would hand the prover's sign-in to whoever created the unverified account (pre-hijacking).
+ */
+export async function releaseUnverifiedEmail(db: Db, userId: string): Promise<boolean> {
+  const rows = await db
+    .update(users)
+    .set({ email: `unverified+${userId}@invalid`, updatedAt: new Date() })
+    .where(and(eq(users.id, userId), eq(users.emailVerified, false)))
+    .returning({ id: users.id });
+  return rows.length > 0;
+}
+
+/** A short fingerprint of the password hash: a reset link names it, so the link dies with the password. */
+export const passwordFingerprint = (u: Pick<UserRow, "passwordHash">) =>
+  createHash("sha256").update(u.passwordHash ?? "none").digest("base64url").slice(0, 16);
 
 export async function setDisabled(db: Db, userId: string, disabled: boolean): Promise<boolean> {
   const rows = await db.update(users).set({ disabled, updatedAt: new Date() }).where(eq(users.id, userId)).returning({ id: users.id });

@@ -1,3 +1,4 @@
+import path from "node:path";
 import { and, eq } from "drizzle-orm";
 import { Redis } from "ioredis";
 import type { Context, ServiceSchema } from "moleculer";
@@ -15,7 +16,10 @@ import {
   getUser,
   isHttpUrl,
   isTimeZone,
+  markEmailVerified,
+  passwordFingerprint,
   publicUser,
+  releaseUnverifiedEmail,
   setDisabled,
   setPasswordHash,
   updateProfile,
@@ -24,12 +28,14 @@ import {
 } from "./accounts.ts";
 import { createApiKey, listApiKeys, resolveApiKey, revokeApiKey, touchApiKey } from "./api-keys.ts";
 import { queryAudit, writeAudit } from "./audit.ts";
-import { acceptInvitation, createInvitation, listInvitations, revokeInvitation } from "./invitations.ts";
+import { acceptInvitation, createInvitation, listInvitations, revokeInvitation, revokeInvitationsBeyond } from "./invitations.ts";
+import { appLink, createMailer, isLocalPath, passwordResetMail, verificationMail, type Mailer } from "./mail.ts";
+import { bindingMatches, clearRefreshCookie, refreshCookie } from "./cookies.ts";
 import { linkOrCreate, OAuthError, type ProviderIdentity } from "./oauth.ts";
 import { configuredProviders } from "./oauth-route.ts";
 import { changeRole, createOrg, getMembership, grantRole, listMembers, listUserOrgs, removeMember, updateOrg } from "./orgs.ts";
 import { burnVerification, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from "./passwords.ts";
-import { FallbackRateLimitStore, LoginLimiter, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
+import { CredentialLimiter, FallbackRateLimitStore, LoginLimiter, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
 import { issueRefreshToken, rotateRefreshToken } from "./refresh.ts";
 import {
   consumeAuthCode,
@@ -48,19 +54,26 @@ import {
   looksLikeApiKey,
   signAccessToken,
   signChallengeToken,
+  signMailToken,
   TokenVerificationError,
   AccessTokenVerifier,
   verifyChallengeToken,
+  verifyMailToken,
   type TokenSettings,
 } from "./tokens.ts";
 import * as totp from "./totp.ts";
 import { orgResponse } from "./openapi-schemas.ts";
 import { arrayOf, constant, int, itemsOf, nullable, obj, OK, ref, str, uuid as uuidSchema } from "../json-schema.ts";
 
-type Ctx<P = Record<string, any>> = Context<P, CallMeta & { $statusCode?: number; $location?: string }>;
+type Ctx<P = Record<string, any>> = Context<
+  P,
+  CallMeta & { $statusCode?: number; $location?: string; $responseHeaders?: Record<string, string | string[]> }
+>;
 
 interface AuthService extends DbService {
   limiter: LoginLimiter;
+  credLimiter: CredentialLimiter;
+  mailer: Mailer;
   rateStore: RateLimitStore;
   rateFallbackLoggedAt: number;
   credentialCache: Map<string, { until: number; info: TenantAuthInfo }>;
@@ -78,6 +91,13 @@ const code = { type: "string", min: 6, max: 16 } as const;
 const role = { type: "enum", values: [...ROLES] } as const;
 const name = { type: "string", min: 1, max: 120, trim: true } as const;
 const DB_TIMEOUT = 10_000;
+/**
+ * Actions that check a credential or consume a one-time token are never retried (L7): a retry
+ * after a timeout would run the password hash again while the first attempt still runs, and
+ * would present a rotated refresh token twice (which ends the session as reuse).
+ */
+const NO_RETRY = { enabled: false } as const;
+const nextPath = { type: "string", max: 512, optional: true } as const;
 
 export default function createAuthService(app: AppContext): ServiceSchema {
   const { config } = app;
@@ -91,6 +111,8 @@ export default function createAuthService(app: AppContext): ServiceSchema {
   const hashOptions = { memoryCost: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST };
   const mfaKey = config.secrets.MFA_ENCRYPTION_KEY;
   const redisUrl = config.REDIS_URL ?? (config.CACHER.startsWith("redis") ? config.CACHER : undefined);
+  const secureCookies = config.isProduction || !!config.PUBLIC_URL?.startsWith("https:");
+  const appBase = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
 
   return {
     name: "auth",
@@ -134,16 +156,26 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           email,
           password: newPassword,
           displayName: { type: "string", max: 120, trim: true, optional: true },
+          next: nextPath,
         },
-        async handler(this: AuthService, ctx: Ctx<{ email: string; password: string; displayName?: string }>) {
+        retryPolicy: NO_RETRY,
+        async handler(this: AuthService, ctx: Ctx<{ email: string; password: string; displayName?: string; next?: string }>) {
           const { email, password, displayName } = ctx.params;
+          const ip = ctx.meta.ip ?? "";
+          // Probing addresses through sign-up is limited like any other guessing (L5).
+          if (await this.credLimiter.blocked("signup", "any", ip))
+            throw new ClientError("RATE_LIMITED", "Too many sign-up attempts from this address; try again later");
           const made = await createUserWithOrg(this.db, {
             email,
             passwordHash: await hashPassword(password, hashOptions),
             displayName,
           });
-          if (!made) throw new ClientError("EMAIL_TAKEN", "An account with this e-mail address already exists");
+          if (!made) {
+            await this.credLimiter.failed("signup", "any", ip);
+            throw new ClientError("EMAIL_TAKEN", "An account with this e-mail address already exists");
+          }
           await this.record(ctx, "user.signedUp", { actorId: made.user.id, orgId: made.orgId, target: made.user.id });
+          await this.sendVerification(made.user, ctx.params.next);
           ctx.meta.$statusCode = 201;
           ctx.meta.$location = "/api/auth/me";
           return { user: publicUser(made.user), ...(await this.openSession(ctx, made.user, { mfa: false, method: "password" })) };
@@ -157,6 +189,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Log in with e-mail and password", response: ref("LoginResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, email, password: anyPassword },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ email: string; password: string }>) {
           const { email, password } = ctx.params;
           const ip = ctx.meta.ip ?? "";
@@ -166,18 +199,18 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           }
           const user = await findUserByEmail(this.db, email);
           const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await burnVerification(password, hashOptions);
-          if (!user || !ok) {
-            await this.limiter.failed(email, ip);
+          // A disabled account answers exactly like a wrong password: no oracle for its password (L5).
+          if (!user || !ok || user.disabled) {
+            if (!ok) await this.limiter.failed(email, ip);
             await this.record(ctx, "user.loginFailed", {
               outcome: "failure",
               orgId: null,
               actorId: user?.id ?? null,
-              data: { email, reason: "invalid_credentials" },
+              data: { email, reason: user?.disabled && ok ? "account_disabled" : "invalid_credentials" },
             });
             throw new ClientError("INVALID_CREDENTIALS", "Invalid e-mail address or password");
           }
-          await this.limiter.succeeded(email);
-          if (user.disabled) throw new ClientError("ACCOUNT_DISABLED", "This account is disabled");
+          await this.limiter.succeeded(email, ip);
           if (user.mfaEnabled) return this.mfaChallenge(user, "password");
           return this.openSession(ctx, user, { mfa: false, method: "password" });
         },
@@ -190,6 +223,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Finish a log-in with a two-factor code", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, challengeToken: { type: "string", min: 1, max: 2048 }, code },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ challengeToken: string; code: string }>) {
           let claims;
           try {
@@ -201,10 +235,9 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           if (!user || !user.mfaEnabled) throw new ClientError("TOKEN_INVALID", "Invalid or expired challenge");
           if (user.disabled) throw new ClientError("ACCOUNT_DISABLED", "This account is disabled");
           const ip = ctx.meta.ip ?? "";
-          if (await this.limiter.blocked(`mfa:${user.id}`, ip))
-            throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");
+          if (await this.credLimiter.blocked("mfa", user.id, ip)) throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");
           if (!(await this.checkSecondFactor(ctx, user, ctx.params.code))) {
-            await this.limiter.failed(`mfa:${user.id}`, ip);
+            await this.credLimiter.failed("mfa", user.id, ip);
             await this.record(ctx, "user.loginFailed", { outcome: "failure", orgId: null, actorId: user.id, data: { reason: "mfa_invalid" } });
             throw new ClientError("MFA_INVALID", "Invalid or already used code");
           }
@@ -219,7 +252,12 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Exchange an OAuth log-in code for tokens", response: ref("LoginResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, code: opaque },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ code: string }>) {
+          // Only the browser that completed the OAuth flow holds the code's binding cookie (L3);
+          // checked before the code is consumed, so a refused attempt does not burn it.
+          if (!bindingMatches(config.secrets.OAUTH_SESSION_SECRET, ctx.params.code, ctx.meta.cookies?.oauthBinding))
+            throw new ClientError("TOKEN_INVALID", "Invalid or expired code");
           const row = await consumeAuthCode(this.db, ctx.params.code);
           if (!row) throw new ClientError("TOKEN_INVALID", "Invalid or expired code");
           const user = await getUser(this.db, row.userId);
@@ -236,9 +274,13 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         visibility: "published",
         openapi: { summary: "Exchange a refresh token for a new access token", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
-        params: { $$strict: true, refreshToken: opaque },
-        async handler(this: AuthService, ctx: Ctx<{ refreshToken: string }>) {
-          const result = await rotateRefreshToken(this.db, ctx.params.refreshToken, {
+        // From the JSON body (API clients) or the httpOnly cookie (the web app).
+        params: { $$strict: true, refreshToken: { ...opaque, optional: true } },
+        retryPolicy: NO_RETRY,
+        async handler(this: AuthService, ctx: Ctx<{ refreshToken?: string }>) {
+          const presented = ctx.params.refreshToken ?? ctx.meta.cookies?.refresh;
+          if (!presented) throw this.invalid("refreshToken", "is required (in the body, or the refresh cookie)");
+          const result = await rotateRefreshToken(this.db, presented, {
             ttlS: config.REFRESH_TOKEN_TTL_S,
             graceS: config.REFRESH_REUSE_GRACE_S,
           });
@@ -261,7 +303,9 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           const user = await getUser(this.db, result.session.userId);
           if (!user || user.disabled) throw new ClientError("SESSION_REVOKED", "This session has ended; log in again");
           const orgId = await this.currentOrg(result.session);
-          return this.tokenResponse(result.session, orgId, result.kind === "rotated" ? result.refreshToken : null);
+          const rotated = result.kind === "rotated" ? result.refreshToken : null;
+          if (rotated) this.setRefreshCookie(ctx, rotated);
+          return this.tokenResponse(result.session, orgId, rotated);
         },
       },
 
@@ -275,6 +319,128 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         async handler(this: AuthService, ctx: Ctx) {
           const sid = ctx.meta.auth!.sessionId!;
           await this.endSessions(ctx, [sid], "logout");
+          ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Set-Cookie": clearRefreshCookie(secureCookies) };
+          return { ok: true };
+        },
+      },
+
+      // ── e-mail verification and password reset (links sent by mail) ─────────
+      sendVerificationEmail: {
+        rest: "POST /auth/email/verification",
+        auth: "user",
+        visibility: "published",
+        openapi: { summary: "Send (again) the link that confirms the caller's e-mail address", response: OK, successStatus: 202 },
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, next: nextPath },
+        async handler(this: AuthService, ctx: Ctx<{ next?: string }>) {
+          const user = (await getUser(this.db, ctx.meta.auth!.userId!))!;
+          if (user.emailVerified) throw new ClientError("CONFLICT", "Your e-mail address is already confirmed");
+          // Every request counts: a mailbox must not be flooded from one account or address.
+          if (await this.credLimiter.blocked("verify-mail", user.id, ctx.meta.ip ?? ""))
+            throw new ClientError("RATE_LIMITED", "Too many messages sent; try again later");
+          await this.credLimiter.failed("verify-mail", user.id, ctx.meta.ip ?? "");
+          await this.sendVerification(user, ctx.params.next);
+          ctx.meta.$statusCode = 202;
+          return { ok: true };
+        },
+      },
+
+      verifyEmail: {
+        rest: "POST /auth/email/verify",
+        auth: "user",
+        visibility: "published",
+        openapi: { summary: "Confirm the caller's e-mail address with the link's token", response: obj({ user: ref("User") }) },
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, token: { type: "string", min: 1, max: 2048 } },
+        retryPolicy: NO_RETRY,
+        async handler(this: AuthService, ctx: Ctx<{ token: string }>) {
+          // Signed in as the account the link was made for: a victim who clicks a link mailed to
+          // them for an account somebody else created cannot confirm that account for its creator.
+          let claims;
+          try {
+            claims = verifyMailToken("verify", ctx.params.token, tokenSettings);
+          } catch {
+            throw new ClientError("LINK_INVALID", "This confirmation link is invalid or has expired; ask for a new one");
+          }
+          const userId = ctx.meta.auth!.userId!;
+          if (claims.userId !== userId) throw new ClientError("LINK_INVALID", "This confirmation link is for another account: log in to that account first");
+          if (!(await markEmailVerified(this.db, userId, claims.email)))
+            throw new ClientError("LINK_INVALID", "This confirmation link is for an address the account no longer has");
+          this.credentialCache.clear();
+          await this.record(ctx, "user.emailVerified", { target: userId, orgId: null, data: { email: claims.email } });
+          return { user: publicUser((await getUser(this.db, userId))!) };
+        },
+      },
+
+      forgotPassword: {
+        rest: "POST /auth/password/forgot",
+        auth: "public",
+        visibility: "published",
+        openapi: { summary: "Mail a password-reset link (answers the same whether or not the address has an account)", response: OK, successStatus: 202 },
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, email },
+        retryPolicy: NO_RETRY,
+        async handler(this: AuthService, ctx: Ctx<{ email: string }>) {
+          const ip = ctx.meta.ip ?? "";
+          const address = ctx.params.email.trim().toLowerCase();
+          if ((await this.credLimiter.blocked("reset-mail", address, ip)))
+            throw new ClientError("RATE_LIMITED", "Too many requests; try again later");
+          await this.credLimiter.failed("reset-mail", address, ip);
+          const user = await findUserByEmail(this.db, address);
+          if (user && !user.disabled) {
+            const token = signMailToken("reset", { userId: user.id, email: user.email, pwf: passwordFingerprint(user) }, tokenSettings, config.PASSWORD_RESET_TTL_S);
+            try {
+              await this.mailer.send(passwordResetMail(user.email, appLink(appBase, "/reset-password", { token }), config.PASSWORD_RESET_TTL_S));
+            } catch (err) {
+              this.logger.error("Password-reset mail could not be sent", (err as Error).message);
+            }
+            await this.record(ctx, "user.passwordResetRequested", { actorId: null, orgId: null, target: user.id });
+          }
+          ctx.meta.$statusCode = 202;
+          return { ok: true };
+        },
+      },
+
+      resetPassword: {
+        rest: "POST /auth/password/reset",
+        auth: "public",
+        visibility: "published",
+        openapi: { summary: "Set a new password with a reset link's token (ends every session)", response: OK },
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, token: { type: "string", min: 1, max: 2048 }, newPassword },
+        retryPolicy: NO_RETRY,
+        async handler(this: AuthService, ctx: Ctx<{ token: string; newPassword: string }>) {
+          const ip = ctx.meta.ip ?? "";
+          if (await this.credLimiter.blocked("reset", "any", ip)) throw new ClientError("RATE_LIMITED", "Too many attempts; try again later");
+          const refuse = async () => {
+            await this.credLimiter.failed("reset", "any", ip);
+            return new ClientError("LINK_INVALID", "This reset link is invalid, expired or already used; ask for a new one");
+          };
+          let claims;
+          try {
+            claims = verifyMailToken("reset", ctx.params.token, tokenSettings);
+          } catch {
+            throw await refuse();
+          }
+          const user = await getUser(this.db, claims.userId);
+          if (!user || user.disabled || claims.pwf !== passwordFingerprint(user) || user.email !== claims.email) throw await refuse();
+          const hash = await hashPassword(ctx.params.newPassword, hashOptions);
+          if (user.emailVerified) {
+            await setPasswordHash(this.db, user.id, hash);
+            const ended = await revokeUserSessions(this.db, user.id, "password_reset");
+            this.forget(ended);
+            ctx.broadcast("session.ended", { ids: ended });
+            await this.record(ctx, "user.passwordReset", { actorId: user.id, orgId: null, target: user.id, data: { sessionsEnded: ended.length } });
+            return { ok: true };
+          }
+          // An unverified account may have been made by someone else with this address (H1): the
+          // mailbox owner gets a fresh, verified account with this password; the old one keeps
+          // its data but yields the address.
+          await releaseUnverifiedEmail(this.db, user.id);
+          const made = await createUserWithOrg(this.db, { email: claims.email, passwordHash: hash, emailVerified: true });
+          if (!made) throw await refuse();
+          await this.record(ctx, "user.emailReleased", { actorId: made.user.id, orgId: null, target: user.id, data: { reason: "password_reset" } });
+          await this.record(ctx, "user.signedUp", { actorId: made.user.id, orgId: made.orgId, target: made.user.id, data: { by: "password_reset" } });
           return { ok: true };
         },
       },
@@ -352,11 +518,19 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Change password (ends every session, answers a new one)", response: ref("TokenResponse") },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, currentPassword: { ...anyPassword, optional: true }, newPassword },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ currentPassword?: string; newPassword: string }>) {
           const user = (await getUser(this.db, ctx.meta.auth!.userId!))!;
-          // An OAuth-only account sets its first password without one; everyone else proves the old one.
-          if (user.passwordHash && !(ctx.params.currentPassword && (await verifyPassword(user.passwordHash, ctx.params.currentPassword))))
-            throw new ClientError("INVALID_CREDENTIALS", "Current password is wrong");
+          const ip = ctx.meta.ip ?? "";
+          // An OAuth-only account sets its first password without one; everyone else proves the old one (limited, M4).
+          if (user.passwordHash) {
+            if (await this.credLimiter.blocked("password", user.id, ip))
+              throw new ClientError("RATE_LIMITED", "Too many wrong passwords; try again later");
+            if (!(ctx.params.currentPassword && (await verifyPassword(user.passwordHash, ctx.params.currentPassword)))) {
+              await this.credLimiter.failed("password", user.id, ip);
+              throw new ClientError("INVALID_CREDENTIALS", "Current password is wrong");
+            }
+          }
           await setPasswordHash(this.db, user.id, await hashPassword(ctx.params.newPassword, hashOptions));
           const ended = await revokeUserSessions(this.db, user.id, "password_changed");
           this.forget(ended);
@@ -495,7 +669,11 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           const result = await changeRole(this.db, orgId, ctx.meta.auth!.role!, ctx.params.userId, ctx.params.role);
           if (!result.ok) throw this.membershipError(result.error);
           this.credentialCache.clear();
-          await this.record(ctx, "member.roleChanged", { target: ctx.params.userId, data: { from: result.from, to: ctx.params.role } });
+          const voided = await revokeInvitationsBeyond(this.db, orgId, ctx.params.userId, ctx.params.role);
+          await this.record(ctx, "member.roleChanged", {
+            target: ctx.params.userId,
+            data: { from: result.from, to: ctx.params.role, invitationsRevoked: voided.length },
+          });
           return { userId: ctx.params.userId, role: ctx.params.role };
         },
       },
@@ -512,7 +690,8 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           const result = await removeMember(this.db, orgId, ctx.meta.auth!.role!, ctx.params.userId);
           if (!result.ok) throw this.membershipError(result.error);
           this.credentialCache.clear();
-          await this.record(ctx, "member.removed", { target: ctx.params.userId, data: { role: result.role } });
+          const voided = await revokeInvitationsBeyond(this.db, orgId, ctx.params.userId, null);
+          await this.record(ctx, "member.removed", { target: ctx.params.userId, data: { role: result.role, invitationsRevoked: voided.length } });
           return { ok: true };
         },
       },
@@ -576,10 +755,19 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Join an organisation with an invitation token", response: obj({ orgId: uuidSchema, role: ref("Role") }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, token: opaque },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ token: string }>) {
           const user = (await getUser(this.db, ctx.meta.auth!.userId!))!;
+          const ip = ctx.meta.ip ?? "";
+          if (await this.credLimiter.blocked("invitation", user.id, ip))
+            throw new ClientError("RATE_LIMITED", "Too many invalid invitations; try again later");
           const result = await acceptInvitation(this.db, ctx.params.token, user);
-          if (!result.ok) throw new ClientError("INVITATION_INVALID", "This invitation is invalid, expired, or for another e-mail address");
+          if (!result.ok && result.error === "EMAIL_NOT_VERIFIED")
+            throw new ClientError("EMAIL_NOT_VERIFIED", "Confirm your e-mail address first: we sent you a link");
+          if (!result.ok) {
+            await this.credLimiter.failed("invitation", user.id, ip);
+            throw new ClientError("INVITATION_INVALID", "This invitation is invalid, expired, or for another e-mail address");
+          }
           await this.record(ctx, "member.joined", { orgId: result.orgId, target: user.id, data: { role: result.role } });
           return { orgId: result.orgId, role: result.role };
         },
@@ -607,11 +795,17 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Turn on two-factor authentication with a first code", response: obj({ enabled: constant(true), recoveryCodes: arrayOf(str) }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, code },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ code: string }>) {
           const user = (await getUser(this.db, ctx.meta.auth!.userId!))!;
           if (user.mfaEnabled) throw new ClientError("CONFLICT", "Two-factor authentication is already on");
           if (!user.mfaSecret) throw new ClientError("CONFLICT", "Start the enrolment first");
-          if (!(await totp.consumeTotp(this.db, user, ctx.params.code, mfaKey))) throw new ClientError("MFA_INVALID", "Invalid code");
+          const ip = ctx.meta.ip ?? "";
+          if (await this.credLimiter.blocked("mfa", user.id, ip)) throw new ClientError("RATE_LIMITED", "Too many wrong codes; try again later");
+          if (!(await totp.consumeTotp(this.db, user, ctx.params.code, mfaKey))) {
+            await this.credLimiter.failed("mfa", user.id, ip);
+            throw new ClientError("MFA_INVALID", "Invalid code");
+          }
           const recoveryCodes = await totp.activate(this.db, user.id);
           this.credentialCache.clear();
           await this.record(ctx, "mfa.enabled", { target: user.id });
@@ -626,13 +820,18 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         openapi: { summary: "Turn off two-factor authentication", response: obj({ enabled: constant(false) }) },
         timeout: DB_TIMEOUT,
         params: { $$strict: true, code: { ...code, optional: true }, password: { ...anyPassword, optional: true } },
+        retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ code?: string; password?: string }>) {
           const user = (await getUser(this.db, ctx.meta.auth!.userId!))!;
           if (!user.mfaEnabled) throw new ClientError("CONFLICT", "Two-factor authentication is not on");
           const { code, password } = ctx.params;
+          const ip = ctx.meta.ip ?? "";
+          // Both proofs share one counter: 40 wrong codes in a second must not be possible (M4).
+          if (await this.credLimiter.blocked("mfa", user.id, ip)) throw new ClientError("RATE_LIMITED", "Too many wrong codes; try again later");
           const proven =
             (code !== undefined && (await this.checkSecondFactor(ctx, user, code))) ||
             (password !== undefined && !!user.passwordHash && (await verifyPassword(user.passwordHash, password)));
+          if (!proven) await this.credLimiter.failed("mfa", user.id, ip);
           if (!proven) throw new ClientError("MFA_INVALID", "A current code or your password is needed to turn off two-factor authentication");
           await totp.disable(this.db, user.id);
           this.credentialCache.clear();
@@ -757,7 +956,15 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         },
         async handler(this: AuthService, ctx: Ctx<ProviderIdentity>) {
           try {
-            const { user, linked } = await linkOrCreate(this.db, ctx.params);
+            const { user, linked, released } = await linkOrCreate(this.db, ctx.params);
+            if (released)
+              await this.record(ctx, "user.emailReleased", {
+                outcome: "success",
+                actorId: user.id,
+                orgId: null,
+                target: released,
+                data: { reason: "oauth_verified_elsewhere", provider: ctx.params.provider },
+              });
             if (user.disabled) throw new ClientError("ACCOUNT_DISABLED", "This account is disabled");
             if (linked)
               await this.record(ctx, "oauth.linked", { actorId: user.id, orgId: null, target: user.id, data: { provider: ctx.params.provider } });
@@ -867,6 +1074,22 @@ export default function createAuthService(app: AppContext): ServiceSchema {
     },
 
     methods: {
+      setRefreshCookie(ctx: Ctx, token: string) {
+        ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Set-Cookie": refreshCookie(token, config.REFRESH_TOKEN_TTL_S, secureCookies) };
+      },
+
+      /** Mails a link that confirms the user's current address; `next` is where the app goes afterwards. */
+      async sendVerification(this: AuthService, user: UserRow, next?: string) {
+        const token = signMailToken("verify", { userId: user.id, email: user.email }, tokenSettings, config.EMAIL_VERIFY_TTL_S);
+        const link = appLink(appBase, "/verify-email", { token, next: next && isLocalPath(next) ? next : undefined });
+        try {
+          await this.mailer.send(verificationMail(user.email, link));
+        } catch (err) {
+          // The account exists either way; the user can ask for another link.
+          this.logger.error("Verification mail could not be sent", (err as Error).message);
+        }
+      },
+
       invalid(field: string, message: string) {
         return new ClientError("VALIDATION_ERROR", `${field} ${message}`, [{ field, message }]);
       },
@@ -942,6 +1165,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           absoluteTtlS: config.SESSION_ABSOLUTE_TTL_S,
         });
         const refresh = await issueRefreshToken(this.db, session, config.REFRESH_TOKEN_TTL_S);
+        this.setRefreshCookie(ctx, refresh.token);
         if (o.audit !== false)
           await this.record(ctx, "user.loggedIn", { actorId: user.id, orgId, target: session.id, data: { method: o.method } });
         return this.tokenResponse(session, orgId, refresh.token);
@@ -997,8 +1221,10 @@ export default function createAuthService(app: AppContext): ServiceSchema {
       async resolveKey(this: AuthService, token: string): Promise<TenantAuthInfo> {
         const key = await resolveApiKey(this.db, token);
         const creatorRole = key?.createdBy ? await getMembership(this.db, key.orgId, key.createdBy) : undefined;
-        // A key never grants more than its creator's current role: demoting or removing them narrows or kills it.
-        if (!key || !creatorRole) throw new ClientError("TOKEN_INVALID", "Invalid API key");
+        // A key never grants more than its creator's current role: demoting or removing them narrows
+        // or kills it, and it dies with its creator's account when that is disabled (M3).
+        const creator = creatorRole ? await getUser(this.db, key!.createdBy!) : undefined;
+        if (!key || !creatorRole || !creator || creator.disabled) throw new ClientError("TOKEN_INVALID", "Invalid API key");
         const granted = ROLE_PERMISSIONS[creatorRole];
         await touchApiKey(this.db, key.id);
         return {
@@ -1040,6 +1266,14 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           )
         : new MemoryRateLimitStore();
       this.limiter = new LoginLimiter(this.rateStore, { limit: config.LOGIN_RATE_LIMIT, windowS: config.LOGIN_RATE_WINDOW_S });
+      this.credLimiter = new CredentialLimiter(this.rateStore, { limit: config.CREDENTIAL_RATE_LIMIT, windowS: config.CREDENTIAL_RATE_WINDOW_S });
+      this.mailer = createMailer({
+        smtpUrl: config.SMTP_URL,
+        from: config.MAIL_FROM,
+        outboxDir: path.resolve(config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox")),
+      });
+      if (config.isProduction && this.mailer.kind === "outbox")
+        this.logger.warn("SMTP_URL is not set: verification and password-reset mail is only written to the local outbox");
     },
 
     started(this: AuthService) {
@@ -1056,6 +1290,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
     async stopped(this: AuthService) {
       if (this.purgeTimer) clearInterval(this.purgeTimer);
       await this.rateStore.close();
+      this.mailer.close();
     },
   } as unknown as ServiceSchema;
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import grantModule from "grant";
 import type { Service } from "moleculer";
 import type { Config } from "../../config/index.ts";
+import { OAUTH_BINDING_COOKIE, oauthBinding, oauthBindingCookie } from "./cookies.ts";
 import { discover, fetchGithubIdentity, OAuthError, verifyGoogleIdToken, type OAuthProvider, type ProviderIdentity } from "./oauth.ts";
 
 /**
@@ -143,6 +144,14 @@ export function createOAuthRoute(config: Config) {
       const { code } = await this.broker.call<{ code: string }, ProviderIdentity>("auth.completeOAuth", identity, {
         meta: { ip: this.clientAddress(req), userAgent: String(req.headers["user-agent"] ?? "").slice(0, 300) },
       });
+      // The code works only from this browser (L3): it gets the code's binding as an httpOnly cookie.
+      const previous = res.getHeader("set-cookie");
+      const cookies = previous === undefined ? [] : Array.isArray(previous) ? previous.map(String) : [String(previous)];
+      const secure = origin.startsWith("https:");
+      res.setHeader("set-cookie", [
+        ...cookies.filter((c) => !c.startsWith(`${OAUTH_BINDING_COOKIE}=`)),
+        oauthBindingCookie(oauthBinding(config.secrets.OAUTH_SESSION_SECRET, code), config.OAUTH_CODE_TTL_S, secure),
+      ]);
       back(`code=${encodeURIComponent(code)}`);
     } catch (err) {
       const code = (err as { type?: string; code?: string }).type ?? (err as OAuthError).code;

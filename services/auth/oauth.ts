@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Db } from "../../models/db.ts";
 import { oauthAccounts } from "../../models/schema.ts";
-import { createUserWithOrg, findUserByEmail, getUser, isUniqueViolation, normaliseEmail, type UserRow } from "./accounts.ts";
+import { createUserWithOrg, findUserByEmail, getUser, isUniqueViolation, normaliseEmail, releaseUnverifiedEmail, type UserRow } from "./accounts.ts";
 
 export const OAUTH_PROVIDERS = ["google", "github"] as const;
 export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
@@ -94,12 +94,17 @@ export async function fetchGithubIdentity(accessToken: string, apiUrl: string): 
 }
 
 /**
- * The chatlens user for a provider identity: the one already linked; else the account with
- * the same verified e-mail (linked now); else a new account with its own organisation.
+ * The chatlens user for a provider identity: the one already linked; else the account whose
+ * address is verified and equal to the provider-verified one (linked now); else a new account
+ * with its own organisation. An account holding the address unverified gives it up first
+ * (`released` names it).
  * The (provider, account id) primary key keeps one provider account from ever linking to
  * two users.
  */
-export async function linkOrCreate(db: Db, id: ProviderIdentity): Promise<{ user: UserRow; linked: boolean; created: boolean }> {
+export async function linkOrCreate(
+  db: Db,
+  id: ProviderIdentity,
+): Promise<{ user: UserRow; linked: boolean; created: boolean; released?: string }> {
   const [existing] = await db
     .select()
     .from(oauthAccounts)
@@ -114,6 +119,13 @@ export async function linkOrCreate(db: Db, id: ProviderIdentity): Promise<{ user
     throw new OAuthError("EMAIL_NOT_VERIFIED", "The provider did not confirm a verified e-mail address");
 
   let user = await findUserByEmail(db, id.email);
+  let released: string | undefined;
+  // Never link to an address nobody has proven (H1): the unverified account yields the address.
+  if (user && !user.emailVerified) {
+    if (await releaseUnverifiedEmail(db, user.id)) released = user.id;
+    user = await findUserByEmail(db, id.email);
+    if (user && !user.emailVerified) throw new OAuthError("OAUTH_FAILED", "Could not claim the address");
+  }
   let created = false;
   if (!user) {
     const made = await createUserWithOrg(db, {
@@ -138,5 +150,5 @@ export async function linkOrCreate(db: Db, id: ProviderIdentity): Promise<{ user
     // A concurrent callback linked it first: use whoever it was linked to.
     return linkOrCreate(db, id);
   }
-  return { user, linked: true, created };
+  return { user, linked: true, created, released };
 }

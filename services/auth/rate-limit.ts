@@ -120,7 +120,12 @@ export interface LoginLimiterSettings {
   windowS: number;
 }
 
-/** Failed log-ins counted per account and per client address; either reaching the limit blocks. */
+/**
+ * Failed log-ins counted per client address and per account-and-address; either reaching the
+ * limit blocks. There is deliberately no per-account counter across addresses: it would let
+ * anyone lock the owner out by guessing wrong from elsewhere. Guessing one account from many
+ * addresses is bounded by the per-address limit of each and by the password hash's cost.
+ */
 export class LoginLimiter {
   constructor(
     private readonly store: RateLimitStore,
@@ -128,10 +133,11 @@ export class LoginLimiter {
   ) {}
 
   private keys(email: string, ip: string) {
-    return [`login:acct:${email.trim().toLowerCase()}`, `login:ip:${ip || "unknown"}`];
+    const addr = ip || "unknown";
+    return [`login:ip:${addr}`, `login:acct-ip:${email.trim().toLowerCase()}|${addr}`];
   }
 
-  /** Whether the account or the address has used up its failed attempts for this window. */
+  /** Whether the address, or this account from this address, has used up its failed attempts. */
   async blocked(email: string, ip: string): Promise<boolean> {
     const counts = await Promise.all(this.keys(email, ip).map((k) => this.store.count(k)));
     return counts.some((n) => n >= this.s.limit);
@@ -141,12 +147,37 @@ export class LoginLimiter {
     await Promise.all(this.keys(email, ip).map((k) => this.store.hit(k, this.s.windowS)));
   }
 
-  /** A successful log-in clears the account's counter (the address keeps its own). */
-  async succeeded(email: string): Promise<void> {
-    await this.store.reset(this.keys(email, "")[0]!);
+  /** A successful log-in clears the account-and-address counter (the address keeps its own). */
+  async succeeded(email: string, ip: string): Promise<void> {
+    await this.store.reset(this.keys(email, ip)[1]!);
   }
 
   get windowS() {
     return this.s.windowS;
+  }
+}
+
+/**
+ * Every other place a secret is checked (MFA and recovery codes, the current password,
+ * invitation tokens, password-reset and verification mail): wrong answers counted per subject
+ * (usually the user) and per client address, under their own key space.
+ */
+export class CredentialLimiter {
+  constructor(
+    private readonly store: RateLimitStore,
+    private readonly s: LoginLimiterSettings,
+  ) {}
+
+  private keys(kind: string, subject: string, ip: string) {
+    return [`cred:${kind}:${subject}`, `cred:${kind}:ip:${ip || "unknown"}`];
+  }
+
+  async blocked(kind: string, subject: string, ip: string): Promise<boolean> {
+    const counts = await Promise.all(this.keys(kind, subject, ip).map((k) => this.store.count(k)));
+    return counts.some((n) => n >= this.s.limit);
+  }
+
+  async failed(kind: string, subject: string, ip: string): Promise<void> {
+    await Promise.all(this.keys(kind, subject, ip).map((k) => this.store.hit(k, this.s.windowS)));
   }
 }

@@ -15,6 +15,10 @@ export const AUTH_ROUTES: Record<string, string> = {
   "GET /auth/me": "auth.me",
   "PATCH /auth/me": "auth.updateProfile",
   "POST /auth/password": "auth.changePassword",
+  "POST /auth/password/forgot": "auth.forgotPassword",
+  "POST /auth/password/reset": "auth.resetPassword",
+  "POST /auth/email/verification": "auth.sendVerificationEmail",
+  "POST /auth/email/verify": "auth.verifyEmail",
 
   "GET /auth/sessions": "auth.listSessions",
   "DELETE /auth/sessions/:id": "auth.endSession",

@@ -126,3 +126,33 @@ export function verifyChallengeToken(token: string, s: TokenSettings): Challenge
 
 /** API keys look like `cl_<prefix>_<secret>`; everything else with three dots is a JWT. */
 export const looksLikeApiKey = (token: string) => token.startsWith("cl_");
+
+/**
+ * Links sent by e-mail: `verify` (confirms that address for that user) and `reset` (sets a new
+ * password; `pwf` fingerprints the password hash at issue, so the link dies once the password
+ * changes, which makes it single-use without a table). Their own audience keeps them from ever
+ * working as access or challenge tokens.
+ */
+export type MailTokenPurpose = "verify" | "reset";
+
+export interface MailTokenClaims {
+  userId: string;
+  email: string;
+  pwf?: string;
+}
+
+export function signMailToken(purpose: MailTokenPurpose, claims: MailTokenClaims, s: TokenSettings, ttlS: number): string {
+  return jwt.sign({ typ: purpose, email: claims.email, ...(claims.pwf ? { pwf: claims.pwf } : {}) }, keyOf(s), {
+    algorithm: "HS256",
+    subject: claims.userId,
+    issuer: s.issuer,
+    audience: `${s.audience}:${purpose}`,
+    expiresIn: ttlS,
+  });
+}
+
+export function verifyMailToken(purpose: MailTokenPurpose, token: string, s: TokenSettings): MailTokenClaims {
+  const p = verify(token, s, `${s.audience}:${purpose}`, purpose);
+  if (typeof p.email !== "string") throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
+  return { userId: p.sub!, email: p.email, pwf: typeof p.pwf === "string" ? p.pwf : undefined };
+}

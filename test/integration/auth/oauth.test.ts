@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { OAuth2Server } from "oauth2-mock-server";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
-import { signUp, startAuthPlatform, uniqueEmail } from "./fixtures.ts";
+import { logIn, signUp, startAuthPlatform, uniqueEmail, verifyEmail } from "./fixtures.ts";
 
 /** What the next id_token (Google) or API answer (GitHub) says about the user. */
 interface Identity {
@@ -80,10 +80,20 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     const target = new URL(done.headers.get("location")!);
     expect(target.pathname).to.equal("/login/callback");
     expect(target.search).to.not.match(/token/i);
+    const code = target.searchParams.get("code");
+    if (code) {
+      // The browser that finished the flow holds the code's binding cookie (L3).
+      const binding = done.headers.getSetCookie().find((c) => c.startsWith("chatlens_oauth="));
+      expect(binding, "binding cookie").to.be.a("string");
+      expect(binding).to.match(/HttpOnly/i).and.match(/Path=\/api\/auth\/login\/oauth/);
+      bindings.set(code, binding!.split(";")[0]!);
+    }
     return target.searchParams;
   }
 
-  const exchange = (code: string) => http(p.baseUrl, "POST", "/api/auth/login/oauth", { body: { code } });
+  const bindings = new Map<string, string>();
+  const exchange = (code: string, cookie = bindings.get(code)) =>
+    http(p.baseUrl, "POST", "/api/auth/login/oauth", { body: { code }, headers: cookie ? { cookie } : {} });
 
   it("Google: a new verified user gets an account, a session and a one-time code", async () => {
     next = { sub: "g-100", email: uniqueEmail("g"), verified: true };
@@ -98,6 +108,7 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
 
   it("links to an existing account by verified e-mail, and the provider account stays with that user", async () => {
     const existing = await signUp(p);
+    await verifyEmail(p, existing);
     next = { sub: "g-200", email: existing.email, verified: true };
     const tokens = await exchange((await browserLogin("google")).get("code")!);
     const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
@@ -106,6 +117,54 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     next = { sub: "g-200", email: uniqueEmail("changed"), verified: true };
     const again = await exchange((await browserLogin("google")).get("code")!);
     expect((await http(p.baseUrl, "GET", "/api/auth/me", { token: again.body.accessToken })).body.user.id).to.equal(existing.userId);
+  });
+
+  it("H1 pre-hijacking: an unverified account with the victim's address is never merged with the victim's Google sign-in", async () => {
+    const victimEmail = uniqueEmail("victim");
+    // The attacker signs up first with the victim's address (never verified) and brings an accomplice into that workspace.
+    const attacker = await signUp(p, victimEmail, "attacker's own password");
+    const accomplice = await signUp(p);
+    await verifyEmail(p, accomplice);
+    const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", { token: attacker.accessToken, body: { email: accomplice.email, role: "admin" } });
+    expect(inv.status).to.equal(201);
+    expect((await http(p.baseUrl, "POST", "/api/auth/invitations/accept", { token: accomplice.accessToken, body: { token: inv.body.token } })).status).to.equal(200);
+
+    // The victim later signs in with Google (provider-verified address).
+    next = { sub: "g-h1", email: victimEmail, verified: true };
+    const tokens = await exchange((await browserLogin("google")).get("code")!);
+    expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    expect(me.body.user.email).to.equal(victimEmail);
+    expect(me.body.user.emailVerified).to.equal(true);
+    expect(me.body.user.id).to.not.equal(attacker.userId);
+    expect(me.body.orgs.map((o: { id: string }) => o.id)).to.not.include(attacker.orgId);
+    const members = await http(p.baseUrl, "GET", "/api/auth/members", { token: tokens.body.accessToken });
+    expect(members.body.items.map((m: { userId: string }) => m.userId)).to.deep.equal([me.body.user.id]);
+
+    // The attacker's password no longer opens anything under the victim's address...
+    const attackerLogin = await logIn(p, victimEmail, "attacker's own password");
+    expect(attackerLogin.status).to.equal(401);
+    // ...and the accomplice sees nothing of the victim's.
+    const accompliceOrgs = await http(p.baseUrl, "GET", "/api/auth/orgs", { token: accomplice.accessToken });
+    expect(accompliceOrgs.body.items.map((o: { id: string }) => o.id)).to.not.include(me.body.orgs[0].id);
+    // Nothing of the attacker's own account is deleted: it keeps its workspace under a released address.
+    const attackerMe = await http(p.baseUrl, "GET", "/api/auth/me", { token: attacker.accessToken });
+    expect(attackerMe.status).to.equal(200);
+    expect(attackerMe.body.user.email).to.match(/@invalid$/);
+    expect(attackerMe.body.orgs.map((o: { id: string }) => o.id)).to.include(attacker.orgId);
+  });
+
+  it("L3 log-in CSRF: a one-time code works only from the browser that finished the flow", async () => {
+    next = { sub: "g-l3", email: uniqueEmail("l3"), verified: true };
+    const code = (await browserLogin("google")).get("code")!;
+    // The victim's browser has no binding cookie, or another flow's.
+    const noCookie = await exchange(code, "");
+    expect(noCookie.status).to.equal(401);
+    const otherFlow = await exchange(code, "chatlens_oauth=" + "A".repeat(43));
+    expect(otherFlow.status).to.equal(401);
+    // Refused attempts do not burn the code: its own browser still gets in, once.
+    expect((await exchange(code)).status).to.equal(200);
+    expect((await exchange(code)).status).to.equal(401);
   });
 
   it("refuses an unverified e-mail", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
-import { addMember, logIn, signUp, startAuthPlatform, uniqueEmail, type Account } from "./fixtures.ts";
+import { addMember, logIn, signUp, startAuthPlatform, uniqueEmail, verifyEmail, type Account } from "./fixtures.ts";
 
 describe("auth: sessions, organisations, invitations, roles, API keys, audit (HTTP)", function () {
   let p: TestPlatform;
@@ -77,6 +77,11 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       const listed = await call("GET", "/auth/invitations", owner.accessToken);
       expect(JSON.stringify(listed.body)).to.not.contain(inv.body.token);
       expect((await call("POST", "/auth/invitations/accept", stranger.accessToken, { token: inv.body.token })).status).to.equal(404);
+      // The invited address must be confirmed first (M5).
+      const unverified = await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token });
+      expect(unverified.status).to.equal(403);
+      expect(unverified.body.error.code).to.equal("EMAIL_NOT_VERIFIED");
+      await verifyEmail(p, invitee);
       const ok = await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token });
       expect(ok.status).to.equal(200);
       expect(ok.body.role).to.equal("analyst");

@@ -29,6 +29,10 @@ const EXPECTED_ROUTES = [
   "GET /api/auth/me -> auth.me",
   "PATCH /api/auth/me -> auth.updateProfile",
   "POST /api/auth/password -> auth.changePassword",
+  "POST /api/auth/password/forgot -> auth.forgotPassword",
+  "POST /api/auth/password/reset -> auth.resetPassword",
+  "POST /api/auth/email/verification -> auth.sendVerificationEmail",
+  "POST /api/auth/email/verify -> auth.verifyEmail",
   "GET /api/auth/sessions -> auth.listSessions",
   "DELETE /api/auth/sessions/:id -> auth.endSession",
   "GET /api/auth/orgs -> auth.listOrgs",
@@ -67,6 +71,8 @@ const EXPECTED_ROUTES = [
   "GET /api/datasets/:datasetId/clusters/runs -> cluster.listRuns",
   "GET /api/datasets/:datasetId/clusters/runs/:runId -> cluster.getRun",
   "GET /api/datasets/:datasetId/clusters/runs/:runId/map -> cluster.getMap",
+  "GET /api/datasets/:datasetId/clusters/runs/:runId/export -> cluster.exportRun",
+  "GET /api/datasets/:datasetId/chunks/:chunkId/location -> cluster.locateChunk",
   "GET /api/datasets/:datasetId/clusters/runs/:runId/compare/:otherRunId -> cluster.compareRuns",
   "GET /api/datasets/:datasetId/analytics -> analytics.activity",
   "GET /api/datasets/:datasetId/analytics/:table -> analytics.activityTable",
@@ -127,7 +133,7 @@ function expected(guard: ActionGuard, caller: Caller): 200 | 401 | 403 {
 }
 
 describe("auth: every HTTP endpoint against the declared permission table", function () {
-  this.timeout(120_000);
+  this.timeout(360_000);
   let p: TestPlatform;
   let owner: Account;
   const members: Partial<Record<Role, Account>> = {};

@@ -5,7 +5,7 @@ import { createApiKey, resolveApiKey, revokeApiKey } from "../../../services/aut
 import { decrypt, encrypt, sha256 } from "../../../services/auth/crypto.ts";
 import { changeRole, removeMember } from "../../../services/auth/orgs.ts";
 import { hashPassword, verifyPassword } from "../../../services/auth/passwords.ts";
-import { LoginLimiter, MemoryRateLimitStore } from "../../../services/auth/rate-limit.ts";
+import { LoginLimiter, CredentialLimiter, MemoryRateLimitStore } from "../../../services/auth/rate-limit.ts";
 import { issueRefreshToken, rotateRefreshToken } from "../../../services/auth/refresh.ts";
 import { createSession } from "../../../services/auth/sessions.ts";
 import { AccessTokenVerifier, signAccessToken, signChallengeToken, verifyAccessToken, verifyChallengeToken } from "../../../services/auth/tokens.ts";
@@ -75,15 +75,32 @@ describe("auth domain: crypto, passwords, tokens, TOTP, limits, validators", () 
     expect(codeStep(secret, "12345", now)).to.equal(undefined);
   });
 
-  it("the memory limiter counts failures per account and per address within a window", async () => {
+  it("the memory limiter counts failures per address and per account-and-address, never per account alone", async () => {
     const limiter = new LoginLimiter(new MemoryRateLimitStore(), { limit: 2, windowS: 60 });
     await limiter.failed("A@x.test", "1.1.1.1");
+    await limiter.failed("a@x.test", "1.1.1.1");
+    // The attacker's address is blocked, for this account and any other.
+    expect(await limiter.blocked("a@x.test", "1.1.1.1")).to.be.true;
+    expect(await limiter.blocked("b@x.test", "1.1.1.1")).to.be.true;
+    // The owner, from their own address, is not locked out (L1).
     expect(await limiter.blocked("a@x.test", "2.2.2.2")).to.be.false;
     await limiter.failed("a@x.test", "3.3.3.3");
-    expect(await limiter.blocked("a@x.test", "9.9.9.9")).to.be.true;
-    expect(await limiter.blocked("b@x.test", "9.9.9.9")).to.be.false;
-    await limiter.succeeded("a@x.test");
+    expect(await limiter.blocked("a@x.test", "3.3.3.3")).to.be.false;
+    await limiter.failed("b@x.test", "3.3.3.3");
+    // Two failures from 3.3.3.3 (for different accounts) block that address.
+    expect(await limiter.blocked("c@x.test", "3.3.3.3")).to.be.true;
+    await limiter.succeeded("a@x.test", "4.4.4.4");
     expect(await limiter.blocked("a@x.test", "9.9.9.9")).to.be.false;
+  });
+
+  it("the credential limiter counts per subject and per address, in its own key space", async () => {
+    const store = new MemoryRateLimitStore();
+    const limiter = new CredentialLimiter(store, { limit: 2, windowS: 60 });
+    await limiter.failed("mfa", "user-1", "1.1.1.1");
+    await limiter.failed("mfa", "user-1", "2.2.2.2");
+    expect(await limiter.blocked("mfa", "user-1", "5.5.5.5")).to.be.true;
+    expect(await limiter.blocked("password", "user-1", "5.5.5.5")).to.be.false;
+    expect(await limiter.blocked("mfa", "user-2", "5.5.5.5")).to.be.false;
   });
 
   it("profile validators: IANA zones, BCP-47 tags, http(s) URLs", () => {
