@@ -16,6 +16,7 @@ import {
   getRunPart,
   listRuns,
   loadChunks,
+  locateChunk,
   participantNameWords,
   representativeMessages,
   setProgress,
@@ -166,6 +167,21 @@ export default function createClusterService(app: AppContext): ServiceSchema {
           ctx.meta.$responseType = "text/csv; charset=utf-8";
           ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="topics-${run.id.slice(0, 8)}.csv"` };
           return topicExportCsv(data);
+        },
+      },
+
+      /** A chunk's conversation and message ids, so a map dot or topic member opens in the conversation viewer. */
+      locateChunk: {
+        visibility: "published",
+        openapi: { summary: "Where a message group (map dot, topic member) is: its conversation and messages", response: ref("ChunkLocation") },
+        permissions: ["datasets.read"],
+        timeout: DB_TIMEOUT,
+        params: { $$strict: true, datasetId: uuid, chunkId: { type: "string", min: 1, max: 200 } },
+        async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; chunkId: string }>) {
+          await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+          const where = await locateChunk(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.chunkId);
+          if (!where) throw new ClientError("NOT_FOUND", "Message group not found");
+          return where;
         },
       },
 

@@ -114,6 +114,7 @@ export const CLUSTER_SCHEMAS: Record<string, JsonSchema> = {
     cluster: arrayOf(int),
     preview: arrayOf(str),
   }),
+  ChunkLocation: obj({ chunkId: str, conversationId: uuid, messageIds: arrayOf(int), start: dateTime, end: dateTime }),
   TopicExport: obj({
     runId: uuid,
     k: int,

@@ -5,5 +5,6 @@ export const CLUSTER_ROUTES: Record<string, string> = {
   "GET /datasets/:datasetId/clusters/runs/:runId": "cluster.getRun",
   "GET /datasets/:datasetId/clusters/runs/:runId/map": "cluster.getMap",
   "GET /datasets/:datasetId/clusters/runs/:runId/export": "cluster.exportRun",
+  "GET /datasets/:datasetId/chunks/:chunkId/location": "cluster.locateChunk",
   "GET /datasets/:datasetId/clusters/runs/:runId/compare/:otherRunId": "cluster.compareRuns",
 };

@@ -223,6 +223,23 @@ export async function participantNameWords(db: Db, orgId: string, datasetId: str
   return [...out];
 }
 
+/** Where a chunk (a map dot, a topic member) sits: its conversation and messages, for the conversation viewer. */
+export async function locateChunk(db: Db, orgId: string, datasetId: string, chunkId: string) {
+  const [row] = await rowsOf<{ conversation_id: string; message_ids: unknown; start_ts: unknown; end_ts: unknown }>(
+    db,
+    sql`select conversation_id, message_ids, start_ts, end_ts from chunks where org_id = ${orgId} and dataset_id = ${datasetId} and id = ${chunkId}`,
+  );
+  if (!row) return undefined;
+  const ids = (typeof row.message_ids === "string" ? JSON.parse(row.message_ids) : row.message_ids) as (number | string)[];
+  return {
+    chunkId,
+    conversationId: row.conversation_id,
+    messageIds: ids.map(Number),
+    start: new Date(row.start_ts as string).toISOString(),
+    end: new Date(row.end_ts as string).toISOString(),
+  };
+}
+
 /** The messages of the representative chunks, with author names, in conversation order. */
 export async function representativeMessages(db: Db, orgId: string, chunkIds: string[]): Promise<Map<string, RepresentativeMessage[]>> {
   const out = new Map<string, RepresentativeMessage[]>();

@@ -8,14 +8,15 @@
  * ("bread in the oven" → "bread oven"); adjacent pairs read better as labels.
  */
 
-const URL_OR_HANDLE = /(?:https?:\/\/|www\.)\S+|\S+@\S+\.\S+|[@#]\S+/gu;
+const TOKEN = /\S+/gu;
+const LINK_PREFIXES = ["https://", "http://", "www."];
 /** Runs of letters with inner apostrophes ("don't"); digits and symbols separate words. */
 const WORD_RUN = /[\p{L}\p{M}]+(?:['’][\p{L}\p{M}]+)*|[^\p{L}\p{M}\s]+|\s+/gu;
 
 /** Lower-cased words in order, with `null` where a stop word, number or punctuation broke the run. */
 export function words(text: string): (string | null)[] {
   const out: (string | null)[] = [];
-  const cleaned = text.normalize("NFKC").toLowerCase().replace(URL_OR_HANDLE, " | ");
+  const cleaned = maskLinksAndHandles(text.normalize("NFKC").toLowerCase());
   for (const match of cleaned.matchAll(WORD_RUN)) {
     const piece = match[0];
     if (/^\s+$/u.test(piece)) continue;
@@ -23,6 +24,41 @@ export function words(text: string): (string | null)[] {
     else out.push(null);
   }
   return out;
+}
+
+/**
+ * Replaces links, e-mail addresses, @handles and #tags with " | " (a run break), as
+ * `/(?:https?:\/\/|www\.)\S+|\S+@\S+\.\S+|[@#]\S+/gu` would, in one pass per token: that
+ * pattern's `\S+@` backtracks over the whole token at each of its positions, so one long token
+ * without an "@" cost the square of its length (issue 15, H2: 87 s for one message).
+ */
+export function maskLinksAndHandles(text: string): string {
+  let out = "";
+  let copied = 0;
+  for (const match of text.matchAll(TOKEN)) {
+    const token = match[0];
+    const start = match.index;
+    let cut = -1;
+    if (isEmail(token)) cut = 0;
+    else
+      for (let i = 0; i < token.length; i++) {
+        const c = token.charCodeAt(i);
+        if (((c === 64 || c === 35) && i + 1 < token.length) || LINK_PREFIXES.some((prefix) => token.startsWith(prefix, i))) {
+          cut = i;
+          break;
+        }
+      }
+    if (cut < 0) continue;
+    out += text.slice(copied, start + cut) + " | ";
+    copied = start + token.length;
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** `\S+@\S+\.\S+` within one token: an "@" after its first character, then a "." with a character on each side. */
+function isEmail(token: string): boolean {
+  const at = token.indexOf("@", 1);
+  return at > 0 && token.lastIndexOf(".", token.length - 2) >= at + 2;
 }
 
 export function terms(text: string, stopWords: ReadonlySet<string>, minWordLength = 2): string[] {

@@ -39,13 +39,28 @@ export async function topicTerms(
   onProgress?: ProgressFn,
 ): Promise<TopicTerms> {
   const languages = options.languages ?? detectLanguages(sampleWords(texts, 2000));
-  const stopWords = stopWordSet(languages);
-  // A name's possessive ("ben's phone") names the person as much as the name does.
-  for (const word of options.exclude ?? []) stopWords.add(word).add(`${word}'s`);
+  // A mostly English chat with a Spanish-speaking corner gets a topic of Spanish messages, whose
+  // label would be "el, la, de" under English stop words alone: each cluster adds the languages
+  // detected in its own texts (unless the caller fixed the languages).
+  const members: number[][] = Array.from({ length: k }, () => []);
+  for (let i = 0; i < texts.length; i++) members[labels[i]]!.push(i);
+  const stopSets = new Map<string, Set<string>>();
+  const clusterStops = members.map((list) => {
+    const own = options.languages ? [] : detectLanguages(sampleWords(list.map((i) => texts[i]!), 300));
+    const all = [...new Set([...languages, ...own])].sort() as Language[];
+    const key = all.join(",");
+    if (!stopSets.has(key)) {
+      const set = stopWordSet(all);
+      // A name's possessive ("ben's phone") names the person as much as the name does.
+      for (const word of options.exclude ?? []) set.add(word).add(`${word}'s`);
+      stopSets.set(key, set);
+    }
+    return stopSets.get(key)!;
+  });
   const counts: TermCounts[] = Array.from({ length: k }, () => new Map());
   for (let i = 0; i < texts.length; i++) {
     const classCounts = counts[labels[i]];
-    for (const term of terms(withoutPlaceholders(texts[i]), stopWords)) classCounts.set(term, (classCounts.get(term) ?? 0) + 1);
+    for (const term of terms(withoutPlaceholders(texts[i]), clusterStops[labels[i]]!)) classCounts.set(term, (classCounts.get(term) ?? 0) + 1);
     if (i % 5000 === 4999) {
       onProgress?.(i / texts.length, "topic-terms");
       await yieldToEventLoop();

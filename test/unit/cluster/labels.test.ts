@@ -51,6 +51,17 @@ describe("topic labels are made of content words", () => {
     expect(terms[1]!.map((t) => t.term)).to.include("football match");
   });
 
+  it("removes the stop words of a cluster's own language in a chat written mostly in another", async () => {
+    const english = Array.from({ length: 40 }, (_, i) => `the football match was great and the striker scored ${i % 2 ? "again" : "twice"}`);
+    const spanish = Array.from({ length: 6 }, (_, i) => `el partido de la final es para el domingo y no ${i % 2 ? "hay" : "tengo"} entradas`);
+    const labels = Int32Array.from([...english.map(() => 0), ...spanish.map(() => 1)]);
+    const { languages, terms } = await topicTerms([...english, ...spanish], labels, 2, { minCount: 1 });
+    expect(languages).to.include("en");
+    const spanishTerms = terms[1]!.map((t) => t.term);
+    for (const stop of ["el", "la", "de", "para", "no", "es", "y"]) expect(spanishTerms, stop).to.not.include(stop);
+    expect(spanishTerms).to.include("partido");
+  });
+
   it("removes WhatsApp placeholders in several languages", () => {
     expect(withoutPlaceholders("<Multimedia omitido> hola")).to.match(/^\s*\|\s+hola$/);
     expect(withoutPlaceholders("Medien ausgeschlossen")).to.not.match(/medien/i);

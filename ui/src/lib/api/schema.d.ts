@@ -243,6 +243,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail a password-reset link (answers the same whether or not the address has an account) */
+        post: operations["authForgotPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Set a new password with a reset link's token (ends every session) */
+        post: operations["authResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send (again) the link that confirms the caller's e-mail address */
+        post: operations["authSendVerificationEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the caller's e-mail address with the link's token */
+        post: operations["authVerifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/sessions": {
         parameters: {
             query?: never;
@@ -780,6 +848,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{datasetId}/clusters/runs/{runId}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export a run's topics and per-chunk assignments (JSON or CSV) */
+        get: operations["clusterExportRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/datasets/{datasetId}/chunks/{chunkId}/location": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where a message group (map dot, topic member) is: its conversation and messages */
+        get: operations["clusterLocateChunk"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{datasetId}/clusters/runs/{runId}/compare/{otherRunId}": {
         parameters: {
             query?: never;
@@ -1060,7 +1162,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_ERROR" | "BAD_REQUEST" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_REUSED" | "SESSION_REVOKED" | "MFA_REQUIRED" | "MFA_INVALID" | "FORBIDDEN" | "ACCOUNT_DISABLED" | "MFA_ENROLMENT_REQUIRED" | "NOT_FOUND" | "CONFLICT" | "EMAIL_TAKEN" | "LAST_OWNER" | "INVITATION_INVALID" | "OAUTH_FAILED" | "EMAIL_NOT_VERIFIED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNKNOWN_FORMAT" | "NOT_A_CHAT" | "INVALID_JSON" | "CORRUPT_ARCHIVE" | "EMPTY_FILE" | "UNSUPPORTED_FORMAT" | "INVALID_CSV" | "INVALID_OPTIONS" | "READ_FAILED" | "MODEL_NOT_FOUND" | "NETWORK_DISABLED" | "NOT_ENOUGH_DATA" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
+                code: "VALIDATION_ERROR" | "BAD_REQUEST" | "UNAUTHORIZED" | "INVALID_CREDENTIALS" | "TOKEN_EXPIRED" | "TOKEN_INVALID" | "TOKEN_REUSED" | "SESSION_REVOKED" | "MFA_REQUIRED" | "MFA_INVALID" | "FORBIDDEN" | "ACCOUNT_DISABLED" | "MFA_ENROLMENT_REQUIRED" | "NOT_FOUND" | "CONFLICT" | "EMAIL_TAKEN" | "LAST_OWNER" | "INVITATION_INVALID" | "OAUTH_FAILED" | "EMAIL_NOT_VERIFIED" | "LINK_INVALID" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "UNKNOWN_FORMAT" | "NOT_A_CHAT" | "INVALID_JSON" | "CORRUPT_ARCHIVE" | "EMPTY_FILE" | "UNSUPPORTED_FORMAT" | "INVALID_CSV" | "INVALID_OPTIONS" | "READ_FAILED" | "ARCHIVE_TOO_LARGE" | "STRING_TOO_LONG" | "MESSAGE_TOO_LONG" | "JSON_TOO_DEEP" | "TOO_MANY_RECORDS" | "IMPORT_TIME_EXCEEDED" | "QUOTA_EXCEEDED" | "MODEL_NOT_FOUND" | "NETWORK_DISABLED" | "NOT_ENOUGH_DATA" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "INTERNAL_ERROR";
                 message: string;
                 requestId?: string;
                 data?: unknown;
@@ -1574,6 +1676,21 @@ export interface components {
             languages: string[];
             totalChunks: number;
             clusters: components["schemas"]["Cluster"][];
+            hierarchy?: {
+                merges: {
+                    left: number;
+                    right: number;
+                    distance: number;
+                    size: number;
+                }[];
+                parents: {
+                    id: number;
+                    label: string;
+                    size: number;
+                    children: number[];
+                }[];
+                parentOf: number[];
+            };
             overTime?: {
                 /** @enum {unknown} */
                 granularity: "week" | "month";
@@ -1598,6 +1715,46 @@ export interface components {
             y: number[];
             cluster: number[];
             preview: string[];
+        };
+        ChunkLocation: {
+            chunkId: string;
+            /** Format: uuid */
+            conversationId: string;
+            messageIds: number[];
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+        };
+        TopicExport: {
+            /** Format: uuid */
+            runId: string;
+            k: number;
+            topics: {
+                id: number;
+                label: string;
+                size: number;
+                parent: number | null;
+                terms: string[];
+            }[];
+            parents: {
+                id: number;
+                label: string;
+                size: number;
+                children: number[];
+            }[];
+            assignments: {
+                chunkId: string;
+                /** Format: uuid */
+                conversationId: string | null;
+                conversation: string | null;
+                /** Format: date-time */
+                start: string | null;
+                topic: number;
+                topicLabel: string;
+                parent: number | null;
+                parentLabel: string | null;
+            }[];
         };
         RunComparison: {
             before: {
@@ -2061,6 +2218,7 @@ export interface operations {
                     email: string;
                     password: string;
                     displayName?: string;
+                    next?: string;
                 };
             };
         };
@@ -2203,7 +2361,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    refreshToken: string;
+                    refreshToken?: string;
                 };
             };
         };
@@ -2383,6 +2541,159 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authForgotPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: email */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authResetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    newPassword: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authSendVerificationEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    next?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    authVerifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                    };
                 };
             };
             /** @description Error */
@@ -3833,6 +4144,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TopicMap"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    clusterExportRun: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path: {
+                datasetId: string;
+                runId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TopicExport"];
+                    "text/csv": string;
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    clusterLocateChunk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                datasetId: string;
+                chunkId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChunkLocation"];
                 };
             };
             /** @description Error */
