@@ -305,6 +305,22 @@ export const messages = pgTable(
   ],
 );
 
+/**
+ * One row per statement that inserted, deleted or updated messages of a dataset (written by
+ * statement triggers, see the migration): the newest id is a dataset's content stamp, which keyword
+ * search compares to decide whether its in-memory BM25 index is stale. Append-only, so writers
+ * never wait on one another for it (a counter row would serialise concurrent imports).
+ */
+export const messageChanges = pgTable(
+  "message_changes",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    datasetId: uuid("dataset_id").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("message_changes_dataset_idx").on(t.datasetId, t.id)],
+);
+
 // ── embeddings and indexes ──────────────────────────────────────────────────
 export const chunks = pgTable(
   "chunks",
