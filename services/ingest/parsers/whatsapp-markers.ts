@@ -6,46 +6,130 @@ import type { Attachment, MessageKind } from "../types.ts";
  * lists (lower-cased, direction marks removed) rather than guessed with patterns.
  */
 
+/*
+ * The placeholder texts of the languages WhatsApp is most used in (English, Spanish,
+ * Portuguese, German, French, Italian, Dutch, Russian, Ukrainian, Turkish, Indonesian, Malay,
+ * Arabic, Persian, Urdu, Hindi, Polish, Czech, Hebrew, Thai, Vietnamese, Chinese, Japanese,
+ * Korean, Romanian, Hungarian, Swedish, Catalan). Stored lower-case without a final period
+ * (some languages write one, some app versions do not); marks anywhere are removed before
+ * the lookup.
+ */
 const MEDIA_OMITTED = new Set([
+  // Android: one placeholder for every media type
   "<media omitted>", "<multimedia omitido>", "<medien ausgeschlossen>", "<médias omis>", "<media omessi>",
-  "<media weggelaten>", "<mídia oculta>", "<arquivo de mídia oculto>", "<медиафайлы удалены>", "<без медиафайлов>",
-  "<media dihapus>", "<medya dahil edilmedi>", "<multimèdia omès>", "<media pominięte>", "<médiafájl elhagyva>",
-  "image omitted", "video omitted", "audio omitted", "gif omitted", "document omitted",
+  "<media weggelaten>", "<mídia oculta>", "<arquivo de mídia oculto>", "<multimédia omitido>", "<ficheiro multimédia omitido>",
+  "<медиафайлы удалены>", "<без медиафайлов>", "<без медіафайлів>", "<медіафайли вилучено>",
+  "<media dihapus>", "<media tidak disertakan>", "<media dikecualikan>", "<medya dahil edilmedi>", "<multimèdia omès>",
+  "<media pominięte>", "<pominięto multimedia>", "<média vynechána>", "<média vynechány>", "<médiafájl elhagyva>", "<média kihagyva>",
+  "<تم استبعاد الوسائط>", "<الوسائط محذوفة>", "<رسانه حذف شد>", "<رسانه نادیده گرفته شد>", "<میڈیا چھوڑ دیا گیا>",
+  "<मीडिया के बिना>", "<मीडिया छोड़ दिया गया>", "<המדיה לא נכללה>", "<מדיה הושמטה>", "<ไม่รวมสื่อ>", "<ไม่ได้รวมสื่อ>",
+  "<bỏ qua tập tin phương tiện>", "<đã bỏ qua phương tiện>", "<省略影音内容>", "<媒体文件已忽略>", "<已忽略媒体>",
+  "<メディアは含まれていません>", "<メディアなし>", "<미디어 파일 생략됨>", "<미디어 없음>", "<media omise>", "<media utelämnad>", "<media utelämnat>",
+  // iOS: one placeholder per media type
+  "image omitted", "video omitted", "audio omitted", "gif omitted", "document omitted", "photo omitted",
   "imagen omitida", "video omitido", "audio omitido", "gif omitido", "documento omitido",
   "bild weggelassen", "video weggelassen", "audio weggelassen", "gif weggelassen", "dokument weggelassen",
-  "image absente", "vidéo absente", "audio omis", "immagine omessa", "video omesso", "audio omesso",
-  "afbeelding weggelaten", "video weggelaten", "audio weggelaten", "imagem ocultada", "vídeo ocultado", "áudio ocultado",
+  "image absente", "vidéo absente", "audio omis", "gif omis", "document omis",
+  "immagine omessa", "video omesso", "audio omesso", "gif omessa", "documento omesso",
+  "afbeelding weggelaten", "video weggelaten", "audio weggelaten", "gif weggelaten", "document weggelaten",
+  "imagem ocultada", "vídeo ocultado", "áudio ocultado", "gif ocultado", "documento ocultado", "imagem omitida", "vídeo omitido", "áudio omitido",
+  "изображение отсутствует", "видео отсутствует", "аудио отсутствует", "gif отсутствует", "документ отсутствует",
+  "зображення пропущено", "відео пропущено", "аудіо пропущено",
+  "görüntü dahil edilmedi", "video dahil edilmedi", "ses dahil edilmedi", "gif dahil edilmedi", "belge dahil edilmedi",
+  "gambar tidak disertakan", "video tidak disertakan", "audio tidak disertakan", "gif tidak disertakan", "dokumen tidak disertakan",
+  "imej ditinggalkan", "video ditinggalkan", "audio ditinggalkan",
+  "تم استبعاد الصورة", "تم استبعاد الفيديو", "تم استبعاد الصوت", "الصورة محذوفة", "الفيديو محذوف", "الصوت محذوف",
+  "تصویر حذف شد", "ویدیو حذف شد", "صدا حذف شد", "छवि छोड़ी गई", "वीडियो छोड़ा गया", "ऑडियो छोड़ा गया",
+  "pominięto obraz", "pominięto wideo", "pominięto audio", "obrázek vynechán", "video vynecháno", "zvuk vynechán",
+  "תמונה הושמטה", "סרטון הושמט", "שמע הושמט", "ไม่ได้แนบรูปภาพ", "ไม่ได้แนบวิดีโอ", "ไม่ได้แนบเสียง",
+  "đã bỏ qua hình ảnh", "đã bỏ qua video", "đã bỏ qua âm thanh", "图片已忽略", "视频已忽略", "音频已忽略",
+  "画像は含まれていません", "動画は含まれていません", "音声は含まれていません", "사진 생략됨", "동영상 생략됨", "오디오 생략됨",
+  "imagine omisă", "videoclip omis", "audio omis", "kép elhagyva", "videó elhagyva", "hang elhagyva", "bild utelämnad", "video utelämnad", "ljud utelämnat",
 ]);
 
-const STICKER_OMITTED = new Set(["sticker omitted", "sticker omitido", "sticker weggelassen", "sticker omis", "sticker omesso", "figurinha omitida"]);
-const CONTACT_OMITTED = new Set(["contact card omitted", "tarjeta de contacto omitida", "kontaktkarte weggelassen", "fiche contact omise"]);
+const STICKER_OMITTED = new Set([
+  "sticker omitted", "sticker omitido", "sticker weggelassen", "sticker omis", "sticker omesso", "figurinha omitida", "figurinha ocultada",
+  "стикер отсутствует", "çıkartma dahil edilmedi", "stiker tidak disertakan", "ملصق محذوف", "naklejka pominięta", "nálepka vynechána",
+  "מדבקה הושמטה", "đã bỏ qua nhãn dán", "贴图已忽略", "ステッカーは含まれていません", "스티커 생략됨",
+]);
+
+const CONTACT_OMITTED = new Set([
+  "contact card omitted", "tarjeta de contacto omitida", "kontaktkarte weggelassen", "fiche contact omise", "scheda contatto omessa",
+  "contactkaart weggelaten", "cartão de contato omitido", "cartão de contacto omitido", "карточка контакта отсутствует", "kişi kartı dahil edilmedi",
+  "kartu kontak tidak disertakan", "بطاقة جهة الاتصال محذوفة", "pominięto kartę kontaktu", "kontaktní karta vynechána", "כרטיס איש קשר הושמט",
+  "đã bỏ qua thẻ liên hệ", "联系人名片已忽略", "連絡先カードは含まれていません", "연락처 카드 생략됨",
+]);
 
 const DELETED = new Set([
-  "this message was deleted", "you deleted this message", "this message was deleted.", "you deleted this message.",
-  "se eliminó este mensaje.", "se eliminó este mensaje", "eliminaste este mensaje.", "eliminaste este mensaje",
-  "diese nachricht wurde gelöscht.", "diese nachricht wurde gelöscht", "du hast diese nachricht gelöscht.", "du hast diese nachricht gelöscht",
+  "this message was deleted", "you deleted this message", "message deleted",
+  "se eliminó este mensaje", "eliminaste este mensaje", "este mensaje fue eliminado",
+  "diese nachricht wurde gelöscht", "du hast diese nachricht gelöscht",
   "ce message a été supprimé", "vous avez supprimé ce message", "questo messaggio è stato eliminato", "hai eliminato questo messaggio",
-  "essa mensagem foi apagada", "mensagem apagada", "você apagou esta mensagem", "dit bericht is verwijderd", "je hebt dit bericht verwijderd",
-  "это сообщение удалено", "вы удалили это сообщение", "bu mesaj silindi", "bu mesajı sildiniz", "pesan ini telah dihapus", "anda menghapus pesan ini",
+  "essa mensagem foi apagada", "esta mensagem foi apagada", "esta mensagem foi eliminada", "mensagem apagada", "você apagou esta mensagem", "apagou esta mensagem",
+  "dit bericht is verwijderd", "je hebt dit bericht verwijderd", "u hebt dit bericht verwijderd",
+  "это сообщение удалено", "данное сообщение удалено", "вы удалили это сообщение", "це повідомлення видалено", "ви видалили це повідомлення",
+  "bu mesaj silindi", "bu mesajı sildiniz", "pesan ini telah dihapus", "anda menghapus pesan ini", "mesej ini telah dipadam", "anda telah memadam mesej ini",
+  "تم حذف هذه الرسالة", "لقد حذفت هذه الرسالة", "این پیام حذف شد", "شما این پیام را حذف کردید", "یہ پیغام حذف کر دیا گیا", "آپ نے یہ پیغام حذف کر دیا",
+  "यह मैसेज डिलीट किया गया", "यह संदेश हटा दिया गया", "आपने यह मैसेज डिलीट किया", "आपने यह संदेश हटा दिया",
+  "ta wiadomość została usunięta", "usunięto tę wiadomość", "usunąłeś tę wiadomość", "tato zpráva byla odstraněna", "tuto zprávu jste odstranili",
+  "הודעה זו נמחקה", "מחקת את ההודעה הזו", "ข้อความนี้ถูกลบแล้ว", "คุณลบข้อความนี้แล้ว", "tin nhắn này đã bị xóa", "bạn đã xóa tin nhắn này",
+  "此消息已删除", "你删除了此消息", "此訊息已刪除", "你已刪除此訊息", "このメッセージは削除されました", "メッセージを削除しました",
+  "삭제된 메시지입니다", "메시지를 삭제했습니다", "acest mesaj a fost șters", "ai șters acest mesaj", "ez az üzenet törölve lett", "törölted ezt az üzenetet",
+  "det här meddelandet raderades", "du raderade det här meddelandet", "s'ha suprimit aquest missatge", "has suprimit aquest missatge",
 ]);
 
 const EDITED_SUFFIXES = [
-  "<this message was edited>", "<se editó este mensaje.>", "<diese nachricht wurde bearbeitet.>", "<diese nachricht wurde bearbeitet>",
+  "<this message was edited>", "<se editó este mensaje.>", "<se editó este mensaje>", "<diese nachricht wurde bearbeitet.>", "<diese nachricht wurde bearbeitet>",
   "<ce message a été modifié>", "<questo messaggio è stato modificato>", "<esta mensagem foi editada>", "<dit bericht is bewerkt>",
-  "<сообщение изменено>", "<bu mesaj düzenlendi>",
+  "<сообщение изменено>", "<bu mesaj düzenlendi>", "<pesan ini telah diedit>", "<تم تعديل هذه الرسالة>", "<ta wiadomość została edytowana>",
 ];
 
-const LOCATION_PREFIXES = ["location: ", "ubicación: ", "standort: ", "localização: ", "position : ", "posizione: ", "locatie: "];
+const LOCATION_PREFIXES = [
+  "location: ", "ubicación: ", "standort: ", "localização: ", "localizacao: ", "position : ", "position: ", "localisation : ", "posizione: ", "locatie: ",
+  "местоположение: ", "геопозиция: ", "місцезнаходження: ", "konum: ", "lokasi: ", "الموقع: ", "مکان: ", "مقام: ", "स्थान: ", "lokalizacja: ",
+  "poloha: ", "מיקום: ", "ตำแหน่งที่ตั้ง: ", "vị trí: ", "位置: ", "位置情報: ", "위치: ", "locație: ", "helyszín: ", "helyzet: ", "plats: ", "ubicació: ",
+];
 
-const CALLS = new Set(["missed voice call", "missed video call", "voice call", "video call", "llamada perdida", "videollamada perdida", "verpasster sprachanruf", "verpasster videoanruf"]);
+const LIVE_LOCATIONS = new Set([
+  "live location shared", "ubicación en tiempo real compartida", "localização em tempo real compartilhada", "live-standort geteilt",
+  "position en direct partagée", "posizione in tempo reale condivisa", "live locatie gedeeld", "трансляция геоданных", "canlı konum paylaşıldı",
+  "lokasi terkini dibagikan",
+]);
 
-const CALL_PREFIXES = ["missed voice call", "voice call,", "video call,"];
-const LIVE_LOCATION = "live location shared";
-const POLL_PREFIX = "poll:";
+const CALLS = new Set([
+  "missed voice call", "missed video call", "missed group voice call", "missed group video call", "voice call", "video call",
+  "llamada perdida", "videollamada perdida", "llamada de voz perdida", "chamada de voz perdida", "chamada de vídeo perdida",
+  "verpasster sprachanruf", "verpasster videoanruf", "appel vocal manqué", "appel vidéo manqué", "chiamata vocale persa", "videochiamata persa",
+  "gemiste spraakoproep", "gemiste video-oproep", "пропущенный аудиозвонок", "пропущенный видеозвонок", "пропущений аудіодзвінок", "пропущений відеодзвінок",
+  "cevapsız sesli arama", "cevapsız görüntülü arama", "panggilan suara tak terjawab", "panggilan video tak terjawab", "panggilan suara terlepas", "panggilan video terlepas",
+  "مكالمة صوتية فائتة", "مكالمة فيديو فائتة", "تماس صوتی از دست رفته", "تماس تصویری از دست رفته", "مسڈ وائس کال", "मिस्ड वॉइस कॉल", "मिस्ड वीडियो कॉल",
+  "nieodebrane połączenie głosowe", "nieodebrane połączenie wideo", "zmeškaný hlasový hovor", "zmeškaný videohovor", "שיחה קולית שלא נענתה", "שיחת וידאו שלא נענתה",
+  "สายสนทนาด้วยเสียงที่ไม่ได้รับ", "สายวิดีโอที่ไม่ได้รับ", "cuộc gọi thoại bị nhỡ", "cuộc gọi video bị nhỡ", "未接语音通话", "未接视频通话",
+  "不在着信の音声通話", "不在着信のビデオ通話", "부재중 음성통화", "부재중 영상통화", "apel vocal nepreluat", "apel video nepreluat",
+  "nem fogadott hanghívás", "nem fogadott videóhívás", "missat röstsamtal", "missat videosamtal",
+]);
+
+const CALL_PREFIXES = ["missed voice call", "missed video call", "voice call,", "video call,", "llamada perdida", "verpasster", "appel vocal manqué", "chamada de voz perdida"];
+const POLL_PREFIXES = [
+  "poll:", "encuesta:", "enquete:", "sondagem:", "umfrage:", "sondage :", "sondage:", "sondaggio:", "peiling:", "опрос:", "опитування:", "anket:",
+  "polling:", "undian:", "استطلاع:", "نظرسنجی:", "پول:", "पोल:", "ankieta:", "anketa:", "סקר:", "โพล:", "bình chọn:", "投票:", "투표:", "sondaj:", "szavazás:", "omröstning:", "enquesta:",
+];
 
 /** "<attached: 00000012-PHOTO-2020.jpg>" (iOS) and "file.jpg (file attached)" (Android) in a few languages. */
 const ATTACHED_PREFIXES = ["<attached:", "< attached:"];
-const ATTACHED_SUFFIXES = [" (file attached)", " (datei angehängt)", " (archivo adjunto)", " (arquivo anexado)", " (fichier joint)", " (file allegato)", " (bestand bijgevoegd)", " <attached>"];
+const ATTACHED_SUFFIXES = [
+  " (file attached)", " (datei angehängt)", " (archivo adjunto)", " (arquivo anexado)", " (ficheiro anexado)", " (fichier joint)", " (file allegato)",
+  " (bestand bijgevoegd)", " (файл прикреплён)", " (файл прикреплен)", " (файл додано)", " (dosya ekli)", " (dosya eklendi)", " (file terlampir)", " (fail dilampirkan)",
+  " (ملف مرفق)", " (فایل پیوست شد)", " (فائل منسلک ہے)", " (फ़ाइल संलग्न है)", " (załączono plik)", " (plik załączony)", " (soubor byl přiložen)", " (קובץ מצורף)",
+  " (ไฟล์แนบ)", " (tệp đính kèm)", " (文件附件)", " (ファイル添付)", " (파일 첨부)", " (fișier atașat)", " (fájl csatolva)", " (fil bifogad)", " (fitxer adjunt)",
+  " <attached>",
+];
+/** iOS writes a document's name before the localised "document omitted". */
+const DOCUMENT_OMITTED_SUFFIXES = [...MEDIA_OMITTED].filter((t) => t.charCodeAt(0) !== 60).map((t) => ` ${t}`);
+/** iOS, any language: "<attached: 0000-PHOTO.jpg>", "<terlampir: 0000-PHOTO.jpg>", "<anexo: …>". */
+const LOCALISED_ATTACHED = /^<\s*[^<>:\d]{2,30}:\s*([^<>]+\.[\p{L}\d]{1,5})\s*>$/u;
+/** A shared venue: "Place (City, Country): https://foursquare.com/v/…". */
+const VENUE = /^[^\n]{1,200}: https?:\/\/(?:[a-z]+\.)?foursquare\.com\/v?\//;
 
 /**
  * Quick rejection for ordinary text, derived from the lists above so it cannot drift from
@@ -53,10 +137,12 @@ const ATTACHED_SUFFIXES = [" (file attached)", " (datei angehängt)", " (archivo
  * prefix, its last character ends a suffix, or its first and last characters are those of
  * a whole placeholder.
  */
-const PREFIX_HEADS = pairTable([...CALL_PREFIXES, ...LOCATION_PREFIXES, POLL_PREFIX, ...ATTACHED_PREFIXES], (p) => [p.charCodeAt(0), p.charCodeAt(1)]);
+const PREFIX_HEADS = pairTable([...CALL_PREFIXES, ...LOCATION_PREFIXES, ...POLL_PREFIXES, ...ATTACHED_PREFIXES], (p) => [p.charCodeAt(0), p.charCodeAt(1)]);
 /** Indexed by the last code alone (first code 0). */
-const SUFFIX_LASTS = pairTable(ATTACHED_SUFFIXES, (s) => [0, s.charCodeAt(s.length - 1)]);
-const WHOLE_ENDS = pairTable([...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, LIVE_LOCATION], (t) => [t.charCodeAt(0), t.charCodeAt(t.length - 1)]);
+const SUFFIX_LASTS = pairTable([...ATTACHED_SUFFIXES, ...DOCUMENT_OMITTED_SUFFIXES], (s) => [0, s.charCodeAt(s.length - 1)]);
+const WHOLE_TEXTS = [...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, ...LIVE_LOCATIONS, "<x>"];
+/** Each whole placeholder also with a final period, which some languages and app versions add. */
+const WHOLE_ENDS = pairTable([...WHOLE_TEXTS, ...WHOLE_TEXTS.map((t) => `${t}.`)], (t) => [t.charCodeAt(0), t.charCodeAt(t.length - 1)]);
 
 /** A 128 × 128 table of the texts' code pairs; non-ASCII pairs are left out, as the quick rejection only looks at ASCII characters. */
 function pairTable(texts: string[], codes: (text: string) => [number, number]): Uint8Array {
@@ -78,7 +164,7 @@ function asciiLower(c: number, space: boolean): number {
   return (c > 32 && c < 127) || (space && c === 32) ? c : -1;
 }
 
-const MARKS = /[\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const MARKS = /[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 export function stripMarks(text: string): string {
   return text.replace(MARKS, "");
@@ -95,39 +181,115 @@ export interface Classified {
 export function classifyFirstLine(line: string): Classified | undefined {
   // Every placeholder is short, or starts/ends with a bracket: skip the lookups for ordinary text.
   const len = line.length;
-  if (len > 120) return undefined;
+  if (len > 240) return undefined;
   const first = line.charCodeAt(0);
   const last = line.charCodeAt(len - 1);
-  if (len > 1) {
+  // A shared venue is a long line ending in a link, which the quick rejection below would pass over.
+  const venue = len > 30 && line.indexOf("foursquare.com/", 8) >= 0;
+  if (len > 1 && !venue) {
     const f = asciiLower(first, false);
     const s = asciiLower(line.charCodeAt(1), true);
     const l = asciiLower(last, false);
     if (f >= 0 && s >= 0 && l >= 0 && PREFIX_HEADS[f * 128 + s] === 0 && SUFFIX_LASTS[l] === 0 && WHOLE_ENDS[f * 128 + l] === 0) return undefined;
   }
-  // Long lines can still be a shared location, "location: https://maps…", with the link among the first 17 characters:
+  // Long lines can still be a shared location, "location: https://maps…", with the link among the first 24 characters:
   // searching backwards from there looks at those positions only, not at the whole line.
-  if (len > 40 && first !== 60 && first !== 0x200e && last !== 62 && last !== 41 && line.lastIndexOf(": http", 16) < 0) return undefined;
-  const text = stripMarks(line).trim().toLowerCase();
-  if (MEDIA_OMITTED.has(text)) return { kind: "media" };
-  if (STICKER_OMITTED.has(text)) return { kind: "sticker" };
-  if (CONTACT_OMITTED.has(text)) return { kind: "contact" };
-  if (DELETED.has(text)) return { kind: "deleted" };
-  if (CALLS.has(text) || CALL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "call", keepText: true };
-  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || text === LIVE_LOCATION) return { kind: "location", keepText: true };
-  if (text.startsWith(POLL_PREFIX)) return { kind: "poll", keepText: true };
+  if (len > 40 && !venue && first !== 60 && !isMarkCode(first) && last !== 62 && last !== 41 && line.lastIndexOf(": http", 24) < 0) return undefined;
+  const clean = stripMarks(line).trim();
+  const text = clean.toLowerCase();
+  // Some languages and app versions end the whole placeholders with a period.
+  let whole = text.endsWith(".") || text.endsWith("。") ? text.slice(0, -1) : text;
+  // "<image omitted>": an iOS placeholder in Android's brackets.
+  if (whole.charCodeAt(0) === 60 && whole.charCodeAt(whole.length - 1) === 62 && !MEDIA_OMITTED.has(whole)) {
+    const inner = whole.slice(1, -1).trim();
+    if (MEDIA_OMITTED.has(inner) || STICKER_OMITTED.has(inner) || CONTACT_OMITTED.has(inner)) whole = inner;
+  }
+  if (MEDIA_OMITTED.has(whole)) return { kind: "media" };
+  if (STICKER_OMITTED.has(whole)) return { kind: "sticker" };
+  if (CONTACT_OMITTED.has(whole)) return { kind: "contact" };
+  if (DELETED.has(whole)) return { kind: "deleted" };
+  if (CALLS.has(whole) || CALL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "call", keepText: true };
+  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || LIVE_LOCATIONS.has(whole) || (venue && VENUE.test(text))) return { kind: "location", keepText: true };
+  if (POLL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "poll", keepText: true };
   if (ATTACHED_PREFIXES.some((p) => text.startsWith(p))) {
-    const name = stripMarks(line).trim().replace(/^<\s*attached:\s*/i, "").replace(/\s*>$/, "");
+    const name = clean.replace(/^<\s*attached:\s*/i, "").replace(/\s*>$/, "");
     return { kind: "media", attachment: attachmentOf(name) };
   }
+  if (first === 60 || isMarkCode(first)) {
+    const m = LOCALISED_ATTACHED.exec(clean);
+    if (m) return withAttachment(attachmentOf(m[1]!.trim()));
+  }
   for (const suffix of ATTACHED_SUFFIXES) {
-    if (text.endsWith(suffix) && text.length > suffix.length) {
-      const clean = stripMarks(line).trim();
-      const attachment = attachmentOf(clean.slice(0, clean.length - suffix.length).trim());
-      return { kind: attachment.mediaType === "contact" ? "contact" : attachment.mediaType === "sticker" ? "sticker" : "media", attachment };
+    if (text.endsWith(suffix) && text.length > suffix.length) return withAttachment(attachmentOf(clean.slice(0, clean.length - suffix.length).trim()));
+  }
+  for (const suffix of DOCUMENT_OMITTED_SUFFIXES) {
+    if (whole.endsWith(suffix) && whole.length > suffix.length) {
+      const name = clean.slice(0, whole.length - suffix.length).trim();
+      if (/\.[\p{L}\d]{1,5}$/u.test(name)) return withAttachment(attachmentOf(name));
     }
   }
   return undefined;
 }
+
+function withAttachment(attachment: Attachment): Classified {
+  return { kind: attachment.mediaType === "contact" ? "contact" : attachment.mediaType === "sticker" ? "sticker" : "media", attachment };
+}
+
+function isMarkCode(c: number): boolean {
+  return c === 0x200e || c === 0x200f || c === 0xfeff || c === 0x61c || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/** Removes the marks before a text (the left-to-right mark iOS puts before some plain texts). */
+export function stripLeadingMarks(text: string): string {
+  let i = 0;
+  while (i < text.length && isMarkCode(text.charCodeAt(i))) i++;
+  return i === 0 ? text : text.slice(i);
+}
+
+/** An author as people search for it: no marks, and ordinary spaces and hyphens in phone numbers ("+55 61 1234-5678"). */
+export function normaliseAuthor(raw: string): string {
+  return stripMarks(raw).replace(/[\u00a0\u2007\u2009\u202f]/g, " ").replace(/[\u2010\u2011\u2012]/g, "-").trim();
+}
+
+/** The notice that opens every chat, in the languages above ("Messages and calls are end-to-end encrypted…"). */
+const ENCRYPTION_PHRASES = [
+  "end-to-end", "ende-zu-ende", "de extremo a extremo", "de ponta a ponta", "de bout en bout", "crittografia end-to-end", "uçtan uca",
+  "сквозным шифрованием", "наскрізним шифруванням", "end-to-end terenkripsi", "terenkripsi secara end-to-end", "hujung ke hujung",
+  "مشفرة تمامًا", "التشفير التام", "رمزگذاری سرتاسری", "اینڈ ٹو اینڈ", "एंड-टू-एंड", "kompleksowo szyfrowane", "koncovým šifrováním",
+  "מוצפנות מקצה לקצה", "เข้ารหัสตั้งแต่ต้นทางถึงปลายทาง", "mã hóa đầu cuối", "端到端加密", "端對端加密", "エンドツーエンド暗号化", "엔드투엔드 암호화",
+  "criptate integral", "végpontok közötti titkosítással", "totalsträckskrypterade", "xifratge d'extrem a extrem",
+];
+
+/** Wording of the other notices iOS writes under a person's name (English only beyond the encryption notice). */
+const NOTICE_PHRASES = [
+  "security code", "changed their phone number", "changed to a new number", "blocked this contact", "unblocked this contact",
+  "disappearing messages", "this chat is with a business", "messages to this group are now", "changed the group", "changed this group",
+  "changed the subject", "group's icon", "group description", "created group", "created this group", "joined using this group's invite link",
+  "is now an admin", "now an admin", "turned on admin approval", "pinned a message", "is a contact",
+];
+const NOTICE_VERBS = ["added ", "removed ", "left", "joined", "created ", "changed ", "deleted ", "pinned ", "started ", "turned ", "reset ", "requested ", "was added", "was removed"];
+
+export function isEncryptionNotice(text: string): boolean {
+  if (text.length > 400) return false;
+  const t = text.toLowerCase();
+  return ENCRYPTION_PHRASES.some((p) => t.includes(p));
+}
+
+/** A mark-led body under a person's name that is really a notice ("‎Anna added Tom", "‎Your security code with Tom changed"). */
+export function looksLikeSystemNotice(text: string, author: string): boolean {
+  if (text.length > 400) return false;
+  const t = stripMarks(text).trim().toLowerCase();
+  if (NOTICE_PHRASES.some((p) => t.includes(p))) return true;
+  const a = author.toLowerCase();
+  if (a.length > 0 && t.startsWith(`${a} `)) {
+    const rest = t.slice(a.length + 1);
+    if (NOTICE_VERBS.some((v) => rest.startsWith(v))) return true;
+  }
+  // "‎Tom added Anna" under someone else's name: a short name, then a notice verb.
+  return NAME_THEN_VERB.test(t);
+}
+
+const NAME_THEN_VERB = /^(?:\S+ ){1,4}(?:added|removed|left|joined using|created group|changed (?:the|this|their|his|her|your)|deleted this group|pinned a message|was added|was removed)\b/u;
 
 /** Removes a trailing "edited" marker; returns the text without it, or undefined when there is none. */
 export function stripEditedMarker(text: string): string | undefined {

@@ -4,15 +4,32 @@ import { withDefaults } from "../io/limits.ts";
 import { readLineChunks } from "../io/lines.ts";
 import type { Conversation, Platform } from "../types.ts";
 import { baseMessage, ConversationBook, ParticipantBook, warning, type ParsedMessage, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
-import { headerWallMs, newHeader, scanHeader, type Header } from "./whatsapp-header.ts";
-import { classifyFirstLine, stripEditedMarker, stripMarks } from "./whatsapp-markers.ts";
+import { headerWallMs, isMark, newHeader, scanHeader, type Header } from "./whatsapp-header.ts";
+import { classifyFirstLine, isEncryptionNotice, looksLikeSystemNotice, normaliseAuthor, stripEditedMarker, stripLeadingMarks, stripMarks } from "./whatsapp-markers.ts";
 
 /** What the first pass learns from the headers alone. */
 interface FileProfile {
+  /** The most common header layout. */
   shape: number;
   daysFirst: boolean;
-  authors: number;
+  /**
+   * Every layout taken for a header, with its own day-first answer: a phone's language (and so
+   * the layout) can change during a chat's life, and every layout seen often enough is real.
+   */
+  accepted: Map<number, boolean>;
+  /** Distinct authors as written (marks included), bounded. */
+  authors: Set<string>;
+  /** Authors that only ever wrote system notices: the group's own name on iOS. */
+  systemAuthors: Set<string>;
+  /** The first year a header wrote out, for headers written without one. */
+  firstYear: number;
   headers: number;
+}
+
+interface AuthorStats {
+  /** Messages that are neither mark-led nor a system notice. */
+  plain: number;
+  notices: number;
 }
 
 interface ShapeStats {
@@ -43,7 +60,7 @@ function decisive(shapes: Map<number, ShapeStats>): boolean {
 }
 
 /** Distinct authors tracked by the first pass; enough to tell a DM from a group. */
-const MAX_TRACKED_AUTHORS = 64;
+const MAX_TRACKED_AUTHORS = 5000;
 
 /**
  * First pass: reads only the headers to learn the file's header layout (the most common
@@ -52,11 +69,12 @@ const MAX_TRACKED_AUTHORS = 64;
  * order keeps the dates chronological, then by which part changes more often between
  * consecutive messages (the day), else day-first.
  */
-async function profile(entry: ExportEntry, ctx: ParserContext): Promise<FileProfile> {
+async function profile(entry: ExportEntry, ctx: ParserContext, conversationName: string): Promise<FileProfile> {
   const h = newHeader();
   const shapes = new Map<number, ShapeStats>();
-  const authors = new Set<string>();
+  const authors = new Map<string, AuthorStats>();
   let headers = 0;
+  let firstYear = 0;
   for await (const lines of readLineChunks(entry, ctx.progress)) {
     if (headers >= EARLY_STOP_HEADERS && authors.size > 2 && decisive(shapes)) break;
     for (const line of lines) {
@@ -68,7 +86,10 @@ async function profile(entry: ExportEntry, ctx: ParserContext): Promise<FileProf
         shapes.set(h.shape, s);
       }
       s.count++;
-      if (h.yearPos !== 0) {
+      if (firstYear === 0 && !(h.textual && h.n3 === 0)) firstYear = headerYear(h);
+      if (h.textual) {
+        // A month name leaves no doubt about the order.
+      } else if (h.yearPos !== 0) {
         const a = h.n1;
         const b = h.yearPos === 1 ? h.n3 : h.n2;
         const year = h.yearPos === 1 ? h.n2 : h.n3;
@@ -87,23 +108,58 @@ async function profile(entry: ExportEntry, ctx: ParserContext): Promise<FileProf
         s.prevB = b;
         s.prevYear = year;
       }
-      if (authors.size < MAX_TRACKED_AUTHORS) {
-        const sep = line.indexOf(": ", h.bodyStart);
-        if (sep > h.bodyStart) authors.add(line.slice(h.bodyStart, sep));
+      const sep = line.indexOf(": ", h.bodyStart);
+      if (sep > h.bodyStart) {
+        const author = line.slice(h.bodyStart, sep);
+        let stats = authors.get(author);
+        if (!stats && authors.size < MAX_TRACKED_AUTHORS) {
+          stats = { plain: 0, notices: 0 };
+          authors.set(author, stats);
+        }
+        if (stats) {
+          const marked = isMark(line.charCodeAt(sep + 2));
+          // Only mark-led bodies and the first lines (where the encryption notice is) are looked at closely.
+          if ((marked || headers <= 3) && (isEncryptionNotice(line.slice(sep + 2)) || (marked && looksLikeSystemNotice(line.slice(sep + 2), normaliseAuthor(author))))) stats.notices++;
+          else if (!marked || classifyFirstLine(line.slice(sep + 2))) stats.plain++;
+        }
       }
     }
   }
   let best: { shape: number; stats: ShapeStats } | undefined;
   for (const [shape, stats] of shapes) if (!best || stats.count > best.stats.count) best = { shape, stats };
   if (!best) throw new ParseError("NOT_A_CHAT", `${entry.label} has no line starting with a chat timestamp`, { file: entry.label, line: 1 });
-  const s = best.stats;
-  let daysFirst: boolean;
-  if (ctx.options.daysFirst !== undefined) daysFirst = ctx.options.daysFirst;
-  else if (s.firstOver12 !== s.secondOver12) daysFirst = s.firstOver12 > s.secondOver12;
-  else if (s.backwardsIfDayFirst !== s.backwardsIfMonthFirst) daysFirst = s.backwardsIfDayFirst < s.backwardsIfMonthFirst;
-  else if (s.firstChanges !== s.secondChanges) daysFirst = s.firstChanges > s.secondChanges;
-  else daysFirst = true;
-  return { shape: best.shape, daysFirst, authors: authors.size, headers };
+  const [mainDaysFirst] = dayOrder(best.stats, ctx);
+  const accepted = new Map<number, boolean>();
+  for (const [shape, stats] of shapes) {
+    // A layout seen once may be a timestamp quoted in a message; "just a space" after the time is the weakest layout of all.
+    const weak = ((shape >> 10) & 3) === 3;
+    if (shape !== best.shape && (stats.count < 2 || (weak && stats.count * 100 < headers))) continue;
+    const [daysFirst, strength] = dayOrder(stats, ctx);
+    accepted.set(shape, shape === best.shape || strength >= 2 ? daysFirst : mainDaysFirst);
+  }
+  const systemAuthors = new Set<string>();
+  for (const [author, stats] of authors) {
+    if (stats.plain === 0 && (stats.notices > 0 || normaliseAuthor(author) === conversationName)) systemAuthors.add(author);
+  }
+  return { shape: best.shape, daysFirst: mainDaysFirst, accepted, authors: new Set(authors.keys()), systemAuthors, firstYear, headers };
+}
+
+/**
+ * Whether a layout's dates are day-first, and how sure: 3 a part above 12, 2 chronology,
+ * 1 which part changes more often, 0 the default. The caller's option wins.
+ */
+function dayOrder(s: ShapeStats, ctx: ParserContext): [boolean, number] {
+  if (ctx.options.daysFirst !== undefined) return [ctx.options.daysFirst, 4];
+  if (s.firstOver12 !== s.secondOver12) return [s.firstOver12 > s.secondOver12, 3];
+  if (s.backwardsIfDayFirst !== s.backwardsIfMonthFirst) return [s.backwardsIfDayFirst < s.backwardsIfMonthFirst, 2];
+  if (s.firstChanges !== s.secondChanges) return [s.firstChanges > s.secondChanges, 1];
+  return [true, 0];
+}
+
+/** The year a header wrote (after era and Buddhist conversion). */
+function headerYear(h: Header): number {
+  const ms = headerWallMs(h, true);
+  return Number.isNaN(ms) ? new Date(headerWallMs(h, false)).getUTCFullYear() : new Date(ms).getUTCFullYear();
 }
 
 const CHAT_NAME_PATTERNS = [
@@ -144,8 +200,9 @@ export function textChatParser(platform: Platform): Parser {
     const people = new ParticipantBook(platform);
     const conversations = new ConversationBook();
     for (const entry of entries) {
-      const prof = await profile(entry, ctx);
-      yield* parseEntry(entry, prof, ctx, platform, people, conversations);
+      const name = conversationName(entry, ctx.container.label, ctx.options.conversationName);
+      const prof = await profile(entry, ctx, name);
+      yield* parseEntry(entry, name, prof, ctx, platform, people, conversations);
     }
   };
 }
@@ -155,14 +212,14 @@ const MATCHED_AUTHORS = 16;
 
 async function* parseEntry(
   entry: ExportEntry,
+  name: string,
   prof: FileProfile,
   ctx: ParserContext,
   platform: Platform,
   people: ParticipantBook,
   conversations: ConversationBook,
 ): AsyncGenerator<ParserEvent[]> {
-  const name = conversationName(entry, ctx.container.label, ctx.options.conversationName);
-  const conversation: Conversation = { key: `${platform}:${name}`, platform, kind: prof.authors > 2 ? "group" : "dm", name };
+  const conversation: Conversation = { key: `${platform}:${name}`, platform, kind: prof.authors.size > 2 ? "group" : "dm", name };
   let out: ParserEvent[] = [];
   const conversationKey = conversations.ensure(out, conversation);
   const clock = ctx.clock;
@@ -182,7 +239,7 @@ async function* parseEntry(
     const rawAuthor = line.slice(start, end);
     let key = authorKeys.get(rawAuthor);
     if (key === undefined) {
-      key = people.ensure(out, stripMarks(rawAuthor).trim());
+      key = people.ensure(out, normaliseAuthor(rawAuthor));
       authorKeys.set(rawAuthor, key);
     }
     if (recentAuthors.length < MATCHED_AUTHORS) {
@@ -197,6 +254,9 @@ async function* parseEntry(
   let placeholder = false;
   let lastWallMs = Number.NaN;
   let lastUtcMs = 0;
+  let year = 0;
+  let lastMonth = 0;
+  let headersSeen = 0;
   const { maxMessageChars } = withDefaults(ctx.container.limits);
 
   const flush = (): void => {
@@ -215,8 +275,25 @@ async function* parseEntry(
   for await (const lines of readLineChunks(entry, ctx.progress)) {
     for (const line of lines) {
       lineNo++;
-      const isHeader = scanHeader(line, h) && h.shape === prof.shape;
-      const wallMs = isHeader ? headerWallMs(h, prof.daysFirst) : Number.NaN;
+      const isHeader = scanHeader(line, h) && (h.shape === prof.shape || prof.accepted.has(h.shape));
+      let wallMs = Number.NaN;
+      if (isHeader) {
+        if (h.textual) {
+          // Headers without a year (old exports, this year's messages) take the year of the lines before them.
+          if (h.n3 !== 0) {
+            year = h.n3;
+            lastMonth = h.n2;
+          } else {
+            if (year === 0) {
+              year = prof.firstYear || new Date().getUTCFullYear();
+              out.push(warning("YEAR_ASSUMED", `Dates without a year from line ${lineNo} on are taken to be in ${year}`, { file: entry.label, line: lineNo }, false));
+            } else if (h.n2 < lastMonth) year++;
+            lastMonth = h.n2;
+            h.defaultYear = year;
+          }
+        }
+        wallMs = headerWallMs(h, h.shape === prof.shape ? prof.daysFirst : prof.accepted.get(h.shape)!);
+      }
       if (!isHeader || Number.isNaN(wallMs)) {
         // Not a header in this file's layout: the next line of a multi-line message.
         if (pending) {
@@ -237,22 +314,37 @@ async function* parseEntry(
       const message = baseMessage(conversationKey, lastUtcMs, clock.wallText(wallMs), zone, { file: entry.label, line: lineNo });
       // Author and text are cut from the line directly: no intermediate body string per message.
       const bodyStart = h.bodyStart;
+      headersSeen++;
       placeholder = false;
-      const sep = line.indexOf(": ", bodyStart);
+      let sep = line.indexOf(": ", bodyStart);
+      let textStart = sep + 2;
+      if (sep < 0 && line.charCodeAt(line.length - 1) === 58 && prof.authors.has(line.slice(bodyStart, line.length - 1))) {
+        // "Carol:" with nothing after it: an empty message from a known author, not a notice.
+        sep = line.length - 1;
+        textStart = line.length;
+      }
       let text: string;
       if (sep > bodyStart) {
-        text = line.slice(sep + 2);
+        text = line.slice(textStart);
         const classified = classifyFirstLine(text);
+        const marked = isMark(text.charCodeAt(0));
         if (classified) {
           message.kind = classified.kind;
           if (classified.attachment) message.attachments.push(classified.attachment);
           // A placeholder ("<Media omitted>", "file.jpg (file attached)") is not words; a caption on the next lines is.
           text = classified.keepText ? stripMarks(text) : "";
           placeholder = !classified.keepText;
-        } else if (text.charCodeAt(0) === 0x200e) {
-          // iOS marks system notices with a left-to-right mark and puts the group (or the actor) as author.
+        } else if (prof.systemAuthors.size > 0 && prof.systemAuthors.has(line.slice(bodyStart, sep))) {
+          // iOS writes the group's own name as the author of its notices: not a participant.
           message.kind = "system";
           text = stripMarks(text);
+        } else if (marked || headersSeen <= 3) {
+          // iOS marks notices with a left-to-right mark and puts the actor as author, but the mark
+          // also starts ordinary texts: only a notice's wording makes it one.
+          if (isEncryptionNotice(text) || (marked && looksLikeSystemNotice(text, normaliseAuthor(line.slice(bodyStart, sep))))) {
+            message.kind = "system";
+            text = stripMarks(text);
+          } else text = stripLeadingMarks(text);
         }
         if (message.kind !== "system") message.authorKey = authorKeyAt(line, bodyStart, sep);
       } else {
