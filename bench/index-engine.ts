@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { stat } from "node:fs/promises";
 import { benchIndexDir, clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
-import { FaissIndex } from "../services/index/faiss.ts";
+import { FaissIndexClass } from "../services/index/faiss.ts";
 import { timeSearches } from "../services/index/search-timing.ts";
 import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";
 
@@ -36,7 +36,7 @@ const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
 
 // Ground truth from FAISS's exact inner-product search (labels are row numbers).
 log("exact ground truth");
-const exact = new FaissIndex({ dim, kind: "flat" });
+const exact = new (FaissIndexClass())({ dim, kind: "flat" });
 await exact.add(data.vectors, BigInt64Array.from({ length: count }, (_, i) => BigInt(i)));
 const truth: Set<string>[] = [];
 for (let q = 0; q < queryCount; q++) {

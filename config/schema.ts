@@ -115,8 +115,17 @@ export const envSchema = z.object({
   INDEX_DIR: z.string().optional(),
   INDEX_KEEP_VERSIONS: positiveInt.default(10),
   INDEX_ANN_THRESHOLD: positiveInt.default(20_000),
+  INDEX_ENGINE: z.enum(["auto", "faiss", "usearch"]).default("auto"),
+  CHATLENS_FAISS: z.enum(["auto", "off"]).default("auto"),
   INDEX_MEMORY_BUDGET_MB: positiveInt.default(2048),
   SEARCH_LOG_RETENTION_DAYS: positiveInt.default(90),
+  KEYWORD_BM25_K1: z.coerce.number().min(0).max(10).default(1.2),
+  KEYWORD_BM25_B: z.coerce.number().min(0).max(1).default(0.75),
+  KEYWORD_WINDOW_MESSAGES: z.coerce.number().int().min(2).max(500).default(40),
+  KEYWORD_WINDOW_GAP_MINUTES: positiveInt.default(30),
+  KEYWORD_LANGUAGE: z.enum(["auto", "en", "es", "de", "fr", "pt", "it", "nl", "ru"]).default("auto"),
+  KEYWORD_MAX_DATASETS: positiveInt.default(32),
+  SEARCH_SEMANTIC_MIN_SCORE: z.coerce.number().min(-1).max(1).default(0.2),
 
   SENTRY_DSN: z.url().optional(),
 

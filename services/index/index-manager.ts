@@ -4,7 +4,8 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import { indexDir, indexPath, type IndexKey } from "./index-key.ts";
 import { Mutex } from "./locks.ts";
-import { INDEX_FILES, VectorIndex, type VectorIndexConfig } from "./vector-index.ts";
+import type { IndexBackend } from "./engines.ts";
+import { INDEX_FILES, readIndexMeta, savedBackend, VectorIndex, type VectorEntry, type VectorIndexConfig } from "./vector-index.ts";
 
 export interface IndexManagerOptions {
   /** The indexes directory (the git working tree of IndexVersions). */
@@ -13,6 +14,13 @@ export interface IndexManagerOptions {
   memoryBudgetBytes: number;
   /** Settings for new indexes and overrides applied when loading (threshold, ANN parameters). */
   indexConfig?: Omit<VectorIndexConfig, "dim">;
+  /**
+   * The stored vectors of an index (from the database). An index saved by another engine than
+   * `indexConfig.backend` (FAISS files on a machine without the binding, say) is rebuilt from them.
+   */
+  storedVectors?: (key: IndexKey) => AsyncIterable<VectorEntry>;
+  /** Told when an index is rebuilt because another engine saved it. */
+  onEngineSwitch?: (key: IndexKey, from: IndexBackend, to: IndexBackend) => void;
 }
 
 export class IndexNotFoundError extends Error {
@@ -114,7 +122,17 @@ export class IndexManager {
     const config = this.options.indexConfig ?? {};
     let index: VectorIndex;
     if (await exists(path.join(dir, INDEX_FILES.meta))) {
-      index = await VectorIndex.load(dir, config);
+      const meta = await readIndexMeta(dir);
+      const saved = savedBackend(meta);
+      const wanted = config.backend;
+      if (wanted && saved !== wanted && this.options.storedVectors) {
+        // Another engine's files: rebuilt from the stored vectors, saved (dirty) in this engine's format.
+        this.options.onEngineSwitch?.(key, saved, wanted);
+        index = await VectorIndex.rebuild(this.options.storedVectors(key), { ...config, dim: meta.dim });
+        index.markDirty();
+      } else {
+        index = await VectorIndex.load(dir, config);
+      }
     } else if (create) {
       index = VectorIndex.create({ ...config, dim: create.dim });
     } else {

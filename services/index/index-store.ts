@@ -11,6 +11,7 @@ import { access } from "node:fs/promises";
 import path from "node:path";
 import { indexDir, indexPath, type IndexKey } from "./index-key.ts";
 import { IndexManager, IndexNotFoundError } from "./index-manager.ts";
+import { defaultBackend, type IndexBackend } from "./engines.ts";
 import { Mutex } from "./locks.ts";
 import { INDEX_FILES, VectorIndex, type SearchHit, type SearchOptions, type VectorEntry } from "./vector-index.ts";
 import { IndexVersions, type CommitInfo, type VersionInfo } from "./versions.ts";
@@ -21,9 +22,16 @@ export interface IndexStoreOptions {
   exactThreshold: number;
   keepVersions: number;
   commitIntervalMs: number;
+  /** Delay of the background `git gc` after versions expire (default 5 minutes). */
+  gcDelayMs?: number;
   /** What the next version's manifest records (chunking version, imports covered). */
   sources: (key: IndexKey) => Promise<Omit<CommitInfo, "message">>;
   onCommitError: (key: IndexKey, error: Error) => void;
+  /** The engine for new and rebuilt indexes (engines.ts chooseEngine); default: the process default. */
+  backend?: IndexBackend;
+  /** Stored vectors of an index, to rebuild one that another engine saved. */
+  storedVectors?: (key: IndexKey) => AsyncIterable<VectorEntry>;
+  onEngineSwitch?: (key: IndexKey, from: IndexBackend, to: IndexBackend) => void;
 }
 
 export class IndexStore {
@@ -42,7 +50,9 @@ export class IndexStore {
     const manager = new IndexManager({
       root: options.root,
       memoryBudgetBytes: options.memoryBudgetBytes,
-      indexConfig: { exactThreshold: options.exactThreshold },
+      indexConfig: { exactThreshold: options.exactThreshold, backend: options.backend ?? defaultBackend() },
+      storedVectors: options.storedVectors,
+      onEngineSwitch: options.onEngineSwitch,
     });
     const versions = await IndexVersions.open(options.root, { keepLast: options.keepVersions });
     return new IndexStore(options, manager, versions);
@@ -61,7 +71,10 @@ export class IndexStore {
     if (entries.length === 0) return { added: 0, replaced: 0 };
     const dim = entries[0]!.vector.length;
     const result = await this.locked(key, () => this.manager.use(key, (index) => index.add(entries), { dim }));
-    await this.changed(key, settled);
+    // A batch that changed nothing (redelivered, or already loaded from the database) commits nothing;
+    // but a settled dataset still gets a version for changes that were waiting for the interval.
+    if (result.added + result.replaced > 0) await this.changed(key, settled);
+    else if (settled && this.uncommitted.has(indexPath(key))) await this.commitPending(key);
     return result;
   }
 
@@ -106,14 +119,14 @@ export class IndexStore {
   /** Replaces the index with one built from `entries` and commits it as a version. */
   async rebuild(key: IndexKey, entries: AsyncIterable<VectorEntry>, dim: number): Promise<VersionInfo> {
     return this.locked(key, async () => {
-      const fresh = await VectorIndex.rebuild(entries, { dim, exactThreshold: this.options.exactThreshold });
+      const fresh = await VectorIndex.rebuild(entries, { dim, exactThreshold: this.options.exactThreshold, backend: this.options.backend });
       try {
         await this.manager.invalidate(key);
         await fresh.save(indexDir(this.options.root, key));
       } finally {
         await fresh.dispose();
       }
-      return this.commitUnlocked(key, "rebuild from stored vectors");
+      return this.commitUnlocked(key, "rebuild from stored vectors", true);
     });
   }
 
@@ -128,7 +141,7 @@ export class IndexStore {
       if (this.uncommitted.has(indexPath(key))) await this.commitUnlocked(key);
       await this.manager.invalidate(key);
       const info = await this.versions.rollback(key, version);
-      await this.versions.applyRetention(key);
+      if ((await this.versions.applyRetention(key, { gc: false })).deleted.length) this.scheduleGc();
       return info;
     });
   }
@@ -146,6 +159,7 @@ export class IndexStore {
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.gcTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     await this.manager.close();
@@ -168,15 +182,32 @@ export class IndexStore {
   }
 
   // Called under the index's lock.
-  private async commitUnlocked(key: IndexKey, message?: string): Promise<VersionInfo> {
+  private async commitUnlocked(key: IndexKey, message?: string, force = false): Promise<VersionInfo> {
     const id = indexPath(key);
     clearTimeout(this.timers.get(id));
     this.timers.delete(id);
     await this.manager.save(key);
-    const info = await this.versions.commit(key, { ...(await this.options.sources(key)), message });
+    const info = await this.versions.commit(key, { ...(await this.options.sources(key)), message, force });
     this.uncommitted.delete(id);
-    await this.versions.applyRetention(key);
+    if (!info.unchanged) {
+      // Expired versions' tags go now; `git gc` (seconds on a large repository, and it holds the
+      // versions lock) runs later in the background, once for many commits, never on this path.
+      const { deleted } = await this.versions.applyRetention(key, { gc: false });
+      if (deleted.length) this.scheduleGc();
+    }
     return info;
+  }
+
+  private gcTimer: NodeJS.Timeout | undefined;
+
+  /** One repository gc after a quiet spell (`gcDelayMs`), however many versions expired meanwhile. */
+  private scheduleGc(): void {
+    if (this.gcTimer) return;
+    this.gcTimer = setTimeout(() => {
+      this.gcTimer = undefined;
+      this.versions.gc().catch((error: Error) => this.options.onCommitError({ datasetId: "*", modelId: "*" }, error));
+    }, this.options.gcDelayMs ?? 5 * 60_000);
+    this.gcTimer.unref();
   }
 
   private locked<T>(key: IndexKey, fn: () => Promise<T>): Promise<T> {

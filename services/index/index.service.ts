@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import type { Context, Service, ServiceSchema } from "moleculer";
+import type { CallingOptions, Context, Service, ServiceSchema } from "moleculer";
 import { and, eq, inArray } from "drizzle-orm";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
 import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
@@ -13,6 +13,7 @@ import { itemsOf, ref } from "../json-schema.ts";
 import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
 import { federatedMerge } from "./fusion.ts";
 import { MARKS, matchedTermRanges, rangesFromHeadline } from "./highlight.ts";
+import { chooseEngine, setDefaultBackend } from "./engines.ts";
 import { IndexStore } from "./index-store.ts";
 import type { IndexKey } from "./index-key.ts";
 import {
@@ -36,6 +37,10 @@ import {
 } from "./search-sql.ts";
 import { bestMessage, cosine, fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type FusedResult, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
 import { VersionNotFoundError } from "./versions.ts";
+import { KeywordStore, type DatasetKeywords } from "./keyword/keyword-store.ts";
+import { keywordHits, matchRanges, parseKeywordQuery } from "./search-keyword.ts";
+import { arrangeHits, type ArrangedHit } from "./search-results.ts";
+import { UpdateBatcher } from "./update-batcher.ts";
 import { DimensionMismatchError } from "./vector-index.ts";
 
 type Ctx<P = Record<string, unknown>> = Context<P, CallMeta>;
@@ -110,6 +115,8 @@ const DB_TIMEOUT = 30_000;
 const SEARCH_TIMEOUT = 60_000;
 /** Rebuilds of large indexes read every stored vector. */
 const REBUILD_TIMEOUT = 600_000;
+/** Calling options of long or non-idempotent calls: the broker's retry policy must not repeat them. */
+const NO_RETRY = { retries: 0 } as const;
 const SHARD = { strategy: "Shard", strategyOptions: { shardKey: "datasetId" } } as const;
 /** A version is committed at the latest this long after the first uncommitted change (see index-store.ts). */
 const COMMIT_INTERVAL_MS = 30_000;
@@ -167,6 +174,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         openapi: { summary: "Search messages (semantic, keyword or hybrid)", response: ref("SearchResponse") },
         permissions: ["search.run"],
         timeout: SEARCH_TIMEOUT,
+        // A search that timed out is answered with the timeout, never run again behind the user's back.
+        retryPolicy: { retries: 0 },
         params: {
           $$strict: true,
           datasetId: { ...uuid, optional: true },
@@ -273,17 +282,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         },
         async handler(this: IndexService, ctx: Ctx<EmbeddingsStored>) {
           const p = ctx.params;
-          const [dataset] = await this.db.select().from(datasets).where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
-          // A dataset deleted meanwhile, or moved to another model: these vectors belong to no index.
-          if (!dataset || dataset.modelId !== p.modelId) return { added: 0, replaced: 0 };
-          const key = keyOf(p.datasetId, p.modelId);
-          // An index this node does not hold yet (a new dataset, or one whose owner changed) starts from every stored vector.
-          const entries = (await this.holds(key)) ? await vectorsOf(this.db, p, p.chunkIds) : await collect(allVectors(this.db, key));
-          const settled = (await pendingChunks(this.db, key)) === 0;
-          const result = await this.store.add(key, entries, settled);
-          const { count } = await this.store.describe(key);
-          setIndexSize(this.broker, { dataset: p.datasetId, model: p.modelId, vectors: count });
-          return result;
+          // Calls for one dataset that arrive while its last batch is applied go in together (update-batcher.ts).
+          return this.embeddingUpdates.add(JSON.stringify([p.orgId, p.datasetId, p.modelId]), p.chunkIds);
         },
       },
 
@@ -420,6 +420,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         openapi: { summary: "Roll the live index back to an old version (as a new version)", response: ref("NewIndexVersion") },
         permissions: ["index.manage"],
         timeout: REBUILD_TIMEOUT,
+        retryPolicy: NO_RETRY,
         params: { $$strict: true, datasetId: uuid, version },
         async handler(this: IndexService, ctx: Ctx<{ datasetId: string; version: number }>) {
           return this.manageDataset(ctx, "rollback", { version: ctx.params.version });
@@ -432,6 +433,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         openapi: { summary: "Rebuild the live index from stored vectors (as a new version)", response: ref("NewIndexVersion") },
         permissions: ["index.manage"],
         timeout: REBUILD_TIMEOUT,
+        // Each run makes a version: a caller that timed out is answered, not re-run (the gateway's call included).
+        retryPolicy: NO_RETRY,
         params: { $$strict: true, datasetId: uuid },
         async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
           return this.manageDataset(ctx, "rebuild");
@@ -459,7 +462,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           chunkIds: { type: "array", items: "string" },
         },
         async handler(this: IndexService, ctx: Context<EmbeddingsStored>) {
-          await this.callOwner(ctx, "index.applyEmbeddings", ctx.params);
+          // No retries: a timed-out call's batch still completes on the owner, a retry only queues it again.
+          await this.callOwner(ctx, "index.applyEmbeddings", ctx.params, NO_RETRY);
         },
       },
 
@@ -467,7 +471,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       "chunks.deleted": {
         params: { orgId: "uuid", datasetId: "uuid", chunkIds: { type: "array", items: "string" } },
         async handler(this: IndexService, ctx: Context<{ datasetId: string; chunkIds: string[] }>) {
-          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId, chunkIds: ctx.params.chunkIds });
+          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId, chunkIds: ctx.params.chunkIds }, NO_RETRY);
         },
       },
 
@@ -478,13 +482,13 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       "messages.deleted": {
         params: { orgId: "uuid", datasetId: "uuid" },
         async handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
-          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId });
+          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId }, NO_RETRY);
         },
       },
       "conversation.deleted": {
         params: { orgId: "uuid", datasetId: "uuid" },
         async handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
-          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId });
+          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId }, NO_RETRY);
         },
       },
 
@@ -499,6 +503,24 @@ export default function createIndexService(app: AppContext): ServiceSchema {
     },
 
     methods: {
+      /** Loads one batch of newly stored vectors (the union of the calls batched) into the owner's index. */
+      async applyEmbeddingBatch(this: IndexService, p: EmbeddingsStored) {
+        const [dataset] = await this.db.select().from(datasets).where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
+        // A dataset deleted meanwhile, or moved to another model: these vectors belong to no index.
+        if (!dataset || dataset.modelId !== p.modelId) return { added: 0, replaced: 0 };
+        const key = keyOf(p.datasetId, p.modelId);
+        // An index this node does not hold yet (a new dataset, or one whose owner changed) starts from every stored vector.
+        let entries: Awaited<ReturnType<typeof vectorsOf>> = [];
+        if (!(await this.holds(key))) entries = await collect(allVectors(this.db, key));
+        // In slices: a coalesced batch may hold more ids than one statement's parameters allow.
+        else for (let i = 0; i < p.chunkIds.length; i += 5000) entries.push(...(await vectorsOf(this.db, p, p.chunkIds.slice(i, i + 5000))));
+        const settled = (await pendingChunks(this.db, key)) === 0;
+        const result = await this.store.add(key, entries, settled);
+        const { count } = await this.store.describe(key);
+        setIndexSize(this.broker, { dataset: p.datasetId, model: p.modelId, vectors: count });
+        return result;
+      },
+
       /** The index node that owns a dataset: the Shard strategy's choice among available endpoints. */
       ownerOf(this: IndexService, action: string, datasetId: string): string | undefined {
         const list = (this.broker.registry as unknown as { getActionEndpoints(name: string): EndpointList | undefined }).getActionEndpoints(action);
@@ -512,9 +534,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         return (list?.endpoints ?? []).filter((ep) => ep.isAvailable).map((ep) => ep.id);
       },
 
-      callOwner<T, P extends { datasetId: string }>(this: IndexService, ctx: Context, action: string, params: P): Promise<T> {
+      callOwner<T, P extends { datasetId: string }>(this: IndexService, ctx: Context, action: string, params: P, opts: CallingOptions = {}): Promise<T> {
         const nodeID = this.ownerOf(action, params.datasetId);
-        return ctx.call(action, params, nodeID ? { nodeID } : {}) as Promise<T>;
+        return ctx.call(action, params, nodeID ? { ...opts, nodeID } : opts) as Promise<T>;
       },
 
       /**
@@ -597,7 +619,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         if (!dataset) throw new ClientError("NOT_FOUND", "Dataset not found");
         if (op === "rollback" || op === "pin" || op === "unpin" || op === "rebuild")
           this.logger.info(`index: ${op} of dataset ${dataset.id} by ${ctx.meta.auth?.userId ?? "system"}`);
-        return this.callOwner(ctx, "index.manage", { orgId: dataset.orgId, datasetId: dataset.id, modelId: dataset.modelId, op, ...extra });
+        // A rollback or rebuild makes a version each time it runs: never re-run blindly after a timeout.
+        const once = op === "rollback" || op === "rebuild" ? NO_RETRY : {};
+        return this.callOwner(ctx, "index.manage", { orgId: dataset.orgId, datasetId: dataset.id, modelId: dataset.modelId, op, ...extra }, once);
       },
 
       async manageOnOwner(this: IndexService, p: ManageParams) {
@@ -699,12 +723,18 @@ export default function createIndexService(app: AppContext): ServiceSchema {
               }),
             ),
           );
-          semantic = federatedMerge(parts, { k: depth }).map((h) => ({ chunkId: h.chunkId, score: h.score, datasetId: h.datasetId, version: h.version, alsoIn: h.alsoIn }));
+          semantic = federatedMerge(parts, { k: depth })
+            // Nothing close is an answer too: hits below the floor are noise, not results.
+            .filter((h) => h.score >= config.SEARCH_SEMANTIC_MIN_SCORE)
+            .map((h) => ({ chunkId: h.chunkId, score: h.score, datasetId: h.datasetId, version: h.version, alsoIn: h.alsoIn }));
         }
 
+        // The datasets' keyword indexes (BM25, in memory, rebuilt when their messages changed): keyword
+        // ranking, and for every mode the choice of a chunk's message and the highlights.
+        const keywords = new Map<string, DatasetKeywords>((await this.keywords.get(ids)).map((k) => [k.datasetId, k]));
         let keyword: KeywordUnitHit[] = [];
         if (p.mode !== "semantic") {
-          const hits = await keywordSearch(this.db, { orgId, datasetIds: ids }, p.query, filters, depth);
+          const hits = keywordHits([...keywords.values()], p.query, filters, depth);
           const chunkOf = p.mode === "hybrid" ? await chunksOfMessages(this.db, orgId, hits.map((h) => h.messageId)) : new Map<number, string>();
           keyword = hits.map((h) => ({ ...h, unit: chunkOf.get(h.messageId) ?? messageUnit(h.messageId) }));
         }
@@ -714,8 +744,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           k: p.k,
           weights: { semantic: p.weights?.semantic ?? 1, keyword: p.weights?.keyword ?? 1 },
         });
-        const page = fused.slice((p.page - 1) * p.pageSize, p.page * p.pageSize);
-        const items = await this.resolveHits(ctx, orgId, page, p, queryVector && { vector: queryVector, modelId: rows[0]!.modelId });
+        const chunks = await chunkMessages(this.db, orgId, fused.flatMap((h) => (h.chunkId ? [h.chunkId] : [])));
+        const arranged = arrangeHits(fused, { query: p.query, chunks, keywords });
+        const page = arranged.slice((p.page - 1) * p.pageSize, p.page * p.pageSize);
+        const items = await this.resolveHits(orgId, page, p, keywords);
 
         const latencyMs = performance.now() - started;
         recordSearch(this.broker, { mode: p.versions && p.versions.length > 1 ? "federated" : p.mode, seconds: latencyMs / 1000 });
@@ -727,52 +759,28 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           query: p.query,
           filters: hasFilters(filters) || p.versions ? { ...filters, ...(p.versions ? { versions: p.versions } : {}) } : null,
           latencyMs,
-          resultCount: fused.length,
+          resultCount: arranged.length,
         });
         return {
           mode: p.mode,
           fusion: p.mode === "hybrid" ? p.fusion : undefined,
           page: p.page,
           pageSize: p.pageSize,
-          total: fused.length,
-          hasMore: fused.length > p.page * p.pageSize,
+          total: arranged.length,
+          hasMore: arranged.length > p.page * p.pageSize,
           tookMs: Math.round(latencyMs * 10) / 10,
           items,
         };
       },
 
-      /** Page hits → best message of each, its neighbours, highlights and scores. */
-      async resolveHits(this: IndexService, ctx: Ctx<SearchParams>, orgId: string, page: FusedResult[], p: SearchParams, query?: { vector: Float32Array; modelId: string }) {
-        const chunks = await chunkMessages(this.db, orgId, page.flatMap((h) => (h.chunkId && h.keywordMessageId === undefined ? [h.chunkId] : [])));
-        const candidates = [...new Set([...chunks.values()].flatMap((c) => c.messageIds))];
-        const ranks = await messageRanks(this.db, orgId, candidates, p.query);
-        // Chunks where no message matches the words: pick the message closest in meaning to the query.
-        const unmatched = [...chunks.values()].filter((c) => c.messageIds.length > 1 && !c.messageIds.some((id) => (ranks.get(id) ?? 0) > 0)).flatMap((c) => c.messageIds);
-        const similarity = new Map<number, number>();
-        if (query && unmatched.length > 0) {
-          const texts = await messagesById(this.db, orgId, unmatched);
-          const ids = unmatched.filter((id) => (texts.get(id)?.text ?? "") !== "");
-          if (ids.length > 0) {
-            const vectors = await this.embed(ctx, query.modelId, ids.map((id) => texts.get(id)!.text));
-            ids.forEach((id, i) => similarity.set(id, cosine(query.vector, vectors[i]!)));
-          }
-        }
-        const chosen = page.flatMap((h) => {
-          if (h.keywordMessageId !== undefined) return [{ hit: h, messageId: h.keywordMessageId }];
-          const chunk = h.chunkId ? chunks.get(h.chunkId) : undefined;
-          // A chunk gone from the database (deleted after indexing) or of another org is not shown.
-          if (!chunk || chunk.messageIds.length === 0) return [];
-          return [{ hit: h, messageId: bestMessage(chunk.messageIds, (id) => ranks.get(id) ?? 0, (id) => similarity.get(id)) }];
-        });
-        const messageIds = chosen.map((c) => c.messageId);
+      /** Page hits (each already resolved to its message) → the message, its neighbours, highlights and scores. */
+      async resolveHits(this: IndexService, orgId: string, page: ArrangedHit[], p: SearchParams, keywords: Map<string, DatasetKeywords>) {
+        const messageIds = page.map((c) => c.messageId);
         const [views, around] = await Promise.all([messagesById(this.db, orgId, messageIds), surroundingMessages(this.db, orgId, messageIds, p.context)]);
-        const texts = new Map(messageIds.flatMap((id) => (views.has(id) ? [[id, views.get(id)!.text] as [number, string]] : [])));
-        const marked = p.mode === "semantic" ? new Map<number, string>() : await headlines(this.db, texts, p.query, MARKS);
-        return chosen.flatMap(({ hit, messageId }) => {
+        return page.flatMap(({ hit, messageId }) => {
           const message = views.get(messageId);
           if (!message) return [];
-          const headline = marked.get(messageId);
-          const keywordRanges = headline ? rangesFromHeadline(headline, message.text) : [];
+          const analyzer = keywords.get(message.datasetId)?.index.analyzer;
           return [
             {
               datasetId: message.datasetId,
@@ -781,7 +789,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
               ...(hit.alsoIn.length ? { alsoIn: hit.alsoIn } : {}),
               message,
               context: around.get(messageId) ?? { before: [], after: [] },
-              highlights: keywordRanges.length > 0 ? keywordRanges : matchedTermRanges(message.text, p.query),
+              // The query's words in the message (stop words never), for every mode: why it matched.
+              highlights: analyzer ? matchRanges(message.text, parseKeywordQuery(p.query, analyzer), analyzer) : [],
               scores: hit.scores,
             },
           ];
@@ -798,7 +807,25 @@ export default function createIndexService(app: AppContext): ServiceSchema {
     async started(this: Service) {
       const self = this as IndexService;
       self.datasetCache = new DatasetCache({ ttlMs: DATASET_CACHE_TTL_MS, maxEntries: DATASET_CACHE_MAX });
+      self.keywords = new KeywordStore(self.db, {
+        params: { k1: config.KEYWORD_BM25_K1, b: config.KEYWORD_BM25_B },
+        windowMessages: config.KEYWORD_WINDOW_MESSAGES,
+        windowGapMinutes: config.KEYWORD_WINDOW_GAP_MINUTES,
+        language: config.KEYWORD_LANGUAGE,
+        maxDatasets: config.KEYWORD_MAX_DATASETS,
+      });
+      self.embeddingUpdates = new UpdateBatcher((batchKey, chunkIds) => {
+        const [orgId, datasetId, modelId] = JSON.parse(batchKey) as [string, string, string];
+        return self.applyEmbeddingBatch({ orgId, datasetId, modelId, chunkIds });
+      });
+      // FAISS when its binding loads, usearch otherwise (or as INDEX_ENGINE says); one line says which.
+      const engine = chooseEngine(config.INDEX_ENGINE, config.CHATLENS_FAISS);
+      this.logger.info(`index: ${engine.message}`);
+      setDefaultBackend(engine.backend);
       self.store = await IndexStore.open({
+        backend: engine.backend,
+        storedVectors: (key) => allVectors(self.db, key),
+        onEngineSwitch: (key, from, to) => this.logger.info(`index: ${key.datasetId}/${key.modelId} was built by ${from}; rebuilding it with ${to} from the stored vectors`),
         root: config.indexDir,
         memoryBudgetBytes: config.INDEX_MEMORY_BUDGET_MB * 1024 * 1024,
         exactThreshold: config.INDEX_ANN_THRESHOLD,
@@ -833,11 +860,14 @@ async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
 
 interface IndexService extends DbService {
   store: IndexStore;
+  keywords: KeywordStore;
   datasetCache: DatasetCache;
+  embeddingUpdates: UpdateBatcher<string, { added: number; replaced: number }>;
+  applyEmbeddingBatch(p: EmbeddingsStored): Promise<{ added: number; replaced: number }>;
   purgeTimer?: NodeJS.Timeout;
   ownerOf(action: string, datasetId: string): string | undefined;
   endpointsOf(action: string): string[];
-  callOwner<T, P extends { datasetId: string } = { datasetId: string }>(ctx: Context, action: string, params: P): Promise<T>;
+  callOwner<T, P extends { datasetId: string } = { datasetId: string }>(ctx: Context, action: string, params: P, opts?: CallingOptions): Promise<T>;
   searchOnOwner(ctx: Context, p: OwnedSearch): Promise<VectorSearchResult>;
   searchOwned(p: OwnedSearch): Promise<VectorSearchResult>;
   holds(key: IndexKey): Promise<boolean>;
@@ -847,7 +877,7 @@ interface IndexService extends DbService {
   manageDataset(ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra?: { version?: number; to?: number }): Promise<unknown>;
   manageOnOwner(p: ManageParams): Promise<unknown>;
   runSearch(ctx: Ctx<SearchParams>): Promise<unknown>;
-  resolveHits(ctx: Ctx<SearchParams>, orgId: string, page: FusedResult[], p: SearchParams, query?: { vector: Float32Array; modelId: string }): Promise<unknown[]>;
+  resolveHits(orgId: string, page: ArrangedHit[], p: SearchParams, keywords: Map<string, DatasetKeywords>): Promise<unknown[]>;
   embed(ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]>;
 }
 

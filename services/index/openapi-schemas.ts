@@ -85,7 +85,7 @@ export const INDEX_SCHEMAS: Record<string, JsonSchema> = {
     /** The node holding the dataset's index. */
     nodeID: str,
     /** The live index, or null before the first vectors arrive. */
-    index: nullable(obj({ dim: int, engine: str, params: record(num), count: int, exactThreshold: int })),
+    index: nullable(obj({ dim: int, backend: str, engine: str, params: record(num), count: int, exactThreshold: int })),
     latestVersion: nullable(int),
     pinnedVersion: nullable(int),
     pendingChunks: int,
@@ -97,7 +97,7 @@ export const INDEX_SCHEMAS: Record<string, JsonSchema> = {
       dimension: int,
       chunkingVersion: str,
       vectorCount: int,
-      engine: obj({ kind: str, params: record(num) }),
+      engine: obj({ backend: str, kind: str, params: record(num) }, ["backend"]),
       importIds: arrayOf(uuid),
       /** sha256 of each index file, by file name. */
       checksums: record(str),

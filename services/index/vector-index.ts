@@ -1,9 +1,10 @@
-// One vector index: chunk ids in, cosine-ranked chunk ids out. Exact (FAISS flat) while small,
-// approximate (HNSW or IVF) once it grows past a threshold. FAISS holds the vectors; this class
-// holds the chunk-id ↔ label mapping and decides when to rebuild.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+// One vector index: chunk ids in, cosine-ranked chunk ids out. Exact (flat) while small,
+// approximate (HNSW or IVF) once it grows past a threshold. The engine (FAISS or usearch, see
+// engines.ts) holds the vectors; this class holds the chunk-id ↔ label mapping and decides when
+// to rebuild.
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { FaissIndex, type FaissKind } from "./faiss.ts";
+import { createEngine, defaultBackend, readEngine, type EngineKind, type IndexBackend, type VectorEngine } from "./engines.ts";
 import { RwLock } from "./locks.ts";
 
 export interface AnnOptions {
@@ -21,6 +22,8 @@ export interface AnnOptions {
 
 export interface VectorIndexOptions {
   dim: number;
+  /** The engine; new indexes get the process default (FAISS when its binding loads, else usearch). */
+  backend: IndexBackend;
   /** Exact search up to this many vectors; past it the index is rebuilt as ANN. */
   exactThreshold: number;
   ann: AnnOptions;
@@ -38,6 +41,7 @@ export function resolveIndexOptions(config: VectorIndexConfig): VectorIndexOptio
   if (!Number.isInteger(config.dim) || config.dim <= 0) throw new Error(`invalid dimension ${config.dim}`);
   return {
     dim: config.dim,
+    backend: config.backend ?? defaultBackend(),
     exactThreshold: config.exactThreshold ?? 20_000,
     maxTombstoneRatio: config.maxTombstoneRatio ?? 0.2,
     ann: { ...DEFAULT_ANN, ...config.ann },
@@ -66,26 +70,52 @@ export interface SearchHit {
 
 export interface IndexDescription {
   dim: number;
-  engine: FaissKind;
+  /** Which library: faiss or usearch. */
+  backend: IndexBackend;
+  engine: EngineKind;
   /** The parameters the current engine was built with (none for flat). */
   params: Record<string, number>;
   count: number;
   exactThreshold: number;
 }
 
-/** Files of a saved index; `chunks.tsv` is sorted by chunk id so version diffs read well. */
-export const INDEX_FILES = { faiss: "index.faiss", chunks: "chunks.tsv", meta: "index.json" } as const;
+/**
+ * Files of a saved index besides the engine's own (index.faiss, or index.usearch and
+ * graph.usearch); `chunks.tsv` is sorted by chunk id so version diffs read well.
+ */
+export const INDEX_FILES = { chunks: "chunks.tsv", meta: "index.json" } as const;
 
-interface SavedMeta {
+/** Every file of a saved index, from its index.json (indexes saved before engines were recorded are FAISS). */
+export function savedIndexFiles(meta: { files?: string[] }): string[] {
+  return [...(meta.files ?? ["index.faiss"]), INDEX_FILES.chunks, INDEX_FILES.meta];
+}
+
+/** The engine recorded in an index.json. */
+export function savedBackend(meta: { backend?: IndexBackend }): IndexBackend {
+  return meta.backend ?? "faiss";
+}
+
+/** Reads an index directory's index.json. */
+export async function readIndexMeta(dir: string): Promise<SavedMeta> {
+  return JSON.parse(await readFile(path.join(dir, INDEX_FILES.meta), "utf8")) as SavedMeta;
+}
+
+export interface SavedMeta {
   format: 1;
   dim: number;
-  engine: FaissKind;
+  /** Absent in indexes saved before the engine was recorded: those are FAISS. */
+  backend?: IndexBackend;
+  /** The engine's files in the directory. */
+  files?: string[];
+  engine: EngineKind;
   options: VectorIndexOptions;
   nextLabel: number;
   count: number;
 }
 
 const REBUILD_BATCH = 50_000;
+/** Every engine file name, for removing leftovers of another engine. */
+const ENGINE_FILES = ["index.faiss", "index.usearch", "graph.usearch"];
 
 /** A query vector whose length is not the index's dimension. */
 export class DimensionMismatchError extends Error {
@@ -108,12 +138,12 @@ export class VectorIndex {
 
   private constructor(
     readonly options: VectorIndexOptions,
-    private engine: FaissIndex,
+    private engine: VectorEngine,
   ) {}
 
   static create(config: VectorIndexConfig): VectorIndex {
     const options = resolveIndexOptions(config);
-    return new VectorIndex(options, new FaissIndex({ dim: options.dim, kind: "flat" }));
+    return new VectorIndex(options, createEngine(options.backend, { dim: options.dim, kind: "flat" }));
   }
 
   /** Builds a fresh index from (chunkId, vector) pairs, e.g. streamed from the database. */
@@ -134,11 +164,16 @@ export class VectorIndex {
     return index;
   }
 
+  /**
+   * Opens a saved index with the engine that saved it (the `backend` override is ignored here:
+   * IndexManager decides whether to rebuild an index saved by another engine).
+   */
   static async load(dir: string, overrides?: Partial<Omit<VectorIndexConfig, "dim">>): Promise<VectorIndex> {
-    const meta = JSON.parse(await readFile(path.join(dir, INDEX_FILES.meta), "utf8")) as SavedMeta;
+    const meta = await readIndexMeta(dir);
     if (meta.format !== 1) throw new Error(`unknown index format ${meta.format} in ${dir}`);
-    const options = resolveIndexOptions({ ...meta.options, ...overrides, ann: { ...meta.options.ann, ...overrides?.ann } });
-    const engine = await FaissIndex.read(path.join(dir, INDEX_FILES.faiss));
+    const backend = savedBackend(meta);
+    const options = resolveIndexOptions({ ...meta.options, ...overrides, backend, ann: { ...meta.options.ann, ...overrides?.ann } });
+    const engine = await readEngine(backend, dir);
     const index = new VectorIndex(options, engine);
     index.nextLabel = meta.nextLabel;
     const tsv = await readFile(path.join(dir, INDEX_FILES.chunks), "utf8");
@@ -168,13 +203,22 @@ export class VectorIndex {
     return this.options.dim;
   }
 
-  get engineKind(): FaissKind {
+  get engineKind(): EngineKind {
     return this.engine.kind;
+  }
+
+  get backend(): IndexBackend {
+    return this.engine.backend;
   }
 
   /** Changed since the last save or load. */
   get isDirty(): boolean {
     return this.dirty;
+  }
+
+  /** Makes the next save write the files (after a rebuild that replaced another engine's files). */
+  markDirty(): void {
+    this.dirty = true;
   }
 
   has(chunkId: string): boolean {
@@ -194,7 +238,7 @@ export class VectorIndex {
         : kind === "ivf"
           ? { nlist: this.ivfLists(this.size), nprobe: ann.nprobe }
           : {};
-    return { dim: this.dim, engine: kind, params, count: this.size, exactThreshold: this.options.exactThreshold };
+    return { dim: this.dim, backend: this.backend, engine: kind, params, count: this.size, exactThreshold: this.options.exactThreshold };
   }
 
   /**
@@ -206,7 +250,9 @@ export class VectorIndex {
     const perVector =
       this.dim * 4 + 8 /* id map */ + 48 /* reverse map entry */ + 120 /* chunk-id maps */ +
       (this.engine.kind === "hnsw" ? this.options.ann.M * 2 * 4 * 1.1 + 16 : 0) +
-      (this.engine.kind === "ivf" ? 16 : 0);
+      (this.engine.kind === "ivf" ? 16 : 0) +
+      // usearch: its graph holds a second copy of each vector beside the row store, plus a row map entry.
+      (this.engine.backend === "usearch" ? 64 + (this.engine.kind === "hnsw" ? this.dim * 4 : 0) : 0);
     return Math.round(stored * perVector);
   }
 
@@ -301,15 +347,18 @@ export class VectorIndex {
     });
   }
 
-  /** Writes index.faiss, chunks.tsv and index.json into dir (each replaced atomically). */
+  /** Writes the engine's files, chunks.tsv and index.json into dir (each replaced atomically). */
   async save(dir: string): Promise<void> {
     await mkdir(dir, { recursive: true });
     await this.lock.read(async () => {
-      await this.engine.write(path.join(dir, `${INDEX_FILES.faiss}.tmp`));
+      const engineFiles = this.engine.files();
+      await this.engine.write(dir, ".tmp");
       const lines = [...this.labelOf].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, label]) => `${label}\t${id}\n`);
       const meta: SavedMeta = {
         format: 1,
         dim: this.dim,
+        backend: this.engine.backend,
+        files: engineFiles,
         engine: this.engine.kind,
         options: this.options,
         nextLabel: this.nextLabel,
@@ -317,7 +366,9 @@ export class VectorIndex {
       };
       await writeFile(path.join(dir, `${INDEX_FILES.chunks}.tmp`), lines.join(""));
       await writeFile(path.join(dir, `${INDEX_FILES.meta}.tmp`), `${JSON.stringify(meta, null, 2)}\n`);
-      for (const file of Object.values(INDEX_FILES)) await rename(path.join(dir, `${file}.tmp`), path.join(dir, file));
+      for (const file of [...engineFiles, ...Object.values(INDEX_FILES)]) await rename(path.join(dir, `${file}.tmp`), path.join(dir, file));
+      // Files of another engine or kind (after a switch of engine) would be committed as stale data.
+      for (const stale of ENGINE_FILES) if (!engineFiles.includes(stale)) await rm(path.join(dir, stale), { force: true });
       this.dirty = false;
     });
   }
@@ -355,7 +406,7 @@ export class VectorIndex {
   private async rebuildEngine(kind: "hnsw" | "ivf"): Promise<void> {
     const { ann, dim } = this.options;
     const labels = await this.engine.labels();
-    const next = new FaissIndex({ dim, kind, M: ann.M, efConstruction: ann.efConstruction, efSearch: ann.efSearch, nlist: this.ivfLists(labels.length), nprobe: ann.nprobe });
+    const next = createEngine(this.engine.backend, { dim, kind, M: ann.M, efConstruction: ann.efConstruction, efSearch: ann.efSearch, nlist: this.ivfLists(labels.length), nprobe: ann.nprobe });
     try {
       if (kind === "ivf") {
         const sample = sampleLabels(labels, this.ivfLists(labels.length) * 64);

@@ -18,7 +18,7 @@ import path from "node:path";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { encodeSegment, indexDir, indexPath, type IndexKey } from "./index-key.ts";
 import { Mutex } from "./locks.ts";
-import { INDEX_FILES } from "./vector-index.ts";
+import { INDEX_FILES, savedIndexFiles } from "./vector-index.ts";
 
 export const MANIFEST_FILE = "manifest.json";
 
@@ -28,13 +28,20 @@ export interface VersionManifest {
   dimension: number;
   chunkingVersion: string;
   vectorCount: number;
-  engine: { kind: string; params: Record<string, number> };
+  /** backend: the library that built the index (faiss or usearch; absent in versions made before it was recorded). */
+  engine: { backend?: string; kind: string; params: Record<string, number> };
   /** Imports whose chunks this version covers. */
   importIds: string[];
   /** sha256 of each index file, by file name. */
   checksums: Record<string, string>;
   /** Set when this version was made by rolling back to an earlier one. */
   restoredFrom?: number;
+  /**
+   * sha256 of the sorted chunk ids. A chunk id's vector is fixed (same text, same model), so the
+   * same set means the same index even when the files' bytes differ (a re-added batch reorders
+   * the engine's rows): what "no new version without a change" compares.
+   */
+  chunkSet?: string;
 }
 
 export interface VersionInfo {
@@ -44,6 +51,8 @@ export interface VersionInfo {
   message: string;
   pinned: boolean;
   manifest: VersionManifest;
+  /** Set by commit when nothing changed since this (the latest) version, so none was made. */
+  unchanged?: boolean;
 }
 
 export interface VersionDiff {
@@ -59,6 +68,8 @@ export interface CommitInfo {
   chunkingVersion: string;
   importIds: string[];
   message?: string;
+  /** Record a version even when nothing changed (an operator's explicit rebuild). */
+  force?: boolean;
 }
 
 export interface IndexVersionsOptions {
@@ -191,6 +202,14 @@ export class IndexVersions {
     });
   }
 
+  /** Expires the reflog and prunes: the blobs of deleted versions leave the disk (repository maintenance, off the request path). */
+  gc(): Promise<void> {
+    return this.mutex.run(async () => {
+      await this.git.raw(["reflog", "expire", "--expire=now", "--all"]);
+      await this.git.raw(["gc", "--prune=now", "--quiet"]);
+    });
+  }
+
   /**
    * Forgets every index of a dataset (all models): its version and pin tags, its working files
    * and cached checkouts, then prunes so the vectors leave the disk. Returns the model ids dropped.
@@ -260,25 +279,37 @@ export class IndexVersions {
     const meta = JSON.parse(await readFile(path.join(dir, INDEX_FILES.meta), "utf8")) as {
       dim: number;
       engine: string;
+      backend?: "faiss" | "usearch";
+      files?: string[];
       count: number;
       options: { ann: Record<string, number | string> };
     };
     const checksums: Record<string, string> = {};
-    for (const file of Object.values(INDEX_FILES)) checksums[file] = await sha256File(path.join(dir, file));
+    for (const file of savedIndexFiles(meta)) checksums[file] = await sha256File(path.join(dir, file));
     const manifest: VersionManifest = {
       datasetId: key.datasetId,
       modelId: key.modelId,
       dimension: meta.dim,
       chunkingVersion: info.chunkingVersion,
       vectorCount: meta.count,
-      engine: { kind: meta.engine, params: engineParams(meta.engine, meta.options.ann) },
+      engine: { backend: meta.backend ?? "faiss", kind: meta.engine, params: engineParams(meta.engine, meta.options.ann) },
       importIds: [...new Set(info.importIds)].sort(),
       checksums,
       ...(restoredFrom === undefined ? {} : { restoredFrom }),
+      chunkSet: await chunkSetDigest(path.join(dir, INDEX_FILES.chunks)),
     };
-    await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-
     const versions = await this.listRefs(key);
+    // No new version without a change: the same files, chunking and imports as the latest version
+    // (a redelivered batch, a save of an unchanged index) answer that version. A rollback or an
+    // explicit rebuild always records itself, even to identical content, so its history stays readable.
+    if (restoredFrom === undefined && !info.force && versions[0]) {
+      const latest = await this.manifestAt(versions[0].commit, key).catch(() => undefined);
+      if (latest && sameContent(latest, manifest)) {
+        await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(latest, null, 2)}\n`);
+        return { ...versions[0], pinned: false, manifest: latest, unchanged: true };
+      }
+    }
+    await writeFile(path.join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     const version = (versions[0]?.version ?? 0) + 1;
     const subject = `${indexPath(key)} v${version}${info.message ? `: ${info.message}` : ""}`;
     const commit = await this.withTempIndex(async (git) => {
@@ -347,6 +378,22 @@ export class IndexVersions {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** Whether two manifests describe the same index content (files, chunking, imports covered). */
+function sameContent(a: VersionManifest, b: VersionManifest): boolean {
+  const files = (m: VersionManifest) => JSON.stringify(Object.entries(m.checksums).sort(([x], [y]) => x.localeCompare(y)));
+  const content = a.chunkSet && b.chunkSet ? a.chunkSet === b.chunkSet && a.vectorCount === b.vectorCount && a.dimension === b.dimension : files(a) === files(b);
+  return a.chunkingVersion === b.chunkingVersion && a.importIds.join() === b.importIds.join() && a.engine.kind === b.engine.kind && content;
+}
+
+async function chunkSetDigest(chunksFile: string): Promise<string> {
+  const ids = (await readFile(chunksFile, "utf8"))
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => l.slice(l.indexOf("\t") + 1))
+    .sort();
+  return createHash("sha256").update(ids.join("\n")).digest("hex");
 }
 
 function versionRef(key: IndexKey, version: number): string {

@@ -22,7 +22,8 @@
 
 namespace {
 
-using idx_t = faiss::Index::idx_t;
+// int64_t is faiss's idx_t in every release (1.7 named it faiss::Index::idx_t, later ones faiss::idx_t).
+using idx_t = int64_t;
 
 enum class Kind { Flat, HNSW, IVF };
 

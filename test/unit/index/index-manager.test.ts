@@ -1,4 +1,8 @@
 import { expect } from "chai";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { availableBackends, type IndexBackend } from "../../../services/index/engines.ts";
+import { indexDir } from "../../../services/index/index-key.ts";
 import { IndexManager, IndexNotFoundError } from "../../../services/index/index-manager.ts";
 import { clusteredVectors } from "../../../bench/index-clustered-data.ts";
 import { entries, tempDir } from "./helpers.ts";
@@ -50,4 +54,48 @@ describe("index/IndexManager", () => {
       await cleanup();
     }
   });
+
+  // An index saved by one engine, opened where the other runs (FAISS files on a machine without
+  // the binding, or the reverse after installing FAISS): rebuilt from the stored vectors, and its
+  // manifest then records the new engine. Both directions need the FAISS binding to make the files.
+  for (const [from, to] of [["faiss", "usearch"], ["usearch", "faiss"]] as Array<[IndexBackend, IndexBackend]>) {
+    it(`rebuilds an index saved by ${from} from the stored vectors when ${to} runs`, async function () {
+      if (!availableBackends().includes("faiss")) this.skip();
+      const { dir, cleanup } = await tempDir("mgr");
+      try {
+        const key = { datasetId: "d", modelId: "m" };
+        const data = clusteredVectors({ count: 300, dim, clusters: 4 });
+        const stored = entries(data.vectors, dim);
+        const first = new IndexManager({ root: dir, memoryBudgetBytes: 1e9, indexConfig: { backend: from } });
+        await first.use(key, (index) => index.add(stored), { dim });
+        await first.close();
+        const manifest = async () => JSON.parse(await readFile(path.join(indexDir(dir, key), "index.json"), "utf8")) as { backend: string; files: string[] };
+        expect((await manifest()).backend).to.equal(from);
+
+        const switches: string[] = [];
+        const second = new IndexManager({
+          root: dir,
+          memoryBudgetBytes: 1e9,
+          indexConfig: { backend: to },
+          storedVectors: async function* () {
+            yield* stored;
+          },
+          onEngineSwitch: (_key, a, b) => switches.push(`${a}->${b}`),
+        });
+        const hit = await second.use(key, async (index) => {
+          expect(index.backend).to.equal(to);
+          expect(index.size).to.equal(300);
+          return (await index.search(data.vectors.subarray(7 * dim, 8 * dim), 1))[0]!.chunkId;
+        });
+        expect(hit).to.equal("c7");
+        expect(switches).to.deep.equal([`${from}->${to}`]);
+        await second.close();
+        const after = await manifest();
+        expect(after.backend).to.equal(to);
+        expect(after.files[0]).to.equal(to === "faiss" ? "index.faiss" : "index.usearch");
+      } finally {
+        await cleanup();
+      }
+    });
+  }
 });

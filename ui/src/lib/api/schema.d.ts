@@ -916,6 +916,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/datasets/{datasetId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A self-contained HTML report of the dashboards and topics (opens offline) */
+        get: operations["analyticsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/datasets/{datasetId}/analytics/{table}": {
         parameters: {
             query?: never;
@@ -1991,6 +2008,7 @@ export interface components {
             nodeID: string;
             index: {
                 dim: number;
+                backend: string;
                 engine: string;
                 params: {
                     [key: string]: number;
@@ -2010,6 +2028,7 @@ export interface components {
             chunkingVersion: string;
             vectorCount: number;
             engine: {
+                backend?: string;
                 kind: string;
                 params: {
                     [key: string]: number;
@@ -4284,6 +4303,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ActivityReport"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    analyticsReport: {
+        parameters: {
+            query?: {
+                from?: string;
+                to?: string;
+                conversationId?: string;
+                participantIds?: string[];
+                tz?: string;
+                granularity?: "day" | "week" | "month";
+                gapHours?: number;
+                top?: number;
+            };
+            header?: never;
+            path: {
+                datasetId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": string;
+                    "text/html": string;
                 };
             };
             /** @description Error */
