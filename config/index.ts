@@ -3,6 +3,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parse as parseDotenv } from "dotenv";
 import { envSchema, PRODUCTION_SECRETS, type Env } from "./schema.ts";
+import { publicSecrets } from "./committed-secrets.ts";
+
+/** The installed tree (this file is config/index.ts): where the committed deploy files lie. */
+const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
 export { SERVICE_NAMES, type ServiceName } from "./schema.ts";
 
@@ -82,6 +86,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     const missing = PRODUCTION_SECRETS.filter((name) => !e[name]);
     if (missing.length)
       throw new ConfigError(missing.map((name) => `${name}: required when NODE_ENV=production (no default for secrets)`));
+    const published = publicSecrets(Object.fromEntries(PRODUCTION_SECRETS.map((n) => [n, e[n]])), REPO_ROOT);
+    if (published.length)
+      throw new ConfigError(
+        published.map((name) => `${name}: this value is written in the repository (or is a placeholder); generate a new one, e.g. openssl rand -base64 48`),
+      );
   }
   const dataDir = path.resolve(cwd, e.DATA_DIR);
   const given = Object.fromEntries(PRODUCTION_SECRETS.map((n) => [n, e[n]])) as Partial<Record<Secret, string>>;

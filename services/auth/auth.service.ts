@@ -163,7 +163,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
           const { email, password, displayName } = ctx.params;
           const ip = ctx.meta.ip ?? "";
           // Probing addresses through sign-up is limited like any other guessing (L5).
-          if (await this.credLimiter.blocked("signup", "any", ip))
+          if (await this.credLimiter.blocked("signup", ip, ip))
             throw new ClientError("RATE_LIMITED", "Too many sign-up attempts from this address; try again later");
           const made = await createUserWithOrg(this.db, {
             email,
@@ -171,7 +171,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
             displayName,
           });
           if (!made) {
-            await this.credLimiter.failed("signup", "any", ip);
+            await this.credLimiter.failed("signup", ip, ip);
             throw new ClientError("EMAIL_TAKEN", "An account with this e-mail address already exists");
           }
           await this.record(ctx, "user.signedUp", { actorId: made.user.id, orgId: made.orgId, target: made.user.id });
@@ -411,9 +411,9 @@ export default function createAuthService(app: AppContext): ServiceSchema {
         retryPolicy: NO_RETRY,
         async handler(this: AuthService, ctx: Ctx<{ token: string; newPassword: string }>) {
           const ip = ctx.meta.ip ?? "";
-          if (await this.credLimiter.blocked("reset", "any", ip)) throw new ClientError("RATE_LIMITED", "Too many attempts; try again later");
+          if (await this.credLimiter.blocked("reset", ip, ip)) throw new ClientError("RATE_LIMITED", "Too many attempts; try again later");
           const refuse = async () => {
-            await this.credLimiter.failed("reset", "any", ip);
+            await this.credLimiter.failed("reset", ip, ip);
             return new ClientError("LINK_INVALID", "This reset link is invalid, expired or already used; ask for a new one");
           };
           let claims;

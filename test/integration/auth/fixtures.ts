@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
+import type { ServiceName } from "../../../config/index.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 
 /** Cheap password hashing (production keeps the strong defaults) and a roomy log-in limit. */
@@ -16,7 +17,7 @@ export const AUTH_TEST_ENV: Record<string, string> = {
   OAUTH_SESSION_SECRET: "oauth-secret-oauth-secret-oauth-secret-0",
 };
 
-export function startAuthPlatform(env: Record<string, string> = {}, services: ("api" | "auth")[] = ["api", "auth"]) {
+export function startAuthPlatform(env: Record<string, string> = {}, services: ServiceName[] = ["api", "auth"]) {
   return startTestPlatform({ services, env: { ...AUTH_TEST_ENV, ...env } });
 }
 
