@@ -13,7 +13,7 @@ const key = { datasetId: "ds-1", modelId: "Xenova/all-MiniLM-L6-v2" };
 const other = { datasetId: "ds-2", modelId: "use-lite" };
 
 describe("index/IndexVersions", function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   let root: string;
   let cleanups: Array<() => Promise<void>> = [];
   const data = clusteredVectors({ count: 300, dim, clusters: 5 });
@@ -55,6 +55,18 @@ describe("index/IndexVersions", function () {
     expect((await versions.list(other)).map((v) => v.version)).to.deep.equal([1]);
     const files = await simpleGit(root).raw(["ls-tree", "-r", "--name-only", v2.commit]);
     expect(files.trim().split("\n").every((f) => f.startsWith("ds-1/"))).to.equal(true);
+  });
+
+  it("makes no version without a change: the same files, chunking and imports answer the latest version", async () => {
+    const v1 = await saveVersion(key, all.slice(0, 100), "imp-1");
+    const again = await saveVersion(key, all.slice(0, 100), "imp-1");
+    expect(again).to.include({ version: 1, commit: v1.commit, unchanged: true });
+    expect((await versions.list(key)).map((v) => v.version)).to.deep.equal([1]);
+    // Each real change is one version: other chunks, or the same chunks covering another import.
+    expect((await saveVersion(key, all.slice(0, 101), "imp-1")).version).to.equal(2);
+    expect((await saveVersion(key, all.slice(0, 101), "imp-2")).version).to.equal(3);
+    expect((await saveVersion(key, all.slice(0, 101), "imp-2")).unchanged).to.equal(true);
+    expect((await versions.list(key)).map((v) => v.version)).to.deep.equal([3, 2, 1]);
   });
 
   it("compares two versions by chunk ids", async () => {
