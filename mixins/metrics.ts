@@ -108,6 +108,24 @@ export const CHATLENS_METRICS = {
     labelNames: ["dataset", "model"],
     description: "Size on disk of the live version of a dataset's index (bytes)",
   },
+  serviceUp: {
+    name: "chatlens_service_up",
+    type: "gauge",
+    labelNames: ["service"],
+    description: "1 for each chatlens service this node runs (alert rules notice when no node runs the embedder or the index)",
+  },
+  indexDiskFree: {
+    name: "chatlens_index_disk_free_bytes",
+    type: "gauge",
+    labelNames: [],
+    description: "Free bytes (for unprivileged users) on the filesystem that holds the index files and their repository",
+  },
+  indexDiskSize: {
+    name: "chatlens_index_disk_size_bytes",
+    type: "gauge",
+    labelNames: [],
+    description: "Size of the filesystem that holds the index files and their repository (bytes)",
+  },
   channelBacklog: {
     name: "chatlens_channel_backlog",
     type: "gauge",
@@ -246,4 +264,17 @@ export function setChannelBacklog(broker: ServiceBroker, backlog: { channel: str
 /** A job message gave up after its last retry and went to the dead-letter queue. */
 export function recordDeadLetter(broker: ServiceBroker, event: { channel: string }): void {
   registry(broker)?.increment(CHATLENS_METRICS.channelDeadLetters.name, { channel: event.channel });
+}
+
+/** This node runs `service` (set at start for every local chatlens service). */
+export function setServiceUp(broker: ServiceBroker, svc: { service: string }): void {
+  registry(broker)?.set(CHATLENS_METRICS.serviceUp.name, 1, { service: svc.service });
+}
+
+/** Free and total bytes of the filesystem that holds the index files (sampled on index nodes). */
+export function setIndexDisk(broker: ServiceBroker, disk: { freeBytes: number; sizeBytes: number }): void {
+  const m = registry(broker);
+  if (!m) return;
+  m.set(CHATLENS_METRICS.indexDiskFree.name, nonNegative(disk.freeBytes), {});
+  m.set(CHATLENS_METRICS.indexDiskSize.name, nonNegative(disk.sizeBytes), {});
 }

@@ -3,6 +3,7 @@ import type { Config, ServiceName } from "../config/index.ts";
 import { createBrokerOptions } from "../moleculer.config.ts";
 import { PermissionsMiddleware } from "../mixins/permissions.ts";
 import { registerChatlensMetrics } from "../mixins/metrics.ts";
+import { RuntimeMetricsMiddleware } from "../mixins/runtime-metrics.ts";
 import { createAppContext, type AppContext } from "./app-context.ts";
 import { loadServiceSchemas } from "./catalog.ts";
 import { embedderNodeMetadata } from "./embedder/node-routing.ts";
@@ -32,7 +33,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const services = options.services ?? config.SERVICES;
   const runsEmbedder = services.includes("embedder");
   const brokerOptions = createBrokerOptions(config, {
-    middlewares: [PermissionsMiddleware, ...(options.middlewares ?? [])],
+    middlewares: [PermissionsMiddleware, RuntimeMetricsMiddleware({ indexDir: config.indexDir }), ...(options.middlewares ?? [])],
     // Embedder nodes say whether they have a GPU: the embedBatch strategy prefers those.
     metadata: { services, ...(runsEmbedder ? embedderNodeMetadata(config) : {}), ...options.metadata },
     // Only the embedder uses durable channels so far; other nodes open no JetStream connection.

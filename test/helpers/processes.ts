@@ -12,7 +12,7 @@ export function startNodeProcess(
   script: string,
   env: Record<string, string>,
   readyPattern: RegExp = /READY/,
-  timeoutMs = 90_000,
+  timeoutMs = 300_000,
 ): Promise<NodeProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: REPO_ROOT,
@@ -56,7 +56,7 @@ export function startNodeProcess(
 export function runNodeProcess(
   script: string,
   env: Record<string, string>,
-  timeoutMs = 90_000,
+  timeoutMs = 300_000,
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", script], {

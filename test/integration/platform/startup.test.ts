@@ -17,7 +17,7 @@ function freePort(): Promise<number> {
 }
 
 describe("start-up of the chatlens process", function () {
-  this.timeout(270_000);
+  this.timeout(900_000);
   const dataDir = () => mkdtempSync(path.join(os.tmpdir(), "chatlens-start-"));
 
   it("stops with a message naming the variable when a value is bad", async () => {

@@ -14,7 +14,9 @@ import {
   setChannelBacklog,
   setEmbedBacklog,
   setImportsActive,
+  setIndexDisk,
   setIndexSize,
+  setServiceUp,
 } from "../../../mixins/metrics.ts";
 
 /** The broker's own Prometheus endpoint, as Prometheus scrapes it. */
@@ -64,6 +66,8 @@ describe("chatlens business metrics (mixins/metrics.ts)", () => {
     setIndexSize(broker, { dataset: "ds1", model: "use-lite", vectors: 5000, bytes: 10_240_000 });
     setChannelBacklog(broker, { channel: "embed.jobs", messages: 7 });
     recordDeadLetter(broker, { channel: "embed.jobs" });
+    setServiceUp(broker, { service: "index" });
+    setIndexDisk(broker, { freeBytes: 5e9, sizeBytes: 1e11 });
     const text = await scrape(broker);
     for (const def of Object.values(CHATLENS_METRICS)) {
       expect(text, def.name).to.contain(`# TYPE ${def.name} ${def.type}\n`);

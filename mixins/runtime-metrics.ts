@@ -1,0 +1,241 @@
+import { readdir, stat, statfs } from "node:fs/promises";
+import path from "node:path";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+import type { Middleware, ServiceBroker } from "moleculer";
+import { CHATLENS_METRICS, recordDeadLetter, registerChatlensMetrics, setChannelBacklog, setIndexDisk, setServiceUp } from "./metrics.ts";
+
+/**
+ * Metrics that no action records on its own, gathered on a timer on every node (issue 19: every
+ * series a dashboard or alert rule uses exists in a real scrape, from start):
+ *
+ * - event-loop delay under Moleculer's names (`process_eventloop_lag_*`, milliseconds), measured
+ *   with node:perf_hooks. Moleculer only fills them when the optional native `event-loop-stats`
+ *   module is installed, which it is not (it needs a compiler at install time);
+ * - circuit-breaker series at 0 from start: Moleculer creates them only when a breaker first
+ *   opens, so `increase()` missed the first opening and "no breaker open" was an empty result;
+ * - on nodes with job channels: each channel's backlog (JetStream consumer pending + unacked, or
+ *   sent minus started for the in-process adapter) and dead letters (a handler that failed its
+ *   last delivery: JetStream drops or dead-letters it, the in-process adapter has no retries);
+ * - on index nodes: the size on disk of every dataset's index and the free space of the
+ *   filesystem that holds them.
+ */
+export interface RuntimeMetricsOptions {
+  /** How often the timer samples (ms). */
+  intervalMs?: number;
+  /** Root of the index files (config.indexDir); sampled on nodes that run the index service. */
+  indexDir?: string;
+}
+
+const LAG = {
+  min: "process.eventloop.lag.min",
+  avg: "process.eventloop.lag.avg",
+  max: "process.eventloop.lag.max",
+  count: "process.eventloop.lag.count",
+} as const;
+
+const BREAKER_SERIES = [
+  "moleculer.circuit-breaker.opened.active",
+  "moleculer.circuit-breaker.opened.total",
+  "moleculer.circuit-breaker.half-opened.active",
+];
+
+/** Channel name as defined in the service (the adapter prefixes it with the namespace). */
+function channelLabel(broker: ServiceBroker, name: string): string {
+  const prefix = broker.namespace ? `${broker.namespace}.` : "";
+  return prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
+}
+
+interface ChannelDef {
+  name: string;
+  maxRetries?: number;
+}
+
+interface JetStreamManagerLike {
+  streams: { list(): { next(): Promise<{ config: { name: string; subjects?: string[] } }[]> } };
+  consumers: { list(stream: string): { next(): Promise<{ num_pending: number; num_ack_pending: number }[]> } };
+}
+
+/** Bytes of every file below `dir` (an index version's files; git's own store excluded). */
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.name === ".git") continue;
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += await treeBytes(p);
+    else if (entry.isFile()) total += (await stat(p).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
+}
+
+/** Index directories are <root>/<dataset>/<model>, each segment %-escaped (services/index/index-key.ts). */
+async function indexSizes(root: string): Promise<{ dataset: string; model: string; bytes: number }[]> {
+  const out: { dataset: string; model: string; bytes: number }[] = [];
+  for (const ds of await readdir(root, { withFileTypes: true }).catch(() => [])) {
+    if (!ds.isDirectory() || ds.name.startsWith(".")) continue;
+    for (const model of await readdir(path.join(root, ds.name), { withFileTypes: true }).catch(() => [])) {
+      if (!model.isDirectory() || model.name.startsWith(".")) continue;
+      const decode = (s: string) => {
+        try {
+          return decodeURIComponent(s);
+        } catch {
+          return s;
+        }
+      };
+      out.push({ dataset: decode(ds.name), model: decode(model.name), bytes: await treeBytes(path.join(root, ds.name, model.name)) });
+    }
+  }
+  return out;
+}
+
+export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): Middleware {
+  const intervalMs = options.intervalMs ?? 10_000;
+  let broker: ServiceBroker;
+  let histogram: IntervalHistogram | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let sampling: Promise<void> | undefined;
+  const channels = new Map<string, ChannelDef>();
+  const knownIndexes = new Set<string>();
+
+  const enabled = () => broker.metrics?.isEnabled() === true;
+
+  function sampleLoop(): void {
+    if (!histogram) return;
+    const ms = (ns: number) => (Number.isFinite(ns) ? ns / 1e6 : 0);
+    const n = histogram.count;
+    broker.metrics.set(LAG.min, n ? ms(histogram.min) : 0);
+    broker.metrics.set(LAG.avg, n ? ms(histogram.mean) : 0);
+    broker.metrics.set(LAG.max, n ? ms(histogram.max) : 0);
+    broker.metrics.set(LAG.count, n);
+    histogram.reset();
+  }
+
+  function counterValue(name: string, labels: Record<string, string>): number {
+    const metric = broker.metrics.getMetric(name) as unknown as { get(l: Record<string, string>): { value: number } | null } | null;
+    return metric?.get(labels)?.value ?? 0;
+  }
+
+  /** Handlers started for a channel, whatever their group. */
+
+  async function sampleChannels(): Promise<void> {
+    if (channels.size === 0) return;
+    const adapter = (broker as unknown as { channelAdapter?: { manager?: JetStreamManagerLike | null } }).channelAdapter;
+    if (adapter && "manager" in adapter) {
+      // JetStream: what waits in each stream's consumers, read through the adapter's own connection.
+      const jsm = adapter.manager;
+      if (!jsm) return;
+      for (const info of await jsm.streams.list().next()) {
+        const subject = info.config.subjects?.[0];
+        if (!subject) continue;
+        const channel = channelLabel(broker, subject);
+        if (!channels.has(channel)) continue;
+        const consumers = await jsm.consumers.list(info.config.name).next();
+        setChannelBacklog(broker, { channel, messages: consumers.reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0) });
+      }
+      return;
+    }
+    // In-process adapter: published here minus handlers started here (one node holds both ends).
+    for (const [channel, def] of channels) {
+      const sent = counterValue("moleculer.channels.messages.sent", { channel });
+      const started = startedAnyGroup(def.name);
+      setChannelBacklog(broker, { channel, messages: Math.max(0, sent - started) });
+    }
+  }
+
+  function startedAnyGroup(name: string): number {
+    const metric = broker.metrics.getMetric("moleculer.channels.messages.total") as unknown as {
+      values: Map<string, { labels: Record<string, string>; value: number }>;
+    } | null;
+    let n = 0;
+    for (const v of metric?.values.values() ?? []) if (v.labels.channel === name) n += v.value;
+    return n;
+  }
+
+  async function sampleIndexes(): Promise<void> {
+    if (!options.indexDir || !broker.getLocalService("index")) return;
+    const seen = new Set<string>();
+    for (const { dataset, model, bytes } of await indexSizes(options.indexDir)) {
+      seen.add(`${dataset}\n${model}`);
+      broker.metrics.set(CHATLENS_METRICS.indexBytes.name, bytes, { dataset, model });
+    }
+    // An index removed from disk reads 0 (Moleculer keeps a label set once seen).
+    for (const key of knownIndexes) {
+      if (seen.has(key)) continue;
+      const [dataset, model] = key.split("\n") as [string, string];
+      broker.metrics.set(CHATLENS_METRICS.indexBytes.name, 0, { dataset, model });
+    }
+    for (const key of seen) knownIndexes.add(key);
+    const fs = await statfs(options.indexDir).catch(() => null);
+    if (fs) setIndexDisk(broker, { freeBytes: fs.bavail * fs.bsize, sizeBytes: fs.blocks * fs.bsize });
+  }
+
+  function sample(): Promise<void> {
+    sampleLoop();
+    // One sampling at a time: a slow disk walk or JetStream answer must not pile up.
+    sampling ??= (async () => {
+      await sampleChannels().catch((err: Error) => broker.logger.debug(`metrics: channel backlog not sampled: ${err.message}`));
+      await sampleIndexes().catch((err: Error) => broker.logger.debug(`metrics: index sizes not sampled: ${err.message}`));
+    })().finally(() => (sampling = undefined));
+    return sampling;
+  }
+
+  return {
+    name: "RuntimeMetrics",
+
+    created(b: ServiceBroker) {
+      broker = b;
+      if (!enabled()) return;
+      registerChatlensMetrics(broker);
+      const m = broker.metrics;
+      for (const name of Object.values(LAG))
+        if (!m.hasMetric(name))
+          m.register({ name, type: "gauge", unit: name === LAG.count ? undefined : "msec", description: "Event-loop delay over the last sampling interval (node:perf_hooks)" } as never);
+      for (const name of Object.values(LAG)) m.set(name, 0);
+    },
+
+    // Every channel a service on this node declares, with its retry limit, for the series below.
+    serviceCreated(svc: { schema: { channels?: Record<string, { maxRetries?: number }> } }) {
+      for (const [name, def] of Object.entries(svc.schema.channels ?? {})) {
+        channels.set(name, { name: broker.namespace ? `${broker.namespace}.${name}` : name, maxRetries: def.maxRetries });
+        if (!enabled()) continue;
+        setChannelBacklog(broker, { channel: name, messages: 0 });
+        broker.metrics.increment(CHATLENS_METRICS.channelDeadLetters.name, { channel: name }, 0);
+      }
+    },
+
+    localChannel(next: (msg: unknown, raw: unknown) => Promise<unknown>, chan: ChannelDef) {
+      return async (msg: unknown, raw: unknown) => {
+        try {
+          return await next(msg, raw);
+        } catch (err) {
+          // JetStream tells how often the message was delivered before; the in-process adapter
+          // never redelivers, so its failed message is gone at once.
+          const redelivered = (raw as { info?: { redeliveryCount?: number } } | undefined)?.info?.redeliveryCount;
+          const last = redelivered === undefined || !chan.maxRetries || redelivered >= chan.maxRetries;
+          if (last) recordDeadLetter(broker, { channel: channelLabel(broker, chan.name) });
+          throw err;
+        }
+      };
+    },
+
+    started() {
+      if (!enabled()) return;
+      // After Moleculer's own middlewares registered their metrics: give the breaker series a 0.
+      for (const name of BREAKER_SERIES) {
+        const metric = broker.metrics.getMetric(name) as unknown as { get(l: object): unknown } | null;
+        if (metric && !metric.get({})) broker.metrics.set(name, 0, {});
+      }
+      for (const svc of broker.services)
+        if (!svc.name.startsWith("$")) setServiceUp(broker, { service: svc.name });
+      histogram = monitorEventLoopDelay({ resolution: 10 });
+      histogram.enable();
+      timer = setInterval(() => void sample(), intervalMs).unref();
+      return sample();
+    },
+
+    async stopped() {
+      if (timer) clearInterval(timer);
+      histogram?.disable();
+      await sampling;
+    },
+  } as unknown as Middleware;
+}
