@@ -50,9 +50,29 @@ export function keywordSearch(p: TestPlatform, t: Tenant, query = MARKER) {
   });
 }
 
+/**
+ * A hang guard, not a speed claim: the attacks of issue 15 held every tenant for 10 s to 24 min,
+ * so a probe that waits this long means the event loop was taken.
+ */
+export const PROBE_GUARD_MS = 15_000;
+
+function guarded<T>(what: string, request: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const guard = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not answer within ${PROBE_GUARD_MS} ms during the attack`)),
+      PROBE_GUARD_MS,
+    );
+  });
+  return Promise.race([request, guard]).finally(() => clearTimeout(timer));
+}
+
 /** `/api/health` and the bystander's search both answer, with the bystander's hit. */
 export async function expectServing(p: TestPlatform, bystander: Tenant): Promise<void> {
-  const [health, found] = await Promise.all([http(p.baseUrl, "GET", "/api/health"), keywordSearch(p, bystander)]);
+  const [health, found] = await Promise.all([
+    guarded("/api/health", http(p.baseUrl, "GET", "/api/health")),
+    guarded("another org's search", keywordSearch(p, bystander)),
+  ]);
   expect(health.status, JSON.stringify(health.body)).to.equal(200);
   expect(found.status, JSON.stringify(found.body)).to.equal(200);
   expect(found.body.items.map((i: { message: { text: string } }) => i.message.text).join(" ")).to.contain(MARKER);
