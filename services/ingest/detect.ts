@@ -69,6 +69,17 @@ async function detectFile(entry: ExportEntry): Promise<Detection> {
     if (/^\[\d{4}-\d{2}-\d{2}, \d{2}:\d{2}\] /.test(headerLines[0]!)) return { format: "signal", reason: "[YYYY-MM-DD, HH:MM] headers" };
     return { format: "whatsapp", reason: "lines start with chat timestamps" };
   }
+  // Lines that look like a chat's but were not understood: never guess JSON or CSV for them.
+  const chatLike = firstChatLikeLine(lines);
+  if (chatLike) {
+    throw new ParseError(
+      "NOT_A_CHAT",
+      `${entry.label} looks like a chat export, but line ${chatLike.line} is not understood: "${chatLike.text}". ` +
+        "Try format=whatsapp (or format=signal), and daysFirst=true or daysFirst=false if the dates are day-first or month-first; " +
+        "if the layout is still not understood, export the chat again from the app.",
+      { file: entry.label, line: chatLike.line },
+    );
+  }
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     if (/"guild"\s*:/.test(head) && /"channel"\s*:/.test(head)) return { format: "discord", reason: "DiscordChatExporter guild/channel header" };
     if (/"sender_name"\s*:/.test(head) || /"timestamp_ms"\s*:/.test(head) || /"thread_path"\s*:/.test(head)) {
@@ -84,4 +95,28 @@ async function detectFile(entry: ExportEntry): Promise<Detection> {
   if (/^"?AuthorID"?,"?Author"?,"?Date"?,"?Content"?/.test(firstLine)) return { format: "discord-csv", reason: "DiscordChatExporter CSV header" };
   if (lower.endsWith(".csv") || (firstLine.includes(",") && lines.length > 1)) return { format: "csv", reason: "comma-separated text" };
   throw new ParseError("UNKNOWN_FORMAT", `${entry.label} is not a chat export this importer knows`, { file: entry.label });
+}
+
+/**
+ * A timestamp-like start ("[3/18/22 ...", "19:23, 28 Aug ...", "Mar 5 ...") with a time and then
+ * "] ", ": " or " - ": the shape of a chat line whose exact layout the header scanner does not
+ * know. Bounded quantifiers on a bounded prefix: no backtracking blow-up.
+ */
+const CHAT_LIKE = /^[\u200e\u200f\u061c\ufeff]*\[?[\u200e\u200f\u061c\ufeff ]*[\p{L}\p{N}]{1,10}[^\n{}"]{0,40}?\p{N}{1,2}[\u200e\u200f]*[:.][\u200e\u200f]*\p{N}{2}[^\n{}"]{0,30}?(?:\] |: | - )/u;
+
+/** The first line that looks like a chat line, when the first non-empty line does and at least one more does. */
+function firstChatLikeLine(lines: string[]): { line: number; text: string } | undefined {
+  let first: { line: number; text: string } | undefined;
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.slice(0, 160);
+    if (line.trim() === "") continue;
+    const like = CHAT_LIKE.test(line);
+    if (!first) {
+      if (!like) return undefined;
+      first = { line: i + 1, text: line.length > 80 ? `${line.slice(0, 80)}…` : line };
+    }
+    if (like && ++count >= 2) return first;
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@ import type { Database } from "../../models/db.ts";
 import { imports } from "../../models/schema.ts";
 import { toClientError, toImportError, type ImportError } from "./client-errors.ts";
 import { parseExport } from "./parse-export.ts";
-import { discardImportRows, ImportWriter, type ImportTarget } from "./import-writer.ts";
+import { discardImportRows, ImportWriter, type ConversationMerge, type ImportTarget } from "./import-writer.ts";
 import type { FormatName, MessageKind, ParseInput, ParseOptions, ParseWarning } from "./types.ts";
 import type { ParseLimits } from "./io/limits.ts";
 
@@ -26,6 +26,15 @@ export interface ImportSummary {
   messagesRead: number;
   messagesAdded: number;
   messagesByKind: Partial<Record<MessageKind, number>>;
+  /** Of the messages read: system notices, and media (photos, videos, audio, documents, stickers). */
+  systemNotices: number;
+  mediaMessages: number;
+  /** Messages read that the dataset already held under the same conversation (a re-import). */
+  duplicatesSkipped: number;
+  /** Messages read that an overlapping stored conversation already held (see `merged`). */
+  duplicatesMerged: number;
+  /** Conversations of this export folded into stored ones they overlap. */
+  merged: ConversationMerge[];
   conversations: number;
   conversationsAdded: number;
   participants: number;
@@ -175,6 +184,17 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
     }
     await pending;
     if (!summary) throw new Error("the parser ended without a summary");
+    const addedBeforeMerge = s.messagesAdded;
+    const merged = job.options.mergeOverlapping === false ? [] : await writer.mergeOverlaps();
+    const duplicatesMerged = merged.reduce((sum, m) => sum + m.duplicates, 0);
+    s.messagesAdded -= duplicatesMerged;
+    summary = {
+      ...summary,
+      merged,
+      duplicatesMerged,
+      duplicatesSkipped: s.messagesRead - addedBeforeMerge,
+      conversationsAdded: writer.conversationsAdded,
+    };
     hooks.onProgress?.({ messages: s.messagesRead - reported.messages, bytes: s.bytesRead - reported.bytes });
     const result = { ...summary, messagesAdded: s.messagesAdded };
     const marked = await db
@@ -211,6 +231,11 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
       messagesRead: s.messagesRead,
       messagesAdded: s.messagesAdded,
       messagesByKind: s.byKind,
+      systemNotices: s.byKind.system ?? 0,
+      mediaMessages: (s.byKind.media ?? 0) + (s.byKind.sticker ?? 0),
+      duplicatesSkipped: 0,
+      duplicatesMerged: 0,
+      merged: [],
       conversations: p.conversations,
       conversationsAdded: writer.conversationsAdded,
       participants: p.participants,

@@ -10,6 +10,8 @@ export interface ImportOptionParams {
   timeZone?: string;
   daysFirst?: boolean;
   conversationName?: string;
+  /** false keeps an export that overlaps a stored conversation as a conversation of its own. */
+  mergeOverlapping?: boolean;
   timestampColumn?: string;
   authorColumn?: string;
   textColumn?: string;
@@ -24,6 +26,7 @@ export const IMPORT_OPTION_PARAMS = {
   timeZone: { type: "string", min: 1, max: 64, optional: true },
   daysFirst: { type: "boolean", convert: true, optional: true },
   conversationName: { type: "string", min: 1, max: 200, trim: true, optional: true },
+  mergeOverlapping: { type: "boolean", convert: true, optional: true },
   timestampColumn: column,
   authorColumn: column,
   textColumn: column,
@@ -45,6 +48,7 @@ export function toParseOptions(p: ImportOptionParams): { format?: FormatName; op
   const options: ParseOptions = { timeZone: p.timeZone ?? "UTC" };
   if (p.daysFirst !== undefined) options.daysFirst = p.daysFirst;
   if (p.conversationName) options.conversationName = p.conversationName;
+  if (p.mergeOverlapping !== undefined) options.mergeOverlapping = p.mergeOverlapping;
   const columns: Partial<ColumnMapping> = {};
   if (p.timestampColumn) columns.timestamp = p.timestampColumn;
   if (p.authorColumn) columns.author = p.authorColumn;

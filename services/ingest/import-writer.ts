@@ -32,8 +32,24 @@ function clean(s: string | undefined): string | undefined {
  * (`discardImportRows`) without a transaction spanning the whole import: on PGlite (one
  * connection) such a transaction would block every other query until the import ends.
  */
+/** An overlapping export of a conversation already in the dataset, folded into it. */
+export interface ConversationMerge {
+  /** The conversation this import's file would have made, and the one it was merged into. */
+  from: string;
+  into: string;
+  /** Messages of this import that the existing conversation already held (stored once). */
+  duplicates: number;
+  /** Messages of this import that were new, now in the existing conversation. */
+  moved: number;
+}
+
+/** Messages in common (same instant, author, text and occurrence) for two exports to be one chat. */
+const MERGE_MIN_OVERLAP = 3;
+
 export class ImportWriter {
   private readonly conversationIds = new Map<string, string>();
+  /** Conversations this import created: only these may turn out to be another export of a stored chat. */
+  private readonly createdConversations: { key: string; id: string; platform: string; name: string }[] = [];
   private readonly participantIds = new Map<string, string>();
   conversationsAdded = 0;
   participantsAdded = 0;
@@ -52,7 +68,60 @@ export class ImportWriter {
       on conflict (dataset_id, source_key) do update set source_key = excluded.source_key
       returning id, (xmax = 0) as inserted`);
     this.conversationIds.set(c.key, row!.id);
-    if (row!.inserted) this.conversationsAdded++;
+    if (row!.inserted) {
+      this.conversationsAdded++;
+      this.createdConversations.push({ key: c.key, id: row!.id, platform: c.platform, name: c.name });
+    }
+  }
+
+  /**
+   * Folds each conversation this import created into a stored conversation of the same
+   * platform that shares messages with it: the same chat exported again under another file
+   * name (conversation keys of text exports come from the file name). Identity comes from the
+   * messages themselves: source keys after the conversation prefix hash the instant, the
+   * author (a participant key, shared across the dataset) and the content plus the occurrence
+   * among identical messages, so equal suffixes at the same instant are the same message. At
+   * least MERGE_MIN_OVERLAP of them (or all, for a shorter export) must match. Messages the
+   * stored conversation already has are dropped; the rest move over with its key prefix.
+   */
+  async mergeOverlaps(): Promise<ConversationMerge[]> {
+    const merges: ConversationMerge[] = [];
+    const { datasetId } = this.target;
+    for (const created of this.createdConversations) {
+      const prefixLength = created.key.length;
+      const [counts] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from messages where conversation_id = ${created.id}`);
+      const total = Number(counts?.n ?? 0);
+      if (total === 0) continue;
+      const [best] = await this.database.rows<{ id: string; name: string; key: string; overlap: number }>(sql`
+        select c.id, c.name, c.source_key as key, count(*)::int as overlap
+        from messages n
+        join messages o on o.dataset_id = n.dataset_id and o.ts = n.ts and o.conversation_id <> n.conversation_id
+        join conversations c on c.id = o.conversation_id
+        where n.conversation_id = ${created.id} and n.dataset_id = ${datasetId} and c.platform = ${created.platform}
+          and substr(o.source_key, length(c.source_key) + 1) = substr(n.source_key, ${prefixLength + 1})
+        group by c.id, c.name, c.source_key
+        order by overlap desc
+        limit 1`);
+      if (!best || Number(best.overlap) < Math.min(MERGE_MIN_OVERLAP, total)) continue;
+      const [dropped] = await this.database.rows<{ n: number }>(sql`
+        with dup as (
+          delete from messages n using messages o
+          where n.conversation_id = ${created.id} and o.conversation_id = ${best.id} and o.dataset_id = n.dataset_id and o.ts = n.ts
+            and substr(o.source_key, ${best.key.length + 1}) = substr(n.source_key, ${prefixLength + 1})
+          returning 1)
+        select count(*)::int as n from dup`);
+      const [moved] = await this.database.rows<{ n: number }>(sql`
+        with moved as (
+          update messages set conversation_id = ${best.id}, source_key = ${best.key} || substr(source_key, ${prefixLength + 1})
+          where conversation_id = ${created.id}
+          returning 1)
+        select count(*)::int as n from moved`);
+      await this.database.rows(sql`delete from conversations where id = ${created.id}`);
+      this.conversationIds.set(created.key, best.id);
+      this.conversationsAdded--;
+      merges.push({ from: created.name, into: best.name, duplicates: Number(dropped?.n ?? 0), moved: Number(moved?.n ?? 0) });
+    }
+    return merges;
   }
 
   /**

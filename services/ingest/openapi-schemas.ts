@@ -50,6 +50,11 @@ export const INGEST_SCHEMAS: Record<string, JsonSchema> = {
     messagesRead: int,
     messagesAdded: int,
     messagesByKind: record(int),
+    systemNotices: int,
+    mediaMessages: int,
+    duplicatesSkipped: int,
+    duplicatesMerged: int,
+    merged: arrayOf(ref("ConversationMerge")),
     conversations: int,
     conversationsAdded: int,
     participants: int,
@@ -61,7 +66,9 @@ export const INGEST_SCHEMAS: Record<string, JsonSchema> = {
     warnings: arrayOf(ref("ParseWarning")),
     bytesRead: int,
     durationMs: { type: "number" },
-  }),
+  }, ["systemNotices", "mediaMessages", "duplicatesSkipped", "duplicatesMerged", "merged"]),
+  /** An overlapping export folded into a stored conversation (imports made before this existed lack these fields). */
+  ConversationMerge: obj({ from: str, into: str, duplicates: int, moved: int }),
   Import: obj({
     id: uuid,
     datasetId: uuid,

@@ -164,6 +164,11 @@ export interface ParseOptions {
   columns?: Partial<ColumnMapping>;
   /** Name for single-conversation exports that do not carry one (WhatsApp .txt, CSV). */
   conversationName?: string;
+  /**
+   * Not a parser option: whether the import folds a conversation it creates into a stored one
+   * it overlaps (the same chat exported again under another name). Default true.
+   */
+  mergeOverlapping?: boolean;
 }
 
 export interface ParseInput {

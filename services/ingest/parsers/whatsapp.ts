@@ -75,10 +75,17 @@ async function profile(entry: ExportEntry, ctx: ParserContext, conversationName:
   const authors = new Map<string, AuthorStats>();
   let headers = 0;
   let firstYear = 0;
+  let lineNo = 0;
+  // The first non-empty line that is not a header, for the error when no line is one.
+  let firstText: { line: number; text: string } | undefined;
   for await (const lines of readLineChunks(entry, ctx.progress)) {
     if (headers >= EARLY_STOP_HEADERS && authors.size > 2 && decisive(shapes)) break;
     for (const line of lines) {
-      if (!scanHeader(line, h)) continue;
+      lineNo++;
+      if (!scanHeader(line, h)) {
+        if (!firstText && headers === 0 && line.trim() !== "") firstText = { line: lineNo, text: line.length > 80 ? `${line.slice(0, 80)}…` : line };
+        continue;
+      }
       headers++;
       let s = shapes.get(h.shape);
       if (!s) {
@@ -127,7 +134,14 @@ async function profile(entry: ExportEntry, ctx: ParserContext, conversationName:
   }
   let best: { shape: number; stats: ShapeStats } | undefined;
   for (const [shape, stats] of shapes) if (!best || stats.count > best.stats.count) best = { shape, stats };
-  if (!best) throw new ParseError("NOT_A_CHAT", `${entry.label} has no line starting with a chat timestamp`, { file: entry.label, line: 1 });
+  if (!best) {
+    const where = firstText ? `; line ${firstText.line} is not understood: "${firstText.text}"` : "";
+    throw new ParseError(
+      "NOT_A_CHAT",
+      `${entry.label} has no line starting with a chat timestamp${where}. Try another format (format=whatsapp, signal, telegram, csv…), or daysFirst=true / daysFirst=false for the date order`,
+      { file: entry.label, line: firstText?.line ?? 1 },
+    );
+  }
   const [mainDaysFirst] = dayOrder(best.stats, ctx);
   const accepted = new Map<number, boolean>();
   for (const [shape, stats] of shapes) {
