@@ -11,28 +11,28 @@ const REFRESH_PATH: ApiPath = "/api/auth/refresh";
 let refreshing: Promise<string | null> | null = null;
 
 /**
- * Exchanges the refresh token for a new access token. Concurrent callers share one request
- * (one rotation per expiry, however many requests hit the expired token at once).
- * Resolves null when the session cannot be refreshed; the tokens are then cleared.
+ * Exchanges the refresh cookie (httpOnly: the browser sends it, the page never sees it) for a
+ * new access token. Concurrent callers share one request (one rotation per expiry, however
+ * many requests hit the expired token at once). Resolves null when the session cannot be
+ * refreshed; the tokens are then cleared.
  */
 export function refreshAccess(): Promise<string | null> {
   refreshing ??= (async () => {
-    const refreshToken = tokens.refresh;
-    if (!refreshToken) return null;
+    if (!tokens.mayRefresh) return null;
     try {
       const res = await fetch(REFRESH_PATH, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ refreshToken }),
+        credentials: "same-origin",
+        body: "{}",
       });
       if (!res.ok) {
         // A network-level or server failure keeps the refresh token for a later try; a refusal ends the session.
         if (res.status >= 400 && res.status < 500) tokens.clear();
         return null;
       }
-      const body = (await res.json()) as { accessToken: string; refreshToken: string | null };
-      // null: another tab rotated this token a moment ago and stored the new one already.
-      tokens.set(body.accessToken, body.refreshToken ?? undefined);
+      const body = (await res.json()) as { accessToken: string };
+      tokens.set(body.accessToken);
       return body.accessToken;
     } catch {
       return null;
@@ -45,7 +45,7 @@ export function refreshAccess(): Promise<string | null> {
 
 /** An access token that is present (refreshing first when the page has none yet). */
 export async function currentAccessToken(): Promise<string | null> {
-  return tokens.access ?? (tokens.refresh ? refreshAccess() : null);
+  return tokens.access ?? (tokens.mayRefresh ? refreshAccess() : null);
 }
 
 function withAuth(request: Request, token: string | null): Request {
@@ -73,6 +73,12 @@ export async function authFetch(request: Request): Promise<Response> {
   const res = await fetch(withAuth(request, used));
   if (res.status !== 401 || !used) return res;
   const code = await errorCode(res);
+  // An ended session (revoked elsewhere, password changed, account disabled) is not refreshed:
+  // the tokens go, and the app sends the user to log in and back to this page.
+  if (code === "SESSION_REVOKED" || code === "ACCOUNT_DISABLED" || code === "TOKEN_REUSED") {
+    tokens.clear();
+    return res;
+  }
   if (code !== "TOKEN_EXPIRED" && code !== "TOKEN_INVALID") return res;
   // Another request may have refreshed while this one was in flight.
   const fresh = tokens.access && tokens.access !== used ? tokens.access : await refreshAccess();

@@ -1,46 +1,37 @@
 /**
  * Where the tokens live.
  *
- * - The access token (short-lived JWT) is kept in memory only: a reload gets a fresh one from
- *   the refresh token.
- * - The refresh token (opaque, rotated on every use) is kept in localStorage, so a session
- *   survives reloads and is shared by the user's tabs. Tabs coordinate through the storage:
- *   a tab always refreshes with the newest token another tab stored, and the server answers a
- *   just-rotated token for a few seconds (REFRESH_REUSE_GRACE_S), so two tabs refreshing at
- *   once do not end the session. The trade-off, accepted for a self-hosted app: script running
- *   in the page (XSS) could read it, exactly as it could read sessionStorage; the gateway
- *   detects reuse of a stolen, already-rotated token and ends the whole session.
+ * - The access token (short-lived JWT) is kept in memory only: page scripts of another origin
+ *   never see it, and a reload gets a fresh one.
+ * - The refresh token is an httpOnly, SameSite=Strict cookie scoped to /api/auth/refresh, set by
+ *   the server on log-in and on every rotation: no script in the page can read it (an XSS cannot
+ *   carry it away), and all the user's tabs share it. Two tabs refreshing at once present the
+ *   same cookie; the server answers a just-rotated token for a few seconds
+ *   (REFRESH_REUSE_GRACE_S), so that does not end the session.
+ * The app cannot see whether the cookie exists: `mayRefresh` remembers whether trying is worth
+ * it (false after a refusal or a log-out, true after a log-in).
  */
-const REFRESH_KEY = "chatlens.refreshToken";
-
 let accessToken: string | null = null;
+let mayRefresh = true;
 const listeners = new Set<() => void>();
-
-function storage(): Storage | null {
-  try {
-    return typeof localStorage === "undefined" ? null : localStorage;
-  } catch {
-    return null;
-  }
-}
 
 export const tokens = {
   get access() {
     return accessToken;
   },
-  get refresh(): string | null {
-    return storage()?.getItem(REFRESH_KEY) ?? null;
+  /** Whether a refresh cookie may exist (a refused refresh or a log-out says it does not). */
+  get mayRefresh() {
+    return mayRefresh;
   },
-  set(access: string | null, refresh?: string | null) {
+  set(access: string | null) {
     accessToken = access;
-    if (refresh !== undefined) {
-      if (refresh) storage()?.setItem(REFRESH_KEY, refresh);
-      else storage()?.removeItem(REFRESH_KEY);
-    }
+    if (access) mayRefresh = true;
     for (const l of listeners) l();
   },
   clear() {
-    this.set(null, null);
+    accessToken = null;
+    mayRefresh = false;
+    for (const l of listeners) l();
   },
   /** Called when tokens are dropped (log-out, refresh refused): the session store listens. */
   onChange(listener: () => void) {

@@ -20,7 +20,7 @@ class SessionStore {
 
   constructor() {
     tokens.onChange(() => {
-      if (!tokens.access && !tokens.refresh && this.status === "signedIn") {
+      if (!tokens.access && !tokens.mayRefresh && this.status === "signedIn") {
         this.me = null;
         this.status = "signedOut";
       }
@@ -30,15 +30,14 @@ class SessionStore {
   can = (permission: Permission): boolean => this.permissions.includes(permission);
   canAny = (...permissions: Permission[]): boolean => permissions.some((p) => this.permissions.includes(p));
 
-  /** Resolves the session once at start-up: signed in when the stored refresh token still works. */
+  /** Resolves the session once at start-up: signed in when the refresh cookie still works. */
   async init(): Promise<void> {
     if (this.status === "signedIn" || this.status === "loading") return;
-    if (!tokens.refresh && !tokens.access) {
+    this.status = "loading";
+    if (!tokens.access && !(await refreshAccess())) {
       this.status = "signedOut";
       return;
     }
-    this.status = "loading";
-    if (!tokens.access) await refreshAccess();
     await this.reload();
   }
 
@@ -52,9 +51,9 @@ class SessionStore {
     }
   }
 
-  /** Stores tokens from log-in, sign-up, OAuth or MFA and loads the profile. */
+  /** Keeps the access token from log-in, sign-up, OAuth or MFA (the refresh token came as a cookie) and loads the profile. */
   async accept(t: TokenResponse): Promise<void> {
-    tokens.set(t.accessToken, t.refreshToken ?? undefined);
+    tokens.set(t.accessToken);
     await this.reload();
   }
 
@@ -74,9 +73,10 @@ class SessionStore {
     return res;
   }
 
-  async signup(email: string, password: string, displayName?: string): Promise<void> {
+  /** `next`: where the confirmation link in the mail leads after confirming (e.g. a pending invitation). */
+  async signup(email: string, password: string, displayName?: string, next?: string): Promise<void> {
     const res = await call<TokenResponse & { user: unknown }>(
-      api.POST("/api/auth/signup", { body: { email, password, ...(displayName ? { displayName } : {}) } }),
+      api.POST("/api/auth/signup", { body: { email, password, ...(displayName ? { displayName } : {}), ...(next ? { next } : {}) } }),
     );
     await this.accept(res);
   }
@@ -89,7 +89,7 @@ class SessionStore {
 
   async logout(): Promise<void> {
     try {
-      if (tokens.access || tokens.refresh) await call(api.POST("/api/auth/logout"));
+      if (tokens.access || tokens.mayRefresh) await call(api.POST("/api/auth/logout"));
     } catch {
       /* the session may already be gone: signing out locally is what matters */
     }
