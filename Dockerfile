@@ -33,16 +33,19 @@ HEALTHCHECK --interval=15s --timeout=5s CMD sh -c 'case ",${SERVICES:-all}," in 
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "bin/chatlens.ts"]
 
-# Embedder for NVIDIA hosts: onnxruntime-node with its CUDA 12 libraries (downloaded at build time).
+# Embedder for NVIDIA hosts: onnxruntime-node with its CUDA 12 libraries (downloaded at build time),
+# and libvulkan1 for its bundled WebGPU provider (Dawn over the NVIDIA driver's Vulkan ICD, which the
+# NVIDIA container runtime mounts with the "graphics" capability). EMBEDDER_DEVICE=auto runs CUDA,
+# else WebGPU, else CPU (one log line); the node advertises the device that loaded, so no EMBEDDER_GPU.
 FROM build AS build-cuda
 ENV ONNXRUNTIME_NODE_INSTALL=cuda12
 RUN cd node_modules/onnxruntime-node && node ./script/install
 
 FROM nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 AS embedder-cuda
-RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates libopenblas0 liblapack3 libgomp1 git tini \
+RUN apt-get update && apt-get install -y --no-install-recommends curl ca-certificates libopenblas0 liblapack3 libgomp1 libvulkan1 git tini \
     && curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production DATA_DIR=/data SERVICES=embedder EMBEDDER_DEVICE=cuda EMBEDDER_GPU=true
+ENV NODE_ENV=production DATA_DIR=/data SERVICES=embedder EMBEDDER_DEVICE=auto NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
 COPY --from=build-cuda /app /app
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "--import", "tsx", "bin/chatlens.ts"]

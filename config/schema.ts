@@ -105,7 +105,7 @@ export const envSchema = z.object({
   MODELS_DIR: z.string().optional(),
   DEFAULT_MODEL: z.string().default("use-lite"),
   ALLOW_REMOTE_MODELS: bool.default(false),
-  EMBEDDER_DEVICE: z.enum(["cpu", "cuda"]).default("cpu"),
+  EMBEDDER_DEVICE: z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu"),
   EMBEDDER_THREADS: z.coerce.number().int().min(0).default(0),
   EMBEDDER_GPU: bool.optional(),
   EMBED_BATCH_CHUNKS: positiveInt.default(64),

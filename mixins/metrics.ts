@@ -144,7 +144,7 @@ export type ChatlensMetricName = (typeof CHATLENS_METRICS)[keyof typeof CHATLENS
 
 export type ImportStatus = "completed" | "failed" | "cancelled";
 export type SearchMode = "semantic" | "keyword" | "hybrid" | "federated" | "vector";
-export type EmbedDevice = "cpu" | "cuda";
+export type EmbedDevice = "cpu" | "cuda" | "webgpu";
 
 const registered = new WeakSet<ServiceBroker>();
 

@@ -149,6 +149,35 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       },
 
       /**
+       * A search's query texts → vectors. Kept apart from embedBatch: no bulkhead queue behind
+       * import batches, and the runtime runs it in its query lane, ahead of waiting batch work
+       * (issue 13, search while the platform is busy).
+       */
+      embedQuery: {
+        visibility: "public",
+        strategy: GPU_STRATEGY,
+        timeout: MODEL_TIMEOUT,
+        params: {
+          $$strict: true,
+          modelId: { type: "string", min: 1, max: 200 },
+          texts: { type: "array", min: 1, max: 16, items: { type: "string", max: 100_000 } },
+          dimensions: { type: "number", integer: true, positive: true, optional: true },
+        },
+        async handler(
+          this: EmbedderService,
+          ctx: Ctx<{ modelId: string; texts: string[]; dimensions?: number }>,
+        ): Promise<EmbedBatchResult> {
+          const { modelId, texts, dimensions } = ctx.params;
+          try {
+            const r = await this.registry.embed(modelId, texts, { dimensions, lane: "query" });
+            return { data: float32ToBase64(r.data), dimension: r.dimension, tokenCounts: r.tokenCounts, nodeID: this.broker.nodeID };
+          } catch (err) {
+            throw this.domainError(err);
+          }
+        },
+      },
+
+      /**
        * Texts → vectors on this node's model runtime. Internal: the job handler and the OpenAI
        * endpoint call it. GPU nodes are preferred (strategy), each node runs at most
        * EMBED_CONCURRENCY batches at once (bulkhead), a failing node is taken out by the
@@ -280,7 +309,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       /** Sent by the channels wiring (moleculer.config.ts) once jobs can be published. */
       "$channels.ready": {
         async handler(this: EmbedderService) {
-          if (config.EMBEDDER_DEVICE === "cuda" && config.EMBEDDER_GPU === undefined)
+          if (config.EMBEDDER_DEVICE !== "cpu")
             await this.settleDevice(config.DEFAULT_MODEL).catch((err: Error) =>
               this.logger.warn(`embedder: could not load ${config.DEFAULT_MODEL} at start: ${err.message}`),
             );
@@ -450,17 +479,20 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
        * is the operator's word and stays).
        */
       async settleDevice(this: EmbedderService, modelId: string) {
-        if (config.EMBEDDER_GPU !== undefined) return;
-        const gpu = (await this.registry.load(modelId)).device === "cuda";
-        if (isGpu(this.broker) === gpu) return;
-        (this.broker.metadata as Record<string, unknown>).gpu = gpu;
+        const device = (await this.registry.load(modelId)).device;
+        const metadata = this.broker.metadata as Record<string, unknown>;
+        // EMBEDDER_GPU, when set, is the operator's word for `gpu`; `device` is always the truth.
+        const gpu = config.EMBEDDER_GPU ?? device !== "cpu";
+        if (isGpu(this.broker) === gpu && metadata.device === device) return;
+        metadata.gpu = gpu;
+        metadata.device = device;
         const registry = this.broker.registry as unknown as {
           regenerateLocalRawInfo(incSeq: boolean): void;
           discoverer: { sendLocalNodeInfo(): Promise<void> };
         };
         registry.regenerateLocalRawInfo(true);
         await registry.discoverer.sendLocalNodeInfo();
-        this.logger.info(`embedder: node now advertises gpu=${gpu}`);
+        this.logger.info(`embedder: node now advertises gpu=${gpu} device=${device}`);
       },
 
       /** Domain errors as the errors clients get (codes in services/errors.ts). */

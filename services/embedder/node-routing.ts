@@ -18,9 +18,13 @@ export interface EndpointLike {
   node: { id: string; metadata?: Record<string, unknown> | null };
 }
 
-/** What an embedder node advertises: set at start from config, corrected once CUDA is known. */
-export function embedderNodeMetadata(config: Pick<Config, "EMBEDDER_GPU" | "EMBEDDER_DEVICE">): { gpu: boolean } {
-  return { gpu: config.EMBEDDER_GPU ?? config.EMBEDDER_DEVICE === "cuda" };
+/**
+ * What an embedder node advertises: set at start from config (a GPU device is claimed, `auto`
+ * claims none), corrected to the device actually in use once the model has loaded.
+ */
+export function embedderNodeMetadata(config: Pick<Config, "EMBEDDER_GPU" | "EMBEDDER_DEVICE">): { gpu: boolean; device: string } {
+  const claimed = config.EMBEDDER_DEVICE === "auto" ? "cpu" : config.EMBEDDER_DEVICE;
+  return { gpu: config.EMBEDDER_GPU ?? claimed !== "cpu", device: claimed };
 }
 
 export const isGpuEndpoint = (ep: EndpointLike) => ep.node.metadata?.gpu === true;

@@ -10,7 +10,9 @@ import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from 
 import * as ort from "onnxruntime-node";
 import { planBatches, type BatchLimits } from "./batching.ts";
 import { EmbedderError, type EmbedderErrorCode } from "./errors.ts";
-import type { Device, RuntimeModelSpec } from "./runtime.ts";
+import { LaneScheduler, type Lane } from "./lanes.ts";
+import { openSession } from "./runtime-device.ts";
+import type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime.ts";
 import { l2NormalizeInPlace, meanPoolRow } from "./vectors.ts";
 
 // Whether to touch the network is the registry's decision; this worker only reads the local folder.
@@ -18,13 +20,13 @@ transformersEnv.allowRemoteModels = false;
 
 export interface WorkerInit {
   spec: RuntimeModelSpec;
-  device: Device | undefined;
+  device: DeviceChoice | undefined;
   threads: number;
   limits: BatchLimits;
 }
 
 export type WorkerRequest =
-  { type: "embed"; id: number; texts: string[]; dimension: number } | { type: "dispose"; id: number };
+  { type: "embed"; id: number; texts: string[]; dimension: number; lane?: Lane } | { type: "dispose"; id: number };
 
 /** An error as it crosses the thread boundary (structured clone drops an Error's own fields). */
 export interface WireError {
@@ -50,7 +52,7 @@ function toWire(err: unknown): WireError {
 }
 
 class ModelWorker {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly lanes = new LaneScheduler();
   private readonly outputName: string;
   private readonly inputTypes = new Map<string, "int64" | "int32">();
 
@@ -85,29 +87,13 @@ class ModelWorker {
       graphOptimizationLevel: "all",
     };
     const file = path.join(spec.path, spec.onnxFile);
-    let device: Device = "cpu";
-    let session: ort.InferenceSession | undefined;
-    if (init.device === "cuda") {
-      try {
-        session = await ort.InferenceSession.create(file, {
-          ...base,
-          executionProviders: [{ name: "cuda", deviceId: 0 }, "cpu"],
-        });
-        device = "cuda";
-      } catch (err) {
-        // A missing CUDA library throws instead of falling back inside onnxruntime.
-        warnings.push(
-          `embedder: CUDA unavailable for ${spec.id} (${(err as Error).message.split("\n")[0]}); running on CPU`,
-        );
-      }
-    }
-    session ??= await ort.InferenceSession.create(file, { ...base, executionProviders: ["cpu"] });
+    const { session, device } = await openSession(file, base, init.device, spec.id, warnings);
     const tokenizer = await AutoTokenizer.from_pretrained(spec.path);
     return { worker: new ModelWorker(spec, session, tokenizer, init.limits), device };
   }
 
   /** Vectors of `dimension` floats, L2-normalised, row-major in input order. */
-  async embed(texts: string[], dimension: number): Promise<{ data: Float32Array; tokenCounts: number[] }> {
+  async embed(texts: string[], dimension: number, lane: Lane = "batch"): Promise<{ data: Float32Array; tokenCounts: number[] }> {
     const ids =
       texts.length === 0
         ? []
@@ -125,9 +111,9 @@ class ModelWorker {
       this.limits,
     );
     for (const batch of batches) {
-      // Batches of concurrent embed calls interleave one model call at a time: the session
-      // already uses every thread it was given.
-      const rows = await this.serialised(() => this.runBatch(batch.map((i) => ids[i]!)));
+      // Batches of concurrent embed calls interleave one model call at a time (the session
+      // already uses every thread it was given); a query's call overtakes waiting batch calls.
+      const rows = await this.lanes.run(lane, () => this.runBatch(batch.map((i) => ids[i]!)));
       batch.forEach((inputIndex, r) => {
         const v = data.subarray(inputIndex * dimension, (inputIndex + 1) * dimension);
         v.set(rows[r]!.subarray(0, dimension));
@@ -138,13 +124,7 @@ class ModelWorker {
   }
 
   release(): Promise<void> {
-    return this.serialised(() => this.session.release());
-  }
-
-  private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.queue.then(fn, fn);
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.lanes.run("batch", () => this.session.release());
   }
 
   private async runBatch(rows: number[][]): Promise<Float32Array[]> {
@@ -199,7 +179,7 @@ try {
   const { worker, device } = await ModelWorker.load(workerData as WorkerInit, warnings);
   port.on("message", (request: WorkerRequest) => {
     if (request.type === "embed") {
-      worker.embed(request.texts, request.dimension).then(
+      worker.embed(request.texts, request.dimension, request.lane).then(
         // The vectors' buffer moves to the main thread instead of being copied.
         ({ data, tokenCounts }) =>
           post({ type: "embedded", id: request.id, data, tokenCounts }, [data.buffer as ArrayBuffer]),

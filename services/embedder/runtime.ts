@@ -3,13 +3,17 @@ import type { Worker } from "node:worker_threads";
 import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from "@huggingface/transformers";
 import { startTsWorker } from "../worker-thread.ts";
 import { EmbedderError } from "./errors.ts";
+import type { Lane } from "./lanes.ts";
 import type { WireError, WorkerInit, WorkerReply, WorkerRequest } from "./runtime-worker.ts";
 
 // Whether to touch the network is the registry's decision (it downloads hub models itself);
 // the tokenizer loader must only ever read the local folder.
 transformersEnv.allowRemoteModels = false;
 
-export type Device = "cpu" | "cuda";
+/** Where a model runs. */
+export type Device = "cpu" | "cuda" | "webgpu";
+/** What EMBEDDER_DEVICE asks for: a device, or `auto` (the best GPU provider that loads, else CPU). */
+export type DeviceChoice = Device | "auto";
 
 export interface Logger {
   info(message: string): void;
@@ -17,8 +21,8 @@ export interface Logger {
 }
 
 export interface RuntimeOptions {
-  /** "cuda" tries the CUDA execution provider and falls back to CPU when it cannot load. */
-  device?: Device;
+  /** "cuda" / "webgpu" try that execution provider, "auto" each GPU provider; all fall back to CPU when it cannot load. */
+  device?: DeviceChoice;
   /** Threads one model call may use; default min(4, cores). */
   intraOpThreads?: number;
   /** Most padded tokens per model call; default 4096. */
@@ -44,6 +48,8 @@ export interface RuntimeModelSpec {
 export interface EmbedOptions {
   /** Truncate vectors to this many dimensions and renormalise (Matryoshka models only). */
   dimensions?: number;
+  /** "query": a search waits on it, so it runs before batch work waiting for the model. */
+  lane?: Lane;
 }
 
 export interface EmbedResult {
@@ -172,7 +178,7 @@ export class OnnxEmbedder {
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const dimension = this.outputDimension(options.dimensions);
-    const reply = await this.request({ type: "embed", id: this.nextId++, texts, dimension });
+    const reply = await this.request({ type: "embed", id: this.nextId++, texts, dimension, lane: options.lane });
     if (reply.type !== "embedded") throw new Error(`embedder worker answered ${reply.type} to embed`);
     const { data, tokenCounts } = reply;
     return {

@@ -12,7 +12,6 @@ import { ClientError } from "../errors.ts";
 import { itemsOf, ref } from "../json-schema.ts";
 import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
 import { federatedMerge } from "./fusion.ts";
-import { MARKS, matchedTermRanges, rangesFromHeadline } from "./highlight.ts";
 import { chooseEngine, setDefaultBackend } from "./engines.ts";
 import { IndexStore } from "./index-store.ts";
 import type { IndexKey } from "./index-key.ts";
@@ -22,10 +21,7 @@ import {
   chunkMessages,
   chunksOfMessages,
   hasFilters,
-  headlines,
-  keywordSearch,
   logSearch,
-  messageRanks,
   messagesById,
   pendingChunks,
   purgeSearchLog,
@@ -35,7 +31,7 @@ import {
   versionSources,
   type SearchFilters,
 } from "./search-sql.ts";
-import { bestMessage, cosine, fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type FusedResult, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
+import { fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
 import { VersionNotFoundError } from "./versions.ts";
 import { KeywordStore, type DatasetKeywords } from "./keyword/keyword-store.ts";
 import { keywordHits, matchRanges, parseKeywordQuery } from "./search-keyword.ts";
@@ -798,7 +794,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       },
 
       async embed(this: IndexService, ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]> {
-        const r = await ctx.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>("embedder.embedBatch", { modelId, texts });
+        const r = await ctx.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>("embedder.embedQuery", { modelId, texts });
         const data = base64ToFloat32(r.data);
         return texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension));
       },

@@ -67,11 +67,13 @@ describe("embedder service domain", () => {
       expect([0, 1].map((t) => pickEndpoint(list, t)!.id)).to.deep.equal(["cpu-a", "cpu-b"]);
       expect(pickEndpoint([ep("x", true, { available: false })], 0)).to.equal(null);
     });
-    it("advertises gpu from EMBEDDER_GPU, else from EMBEDDER_DEVICE", () => {
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({ gpu: true });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: false, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({ gpu: false });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: true, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({ gpu: true });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({ gpu: false });
+    it("advertises gpu from EMBEDDER_GPU, else from EMBEDDER_DEVICE (auto claims no GPU until the model has loaded)", () => {
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({ gpu: true, device: "cuda" });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: false, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({ gpu: false, device: "cuda" });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: true, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({ gpu: true, device: "cpu" });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({ gpu: false, device: "cpu" });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "webgpu" })).to.deep.equal({ gpu: true, device: "webgpu" });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "auto" })).to.deep.equal({ gpu: false, device: "cpu" });
     });
   });
 

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// What a new user does, over HTTP against a running platform: sign up, create a dataset, upload a
+// WhatsApp chat, wait until every chunk is embedded and indexed, search it. Exits non-zero when
+// any step fails or the search finds nothing. Prints the time from upload to searchable.
+// CI runs it against `npm start` in a clean copy without FAISS (.ci/run); bench/ uses it for the
+// time-to-searchable measurement with a 30k-message chat.
+//
+//   node scripts/http-search-check.mjs [--base http://127.0.0.1:3000] [--messages 300] [--timeout 600]
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    base: { type: "string", default: "http://127.0.0.1:3000" },
+    messages: { type: "string", default: "300" },
+    timeout: { type: "string", default: "600" },
+    query: { type: "string", default: "where should we go hiking this weekend" },
+  },
+});
+const base = values.base.replace(/\/$/, "");
+const deadline = Date.now() + Number(values.timeout) * 1000;
+
+// Everyday chat lines, some short fillers and media placeholders, as real exports have.
+const LINES = [
+  "Shall we go hiking in the mountains this weekend?",
+  "The weather forecast says rain on Saturday, maybe Sunday is better",
+  "I booked a table at the Italian place for Friday at eight",
+  "Can you pick up milk and bread on the way home?",
+  "The dog has been sick since yesterday, I'm taking her to the vet",
+  "Our quarterly numbers look much better than last year",
+  "The train to the city was delayed again by forty minutes",
+  "I planted tomatoes and courgettes in the garden today",
+  "Did you see the football match last night? What a goal",
+  "My laptop keeps crashing when I open the video editor",
+  "Happy birthday!! Have a wonderful day",
+  "Let's meet at the station at half past nine",
+  "The kitchen tap is leaking again, I'll call the plumber",
+  "Movie night at ours on Thursday, bring snacks",
+  "I finished the book you lent me, the ending was brilliant",
+  "ok",
+  "haha",
+  "👍",
+  "<Media omitted>",
+  "Thanks!",
+];
+const pad = (n) => String(n).padStart(2, "0");
+function chat(count) {
+  const start = Date.UTC(2024, 0, 1, 8);
+  const names = ["Anna", "Tom", "Lisa", "Marek"];
+  let out = "";
+  for (let i = 0; i < count; i++) {
+    const d = new Date(start + i * 97_000);
+    const line = LINES[(i * 7 + Math.floor(i / 13)) % LINES.length];
+    out += `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - ${names[i % names.length]}: ${line}${line.length > 20 ? ` (${i})` : ""}\n`;
+  }
+  return out;
+}
+
+async function call(method, url, token, body) {
+  const res = await fetch(base + url, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = await res.json().catch(() => undefined);
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function until(what, probe) {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const step = (message) => console.log(`[http-search-check] ${message}`);
+
+await until("the gateway", () => fetch(`${base}/api/health`).then((r) => r.status < 500, () => false));
+const email = `check-${Date.now()}@example.test`;
+const owner = await call("POST", "/api/auth/signup", undefined, { email, password: "a long enough password 123" });
+const { id: datasetId } = await call("POST", "/api/datasets", owner.accessToken, { name: "HTTP search check" });
+const text = chat(Number(values.messages));
+step(`signed up ${email}, uploading ${values.messages} messages (${(text.length / 1024).toFixed(0)} KiB)`);
+const uploaded = performance.now();
+const res = await fetch(`${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
+  method: "PUT",
+  body: text,
+  headers: { authorization: `Bearer ${owner.accessToken}`, "content-type": "application/octet-stream" },
+});
+if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
+const { id: importId } = await res.json();
+await until("the import", async () => {
+  const status = (await call("GET", `/api/imports/${importId}`, owner.accessToken)).status;
+  if (status === "failed") throw new Error("the import failed");
+  return status === "completed";
+});
+const imported = performance.now();
+const index = await until("every chunk embedded and indexed", async () => {
+  const s = await call("GET", `/api/datasets/${datasetId}/index`, owner.accessToken);
+  return s.pendingChunks === 0 && (s.index?.count ?? 0) > 0 ? s : undefined;
+});
+const searchable = performance.now();
+step(`imported in ${((imported - uploaded) / 1000).toFixed(1)} s; searchable (${index.index.count} chunks, engine ${index.index.backend ?? "?"} ${index.index.engine}) ${((searchable - uploaded) / 1000).toFixed(1)} s after upload`);
+const found = await call("POST", "/api/search", owner.accessToken, { datasetId, query: values.query, mode: "semantic" });
+const items = found.items ?? [];
+if (items.length === 0) throw new Error(`semantic search for "${values.query}" found nothing`);
+step(`semantic search "${values.query}": ${items.length} hits, first: ${JSON.stringify(items[0].message?.text ?? items[0]).slice(0, 100)}`);
+console.log(
+  JSON.stringify({
+    messages: Number(values.messages),
+    importS: +((imported - uploaded) / 1000).toFixed(2),
+    searchableS: +((searchable - uploaded) / 1000).toFixed(2),
+    chunks: index.index.count,
+    backend: index.index.backend,
+    hits: items.length,
+  }),
+);
