@@ -1,5 +1,6 @@
 import os from "node:os";
 import Channels from "@moleculer/channels";
+import { drainingFakeAdapter } from "./services/embedder/channels.ts";
 import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import type { Config } from "./config/index.ts";
@@ -38,6 +39,10 @@ export function createBrokerOptions(
     cacher,
     serializer: "JSON",
     logger: loggerOptions(config),
+    // bin/chatlens.ts handles SIGTERM/SIGINT itself (stop, then exit). Moleculer's own handlers
+    // would run a second broker.stop() and exit the process as soon as either finished, while the
+    // other was still ending embedder worker threads (a native Napi::Error crash at exit).
+    skipProcessEventRegistration: true,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
     retryPolicy: {
       enabled: true,
@@ -113,7 +118,8 @@ export function createBrokerOptions(
 export function channelsMiddlewares(config: Config): Middleware[] {
   const adapter =
     config.TRANSPORTER === "none"
-      ? { type: "Fake" }
+      ? // Waits for the messages being handled when a service stops (the stock Fake adapter throws).
+        drainingFakeAdapter()
       : {
           type: "NATS",
           options: {

@@ -1,3 +1,6 @@
+import { setTimeout as delay } from "node:timers/promises";
+import Channels from "@moleculer/channels";
+
 /**
  * The durable channels the embedder uses (@moleculer/channels: NATS JetStream in a cluster, the
  * event-based Fake adapter embedded) and the typing the package does not provide for them.
@@ -25,4 +28,39 @@ declare module "moleculer" {
     /** Added by the channels middleware (only on nodes that run a service with channels). */
     sendToChannel?(channelName: string, payload: unknown, opts?: Record<string, unknown>): Promise<void>;
   }
+}
+
+/**
+ * The embedded (Fake) adapter, stopping the way the NATS one does: on unsubscribe it stops taking
+ * messages, then waits for the ones being handled before it stops tracking them. The stock Fake
+ * adapter throws "still has N messages being processed" instead; that failed the embedder's stop,
+ * so its models were never released and the process exited while onnxruntime was still running a
+ * batch on a worker thread (a native Napi::Error crash on SIGTERM).
+ */
+export function drainingFakeAdapter(waitMs = 60_000): InstanceType<typeof Channels.Adapters.Fake> {
+  const Fake = Channels.Adapters.Fake as unknown as new () => FakeInternals;
+  class DrainingFake extends Fake {
+    async unsubscribe(chan: { id: string; name: string; unsubscribing?: boolean }): Promise<void> {
+      if (chan.unsubscribing) return;
+      chan.unsubscribing = true;
+      const service = this.services.get(chan.id);
+      if (!service) return;
+      await this.broker.destroyService(service);
+      const deadline = Date.now() + waitMs;
+      while (this.getNumberOfChannelActiveMessages(chan.id) > 0 && Date.now() < deadline) await delay(25);
+      const left = this.getNumberOfChannelActiveMessages(chan.id);
+      if (left > 0) this.logger.warn(`channel ${chan.name}: ${left} message(s) still being handled after ${waitMs} ms; stopping anyway`);
+      else this.stopChannelActiveMessages(chan.id);
+    }
+  }
+  return new DrainingFake() as unknown as InstanceType<typeof Channels.Adapters.Fake>;
+}
+
+/** What DrainingFake uses of the adapter's untyped internals. */
+interface FakeInternals {
+  services: Map<string, unknown>;
+  broker: { destroyService(service: unknown): Promise<void> };
+  logger: { warn(message: string): void };
+  getNumberOfChannelActiveMessages(id: string): number;
+  stopChannelActiveMessages(id: string): void;
 }
