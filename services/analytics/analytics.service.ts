@@ -7,7 +7,9 @@ import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../app-context.ts";
 import { ClientError } from "../errors.ts";
 import { ref, str } from "../json-schema.ts";
+import { latestCompletedRun } from "../cluster/runs.ts";
 import type { ActivityFilter } from "./activity.ts";
+import { renderReport } from "./report-html.ts";
 import {
   ACTIVITY_TABLES,
   SEARCH_TABLES,
@@ -141,6 +143,45 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
         async handler(this: AnalyticsService, ctx: Ctx<ActivityParams & { table: ActivityTable }>) {
           const { table } = ctx.params;
           return activityRows(await activityReport(this.db, await this.activityFilter(ctx), ctx.params, [table]), table);
+        },
+      },
+
+      /**
+       * The shareable report: one self-contained HTML file (inline CSS and SVG, no script,
+       * no request) with the dashboards and the newest completed topic run, as a download.
+       */
+      report: {
+        visibility: "published",
+        openapi: { summary: "A self-contained HTML report of the dashboards and topics (opens offline)", response: str, content: { "text/html": str } },
+        permissions: ["analytics.read"],
+        timeout: 120_000,
+        params: activityParams,
+        async handler(this: AnalyticsService, ctx: Ctx<ActivityParams>) {
+          const filter = await this.activityFilter(ctx);
+          const dataset = await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
+          const activity = await activityReport(this.db, filter, ctx.params);
+          const run = await latestCompletedRun(this.db, filter.orgId, filter.datasetId);
+          const r = run?.result;
+          const html = renderReport({
+            datasetName: dataset.name,
+            generatedAt: new Date(),
+            timeZone: ctx.params.tz,
+            activity,
+            ...(r
+              ? {
+                  topics: {
+                    totalChunks: r.totalChunks,
+                    clusters: r.clusters.map((c) => ({ id: c.id, label: c.label, size: c.size, terms: c.terms.map((t) => t.term) })),
+                    parents: r.hierarchy?.parents,
+                    map: r.map ? { x: r.map.x, y: r.map.y, cluster: r.map.cluster } : undefined,
+                  },
+                }
+              : {}),
+          });
+          const slug = dataset.name.normalize("NFKD").replace(/[^\w-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "dataset";
+          ctx.meta.$responseType = "text/html; charset=utf-8";
+          ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="chatlens-report-${slug}.html"` };
+          return html;
         },
       },
 

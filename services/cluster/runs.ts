@@ -139,6 +139,17 @@ export async function getRun(db: Db, orgId: string, datasetId: string, runId: st
   return row;
 }
 
+/** The newest completed run of a dataset with its result minus the per-chunk assignments (the map stays: the report draws it). */
+export async function latestCompletedRun(db: Db, orgId: string, datasetId: string) {
+  const [row] = await db
+    .select({ id: clusterRuns.id, result: sql<Omit<StoredResult, "assignments">>`${clusterRuns.result} - 'assignments'` })
+    .from(clusterRuns)
+    .where(and(eq(clusterRuns.orgId, orgId), eq(clusterRuns.datasetId, datasetId), eq(clusterRuns.status, "completed")))
+    .orderBy(desc(clusterRuns.createdAt))
+    .limit(1);
+  return row;
+}
+
 export async function getRunPart<K extends "map" | "assignments" | "clusters">(
   db: Db,
   orgId: string,

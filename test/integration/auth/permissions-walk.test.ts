@@ -75,6 +75,7 @@ const EXPECTED_ROUTES = [
   "GET /api/datasets/:datasetId/chunks/:chunkId/location -> cluster.locateChunk",
   "GET /api/datasets/:datasetId/clusters/runs/:runId/compare/:otherRunId -> cluster.compareRuns",
   "GET /api/datasets/:datasetId/analytics -> analytics.activity",
+  "GET /api/datasets/:datasetId/report -> analytics.report",
   "GET /api/datasets/:datasetId/analytics/:table -> analytics.activityTable",
   "GET /api/search-analytics -> analytics.search",
   "GET /api/search-analytics/:table -> analytics.searchTable",

@@ -1401,6 +1401,11 @@ export interface components {
             messagesByKind: {
                 [key: string]: number;
             };
+            systemNotices?: number;
+            mediaMessages?: number;
+            duplicatesSkipped?: number;
+            duplicatesMerged?: number;
+            merged?: components["schemas"]["ConversationMerge"][];
             conversations: number;
             conversationsAdded: number;
             participants: number;
@@ -1414,6 +1419,12 @@ export interface components {
             warnings: components["schemas"]["ParseWarning"][];
             bytesRead: number;
             durationMs: number;
+        };
+        ConversationMerge: {
+            from: string;
+            into: string;
+            duplicates: number;
+            moved: number;
         };
         Import: {
             /** Format: uuid */
