@@ -1,0 +1,196 @@
+// Keyword (BM25) indexes of datasets, built from the database on first use and kept in memory.
+// Before each use the dataset's content stamp (the newest message_changes row, written by
+// statement triggers on messages) is read — an index-only lookup — and an index older than it is
+// rebuilt, so imports and deletions show at once on every node. One build per dataset at a time;
+// searches arriving meanwhile wait for it. Least recently used indexes go past `maxDatasets`.
+import { sql } from "drizzle-orm";
+import type { Db } from "../../../models/db.ts";
+import { rowsOf, type SearchFilters } from "../search-sql.ts";
+import { analyzer, detectLanguage, KEYWORD_LANGUAGES, type KeywordLanguage } from "./analyzer.ts";
+import { KeywordIndex, type Bm25Params, type IndexedMessage } from "./bm25-index.ts";
+
+export interface KeywordStoreOptions {
+  params: Bm25Params;
+  windowMessages: number;
+  windowGapMinutes: number;
+  /** "auto" detects each dataset's language from its text. */
+  language: "auto" | KeywordLanguage;
+  maxDatasets: number;
+}
+
+/** A dataset's keyword index and what maps its message positions back to rows and filters. */
+export class DatasetKeywords {
+  readonly byId = new Map<number, number>();
+
+  constructor(
+    readonly datasetId: string,
+    readonly stamp: number,
+    readonly index: KeywordIndex,
+    readonly ids: Float64Array,
+    readonly conversationIds: string[],
+    readonly participantIds: (string | null)[],
+    readonly kinds: string[],
+    /** Platform of each conversation (by conversation number). */
+    readonly platforms: string[],
+  ) {
+    ids.forEach((id, i) => this.byId.set(id, i));
+  }
+
+  /** A test on message positions for the filters, or undefined when there are none. */
+  filter(f: SearchFilters): ((m: number) => boolean) | undefined {
+    const msgs = this.index.messages;
+    const tests: ((m: number) => boolean)[] = [];
+    const numbers = (values: string[] | undefined, names: (string | null)[]) => {
+      const wanted = new Set(values);
+      return new Set(names.flatMap((n, i) => (n !== null && wanted.has(n) ? [i] : [])));
+    };
+    if (f.conversationIds?.length) {
+      const set = numbers(f.conversationIds, this.conversationIds);
+      tests.push((m) => set.has(msgs[m]!.conversation));
+    }
+    if (f.participantIds?.length) {
+      const set = numbers(f.participantIds, this.participantIds);
+      tests.push((m) => set.has(msgs[m]!.participant));
+    }
+    if (f.kinds?.length) {
+      const set = numbers(f.kinds, this.kinds);
+      tests.push((m) => set.has(msgs[m]!.kind));
+    }
+    if (f.platforms?.length) {
+      const set = numbers(f.platforms, this.platforms);
+      tests.push((m) => set.has(msgs[m]!.conversation));
+    }
+    if (f.from) {
+      const from = f.from.getTime();
+      tests.push((m) => msgs[m]!.ts >= from);
+    }
+    if (f.to) {
+      const to = f.to.getTime();
+      tests.push((m) => msgs[m]!.ts <= to);
+    }
+    if (tests.length === 0) return undefined;
+    return (m) => tests.every((t) => t(m));
+  }
+}
+
+export class KeywordStore {
+  private readonly cache = new Map<string, DatasetKeywords>();
+  private readonly building = new Map<string, Promise<DatasetKeywords>>();
+
+  constructor(
+    private readonly db: Db,
+    readonly options: KeywordStoreOptions,
+  ) {}
+
+  /** The datasets' current stamps (0 for a dataset with no recorded change). */
+  async stamps(datasetIds: string[]): Promise<Map<string, number>> {
+    const rows = await rowsOf<{ dataset_id: string; v: string | number }>(
+      this.db,
+      sql`select dataset_id, max(id) as v from message_changes
+          where dataset_id in (${sql.join(
+            datasetIds.map((id) => sql`${id}`),
+            sql`, `,
+          )}) group by dataset_id`,
+    );
+    const out = new Map(datasetIds.map((id) => [id, 0]));
+    for (const r of rows) out.set(r.dataset_id, Number(r.v));
+    return out;
+  }
+
+  /** Up-to-date keyword indexes of the datasets (of one org, checked by the caller). */
+  async get(datasetIds: string[]): Promise<DatasetKeywords[]> {
+    const stamps = await this.stamps(datasetIds);
+    return Promise.all(datasetIds.map((id) => this.current(id, stamps.get(id) ?? 0)));
+  }
+
+  forget(datasetId: string): void {
+    this.cache.delete(datasetId);
+  }
+
+  private current(datasetId: string, stamp: number): Promise<DatasetKeywords> {
+    const cached = this.cache.get(datasetId);
+    if (cached && cached.stamp >= stamp) {
+      // Most recently used last.
+      this.cache.delete(datasetId);
+      this.cache.set(datasetId, cached);
+      return Promise.resolve(cached);
+    }
+    const pending = this.building.get(datasetId);
+    if (pending) return pending;
+    const build = this.build(datasetId, stamp)
+      .then((k) => {
+        this.cache.delete(datasetId);
+        this.cache.set(datasetId, k);
+        while (this.cache.size > this.options.maxDatasets) this.cache.delete(this.cache.keys().next().value!);
+        return k;
+      })
+      .finally(() => this.building.delete(datasetId));
+    this.building.set(datasetId, build);
+    return build;
+  }
+
+  private async build(datasetId: string, stamp: number): Promise<DatasetKeywords> {
+    const conversations = await rowsOf<{ id: string; platform: string }>(
+      this.db,
+      sql`select id, platform from conversations where dataset_id = ${datasetId} order by id`,
+    );
+    const convNo = new Map(conversations.map((c, i) => [c.id, i]));
+    const participantNo = new Map<string | null, number>();
+    const participantIds: (string | null)[] = [];
+    const kindNo = new Map<string, number>();
+    const kinds: string[] = [];
+    const numberOf = <K>(map: Map<K, number>, list: K[], key: K) => {
+      let n = map.get(key);
+      if (n === undefined) {
+        n = list.length;
+        map.set(key, n);
+        list.push(key);
+      }
+      return n;
+    };
+    const messages: IndexedMessage[] = [];
+    const texts: string[] = [];
+    const ids: number[] = [];
+    // Paged by (conversation, ts, id) so a large dataset never sits in one result whole.
+    let after: { c: string; ts: string; id: number } | undefined;
+    for (;;) {
+      const page = await rowsOf<{ id: string | number; conversation_id: string; participant_id: string | null; ts: Date | string; kind: string; text: string; tsk: string }>(
+        this.db,
+        sql`select id, conversation_id, participant_id, ts, ts::text as tsk, kind, text from messages
+            where dataset_id = ${datasetId}
+              ${after ? sql`and (conversation_id, ts, id) > (${after.c}::uuid, ${after.ts}::timestamptz, ${after.id})` : sql``}
+            order by conversation_id, ts, id limit 20000`,
+      );
+      for (const r of page) {
+        const conversation = convNo.get(r.conversation_id);
+        if (conversation === undefined) continue;
+        messages.push({
+          id: ids.length,
+          conversation,
+          participant: numberOf(participantNo, participantIds, r.participant_id),
+          ts: new Date(r.ts).getTime(),
+          kind: numberOf(kindNo, kinds, r.kind),
+        });
+        texts.push(r.text);
+        ids.push(Number(r.id));
+      }
+      if (page.length < 20000) break;
+      const last = page[page.length - 1]!;
+      after = { c: last.conversation_id, ts: last.tsk, id: Number(last.id) };
+    }
+    const language = this.options.language === "auto" ? detectLanguage(texts) : this.options.language;
+    const index = new KeywordIndex(analyzer(language), messages, texts, this.options.params, this.options.windowMessages, this.options.windowGapMinutes * 60_000);
+    return new DatasetKeywords(
+      datasetId,
+      stamp,
+      index,
+      Float64Array.from(ids),
+      conversations.map((c) => c.id),
+      participantIds,
+      kinds,
+      conversations.map((c) => c.platform),
+    );
+  }
+}
+
+export const KEYWORD_LANGUAGE_CHOICES = ["auto", ...KEYWORD_LANGUAGES] as const;
