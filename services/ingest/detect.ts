@@ -3,6 +3,9 @@ import type { ExportContainer, ExportEntry } from "./io/container.ts";
 import { newHeader, scanHeader } from "./parsers/whatsapp-header.ts";
 import type { FormatName } from "./types.ts";
 
+/** What only Instagram's message JSON holds: links to instagram.com and media paths under your_instagram_activity. */
+const INSTAGRAM_CONTENT = /instagram\.com\/|your_instagram_activity\//i;
+
 /** Enough of a file to recognise its format: headers, first records, first lines. */
 const SNIFF_BYTES = 64 * 1024;
 
@@ -42,11 +45,18 @@ export async function detectFormat(container: ExportContainer): Promise<Detectio
   if ((has("users.json") || has("channels.json")) && names.some((n) => /(^|\/)[^/]+\/\d{4}-\d{2}-\d{2}\.json$/.test(n))) {
     return { format: "slack", reason: "users.json/channels.json with per-day JSON files" };
   }
-  if (names.some((n) => /(^|\/)message_\d+\.json$/.test(n))) {
-    const instagram = /instagram/i.test(container.label) || names.some((n) => /instagram/i.test(n));
+  const threads = entries.filter((e) => /(^|\/)message_\d+\.json$/.test(e.name));
+  if (threads.length > 0) {
+    // Instagram's current layout is your_instagram_activity/messages/inbox/<thread>/message_1.json; older ones share
+    // Messenger's messages/inbox/…, so then the first thread's content decides (links and media paths name the app).
+    let instagram = names.some((n) => /(^|\/)your_instagram_activity\//i.test(n));
+    if (!instagram && !names.some((n) => /(^|\/)(your_facebook_activity|your_activity_across_facebook)\//i.test(n))) {
+      instagram = INSTAGRAM_CONTENT.test(await sniff(threads[0]!)) || /instagram/i.test(container.label);
+    }
     return { format: instagram ? "instagram" : "messenger", reason: "message_N.json thread files" };
   }
   if (has("result.json")) return { format: "telegram", reason: "result.json" };
+  if (names.some((n) => /(^|\/)messages\d*\.html$/i.test(n))) return { format: "telegram", reason: "Telegram Desktop HTML pages (messages.html)" };
   if (names.some((n) => /(^|\/)(_chat|WhatsApp[^/]*)\.txt$/i.test(n))) return { format: "whatsapp", reason: "WhatsApp chat text file" };
   // Otherwise the archive is a bundle of files of one format (Discord partitions, a chat .txt): look at the first.
   const candidate = entries.find((e) => /\.(json|csv|txt|jsonl|ndjson)$/i.test(e.name));
@@ -61,6 +71,14 @@ async function detectFile(entry: ExportEntry): Promise<Detection> {
   const trimmed = head.trimStart();
   const lower = entry.name.toLowerCase();
   if (/\.(jsonl|ndjson)$/.test(lower)) return { format: "jsonl", reason: "JSON Lines file name" };
+  if (/^<(!doctype html|html)/i.test(trimmed)) {
+    if (/class="message (default|service)/.test(head) || /<title>Exported Data<\/title>/i.test(head)) return { format: "telegram", reason: "Telegram Desktop HTML page" };
+    throw new ParseError(
+      "UNKNOWN_FORMAT",
+      `${entry.label} is an HTML page, not a chat export this importer knows. Telegram Desktop HTML exports are read as messages.html (or the whole export folder or zip); WhatsApp, Messenger and Instagram exports are .txt or JSON`,
+      { file: entry.label },
+    );
+  }
   // Before the JSON checks: an iOS WhatsApp export starts with "[", too.
   const h = newHeader();
   const lines = head.split(/\r?\n/).slice(0, 200);
@@ -83,7 +101,7 @@ async function detectFile(entry: ExportEntry): Promise<Detection> {
   if (trimmed.startsWith("{") || trimmed.startsWith("[")) {
     if (/"guild"\s*:/.test(head) && /"channel"\s*:/.test(head)) return { format: "discord", reason: "DiscordChatExporter guild/channel header" };
     if (/"sender_name"\s*:/.test(head) || /"timestamp_ms"\s*:/.test(head) || /"thread_path"\s*:/.test(head)) {
-      return { format: /instagram/i.test(entry.label) ? "instagram" : "messenger", reason: "sender_name/timestamp_ms fields" };
+      return { format: INSTAGRAM_CONTENT.test(head) || /instagram/i.test(entry.label) ? "instagram" : "messenger", reason: "sender_name/timestamp_ms fields" };
     }
     if (/"(date_unixtime|date|chats|personal_information)"\s*:/.test(head) && /"(messages|chats)"\s*:/.test(head)) return { format: "telegram", reason: "Telegram export fields" };
     const firstLine = trimmed.split("\n", 1)[0]!.trim();

@@ -9,6 +9,7 @@ import { genericCsvParser, jsonLinesParser } from "./parsers/generic.ts";
 import { messengerParser } from "./parsers/messenger.ts";
 import { slackParser } from "./parsers/slack.ts";
 import { telegramParser } from "./parsers/telegram.ts";
+import { telegramHtmlPages, telegramHtmlParser } from "./parsers/telegram-html.ts";
 import { textChatParser } from "./parsers/whatsapp.ts";
 import { SourceKeyer } from "./source-key.ts";
 import { ZoneClock } from "./time.ts";
@@ -17,7 +18,11 @@ import type { FormatName, Message, ParseEvent, ParseInput, ParseSummary } from "
 export const PARSERS: Record<FormatName, Parser> = {
   whatsapp: textChatParser("whatsapp"),
   signal: textChatParser("signal"),
-  telegram: telegramParser,
+  // Telegram Desktop exports JSON (result.json) or HTML (messages.html, messages2.html …): one format name for both.
+  telegram: (ctx) =>
+    telegramHtmlPages(ctx.container.entries).length > 0 && !ctx.container.entries.some((e) => /(^|\/)result\.json$/i.test(e.name))
+      ? telegramHtmlParser(ctx)
+      : telegramParser(ctx),
   discord: discordParser,
   "discord-csv": discordCsvParser,
   slack: slackParser,
