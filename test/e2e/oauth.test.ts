@@ -85,9 +85,15 @@ describe("web app: OAuth log-in in a browser", function () {
       .or(page.getByRole("banner").getByText("Octo Cat"))
       .waitFor();
     expect(page.url()).to.not.match(/code=/);
+    // The refresh token is an httpOnly cookie for the refresh path only; nothing is in page storage.
     expect(
       await page.evaluate(() => (globalThis as unknown as InPage).localStorage.getItem("chatlens.refreshToken")),
-    ).to.be.a("string");
+    ).to.equal(null);
+    const cookies = await page.context().cookies(`${platform.baseUrl}/api/auth/refresh`);
+    const refresh = cookies.find((c) => c.name === "chatlens_refresh");
+    expect(refresh?.httpOnly).to.equal(true);
+    expect(refresh?.sameSite).to.equal("Strict");
+    expect(refresh?.path).to.equal("/api/auth/refresh");
 
     // The account's own organisation: its owner sees which providers the server has configured.
     await page.goto(`${platform.baseUrl}/admin/providers`);

@@ -7,6 +7,7 @@ import type { Page } from "playwright-core";
 import { http } from "../helpers/http.ts";
 import { FIXTURES_DIR } from "../helpers/paths.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
+import { lastMailTo } from "../integration/auth/fixtures.ts";
 import {
   CHROMIUM,
   ensureUiBuild,
@@ -321,6 +322,9 @@ describe("web app in a browser", function () {
       body: { email: viewerEmail, role: "viewer" },
     });
     expect(invite.status).to.equal(201);
+    // Invitations need a confirmed address: the viewer opens the link from the mail sink first.
+    const confirm = lastMailTo(platform, viewerEmail, /confirm/i).token;
+    await http(platform.baseUrl, "POST", "/api/auth/email/verify", { token: viewer.body.accessToken, body: { token: confirm } });
     const accepted = await http(platform.baseUrl, "POST", "/api/auth/invitations/accept", {
       token: viewer.body.accessToken,
       body: { token: invite.body.token },

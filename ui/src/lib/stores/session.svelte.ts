@@ -33,6 +33,12 @@ class SessionStore {
   /** Resolves the session once at start-up: signed in when the refresh cookie still works. */
   async init(): Promise<void> {
     if (this.status === "signedIn" || this.status === "loading") return;
+    // Known signed out (a refused refresh, a log-out): stay so without asking the server again.
+    // The layout's effect calls init whenever the status changes, so this must settle.
+    if (!tokens.access && !tokens.mayRefresh) {
+      this.status = "signedOut";
+      return;
+    }
     this.status = "loading";
     if (!tokens.access && !(await refreshAccess())) {
       this.status = "signedOut";
