@@ -11,8 +11,9 @@ import { CHATLENS_METRICS, recordDeadLetter, registerChatlensMetrics, setChannel
  * - event-loop delay under Moleculer's names (`process_eventloop_lag_*`, milliseconds), measured
  *   with node:perf_hooks. Moleculer only fills them when the optional native `event-loop-stats`
  *   module is installed, which it is not (it needs a compiler at install time);
- * - circuit-breaker series at 0 from start: Moleculer creates them only when a breaker first
- *   opens, so `increase()` missed the first opening and "no breaker open" was an empty result;
+ * - circuit-breaker, timeout and retry series at 0 from start: Moleculer creates them only when a
+ *   breaker first opens (a call first times out, is first retried), so `increase()` missed the
+ *   first one and "no breaker open" was an empty result;
  * - on nodes with job channels: each channel's backlog (JetStream consumer pending + unacked, or
  *   sent minus started for the in-process adapter) and dead letters (a handler that failed its
  *   last delivery: JetStream drops or dead-letters it, the in-process adapter has no retries);
@@ -33,10 +34,13 @@ const LAG = {
   count: "process.eventloop.lag.count",
 } as const;
 
-const BREAKER_SERIES = [
+/** Series Moleculer creates only on the first event: given a node-level 0 from start. */
+const ZERO_FROM_START = [
   "moleculer.circuit-breaker.opened.active",
   "moleculer.circuit-breaker.opened.total",
   "moleculer.circuit-breaker.half-opened.active",
+  "moleculer.request.timeout.total",
+  "moleculer.request.retry.attempts.total",
 ];
 
 /** Channel name as defined in the service (the adapter prefixes it with the namespace). */
@@ -219,8 +223,9 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
 
     started() {
       if (!enabled()) return;
-      // After Moleculer's own middlewares registered their metrics: give the breaker series a 0.
-      for (const name of BREAKER_SERIES) {
+      // After Moleculer's own middlewares registered their metrics: breakers, timeouts and
+      // retries read 0 until the first one, so increase() counts that first one too.
+      for (const name of ZERO_FROM_START) {
         const metric = broker.metrics.getMetric(name) as unknown as { get(l: object): unknown } | null;
         if (metric && !metric.get({})) broker.metrics.set(name, 0, {});
       }

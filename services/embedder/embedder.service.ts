@@ -531,7 +531,8 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       });
       self.router = new EmbedRouter(this.broker);
       self.requeue = new RequeuePolicy(STALL_MS);
-      self.backlogModels = new Set();
+      // The default model's backlog reads 0 from the first sweep, not only once it had work (issue 19).
+      self.backlogModels = new Set([config.DEFAULT_MODEL]);
     },
 
     async stopped(this: Service) {
