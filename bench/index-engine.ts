@@ -1,7 +1,10 @@
 // Vector index benchmark: build time, memory per vector, recall@10 against exact search and
 // single-query latency, through VectorIndex (what the index service uses) on clustered data.
 //
-//   npx tsx bench/index-engine.ts [count=1000000] [dim=512] [kind=hnsw|ivf]
+//   npx tsx bench/index-engine.ts [count=1000000] [dim=512] [kind=hnsw|ivf] [engine=faiss|usearch]
+//
+// bench/index-engines.ts runs it once per engine (each in its own process, so that memory is
+// measured cleanly) and prints both side by side.
 //
 // Prints a JSON summary (paste into bench/RESULTS-index.md). The built index is saved where
 // bench/index-gateway.ts looks for one of the same shape (benchIndexDir), replacing any there.
@@ -10,13 +13,14 @@ import os from "node:os";
 import path from "node:path";
 import { stat } from "node:fs/promises";
 import { benchIndexDir, clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
-import { FaissIndexClass } from "../services/index/faiss.ts";
+import { createEngine, type IndexBackend } from "../services/index/engines.ts";
 import { timeSearches } from "../services/index/search-timing.ts";
 import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const dim = Number(process.argv[3] ?? 512);
 const kind = (process.argv[4] ?? "hnsw") as "hnsw" | "ivf";
+const backend = (process.argv[5] ?? "faiss") as IndexBackend;
 const shape = { count, dim, clusters: Math.max(10, Math.round(count / 300)) };
 const queryCount = 200;
 const k = 10;
@@ -34,9 +38,9 @@ const data = clusteredVectors(shape);
 const queries = clusteredQueries(shape, queryCount);
 const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
 
-// Ground truth from FAISS's exact inner-product search (labels are row numbers).
+// Ground truth from the engine's exact inner-product search (labels are row numbers).
 log("exact ground truth");
-const exact = new (FaissIndexClass())({ dim, kind: "flat" });
+const exact = createEngine(backend, { dim, kind: "flat" });
 await exact.add(data.vectors, BigInt64Array.from({ length: count }, (_, i) => BigInt(i)));
 const truth: Set<string>[] = [];
 for (let q = 0; q < queryCount; q++) {
@@ -51,6 +55,7 @@ const rssBefore = process.memoryUsage().rss;
 const buildStarted = performance.now();
 const index = await VectorIndex.rebuild(entries(data.vectors), {
   dim,
+  backend,
   exactThreshold: 20_000,
   ann: kind === "hnsw" ? { kind, M: 32, efConstruction: 100 } : { kind, nlist: 4096 },
 });
@@ -71,12 +76,15 @@ for (const param of sweep) {
   log(JSON.stringify(results.at(-1)));
 }
 
-// Persistence: read the saved FAISS file back versus rebuilding the ANN structure from raw vectors.
-const dir = benchIndexDir(count, dim);
+// Persistence: read the saved files back versus rebuilding the ANN structure from raw vectors.
+// bench/index-gateway.ts reads the FAISS one; the usearch one goes beside it.
+const dir = backend === "faiss" ? benchIndexDir(count, dim) : `${benchIndexDir(count, dim)}-usearch`;
 let t = performance.now();
 await index.save(dir);
 const saveMs = performance.now() - t;
-const fileBytes = (await stat(path.join(dir, "index.faiss"))).size;
+const builtKind = index.engineKind;
+let fileBytes = 0;
+for (const file of index.engineFiles()) fileBytes += (await stat(path.join(dir, file))).size;
 await index.dispose();
 t = performance.now();
 const loaded = await VectorIndex.load(dir);
@@ -89,7 +97,7 @@ console.log(
     {
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       node: process.version,
-      engine: `faiss ${kind} (native/faiss, libfaiss 1.7.3)`,
+      engine: backend === "faiss" ? `faiss ${builtKind} (native/faiss, libfaiss 1.7.3)` : `usearch ${builtKind} (usearch 2.25.3, f32)`,
       count,
       dim,
       clusters: shape.clusters,

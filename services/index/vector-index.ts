@@ -211,6 +211,11 @@ export class VectorIndex {
     return this.engine.backend;
   }
 
+  /** The engine's files in a saved index directory. */
+  engineFiles(): string[] {
+    return this.engine.files();
+  }
+
   /** Changed since the last save or load. */
   get isDirty(): boolean {
     return this.dirty;
