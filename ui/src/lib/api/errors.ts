@@ -53,7 +53,8 @@ const PLAIN: Record<string, string> = {
   LAST_OWNER: "An organisation must keep at least one owner.",
   INVITATION_INVALID: "This invitation is invalid, has expired, or is for another e-mail address.",
   OAUTH_FAILED: "Signing in with that provider did not work. Try again or use your password.",
-  EMAIL_NOT_VERIFIED: "Your e-mail address is not confirmed yet. Use the link we sent you (or ask for a new one), then try again.",
+  // From an OAuth provider; the invitation page handles an unconfirmed chatlens address itself.
+  EMAIL_NOT_VERIFIED: "The provider did not confirm your e-mail address.",
   LINK_INVALID: "This link is invalid, has expired or was already used. Ask for a new one.",
   PAYLOAD_TOO_LARGE: "That file is too large to upload.",
   UNKNOWN_FORMAT: "We could not recognise this export's format. Choose the format by hand and try again.",
