@@ -1,6 +1,10 @@
-import type { LoggerConfig } from "moleculer";
+import { Loggers, type LoggerConfig } from "moleculer";
 import { requestContext } from "../mixins/request-context.ts";
+import { lineKey, RepeatFilter } from "./log-dedupe.ts";
 import type { Config } from "./index.ts";
+
+/** Identical warnings and errors within this window are written once, then counted (config/log-dedupe.ts). */
+export const LOG_REPEAT_INTERVAL_MS = 30_000;
 
 /** One JSON object per line in production, carrying the request id of the call being served. */
 function jsonFormatter(
@@ -10,7 +14,8 @@ function jsonFormatter(
   bindings: Record<string, unknown>,
   { printArgs }: { printArgs: (a: unknown[]) => unknown[] },
 ): string[] {
-  const requestId = requestContext.getStore()?.requestId;
+  const origin = requestContext.getStore();
+  const requestId = origin?.requestId;
   const line: Record<string, unknown> = {
     time: new Date().toISOString(),
     level: type,
@@ -20,18 +25,53 @@ function jsonFormatter(
     svc: bindings.svc,
   };
   if (requestId) line.requestId = requestId;
+  if (origin?.userId) line.userId = origin.userId;
+  if (origin?.orgId) line.orgId = origin.orgId;
   return [JSON.stringify(line)];
 }
 
+type LogHandler = (type: string, args: unknown[]) => void;
+const ConsoleLogger = (
+  Loggers as unknown as {
+    Console: new (opts: object) => { getLogHandler(bindings: Record<string, unknown>): LogHandler | null };
+  }
+).Console;
+
+/**
+ * Moleculer's console logger with repeated warnings and errors collapsed: during an outage every
+ * retry fails the same way, and one line per interval with a count says as much as hundreds.
+ */
+export class DedupedConsoleLogger extends ConsoleLogger {
+  constructor(
+    opts: object,
+    private readonly repeatIntervalMs = LOG_REPEAT_INTERVAL_MS,
+  ) {
+    super(opts);
+  }
+
+  override getLogHandler(bindings: Record<string, unknown>): LogHandler | null {
+    const print = super.getLogHandler(bindings);
+    if (!print) return print;
+    const filter = new RepeatFilter({
+      intervalMs: this.repeatIntervalMs,
+      onRepeated: (sample, count, ms) =>
+        print(sample.type, [
+          `(${count} more identical in the last ${Math.round(ms / 1000)} s)`,
+          ...sample.args.map((a) => (a instanceof Error ? `${a.name}: ${a.message}` : a)),
+        ]),
+    });
+    return (type, args) => {
+      if (filter.admit(type, lineKey(type, bindings.mod, args), args)) print(type, args);
+    };
+  }
+}
+
 export function loggerOptions(config: Config): LoggerConfig {
-  return {
-    type: "Console",
-    options: {
-      level: config.LOG_LEVEL,
-      colors: config.logFormat === "pretty",
-      moduleColors: config.logFormat === "pretty",
-      formatter: config.logFormat === "json" ? jsonFormatter : "short",
-      autoPadding: false,
-    },
-  } as LoggerConfig;
+  return new DedupedConsoleLogger({
+    level: config.LOG_LEVEL,
+    colors: config.logFormat === "pretty",
+    moduleColors: config.logFormat === "pretty",
+    formatter: config.logFormat === "json" ? jsonFormatter : "short",
+    autoPadding: false,
+  }) as unknown as LoggerConfig;
 }
