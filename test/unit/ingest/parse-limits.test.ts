@@ -120,12 +120,11 @@ describe("ingest parse limits", function () {
   describe("C3: deep nesting", () => {
     it("refuses arrays nested 100,000 deep with JSON_TOO_DEEP at once", async () => {
       const file = write("deep.json", telegramNested(100_000));
-      const started = Date.now();
+      // The test's timeout is the hang guard (the quadratic reader took 24 minutes on this input);
+      // no duration is asserted, so a busy machine cannot fail it.
       const err = await failure(file);
       expect(err.code).to.equal("JSON_TOO_DEEP");
       expect(err.message).to.contain(`${DEFAULT_PARSE_LIMITS.maxJsonDepth} levels`);
-      // A hang guard, not a speed claim: the quadratic reader took 24 minutes on this input.
-      expect(Date.now() - started).to.be.below(10_000);
     });
 
     it("reads nested documents under the bound in time linear in their depth", async () => {
@@ -141,11 +140,14 @@ describe("ingest parse limits", function () {
         // Deep nesting inside a record and outside any record (an extra field) take different paths.
         const text = `{"extra":${"[".repeat(depth)}${"]".repeat(depth)},"messages":[${"[".repeat(depth)}${"]".repeat(depth)}]}`;
         let best = Infinity;
+        // CPU time of this process, not wall time: other processes on a busy machine take wall
+        // time from it but not CPU time, so the ratio below stays about the work done.
         for (let run = 0; run < 3; run++) {
-          const started = performance.now();
+          const started = process.cpuUsage();
           const reader = readJsonRecords(entryOf(text), [["messages", "*"]], new Progress());
           while (!(await reader.next()).done);
-          best = Math.min(best, performance.now() - started);
+          const used = process.cpuUsage(started);
+          best = Math.min(best, (used.user + used.system) / 1000);
         }
         return best;
       };
