@@ -99,6 +99,10 @@ export default function createApiService(app: AppContext): ServiceSchema {
     },
 
     actions: {
+      // moleculer-web's entry action, one per HTTP request. Not retried: a timeout inside it (a
+      // slow log-in under load) made the broker replay the whole request (a second log-in, upload
+      // or index rebuild); the calls the request makes carry their own retry policy.
+      rest: { retryPolicy: { enabled: false } },
       health: {
         auth: "public",
         openapi: { summary: "Liveness of this node", response: ref("Health") },
