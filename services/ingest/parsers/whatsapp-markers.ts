@@ -124,8 +124,12 @@ const ATTACHED_SUFFIXES = [
   " (ไฟล์แนบ)", " (tệp đính kèm)", " (文件附件)", " (ファイル添付)", " (파일 첨부)", " (fișier atașat)", " (fájl csatolva)", " (fil bifogad)", " (fitxer adjunt)",
   " <attached>",
 ];
-/** iOS writes a document's name before the localised "document omitted". */
-const DOCUMENT_OMITTED_SUFFIXES = [...MEDIA_OMITTED].filter((t) => t.charCodeAt(0) !== 60).map((t) => ` ${t}`);
+/** iOS writes a document's name, a left-to-right mark and the localised "document omitted". */
+const DOCUMENT_OMITTED = [
+  "document omitted", "documento omitido", "dokument weggelassen", "document omis", "documento omesso", "document weggelaten",
+  "documento ocultado", "документ отсутствует", "belge dahil edilmedi", "dokumen tidak disertakan", "dokument pominięty", "dokument vynechán",
+];
+const DOCUMENT_OMITTED_SUFFIXES = DOCUMENT_OMITTED.map((t) => ` ${t}`);
 /** iOS, any language: "<attached: 0000-PHOTO.jpg>", "<terlampir: 0000-PHOTO.jpg>", "<anexo: …>". */
 const LOCALISED_ATTACHED = /^<\s*[^<>:\d]{2,30}:\s*([^<>]+\.[\p{L}\d]{1,5})\s*>$/u;
 /** A shared venue: "Place (City, Country): https://foursquare.com/v/…". */
@@ -137,12 +141,46 @@ const VENUE = /^[^\n]{1,200}: https?:\/\/(?:[a-z]+\.)?foursquare\.com\/v?\//;
  * prefix, its last character ends a suffix, or its first and last characters are those of
  * a whole placeholder.
  */
-const PREFIX_HEADS = pairTable([...CALL_PREFIXES, ...LOCATION_PREFIXES, ...POLL_PREFIXES, ...ATTACHED_PREFIXES], (p) => [p.charCodeAt(0), p.charCodeAt(1)]);
+const PREFIXES = [...CALL_PREFIXES, ...LOCATION_PREFIXES, ...POLL_PREFIXES, ...ATTACHED_PREFIXES];
+/** First three codes of each prefix (ASCII ones), as one number: with 28 languages, two characters pass too much ordinary text. */
+const PREFIX_HEADS = pairTable(PREFIXES, (p) => [p.charCodeAt(0), p.charCodeAt(1)]);
+const PREFIX_HEADS3 = new Set(
+  PREFIXES.filter((p) => p.length >= 3 && p.charCodeAt(0) < 128 && p.charCodeAt(1) < 128 && p.charCodeAt(2) < 128).map((p) => (p.charCodeAt(0) << 14) | (p.charCodeAt(1) << 7) | p.charCodeAt(2)),
+);
 /** Indexed by the last code alone (first code 0). */
-const SUFFIX_LASTS = pairTable([...ATTACHED_SUFFIXES, ...DOCUMENT_OMITTED_SUFFIXES], (s) => [0, s.charCodeAt(s.length - 1)]);
-const WHOLE_TEXTS = [...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, ...LIVE_LOCATIONS, "<x>"];
+const SUFFIX_LASTS = pairTable(ATTACHED_SUFFIXES, (s) => [0, s.charCodeAt(s.length - 1)]);
+const WHOLE_TEXTS = [...MEDIA_OMITTED, ...STICKER_OMITTED, ...CONTACT_OMITTED, ...DELETED, ...CALLS, ...LIVE_LOCATIONS];
 /** Each whole placeholder also with a final period, which some languages and app versions add. */
 const WHOLE_ENDS = pairTable([...WHOLE_TEXTS, ...WHOLE_TEXTS.map((t) => `${t}.`)], (t) => [t.charCodeAt(0), t.charCodeAt(t.length - 1)]);
+/** First code, last code and length of each whole placeholder as a line can hold it: its own length, plus a period and marks. */
+const WHOLE_KEYS = new Set<number>();
+for (const t of WHOLE_TEXTS) {
+  const f = t.charCodeAt(0);
+  if (f >= 128) continue;
+  for (const text of [t, `${t}.`]) {
+    const l = text.charCodeAt(text.length - 1);
+    if (l < 128) for (let extra = 0; extra <= 2; extra++) WHOLE_KEYS.add(wholeKey(f, l, text.length + extra));
+  }
+}
+
+function wholeKey(first: number, last: number, len: number): number {
+  return (first << 16) | (last << 9) | (len > 511 ? 511 : len);
+}
+/** "name.pdf ‎document omitted": where the mark or space before the phrase would be, and the phrase's last code. */
+const DOCUMENT_BACK = DOCUMENT_OMITTED.map((t) => t.length + 1);
+const DOCUMENT_LAST = DOCUMENT_OMITTED.map((t) => t.charCodeAt(t.length - 1));
+const DOCUMENT_LASTS = pairTable(DOCUMENT_OMITTED, (t) => [0, t.charCodeAt(t.length - 1)]);
+
+function documentCandidate(line: string, len: number, last: number): boolean {
+  if (last < 128 && DOCUMENT_LASTS[last] === 0) return false;
+  for (let i = 0; i < DOCUMENT_BACK.length; i++) {
+    const back = DOCUMENT_BACK[i]!;
+    if (DOCUMENT_LAST[i] !== last || len <= back) continue;
+    const c = line.charCodeAt(len - back);
+    if ((c === 0x200e || c === 32) && line.startsWith(DOCUMENT_OMITTED[i]!, len - back + 1)) return true;
+  }
+  return false;
+}
 
 /** A 128 × 128 table of the texts' code pairs; non-ASCII pairs are left out, as the quick rejection only looks at ASCII characters. */
 function pairTable(texts: string[], codes: (text: string) => [number, number]): Uint8Array {
@@ -184,13 +222,21 @@ export function classifyFirstLine(line: string): Classified | undefined {
   if (len > 240) return undefined;
   const first = line.charCodeAt(0);
   const last = line.charCodeAt(len - 1);
-  // A shared venue is a long line ending in a link, which the quick rejection below would pass over.
-  const venue = len > 30 && line.indexOf("foursquare.com/", 8) >= 0;
-  if (len > 1 && !venue) {
+  let venue = false;
+  if (len > 1) {
     const f = asciiLower(first, false);
     const s = asciiLower(line.charCodeAt(1), true);
+    const t = len > 2 ? asciiLower(line.charCodeAt(2), true) : 0;
     const l = asciiLower(last, false);
-    if (f >= 0 && s >= 0 && l >= 0 && PREFIX_HEADS[f * 128 + s] === 0 && SUFFIX_LASTS[l] === 0 && WHOLE_ENDS[f * 128 + l] === 0) return undefined;
+    if (
+      f >= 0 && s >= 0 && t >= 0 && l >= 0 && SUFFIX_LASTS[l] === 0 && (PREFIX_HEADS[f * 128 + s] === 0 || !PREFIX_HEADS3.has((f << 14) | (s << 7) | t)) &&
+      (WHOLE_ENDS[f * 128 + l] === 0 || !WHOLE_KEYS.has(wholeKey(f, l, len))) && !(f === 60 && l === 62) && !documentCandidate(line, len, last)
+    ) {
+      // A shared venue is a long line ending in a link ("Place (City): https://foursquare.com/v/…"): the link is near the end.
+      // The link ends in "/" and a 24-digit venue id.
+      if (len <= 40 || line.charCodeAt(len - 25) !== 47 || line.indexOf("foursquare.com/", len > 160 ? len - 160 : 0) < 0) return undefined;
+      venue = true;
+    }
   }
   // Long lines can still be a shared location, "location: https://maps…", with the link among the first 24 characters:
   // searching backwards from there looks at those positions only, not at the whole line.
