@@ -53,6 +53,8 @@ const config = loadConfig(
     LOG_LEVEL: "warn",
     EMBEDDER_THREADS: String(threads),
     EMBED_BATCH_CHUNKS: String(batch),
+    // bench/gpu-check.sh runs the whole path with EMBEDDER_DEVICE=webgpu on a GPU host.
+    EMBEDDER_DEVICE: process.env.EMBEDDER_DEVICE ?? "cpu",
   },
   { dotenv: false },
 );

@@ -59,15 +59,24 @@ await platform.start();
 const api = platform.broker.getLocalService("api") as unknown as { server: Server };
 const base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
 
-async function call(method: string, url: string, token?: string, body?: unknown) {
-  const res = await fetch(base + url, {
+async function call(method: string, url: string, token?: string, body?: unknown): Promise<any> {
+  let res: Response;
+  try {
+    res = await send(method, url, token, body);
+  } catch {
+    // A kept-alive socket the server closed at the same moment (ECONNRESET): once more on a new one.
+    res = await send(method, url, token, body);
+  }
+  const json = (await res.json().catch(() => undefined)) as any;
+  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+function send(method: string, url: string, token?: string, body?: unknown): Promise<Response> {
+  return fetch(base + url, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
-  const json = (await res.json().catch(() => undefined)) as any;
-  if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
 }
 async function upload(token: string, datasetId: string, content: string): Promise<string> {
   const res = await fetch(`${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
