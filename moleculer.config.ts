@@ -4,6 +4,7 @@ import { drainingFakeAdapter } from "./services/embedder/channels.ts";
 import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import type { Config } from "./config/index.ts";
+import { ClientFaultsMiddleware, isDataException } from "./mixins/client-faults.ts";
 import { loggerOptions } from "./config/logger.ts";
 import { RequestContextMiddleware } from "./mixins/request-context.ts";
 import { registerGpuStrategy } from "./services/embedder/node-routing.ts";
@@ -11,9 +12,12 @@ import { registerGpuStrategy } from "./services/embedder/node-routing.ts";
 // Every node resolves the strategy named by embedder.embedBatch as soon as it hears of the action.
 registerGpuStrategy();
 
-/** Only server-side faults count against a node: a wrong password must not open a circuit. */
+/**
+ * Only server-side faults count against a node: a wrong password, a NUL byte or a date the
+ * database cannot hold must not open a circuit for every org (issue 15 M1).
+ */
 const isServerFault = (err: unknown) =>
-  !(err instanceof Errors.MoleculerClientError) && ((err as { code?: number })?.code ?? 500) >= 500;
+  !(err instanceof Errors.MoleculerClientError) && !isDataException(err) && ((err as { code?: number })?.code ?? 500) >= 500;
 
 /**
  * Broker options built from the typed configuration. Embedded (TRANSPORTER=none) runs every
@@ -86,6 +90,8 @@ export function createBrokerOptions(
     // metrics; the request context wraps everything so every log line knows its request.
     internalMiddlewares: false,
     middlewares: [
+      // Innermost, so it sees validated params and the handler's own errors before the circuit breaker does.
+      ClientFaultsMiddleware,
       "ActionHook",
       "Validator",
       "Bulkhead",

@@ -25,14 +25,20 @@ export function holdStreamErrors(stream: Readable): void {
   stream.on("error", () => {});
 }
 
-export async function saveUpload(stream: Readable, dir: string, maxBytes: number, name: string = randomUUID()): Promise<SavedUpload> {
+export async function saveUpload(
+  stream: Readable,
+  dir: string,
+  maxBytes: number,
+  name: string = randomUUID(),
+): Promise<SavedUpload> {
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${name}.upload`);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
-      if (bytes > maxBytes) done(new ClientError("PAYLOAD_TOO_LARGE", `Upload exceeds ${maxBytes} bytes`, { limit: maxBytes }));
+      if (bytes > maxBytes)
+        done(new ClientError("PAYLOAD_TOO_LARGE", `Upload exceeds ${maxBytes} bytes`, { limit: maxBytes }));
       else done(null, chunk);
     },
   });
@@ -42,18 +48,25 @@ export async function saveUpload(stream: Readable, dir: string, maxBytes: number
     // The stream may still be flowing (an HTTP request body): drain it so the socket is not left hanging.
     stream.resume();
     await rm(file, { force: true });
-    throw toUploadError(stream.errored ?? err, maxBytes);
+    throw toUploadError(stream.errored ?? err, maxBytes, stream.errored !== null && stream.errored !== undefined);
   }
   return { path: file, bytes };
 }
 
-/** busboy's size limit and aborted requests surface as stream errors of their own kinds. */
-function toUploadError(err: unknown, maxBytes: number): Error {
+/**
+ * busboy's size limit and aborted requests surface as stream errors of their own kinds. Any other
+ * error of the incoming stream is a body the reader could not make sense of (malformed
+ * multipart): the caller's fault, not a 500 (issue 15 L6). Errors of the file being written stay
+ * server faults.
+ */
+function toUploadError(err: unknown, maxBytes: number, fromRequest: boolean): Error {
   if (err instanceof ClientError) return err;
   const e = err as { code?: unknown; type?: string; name?: string; message?: string };
   if (e?.code === 413 || e?.type === "PAYLOAD_TOO_LARGE" || e?.name === "PayloadTooLarge")
     return new ClientError("PAYLOAD_TOO_LARGE", `Upload exceeds ${maxBytes} bytes`, { limit: maxBytes });
   if (e?.code === "ERR_STREAM_PREMATURE_CLOSE" || e?.code === "ECONNRESET")
     return new ClientError("BAD_REQUEST", "The upload was interrupted");
+  if (fromRequest)
+    return new ClientError("BAD_REQUEST", "The upload could not be read: the request body is not well-formed");
   return err as Error;
 }
