@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { openDatabase } from "../../../models/db.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { startNodeProcess, type NodeProcess } from "../../helpers/processes.ts";
 import { SERVERS } from "../../helpers/servers.ts";
@@ -39,16 +40,21 @@ export interface ProcessCluster {
  * Redis and an isolated PostgreSQL database, in a namespace of their own. Each node has its own
  * DATA_DIR but all index nodes share one INDEX_DIR, as a shared volume would.
  */
-export async function startProcessCluster(shapes: { nodeID: string; services: string; env?: Record<string, string> }[], env: Record<string, string> = {}): Promise<ProcessCluster> {
+export async function startProcessCluster(
+  shapes: { nodeID: string; services: string; env?: Record<string, string> }[],
+  env: Record<string, string> = {},
+  /** The test's own servers (control.ts) instead of the machine's shared ones. */
+  servers?: { postgres: string; redis: string; nats: string },
+): Promise<ProcessCluster> {
   const namespace = `flt-${randomBytes(4).toString("hex")}`;
-  const database = await isolatedDatabase("postgres");
+  const database: IsolatedDatabase = servers ? Object.assign(await openDatabase({ url: servers.postgres, poolSize: 5 }), { url: servers.postgres }) : await isolatedDatabase("postgres");
   const root = mkdtempSync(path.join(os.tmpdir(), "chatlens-faults-"));
   const port = await freePort();
   const common: Record<string, string> = {
     ...INDEX_TEST_ENV,
     NODE_ENV: "test",
-    TRANSPORTER: SERVERS.nats.url,
-    CACHER: SERVERS.redis.url,
+    TRANSPORTER: servers?.nats ?? SERVERS.nats.url,
+    CACHER: servers?.redis ?? SERVERS.redis.url,
     DATABASE_URL: database.url!,
     NAMESPACE: namespace,
     RATE_LIMIT_PREFIX: `${namespace}-rl:`,
@@ -69,7 +75,8 @@ export async function startProcessCluster(shapes: { nodeID: string; services: st
         "bin/chatlens.ts",
         { ...common, NODE_ID: nodeID, SERVICES: services, PORT: String(port), DATA_DIR: path.join(root, nodeID), ...extra },
         /service\(s\) started successfully/,
-        60_000,
+        // Generous: a hang guard only (two shared cores under load compile TypeScript slowly).
+        180_000,
       );
       nodes.set(nodeID, node);
       return node;

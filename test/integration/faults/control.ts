@@ -1,22 +1,45 @@
-import { execFile, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { isReachableNow } from "./reach.ts";
 
 const run = promisify(execFile);
 
 /**
- * Stops and starts the machine's own PostgreSQL, Redis and NATS (127.0.0.1 only) the way they
- * run here: PostgreSQL as a Debian cluster (pg_ctlcluster), Redis and NATS as daemons whose
- * settings are read back before stopping them, so the restart uses the same ones. Every stop
- * returns the matching start; tests call it in a `finally`/`after`, so a failing test never
- * leaves a server down.
+ * Private PostgreSQL, Redis and NATS servers for the fault tests: each started by the test on a
+ * free port with its own data directory, stopped and started again to make an outage, and
+ * removed at the end. The machine's shared servers (which other processes, and other test runs,
+ * are using) are never touched.
  */
 export interface Outage {
   restore(): Promise<void>;
 }
 
-async function waitPort(port: number, up: boolean, timeoutMs = 60_000): Promise<void> {
+export interface PrivateServer {
+  kind: "postgres" | "redis" | "nats";
+  port: number;
+  url: string;
+  /** Stops the server; the Outage's restore() starts it again on the same port and data. */
+  outage(): Promise<Outage>;
+  /** Stops it for good and removes its data. */
+  destroy(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.once("error", reject);
+  });
+}
+
+async function waitPort(port: number, up: boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while ((await isReachableNow(port)) !== up) {
     if (Date.now() > deadline) throw new Error(`127.0.0.1:${port} still ${up ? "down" : "up"} after ${timeoutMs} ms`);
@@ -24,63 +47,111 @@ async function waitPort(port: number, up: boolean, timeoutMs = 60_000): Promise<
   }
 }
 
-/** Runs `fn` once, however many times restore() is called (the test and its `after` hook both may). */
+/** Runs `fn` once, however many times it is called (the test and its `after` hook both may). */
 function once(fn: () => Promise<void>): () => Promise<void> {
   let done: Promise<void> | undefined;
   return () => (done ??= fn());
 }
 
-async function postgresCluster(): Promise<{ version: string; name: string }> {
-  const { stdout } = await run("pg_lsclusters", ["--no-header"]);
-  const line = stdout.split("\n").find((l) => /\s5432\s/.test(l));
-  if (!line) throw new Error(`no PostgreSQL cluster on port 5432:\n${stdout}`);
-  const [version, name] = line.trim().split(/\s+/);
-  return { version: version!, name: name! };
+/** PostgreSQL's server binaries (Debian keeps them out of PATH), newest version first. */
+export function postgresBin(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  for (const v of versions) if (existsSync(path.join(root, v, "bin", "pg_ctl"))) return path.join(root, v, "bin");
+  return undefined;
 }
 
-export async function stopPostgres(): Promise<Outage> {
-  const { version, name } = await postgresCluster();
-  await run("pg_ctlcluster", [version, name, "stop", "-m", "fast"]);
-  await waitPort(5432, false);
+/** Whether this machine can start the three private servers. */
+export function canStartPrivateServers(): boolean {
+  const onPath = (bin: string) => (process.env.PATH ?? "").split(":").some((dir) => existsSync(path.join(dir, bin)));
+  return !!postgresBin() && (onPath("redis-server") || existsSync("/usr/bin/redis-server")) && (onPath("nats-server") || existsSync("/usr/sbin/nats-server"));
+}
+
+/** initdb and the server refuse to run as root: as root they run as the postgres user. */
+function asPostgres(cmd: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ["runuser", ["-u", "postgres", "--", cmd, ...args]] : [cmd, args];
+}
+
+export async function privatePostgres(): Promise<PrivateServer> {
+  const bin = postgresBin();
+  if (!bin) throw new Error("no PostgreSQL binaries under /usr/lib/postgresql");
+  const dir = mkdtempSync(path.join(os.tmpdir(), "chatlens-pg-"));
+  const data = path.join(dir, "data");
+  if (process.getuid?.() === 0) {
+    const { stdout } = await run("id", ["-u", "postgres"]);
+    const { stdout: gid } = await run("id", ["-g", "postgres"]);
+    chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
+  }
+  const port = await freePort();
+  await run(...asPostgres(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]));
+  const pgCtl = (action: string[]) => run(...asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-w", "-t", "60", ...action]));
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
+  const start = async () => {
+    await pgCtl(["-l", path.join(dir, "log"), "-o", options, "start"]);
+    await waitPort(port, true);
+  };
+  const stop = async () => {
+    await pgCtl(["-m", "fast", "stop"]).catch(() => {});
+    await waitPort(port, false);
+  };
+  await start();
   return {
-    restore: once(async () => {
-      await run("pg_ctlcluster", [version, name, "start"]);
-      await waitPort(5432, true);
+    kind: "postgres",
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async outage() {
+      await stop();
+      return { restore: once(start) };
+    },
+    destroy: once(async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
     }),
   };
 }
 
-export async function stopRedis(): Promise<Outage> {
-  const get = async (key: string) => (await run("redis-cli", ["-h", "127.0.0.1", "config", "get", key])).stdout.split("\n")[1] ?? "";
-  const settings = { bind: await get("bind"), port: await get("port"), dir: await get("dir"), save: await get("save"), appendonly: await get("appendonly") };
-  await run("redis-cli", ["-h", "127.0.0.1", "shutdown", "nosave"]).catch(() => {});
-  await waitPort(6379, false);
+/** A server run as a child process of the test (killed with it), restarted on the same port and data. */
+async function childServer(kind: "redis" | "nats", argsFor: (port: number, dir: string) => [string, string[]], scheme: string): Promise<PrivateServer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `chatlens-${kind}-`));
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const [cmd, args] = argsFor(port, dir);
+    child = spawn(cmd, args, { stdio: "ignore" });
+    await waitPort(port, true);
+  };
+  const stop = async () => {
+    const c = child;
+    child = undefined;
+    if (c && c.exitCode === null && !c.signalCode) {
+      const exited = new Promise((r) => c.once("exit", r));
+      c.kill("SIGTERM");
+      await exited;
+    }
+    await waitPort(port, false);
+  };
+  await start();
   return {
-    restore: once(async () => {
-      await run("redis-server", [
-        "--bind", ...settings.bind.split(" "),
-        "--port", settings.port,
-        "--dir", settings.dir,
-        "--save", settings.save,
-        "--appendonly", settings.appendonly,
-        "--daemonize", "yes",
-      ]);
-      await waitPort(6379, true);
+    kind,
+    port,
+    url: `${scheme}://127.0.0.1:${port}`,
+    async outage() {
+      await stop();
+      return { restore: once(start) };
+    },
+    destroy: once(async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
     }),
   };
 }
 
-export async function stopNats(): Promise<Outage> {
-  const { stdout } = await run("pgrep", ["-x", "nats-server"]);
-  const pid = Number(stdout.trim().split("\n")[0]);
-  const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-  process.kill(pid, "SIGTERM");
-  await waitPort(4222, false);
-  return {
-    restore: once(async () => {
-      // The same command line, detached from the test process so it outlives it.
-      spawn(argv[0]!, argv.slice(1), { detached: true, stdio: "ignore" }).unref();
-      await waitPort(4222, true);
-    }),
-  };
+export function privateRedis(): Promise<PrivateServer> {
+  return childServer("redis", (port, dir) => ["redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"]], "redis");
+}
+
+export function privateNats(): Promise<PrivateServer> {
+  // JetStream on, its store in the test's folder: the embed channels are durable streams.
+  return childServer("nats", (port, dir) => ["nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir]], "nats");
 }

@@ -1,21 +1,24 @@
 import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
-import { requireServers } from "../../helpers/servers.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
 import { createDataset, poll, topicExport, uploadAndWait, waitForIndexed } from "../ops/helpers.ts";
-import { serversAreLocal, startProcessCluster, type ProcessCluster } from "./cluster.ts";
-import { stopNats, stopPostgres, stopRedis, type Outage } from "./control.ts";
+import { startProcessCluster, type ProcessCluster } from "./cluster.ts";
+import { canStartPrivateServers, privateNats, privatePostgres, privateRedis, type Outage, type PrivateServer } from "./control.ts";
 
 /**
  * A cluster of node processes (gateway + auth + ingest + index on one, the embedder on another)
- * over the machine's NATS, Redis and PostgreSQL, while each server in turn goes away and comes
- * back. Every outage is undone in a `finally`, whatever the test's outcome.
+ * over NATS, Redis and PostgreSQL servers of the test's own (control.ts: fresh instances on free
+ * ports), while each server in turn goes away and comes back. The machine's shared servers are
+ * never stopped. Every outage is undone in a `finally`, and the servers removed in `after`.
  */
 describe("faults: servers going away under a running cluster", function () {
   this.timeout(360_000);
   let cluster: ProcessCluster | undefined;
   let account: { email: string; accessToken: string };
   let datasetId: string;
+  let postgres: PrivateServer | undefined;
+  let redis: PrivateServer | undefined;
+  let nats: PrivateServer | undefined;
 
   const ready = () => http(cluster!.baseUrl, "GET", "/api/ready");
   const search = (query: string, mode = "hybrid") =>
@@ -23,16 +26,22 @@ describe("faults: servers going away under a running cluster", function () {
 
   before(async function () {
     this.timeout(540_000);
-    await requireServers(this, "postgres", "redis", "nats");
-    if (!serversAreLocal()) {
-      console.log("      [skipped: the fault tests stop servers, and these are not on this machine]");
+    if (!canStartPrivateServers()) {
+      const reason = "needs initdb/pg_ctl (/usr/lib/postgresql/*/bin), redis-server and nats-server to start private servers";
+      if (process.env.CI === "true") throw new Error(`CI=true and this test ${reason}`);
+      console.log(`      [skipped: ${reason}]`);
       this.skip();
     }
+    [postgres, redis, nats] = await Promise.all([privatePostgres(), privateRedis(), privateNats()]);
     // Embedders first: import.completed is an event, and a node that does not know the embedder yet would emit it to no one.
-    cluster = await startProcessCluster([
-      { nodeID: "emb-1", services: "embedder" },
-      { nodeID: "gw", services: "api,auth,ingest,index" },
-    ]);
+    cluster = await startProcessCluster(
+      [
+        { nodeID: "emb-1", services: "embedder" },
+        { nodeID: "gw", services: "api,auth,ingest,index" },
+      ],
+      {},
+      { postgres: postgres.url, redis: redis.url, nats: nats.url },
+    );
     account = await poll("sign-up once the cluster has met", 90_000, async () => {
       const res = await http(cluster!.baseUrl, "POST", "/api/auth/signup", { body: { email: `f-${Date.now()}@example.test`, password: PASSWORD } });
       return res.status === 201 ? { email: res.body.user.email as string, accessToken: res.body.accessToken as string } : null;
@@ -44,12 +53,13 @@ describe("faults: servers going away under a running cluster", function () {
   });
   after(async () => {
     await cluster?.stop();
+    for (const server of [postgres, redis, nats]) await server?.destroy();
   });
 
   it("PostgreSQL restarted: /api/ready answers 503 while it is down, then 200 and requests work without restarting nodes", async () => {
     let outage: Outage | undefined;
     try {
-      outage = await stopPostgres();
+      outage = await postgres!.outage();
       const down = await poll("readiness to report the database down", 45_000, async () => {
         const r = await ready();
         return r.status === 503 ? r : null;
@@ -78,7 +88,7 @@ describe("faults: servers going away under a running cluster", function () {
     expect(before.status).to.equal(200);
     let outage: Outage | undefined;
     try {
-      outage = await stopRedis();
+      outage = await redis!.outage();
       const degraded = await poll("readiness to report the cacher down", 45_000, async () => {
         const r = await ready();
         return r.body?.checks?.cacher?.status === "down" ? r : null;
@@ -105,7 +115,7 @@ describe("faults: servers going away under a running cluster", function () {
     let outage: Outage | undefined;
     try {
       // At once, while import.completed's chunking and the embed jobs are in the JetStream channels.
-      outage = await stopNats();
+      outage = await nats!.outage();
       const down = await poll("readiness to report the transporter down", 45_000, async () => {
         const r = await ready();
         return r.status === 503 ? r : null;
