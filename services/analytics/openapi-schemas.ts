@@ -64,6 +64,27 @@ export const ANALYTICS_SCHEMAS: Record<string, JsonSchema> = {
     ),
     starters: arrayOf(obj({ participantId: uuid, name: str, conversationsStarted: int })),
     streaks: arrayOf(obj({ start: day, end: day, days: int })),
+    people: arrayOf(
+      obj({
+        participantId: uuid,
+        name: str,
+        messages: int,
+        words: int,
+        emoji: int,
+        topEmoji: counted,
+        media: int,
+        links: int,
+        calls: int,
+        mentionsMade: int,
+        mentioned: int,
+        repliesSent: int,
+        reactionsReceived: int,
+      }),
+    ),
+    topReacted: arrayOf(obj({ messageId: int, author: nullable(str), ts: dateTime, text: str, reactions: int, top: arrayOf(str) })),
+    hasReactions: { type: "boolean" },
+    /** Messages per day (YYYY-MM-DD in the requested zone), for the calendar heatmap. */
+    calendar: arrayOf(obj({ period: day, messages: int })),
     text: obj({
       messagesScanned: int,
       languages: arrayOf(str),

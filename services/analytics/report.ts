@@ -6,6 +6,7 @@
 import { stringify } from "csv-stringify/sync";
 import type { Db } from "../../models/db.ts";
 import * as activity from "./activity.ts";
+import { peopleReport, type PersonStats, type ReactedMessage } from "./people.ts";
 import * as search from "./search-analytics.ts";
 import { textStats, type TextStats } from "./text-stats.ts";
 
@@ -23,6 +24,9 @@ export const ACTIVITY_TABLES = [
   "words",
   "bigrams",
   "trigrams",
+  "people",
+  "topReacted",
+  "calendar",
 ] as const;
 export type ActivityTable = (typeof ACTIVITY_TABLES)[number];
 
@@ -45,6 +49,13 @@ export type ActivityReport = Partial<{
   starters: activity.Starter[];
   streaks: activity.Streak[];
   text: TextStats;
+  /** Per person: messages, words, emoji with counts, media, links, calls, mentions, replies, reactions received. */
+  people: PersonStats[];
+  /** The most reacted messages (platforms that export reactions). */
+  topReacted: ReactedMessage[];
+  hasReactions: boolean;
+  /** Messages per day, for the calendar heatmap (whatever the chosen granularity). */
+  calendar: activity.PeriodCount[];
 }>;
 
 export async function activityReport(
@@ -64,6 +75,13 @@ export async function activityReport(
   if (want.has("starters")) out.starters = await activity.conversationStarters(db, f, o.gapHours, o.top);
   if (want.has("streaks")) out.streaks = await activity.longestStreaks(db, f, Math.min(o.top, 10));
   if (tables.some((t) => TEXT_TABLES.has(t))) out.text = await textStats(db, f, { top: o.top });
+  if (want.has("people") || want.has("topReacted")) {
+    const people = await peopleReport(db, f, { top: o.top });
+    out.people = people.people;
+    out.topReacted = people.topReacted;
+    out.hasReactions = people.hasReactions;
+  }
+  if (want.has("calendar")) out.calendar = await activity.messagesOverTime(db, f, "day");
   return out;
 }
 
@@ -102,6 +120,12 @@ export function activityRows(report: ActivityReport, table: ActivityTable): Row[
     case "bigrams":
     case "trigrams":
       return report.text![table].map((c) => ({ term: c.value, count: c.count }));
+    case "people":
+      return report.people!.map(({ topEmoji, ...p }) => ({ ...p, topEmoji: topEmoji.map((e) => `${e.value} ${e.count}`).join(" ") }));
+    case "topReacted":
+      return report.topReacted!.map(({ top, ...m }) => ({ ...m, top: top.join(" ") }));
+    case "calendar":
+      return report.calendar!.map((r) => ({ day: r.period, messages: r.messages }));
   }
 }
 

@@ -7,7 +7,6 @@ import { IMPORT_STATUSES } from "../../models/schema.ts";
 import {
   arrayOf,
   bool,
-  constant,
   dateTime,
   day,
   int,
@@ -78,10 +77,11 @@ export const CLUSTER_SCHEMAS: Record<string, JsonSchema> = {
       k: int,
       /** Present when k was chosen automatically. */
       kSelection: obj({
-        criterion: constant("silhouette"),
+        /** "silhouette" in runs made before the reference was added. */
+        criterion: oneOfValues(["silhouette", "silhouette-over-reference"]),
         k: int,
         sampleSize: int,
-        scores: arrayOf(obj({ k: int, silhouette: num })),
+        scores: arrayOf(obj({ k: int, silhouette: num, reference: num, score: num }, ["reference", "score"])),
       }),
       reducedDims: int,
       languages: arrayOf(str),

@@ -62,7 +62,7 @@ describe("cluster: PCA, k-means and automatic k", () => {
   it("automatic k finds the planted number of topics", async () => {
     const reduced = projectPca(fitPca(vectors, 16, seededRandom(2)), vectors);
     const selection = await chooseK(reduced, seededRandom(5), { kMin: 2, kMax: 12 });
-    expect(selection.criterion).to.equal("silhouette");
+    expect(selection.criterion).to.equal("silhouette-over-reference");
     expect(selection.k).to.equal(6);
     expect(selection.scores.map((s) => s.k)).to.include.members([2, 6, 12]);
   });

@@ -26,7 +26,7 @@ describe("cluster: pipeline", function () {
 
   it("chooses the planted number of topics and assigns every chunk", () => {
     expect(result.k).to.equal(6);
-    expect(result.kSelection?.criterion).to.equal("silhouette");
+    expect(result.kSelection?.criterion).to.equal("silhouette-over-reference");
     expect(result.assignments.chunkIds).to.deep.equal(chunks.map((c) => c.id));
     expect(result.clusters.map((c) => c.size)).to.deep.equal([90, 80, 70, 60, 50, 40]);
     expect(result.reducedDims).to.equal(48);

@@ -1691,13 +1691,15 @@ export interface components {
         ClusterResult: {
             k: number;
             kSelection?: {
-                /** @constant */
-                criterion: "silhouette";
+                /** @enum {unknown} */
+                criterion: "silhouette" | "silhouette-over-reference";
                 k: number;
                 sampleSize: number;
                 scores: {
                     k: number;
                     silhouette: number;
+                    reference?: number;
+                    score?: number;
                 }[];
             };
             reducedDims: number;
@@ -1896,6 +1898,36 @@ export interface components {
                 start: string;
                 end: string;
                 days: number;
+            }[];
+            people: {
+                /** Format: uuid */
+                participantId: string;
+                name: string;
+                messages: number;
+                words: number;
+                emoji: number;
+                topEmoji: components["schemas"]["Counted"][];
+                media: number;
+                links: number;
+                calls: number;
+                mentionsMade: number;
+                mentioned: number;
+                repliesSent: number;
+                reactionsReceived: number;
+            }[];
+            topReacted: {
+                messageId: number;
+                author: string | null;
+                /** Format: date-time */
+                ts: string;
+                text: string;
+                reactions: number;
+                top: string[];
+            }[];
+            hasReactions: boolean;
+            calendar: {
+                period: string;
+                messages: number;
             }[];
             text: {
                 messagesScanned: number;
@@ -4383,7 +4415,7 @@ export interface operations {
             header?: never;
             path: {
                 datasetId: string;
-                table: "summary" | "messagesOverTime" | "heatmap" | "participants" | "lengths" | "responseTimes" | "starters" | "streaks" | "emoji" | "domains" | "words" | "bigrams" | "trigrams" | "summary.csv" | "messagesOverTime.csv" | "heatmap.csv" | "participants.csv" | "lengths.csv" | "responseTimes.csv" | "starters.csv" | "streaks.csv" | "emoji.csv" | "domains.csv" | "words.csv" | "bigrams.csv" | "trigrams.csv";
+                table: "summary" | "messagesOverTime" | "heatmap" | "participants" | "lengths" | "responseTimes" | "starters" | "streaks" | "emoji" | "domains" | "words" | "bigrams" | "trigrams" | "people" | "topReacted" | "calendar" | "summary.csv" | "messagesOverTime.csv" | "heatmap.csv" | "participants.csv" | "lengths.csv" | "responseTimes.csv" | "starters.csv" | "streaks.csv" | "emoji.csv" | "domains.csv" | "words.csv" | "bigrams.csv" | "trigrams.csv" | "people.csv" | "topReacted.csv" | "calendar.csv";
             };
             cookie?: never;
         };
