@@ -19,11 +19,12 @@ import { rechunkImport } from "../services/embedder/chunk-store.ts";
 import { DEFAULT_CHUNKING } from "../services/embedder/chunking.ts";
 import { storeVectors } from "../services/embedder/embed-jobs.ts";
 import { rowsOf } from "../services/index/search-sql.ts";
+import { conversations as conversationsTable, imports, messages as messagesTable, participants } from "../models/schema.ts";
 import { http } from "../test/helpers/http.ts";
 import { chatConversations, loadQuerySet, QUERY_CLASSES, ubuntuConversations, type Conversation, type QuerySet } from "../test/fixtures/search-quality/corpora.ts";
 import { bm25Reference, labelOf, score, summarise, type Hit, type Scores, type Table } from "../test/fixtures/search-quality/evaluate.ts";
 import { signUp } from "../test/integration/auth/fixtures.ts";
-import { createOrgAndDataset, seedImport, waitFor } from "../test/integration/embedder/helpers.ts";
+import { createOrgAndDataset, waitFor } from "../test/integration/embedder/helpers.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";
 import { INDEX_SERVICES, INDEX_TEST_ENV } from "../test/integration/index/helpers.ts";
 
@@ -33,6 +34,9 @@ const modes = arg("modes", "keyword,semantic,hybrid").split(",");
 const db = arg("db", "pglite") as "pglite" | "postgres";
 const out = arg("out", "");
 const unjudgedFile = arg("unjudged", "");
+/** --no-embed: no chunks or vectors (keyword mode only; on busy machines embedding the Ubuntu corpus takes long). */
+const noEmbed = process.argv.includes("--no-embed");
+const CACHE_FILE = path.join(os.tmpdir(), "chatlens-search-quality-vectors.json");
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const f3 = (x: number) => x.toFixed(3);
 
@@ -83,9 +87,10 @@ if (unjudgedFile) writeFileSync(unjudgedFile, unjudged.join("\n") + "\n");
 async function seed(conversations: Conversation[], account: { orgId: string; accessToken: string }): Promise<string> {
   const dbh = p.database.db;
   const target = await createOrgAndDataset(dbh, account.orgId);
-  const seeded = await seedImport(dbh, target, conversations);
+  const seeded = await bulkSeed(dbh, target, conversations);
   const total = conversations.reduce((n, c) => n + c.messages.length, 0);
   log(`seeded ${conversations.length} conversations, ${total} messages; chunking`);
+  if (noEmbed) return target.datasetId;
   await rechunkImport(dbh, seeded, { chunking: DEFAULT_CHUNKING });
   const chunkRows = await rowsOf<{ id: string; text: string }>(dbh, sql`select id, text from chunks where dataset_id = ${target.datasetId} order by id`);
   const cache = loadCache();
@@ -129,7 +134,39 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
   return target.datasetId;
 }
 
-const CACHE_FILE = path.join(os.tmpdir(), "chatlens-search-quality-vectors.json");
+/** seedImport's rows (same source keys, authors, times), in a few bulk statements. */
+async function bulkSeed(dbh: typeof p.database.db, target: { orgId: string; datasetId: string }, convs: Conversation[]) {
+  const { orgId, datasetId } = target;
+  const [imp] = await dbh.insert(imports).values({ orgId, datasetId, filename: "corpus.json", status: "completed" }).returning({ id: imports.id });
+  const convRows = await dbh
+    .insert(conversationsTable)
+    .values(convs.map((c) => ({ orgId, datasetId, sourceKey: c.key, name: c.key, platform: "generic", importId: imp!.id })))
+    .returning({ id: conversationsTable.id, key: conversationsTable.sourceKey });
+  const convId = new Map(convRows.map((r) => [r.key, r.id]));
+  const authors = [...new Set(convs.flatMap((c) => c.messages.map((m) => m.author ?? "Ada")))];
+  const people = await dbh
+    .insert(participants)
+    .values(authors.map((name) => ({ orgId, datasetId, sourceKey: name, displayName: name, importId: imp!.id })))
+    .returning({ id: participants.id, key: participants.sourceKey });
+  const personId = new Map(people.map((r) => [r.key, r.id]));
+  const start = new Date("2024-03-01T10:00:00Z").getTime();
+  const rows = convs.flatMap((c) =>
+    c.messages.map((m) => ({
+      orgId,
+      datasetId,
+      conversationId: convId.get(c.key)!,
+      participantId: personId.get(m.author ?? "Ada")!,
+      importId: imp!.id,
+      sourceKey: `${c.key}:${m.at}:${m.text}`,
+      ts: new Date(start + m.at * 60_000),
+      kind: m.kind ?? "text",
+      text: m.text,
+    })),
+  );
+  for (let i = 0; i < rows.length; i += 2000) await dbh.insert(messagesTable).values(rows.slice(i, i + 2000)).onConflictDoNothing();
+  return { orgId, datasetId, importId: imp!.id };
+}
+
 function loadCache(): Map<string, string> {
   return existsSync(CACHE_FILE) ? new Map(Object.entries(JSON.parse(readFileSync(CACHE_FILE, "utf8")) as Record<string, string>)) : new Map();
 }

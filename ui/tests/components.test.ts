@@ -8,6 +8,8 @@ import ProgressBar from "../src/lib/components/ProgressBar.svelte";
 import RecoveryCodes from "../src/lib/components/RecoveryCodes.svelte";
 import RoleSelect from "../src/lib/components/RoleSelect.svelte";
 import SearchBox from "../src/lib/components/SearchBox.svelte";
+import SearchResult from "../src/lib/components/SearchResult.svelte";
+import { uniqueBy } from "../src/lib/util/unique";
 import EmptyState from "../src/lib/components/EmptyState.svelte";
 
 describe("ErrorMessage", () => {
@@ -126,5 +128,31 @@ describe("RecoveryCodes and EmptyState", () => {
   it("titles an empty state", () => {
     render(EmptyState, { title: "No datasets yet" });
     expect(screen.getByRole("heading", { name: "No datasets yet" })).toBeTruthy();
+  });
+});
+
+describe("SearchResult", () => {
+  const message = (id: number, text: string) => ({ id, datasetId: "d", conversationId: "c1", conversationName: "Support", platform: "generic", participantId: null, author: "Ada", ts: "2024-03-01T10:00:00Z", kind: "text", text });
+  const hit = {
+    datasetId: "d",
+    chunkId: "k1",
+    message: message(7, "edit /etc/rc.local and reboot"),
+    context: { before: [message(6, "how do I run a script at boot?")], after: [] },
+    highlights: [{ start: 5, end: 18 }],
+    scores: { semantic: 0.61, keyword: 0.9, fused: 0.03 },
+  };
+  it("says why the hit matched and offers more from its conversation", async () => {
+    const onmore = vi.fn();
+    render(SearchResult, { hit, onmore });
+    expect(screen.getByTestId("why").textContent).toMatch(/“\/etc\/rc\.local”.*close in meaning/);
+    await fireEvent.click(screen.getByRole("button", { name: "More from this conversation" }));
+    expect(onmore).toHaveBeenCalledWith(hit);
+  });
+});
+
+describe("uniqueBy (search results list)", () => {
+  it("keeps the first of each key, so a message returned twice cannot break the keyed list", () => {
+    const items = [{ id: 1 }, { id: 2 }, { id: 1 }];
+    expect(uniqueBy(items, (i) => String(i.id))).toEqual([{ id: 1 }, { id: 2 }]);
   });
 });
