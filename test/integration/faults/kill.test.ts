@@ -141,4 +141,39 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       await cluster.stop();
     }
   });
+
+  it("an ingest node dies mid-import and the same file is uploaded again right away: exactly the file's messages, before and after the reaper", async () => {
+    const env = { IMPORT_STALE_AFTER_S: String(STALE_AFTER_S) };
+    const cluster = await startProcessCluster([
+      { nodeID: "ing-1", services: "ingest", env },
+      { nodeID: "ing-2", services: "ingest", env },
+      { nodeID: "gw", services: "api,auth", env },
+    ]);
+    try {
+      const owner = await account(cluster);
+      const datasetId = await createDataset(cluster.baseUrl, owner.accessToken);
+      const messages = 30_000;
+      const content = topicExport(messages);
+      const importId = await upload(cluster, owner.accessToken, datasetId, content);
+      await poll("the import to be running with messages stored", 60_000, async () => {
+        const r = await http(cluster.baseUrl, "GET", `/api/imports/${importId}`, { token: owner.accessToken });
+        return r.body.status === "running" && r.body.messagesRead > 0 ? r.body : null;
+      }, 20);
+      const [{ node_id: victim }] = await cluster.database.rows<{ node_id: string }>(sql`select node_id from imports where id = ${importId}`);
+      cluster.nodes.get(victim)!.child.kill("SIGKILL");
+
+      // Before anything noticed the death: the dead import's rows are still there, its heartbeat fresh.
+      const again = await upload(cluster, owner.accessToken, datasetId, content);
+      const done = await waitForImportEnd(cluster.baseUrl, owner.accessToken, again, 180_000);
+      expect(done.status, JSON.stringify(done)).to.equal("completed");
+      const messagesNow = sql`select count(*) as n from messages where dataset_id = ${datasetId}`;
+      expect(await count(cluster, messagesNow)).to.equal(messages);
+      // The reaper (or the re-upload itself) rolled the dead import back: nothing of the new one went with it.
+      expect((await waitForImportEnd(cluster.baseUrl, owner.accessToken, importId, 60_000)).status).to.equal("failed");
+      await new Promise((r) => setTimeout(r, STALE_AFTER_S * 1000));
+      expect(await count(cluster, messagesNow)).to.equal(messages);
+    } finally {
+      await cluster.stop();
+    }
+  });
 });
