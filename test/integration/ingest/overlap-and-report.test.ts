@@ -4,6 +4,7 @@ import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { requireServers } from "../../helpers/servers.ts";
 import type { DatabaseKind } from "../../helpers/database.ts";
+import { zipOf } from "../../helpers/hostile-exports.ts";
 import { whatsappLines } from "./generators.ts";
 import { createDataset, importFile, signUp, startIngestPlatform, uploadFile, type Account } from "./helpers.ts";
 
@@ -87,6 +88,29 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const other = await importFile(p, a, datasetId, { name: "WhatsApp Chat with Club.txt", content: "01/01/2021, 09:00 - Tom: fwd: the link\n01/01/2021, 09:05 - Mia: thanks\n01/01/2021, 09:06 - Mia: see you\n01/01/2021, 09:07 - Tom: bye\n" });
       expect(other.summary.merged).to.deep.equal([]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 8, conversations: 2 });
+    });
+
+    it("a Telegram Desktop HTML export and an Instagram export upload as their platforms", async () => {
+      const datasetId = await createDataset(p, a);
+      const msg = (id: number, from: string, text: string) =>
+        `<div class="message default clearfix" id="message${id}"><div class="body"><div class="pull_right date details" title="14.03.2021 10:0${id}:00 UTC+03:00">10:0${id}</div>` +
+        `<div class="from_name">${from}</div><div class="text">${text}</div></div></div>`;
+      const pageOf = (body: string) => `<!DOCTYPE html><html><head><title>Exported Data</title></head><body><div class="page_header"><div class="content"><div class="text bold">Club</div></div></div><div class="history">${body}</div></body></html>`;
+      const tg = await zipOf([
+        { name: "ChatExport_2021-03-14/messages.html", content: pageOf(msg(1, "Ann", "hi") + msg(2, "Ben", "hello")) },
+        { name: "ChatExport_2021-03-14/messages2.html", content: pageOf(msg(3, "Ann", "bye")) },
+      ]);
+      const tgRow = await importFile(p, a, datasetId, { name: "export.zip", content: tg });
+      expect(tgRow.status, JSON.stringify(tgRow.error)).to.equal("completed");
+      expect(tgRow.summary).to.include({ format: "telegram", messagesRead: 3, messagesAdded: 3, participants: 2 });
+      const ig = await zipOf([
+        {
+          name: "your_instagram_activity/messages/inbox/ann_17845/message_1.json",
+          content: JSON.stringify({ participants: [{ name: "Ann" }, { name: "Me" }], messages: [{ sender_name: "Ann", timestamp_ms: 1_700_000_000_000, content: "oi" }], title: "Ann", thread_path: "inbox/ann_17845" }),
+        },
+      ]);
+      const igRow = await importFile(p, a, datasetId, { name: "download.zip", content: ig });
+      expect(igRow.summary).to.include({ format: "instagram", messagesAdded: 1 });
     });
 
     it("a chat-like file whose layout is not understood gets a 422 naming the line and the options to try", async () => {
