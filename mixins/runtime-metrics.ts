@@ -234,7 +234,8 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
       histogram = monitorEventLoopDelay({ resolution: 10 });
       histogram.enable();
       timer = setInterval(() => void sample(), intervalMs).unref();
-      return sample();
+      // Not awaited: a slow disk walk or JetStream answer must not hold up the node's start.
+      void sample();
     },
 
     async stopped() {
