@@ -124,7 +124,7 @@ export function createBrokerOptions(
 export function channelsMiddlewares(config: Config): Middleware[] {
   const adapter =
     config.TRANSPORTER === "none"
-      ? // Waits for the messages being handled when a service stops (the stock Fake adapter throws).
+      ? // A service stop that never fails on messages still being handled (the stock Fake adapter throws).
         drainingFakeAdapter()
       : {
           type: "NATS",

@@ -31,13 +31,15 @@ declare module "moleculer" {
 }
 
 /**
- * The embedded (Fake) adapter, stopping the way the NATS one does: on unsubscribe it stops taking
- * messages, then waits for the ones being handled before it stops tracking them. The stock Fake
- * adapter throws "still has N messages being processed" instead; that failed the embedder's stop,
- * so its models were never released and the process exited while onnxruntime was still running a
- * batch on a worker thread (a native Napi::Error crash on SIGTERM).
+ * The embedded (Fake) adapter, with a stop that cannot fail. The stock Fake adapter throws "still
+ * has N messages being processed" when a channel service stops while handlers run; that failed the
+ * embedder's stop, so its models were never released and the process exited while onnxruntime was
+ * still running a batch on a worker thread (a native Napi::Error crash on SIGTERM). Here the
+ * channel stops taking messages, the ones being handled may finish within `waitMs` (the embedder
+ * then releases its models after the batches already queued), and what is left is only logged:
+ * the database records the work still to do.
  */
-export function drainingFakeAdapter(waitMs = 60_000): InstanceType<typeof Channels.Adapters.Fake> {
+export function drainingFakeAdapter(waitMs = 0): InstanceType<typeof Channels.Adapters.Fake> {
   const Fake = Channels.Adapters.Fake as unknown as new () => FakeInternals;
   class DrainingFake extends Fake {
     async unsubscribe(chan: { id: string; name: string; unsubscribing?: boolean }): Promise<void> {
@@ -49,7 +51,8 @@ export function drainingFakeAdapter(waitMs = 60_000): InstanceType<typeof Channe
       const deadline = Date.now() + waitMs;
       while (this.getNumberOfChannelActiveMessages(chan.id) > 0 && Date.now() < deadline) await delay(25);
       const left = this.getNumberOfChannelActiveMessages(chan.id);
-      if (left > 0) this.logger.warn(`channel ${chan.name}: ${left} message(s) still being handled after ${waitMs} ms; stopping anyway`);
+      // Still tracked while they end (their handlers untrack them); the stop goes on.
+      if (left > 0) this.logger.info(`channel ${chan.name}: stopping with ${left} message(s) still being handled`);
       else this.stopChannelActiveMessages(chan.id);
     }
   }
@@ -60,7 +63,7 @@ export function drainingFakeAdapter(waitMs = 60_000): InstanceType<typeof Channe
 interface FakeInternals {
   services: Map<string, unknown>;
   broker: { destroyService(service: unknown): Promise<void> };
-  logger: { warn(message: string): void };
+  logger: { info(message: string): void };
   getNumberOfChannelActiveMessages(id: string): number;
   stopChannelActiveMessages(id: string): void;
 }
