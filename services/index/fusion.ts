@@ -3,8 +3,10 @@
 
 export interface RankedHit {
   chunkId: string;
-  /** The source's own score (cosine, ts_rank, …); only weighted fusion reads it. */
+  /** The source's own score (cosine, BM25, …); only weighted fusion reads it. */
   score: number;
+  /** This hit's own weight in reciprocal rank fusion (default 1): a keyword hit's query coverage, say. */
+  weight?: number;
   messageId?: string;
 }
 
@@ -29,7 +31,7 @@ export interface NamedList<H extends RankedHit = RankedHit> {
  * are never compared, which is why it suits keyword + vector. k = 60 as in Cormack et al. (2009).
  */
 export function reciprocalRankFusion<H extends RankedHit>(lists: NamedList<H>[], k = 60): FusedHit<H>[] {
-  return fuse(lists, (list) => list.hits.map((_, rank) => (list.weight ?? 1) / (k + rank + 1)));
+  return fuse(lists, (list) => list.hits.map((hit, rank) => ((list.weight ?? 1) * (hit.weight ?? 1)) / (k + rank + 1)));
 }
 
 /**

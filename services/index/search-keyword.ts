@@ -12,6 +12,8 @@ export interface KeywordHit {
   messageId: number;
   datasetId: string;
   rank: number;
+  /** Share of the query's weight the hit holds (see KeywordIndexHit.coverage). */
+  coverage: number;
 }
 
 /** Ranked keyword hits over several datasets (scores are normalised per dataset, so they merge). */
@@ -20,7 +22,7 @@ export function keywordHits(indexes: DatasetKeywords[], text: string, filters: S
   for (const k of indexes) {
     const q = parseKeywordQuery(text, k.index.analyzer);
     const hits = k.index.search(q, { limit, accept: k.filter(filters) });
-    for (const h of hits) all.push({ messageId: k.ids[h.messageIndex]!, datasetId: k.datasetId, rank: h.score });
+    for (const h of hits) all.push({ messageId: k.ids[h.messageIndex]!, datasetId: k.datasetId, rank: h.score, coverage: h.coverage });
   }
   return all.sort((a, b) => b.rank - a.rank || a.messageId - b.messageId).slice(0, limit);
 }

@@ -22,6 +22,8 @@ export interface KeywordUnitHit {
   messageId: number;
   datasetId: string;
   rank: number;
+  /** Share of the query's weight the hit holds, 0..1 (hybrid weighs the hit by it). */
+  coverage?: number;
 }
 
 export interface FusedResult {
@@ -43,6 +45,15 @@ export interface FusionOptions {
 }
 
 export const messageUnit = (messageId: number) => `m:${messageId}`;
+
+/**
+ * A keyword hit's weight in reciprocal rank fusion from its query coverage: a hit holding every
+ * query word counts twice a semantic hit of the same rank (the words are the strongest evidence
+ * there is); one holding less than half of the query's weight (idf) not at all — on a paraphrase,
+ * the one common word it shares with a message would only push the semantic list's hits down
+ * (measured: test/integration/index/quality.test.ts, bench/search-quality.ts).
+ */
+export const keywordWeight = (coverage: number | undefined): number => (coverage === undefined ? 1 : coverage < 0.5 ? 0 : 2 * coverage * coverage);
 
 /**
  * One ranked list from the semantic hits (best first), the keyword hits (best first) or both.
@@ -74,7 +85,9 @@ export function fuseResults(mode: SearchMode, semantic: SemanticHit[], keyword: 
 
   const lists: NamedList<RankedHit>[] = [
     { name: "semantic", weight: options.weights.semantic, hits: [...bySemantic.values()].map((h) => ({ chunkId: h.chunkId, score: h.score })) },
-    { name: "keyword", weight: options.weights.keyword, hits: [...byKeyword.values()].map((h) => ({ chunkId: h.unit, score: h.rank })) },
+    // A keyword hit counts by how much of the query it holds: a paraphrase sharing one common word
+    // with a message must not outvote the semantic list (measured on the labelled sets, bench/RESULTS.md).
+    { name: "keyword", weight: options.weights.keyword, hits: [...byKeyword.values()].map((h) => ({ chunkId: h.unit, score: h.rank, weight: keywordWeight(h.coverage) })) },
   ].filter((l) => l.hits.length > 0);
   const fused = options.fusion === "rrf" ? reciprocalRankFusion(lists, options.k) : weightedScoreFusion(lists);
   return fused.map((f) => result(f.chunkId, f.score));

@@ -42,6 +42,12 @@ export interface KeywordIndexHit {
   score: number;
   /** Whether the hit came (also) through a window: the words are spread over several messages. */
   viaWindow: boolean;
+  /**
+   * Share of the query's weight (idf) the hit's message or window holds, 0..1: how much of the
+   * query the words explain. Hybrid search weighs a keyword hit by it, so one common word shared
+   * with a paraphrase does not outvote the semantic list.
+   */
+  coverage: number;
 }
 
 /** Postings of one unit kind, as flat typed arrays per term. */
@@ -84,6 +90,11 @@ class Postings {
 
   get termCount(): number {
     return this.postings.size;
+  }
+
+  idf(term: string): number {
+    const df = this.postings.get(term)?.unit.length ?? 0;
+    return Math.log(1 + (this.units - df + 0.5) / (df + 0.5));
   }
 
   has(term: string, unit: number): boolean {
@@ -231,7 +242,7 @@ export class KeywordIndex {
       if (near?.some((x) => Math.abs(x - m) < merge)) continue;
       if (near) near.push(m);
       else taken.set(conv, [m]);
-      out.push({ messageIndex: m, score: f.score, viaWindow: f.viaWindow });
+      out.push({ messageIndex: m, score: f.score, viaWindow: f.viaWindow, coverage: this.coverage(q, m) });
     }
     return out;
   }
@@ -255,6 +266,32 @@ export class KeywordIndex {
       if (s > bestScore) [best, bestScore] = [m, s];
     }
     return best;
+  }
+
+  /** idf-weighted share of the query's terms in message m or in a window holding it, whichever is more. */
+  private coverage(q: KeywordQuery, m: number): number {
+    let total = 0;
+    let inMessage = 0;
+    const windows: number[] = [];
+    // Windows are in start order: the last one starting at or before m, then back while they still cover m.
+    let lo = 0;
+    let hi = this.windowStart.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.windowStart[mid]! <= m) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    for (let w = hi; w >= 0 && w >= hi - 4; w--) if (this.windowStart[w]! <= m && this.windowEnd[w]! > m) windows.push(w);
+    const inWindow = windows.map(() => 0);
+    for (const t of q.terms) {
+      const idf = this.messageUnits.idf(t);
+      total += idf;
+      if (this.messageUnits.has(t, m)) inMessage += idf;
+      windows.forEach((w, i) => {
+        if (this.windowUnits.has(t, w)) inWindow[i]! += idf;
+      });
+    }
+    return total > 0 ? Math.max(inMessage, ...inWindow) / total : 0;
   }
 
   private excluded(q: KeywordQuery, m: number): boolean {
