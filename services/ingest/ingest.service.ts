@@ -163,6 +163,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           if (checked !== true) throw new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", checked);
           if (params.timeZone && !isTimeZone(params.timeZone)) throw validationError("timeZone", "Unknown IANA time zone");
           await findDataset(this.db, orgId, params.datasetId);
+          // Before the body is read: one org's uploads must not fill the queue every org shares (issue 15 M6).
+          if (this.queue.countFor(orgId) >= config.IMPORT_MAX_QUEUED_PER_ORG) {
+            throw new ClientError("QUOTA_EXCEEDED", `Your organisation already has ${config.IMPORT_MAX_QUEUED_PER_ORG} imports queued or running; upload again when one has ended`, { limit: config.IMPORT_MAX_QUEUED_PER_ORG });
+          }
           const importId = randomUUID();
           const filename = safeFilename(ctx.meta.filename ?? params.filename);
           const saved = await saveUpload(ctx.params, config.uploadDir, config.UPLOAD_MAX_BYTES, importId);
