@@ -56,3 +56,15 @@ export async function requireServers(ctx: Mocha.Context, ...names: ServerName[])
   console.log(`      [skipped: ${reason}]`);
   ctx.skip();
 }
+
+/** A TCP port free on 127.0.0.1 right now, for a server a test starts itself. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+    srv.once("error", reject);
+  });
+}

@@ -1,28 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { openDatabase } from "../../../models/db.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { startNodeProcess, type NodeProcess } from "../../helpers/processes.ts";
-import { SERVERS } from "../../helpers/servers.ts";
+import { freePort, SERVERS } from "../../helpers/servers.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
 
 /** Fault tests stop and start servers: only ever the machine's own. */
 export function serversAreLocal(): boolean {
   return Object.values(SERVERS).every((s) => s.host === "127.0.0.1" || s.host === "localhost");
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once("error", reject);
-  });
 }
 
 export interface ProcessCluster {

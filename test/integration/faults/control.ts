@@ -1,10 +1,10 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { isReachableNow } from "./reach.ts";
+import { freePort } from "../../helpers/servers.ts";
 
 const run = promisify(execFile);
 
@@ -26,17 +26,6 @@ export interface PrivateServer {
   outage(): Promise<Outage>;
   /** Stops it for good and removes its data. */
   destroy(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once("error", reject);
-  });
 }
 
 async function waitPort(port: number, up: boolean, timeoutMs = 30_000): Promise<void> {

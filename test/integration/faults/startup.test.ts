@@ -7,19 +7,8 @@ import { expect } from "chai";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";
 import { runNodeProcess } from "../../helpers/processes.ts";
-import { isReachable, SERVERS } from "../../helpers/servers.ts";
+import { freePort, isReachable, SERVERS } from "../../helpers/servers.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once("error", reject);
-  });
-}
 
 /**
  * The test's own door to PostgreSQL: closed (connection refused, as a server not up yet), then

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
@@ -7,17 +6,7 @@ import { http } from "../../helpers/http.ts";
 import { startNodeProcess, type NodeProcess } from "../../helpers/processes.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
 import { createDataset, poll, signUpAt, topicExport, waitForImportEnd } from "../ops/helpers.ts";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.once("error", reject);
-  });
-}
+import { freePort } from "../../helpers/servers.ts";
 
 /**
  * `npm start` (bin/chatlens.ts, embedded) stopped with SIGTERM or SIGINT while it embeds a chat,
