@@ -63,7 +63,12 @@ describe("index: two index nodes shard datasets (Fake transporter)", function ()
       const byVector = await http(gateway.baseUrl, "POST", "/api/search/vector", { token: a.accessToken, body: { datasetId, vector: embedded.body.data[0].embedding, k: 3 } });
       expect(byVector.status, JSON.stringify(byVector.body)).to.equal(200);
       const semantic = await search(gateway.baseUrl, a.accessToken, { datasetId, query: "what are we planning", mode: "semantic", pageSize: 3 });
-      expect(byVector.body.hits.map((h: { chunkId: string }) => h.chunkId)).to.deep.equal(semantic.body.items.map((i: { chunkId: string }) => i.chunkId));
+      // Semantic search drops contentless hits and merges overlapping windows of one conversation,
+      // so its list can be shorter than the raw nearest chunks, never holding a chunk they lack.
+      const nearest = byVector.body.hits.map((h: { chunkId: string }) => h.chunkId);
+      const shown = semantic.body.items.map((i: { chunkId: string }) => i.chunkId);
+      expect(shown.length).to.be.greaterThan(0);
+      expect(nearest).to.include.members(shown);
     }
     const all = await search(gateway.baseUrl, a.accessToken, { datasetIds: [...owners.keys()], query: "puppy vet appointment", mode: "hybrid", pageSize: 50 });
     expect(all.status).to.equal(200);
