@@ -136,7 +136,7 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
     expect(from.startsWith("2016") || from.startsWith("2017")).to.equal(true);
     await page.getByRole("button", { name: "All time" }).click();
 
-    const person = page.getByLabel("Person");
+    const person = page.getByLabel("Person", { exact: true });
     const option = (await person.locator("option").nth(2).getAttribute("value"))!;
     await person.selectOption(option);
     await page.getByTestId("chart-messages-over-time").waitFor();
