@@ -68,3 +68,16 @@ export function chatCorpus(n = 2000, seed = 42): string[] {
     return Array.from({ length: 4 + Math.floor(r() * 8) }, sentence).join(". ");
   });
 }
+
+const pad = (n: number) => String(n).padStart(2, "0");
+
+/** Lines as a WhatsApp export (Android, day first, 24 h), one message every 83 s from `start`, five authors. */
+export function whatsappExport(lines: string[], start: number): string {
+  const names = ["Anna", "Tom", "Lisa", "Marek", "Sofia"];
+  return lines
+    .map((text, i) => {
+      const d = new Date(start + i * 83_000);
+      return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - ${names[(i * 7) % 5]}: ${text.replace(/\n/g, " ")}\n`;
+    })
+    .join("");
+}

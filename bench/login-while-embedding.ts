@@ -16,22 +16,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { chatCorpus } from "./embed-corpus.ts";
+import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({ options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } } });
 const MESSAGES = Number(values.messages);
 const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
-
-const pad = (n: number) => String(n).padStart(2, "0");
-function whatsapp(lines: string[], start: number): string {
-  const names = ["Anna", "Tom", "Lisa", "Marek", "Sofia"];
-  return lines
-    .map((text, i) => {
-      const d = new Date(start + i * 83_000);
-      return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - ${names[(i * 7) % 5]}: ${text.replace(/\n/g, " ")}\n`;
-    })
-    .join("");
-}
 
 const port = await new Promise<number>((resolve) => {
   const srv = net.createServer().listen(0, "127.0.0.1", () => {

@@ -19,22 +19,11 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../services/platform.ts";
-import { chatCorpus } from "./embed-corpus.ts";
+import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({ options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } } });
 const MESSAGES = Number(values.messages);
 const QUERIES = ["where should we go hiking", "dinner plans for friday", "the dog is sick", "train delayed again", "birthday party", "fixing the kitchen tap"];
-
-const pad = (n: number) => String(n).padStart(2, "0");
-function whatsapp(lines: string[], start: number): string {
-  const names = ["Anna", "Tom", "Lisa", "Marek", "Sofia"];
-  return lines
-    .map((text, i) => {
-      const d = new Date(start + i * 83_000);
-      return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - ${names[(i * 7) % 5]}: ${text.replace(/\n/g, " ")}\n`;
-    })
-    .join("");
-}
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-tts-"));
 const config = loadConfig(
