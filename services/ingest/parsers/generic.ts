@@ -1,5 +1,6 @@
 import { ParseError } from "../errors.ts";
 import type { ExportEntry } from "../io/container.ts";
+import { withDefaults, type ParseLimits } from "../io/limits.ts";
 import { readLineChunks } from "../io/lines.ts";
 import { parseTimestamp } from "../time.ts";
 import type { ColumnMapping, Conversation } from "../types.ts";
@@ -102,9 +103,40 @@ export const genericCsvParser: Parser = async function* (ctx: ParserContext) {
   }
 };
 
+/**
+ * The JSON document bounds of io/limits.ts for one JSON Lines line, checked before JSON.parse:
+ * a line is one record (≤ maxMessageChars), no string in it longer than maxStringChars, nesting
+ * no deeper than maxJsonDepth. One linear pass that skips string contents; without it a 4 MiB
+ * line of brackets held the event loop for seconds in JSON.parse and then overflowed the stack
+ * of whatever copied the value (structured clone, JSON.stringify).
+ */
+export function checkJsonLine(line: string, limits: ParseLimits, where: { file: string; line: number }): void {
+  const at = `${where.file}: line ${where.line}`;
+  if (line.length > limits.maxMessageChars)
+    throw new ParseError("MESSAGE_TOO_LONG", `${at} is longer than ${limits.maxMessageChars} characters`, where);
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      const start = i;
+      for (i++; i < line.length; i++) {
+        const d = line.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+      if (i - start - 1 > limits.maxStringChars)
+        throw new ParseError("STRING_TOO_LONG", `${at} holds a string longer than ${limits.maxStringChars} characters`, where);
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > limits.maxJsonDepth)
+        throw new ParseError("JSON_TOO_DEEP", `${at}: arrays and objects nest deeper than ${limits.maxJsonDepth} levels`, where);
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
+  }
+}
+
 /** JSON Lines: one message object per line; lines that are not JSON objects become warnings. */
 export const jsonLinesParser: Parser = async function* (ctx: ParserContext) {
   const converter = new RowConverter(ctx);
+  const limits = withDefaults(ctx.container.limits);
   for (const entry of textEntries(ctx, /\.(jsonl|ndjson)$/i)) {
     let lineNo = 0;
     let parsed = 0;
@@ -113,6 +145,7 @@ export const jsonLinesParser: Parser = async function* (ctx: ParserContext) {
       for (const line of lines) {
         lineNo++;
         if (line.trim() === "") continue;
+        checkJsonLine(line, limits, { file: entry.label, line: lineNo });
         let value: unknown;
         try {
           value = JSON.parse(line);

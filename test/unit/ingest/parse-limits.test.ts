@@ -159,6 +159,33 @@ describe("ingest parse limits", function () {
     });
   });
 
+  describe("JSON Lines: the JSON bounds per line", () => {
+    const line = (text: string) => JSON.stringify({ timestamp: "2021-02-01T10:00:00Z", author: "Ann", text });
+    it("refuses a line nested past the depth bound with JSON_TOO_DEEP and its line, before JSON.parse", async () => {
+      const deep = `{"timestamp":"2021-02-01T10:00:00Z","text":"x","extra":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+      const file = write("deep.jsonl", `${line("first")}\n${line("second")}\n${deep}\n`);
+      const err = await failure(file);
+      expect(err.code).to.equal("JSON_TOO_DEEP");
+      expect(err.line).to.equal(3);
+      expect(err.message).to.contain(`${DEFAULT_PARSE_LIMITS.maxJsonDepth} levels`);
+    });
+
+    it("counts brackets inside strings as text, and keeps lines at the bound", async () => {
+      const nested = (depth: number) => `{"timestamp":"2021-02-01T10:00:00Z","text":"${"[{".repeat(50)}","x":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
+      const file = write("ok.jsonl", `${nested(4)}\n${line('quote \\" and [ in text')}\n`);
+      const result = await parseExportToArrays({ path: file, limits: { maxJsonDepth: 4 } });
+      expect(result.messages.map((m) => m.text)).to.deep.equal(["[{".repeat(50), 'quote \\" and [ in text']);
+      const err = await failure(write("over.jsonl", `${nested(5)}\n`), { maxJsonDepth: 4 });
+      expect(err.code).to.equal("JSON_TOO_DEEP");
+    });
+
+    it("refuses a line past the message bound and a string past the string bound", async () => {
+      const long = write("long.jsonl", `${line("a".repeat(2000))}\n`);
+      expect((await failure(long, { maxMessageChars: 1000 })).code).to.equal("MESSAGE_TOO_LONG");
+      expect((await failure(long, { maxStringChars: 1000 })).code).to.equal("STRING_TOO_LONG");
+    });
+  });
+
   describe("records and parse time of one import", () => {
     it("refuses more records than the bound with TOO_MANY_RECORDS", async () => {
       const file = write("many.json", telegramExport(100));
