@@ -146,6 +146,21 @@ export class IndexStore {
     });
   }
 
+  /**
+   * Lets go of an index another node owns now: its in-memory copy goes unsaved and its pending
+   * commit is dropped (the new owner catches up from the database; saving here could overwrite
+   * what it writes to a shared volume).
+   */
+  release(key: IndexKey): Promise<void> {
+    return this.locked(key, async () => {
+      const id = indexPath(key);
+      clearTimeout(this.timers.get(id));
+      this.timers.delete(id);
+      this.uncommitted.delete(id);
+      await this.manager.invalidate(key);
+    });
+  }
+
   /** Forgets every index of a dataset: loaded copies, files, versions, pending commits. */
   async dropDataset(datasetId: string): Promise<string[]> {
     for (const { key } of this.manager.stats()) if (key.datasetId === datasetId) await this.manager.invalidate(key);

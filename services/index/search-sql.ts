@@ -244,6 +244,17 @@ export async function vectorsOf(db: Db, key: { orgId: string; datasetId: string;
   return rows.map((r) => ({ chunkId: r.chunk_id, vector: toFloat32(r.vector) }));
 }
 
+/** Stored vectors of these chunks for a dataset and model (catching an index up; not org-scoped, like a rebuild). */
+export async function storedVectorsOf(db: Db, key: { datasetId: string; modelId: string }, chunkIds: string[]): Promise<StoredVector[]> {
+  if (chunkIds.length === 0) return [];
+  const rows = await rowsOf<{ chunk_id: string; vector: Uint8Array }>(
+    db,
+    sql`select chunk_id, vector from embeddings
+        where dataset_id = ${key.datasetId} and model_id = ${key.modelId} and chunk_id in (${list(chunkIds)})`,
+  );
+  return rows.map((r) => ({ chunkId: r.chunk_id, vector: toFloat32(r.vector) }));
+}
+
 /** Every stored vector of a dataset and model, in pages by chunk id (for a rebuild). */
 export async function* allVectors(db: Db, key: { datasetId: string; modelId: string }, pageSize = 5000): AsyncGenerator<StoredVector> {
   let after = "";
