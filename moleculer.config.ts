@@ -4,9 +4,9 @@ import { drainingFakeAdapter } from "./services/embedder/channels.ts";
 import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import type { Config } from "./config/index.ts";
-import { ClientFaultsMiddleware, isDataException } from "./mixins/client-faults.ts";
+import { ClientFaultsMiddleware, isDataException } from "./middlewares/client-faults.ts";
 import { loggerOptions } from "./config/logger.ts";
-import { RequestContextMiddleware } from "./mixins/request-context.ts";
+import { RequestContextMiddleware, requestContext } from "./middlewares/request-context.ts";
 import { registerGpuStrategy } from "./services/embedder/node-routing.ts";
 
 // Every node resolves the strategy named by embedder.embedBatch as soon as it hears of the action.
@@ -42,7 +42,7 @@ export function createBrokerOptions(
     transporter,
     cacher,
     serializer: "JSON",
-    logger: loggerOptions(config),
+    logger: loggerOptions(config, () => requestContext.getStore()),
     // bin/chatlens.ts handles SIGTERM/SIGINT itself (stop, then exit). Moleculer's own handlers
     // would run a second broker.stop() and exit the process as soon as either finished, while the
     // other was still ending embedder worker threads (a native Napi::Error crash at exit).

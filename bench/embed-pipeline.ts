@@ -21,7 +21,7 @@ import { loadConfig } from "../config/index.ts";
 import { openDatabase } from "../models/db.ts";
 import { chunks, conversations, datasets, embeddings, orgs } from "../models/schema.ts";
 import { planBatches } from "../services/embedder/batching.ts";
-import { createPlatform } from "../services/platform.ts";
+import { createPlatform } from "../platform/platform.ts";
 import { OnnxEmbedder } from "../services/embedder/runtime.ts";
 import { ensureUseLite } from "../services/embedder/use-lite/convert.ts";
 import { chatCorpus } from "./embed-corpus.ts";

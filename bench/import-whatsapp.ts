@@ -37,7 +37,7 @@ async function runChild(kind: "pglite" | "postgres", file: string): Promise<void
   const { sql } = await import("drizzle-orm");
   const { loadConfig } = await import("../config/index.ts");
   const { openDatabase } = await import("../models/db.ts");
-  const { createPlatform } = await import("../services/platform.ts");
+  const { createPlatform } = await import("../platform/platform.ts");
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-bench-import-"));
   let dbName: string | undefined;
   let url: string | undefined;

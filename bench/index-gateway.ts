@@ -20,7 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { datasets } from "../models/schema.ts";
-import { float32ToBase64 } from "../services/embedder/codec.ts";
+import { float32ToBase64 } from "../lib/vector-codec.ts";
 import { indexDir } from "../services/index/index-key.ts";
 import { timeConcurrentSearches, timeSearches, type SearchTiming } from "../services/index/search-timing.ts";
 import { VectorIndex, type VectorEntry } from "../services/index/vector-index.ts";

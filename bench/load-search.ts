@@ -17,7 +17,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
-import { createPlatform } from "../services/platform.ts";
+import { createPlatform } from "../platform/platform.ts";
 import { SENTENCES } from "../test/integration/ops/helpers.ts";
 
 const { values } = parseArgs({

@@ -18,7 +18,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
-import { createPlatform } from "../services/platform.ts";
+import { createPlatform } from "../platform/platform.ts";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({ options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } } });

@@ -2,7 +2,7 @@ import { ConfigError, loadConfig, type ServiceName } from "../config/index.ts";
 import { initSentry } from "../config/sentry.ts";
 import { databaseTarget, DatabaseUnreachableError } from "../models/db.ts";
 import { startStandby, type Standby } from "../services/api/standby.ts";
-import { createPlatform } from "../services/platform.ts";
+import { createPlatform } from "../platform/platform.ts";
 
 /**
  * `npm start`: this node's services (SERVICES, default all) in one broker.
@@ -71,7 +71,7 @@ async function main() {
   if (services.includes("api"))
     platform.broker.logger.info(`chatlens is listening on http://${config.HOST}:${config.PORT}`);
   if (repl) {
-    const { replCommands } = await import("../services/operator.ts");
+    const { replCommands } = await import("../platform/operator-commands.ts");
     // broker.repl() reads its custom commands from the broker options.
     (platform.broker.options as { replCommands?: unknown }).replCommands = replCommands();
     platform.broker.repl();

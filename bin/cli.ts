@@ -1,5 +1,5 @@
 import { loadConfig, type Config, type ServiceName } from "../config/index.ts";
-import { createPlatform } from "../services/platform.ts";
+import { createPlatform } from "../platform/platform.ts";
 import type { ServiceBroker } from "moleculer";
 
 /**

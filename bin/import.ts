@@ -11,7 +11,7 @@
  * embedder) and runs the import itself.
  */
 import { importPathParams } from "../services/ingest/operator-commands.ts";
-import { parseCommandLine } from "../services/operator.ts";
+import { parseCommandLine } from "../platform/operator-commands.ts";
 import { runOnce } from "./cli.ts";
 
 // The same arguments as the operator command `import:path`, but the ingest service runs here.

@@ -5,7 +5,7 @@
  * configured database (DATABASE_URL, or the embedded PGlite under DATA_DIR, which only one
  * process can open: while the server runs embedded, use the REPL commands instead).
  */
-import { OPERATOR_COMMANDS, parseCommandLine } from "../services/operator.ts";
+import { OPERATOR_COMMANDS, parseCommandLine } from "../platform/operator-commands.ts";
 import { runOnce } from "./cli.ts";
 
 const parsed = parseCommandLine(process.argv.slice(2));

@@ -1,34 +1,41 @@
 import { Loggers, type LoggerConfig } from "moleculer";
-import { requestContext } from "../mixins/request-context.ts";
 import { lineKey, RepeatFilter } from "./log-dedupe.ts";
 import type { Config } from "./index.ts";
 
 /** Identical warnings and errors within this window are written once, then counted (config/log-dedupe.ts). */
 export const LOG_REPEAT_INTERVAL_MS = 30_000;
 
-/** One JSON object per line in production, carrying the request id of the call being served. */
-function jsonFormatter(
-  this: unknown,
-  type: string,
-  args: unknown[],
-  bindings: Record<string, unknown>,
-  { printArgs }: { printArgs: (a: unknown[]) => unknown[] },
-): string[] {
-  const origin = requestContext.getStore();
-  const requestId = origin?.requestId;
-  const line: Record<string, unknown> = {
-    time: new Date().toISOString(),
-    level: type,
-    msg: printArgs(args).join(" "),
-    nodeID: bindings.nodeID,
-    mod: bindings.mod,
-    svc: bindings.svc,
-  };
-  if (requestId) line.requestId = requestId;
-  if (origin?.userId) line.userId = origin.userId;
-  if (origin?.orgId) line.orgId = origin.orgId;
-  return [JSON.stringify(line)];
+/** The request being served when a line is written (middlewares/request-context.ts keeps it). */
+export interface LogOrigin {
+  requestId?: string;
+  userId?: string;
+  orgId?: string;
 }
+
+/** One JSON object per line in production, carrying the request id of the call being served. */
+const jsonFormatter = (currentOrigin: () => LogOrigin | undefined) =>
+  function (
+    this: unknown,
+    type: string,
+    args: unknown[],
+    bindings: Record<string, unknown>,
+    { printArgs }: { printArgs: (a: unknown[]) => unknown[] },
+  ): string[] {
+    const origin = currentOrigin();
+    const requestId = origin?.requestId;
+    const line: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level: type,
+      msg: printArgs(args).join(" "),
+      nodeID: bindings.nodeID,
+      mod: bindings.mod,
+      svc: bindings.svc,
+    };
+    if (requestId) line.requestId = requestId;
+    if (origin?.userId) line.userId = origin.userId;
+    if (origin?.orgId) line.orgId = origin.orgId;
+    return [JSON.stringify(line)];
+  };
 
 type LogHandler = (type: string, args: unknown[]) => void;
 const ConsoleLogger = (
@@ -66,12 +73,13 @@ export class DedupedConsoleLogger extends ConsoleLogger {
   }
 }
 
-export function loggerOptions(config: Config): LoggerConfig {
+/** `currentOrigin` names the request being served (the request-context middleware's store). */
+export function loggerOptions(config: Config, currentOrigin: () => LogOrigin | undefined = () => undefined): LoggerConfig {
   return new DedupedConsoleLogger({
     level: config.LOG_LEVEL,
     colors: config.logFormat === "pretty",
     moduleColors: config.logFormat === "pretty",
-    formatter: config.logFormat === "json" ? jsonFormatter : "short",
+    formatter: config.logFormat === "json" ? jsonFormatter(currentOrigin) : "short",
     autoPadding: false,
   }) as unknown as LoggerConfig;
 }

@@ -1,6 +1,6 @@
-import type { ActionHandler, ActionSchema, Context, Middleware } from "moleculer";
+import type { Context } from "moleculer";
 import { ROLES, type Role } from "../models/schema.ts";
-import { ClientError } from "../services/errors.ts";
+import { ClientError } from "./errors.ts";
 
 /**
  * The one declared table of who may do what. Actions name the permission they need
@@ -102,23 +102,6 @@ export function checkAccess(guard: ActionGuard, meta: CallMeta): void {
   const missing = guard.permissions.filter((p) => !granted.has(p));
   if (missing.length) throw new ClientError("FORBIDDEN", `Missing permission: ${missing.join(", ")}`);
 }
-
-export const PermissionsMiddleware: Middleware = {
-  name: "Permissions",
-  localAction(next: ActionHandler, action: ActionSchema) {
-    if (action.visibility !== "published" && action.visibility !== undefined) return next;
-    const guard: ActionGuard = { auth: action.auth, permissions: action.permissions };
-    return (ctx: Context<unknown, CallMeta>) => {
-      try {
-        checkAccess(guard, ctx.meta);
-      } catch (err) {
-        // A rejected promise, never a synchronous throw: callers chain .catch() on calls.
-        return Promise.reject(err);
-      }
-      return next(ctx);
-    };
-  },
-} as unknown as Middleware;
 
 /** The caller's organisation; every tenant query is scoped by it. */
 export function orgOf(ctx: Context<unknown, CallMeta>): string {

@@ -1,5 +1,5 @@
 import { Errors, type ActionHandler, type ActionSchema, type Context, type Middleware } from "moleculer";
-import { ClientError } from "../services/errors.ts";
+import { ClientError } from "../core/errors.ts";
 
 /**
  * Keeps the caller's faults the caller's (issue 15 M1, L6). A NUL byte, a date PostgreSQL cannot

@@ -2,7 +2,7 @@ import { readdir, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Middleware, ServiceBroker } from "moleculer";
-import { CHATLENS_METRICS, recordDeadLetter, registerChatlensMetrics, setChannelBacklog, setIndexDisk, setServiceUp } from "./metrics.ts";
+import { CHATLENS_METRICS, recordDeadLetter, registerChatlensMetrics, setChannelBacklog, setIndexDisk, setServiceUp } from "../core/metrics.ts";
 
 /**
  * Metrics that no action records on its own, gathered on a timer on every node (issue 19: every

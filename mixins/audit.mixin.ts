@@ -1,5 +1,5 @@
 import type { Context, ServiceSchema } from "moleculer";
-import type { CallMeta } from "./permissions.ts";
+import type { CallMeta } from "../core/permissions.ts";
 
 /**
  * Writing to the audit log from any service: `await this.audit(ctx, "dataset.deleted",

@@ -1,6 +1,6 @@
 import type { Service, ServiceSchema } from "moleculer";
 import type { Database, Db } from "../models/db.ts";
-import type { AppContext } from "../services/app-context.ts";
+import type { AppContext } from "../core/app-context.ts";
 
 /** `this` inside a service that uses the db mixin. */
 export interface DbService extends Service {

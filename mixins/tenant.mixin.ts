@@ -2,8 +2,8 @@ import { and, eq, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { ActionSchema, Context, ServiceSchema } from "moleculer";
 import type { Db } from "../models/db.ts";
-import { ClientError } from "../services/errors.ts";
-import { orgOf, type AuthInfo, type CallMeta } from "./permissions.ts";
+import { ClientError } from "../core/errors.ts";
+import { orgOf, type AuthInfo, type CallMeta } from "../core/permissions.ts";
 
 /**
  * Tenant scoping for every service that touches organisation data.

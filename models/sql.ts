@@ -1,6 +1,6 @@
 /** Raw-SQL helpers shared by the analytics queries: identical rows on PGlite and node-postgres. */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "../../models/db.ts";
+import type { Db } from "./db.ts";
 
 export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;

@@ -1,6 +1,6 @@
 import type { ServiceSchema } from "moleculer";
 import type { ServiceName } from "../config/index.ts";
-import type { AppContext } from "./app-context.ts";
+import type { AppContext } from "../core/app-context.ts";
 
 type Factory = (app: AppContext) => ServiceSchema | ServiceSchema[];
 
@@ -9,13 +9,13 @@ type Factory = (app: AppContext) => ServiceSchema | ServiceSchema[];
  * model runtime and an embedder node never opens an HTTP port.
  */
 const CATALOG: Partial<Record<ServiceName, () => Promise<Factory>>> = {
-  api: async () => (await import("./api/api.service.ts")).default,
-  auth: async () => (await import("./auth/auth.service.ts")).default,
-  embedder: async () => (await import("./embedder/embedder.service.ts")).default,
-  ingest: async () => (await import("./ingest/ingest.service.ts")).default,
-  index: async () => (await import("./index/index.service.ts")).default,
-  cluster: async () => (await import("./cluster/cluster.service.ts")).default,
-  analytics: async () => (await import("./analytics/analytics.service.ts")).default,
+  api: async () => (await import("../services/api/api.service.ts")).default,
+  auth: async () => (await import("../services/auth/auth.service.ts")).default,
+  embedder: async () => (await import("../services/embedder/embedder.service.ts")).default,
+  ingest: async () => (await import("../services/ingest/ingest.service.ts")).default,
+  index: async () => (await import("../services/index/index.service.ts")).default,
+  cluster: async () => (await import("../services/cluster/cluster.service.ts")).default,
+  analytics: async () => (await import("../services/analytics/analytics.service.ts")).default,
 };
 
 export async function loadServiceSchemas(names: readonly ServiceName[], app: AppContext): Promise<ServiceSchema[]> {

@@ -1,12 +1,12 @@
 import { ServiceBroker, type Middleware } from "moleculer";
 import type { Config, ServiceName } from "../config/index.ts";
 import { createBrokerOptions } from "../moleculer.config.ts";
-import { PermissionsMiddleware } from "../mixins/permissions.ts";
-import { registerChatlensMetrics } from "../mixins/metrics.ts";
-import { RuntimeMetricsMiddleware } from "../mixins/runtime-metrics.ts";
-import { createAppContext, type AppContext } from "./app-context.ts";
+import { PermissionsMiddleware } from "../middlewares/permissions.ts";
+import { registerChatlensMetrics } from "../core/metrics.ts";
+import { RuntimeMetricsMiddleware } from "../middlewares/runtime-metrics.ts";
+import { createAppContext, type AppContext } from "../core/app-context.ts";
 import { loadServiceSchemas } from "./catalog.ts";
-import { embedderNodeMetadata } from "./embedder/node-routing.ts";
+import { embedderNodeMetadata } from "../services/embedder/node-routing.ts";
 import type { Database } from "../models/db.ts";
 
 export interface Platform {
@@ -44,7 +44,7 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   registerChatlensMetrics(broker);
   for (const schema of await loadServiceSchemas(services, app)) broker.createService(schema);
   // Every node, whatever its shape, answers operator status and drain requests.
-  broker.createService((await import("./ops/ops.service.ts")).default(app));
+  broker.createService((await import("../services/ops/ops.service.ts")).default(app));
   return {
     broker,
     app,

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config/index.ts";
-import { createPlatform } from "../services/platform.ts";
+import { createPlatform } from "../platform/platform.ts";
 
 const out = process.argv[2] ?? "ui/src/lib/api/openapi.json";
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-openapi-"));

@@ -8,7 +8,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { instant, list, num, rowsOf } from "./sql.ts";
+import { instant, list, num, rowsOf } from "../../models/sql.ts";
 
 export interface ActivityFilter {
   orgId: string;

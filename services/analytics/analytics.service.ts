@@ -1,12 +1,12 @@
 import type { Context, ServiceSchema } from "moleculer";
 import type { SearchFilter } from "./search-analytics.ts";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
-import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import { orgOf, type CallMeta } from "../../core/permissions.ts";
 import { findOwned, tenantCache, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
-import type { AppContext } from "../app-context.ts";
-import { ClientError } from "../errors.ts";
-import { ref, str } from "../json-schema.ts";
+import type { AppContext } from "../../core/app-context.ts";
+import { ClientError } from "../../core/errors.ts";
+import { ref, str } from "../../core/json-schema.ts";
 import { latestCompletedRun } from "../cluster/runs.ts";
 import type { ActivityFilter } from "./activity.ts";
 import { renderReport } from "./report-html.ts";

@@ -16,7 +16,7 @@ import {
   str,
   uuid,
   type JsonSchema,
-} from "../json-schema.ts";
+} from "../../core/json-schema.ts";
 
 const counted = arrayOf(ref("Counted"));
 const queryCount = arrayOf(obj({ query: str, searches: int, avgResults: num, zeroResultSearches: int }));

@@ -7,10 +7,10 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { words } from "../cluster/tokenize.ts";
-import { preview } from "../cluster/text-cut.ts";
+import { words } from "../../lib/text/tokenize.ts";
+import { preview } from "../../lib/text/text-cut.ts";
 import { type ActivityFilter, messageWhere } from "./activity.ts";
-import { rowsOf } from "./sql.ts";
+import { rowsOf } from "../../models/sql.ts";
 import { extractEmoji, extractLinks, type Counted } from "./text-stats.ts";
 
 export interface PersonStats {

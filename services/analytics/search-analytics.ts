@@ -5,7 +5,7 @@
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { instant, num, rowsOf } from "./sql.ts";
+import { instant, num, rowsOf } from "../../models/sql.ts";
 
 export interface SearchFilter {
   orgId: string;

@@ -7,10 +7,10 @@
  */
 import { sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { detectLanguages, stopWordSet, type Language } from "../cluster/stopwords.ts";
-import { words } from "../cluster/tokenize.ts";
+import { detectLanguages, stopWordSet, type Language } from "../../lib/text/stopwords.ts";
+import { words } from "../../lib/text/tokenize.ts";
 import { type ActivityFilter, messageWhere } from "./activity.ts";
-import { rowsOf } from "./sql.ts";
+import { rowsOf } from "../../models/sql.ts";
 
 const EMOJI = /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic}\uFE0F?)*/gu;
 const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/giu;

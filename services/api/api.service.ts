@@ -3,11 +3,11 @@ import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
-import { checkAccess, type AuthInfo, type CallMeta } from "../../mixins/permissions.ts";
+import { checkAccess, type AuthInfo, type CallMeta } from "../../core/permissions.ts";
 import { createOAuthRoute } from "../auth/oauth-route.ts";
-import type { AppContext } from "../app-context.ts";
+import type { AppContext } from "../../core/app-context.ts";
 import { toOpenAIError } from "../embedder/openai.ts";
-import { ClientError } from "../errors.ts";
+import { ClientError } from "../../core/errors.ts";
 import { sendJsonError, writeJsonError } from "./errors.ts";
 import { checkReadiness } from "./readiness.ts";
 import { buildOpenApi, type ActionDoc } from "./openapi.ts";
@@ -16,7 +16,7 @@ import { docsPage, swaggerAsset } from "./docs.ts";
 import { createSecurityHeaders } from "./security-headers.ts";
 import { readAuthCookies } from "../auth/cookies.ts";
 import { OPENAPI_SCHEMAS } from "./openapi-schemas.ts";
-import { ref, str } from "../json-schema.ts";
+import { ref, str } from "../../core/json-schema.ts";
 
 const PACKAGE_VERSION = "0.1.0";
 

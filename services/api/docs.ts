@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { ClientError } from "../errors.ts";
+import { ClientError } from "../../core/errors.ts";
 
 /** The interactive API viewer (Swagger UI, from the swagger-ui-dist package) at /api/docs. */
 const distDir = path.dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { Errors } from "moleculer";
-import { ERROR_CODES } from "../errors.ts";
+import { ERROR_CODES } from "../../core/errors.ts";
 
 interface AnyError {
   code?: number;

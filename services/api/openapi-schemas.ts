@@ -5,7 +5,7 @@ import { CLUSTER_SCHEMAS } from "../cluster/openapi-schemas.ts";
 import { EMBEDDER_SCHEMAS } from "../embedder/openapi-schemas.ts";
 import { INDEX_SCHEMAS } from "../index/openapi-schemas.ts";
 import { INGEST_SCHEMAS } from "../ingest/openapi-schemas.ts";
-import { constant, int, obj, oneOfValues, ref, str, type JsonSchema } from "../json-schema.ts";
+import { constant, int, obj, oneOfValues, ref, str, type JsonSchema } from "../../core/json-schema.ts";
 
 const check = ref("DependencyCheck");
 

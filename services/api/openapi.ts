@@ -1,5 +1,5 @@
-import { ERROR_CODES } from "../errors.ts";
-import { ref, type JsonSchema } from "../json-schema.ts";
+import { ERROR_CODES } from "../../core/errors.ts";
+import { ref, type JsonSchema } from "../../core/json-schema.ts";
 
 /**
  * Builds the OpenAPI 3.1 document from what is really served: the gateway's alias tables and

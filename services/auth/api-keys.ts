@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { apiKeys } from "../../models/schema.ts";
-import type { Permission } from "../../mixins/permissions.ts";
+import type { Permission } from "../../core/permissions.ts";
 import { randomToken, sha256 } from "./crypto.ts";
 
 /** `cl_<prefix>_<secret>`: the prefix identifies a key in lists and logs; only the hash is stored. */

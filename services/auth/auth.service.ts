@@ -4,11 +4,11 @@ import { Redis } from "ioredis";
 import type { Context, ServiceSchema } from "moleculer";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
 import { auditParams, type AuditOptions } from "../../mixins/audit.mixin.ts";
-import { PERMISSIONS, ROLE_PERMISSIONS, type CallMeta, type Permission } from "../../mixins/permissions.ts";
+import { PERMISSIONS, ROLE_PERMISSIONS, type CallMeta, type Permission } from "../../core/permissions.ts";
 import { tenantMixin, type TenantAuthInfo } from "../../mixins/tenant.mixin.ts";
 import { memberships, orgs, ROLES, sessions, users, type Role } from "../../models/schema.ts";
-import type { AppContext } from "../app-context.ts";
-import { ClientError } from "../errors.ts";
+import type { AppContext } from "../../core/app-context.ts";
+import { ClientError } from "../../core/errors.ts";
 import {
   canonicalLocale,
   createUserWithOrg,
@@ -63,7 +63,7 @@ import {
 } from "./tokens.ts";
 import * as totp from "./totp.ts";
 import { orgResponse } from "./openapi-schemas.ts";
-import { arrayOf, constant, int, itemsOf, nullable, obj, OK, ref, str, uuid as uuidSchema } from "../json-schema.ts";
+import { arrayOf, constant, int, itemsOf, nullable, obj, OK, ref, str, uuid as uuidSchema } from "../../core/json-schema.ts";
 
 type Ctx<P = Record<string, any>> = Context<
   P,

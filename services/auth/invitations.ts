@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { invitations, memberships, ROLES, users, type Role } from "../../models/schema.ts";
-import { ROLE_PERMISSIONS } from "../../mixins/permissions.ts";
+import { ROLE_PERMISSIONS } from "../../core/permissions.ts";
 import { normaliseEmail } from "./accounts.ts";
 import { randomToken, sha256 } from "./crypto.ts";
 

@@ -3,7 +3,7 @@
  * services/json-schema.ts). Written from the handlers in auth.service.ts and the row views
  * they return (publicUser, publicInvitation, publicKey, listMembers, queryAudit).
  */
-import { PERMISSIONS } from "../../mixins/permissions.ts";
+import { PERMISSIONS } from "../../core/permissions.ts";
 import { ROLES } from "../../models/schema.ts";
 import {
   arrayOf,
@@ -19,7 +19,7 @@ import {
   str,
   uuid,
   type JsonSchema,
-} from "../json-schema.ts";
+} from "../../core/json-schema.ts";
 
 const role = ref("Role");
 

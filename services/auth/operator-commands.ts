@@ -1,4 +1,4 @@
-import type { OperatorCommand } from "../operator.ts";
+import type { OperatorCommand } from "../../core/operator.ts";
 
 /**
  * Operator commands, shared by the Moleculer REPL (`customCommands`) and bin/operator.ts.

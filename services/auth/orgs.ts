@@ -1,7 +1,7 @@
 import { and, asc, count, eq } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { memberships, orgs, users, type Role } from "../../models/schema.ts";
-import { roleRank } from "../../mixins/permissions.ts";
+import { roleRank } from "../../core/permissions.ts";
 
 export type OrgRow = typeof orgs.$inferSelect;
 

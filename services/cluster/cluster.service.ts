@@ -1,11 +1,11 @@
 import type { Context, Service, ServiceSchema } from "moleculer";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
-import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
+import { orgOf, type CallMeta } from "../../core/permissions.ts";
 import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
-import type { AppContext } from "../app-context.ts";
-import { ClientError } from "../errors.ts";
-import { arrayOf, obj, ref, str } from "../json-schema.ts";
+import type { AppContext } from "../../core/app-context.ts";
+import { ClientError } from "../../core/errors.ts";
+import { arrayOf, obj, ref, str } from "../../core/json-schema.ts";
 import { compareRuns } from "./compare.ts";
 import {
   completeRun,

@@ -6,7 +6,7 @@
 import { stringify } from "csv-stringify/sync";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { rowsOf } from "../analytics/sql.ts";
+import { rowsOf } from "../../models/sql.ts";
 import type { StoredResult } from "./runs.ts";
 
 export interface TopicExportRow {

@@ -19,7 +19,7 @@ import {
   str,
   uuid,
   type JsonSchema,
-} from "../json-schema.ts";
+} from "../../core/json-schema.ts";
 
 /** Columns every view of a run shares. */
 const runFields = {

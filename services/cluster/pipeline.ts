@@ -19,7 +19,7 @@ import { fitPca, projectPca } from "./pca.ts";
 import { type ProgressFn, progressSlice, yieldToEventLoop } from "./progress.ts";
 import { computeMap, type MapOptions } from "./projection.ts";
 import { seededRandom } from "./random.ts";
-import type { Language } from "./stopwords.ts";
+import type { Language } from "../../lib/text/stopwords.ts";
 import { topicTerms } from "./topic-terms.ts";
 import type { ChunkInput, ClusteringResult, ClusterSummary } from "./types.ts";
 

@@ -10,9 +10,9 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { clusterRuns } from "../../models/schema.ts";
-import { rowsOf } from "../analytics/sql.ts";
+import { rowsOf } from "../../models/sql.ts";
 import { normalizeInPlace } from "./matrix.ts";
-import { preview } from "./text-cut.ts";
+import { preview } from "../../lib/text/text-cut.ts";
 import type { ChunkInput, ClusteringResult } from "./types.ts";
 
 export type RunRow = typeof clusterRuns.$inferSelect;

@@ -1,7 +1,7 @@
 /** Per-cluster term counts from the chunk texts, scored with c-TF-IDF. */
 import { classTfidf, type ScoredTerm, type TermCounts } from "./ctfidf.ts";
-import { type Language, detectLanguages, stopWordSet } from "./stopwords.ts";
-import { terms, words } from "./tokenize.ts";
+import { type Language, detectLanguages, stopWordSet } from "../../lib/text/stopwords.ts";
+import { terms, words } from "../../lib/text/tokenize.ts";
 import { type ProgressFn, yieldToEventLoop } from "./progress.ts";
 
 export interface TopicTermsOptions {

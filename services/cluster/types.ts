@@ -4,7 +4,7 @@ import type { TopicHierarchy } from "./hierarchy.ts";
 import type { ScoredTerm } from "./ctfidf.ts";
 import type { TopicsOverTime } from "./over-time.ts";
 import type { MapResult } from "./projection.ts";
-import type { Language } from "./stopwords.ts";
+import type { Language } from "../../lib/text/stopwords.ts";
 
 export interface ChunkInput {
   id: string;

@@ -3,7 +3,7 @@
  * (the embedded shape runs everything in one process) never blocks its event
  * loop on a minute of k-means and UMAP.
  */
-import { startTsWorker } from "../worker-thread.ts";
+import { startTsWorker } from "../../core/worker-thread.ts";
 import type { WorkerMessage } from "./pipeline-worker.ts";
 import type { ClusteringOptions } from "./pipeline.ts";
 import type { ProgressFn } from "./progress.ts";

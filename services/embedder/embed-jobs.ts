@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, inArray, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { chunks, datasets, embeddings } from "../../models/schema.ts";
-import { float32ToBytes } from "./codec.ts";
+import { float32ToBytes } from "../../lib/vector-codec.ts";
 
 /**
  * Durable embedding work, with the database as the source of truth: the pending work of a

@@ -1,14 +1,14 @@
 import { Errors, type Context, type Service, type ServiceBroker, type ServiceSchema } from "moleculer";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
-import { recordEmbedBatch, setEmbedBacklog } from "../../mixins/metrics.ts";
-import { orgOf, type CallMeta } from "../../mixins/permissions.ts";
-import type { AppContext } from "../app-context.ts";
-import { ClientError } from "../errors.ts";
-import { itemsOf, ref } from "../json-schema.ts";
+import { recordEmbedBatch, setEmbedBacklog } from "../../core/metrics.ts";
+import { orgOf, type CallMeta } from "../../core/permissions.ts";
+import type { AppContext } from "../../core/app-context.ts";
+import { ClientError } from "../../core/errors.ts";
+import { itemsOf, ref } from "../../core/json-schema.ts";
 import { CHUNK_CHANNEL, JOB_CHANNEL } from "./channels.ts";
 import { rechunkImport, type ImportRef } from "./chunk-store.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
-import { base64ToFloat32, float32ToBase64 } from "./codec.ts";
+import { base64ToFloat32, float32ToBase64 } from "../../lib/vector-codec.ts";
 import {
   chunksToEmbed,
   datasetsWithPendingWork,

@@ -1,4 +1,4 @@
-import { float32ToBase64 } from "./codec.ts";
+import { float32ToBase64 } from "../../lib/vector-codec.ts";
 import type { ModelInfo } from "./model-discovery.ts";
 
 /**

@@ -1,7 +1,7 @@
 import os from "node:os";
 import type { Worker } from "node:worker_threads";
 import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from "@huggingface/transformers";
-import { startTsWorker } from "../worker-thread.ts";
+import { startTsWorker } from "../../core/worker-thread.ts";
 import { EmbedderError } from "./errors.ts";
 import type { Lane } from "./lanes.ts";
 import type { WireError, WorkerInit, WorkerReply, WorkerRequest } from "./runtime-worker.ts";

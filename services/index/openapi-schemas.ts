@@ -17,7 +17,7 @@ import {
   str,
   uuid,
   type JsonSchema,
-} from "../json-schema.ts";
+} from "../../core/json-schema.ts";
 import { FUSIONS, SEARCH_MODES } from "./search.ts";
 
 const place = obj({ datasetId: uuid, version: int }, ["version"]);

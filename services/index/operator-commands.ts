@@ -1,4 +1,4 @@
-import type { OperatorCommand } from "../operator.ts";
+import type { OperatorCommand } from "../../core/operator.ts";
 
 /**
  * Operator commands of the index service. They call the same actions as the HTTP API with

@@ -3,7 +3,7 @@
 // that adds, searches and saves never block the event loop. Below the ANN threshold it searches
 // exactly ("flat"), as FAISS does. usearch has no IVF: an IVF request builds HNSW.
 import type { Worker } from "node:worker_threads";
-import { startTsWorker } from "../worker-thread.ts";
+import { startTsWorker } from "../../core/worker-thread.ts";
 import type { EngineKind, EngineOptions, EngineSearchOptions, EngineSearchResult, VectorEngine } from "./engines.ts";
 import type { UsearchSpec } from "./usearch-worker.ts";
 

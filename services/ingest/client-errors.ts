@@ -1,5 +1,5 @@
 import { Errors } from "moleculer";
-import { ClientError, ERROR_CODES, type ErrorCode } from "../errors.ts";
+import { ClientError, ERROR_CODES, type ErrorCode } from "../../core/errors.ts";
 import { ParseError } from "./errors.ts";
 
 /** What an import row records about its failure: the same code, message and location a 4xx answer carries. */

@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { datasets, imports } from "../../models/schema.ts";
-import { notFound } from "../errors.ts";
+import { notFound } from "../../core/errors.ts";
 
 export type DatasetRow = typeof datasets.$inferSelect;
 

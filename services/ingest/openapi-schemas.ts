@@ -17,7 +17,7 @@ import {
   str,
   uuid,
   type JsonSchema,
-} from "../json-schema.ts";
+} from "../../core/json-schema.ts";
 
 const fileIssue = (extra: Record<string, JsonSchema> = {}) =>
   obj({ code: str, message: str, file: str, line: int, path: str, ...extra }, ["file", "line", "path"]);

@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import type { OperatorCommand } from "../operator.ts";
+import type { OperatorCommand } from "../../core/operator.ts";
 
 const system = { system: true };
 

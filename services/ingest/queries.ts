@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { conversations, imports, messages, participants } from "../../models/schema.ts";
-import { ClientError, notFound } from "../errors.ts";
+import { ClientError, notFound } from "../../core/errors.ts";
 
 type ImportRow = typeof imports.$inferSelect;
 

@@ -4,7 +4,7 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { ClientError } from "../errors.ts";
+import { ClientError } from "../../core/errors.ts";
 
 export interface SavedUpload {
   path: string;

@@ -1,4 +1,4 @@
-import type { OperatorCommand } from "../operator.ts";
+import type { OperatorCommand } from "../../core/operator.ts";
 
 const system = { meta: { system: true } };
 

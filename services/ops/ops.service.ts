@@ -1,5 +1,5 @@
 import type { Service, ServiceSchema } from "moleculer";
-import type { AppContext } from "../app-context.ts";
+import type { AppContext } from "../../core/app-context.ts";
 import { checkReadiness } from "../api/readiness.ts";
 import { databaseBacklog, jetStreamBacklog } from "./channel-backlog.ts";
 import { summariseNodes } from "./cluster-status.ts";

@@ -5,7 +5,7 @@ import path from "node:path";
 import type { Server } from "node:http";
 import type { ServiceBroker } from "moleculer";
 import { loadConfig, type Config, type ServiceName } from "../../config/index.ts";
-import { createPlatform, type Platform } from "../../services/platform.ts";
+import { createPlatform, type Platform } from "../../platform/platform.ts";
 import { isolatedDatabase, type DatabaseKind, type IsolatedDatabase } from "./database.ts";
 
 /** Configuration for tests: no .env, no metrics port, a throwaway data directory. */

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { expect } from "chai";
-import { OPERATOR_COMMANDS, parseCommandLine, replCommands } from "../../../services/operator.ts";
+import { OPERATOR_COMMANDS, parseCommandLine, replCommands } from "../../../platform/operator-commands.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { runNodeProcess } from "../../helpers/processes.ts";

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import type { ActionSchema } from "moleculer";
 import { SERVICE_NAMES } from "../../../config/index.ts";
-import { ROLE_PERMISSIONS, type ActionGuard, type Permission } from "../../../mixins/permissions.ts";
+import { ROLE_PERMISSIONS, type ActionGuard, type Permission } from "../../../core/permissions.ts";
 import type { Role } from "../../../models/schema.ts";
-import { createAppContext } from "../../../services/app-context.ts";
-import { loadServiceSchemas } from "../../../services/catalog.ts";
+import { createAppContext } from "../../../core/app-context.ts";
+import { loadServiceSchemas } from "../../../platform/catalog.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { addMember, logIn, signUp, startAuthPlatform, type Account } from "./fixtures.ts";

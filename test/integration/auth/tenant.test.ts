@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { desc, eq } from "drizzle-orm";
 import type { Context, ServiceSchema } from "moleculer";
 import { dbMixin, type DbService } from "../../../mixins/db.mixin.ts";
-import type { CallMeta } from "../../../mixins/permissions.ts";
+import type { CallMeta } from "../../../core/permissions.ts";
 import { findOwned, scope, tenantCache, tenantMixin } from "../../../mixins/tenant.mixin.ts";
 import { datasets } from "../../../models/schema.ts";
 import { http } from "../../helpers/http.ts";

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import { base64ToFloat32 } from "../../../services/embedder/codec.ts";
+import { base64ToFloat32 } from "../../../lib/vector-codec.ts";
 import { http } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { AUTH_TEST_ENV, signUp, type Account } from "../auth/fixtures.ts";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
 import { chunks, embeddings, messages } from "../../../models/schema.ts";
-import { bytesToFloat32 } from "../../../services/embedder/codec.ts";
+import { bytesToFloat32 } from "../../../lib/vector-codec.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "../../../services/embedder/chunking.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, waitUntilEmbedded } from "./helpers.ts";

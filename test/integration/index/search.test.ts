@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { searchLog } from "../../../models/schema.ts";
-import { base64ToFloat32 } from "../../../services/embedder/codec.ts";
+import { base64ToFloat32 } from "../../../lib/vector-codec.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { addMember, signUp, type Account } from "../auth/fixtures.ts";

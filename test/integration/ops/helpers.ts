@@ -2,7 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { expect } from "chai";
 import type { ServiceName } from "../../../config/index.ts";
-import { createPlatform, type Platform } from "../../../services/platform.ts";
+import { createPlatform, type Platform } from "../../../platform/platform.ts";
 import { http } from "../../helpers/http.ts";
 import { testConfig } from "../../helpers/platform.ts";
 import { PASSWORD } from "../auth/fixtures.ts";

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
-import { parseCommandLine } from "../../../services/operator.ts";
+import { parseCommandLine } from "../../../platform/operator-commands.ts";
 import { isolatedDatabase } from "../../helpers/database.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";

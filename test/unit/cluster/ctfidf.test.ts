@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { classTfidf, labelFromTerms } from "../../../services/cluster/ctfidf.ts";
-import { detectLanguages, stopWordSet, SUPPORTED_LANGUAGES } from "../../../services/cluster/stopwords.ts";
-import { terms, words } from "../../../services/cluster/tokenize.ts";
+import { detectLanguages, stopWordSet, SUPPORTED_LANGUAGES } from "../../../lib/text/stopwords.ts";
+import { terms, words } from "../../../lib/text/tokenize.ts";
 
 describe("cluster: c-TF-IDF, stop words and terms", () => {
   it("computes BERTopic's c-TF-IDF on a tiny example", () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { describeRunFailure } from "../../../services/cluster/run-errors.ts";
-import { cutAtGrapheme, preview, wellFormed } from "../../../services/cluster/text-cut.ts";
+import { cutAtGrapheme, preview, wellFormed } from "../../../lib/text/text-cut.ts";
 import { topicTerms, withoutPlaceholders } from "../../../services/cluster/topic-terms.ts";
 
 const hasLoneSurrogate = (s: string) => /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);

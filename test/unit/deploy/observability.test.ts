@@ -4,7 +4,7 @@ import { expect } from "chai";
 import { METRIC } from "moleculer";
 import { parse } from "yaml";
 import { envSchema } from "../../../config/schema.ts";
-import { CHATLENS_METRICS } from "../../../mixins/metrics.ts";
+import { CHATLENS_METRICS } from "../../../core/metrics.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";
 
 /**
@@ -113,7 +113,7 @@ describe("Grafana dashboards and Prometheus configuration", () => {
   it("lists every chatlens metric and every helper in docs/operations.md", async () => {
     const doc = readFileSync(path.join(REPO_ROOT, "docs/operations.md"), "utf8");
     expect([...chatlens.keys()].filter((name) => !doc.includes(`\`${name}\``))).to.deep.equal([]);
-    const helpers = Object.keys(await import("../../../mixins/metrics.ts")).filter(
+    const helpers = Object.keys(await import("../../../core/metrics.ts")).filter(
       (k) => /^(record|set)[A-Z]/.test(k),
     );
     expect(helpers.length).to.be.greaterThan(5);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { base64ToFloat32, bytesToFloat32, float32ToBase64, float32ToBytes } from "../../../services/embedder/codec.ts";
+import { base64ToFloat32, bytesToFloat32, float32ToBase64, float32ToBytes } from "../../../lib/vector-codec.ts";
 import { planJobs } from "../../../services/embedder/embed-jobs.ts";
 import { pickEndpoint, embedderNodeMetadata, type EndpointLike } from "../../../services/embedder/node-routing.ts";
 import { checkDimensions, embeddingResponse, inputTexts, OpenAIRequestError, toOpenAIError } from "../../../services/embedder/openai.ts";

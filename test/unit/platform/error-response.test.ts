@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Errors } from "moleculer";
 import { toErrorResponse } from "../../../services/api/errors.ts";
-import { ClientError } from "../../../services/errors.ts";
+import { ClientError } from "../../../core/errors.ts";
 
 describe("gateway error responses", () => {
   it("keeps a client error's status, code and data", () => {

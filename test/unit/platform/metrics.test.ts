@@ -17,7 +17,7 @@ import {
   setIndexDisk,
   setIndexSize,
   setServiceUp,
-} from "../../../mixins/metrics.ts";
+} from "../../../core/metrics.ts";
 
 /** The broker's own Prometheus endpoint, as Prometheus scrapes it. */
 async function scrape(broker: ServiceBroker): Promise<string> {

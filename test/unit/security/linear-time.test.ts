@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import fc from "fast-check";
 import { extractLinks, TextCounter } from "../../../services/analytics/text-stats.ts";
-import { maskLinksAndHandles, terms } from "../../../services/cluster/tokenize.ts";
+import { maskLinksAndHandles, terms } from "../../../lib/text/tokenize.ts";
 import { parseExport } from "../../../services/ingest/parse-export.ts";
 
 /**
