@@ -7,7 +7,7 @@
  *   `2020. 1. 5. 오후 3:24 - a: m`           (Korean, meridiem before the time)
  *   `[١٨‏/٣‏/٢٠٢٢، ٢:٥٦:٠١ م] a: m`          (Arabic: Arabic-Indic digits, RLM, Arabic comma)
  *   `[14:56:01, 3/18/22] a: m`              (time first, Vietnamese iOS)
- *   `[3/18/2565 BE, 14:56:01] a: m`         (Buddhist year)   `[3/18/R4, 14:56:01]` (Japanese era)
+ *   `[3/18/2565 BE, 14:56:01] a: m`         (Buddhist year)   `[3/18/R4, 14:56:01]`, `[令和4/3/18 14:56:01]` (Japanese era)
  *   `19:23, 28 Aug 2013 - a: m`             (2013-era Android, month name)
  *   `Mar 5, 8:11 PM - a: m`, `4 Aug 11:36 - a: m`   (no year: the parser supplies it)
  *   `9:15 in the morning - a: m`            (meridiem in words)
@@ -109,6 +109,35 @@ for (const [month, names] of [
 
 /** Japanese era initials as WhatsApp writes them before the era year ("R4" = Reiwa 4 = 2022). */
 const ERA_START: Record<number, number> = { 82: 2018, 72: 1988, 83: 1925, 84: 1911 };
+/** The same eras by name, as a Japanese calendar writes them in kanji ("令和4/3/18" = 2022-03-18): first character, then second. */
+const KANJI_ERAS: [number, number, number][] = [
+  [0x4ee4, 0x548c, 2018], // 令和 Reiwa
+  [0x5e73, 0x6210, 1988], // 平成 Heisei
+  [0x662d, 0x548c, 1925], // 昭和 Shōwa
+  [0x5927, 0x6b63, 1911], // 大正 Taishō
+];
+
+/** Width of the era written at `i` (an initial or a kanji name right before the year's digits), 0 when none; its start year goes to `eraYear`. */
+function eraAt(line: string, i: number): number {
+  const c = line.charCodeAt(i);
+  if (c < 0x4e00) {
+    const start = ERA_START[c];
+    if (start !== undefined && digitValue(line.charCodeAt(i + 1)) >= 0) {
+      eraYear = start;
+      return 1;
+    }
+    return 0;
+  }
+  const c2 = line.charCodeAt(i + 1);
+  for (const [a, b, start] of KANJI_ERAS) {
+    if (a === c && b === c2 && digitValue(line.charCodeAt(i + 2)) >= 0) {
+      eraYear = start;
+      return 2;
+    }
+  }
+  return 0;
+}
+let eraYear = 0;
 
 /** U+00A0, U+202F, U+2009 and U+2007 appear where a space would be in newer exports. */
 function isSpace(c: number): boolean {
@@ -234,7 +263,8 @@ let yearOut = 0;
  */
 function readDate(line: string, i: number, h: Header): number {
   const first = line.charCodeAt(i);
-  const era1 = digitValue(line.charCodeAt(i + 1)) >= 0 ? (ERA_START[first] ?? 0) : 0;
+  const eraWidth1 = eraAt(line, i);
+  const era1 = eraWidth1 ? eraYear : 0;
   if (digitValue(first) < 0 && era1 === 0) {
     // "Mar 5", "Aug 28, 2013"
     let j = readMonthName(line, i, month);
@@ -258,7 +288,7 @@ function readDate(line: string, i: number, h: Header): number {
     h.yearPos = 2;
     return j;
   }
-  if (era1) i++;
+  i += eraWidth1;
   const n1 = readNumber(line, i, 4, digits);
   const l1 = digits[0]!;
   if (l1 === 0) return -1;
@@ -283,16 +313,18 @@ function readDate(line: string, i: number, h: Header): number {
     return j;
   }
   i = skipSpacesAndMarks(line, i + 1);
-  const era2 = digitValue(line.charCodeAt(i + 1)) >= 0 ? (ERA_START[line.charCodeAt(i)] ?? 0) : 0;
-  if (era2) i++;
+  const eraWidth2 = eraAt(line, i);
+  const era2 = eraWidth2 ? eraYear : 0;
+  i += eraWidth2;
   const n2 = readNumber(line, i, 4, digits);
   const l2 = digits[0]!;
   if (l2 === 0) return -1;
   i = skipMarks(line, i + l2);
   if (line.charCodeAt(i) !== sep) return -1;
   i = skipSpacesAndMarks(line, i + 1);
-  const era3 = digitValue(line.charCodeAt(i + 1)) >= 0 ? (ERA_START[line.charCodeAt(i)] ?? 0) : 0;
-  if (era3) i++;
+  const eraWidth3 = eraAt(line, i);
+  const era3 = eraWidth3 ? eraYear : 0;
+  i += eraWidth3;
   const n3 = readNumber(line, i, 4, digits);
   const l3 = digits[0]!;
   if (l3 === 0) return -1;

@@ -7,6 +7,15 @@ import type { Attachment, MessageKind } from "../types.ts";
  */
 
 /*
+ * Provenance (checked 2026-12 against what real exports contain): every string added after the
+ * first version was seen in exported chat text or in at least one public parser besides the
+ * ones whose licence we cannot use (their lists were not copied); the English layouts follow
+ * the public-domain (Unlicense) research in linuswillner/whatsapp-export-inconsistencies
+ * ("name • 1 page document omitted", " Location: https://maps…", "Contact card omitted").
+ * iOS writes a per-type placeholder in its own wording per language (Portugal's Portuguese
+ * "imagem não revelada", French "GIF retiré", Italian "sticker non incluso", Arabic "لم يتم
+ * إدراج الصورة"…), Android one "<…>" placeholder for every media type.
+ *
  * The placeholder texts of the languages WhatsApp is most used in (English, Spanish,
  * Portuguese, German, French, Italian, Dutch, Russian, Ukrainian, Turkish, Indonesian, Malay,
  * Arabic, Persian, Urdu, Hindi, Polish, Czech, Hebrew, Thai, Vietnamese, Chinese, Japanese,
@@ -25,6 +34,10 @@ const MEDIA_OMITTED = new Set([
   "<मीडिया के बिना>", "<मीडिया छोड़ दिया गया>", "<המדיה לא נכללה>", "<מדיה הושמטה>", "<ไม่รวมสื่อ>", "<ไม่ได้รวมสื่อ>",
   "<bỏ qua tập tin phương tiện>", "<đã bỏ qua phương tiện>", "<省略影音内容>", "<媒体文件已忽略>", "<已忽略媒体>",
   "<メディアは含まれていません>", "<メディアなし>", "<미디어 파일 생략됨>", "<미디어 없음>", "<media omise>", "<media utelämnad>", "<media utelämnat>",
+  // Seen in real exports and other parsers' tables (older and regional wordings of the same placeholder).
+  "<mídia omitida>", "<medya atlanmış>", "<medya çıkarıldı>", "<미디어 파일을 생략한 대화내용>", "<미디어 파일 제외됨>", "<メディアは省略されました>",
+  "<已省略多媒體檔案>", "<省略多媒體檔案>", "<忽略多媒體檔>", "<省略多媒体文件>", "<bỏ qua tệp phương tiện>", "<bỏ qua media>",
+  "<মিডিয়া বাদ দেওয়া হয়েছে>", "<मीडिया हटाया गया>", "<archivo multimedia omitido>",
   // iOS: one placeholder per media type
   "image omitted", "video omitted", "audio omitted", "gif omitted", "document omitted", "photo omitted",
   "imagen omitida", "video omitido", "audio omitido", "gif omitido", "documento omitido",
@@ -45,12 +58,18 @@ const MEDIA_OMITTED = new Set([
   "đã bỏ qua hình ảnh", "đã bỏ qua video", "đã bỏ qua âm thanh", "图片已忽略", "视频已忽略", "音频已忽略",
   "画像は含まれていません", "動画は含まれていません", "音声は含まれていません", "사진 생략됨", "동영상 생략됨", "오디오 생략됨",
   "imagine omisă", "videoclip omis", "audio omis", "kép elhagyva", "videó elhagyva", "hang elhagyva", "bild utelämnad", "video utelämnad", "ljud utelämnat",
+  // iOS wordings seen in real exports that the first table had wrong or missing.
+  "imagem não revelada", "vídeo não revelado", "ficheiro de áudio não revelado", "gif não revelado", "gif não revelada", // Portugal
+  "gif retiré", "gif esclusa", "videonachricht weggelassen", "gif vynechán", "圖片已略去", "影片已略去",
+  "зображення відсутнє", "відео відсутнє", "аудіо відсутнє", "gif-анімацію пропущено", // Ukrainian
+  "لم يتم إدراج الصورة", "لم يتم إدراج الفيديوهات", "لم يتم إدراج المقاطع الصوتية", "لم يتم إدراج صورة gif", // Arabic
 ]);
 
 const STICKER_OMITTED = new Set([
   "sticker omitted", "sticker omitido", "sticker weggelassen", "sticker omis", "sticker omesso", "figurinha omitida", "figurinha ocultada",
   "стикер отсутствует", "çıkartma dahil edilmedi", "stiker tidak disertakan", "ملصق محذوف", "naklejka pominięta", "nálepka vynechána",
   "מדבקה הושמטה", "đã bỏ qua nhãn dán", "贴图已忽略", "ステッカーは含まれていません", "스티커 생략됨",
+  "стикер не добавлен", "sticker non incluso", "sticker não revelado", "наклейку не додано", "تم حذف الملصقات",
 ]);
 
 const CONTACT_OMITTED = new Set([
@@ -58,6 +77,8 @@ const CONTACT_OMITTED = new Set([
   "contactkaart weggelaten", "cartão de contato omitido", "cartão de contacto omitido", "карточка контакта отсутствует", "kişi kartı dahil edilmedi",
   "kartu kontak tidak disertakan", "بطاقة جهة الاتصال محذوفة", "pominięto kartę kontaktu", "kontaktní karta vynechána", "כרטיס איש קשר הושמט",
   "đã bỏ qua thẻ liên hệ", "联系人名片已忽略", "連絡先カードは含まれていません", "연락처 카드 생략됨",
+  "kontaktkarte ausgelassen", "fiche contact manquante", "contacto não revelado", "vizitka vynechána",
+  "картка контакту відсутня", "لم يتم إدراج بطاقة جهة اتصال",
 ]);
 
 const DELETED = new Set([
@@ -76,6 +97,13 @@ const DELETED = new Set([
   "此消息已删除", "你删除了此消息", "此訊息已刪除", "你已刪除此訊息", "このメッセージは削除されました", "メッセージを削除しました",
   "삭제된 메시지입니다", "메시지를 삭제했습니다", "acest mesaj a fost șters", "ai șters acest mesaj", "ez az üzenet törölve lett", "törölted ezt az üzenetet",
   "det här meddelandet raderades", "du raderade det här meddelandet", "s'ha suprimit aquest missatge", "has suprimit aquest missatge",
+  // Wordings seen in real exports and other parsers that the first table lacked (other app versions and regions).
+  "вы удалили данное сообщение", "це повідомлення було видалено", "tato zpráva byla smazána", "tuto zprávu jste smazal/a", "tuto zprávu jste odstranil/a",
+  "tin nhắn này đã bị xoá", "bạn đã xoá tin nhắn này", "这条消息已被删除", "消息已删除", "信息已删除", "您已删除这条消息", "您已刪除此訊息",
+  "यह मैसेज डिलीट कर दिया गया है", "यह मैसेज मिटाया गया", "यह संदेश मिटाया गया", "यह मैसेज हटा दिया गया",
+  "یہ میسج حذف کر دیا گیا ہے", "یہ پیغام حذف کیا گیا", "یہ پیغام حذف کر دیا گیا", "این پیام حذف شده است",
+  "pesan ini dihapus", "anda telah menghapus pesan ini", "esta mensagem foi apagada pelo remetente", "você apagou essa mensagem",
+  "이 메시지는 삭제되었습니다", "ez az üzenet törlésre került", "detta meddelande raderades", "táto správa bola odstránená",
 ]);
 
 const EDITED_SUFFIXES = [
@@ -128,12 +156,17 @@ const ATTACHED_SUFFIXES = [
 const DOCUMENT_OMITTED = [
   "document omitted", "documento omitido", "dokument weggelassen", "document omis", "documento omesso", "document weggelaten",
   "documento ocultado", "документ отсутствует", "belge dahil edilmedi", "dokumen tidak disertakan", "dokument pominięty", "dokument vynechán",
+  "document manquant", "documento não revelado", "документ пропущено", "لم يتم إدراج المستند",
 ];
 const DOCUMENT_OMITTED_SUFFIXES = DOCUMENT_OMITTED.map((t) => ` ${t}`);
 /** iOS, any language: "<attached: 0000-PHOTO.jpg>", "<terlampir: 0000-PHOTO.jpg>", "<anexo: …>". */
 const LOCALISED_ATTACHED = /^<\s*[^<>:\d]{2,30}:\s*([^<>]+\.[\p{L}\d]{1,5})\s*>$/u;
-/** A shared venue: "Place (City, Country): https://foursquare.com/v/…". */
-const VENUE = /^[^\n]{1,200}: https?:\/\/(?:[a-z]+\.)?foursquare\.com\/v?\//;
+/**
+ * A shared venue: "Place (City, Country): https://foursquare.com/v/…", or iOS's static location
+ * "Helsinki (Helsinki): https://maps.google.com/?q=60.167850,24.952965".
+ */
+const VENUE = /^[^\n]{1,200}: https?:\/\/(?:(?:[a-z]+\.)?foursquare\.com\/v?\/|maps\.google\.com\/\?q=-?\d)/;
+const MAPS_LINK = ": https://maps.google.com/?q=";
 
 /**
  * Quick rejection for ordinary text, derived from the lists above so it cannot drift from
@@ -215,6 +248,24 @@ export interface Classified {
   keepText?: boolean;
 }
 
+/**
+ * A shared venue or static location is a long line ending in a link: "Place (City):
+ * https://foursquare.com/v/…" ends in "/" and a 24-digit venue id, "Helsinki (Helsinki):
+ * https://maps.google.com/?q=60.16,24.95" in the coordinates' last digit.
+ */
+function venueCandidate(line: string, len: number, last: number): boolean {
+  if (len <= 40) return false;
+  if (line.charCodeAt(len - 25) === 47 && line.indexOf("foursquare.com/", len > 160 ? len - 160 : 0) >= 0) return true;
+  return last >= 48 && last <= 57 && line.indexOf(MAPS_LINK, len > 260 ? len - 260 : 0) >= 0;
+}
+
+/** First codes of the whole placeholders longer than 40 characters that the ASCII quick test cannot vouch for. */
+const LONG_WHOLE_FIRSTS = new Set(WHOLE_TEXTS.filter((t) => t.length >= 38).map((t) => t.charCodeAt(0)).filter((c) => c >= 128));
+
+function longWholeStart(first: number): boolean {
+  return first >= 128 && LONG_WHOLE_FIRSTS.has(first);
+}
+
 /** Kind of a WhatsApp message from its first line; undefined for plain text (the common case, kept cheap). */
 export function classifyFirstLine(line: string): Classified | undefined {
   // Every placeholder is short, or starts/ends with a bracket: skip the lookups for ordinary text.
@@ -223,39 +274,41 @@ export function classifyFirstLine(line: string): Classified | undefined {
   const first = line.charCodeAt(0);
   const last = line.charCodeAt(len - 1);
   let venue = false;
+  // The line's first and last characters and length are those of a whole placeholder (quick test, ASCII ends only).
+  let whole = false;
   if (len > 1) {
     const f = asciiLower(first, false);
     const s = asciiLower(line.charCodeAt(1), true);
     const t = len > 2 ? asciiLower(line.charCodeAt(2), true) : 0;
     const l = asciiLower(last, false);
+    whole = f >= 0 && l >= 0 && WHOLE_ENDS[f * 128 + l] !== 0 && WHOLE_KEYS.has(wholeKey(f, l, len));
     if (
       f >= 0 && s >= 0 && t >= 0 && l >= 0 && SUFFIX_LASTS[l] === 0 && (PREFIX_HEADS[f * 128 + s] === 0 || !PREFIX_HEADS3.has((f << 14) | (s << 7) | t)) &&
-      (WHOLE_ENDS[f * 128 + l] === 0 || !WHOLE_KEYS.has(wholeKey(f, l, len))) && !(f === 60 && l === 62) && !documentCandidate(line, len, last)
+      !whole && !(f === 60 && l === 62) && !documentCandidate(line, len, last)
     ) {
-      // A shared venue is a long line ending in a link ("Place (City): https://foursquare.com/v/…"): the link is near the end.
-      // The link ends in "/" and a 24-digit venue id.
-      if (len <= 40 || line.charCodeAt(len - 25) !== 47 || line.indexOf("foursquare.com/", len > 160 ? len - 160 : 0) < 0) return undefined;
+      if (!venueCandidate(line, len, last)) return undefined;
       venue = true;
     }
   }
+  if (!venue && len > 40 && venueCandidate(line, len, last)) venue = true;
   // Long lines can still be a shared location, "location: https://maps…", with the link among the first 24 characters:
   // searching backwards from there looks at those positions only, not at the whole line.
-  if (len > 40 && !venue && first !== 60 && !isMarkCode(first) && last !== 62 && last !== 41 && line.lastIndexOf(": http", 24) < 0) return undefined;
+  if (len > 40 && !venue && !whole && !longWholeStart(first) && first !== 60 && !isMarkCode(first) && !isMarkCode(last) && last !== 62 && last !== 41 && line.lastIndexOf(": http", 24) < 0 && !documentCandidate(line, len, last)) return undefined;
   const clean = stripMarks(line).trim();
   const text = clean.toLowerCase();
   // Some languages and app versions end the whole placeholders with a period.
-  let whole = text.endsWith(".") || text.endsWith("。") ? text.slice(0, -1) : text;
+  let bare = text.endsWith(".") || text.endsWith("。") ? text.slice(0, -1) : text;
   // "<image omitted>": an iOS placeholder in Android's brackets.
-  if (whole.charCodeAt(0) === 60 && whole.charCodeAt(whole.length - 1) === 62 && !MEDIA_OMITTED.has(whole)) {
-    const inner = whole.slice(1, -1).trim();
-    if (MEDIA_OMITTED.has(inner) || STICKER_OMITTED.has(inner) || CONTACT_OMITTED.has(inner)) whole = inner;
+  if (bare.charCodeAt(0) === 60 && bare.charCodeAt(bare.length - 1) === 62 && !MEDIA_OMITTED.has(bare)) {
+    const inner = bare.slice(1, -1).trim();
+    if (MEDIA_OMITTED.has(inner) || STICKER_OMITTED.has(inner) || CONTACT_OMITTED.has(inner)) bare = inner;
   }
-  if (MEDIA_OMITTED.has(whole)) return { kind: "media" };
-  if (STICKER_OMITTED.has(whole)) return { kind: "sticker" };
-  if (CONTACT_OMITTED.has(whole)) return { kind: "contact" };
-  if (DELETED.has(whole)) return { kind: "deleted" };
-  if (CALLS.has(whole) || CALL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "call", keepText: true };
-  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || LIVE_LOCATIONS.has(whole) || (venue && VENUE.test(text))) return { kind: "location", keepText: true };
+  if (MEDIA_OMITTED.has(bare)) return { kind: "media" };
+  if (STICKER_OMITTED.has(bare)) return { kind: "sticker" };
+  if (CONTACT_OMITTED.has(bare)) return { kind: "contact" };
+  if (DELETED.has(bare)) return { kind: "deleted" };
+  if (CALLS.has(bare) || CALL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "call", keepText: true };
+  if (LOCATION_PREFIXES.some((p) => text.startsWith(p)) || LIVE_LOCATIONS.has(bare) || (venue && VENUE.test(text))) return { kind: "location", keepText: true };
   if (POLL_PREFIXES.some((p) => text.startsWith(p))) return { kind: "poll", keepText: true };
   if (ATTACHED_PREFIXES.some((p) => text.startsWith(p))) {
     const name = clean.replace(/^<\s*attached:\s*/i, "").replace(/\s*>$/, "");
@@ -269,8 +322,11 @@ export function classifyFirstLine(line: string): Classified | undefined {
     if (text.endsWith(suffix) && text.length > suffix.length) return withAttachment(attachmentOf(clean.slice(0, clean.length - suffix.length).trim()));
   }
   for (const suffix of DOCUMENT_OMITTED_SUFFIXES) {
-    if (whole.endsWith(suffix) && whole.length > suffix.length) {
-      const name = clean.slice(0, whole.length - suffix.length).trim();
+    if (bare.endsWith(suffix) && bare.length > suffix.length) {
+      const name = clean.slice(0, bare.length - suffix.length).trim();
+      // iOS writes a document's page count after its name: "Report • 3 pages document omitted".
+      const bullet = name.lastIndexOf(" • ");
+      if (bullet > 0) return withAttachment({ name: name.slice(0, bullet).trim(), mediaType: "file" });
       if (/\.[\p{L}\d]{1,5}$/u.test(name)) return withAttachment(attachmentOf(name));
     }
   }
@@ -306,7 +362,66 @@ const ENCRYPTION_PHRASES = [
   "criptate integral", "végpontok közötti titkosítással", "totalsträckskrypterade", "xifratge d'extrem a extrem",
 ];
 
-/** Wording of the other notices iOS writes under a person's name (English only beyond the encryption notice). */
+/**
+ * Wording of the other notices iOS writes under a person's name, after a left-to-right mark:
+ * English, then the most used languages (security code changed, members added, removed,
+ * leaving or joining, group name, picture and description changed, number changed,
+ * disappearing messages, blocked contacts, admins, business chats). Only mark-led bodies are
+ * looked at, so a phrase may be as short as the notice's verb.
+ */
+const NOTICE_PHRASES_LOCALISED = [
+  // Security code changed
+  "sicherheitsnummer", "sicherheitscode", "código de seguridad", "code de sécurité", "codice di sicurezza", "código de segurança", "beveiligingscode",
+  "код безопасности", "код безпеки", "güvenlik kodu", "kode keamanan", "kod keselamatan", "kod zabezpieczeń", "bezpečnostní kód", "رمز أمان", "رمز الأمان",
+  "کد امنیتی", "سیکیورٹی کوڈ", "सुरक्षा कोड", "קוד האבטחה", "mã bảo mật", "安全代码", "安全代碼", "安全碼", "セキュリティコード", "보안 코드", "รหัสความปลอดภัย",
+  "codul dvs. de securitate", "biztonsági kód", "säkerhetskod", "codi de seguretat",
+  // German
+  "hat die gruppe", "einladungslink", "hat den betreff", "gruppenbild", "gruppenbeschreibung", "gruppennamen", "telefonnummer gewechselt",
+  "selbstlöschende nachrichten", "kontakt blockiert", "kontakt freigegeben", "bist jetzt admin", "mit einem unternehmen",
+  // Spanish
+  "salió del grupo", "enlace de invitación", "cambió el asunto", "cambió el nombre del grupo", "imagen del grupo", "ícono del grupo", "icono del grupo",
+  "descripción del grupo", "cambió su número", "mensajes temporales", "bloqueaste a este contacto", "desbloqueaste a este contacto", "ahora eres admin",
+  "creó el grupo", "con una empresa",
+  // French
+  "lien d’invitation", "lien d'invitation", "a modifié le sujet", "a changé le sujet", "l’icône du groupe", "l'icône du groupe", "description du groupe",
+  "a changé de numéro", "messages éphémères", "avez bloqué ce contact", "avez débloqué ce contact", "maintenant admin", "a créé le groupe", "avec une entreprise",
+  // Portuguese
+  "entrou usando o link", "link de convite", "mudou o assunto", "mudou o nome do grupo", "alterou o nome do grupo", "imagem do grupo", "descrição do grupo",
+  "mudou o número", "mensagens temporárias", "bloqueou este contato", "bloqueou esse contato", "agora é admin", "criou o grupo", "com uma empresa",
+  // Italian
+  "link d'invito", "ha cambiato l'oggetto", "ha cambiato il nome del gruppo", "immagine del gruppo", "descrizione del gruppo", "ha cambiato numero",
+  "messaggi effimeri", "hai bloccato questo contatto", "ora sei amministratore", "ha creato il gruppo", "con un'azienda",
+  // Dutch
+  "heeft de groep verlaten", "uitnodigingslink", "groepsnaam", "groepsafbeelding", "groepsbeschrijving", "tijdelijke berichten", "contact geblokkeerd",
+  "nu beheerder", "met een bedrijf",
+  // Russian, Ukrainian
+  "добавил(а)", "удалил(а)", "вышел(а)", "присоединился", "присоединилась", "по ссылке-приглашению", "изменил(а) тему", "изменил(а) название",
+  "изображение группы", "описание группы", "сменил(а) номер", "исчезающие сообщения", "заблокировали этот контакт", "создал(а) группу",
+  "додав(ла)", "видалив(ла)", "вийшов(ла)", "приєднався", "приєдналася", "змінив(ла)",
+  // Turkish, Indonesian, Malay
+  "gruptan ayrıldı", "davet bağlantısı", "grup adını", "grup simgesini", "grup açıklamasını", "numarasını değiştirdi", "süreli mesajlar",
+  "kişiyi engellediniz", "artık yöneticisiniz", "grubunu oluşturdu", "tautan undangan", "mengubah subjek", "mengubah nama grup", "ikon grup",
+  "deskripsi grup", "mengganti nomor", "pesan sementara", "memblokir kontak ini", "sekarang admin", "membuat grup",
+  // Polish, Czech
+  "link zaproszenia", "zmienił(a) temat", "ikonę grupy", "opis grupy", "zmienił(a) numer", "znikające wiadomości", "utworzył(a) grupę",
+  "opustil(a) skupinu", "se připojil(a)", "změnil(a) název", "vytvořil(a) skupinu",
+  // Arabic, Persian, Hindi, Hebrew, Vietnamese, Chinese, Japanese, Korean, Thai
+  "رابط الدعوة", "غيّر اسم المجموعة", "غيّر صورة المجموعة", "وصف المجموعة", "الرسائل المؤقتة", "أنشأ المجموعة", "نام گروه", "تصویر گروه",
+  "लिंक से जुड़े", "ग्रुप का नाम", "ग्रुप आइकॉन", "קישור ההזמנה", "את שם הקבוצה", "את תמונת הקבוצה", "đã rời khỏi nhóm", "đã tham gia bằng liên kết",
+  "đã đổi tên nhóm", "đã tạo nhóm", "退出了群组", "加入了群组", "更改了群组", "创建了群组", "已退出群組", "建立了群組",
+  "グループを退出しました", "グループに参加しました", "グループ名を", "グループを作成しました",
+  "님이 나갔습니다", "초대 링크", "그룹 이름을", "그룹을 만들었습니다", "ออกจากกลุ่ม", "ลิงก์เชิญ", "เปลี่ยนชื่อกลุ่ม", "สร้างกลุ่ม",
+];
+
+/** Notices that end in their verb, after the actor and the member: "Anna hat Tom hinzugefügt", "Ana saiu". */
+const NOTICE_ENDINGS = [
+  " hinzugefügt", " entfernt", " hat die gruppe verlassen", " ist beigetreten", " a ajouté", " est parti", " est partie", " a quitté le groupe",
+  " saiu", " removeu", " è uscito", " è uscita", " ha lasciato il gruppo", " toegevoegd", " verwijderd", " ayrıldı", " ekledi", " çıkardı", " katıldı",
+  " keluar", " bergabung", " вышел", " вышла", " вийшов", " вийшла", " opuścił(a) grupę", " dołączył(a)", " غادر", " انضم", " خارج شد", " پیوست",
+  " ने ग्रुप छोड़ दिया", " יצא", " יצאה", " הצטרף", " הצטרפה", " đã rời", " đã tham gia", " 退出了", " 已退出", " ได้ออก",
+];
+
+/** Wording of the other notices iOS writes under a person's name, English. */
 const NOTICE_PHRASES = [
   "security code", "changed their phone number", "changed to a new number", "blocked this contact", "unblocked this contact",
   "disappearing messages", "this chat is with a business", "messages to this group are now", "changed the group", "changed this group",
@@ -325,17 +440,21 @@ export function isEncryptionNotice(text: string): boolean {
 export function looksLikeSystemNotice(text: string, author: string): boolean {
   if (text.length > 400) return false;
   const t = stripMarks(text).trim().toLowerCase();
-  if (NOTICE_PHRASES.some((p) => t.includes(p))) return true;
+  if (NOTICE_PHRASES.some((p) => t.includes(p)) || NOTICE_PHRASES_LOCALISED.some((p) => t.includes(p))) return true;
+  const bare = t.endsWith(".") ? t.slice(0, -1) : t;
+  if (bare.length < 120 && NOTICE_ENDINGS.some((e) => bare.endsWith(e))) return true;
   const a = author.toLowerCase();
   if (a.length > 0 && t.startsWith(`${a} `)) {
     const rest = t.slice(a.length + 1);
     if (NOTICE_VERBS.some((v) => rest.startsWith(v))) return true;
   }
   // "‎Tom added Anna" under someone else's name: a short name, then a notice verb.
-  return NAME_THEN_VERB.test(t);
+  return NAME_THEN_VERB.test(t) || NAME_THEN_VERB_LOCALISED.test(t);
 }
 
 const NAME_THEN_VERB = /^(?:\S+ ){1,4}(?:added|removed|left|joined using|created group|changed (?:the|this|their|his|her|your)|deleted this group|pinned a message|was added|was removed)\b/u;
+/** The same in the languages whose notice ends in the member's name: "‎Anna añadió a Tom", "‎Anna a ajouté Tom", "‎Anna menambahkan Tom". */
+const NAME_THEN_VERB_LOCALISED = /^(?:\S+ ){1,4}(?:añadió a|agregó a|eliminó a|a ajouté|a retiré|adicionou|removeu|ha aggiunto|ha rimosso|menambahkan|mengeluarkan|dodał\(a\)|usunął\(ęła\)|přidal\(a\)|odebral\(a\)) \S/u;
 
 /** Removes a trailing "edited" marker; returns the text without it, or undefined when there is none. */
 export function stripEditedMarker(text: string): string | undefined {

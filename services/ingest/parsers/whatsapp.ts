@@ -27,9 +27,13 @@ interface FileProfile {
 }
 
 interface AuthorStats {
-  /** Messages that are neither mark-led nor a system notice. */
+  /** Messages that are neither mark-led nor a system notice (placeholders included). */
   plain: number;
   notices: number;
+  /** Encryption notices: the group's own name writes the one that opens the chat. */
+  encryption: number;
+  /** Mark-led texts that are neither a known notice nor a placeholder: a person's text, or a notice in a wording not known. */
+  unknown: number;
 }
 
 interface ShapeStats {
@@ -120,14 +124,18 @@ async function profile(entry: ExportEntry, ctx: ParserContext, conversationName:
         const author = line.slice(h.bodyStart, sep);
         let stats = authors.get(author);
         if (!stats && authors.size < MAX_TRACKED_AUTHORS) {
-          stats = { plain: 0, notices: 0 };
+          stats = { plain: 0, notices: 0, encryption: 0, unknown: 0 };
           authors.set(author, stats);
         }
         if (stats) {
           const marked = isMark(line.charCodeAt(sep + 2));
           // Only mark-led bodies and the first lines (where the encryption notice is) are looked at closely.
-          if ((marked || headers <= 3) && (isEncryptionNotice(line.slice(sep + 2)) || (marked && looksLikeSystemNotice(line.slice(sep + 2), normaliseAuthor(author))))) stats.notices++;
+          if ((marked || headers <= 3) && isEncryptionNotice(line.slice(sep + 2))) {
+            stats.notices++;
+            stats.encryption++;
+          } else if (marked && looksLikeSystemNotice(line.slice(sep + 2), normaliseAuthor(author))) stats.notices++;
           else if (!marked || classifyFirstLine(line.slice(sep + 2))) stats.plain++;
+          else stats.unknown++;
         }
       }
     }
@@ -153,7 +161,11 @@ async function profile(entry: ExportEntry, ctx: ParserContext, conversationName:
   }
   const systemAuthors = new Set<string>();
   for (const [author, stats] of authors) {
-    if (stats.plain === 0 && (stats.notices > 0 || normaliseAuthor(author) === conversationName)) systemAuthors.add(author);
+    // The group's name opens the chat with the encryption notice and writes only notices, some perhaps in wordings not
+    // known; a person who wrote notices and mark-led texts (and nothing else) stays a person.
+    if (stats.plain === 0 && (stats.encryption > 0 || (stats.notices > 0 && stats.unknown === 0) || normaliseAuthor(author) === conversationName)) {
+      systemAuthors.add(author);
+    }
   }
   return { shape: best.shape, daysFirst: mainDaysFirst, accepted, authors: new Set(authors.keys()), systemAuthors, firstYear, headers };
 }
@@ -221,6 +233,9 @@ export function textChatParser(platform: Platform): Parser {
   };
 }
 
+/** One line that is a file name ("4Bit Adder.mod", "Plan 2024.pdf"): what Android leaves of a document exported without media. */
+const DOCUMENT_NAME = /^[^\s\n/\\<>][^\n/\\<>]{0,180}\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|txt|csv|zip|rar|7z|apk|vcf|mod|json|xml|html?|epub|mp3|m4a|wav|key|pages|numbers)$/i;
+
 /** Authors matched in place before the map lookup: a typical group chat has fewer. */
 const MATCHED_AUTHORS = 16;
 
@@ -276,6 +291,20 @@ async function* parseEntry(
   const flush = (): void => {
     if (!pending) return;
     let text = placeholder && pendingText.charCodeAt(0) === 10 ? pendingText.slice(1) : pendingText;
+    if (placeholder && text !== "" && pending.attachments.length === 1) {
+      // Android repeats a document's name on the next line ("Plan.pdf (file attached)\nPlan"): not a caption.
+      const name = pending.attachments[0]!.name ?? "";
+      const t = text.trim();
+      if (t === name || (t.length > 0 && name.startsWith(t) && name.charCodeAt(t.length) === 46 && name.indexOf(".", t.length + 1) < 0)) text = "";
+    } else if (placeholder && pending.kind === "media" && pending.attachments.length === 0 && text.length < 200 && DOCUMENT_NAME.test(text)) {
+      // "<Media omitted>\nPlan 2024.pdf": a document exported without media keeps only its name.
+      pending.attachments.push({ name: text.trim(), mediaType: "file" });
+      text = "";
+    } else if (pending.kind === "text" && !placeholder) {
+      // Android writes a shared place on three lines: its name, its area, "location: https://maps…".
+      const nl = text.lastIndexOf("\n");
+      if (nl > 0 && text.length - nl < 200 && classifyFirstLine(text.slice(nl + 1))?.kind === "location") pending.kind = "location";
+    }
     const withoutEdited = stripEditedMarker(text);
     if (withoutEdited !== undefined) {
       text = withoutEdited;

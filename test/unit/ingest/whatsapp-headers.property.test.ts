@@ -9,12 +9,12 @@ import { namer, parse } from "./helpers.ts";
  * Property tests over generated WhatsApp headers: every combination of date order, date
  * separator, 12/24 hours (AM/PM as common locales spell it, and in words), seconds,
  * bracketed / dashed / colon forms, direction marks, BOM, NNBSP, Arabic-Indic digits and
- * Gregorian, Buddhist and Japanese-era years, one layout or two mixed in one file. Each
+ * Gregorian, Buddhist and Japanese-era years (initial or kanji era name), one layout or two mixed in one file. Each
  * generated chat must come back with every message, its author, text and wall-clock time.
  */
 
 type Order = "DMY" | "MDY" | "YMD";
-type Calendar = "gregorian2" | "gregorian4" | "buddhist" | "japanese";
+type Calendar = "gregorian2" | "gregorian4" | "buddhist" | "japanese" | "japaneseKanji";
 type Clock = "24" | "ampm" | "words";
 
 interface Layout {
@@ -46,7 +46,7 @@ const layoutArb: fc.Arbitrary<Layout> = fc
   .record({
     order: fc.constantFrom<Order>("DMY", "MDY", "YMD"),
     sep: fc.constantFrom<"/" | "." | "-">("/", ".", "-"),
-    calendar: fc.constantFrom<Calendar>("gregorian2", "gregorian4", "buddhist", "japanese"),
+    calendar: fc.constantFrom<Calendar>("gregorian2", "gregorian4", "buddhist", "japanese", "japaneseKanji"),
     clock: fc.constantFrom<Clock>("24", "ampm", "words"),
     meridiem: fc.nat(MERIDIEMS.length - 1),
     meridiemFirst: fc.boolean(),
@@ -82,7 +82,8 @@ function header(l: Layout, t: Date): string {
     l.calendar === "gregorian2" ? pad(y % 100)
     : l.calendar === "gregorian4" ? String(y)
     : l.calendar === "buddhist" ? String(y + 543)
-    : y >= 2019 ? `R${y - 2018}` : `H${y - 1988}`;
+    : l.calendar === "japanese" ? (y >= 2019 ? `R${y - 2018}` : `H${y - 1988}`)
+    : y >= 2019 ? `令和${y - 2018}` : `平成${y - 1988}`;
   const r = l.rlm ? "\u200f" : "";
   const parts = l.order === "DMY" ? [String(d), String(mo), year] : l.order === "MDY" ? [String(mo), String(d), year] : [year, pad(mo), pad(d)];
   let date = parts.map((p) => `${p}${r}`).join(l.sep);
