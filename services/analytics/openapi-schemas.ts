@@ -85,6 +85,17 @@ export const ANALYTICS_SCHEMAS: Record<string, JsonSchema> = {
     hasReactions: { type: "boolean" },
     /** Messages per day (YYYY-MM-DD in the requested zone), for the calendar heatmap. */
     calendar: arrayOf(obj({ period: day, messages: int })),
+    /** Text messages per period by lexicon sentiment (nlp.js, in each message's language); `average` is the mean score. */
+    sentiment: arrayOf(obj({ period: day, positive: int, negative: int, neutral: int, average: num })),
+    /** Text messages in a language without a sentiment lexicon (not in `sentiment`). */
+    sentimentUnscored: int,
+    sentimentLanguages: arrayOf(str),
+    /** Languages of each conversation (franc-min over a sample of its longer messages), largest share first. */
+    languages: arrayOf(
+      obj({ conversationId: uuid, name: nullable(str), messages: int, languages: arrayOf(obj({ code: str, name: str, share: num })) }),
+    ),
+    /** Calls per period; missed and video are among `calls`. */
+    calls: arrayOf(obj({ period: day, calls: int, missed: int, video: int })),
     text: obj({
       messagesScanned: int,
       languages: arrayOf(str),

@@ -66,6 +66,28 @@ function rowsSvg(rows: { label: string; value: number }[], title: string): strin
   return `<svg viewBox="0 0 ${w} ${rows.length * rh}" role="img" aria-label="${esc(title)}">${body}</svg>`;
 }
 
+/** Positive above the axis, negative below, per period: the sentiment chart. */
+function sentimentSvg(points: { label: string; positive: number; negative: number }[]): string {
+  if (!points.length) return `<p class="muted">No data.</p>`;
+  const w = 720;
+  const h = 220;
+  const mid = (h - 20) / 2;
+  const max = Math.max(1, ...points.map((p) => Math.max(p.positive, p.negative)));
+  const bw = (w - 40) / points.length;
+  const every = Math.ceil(points.length / 8);
+  const bars = points
+    .map((p, i) => {
+      const x = (40 + i * bw).toFixed(1);
+      const up = ((mid - 4) * p.positive) / max;
+      const down = ((mid - 4) * p.negative) / max;
+      return `<rect x="${x}" y="${(mid - up).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${up.toFixed(1)}" fill="#2f9e66"><title>${esc(p.label)}: ${n(p.positive)} positive</title></rect>` +
+        `<rect x="${x}" y="${mid.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${down.toFixed(1)}" fill="#c8553d"><title>${esc(p.label)}: ${n(p.negative)} negative</title></rect>` +
+        (i % every === 0 ? `<text x="${x}" y="${h - 4}" class="tick">${esc(p.label)}</text>` : "");
+    })
+    .join("");
+  return `<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="Positive and negative messages over time"><text x="0" y="12" class="tick">+${n(max)}</text><text x="0" y="${h - 24}" class="tick">−${n(max)}</text><line x1="40" y1="${mid}" x2="${w}" y2="${mid}" stroke="#ccc"/>${bars}</svg>`;
+}
+
 function heatmapSvg(cells: { weekday: number; hour: number; messages: number }[]): string {
   const max = Math.max(1, ...cells.map((c) => c.messages));
   const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
@@ -130,12 +152,18 @@ export function renderReport(input: ReportInput): string {
   if (a.heatmap) sections.push(`<section><h2>When people write</h2>${heatmapSvg(a.heatmap)}<p class="muted">Hours in ${esc(input.timeZone)}.</p></section>`);
   sections.push(`<section><h2>Most active</h2>${rowsSvg((a.participants ?? []).map((p) => ({ label: p.name, value: p.messages })), "Messages per person")}</section>`);
   sections.push(`<section><h2>Who starts conversations</h2>${table(["Person", "Conversations started"], (a.starters ?? []).map((r) => [r.name, r.conversationsStarted]))}</section>`);
-  sections.push(`<section><h2>Reply times</h2>${table(["Who replies", "to whom", "Replies", "Median (min)"], (a.responseTimes ?? []).slice(0, 15).map((r) => [r.fromName, r.toName, r.replies, Math.round(r.medianSeconds / 6) / 10]))}</section>`);
+  sections.push(`<section><h2>Reply times</h2>${table(["Who replies", "to whom", "Replies", "Median (min)"], (a.responseTimes ?? []).slice(0, 15).map((r) => [r.toName, r.fromName, r.replies, Math.round(r.medianSeconds / 6) / 10]))}</section>`);
   if (a.text) {
     sections.push(`<section><h2>Emoji</h2>${table(["Emoji", "Count"], a.text.emoji.top.map((e) => [e.value, e.count]))}</section>`);
     sections.push(`<section><h2>Links and domains</h2>${table(["Domain", "Links"], a.text.links.domains.map((d) => [d.value, d.count]))}</section>`);
     sections.push(`<section><h2>Words</h2><p class="cloud">${a.text.words.map((w) => `<span title="${n(w.count)}">${esc(w.value)}</span>`).join(" ")}</p></section>`);
   }
+  if (a.sentiment) {
+    const langs = a.sentimentLanguages?.length ? ` Scored in ${esc(a.sentimentLanguages.join(", "))}.` : "";
+    sections.push(`<section class="wide"><h2>Sentiment over time</h2>${sentimentSvg(a.sentiment.map((p) => ({ label: p.period, positive: p.positive, negative: p.negative })))}<p class="muted">Positive (up) and negative (down) text messages, by a word list of each language.${langs}</p></section>`);
+  }
+  if (a.languages) sections.push(`<section><h2>Languages</h2>${table(["Conversation", "Languages"], a.languages.slice(0, 30).map((c) => [c.name ?? "Untitled", c.languages.map((l) => `${l.name} ${Math.round(l.share * 100)} %`).join(", ") || "—"]))}</section>`);
+  if (a.calls?.length) sections.push(`<section><h2>Calls</h2>${barsSvg(a.calls.map((p) => ({ label: p.period, value: p.calls })), "Calls over time")}<p class="muted">${n(a.calls.reduce((x, p) => x + p.calls, 0))} calls, ${n(a.calls.reduce((x, p) => x + p.missed, 0))} missed.</p></section>`);
   sections.push(`<section><h2>Longest streaks</h2>${table(["Days", "From", "To"], (a.streaks ?? []).map((r) => [r.days, r.start, r.end]))}</section>`);
   const t = input.topics;
   if (t) {

@@ -6,8 +6,10 @@
 import { stringify } from "csv-stringify/sync";
 import type { Db } from "../../models/db.ts";
 import * as activity from "./activity.ts";
+import { callsOverTime, type CallPeriod } from "./calls.ts";
 import { peopleReport, type PersonStats, type ReactedMessage } from "./people.ts";
 import * as search from "./search-analytics.ts";
+import { moodReport, type ConversationLanguages, type SentimentPeriod } from "./sentiment.ts";
 import { textStats, type TextStats } from "./text-stats.ts";
 
 export const ACTIVITY_TABLES = [
@@ -27,6 +29,9 @@ export const ACTIVITY_TABLES = [
   "people",
   "topReacted",
   "calendar",
+  "sentiment",
+  "languages",
+  "calls",
 ] as const;
 export type ActivityTable = (typeof ACTIVITY_TABLES)[number];
 
@@ -56,6 +61,16 @@ export type ActivityReport = Partial<{
   hasReactions: boolean;
   /** Messages per day, for the calendar heatmap (whatever the chosen granularity). */
   calendar: activity.PeriodCount[];
+  /** Positive, negative and neutral text messages per period (lexicon-based, in each message's language). */
+  sentiment: SentimentPeriod[];
+  /** Text messages left out of `sentiment`: written in a language without a lexicon. */
+  sentimentUnscored: number;
+  /** Languages that sentiment is scored in. */
+  sentimentLanguages: string[];
+  /** The languages each conversation is written in, with their shares. */
+  languages: ConversationLanguages[];
+  /** Calls per period, missed and video among them. */
+  calls: CallPeriod[];
 }>;
 
 export async function activityReport(
@@ -82,6 +97,14 @@ export async function activityReport(
     out.hasReactions = people.hasReactions;
   }
   if (want.has("calendar")) out.calendar = await activity.messagesOverTime(db, f, "day");
+  if (want.has("sentiment") || want.has("languages")) {
+    const mood = await moodReport(db, f, o.granularity);
+    out.sentiment = mood.sentimentOverTime;
+    out.sentimentUnscored = mood.unscored;
+    out.sentimentLanguages = mood.scoredLanguages;
+    out.languages = mood.languages;
+  }
+  if (want.has("calls")) out.calls = await callsOverTime(db, f, o.granularity);
   return out;
 }
 
@@ -126,6 +149,17 @@ export function activityRows(report: ActivityReport, table: ActivityTable): Row[
       return report.topReacted!.map(({ top, ...m }) => ({ ...m, top: top.join(" ") }));
     case "calendar":
       return report.calendar!.map((r) => ({ day: r.period, messages: r.messages }));
+    case "sentiment":
+      return report.sentiment!.map((r) => ({ ...r }));
+    case "languages":
+      return report.languages!.map((c) => ({
+        conversation_id: c.conversationId,
+        conversation: c.name,
+        messages: c.messages,
+        languages: c.languages.map((l) => `${l.name} ${Math.round(l.share * 100)}%`).join("; "),
+      }));
+    case "calls":
+      return report.calls!.map((r) => ({ ...r }));
   }
 }
 

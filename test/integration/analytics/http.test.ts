@@ -48,6 +48,24 @@ describe("analytics over HTTP", function () {
     expect(lines).to.include("4,0,2");
   });
 
+  it("answers sentiment over time, each conversation's languages and calls, as rows and as CSV", async () => {
+    const whole = await http(p.baseUrl, "GET", path("", "?tz=UTC&granularity=week"), { token: a.accessToken });
+    expect(whole.status, JSON.stringify(whole.body)).to.equal(200);
+    const weeks = whole.body.sentiment as { period: string; positive: number; negative: number; neutral: number }[];
+    expect(weeks.map((w) => w.period)).to.deep.equal(["2024-01-01", "2024-01-08"]);
+    // "Good morning", "great": the first week reads positive.
+    expect(weeks[0]!.positive).to.be.greaterThan(0);
+    expect(whole.body.sentimentLanguages).to.include("English");
+    expect(whole.body.languages.map((c: { name: string }) => c.name)).to.include("general");
+    expect(whole.body.calls).to.deep.equal([]);
+    const csv = await fetch(`${p.baseUrl}${path("/sentiment.csv", "?tz=UTC")}`, { headers: { authorization: `Bearer ${a.accessToken}` } });
+    expect(csv.status).to.equal(200);
+    expect((await csv.text()).split("\n")[0]).to.equal("period,positive,negative,neutral,average");
+    const langs = await http(p.baseUrl, "GET", path("/languages"), { token: a.accessToken });
+    expect(langs.status).to.equal(200);
+    expect(Object.keys(langs.body.rows[0])).to.deep.equal(["conversation_id", "conversation", "messages", "languages"]);
+  });
+
   it("answers 404 for another org's dataset, 401 without a token, 422 for bad input", async () => {
     expect((await http(p.baseUrl, "GET", path(), { token: b.accessToken })).status).to.equal(404);
     expect((await http(p.baseUrl, "GET", path("/heatmap.csv"), { token: b.accessToken })).status).to.equal(404);
