@@ -87,41 +87,52 @@ export class ImportWriter {
   async mergeOverlaps(): Promise<ConversationMerge[]> {
     const merges: ConversationMerge[] = [];
     const { datasetId } = this.target;
-    for (const created of this.createdConversations) {
-      const prefixLength = created.key.length;
-      const [counts] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from messages where conversation_id = ${created.id}`);
-      const total = Number(counts?.n ?? 0);
-      if (total === 0) continue;
-      const [best] = await this.database.rows<{ id: string; name: string; key: string; overlap: number }>(sql`
-        select c.id, c.name, c.source_key as key, count(*)::int as overlap
-        from messages n
-        join messages o on o.dataset_id = n.dataset_id and o.ts = n.ts and o.conversation_id <> n.conversation_id
-        join conversations c on c.id = o.conversation_id
-        where n.conversation_id = ${created.id} and n.dataset_id = ${datasetId} and c.platform = ${created.platform}
-          and substr(o.source_key, length(c.source_key) + 1) = substr(n.source_key, ${prefixLength + 1})
-        group by c.id, c.name, c.source_key
-        order by overlap desc
-        limit 1`);
-      if (!best || Number(best.overlap) < Math.min(MERGE_MIN_OVERLAP, total)) continue;
-      const [dropped] = await this.database.rows<{ n: number }>(sql`
-        with dup as (
-          delete from messages n using messages o
-          where n.conversation_id = ${created.id} and o.conversation_id = ${best.id} and o.dataset_id = n.dataset_id and o.ts = n.ts
-            and substr(o.source_key, ${best.key.length + 1}) = substr(n.source_key, ${prefixLength + 1})
-          returning 1)
-        select count(*)::int as n from dup`);
-      const [moved] = await this.database.rows<{ n: number }>(sql`
-        with moved as (
-          update messages set conversation_id = ${best.id}, source_key = ${best.key} || substr(source_key, ${prefixLength + 1})
-          where conversation_id = ${created.id}
-          returning 1)
-        select count(*)::int as n from moved`);
-      await this.database.rows(sql`delete from conversations where id = ${created.id}`);
-      this.conversationIds.set(created.key, best.id);
-      this.conversationsAdded--;
-      merges.push({ from: created.name, into: best.name, duplicates: Number(dropped?.n ?? 0), moved: Number(moved?.n ?? 0) });
+    // One upload may hold several exports of a chat (a zip of two overlapping exports): each is folded into a stored
+    // conversation or into one of this upload's earlier files, never into a later one, so the first file's conversation
+    // stays; going from the last file back, a file already folded cannot be a target any more.
+    const created = this.createdConversations;
+    for (let index = created.length - 1; index >= 0; index--) {
+      const later = created.slice(index + 1).map((c) => c.id);
+      const merge = await this.mergeOne(created[index]!, later, datasetId);
+      if (merge) merges.unshift(merge);
     }
     return merges;
+  }
+
+  private async mergeOne(created: { key: string; id: string; platform: string; name: string }, later: string[], datasetId: string): Promise<ConversationMerge | undefined> {
+    const prefixLength = created.key.length;
+    const [counts] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from messages where conversation_id = ${created.id}`);
+    const total = Number(counts?.n ?? 0);
+    if (total === 0) return undefined;
+    const [best] = await this.database.rows<{ id: string; name: string; key: string; overlap: number }>(sql`
+      select c.id, c.name, c.source_key as key, count(*)::int as overlap
+      from messages n
+      join messages o on o.dataset_id = n.dataset_id and o.ts = n.ts and o.conversation_id <> n.conversation_id
+      join conversations c on c.id = o.conversation_id
+      where n.conversation_id = ${created.id} and n.dataset_id = ${datasetId} and c.platform = ${created.platform}
+        and substr(o.source_key, length(c.source_key) + 1) = substr(n.source_key, ${prefixLength + 1})
+        ${later.length ? sql`and c.id not in (${sql.join(later.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
+      group by c.id, c.name, c.source_key
+      order by overlap desc
+      limit 1`);
+    if (!best || Number(best.overlap) < Math.min(MERGE_MIN_OVERLAP, total)) return undefined;
+    const [dropped] = await this.database.rows<{ n: number }>(sql`
+      with dup as (
+        delete from messages n using messages o
+        where n.conversation_id = ${created.id} and o.conversation_id = ${best.id} and o.dataset_id = n.dataset_id and o.ts = n.ts
+          and substr(o.source_key, ${best.key.length + 1}) = substr(n.source_key, ${prefixLength + 1})
+        returning 1)
+      select count(*)::int as n from dup`);
+    const [moved] = await this.database.rows<{ n: number }>(sql`
+      with moved as (
+        update messages set conversation_id = ${best.id}, source_key = ${best.key} || substr(source_key, ${prefixLength + 1})
+        where conversation_id = ${created.id}
+        returning 1)
+      select count(*)::int as n from moved`);
+    await this.database.rows(sql`delete from conversations where id = ${created.id}`);
+    this.conversationIds.set(created.key, best.id);
+    this.conversationsAdded--;
+    return { from: created.name, into: best.name, duplicates: Number(dropped?.n ?? 0), moved: Number(moved?.n ?? 0) };
   }
 
   /**

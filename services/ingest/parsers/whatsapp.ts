@@ -197,12 +197,16 @@ const CHAT_NAME_PATTERNS = [
   /^Chat WhatsApp con (.+)$/i,
 ];
 
-/** "WhatsApp Chat with Family.txt" → "Family"; `_chat.txt` inside a zip takes the zip's name. */
+/**
+ * "WhatsApp Chat with Family.txt" → "Family"; `_chat.txt` takes its folder's name ("WhatsApp Chat -
+ * Family/_chat.txt", as iOS exports unpack) or, at the top of a zip, the zip's name.
+ */
 function conversationName(entry: ExportEntry, containerLabel: string, override?: string): string {
   if (override) return override;
+  const parts = entry.name.split(/[/\\]/);
   const base = (name: string) => (name.split(/[/\\]/).pop() ?? name).replace(/\.(txt|zip)$/i, "");
   let name = base(entry.name);
-  if (name === "_chat" || name === "") name = base(containerLabel);
+  if (name === "_chat" || name === "") name = parts.length > 1 && parts[parts.length - 2] !== "" ? base(parts[parts.length - 2]!) : base(containerLabel);
   for (const pattern of CHAT_NAME_PATTERNS) {
     const m = pattern.exec(name);
     if (m) return m[1]!.trim();
@@ -225,8 +229,13 @@ export function textChatParser(platform: Platform): Parser {
     ctx.progress.totalBytes = entries.reduce((sum, e) => sum + 2 * e.size, 0);
     const people = new ParticipantBook(platform);
     const conversations = new ConversationBook();
+    const names = new Map<string, number>();
     for (const entry of entries) {
-      const name = conversationName(entry, ctx.container.label, ctx.options.conversationName);
+      let name = conversationName(entry, ctx.container.label, ctx.options.conversationName);
+      // Files of one upload with one name are one chat; asked to keep overlapping exports apart, each file is its own.
+      const seen = names.get(name) ?? 0;
+      names.set(name, seen + 1);
+      if (seen > 0 && ctx.options.mergeOverlapping === false) name = `${name} (${seen + 1})`;
       const prof = await profile(entry, ctx, name);
       yield* parseEntry(entry, name, prof, ctx, platform, people, conversations);
     }

@@ -73,6 +73,52 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 50, conversations: 1 });
     });
 
+    it("merges overlapping exports of one chat inside ONE upload (a zip of two exports), each message once, into the first file's conversation", async () => {
+      const datasetId = await createDataset(p, a);
+      const zip = await zipOf([
+        { name: "WhatsApp Chat with Family.txt", content: whatsappLines(0, 30) },
+        { name: "later/WhatsApp Chat with Family (2).txt", content: whatsappLines(20, 50) },
+        { name: "other/WhatsApp Chat with Club.txt", content: "01/02/2021, 09:00 - Mia: hi\n01/02/2021, 09:05 - Tom: hello\n" },
+      ]);
+      const row = await importFile(p, a, datasetId, { name: "phone backup.zip", content: zip });
+      expect(row.status, JSON.stringify(row.error)).to.equal("completed");
+      expect(row.summary).to.include({ messagesRead: 62, messagesAdded: 52, duplicatesMerged: 10, conversationsAdded: 2 });
+      expect(row.summary.merged).to.deep.equal([{ from: "Family (2)", into: "Family", duplicates: 10, moved: 20 }]);
+      expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 52, conversations: 2 });
+      const items = (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })).body.items as { id: string; name: string }[];
+      const family = items.find((c) => c.name === "Family")!;
+      const page = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${family.id}/messages?limit=100`, { token: a.accessToken });
+      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(Array.from({ length: 50 }, (_, i) => `message number ${i}`));
+      // The same zip again: a re-import, nothing added, every message reported as already there.
+      const again = await importFile(p, a, datasetId, { name: "phone backup.zip", content: zip });
+      expect(again.summary).to.include({ messagesAdded: 0, conversationsAdded: 0 });
+      expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 52, conversations: 2 });
+    });
+
+    it("two _chat.txt exports of one chat in one zip (iOS, one folder each) are one conversation, each message once; mergeOverlapping=false keeps them apart", async () => {
+      const datasetId = await createDataset(p, a);
+      const ios = (from: number, to: number) =>
+        whatsappLines(from, to)
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => l.replace(/^(\d\d)\/(\d\d)\/(\d{4}), (\d\d:\d\d) - /, "[$1.$2.$3, $4:00] "))
+          .join("\n");
+      const zip = await zipOf([
+        { name: "WhatsApp Chat - Family/_chat.txt", content: ios(0, 30) },
+        { name: "WhatsApp Chat - Family 2/_chat.txt", content: ios(25, 40) },
+      ]);
+      const row = await importFile(p, a, datasetId, { name: "exports.zip", content: zip });
+      expect(row.status, JSON.stringify(row.error)).to.equal("completed");
+      expect(row.summary).to.include({ messagesRead: 45, messagesAdded: 40, duplicatesMerged: 5 });
+      // Each _chat.txt is named after its folder, as the phone named the export.
+      expect(row.summary.merged).to.deep.equal([{ from: "Family 2", into: "Family", duplicates: 5, moved: 10 }]);
+      expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 40, conversations: 1 });
+      const apart = await createDataset(p, a, "apart");
+      const kept = await importFile(p, a, apart, { name: "exports.zip", content: zip }, "?mergeOverlapping=false");
+      expect(kept.summary).to.include({ messagesAdded: 45, duplicatesMerged: 0 });
+      expect(await messageCount(p, apart)).to.deep.equal({ messages: 45, conversations: 2 });
+    });
+
     it("keeps overlapping exports apart when the import asks so (mergeOverlapping=false)", async () => {
       const datasetId = await createDataset(p, a);
       await importFile(p, a, datasetId, { name: "WhatsApp Chat with Family.txt", content: whatsappLines(0, 30) });
