@@ -19,7 +19,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../models/db.ts";
 import { conversations, datasets, imports, participants } from "../models/schema.ts";
 import { timeConcurrentSearches, timeSearches, type SearchTiming } from "../services/index/search-timing.ts";
-import { rowsOf } from "../services/index/search-sql.ts";
+import { rowsOf } from "../models/sql.ts";
 import { loadQuerySet, ubuntuConversations } from "../test/fixtures/search-quality/corpora.ts";
 import { http } from "../test/helpers/http.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";

@@ -18,7 +18,7 @@ import { sql } from "drizzle-orm";
 import { rechunkImport } from "../services/embedder/chunk-store.ts";
 import { DEFAULT_CHUNKING } from "../services/embedder/chunking.ts";
 import { storeVectors } from "../services/embedder/embed-jobs.ts";
-import { rowsOf } from "../services/index/search-sql.ts";
+import { rowsOf } from "../models/sql.ts";
 import { conversations as conversationsTable, imports, messages as messagesTable, participants } from "../models/schema.ts";
 import { http } from "../test/helpers/http.ts";
 import { chatConversations, loadQuerySet, QUERY_CLASSES, ubuntuConversations, type Conversation, type QuerySet } from "../test/fixtures/search-quality/corpora.ts";

@@ -10,6 +10,7 @@ import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as schema from "./schema.ts";
+import { rowsOf } from "./sql.ts";
 
 export type Schema = typeof schema;
 /** The query builder both drivers share; domain code is written against this type only. */
@@ -59,9 +60,7 @@ async function openPglite(options: OpenOptions): Promise<Database> {
     async ping() {
       await client.query("select 1");
     },
-    async rows(query) {
-      return ((await db.execute(query)) as unknown as { rows: never[] }).rows;
-    },
+    rows: <T,>(query: ReturnType<typeof sql>) => rowsOf<T>(db, query),
     async close() {
       if (!client.closed) await client.close();
     },
@@ -90,9 +89,7 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
     async ping() {
       await pool.query("select 1");
     },
-    async rows(query) {
-      return ((await db.execute(query)) as unknown as { rows: never[] }).rows;
-    },
+    rows: <T,>(query: ReturnType<typeof sql>) => rowsOf<T>(db, query),
     async close() {
       await pool.end();
     },

@@ -1,8 +1,8 @@
-/** Raw-SQL helpers shared by the analytics queries: identical rows on PGlite and node-postgres. */
+/** Raw-SQL helpers for every service: identical rows on PGlite and node-postgres. */
 import { sql, type SQL } from "drizzle-orm";
-import type { Db } from "./db.ts";
 
-export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
+/** The rows of a raw query (`db.execute`): the one place that knows both drivers answer `{ rows }`. */
+export async function rowsOf<T>(db: { execute(query: SQL): PromiseLike<unknown> }, query: SQL): Promise<T[]> {
   return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
 }
 

@@ -3,6 +3,7 @@
 // search log. Plain functions over a Drizzle handle; every query is scoped by org id.
 import { sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
+import { instant, list, rowsOf } from "../../models/sql.ts";
 
 export interface SearchFilters {
   conversationIds?: string[];
@@ -34,12 +35,6 @@ export interface MessageView {
   text: string;
 }
 
-export async function rowsOf<T>(db: Db, query: SQL): Promise<T[]> {
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
-}
-
-const list = (values: readonly unknown[]): SQL => sql.join(values.map((v) => sql`${v}`), sql`, `);
-const instant = (date: Date): SQL => sql`${date.toISOString()}::timestamptz`;
 const query = (text: string): SQL => sql`websearch_to_tsquery('english', ${text})`;
 
 /** Conditions on a message row `m` joined to its conversation `cv`. */

@@ -5,7 +5,8 @@
 // searches arriving meanwhile wait for it. Least recently used indexes go past `maxDatasets`.
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../models/db.ts";
-import { rowsOf, type SearchFilters } from "../search-sql.ts";
+import { rowsOf } from "../../../models/sql.ts";
+import type { SearchFilters } from "../search-sql.ts";
 import { analyzer, detectLanguage, KEYWORD_LANGUAGES, type KeywordLanguage } from "./analyzer.ts";
 import { KeywordIndex, type Bm25Params, type IndexedMessage } from "./bm25-index.ts";
 
