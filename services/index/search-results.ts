@@ -54,7 +54,7 @@ export function arrangeHits(fused: FusedResult[], input: ArrangeInput): Arranged
     } else if (messageId === undefined) continue;
     if (shown.has(messageId)) continue;
     if (k && window.length > 0) {
-      const key = `${hit.datasetId}:${k.index.messages[window[0]!]!.conversation}`;
+      const key = `${hit.datasetId}:${k.index.columns.conversation[window[0]!]}`;
       const windows = keptWindows.get(key) ?? [];
       if (windows.some((w) => window.some((m) => w.has(m)))) continue;
       windows.push(new Set(window));

@@ -37,6 +37,8 @@ const EDGE = /^[^\p{L}\p{N}/~@#]+|[^\p{L}\p{N}/+]+$/gu;
 
 const PARTS = /[\p{L}\p{N}]+/gu;
 const ALPHA = /^\p{L}+$/u;
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/u;
 
 export interface Analyzer {
   readonly language: KeywordLanguage;
@@ -96,40 +98,61 @@ function makeAnalyzer(language: KeywordLanguage): Analyzer {
     parts(whole, out);
   };
 
+  /** Terms of one white-space-free piece of text. */
+  const pieceTerms = (raw: string): string[] => {
+    const out: string[] = [];
+    // Markup around a piece: <url|label>, (path), "quotes", trailing punctuation.
+    const piece = raw.replace(/^<|>$/gu, "").split("|")[0]!.replace(EDGE, "");
+    if (piece === "") return out;
+    const lower = piece.toLowerCase();
+    if (/^(?:https?|ftp):\/\/|^www\./u.test(lower)) {
+      const noScheme = lower.replace(/^[a-z]+:\/\//u, "");
+      const [host = "", ...rest] = noScheme.split("/");
+      compound(lower, out, [host, host.replace(/^www\./u, ""), ...rest.map((r) => r.split(/[?#]/u)[0]!)]);
+    } else if (lower.includes("@") && EMAIL.test(lower)) {
+      compound(lower, out, lower.split("@"));
+    } else if (/^[@#][\p{L}\p{N}_]/u.test(lower)) {
+      compound(lower, out, [lower.slice(1)]);
+    } else if (/^~?\/[\p{L}\p{N}_.+-]/u.test(lower)) {
+      compound(lower, out, lower.split("/"));
+    } else {
+      for (const m of piece.matchAll(WORD)) {
+        const w = m[0];
+        if (/[.\-+:,/]/u.test(w)) {
+          const lw = w.toLowerCase();
+          compound(lw, out, lw.split("/"));
+        } else {
+          const t = word(w);
+          if (t !== undefined) out.push(t);
+        }
+      }
+    }
+    return out;
+  };
+  const pieces = new Map<string, string[]>();
+
   return {
     language,
     isStopWord: (w) => stop.has(w.toLowerCase()),
     term: word,
     terms(text: string): string[] {
       const out: string[] = [];
-      for (const raw of text.normalize("NFKC").split(/\s+/u)) {
+      // NFKC changes nothing in plain ASCII, the bulk of chat text.
+      const normal = ASCII.test(text) ? text : text.normalize("NFKC");
+      for (const raw of normal.split(/\s+/u)) {
         if (raw === "") continue;
-        // Markup around a piece: <url|label>, (path), "quotes", trailing punctuation.
-        const piece = raw.replace(/^<|>$/gu, "").split("|")[0]!.replace(EDGE, "");
-        if (piece === "") continue;
-        const lower = piece.toLowerCase();
-        if (/^(?:https?|ftp):\/\/|^www\./u.test(lower)) {
-          const noScheme = lower.replace(/^[a-z]+:\/\//u, "");
-          const [host = "", ...rest] = noScheme.split("/");
-          compound(lower, out, [host, host.replace(/^www\./u, ""), ...rest.map((r) => r.split(/[?#]/u)[0]!)]);
-        } else if (lower.includes("@") && EMAIL.test(lower)) {
-          compound(lower, out, lower.split("@"));
-        } else if (/^[@#][\p{L}\p{N}_]/u.test(lower)) {
-          compound(lower, out, [lower.slice(1)]);
-        } else if (/^~?\/[\p{L}\p{N}_.+-]/u.test(lower)) {
-          compound(lower, out, lower.split("/"));
-        } else {
-          for (const m of piece.matchAll(WORD)) {
-            const w = m[0];
-            if (/[.\-+:,/]/u.test(w)) {
-              const lw = w.toLowerCase();
-              compound(lw, out, lw.split("/"));
-            } else {
-              const t = word(w);
-              if (t !== undefined) out.push(t);
-            }
-          }
+        // Chat repeats its words: a piece seen before costs one lookup instead of the tests below.
+        const known = pieces.get(raw);
+        if (known !== undefined) {
+          for (const t of known) out.push(t);
+          continue;
         }
+        const terms = pieceTerms(raw);
+        if (raw.length <= 40) {
+          if (pieces.size >= 500_000) pieces.clear();
+          pieces.set(raw, terms);
+        }
+        for (const t of terms) out.push(t);
       }
       return out;
     },

@@ -1,14 +1,18 @@
 // Keyword (BM25) indexes of datasets, built from the database on first use and kept in memory.
 // Before each use the dataset's content stamp (the newest message_changes row, written by
-// statement triggers on messages) is read — an index-only lookup — and an index older than it is
-// rebuilt, so imports and deletions show at once on every node. One build per dataset at a time;
-// searches arriving meanwhile wait for it. Least recently used indexes go past `maxDatasets`.
+// statement triggers on messages) is read — one index probe per dataset — and an index older
+// than it is rebuilt, so imports and deletions show on every node. One build per dataset at a
+// time. A small dataset's searches wait for its rebuild (well under a second), so they see the
+// change at once; a big one's (`backgroundRebuildAbove` messages, where a build takes seconds to
+// tens of seconds) keep answering from the previous index while the new one is built, then
+// switch: new messages appear a build later, deleted ones are dropped when hits are resolved
+// against the database. Least recently used indexes go past `maxDatasets`.
 import { sql } from "drizzle-orm";
 import type { Db } from "../../../models/db.ts";
 import { rowsOf } from "../../../models/sql.ts";
 import type { SearchFilters } from "../search-sql.ts";
 import { analyzer, detectLanguage, KEYWORD_LANGUAGES, type KeywordLanguage } from "./analyzer.ts";
-import { KeywordIndex, type Bm25Params, type IndexedMessage } from "./bm25-index.ts";
+import { KeywordIndex, tokenizeInSlices, type Bm25Params } from "./bm25-index.ts";
 
 export interface KeywordStoreOptions {
   params: Bm25Params;
@@ -17,6 +21,8 @@ export interface KeywordStoreOptions {
   /** "auto" detects each dataset's language from its text. */
   language: "auto" | KeywordLanguage;
   maxDatasets: number;
+  /** Indexes of at least this many messages are rebuilt in the background (default 100,000). */
+  backgroundRebuildAbove?: number;
 }
 
 /** A dataset's keyword index and what maps its message positions back to rows and filters. */
@@ -39,7 +45,7 @@ export class DatasetKeywords {
 
   /** A test on message positions for the filters, or undefined when there are none. */
   filter(f: SearchFilters): ((m: number) => boolean) | undefined {
-    const msgs = this.index.messages;
+    const cols = this.index.columns;
     const tests: ((m: number) => boolean)[] = [];
     const numbers = (values: string[] | undefined, names: (string | null)[]) => {
       const wanted = new Set(values);
@@ -47,27 +53,27 @@ export class DatasetKeywords {
     };
     if (f.conversationIds?.length) {
       const set = numbers(f.conversationIds, this.conversationIds);
-      tests.push((m) => set.has(msgs[m]!.conversation));
+      tests.push((m) => set.has(cols.conversation[m]!));
     }
     if (f.participantIds?.length) {
       const set = numbers(f.participantIds, this.participantIds);
-      tests.push((m) => set.has(msgs[m]!.participant));
+      tests.push((m) => set.has(cols.participant[m]!));
     }
     if (f.kinds?.length) {
       const set = numbers(f.kinds, this.kinds);
-      tests.push((m) => set.has(msgs[m]!.kind));
+      tests.push((m) => set.has(cols.kind[m]!));
     }
     if (f.platforms?.length) {
       const set = numbers(f.platforms, this.platforms);
-      tests.push((m) => set.has(msgs[m]!.conversation));
+      tests.push((m) => set.has(cols.conversation[m]!));
     }
     if (f.from) {
       const from = f.from.getTime();
-      tests.push((m) => msgs[m]!.ts >= from);
+      tests.push((m) => cols.ts[m]! >= from);
     }
     if (f.to) {
       const to = f.to.getTime();
-      tests.push((m) => msgs[m]!.ts <= to);
+      tests.push((m) => cols.ts[m]! <= to);
     }
     if (tests.length === 0) return undefined;
     return (m) => tests.every((t) => t(m));
@@ -85,16 +91,15 @@ export class KeywordStore {
 
   /** The datasets' current stamps (0 for a dataset with no recorded change). */
   async stamps(datasetIds: string[]): Promise<Map<string, number>> {
-    const rows = await rowsOf<{ dataset_id: string; v: string | number }>(
+    // One backward probe of (dataset_id, id) per dataset, whatever the number of changes recorded.
+    const rows = await rowsOf<{ dataset_id: string; v: string | number | null }>(
       this.db,
-      sql`select dataset_id, max(id) as v from message_changes
-          where dataset_id in (${sql.join(
-            datasetIds.map((id) => sql`${id}`),
-            sql`, `,
-          )}) group by dataset_id`,
+      sql`select d.id as dataset_id,
+                 (select c.id from message_changes c where c.dataset_id = d.id order by c.id desc limit 1) as v
+          from unnest(${`{${datasetIds.join(",")}}`}::uuid[]) as d(id)`,
     );
     const out = new Map(datasetIds.map((id) => [id, 0]));
-    for (const r of rows) out.set(r.dataset_id, Number(r.v));
+    for (const r of rows) out.set(r.dataset_id, Number(r.v ?? 0));
     return out;
   }
 
@@ -110,14 +115,24 @@ export class KeywordStore {
 
   private current(datasetId: string, stamp: number): Promise<DatasetKeywords> {
     const cached = this.cache.get(datasetId);
-    if (cached && cached.stamp >= stamp) {
+    const fresh = cached !== undefined && cached.stamp >= stamp;
+    const stale = cached !== undefined && !fresh && cached.index.size.messages >= (this.options.backgroundRebuildAbove ?? 100_000);
+    if (fresh || stale) {
       // Most recently used last.
       this.cache.delete(datasetId);
       this.cache.set(datasetId, cached);
+      if (stale && !this.building.has(datasetId)) this.startBuild(datasetId, stamp).catch(() => {});
       return Promise.resolve(cached);
     }
-    const pending = this.building.get(datasetId);
-    if (pending) return pending;
+    return this.building.get(datasetId) ?? this.startBuild(datasetId, stamp);
+  }
+
+  /** Whether a build of the dataset's index is running (a search meanwhile may use the previous one). */
+  isBuilding(datasetId: string): boolean {
+    return this.building.has(datasetId);
+  }
+
+  private startBuild(datasetId: string, stamp: number): Promise<DatasetKeywords> {
     const build = this.build(datasetId, stamp)
       .then((k) => {
         this.cache.delete(datasetId);
@@ -149,7 +164,10 @@ export class KeywordStore {
       }
       return n;
     };
-    const messages: IndexedMessage[] = [];
+    const conversation: number[] = [];
+    const participant: number[] = [];
+    const times: number[] = [];
+    const kind: number[] = [];
     const texts: string[] = [];
     const ids: number[] = [];
     // Paged by (conversation, ts, id) so a large dataset never sits in one result whole.
@@ -163,15 +181,12 @@ export class KeywordStore {
             order by conversation_id, ts, id limit 20000`,
       );
       for (const r of page) {
-        const conversation = convNo.get(r.conversation_id);
-        if (conversation === undefined) continue;
-        messages.push({
-          id: ids.length,
-          conversation,
-          participant: numberOf(participantNo, participantIds, r.participant_id),
-          ts: new Date(r.ts).getTime(),
-          kind: numberOf(kindNo, kinds, r.kind),
-        });
+        const conv = convNo.get(r.conversation_id);
+        if (conv === undefined) continue;
+        conversation.push(conv);
+        participant.push(numberOf(participantNo, participantIds, r.participant_id));
+        times.push(new Date(r.ts).getTime());
+        kind.push(numberOf(kindNo, kinds, r.kind));
         texts.push(r.text);
         ids.push(Number(r.id));
       }
@@ -180,7 +195,10 @@ export class KeywordStore {
       after = { c: last.conversation_id, ts: last.tsk, id: Number(last.id) };
     }
     const language = this.options.language === "auto" ? detectLanguage(texts) : this.options.language;
-    const index = new KeywordIndex(analyzer(language), messages, texts, this.options.params, this.options.windowMessages, this.options.windowGapMinutes * 60_000);
+    const columns = { conversation: Int32Array.from(conversation), participant: Int32Array.from(participant), ts: Float64Array.from(times), kind: Int32Array.from(kind) };
+    const lang = analyzer(language);
+    const tokenized = await tokenizeInSlices(lang, texts);
+    const index = new KeywordIndex(lang, columns, texts, this.options.params, this.options.windowMessages, this.options.windowGapMinutes * 60_000, tokenized);
     return new DatasetKeywords(
       datasetId,
       stamp,
