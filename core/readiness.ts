@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import type { AppContext } from "../../core/app-context.ts";
+import type { AppContext } from "./app-context.ts";
 
 export interface CheckResult {
   status: "ok" | "down" | "disabled";

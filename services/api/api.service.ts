@@ -9,7 +9,7 @@ import type { AppContext } from "../../core/app-context.ts";
 import { toOpenAIError } from "../embedder/openai.ts";
 import { ClientError } from "../../core/errors.ts";
 import { sendJsonError, writeJsonError } from "./errors.ts";
-import { checkReadiness } from "./readiness.ts";
+import { checkReadiness } from "../../core/readiness.ts";
 import { buildOpenApi, type ActionDoc } from "./openapi.ts";
 import { API_ALIASES, OPENAI_ALIASES, UPLOAD_ALIASES } from "./routes.ts";
 import { docsPage, swaggerAsset } from "./docs.ts";

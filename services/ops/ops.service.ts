@@ -1,6 +1,6 @@
 import type { Service, ServiceSchema } from "moleculer";
 import type { AppContext } from "../../core/app-context.ts";
-import { checkReadiness } from "../api/readiness.ts";
+import { checkReadiness } from "../../core/readiness.ts";
 import { databaseBacklog, jetStreamBacklog } from "./channel-backlog.ts";
 import { summariseNodes } from "./cluster-status.ts";
 
