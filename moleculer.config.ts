@@ -131,6 +131,9 @@ export function channelsMiddlewares(config: Config): Middleware[] {
           options: {
             nats: {
               url: config.TRANSPORTER,
+              // nats.js gives up after 10 reconnects 2 s apart; a NATS restart longer than that would
+              // leave the job channels dead for good (Moleculer's own transporter retries forever).
+              connectionOptions: { maxReconnectAttempts: -1, reconnectTimeWait: 1000 },
               streamConfig: { retention: "workqueue" },
               consumerOptions: { config: { deliver_policy: "all" } },
             },

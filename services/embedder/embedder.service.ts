@@ -348,7 +348,14 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       },
 
       async enqueueChunks(this: EmbedderService, work: DatasetWork, chunkIds: string[]) {
-        for (const job of planJobs(work, chunkIds, this.settings.batchChunks)) await this.publish(JOB_CHANNEL, job);
+        try {
+          for (const job of planJobs(work, chunkIds, this.settings.batchChunks)) await this.publish(JOB_CHANNEL, job);
+        } catch (err) {
+          // Jobs that could not be published (NATS away) are lost: the next sweep re-enqueues the
+          // dataset's pending chunks at once instead of after the stall time.
+          this.requeue.forget(work.datasetId);
+          throw err;
+        }
       },
 
       /** Chunks still without a vector, per model, for the backlog gauge (models that caught up go to 0). */

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import path from "node:path";
 import { REPO_ROOT } from "./paths.ts";
 
 export interface NodeProcess {
@@ -20,6 +22,14 @@ export function startNodeProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let log = "";
+  // CHATLENS_TEST_NODE_LOGS=DIR keeps every node's output in DIR/<node id>.log, to read after a failure.
+  const logDir = process.env.CHATLENS_TEST_NODE_LOGS;
+  if (logDir) {
+    const file = path.join(logDir, `${env.NODE_ID ?? "node"}-${child.pid}.log`);
+    const keep = (chunk: Buffer) => appendFileSync(file, chunk);
+    child.stdout!.on("data", keep);
+    child.stderr!.on("data", keep);
+  }
   const handle: NodeProcess = {
     child,
     output: () => log,

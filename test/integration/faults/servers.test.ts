@@ -121,6 +121,8 @@ describe("faults: servers going away under a running cluster", function () {
         return r.status === 503 ? r : null;
       });
       expect(down.body.checks.transporter.status).to.equal("down");
+      // A restart that takes a while: longer than nats.js's default reconnect budget (10 tries 2 s apart).
+      await new Promise((r) => setTimeout(r, 25_000));
     } finally {
       await outage?.restore();
     }
