@@ -148,6 +148,10 @@ describe("SearchResult", () => {
     await fireEvent.click(screen.getByRole("button", { name: "More from this conversation" }));
     expect(onmore).toHaveBeenCalledWith(hit);
   });
+  it("links the hit to its place in the conversation viewer", () => {
+    render(SearchResult, { hit });
+    expect(screen.getByRole("link", { name: "Read in the conversation" }).getAttribute("href")).toBe("/conversations?dataset=d&message=7");
+  });
 });
 
 describe("uniqueBy (search results list)", () => {

@@ -1929,6 +1929,32 @@ export interface components {
                 period: string;
                 messages: number;
             }[];
+            sentiment: {
+                period: string;
+                positive: number;
+                negative: number;
+                neutral: number;
+                average: number;
+            }[];
+            sentimentUnscored: number;
+            sentimentLanguages: string[];
+            languages: {
+                /** Format: uuid */
+                conversationId: string;
+                name: string | null;
+                messages: number;
+                languages: {
+                    code: string;
+                    name: string;
+                    share: number;
+                }[];
+            }[];
+            calls: {
+                period: string;
+                calls: number;
+                missed: number;
+                video: number;
+            }[];
             text: {
                 messagesScanned: number;
                 languages: string[];
@@ -4415,7 +4441,7 @@ export interface operations {
             header?: never;
             path: {
                 datasetId: string;
-                table: "summary" | "messagesOverTime" | "heatmap" | "participants" | "lengths" | "responseTimes" | "starters" | "streaks" | "emoji" | "domains" | "words" | "bigrams" | "trigrams" | "people" | "topReacted" | "calendar" | "summary.csv" | "messagesOverTime.csv" | "heatmap.csv" | "participants.csv" | "lengths.csv" | "responseTimes.csv" | "starters.csv" | "streaks.csv" | "emoji.csv" | "domains.csv" | "words.csv" | "bigrams.csv" | "trigrams.csv" | "people.csv" | "topReacted.csv" | "calendar.csv";
+                table: "summary" | "messagesOverTime" | "heatmap" | "participants" | "lengths" | "responseTimes" | "starters" | "streaks" | "emoji" | "domains" | "words" | "bigrams" | "trigrams" | "people" | "topReacted" | "calendar" | "sentiment" | "languages" | "calls" | "summary.csv" | "messagesOverTime.csv" | "heatmap.csv" | "participants.csv" | "lengths.csv" | "responseTimes.csv" | "starters.csv" | "streaks.csv" | "emoji.csv" | "domains.csv" | "words.csv" | "bigrams.csv" | "trigrams.csv" | "people.csv" | "topReacted.csv" | "calendar.csv" | "sentiment.csv" | "languages.csv" | "calls.csv";
             };
             cookie?: never;
         };
