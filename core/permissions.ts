@@ -1,4 +1,3 @@
-import type { Context } from "moleculer";
 import { ROLES, type Role } from "../models/schema.ts";
 import { ClientError } from "./errors.ts";
 
@@ -103,8 +102,8 @@ export function checkAccess(guard: ActionGuard, meta: CallMeta): void {
   if (missing.length) throw new ClientError("FORBIDDEN", `Missing permission: ${missing.join(", ")}`);
 }
 
-/** The caller's organisation; every tenant query is scoped by it. */
-export function orgOf(ctx: Context<unknown, CallMeta>): string {
+/** The caller's organisation; every tenant query is scoped by it. `ctx`: a Moleculer context or any caller with its meta. */
+export function orgOf(ctx: { meta: CallMeta }): string {
   const orgId = ctx.meta.auth?.orgId;
   if (!orgId) throw new ClientError("FORBIDDEN", "Choose an organisation first");
   return orgId;

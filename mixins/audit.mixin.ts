@@ -16,7 +16,8 @@ export interface AuditOptions {
   actorId?: string | null;
 }
 
-export function auditParams(ctx: Context<unknown, CallMeta>, action: string, o: AuditOptions = {}) {
+/** `ctx`: a Moleculer context, or any caller with its meta and request id. */
+export function auditParams(ctx: { meta: CallMeta; requestID?: string | null }, action: string, o: AuditOptions = {}) {
   const auth = ctx.meta.auth;
   return {
     action,

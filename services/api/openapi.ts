@@ -1,4 +1,5 @@
 import { ERROR_CODES } from "../../core/errors.ts";
+import type { ActionOpenApi } from "../../core/define-action.ts";
 import { ref, type JsonSchema } from "../../core/json-schema.ts";
 
 /**
@@ -15,12 +16,8 @@ export interface ActionDoc {
   description?: string;
   auth?: "public" | "user";
   permissions?: string[];
-  /**
-   * Optional extra documentation on an action. `response` is the JSON body of the success
-   * answer (status `successStatus`, default 200); `content` adds or replaces bodies of other
-   * media types (an HTML page, a CSV download).
-   */
-  openapi?: { summary?: string; tags?: string[]; response?: JsonSchema; content?: Record<string, JsonSchema>; successStatus?: number };
+  /** Optional extra documentation on an action (see core/define-action.ts). */
+  openapi?: ActionOpenApi;
 }
 
 export interface RouteTable {

@@ -11,7 +11,7 @@ export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
 export interface ProviderIdentity {
   provider: OAuthProvider;
   providerAccountId: string;
-  email: string | null;
+  email?: string | null;
   emailVerified: boolean;
   displayName?: string;
   avatarUrl?: string;

@@ -36,6 +36,17 @@ export async function getMembership(db: Db, orgId: string, userId: string): Prom
   return row?.role;
 }
 
+/** The user's role in the org and whether the org requires MFA; undefined when not a member. */
+export async function getMembershipPolicy(db: Db, orgId: string, userId: string): Promise<{ role: Role; requireMfa: boolean } | undefined> {
+  const [row] = await db
+    .select({ role: memberships.role, requireMfa: orgs.requireMfa })
+    .from(memberships)
+    .innerJoin(orgs, eq(orgs.id, memberships.orgId))
+    .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)))
+    .limit(1);
+  return row;
+}
+
 export async function listMembers(db: Db, orgId: string) {
   return db
     .select({
@@ -82,11 +93,11 @@ export async function changeRole(
   role: Role,
 ): Promise<{ ok: true; from: Role } | { ok: false; error: MembershipChangeError }> {
   return db.transaction(async (tx) => {
-    const current = await getMembership(tx as unknown as Db, orgId, userId);
+    const current = await getMembership(tx, orgId, userId);
     if (!current) return { ok: false, error: "NOT_FOUND" } as const;
     const denied = checkChange(actorRole, current, role);
     if (denied) return { ok: false, error: denied } as const;
-    if (current === "owner" && role !== "owner" && (await ownerCount(tx as unknown as Db, orgId)) <= 1)
+    if (current === "owner" && role !== "owner" && (await ownerCount(tx, orgId)) <= 1)
       return { ok: false, error: "LAST_OWNER" } as const;
     await tx.update(memberships).set({ role }).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
     return { ok: true, from: current } as const;
@@ -100,11 +111,11 @@ export async function removeMember(
   userId: string,
 ): Promise<{ ok: true; role: Role } | { ok: false; error: MembershipChangeError }> {
   return db.transaction(async (tx) => {
-    const current = await getMembership(tx as unknown as Db, orgId, userId);
+    const current = await getMembership(tx, orgId, userId);
     if (!current) return { ok: false, error: "NOT_FOUND" } as const;
     const denied = checkChange(actorRole, current);
     if (denied) return { ok: false, error: denied } as const;
-    if (current === "owner" && (await ownerCount(tx as unknown as Db, orgId)) <= 1) return { ok: false, error: "LAST_OWNER" } as const;
+    if (current === "owner" && (await ownerCount(tx, orgId)) <= 1) return { ok: false, error: "LAST_OWNER" } as const;
     await tx.delete(memberships).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
     return { ok: true, role: current } as const;
   });

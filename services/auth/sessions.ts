@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, lt, or, sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { authCodes, invitations, refreshTokens, sessions } from "../../models/schema.ts";
+import { authCodes, invitations, refreshTokens, sessions, users } from "../../models/schema.ts";
 import { randomToken, sha256 } from "./crypto.ts";
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -70,6 +70,17 @@ export async function revokeUserSessions(db: Db, userId: string, reason: string,
     )
     .returning({ id: sessions.id });
   return rows.map((r) => r.id);
+}
+
+/** The session with its user's account state, when the session belongs to that user. */
+export async function getSessionOfUser(db: Db, sessionId: string, userId: string) {
+  const [row] = await db
+    .select({ session: sessions, disabled: users.disabled, mfaEnabled: users.mfaEnabled })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+    .limit(1);
+  return row;
 }
 
 export async function touchSession(db: Db, id: string, ip: string, now = new Date()): Promise<void> {

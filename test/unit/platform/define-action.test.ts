@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import { z } from "zod";
+import { contract, defineAction, zodToValidatorRules } from "../../../core/define-action.ts";
+
+describe("defineAction: one zod contract, the validator's rules and the handler's types", () => {
+  it("turns the supported zod subset into the equivalent fastest-validator rules", () => {
+    const rules = zodToValidatorRules(
+      z
+        .object({
+          email: z.email().max(254),
+          name: z.string().trim().min(1).max(120),
+          id: z.uuid().optional(),
+          role: z.enum(["viewer", "owner"]),
+          avatarUrl: z.string().max(2048).nullable().optional(),
+          at: z.coerce.date().optional(),
+          limit: z.coerce.number().int().min(1).max(200).optional(),
+          before: z.coerce.number().int().positive().optional(),
+          on: z.boolean(),
+          tags: z.array(z.enum(["a", "b"])).min(1).max(2).meta({ uniqueItems: true }),
+          data: z.record(z.string(), z.unknown()).nullable().optional(),
+        })
+        .strict(),
+    );
+    expect(rules).to.deep.equal({
+      $$strict: true,
+      email: { type: "email", max: 254 },
+      name: { type: "string", trim: true, min: 1, max: 120 },
+      id: { type: "uuid", optional: true },
+      role: { type: "enum", values: ["viewer", "owner"] },
+      avatarUrl: { type: "string", max: 2048, nullable: true, optional: true },
+      at: { type: "date", convert: true, optional: true },
+      limit: { type: "number", convert: true, integer: true, min: 1, max: 200, optional: true },
+      before: { type: "number", convert: true, integer: true, positive: true, optional: true },
+      on: { type: "boolean" },
+      tags: { type: "array", items: { type: "enum", values: ["a", "b"] }, min: 1, max: 2, unique: true },
+      data: { type: "object", nullable: true, optional: true },
+    });
+    expect(zodToValidatorRules(z.object({ token: z.string() }))).to.deep.equal({ token: { type: "string" } });
+  });
+
+  it("refuses, at declaration, what the validator could not check", () => {
+    expect(() => zodToValidatorRules(z.object({ word: z.string().toLowerCase() }))).to.throw(/no fastest-validator equivalent/);
+    expect(() => zodToValidatorRules(z.object({ url: z.url() }))).to.throw(/no fastest-validator equivalent/);
+    expect(() => zodToValidatorRules(z.object({ n: z.number().refine((x) => x > 1) }))).to.throw(/no fastest-validator equivalent/);
+  });
+
+  it("answers the declared success status and Location unless the handler set its own", async () => {
+    const created = contract({ visibility: "published", auth: "user", params: z.object({}).strict(), openapi: { successStatus: 201 }, location: "/api/things" });
+    const action = defineAction(created, () => ({ ok: true }));
+    expect(action.params).to.deep.equal({ $$strict: true });
+    expect(action).to.include({ visibility: "published", auth: "user" }).and.not.have.property("location");
+    const meta: Record<string, unknown> = {};
+    expect(await action.handler!({ params: {}, meta } as never)).to.deep.equal({ ok: true });
+    expect(meta).to.deep.equal({ $statusCode: 201, $location: "/api/things" });
+    const own: Record<string, unknown> = { $statusCode: 202 };
+    await action.handler!({ params: {}, meta: own } as never);
+    expect(own.$statusCode).to.equal(202);
+  });
+});

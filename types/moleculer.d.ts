@@ -1,0 +1,18 @@
+/**
+ * The action keys chatlens adds to Moleculer's ActionSchema, typed (Moleculer 0.14 lets any key
+ * through as `any`): read by the permissions middleware (core/permissions.ts,
+ * middlewares/permissions.ts), the tenant mixin and the OpenAPI builder (services/api/openapi.ts).
+ */
+import type { ActionOpenApi } from "../core/define-action.ts";
+import type { Permission } from "../core/permissions.ts";
+
+declare module "moleculer" {
+  interface ActionSchema {
+    /** `"public"`: anyone, even anonymous; `"user"`: any signed-in user, no organisation needed. */
+    auth?: "public" | "user";
+    /** Permissions in the caller's current organisation that the action needs (tenant data). */
+    permissions?: Permission[];
+    /** Documentation of the action in the OpenAPI document. */
+    openapi?: ActionOpenApi;
+  }
+}
