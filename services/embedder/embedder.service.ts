@@ -5,6 +5,7 @@ import { orgOf, type CallMeta } from "../../core/permissions.ts";
 import type { AppContext } from "../../core/app-context.ts";
 import { ClientError } from "../../core/errors.ts";
 import { itemsOf, ref } from "../../core/json-schema.ts";
+import { retryUntil } from "../../lib/retry.ts";
 import { CHUNK_CHANNEL, JOB_CHANNEL } from "./channels.ts";
 import { rechunkImport, type ImportRef } from "./chunk-store.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
@@ -89,6 +90,7 @@ const MODEL_TIMEOUT = 120_000;
 const DB_TIMEOUT = 15_000;
 /** How often a node looks for pending work nobody is doing, and how long work may stand still first. */
 const SWEEP_INTERVAL_MS = 60_000;
+const CHUNK_PUBLISH_GIVE_UP_MS = 15 * 60_000;
 const STALL_MS = 5 * 60_000;
 
 const publicModel = ({ path: _p, onnxFile: _o, ...rest }: ModelInfo): PublicModel => rest;
@@ -302,7 +304,12 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         async handler(this: EmbedderService, ctx: Context<ImportRef & { messagesAdded?: number }>) {
           if (ctx.params.messagesAdded === 0) return;
           const { orgId, datasetId, importId } = ctx.params;
-          await this.publish(CHUNK_CHANNEL, { orgId, datasetId, importId });
+          // This event is the only record that the import waits for chunking: a publish that fails
+          // (NATS restarting) is retried until it goes through, or the import would never be embedded.
+          await retryUntil(() => this.publish(CHUNK_CHANNEL, { orgId, datasetId, importId }), {
+            giveUpAfterMs: CHUNK_PUBLISH_GIVE_UP_MS,
+            onRetry: (err) => this.logger.warn(`embedder: chunking of import ${importId} not queued yet (${err.message}); retrying`),
+          });
         },
       },
 
