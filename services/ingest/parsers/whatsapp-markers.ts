@@ -360,6 +360,8 @@ const ENCRYPTION_PHRASES = [
   "مشفرة تمامًا", "التشفير التام", "رمزگذاری سرتاسری", "اینڈ ٹو اینڈ", "एंड-टू-एंड", "kompleksowo szyfrowane", "koncovým šifrováním",
   "מוצפנות מקצה לקצה", "เข้ารหัสตั้งแต่ต้นทางถึงปลายทาง", "mã hóa đầu cuối", "端到端加密", "端對端加密", "エンドツーエンド暗号化", "엔드투엔드 암호화",
   "criptate integral", "végpontok közötti titkosítással", "totalsträckskrypterade", "xifratge d'extrem a extrem",
+  // Portugal: "As mensagens e chamadas são encriptadas ponto a ponto."
+  "encriptadas ponto a ponto", "encriptação ponto a ponto",
 ];
 
 /**
@@ -406,10 +408,10 @@ const NOTICE_PHRASES_LOCALISED = [
   "link zaproszenia", "zmienił(a) temat", "ikonę grupy", "opis grupy", "zmienił(a) numer", "znikające wiadomości", "utworzył(a) grupę",
   "opustil(a) skupinu", "se připojil(a)", "změnil(a) název", "vytvořil(a) skupinu",
   // Arabic, Persian, Hindi, Hebrew, Vietnamese, Chinese, Japanese, Korean, Thai
-  "رابط الدعوة", "غيّر اسم المجموعة", "غيّر صورة المجموعة", "وصف المجموعة", "الرسائل المؤقتة", "أنشأ المجموعة", "نام گروه", "تصویر گروه",
+  "أضاف", "رابط الدعوة", "غيّر اسم المجموعة", "غيّر صورة المجموعة", "وصف المجموعة", "الرسائل المؤقتة", "أنشأ المجموعة", "نام گروه", "تصویر گروه",
   "लिंक से जुड़े", "ग्रुप का नाम", "ग्रुप आइकॉन", "קישור ההזמנה", "את שם הקבוצה", "את תמונת הקבוצה", "đã rời khỏi nhóm", "đã tham gia bằng liên kết",
   "đã đổi tên nhóm", "đã tạo nhóm", "退出了群组", "加入了群组", "更改了群组", "创建了群组", "已退出群組", "建立了群組",
-  "グループを退出しました", "グループに参加しました", "グループ名を", "グループを作成しました",
+  "を追加しました", "グループを退出しました", "グループに参加しました", "グループ名を", "グループを作成しました",
   "님이 나갔습니다", "초대 링크", "그룹 이름을", "그룹을 만들었습니다", "ออกจากกลุ่ม", "ลิงก์เชิญ", "เปลี่ยนชื่อกลุ่ม", "สร้างกลุ่ม",
 ];
 
