@@ -2,6 +2,7 @@ import { and, asc, count, eq, gt, inArray, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { chunks, datasets, embeddings } from "../../models/schema.ts";
 import { float32ToBytes } from "../../lib/vector-codec.ts";
+import type { DatasetWork } from "../../lib/embed-backlog.ts";
 
 /**
  * Durable embedding work, with the database as the source of truth: the pending work of a
@@ -17,12 +18,6 @@ export interface EmbedJob {
   datasetId: string;
   modelId: string;
   chunkIds: string[];
-}
-
-export interface DatasetWork {
-  orgId: string;
-  datasetId: string;
-  modelId: string;
 }
 
 export interface EmbeddingProgress {
@@ -89,24 +84,6 @@ export async function progressForOrg(db: Db, orgId: string, datasetId: string): 
   return progressOf(db, work);
 }
 
-/**
- * Datasets with pending work and their counts: per dataset a chunk count and a vector count,
- * both answered from indexes, so a sweep over an idle system costs two index scans per dataset.
- */
-export async function datasetsWithPendingWork(db: Db): Promise<(DatasetWork & { chunks: number; embedded: number })[]> {
-  const rows = await db
-    .select({
-      orgId: datasets.orgId,
-      datasetId: datasets.id,
-      modelId: datasets.modelId,
-      chunks: sql<string>`(select count(*) from chunks c where c.dataset_id = "datasets"."id")`,
-      embedded: sql<string>`(select count(*) from embeddings e where e.dataset_id = "datasets"."id" and e.model_id = "datasets"."model_id")`,
-    })
-    .from(datasets);
-  return rows
-    .map((r) => ({ ...r, chunks: Number(r.chunks), embedded: Number(r.embedded) }))
-    .filter((r) => r.chunks > r.embedded);
-}
 
 /**
  * What a job still has to embed: its chunks that exist, belong to the job's dataset and org,

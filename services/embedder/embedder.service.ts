@@ -12,17 +12,17 @@ import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
 import { base64ToFloat32, float32ToBase64 } from "../../lib/vector-codec.ts";
 import {
   chunksToEmbed,
-  datasetsWithPendingWork,
   datasetWork,
   pendingChunkIds,
   planJobs,
   progressForOrg,
   storeVectors,
-  type DatasetWork,
   type EmbedJob,
 } from "./embed-jobs.ts";
+import { datasetsWithPendingWork, type DatasetWork } from "../../lib/embed-backlog.ts";
 import { EmbedderError } from "./errors.ts";
-import { actionEndpoints, EMBED_BATCH_ACTION, EmbedRouter, GPU_STRATEGY } from "./node-routing.ts";
+import { actionEndpoints } from "../../core/registry.ts";
+import { EMBED_BATCH_ACTION, EmbedRouter, GPU_STRATEGY } from "./node-routing.ts";
 import {
   checkDimensions,
   embeddingResponse,

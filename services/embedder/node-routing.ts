@@ -1,5 +1,6 @@
 import { Strategies, type Endpoint, type ServiceBroker } from "moleculer";
 import type { Config } from "../../config/index.ts";
+import { actionEndpoints } from "../../core/registry.ts";
 
 /**
  * Which embedder node runs a batch. Embedder nodes advertise `metadata.gpu`; batches go to GPU
@@ -76,10 +77,4 @@ export class EmbedRouter {
     const candidates = list.endpoints.filter((ep) => !exclude.has(ep.id));
     return pickEndpoint(candidates, this.turn++)?.id ?? null;
   }
-}
-
-/** Every endpoint (available or not) of an action across the cluster; Moleculer's typings omit this call. */
-export function actionEndpoints(broker: ServiceBroker, action: string): { endpoints: EndpointLike[] } | undefined {
-  const registry = broker.registry as unknown as { getActionEndpoints(name: string): { endpoints: EndpointLike[] } | undefined };
-  return registry.getActionEndpoints(action);
 }

@@ -1,5 +1,5 @@
 import { connect } from "nats";
-import { datasetsWithPendingWork } from "../embedder/embed-jobs.ts";
+import { datasetsWithPendingWork } from "../../lib/embed-backlog.ts";
 import type { Db } from "../../models/db.ts";
 
 /** One durable channel's queue as JetStream holds it: messages stored, and per consumer group what waits. */

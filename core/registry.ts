@@ -1,0 +1,21 @@
+import type { ServiceBroker } from "moleculer";
+
+/** The parts of a Moleculer action endpoint that chatlens reads. */
+export interface ActionEndpoint {
+  /** The node's id. */
+  id: string;
+  local: boolean;
+  isAvailable: boolean;
+  node: { id: string; metadata?: Record<string, unknown> | null };
+}
+
+/** An action's endpoints across the cluster, with the strategy its calls use to pick one. */
+export interface ActionEndpointList {
+  endpoints: ActionEndpoint[];
+  strategy: { select(list: ActionEndpoint[], ctx: { params: unknown; meta: unknown }): ActionEndpoint };
+}
+
+/** Every endpoint (available or not) of an action across the cluster; Moleculer's typings omit this call. */
+export function actionEndpoints(broker: ServiceBroker, action: string): ActionEndpointList | undefined {
+  return (broker.registry as unknown as { getActionEndpoints(name: string): ActionEndpointList | undefined }).getActionEndpoints(action);
+}
