@@ -1,5 +1,35 @@
 import js from "@eslint/js";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
+
+// The layers of the server code, lowest first (docs/developer-guide.md, "Layout and dependency rules").
+// A folder imports from itself and from the layers below it, never from a layer above it or from
+// a sibling of its own layer.
+const LAYERS = [["config"], ["models"], ["core"], ["lib"], ["mixins", "middlewares"], ["services"], ["moleculer.config.ts"], ["platform"], ["bin", "scripts", "bench"]];
+const SERVICES = ["analytics", "api", "auth", "cluster", "embedder", "index", "ingest", "ops"];
+// What one service may take from another's folder. Everything else goes through `ctx.call` or a
+// module of a lower layer (core/, lib/, models/).
+const CROSS_SERVICE = {
+  // The gateway gathers every service's HTTP table and response schemas, and serves the HTTP
+  // parts of auth (OAuth redirect route, auth cookies) and the OpenAI error format.
+  api: [...SERVICES.flatMap((s) => [`./${s}/routes.ts`, `./${s}/openapi-schemas.ts`]), "./auth/oauth-route.ts", "./auth/cookies.ts", "./embedder/openai.ts"],
+  // Known debt (issue 20 point 1): analytics reads cluster's latest run from cluster's table.
+  analytics: ["./cluster/runs.ts"],
+};
+const layerZones = LAYERS.flatMap((layer, i) =>
+  layer.map((dir) => ({
+    target: `./${dir}`,
+    from: [...layer.filter((d) => d !== dir), ...LAYERS.slice(i + 1).flat()].map((d) => `./${d}`),
+    message: `${dir} sits below what it imports here (docs/developer-guide.md, "Layout and dependency rules").`,
+  })),
+);
+const serviceZones = SERVICES.map((name) => ({
+  target: `./services/${name}`,
+  from: "./services",
+  except: [`./${name}`, ...(CROSS_SERVICE[name] ?? [])],
+  message: "One service does not import another service's modules: call its actions, or move what both need to core/ or lib/.",
+}));
+const testZone = { target: LAYERS.flat().filter((d) => d !== "bench").map((d) => `./${d}`), from: "./test", message: "Only tests and benchmarks import from test/." };
 
 export default tseslint.config(
   { ignores: ["node_modules/", "data/", "coverage/", "ui/build/", "ui/.svelte-kit/", "native/**/build/", "models/migrations/", "scratch/", "ui/src/lib/api/schema.d.ts"] },
@@ -12,6 +42,20 @@ export default tseslint.config(
       "@typescript-eslint/no-unsafe-function-type": "off",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
       "no-empty": ["error", { allowEmptyCatch: true }],
+    },
+  },
+  {
+    files: ["**/*.ts", "**/*.js", "**/*.mjs"],
+    ignores: ["ui/**"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts", ".js", ".mjs", ".cjs"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver-next": [createNodeResolver()],
+    },
+    rules: {
+      "import-x/no-restricted-paths": ["error", { zones: [...layerZones, ...serviceZones, testZone] }],
+      "import-x/no-cycle": ["error", { ignoreExternal: true }],
     },
   },
   {
