@@ -15,7 +15,7 @@ import { ClientError } from "../../core/errors.ts";
 import { activeImportCount, createDataset, deleteDataset, findDataset, getDataset, listDatasets, updateDataset } from "./datasets.ts";
 import { failImport, INTERRUPTED, precheckExport, reapInterrupted, runImport, touchImports, type ImportJob } from "./import-job.ts";
 import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type ImportOptionParams } from "./import-options.ts";
-import { JobQueue } from "./import-queue.ts";
+import { JobQueue } from "../../core/job-queue.ts";
 import { parseLimitsFromConfig } from "./io/limits.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { JobQueue } from "../../../services/ingest/import-queue.ts";
+import { JobQueue } from "../../../core/job-queue.ts";
 
 /** Issue 15 M6: the import queue every org shares is served round-robin by org, and counts each org's jobs for its quota. */
 describe("ingest: import queue fairness", () => {
