@@ -11,14 +11,17 @@ import * as ort from "onnxruntime-node";
 import { planBatches, type BatchLimits } from "./batching.ts";
 import { EmbedderError, type EmbedderErrorCode } from "./errors.ts";
 import { LaneScheduler, type Lane } from "./lanes.ts";
+import { NativeCallGate } from "./native-gate.ts";
 import { openSession } from "./runtime-device.ts";
-import type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime.ts";
+import type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime-spec.ts";
 import { l2NormalizeInPlace, meanPoolRow } from "./vectors.ts";
 
 // Whether to touch the network is the registry's decision; this worker only reads the local folder.
 transformersEnv.allowRemoteModels = false;
 
 export interface WorkerInit {
+  /** State of the NativeCallGate every onnxruntime call enters (shared with the owning thread). */
+  gate: Int32Array;
   spec: RuntimeModelSpec;
   device: DeviceChoice | undefined;
   threads: number;
@@ -61,6 +64,7 @@ class ModelWorker {
     private readonly session: ort.InferenceSession,
     private readonly tokenizer: PreTrainedTokenizer,
     private readonly limits: BatchLimits,
+    private readonly gate: NativeCallGate,
   ) {
     if (session.outputNames.includes(POOLED_OUTPUT)) this.outputName = POOLED_OUTPUT;
     else if (session.outputNames.includes(TOKEN_OUTPUT)) this.outputName = TOKEN_OUTPUT;
@@ -81,15 +85,16 @@ class ModelWorker {
 
   static async load(init: WorkerInit, warnings: string[]): Promise<{ worker: ModelWorker; device: Device }> {
     const { spec, threads } = init;
+    const gate = new NativeCallGate(init.gate);
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: "all",
     };
     const file = path.join(spec.path, spec.onnxFile);
-    const { session, device } = await openSession(file, base, init.device, spec.id, warnings);
+    const { session, device } = await gate.run(() => openSession(file, base, init.device, spec.id, warnings));
     const tokenizer = await AutoTokenizer.from_pretrained(spec.path);
-    return { worker: new ModelWorker(spec, session, tokenizer, init.limits), device };
+    return { worker: new ModelWorker(spec, session, tokenizer, init.limits, gate), device };
   }
 
   /** Vectors of `dimension` floats, L2-normalised, row-major in input order. */
@@ -124,7 +129,7 @@ class ModelWorker {
   }
 
   release(): Promise<void> {
-    return this.lanes.run("batch", () => this.session.release());
+    return this.lanes.run("batch", () => this.gate.run(() => this.session.release()));
   }
 
   private async runBatch(rows: number[][]): Promise<Float32Array[]> {
@@ -156,7 +161,7 @@ class ModelWorker {
             )
           : new ort.Tensor("int64", v, [B, S]);
     }
-    const out = (await this.session.run(feeds, [this.outputName]))[this.outputName]!;
+    const out = (await this.gate.run(() => this.session.run(feeds, [this.outputName])))[this.outputName]!;
     const data = out.data as Float32Array;
     const hidden = out.dims[out.dims.length - 1]!;
     if (hidden < this.spec.dimension) {

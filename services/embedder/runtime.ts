@@ -4,16 +4,15 @@ import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from 
 import { startTsWorker } from "../../core/worker-thread.ts";
 import { EmbedderError } from "./errors.ts";
 import type { Lane } from "./lanes.ts";
+import { closeOnProcessExit, NativeCallGate } from "./native-gate.ts";
+import type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime-spec.ts";
 import type { WireError, WorkerInit, WorkerReply, WorkerRequest } from "./runtime-worker.ts";
+
+export type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime-spec.ts";
 
 // Whether to touch the network is the registry's decision (it downloads hub models itself);
 // the tokenizer loader must only ever read the local folder.
 transformersEnv.allowRemoteModels = false;
-
-/** Where a model runs. */
-export type Device = "cpu" | "cuda" | "webgpu";
-/** What EMBEDDER_DEVICE asks for: a device, or `auto` (the best GPU provider that loads, else CPU). */
-export type DeviceChoice = Device | "auto";
 
 export interface Logger {
   info(message: string): void;
@@ -30,19 +29,6 @@ export interface RuntimeOptions {
   /** Most texts per model call; default 64. */
   maxBatchSize?: number;
   logger?: Logger;
-}
-
-/** What the runtime needs to know about a model folder (a subset of the registry's ModelInfo). */
-export interface RuntimeModelSpec {
-  id: string;
-  /** Folder in Hugging Face layout. */
-  path: string;
-  /** ONNX file, relative to `path`. */
-  onnxFile: string;
-  dimension: number;
-  maxTokens: number;
-  /** Whether `dimensions` (Matryoshka truncation) is allowed. */
-  matryoshka: boolean;
 }
 
 export interface EmbedOptions {
@@ -63,6 +49,8 @@ export interface EmbedResult {
 }
 
 const WORKER_ENTRY = new URL("./runtime-worker.ts", import.meta.url);
+/** Longest wait for an onnxruntime call to come back before its worker is ended anyway. */
+const GATE_CLOSE_MS = 60_000;
 
 function fromWire(error: WireError): Error {
   return error.code ? new EmbedderError(error.code, error.message, error.data) : new Error(error.message);
@@ -92,6 +80,8 @@ export class OnnxEmbedder {
     readonly device: Device,
     private readonly worker: Worker,
     private readonly tokenizer: PreTrainedTokenizer,
+    private readonly gate: NativeCallGate,
+    private readonly forgetGate: () => void,
   ) {
     worker.on("message", (reply: WorkerReply) => {
       if (reply.type === "ready" || reply.type === "loadError") return;
@@ -117,7 +107,11 @@ export class OnnxEmbedder {
   static async load(spec: RuntimeModelSpec, options: RuntimeOptions = {}): Promise<OnnxEmbedder> {
     const logger = options.logger ?? console;
     const threads = options.intraOpThreads ?? Math.min(4, os.availableParallelism());
+    // The worker enters it around every onnxruntime call; an exiting process closes it first.
+    const gate = NativeCallGate.create();
+    const forgetGate = closeOnProcessExit(gate);
     const init: WorkerInit = {
+      gate: gate.state,
       // Only the runtime's fields: the caller may pass a richer object that need not be cloneable.
       spec: {
         id: spec.id,
@@ -148,8 +142,11 @@ export class OnnxEmbedder {
     try {
       const [ready, tokenizer] = await Promise.all([started, AutoTokenizer.from_pretrained(spec.path)]);
       logger.info(`embedder: loaded ${spec.id} on ${ready.device} (${threads} threads)`);
-      return new OnnxEmbedder(spec, ready.device, worker, tokenizer);
+      return new OnnxEmbedder(spec, ready.device, worker, tokenizer, gate, forgetGate);
     } catch (err) {
+      // The session may still be loading (the tokenizer failed first): never end the worker inside it.
+      await gate.close(GATE_CLOSE_MS);
+      forgetGate();
       await worker.terminate();
       throw err;
     } finally {
@@ -196,6 +193,8 @@ export class OnnxEmbedder {
       await this.request({ type: "dispose", id: this.nextId++ });
     } finally {
       this.dead ??= new Error(`embedder for ${this.spec.id} was disposed`);
+      await this.gate.close(GATE_CLOSE_MS);
+      this.forgetGate();
       await this.worker.terminate();
     }
   }
