@@ -109,6 +109,14 @@ export class KeywordStore {
     return Promise.all(datasetIds.map((id) => this.current(id, stamps.get(id) ?? 0)));
   }
 
+  /**
+   * Brings the dataset's index up to date in the background (after an import, so the first search
+   * does not pay the build). Never fails: a search builds what a failed warm-up did not.
+   */
+  warm(datasetId: string): void {
+    this.get([datasetId]).catch(() => {});
+  }
+
   forget(datasetId: string): void {
     this.cache.delete(datasetId);
   }
