@@ -254,6 +254,27 @@ export function setIndexSize(
   if (index.bytes !== undefined) m.set(CHATLENS_METRICS.indexBytes.name, nonNegative(index.bytes), labels);
 }
 
+/**
+ * Removes a dataset's index series (vectors and bytes) from this node's /metrics, or every
+ * index series without a key: a node exports an index's series only while it owns the index,
+ * so an index that moved is not counted twice (Moleculer has no call to drop one label set).
+ */
+export function dropIndexSeries(broker: ServiceBroker, key?: { datasetId: string; modelId: string }): void {
+  const m = broker.metrics;
+  if (!m?.isEnabled()) return;
+  for (const name of [CHATLENS_METRICS.indexVectors.name, CHATLENS_METRICS.indexBytes.name]) {
+    const metric = m.getMetric(name) as unknown as {
+      values: Map<string, unknown>;
+      hashingLabels(labels: Record<string, string>): string;
+      clear(): void;
+      changed(): void;
+    } | null;
+    if (!metric) continue;
+    if (!key) metric.clear();
+    else if (metric.values.delete(metric.hashingLabels({ dataset: key.datasetId, model: key.modelId }))) metric.changed();
+  }
+}
+
 /** Messages pending on a durable job channel (e.g. JetStream consumer info `num_pending`). */
 export function setChannelBacklog(broker: ServiceBroker, backlog: { channel: string; messages: number }): void {
   registry(broker)?.set(CHATLENS_METRICS.channelBacklog.name, nonNegative(backlog.messages), {

@@ -2,7 +2,7 @@ import { readdir, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Middleware, ServiceBroker } from "moleculer";
-import { CHATLENS_METRICS, recordDeadLetter, registerChatlensMetrics, setChannelBacklog, setIndexDisk, setServiceUp } from "../core/metrics.ts";
+import { CHATLENS_METRICS, dropIndexSeries, recordDeadLetter, registerChatlensMetrics, setChannelBacklog, setIndexDisk, setServiceUp } from "../core/metrics.ts";
 
 /**
  * Metrics that no action records on its own, gathered on a timer on every node (issue 19: every
@@ -155,9 +155,16 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
   }
 
   async function sampleIndexes(): Promise<void> {
-    if (!options.indexDir || !broker.getLocalService("index")) return;
+    const index = broker.getLocalService("index") as unknown as { ownsDataset?(datasetId: string): boolean } | undefined;
+    if (!options.indexDir || !index) return;
     const seen = new Set<string>();
     for (const { dataset, model, bytes } of await indexSizes(options.indexDir)) {
+      // Files of indexes another node owns now (a shared volume, or this node's copy from before a move) are not this node's to report.
+      if (index.ownsDataset && !index.ownsDataset(dataset)) {
+        dropIndexSeries(broker, { datasetId: dataset, modelId: model });
+        knownIndexes.delete(`${dataset}\n${model}`);
+        continue;
+      }
       seen.add(`${dataset}\n${model}`);
       broker.metrics.set(CHATLENS_METRICS.indexBytes.name, bytes, { dataset, model });
     }

@@ -66,11 +66,21 @@ export class IndexStore {
     );
   }
 
-  /** Adds vectors (idempotent per chunk id); `settled` says the dataset has nothing left to embed. */
+  /**
+   * Adds vectors of chunks the index does not hold yet; `settled` says the dataset has nothing
+   * left to embed. A chunk's stored vector never changes (one per chunk and model), so a chunk
+   * held is current: a batch that arrives after a catch-up already loaded it (or redelivered)
+   * changes nothing and makes no version.
+   */
   async add(key: IndexKey, entries: VectorEntry[], settled: boolean): Promise<{ added: number; replaced: number }> {
-    if (entries.length === 0) return { added: 0, replaced: 0 };
+    if (entries.length === 0) {
+      if (settled && this.uncommitted.has(indexPath(key))) await this.commitPending(key);
+      return { added: 0, replaced: 0 };
+    }
     const dim = entries[0]!.vector.length;
-    const result = await this.locked(key, () => this.manager.use(key, (index) => index.add(entries), { dim }));
+    const result = await this.locked(key, () =>
+      this.manager.use(key, (index) => index.add(entries.filter((e) => !index.has(e.chunkId))), { dim }),
+    );
     // A batch that changed nothing (redelivered, or already loaded from the database) commits nothing;
     // but a settled dataset still gets a version for changes that were waiting for the interval.
     if (result.added + result.replaced > 0) await this.changed(key, settled);

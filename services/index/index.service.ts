@@ -3,12 +3,13 @@ import type { CallingOptions, Context, Service, ServiceSchema } from "moleculer"
 import { and, eq, inArray } from "drizzle-orm";
 import { dbMixin, type DbService } from "../../mixins/db.mixin.ts";
 import { orgOf, type CallMeta } from "../../core/permissions.ts";
-import { recordSearch, setIndexSize } from "../../core/metrics.ts";
+import { dropIndexSeries, recordSearch, setIndexSize } from "../../core/metrics.ts";
 import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../../core/app-context.ts";
 import { base64ToFloat32, bytesToFloat32, float32ToBase64 } from "../../lib/vector-codec.ts";
 import { ClientError } from "../../core/errors.ts";
+import { OrgSlots } from "../../core/org-slots.ts";
 import { itemsOf, ref } from "../../core/json-schema.ts";
 import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
 import { federatedMerge } from "./fusion.ts";
@@ -26,6 +27,7 @@ import {
   pendingChunks,
   purgeSearchLog,
   storedChunkIds,
+  storedVectorsOf,
   surroundingMessages,
   vectorsOf,
   versionSources,
@@ -36,6 +38,8 @@ import { VersionNotFoundError } from "./versions.ts";
 import { KeywordStore, type DatasetKeywords } from "./keyword/keyword-store.ts";
 import { keywordHits, matchRanges, parseKeywordQuery } from "./search-keyword.ts";
 import { arrangeHits, type ArrangedHit } from "./search-results.ts";
+import { indexPath } from "./index-key.ts";
+import { catchUpIndex, IndexOwnership } from "./ownership.ts";
 import { UpdateBatcher } from "./update-batcher.ts";
 import { DimensionMismatchError } from "./vector-index.ts";
 
@@ -117,6 +121,8 @@ const SHARD = { strategy: "Shard", strategyOptions: { shardKey: "datasetId" } } 
 /** A version is committed at the latest this long after the first uncommitted change (see index-store.ts). */
 const COMMIT_INTERVAL_MS = 30_000;
 const PURGE_INTERVAL_MS = 6 * 3600_000;
+/** After the index nodes change, catch-ups this soon may have missed a batch sent to the old owner (see ownership.ts). */
+const OWNERSHIP_SETTLE_MS = 15_000;
 /** How long a node trusts a dataset's ownership row without asking the database (see dataset-cache.ts). */
 const DATASET_CACHE_TTL_MS = 5_000;
 const DATASET_CACHE_MAX = 10_000;
@@ -196,7 +202,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           versions: { type: "array", items: version, min: 1, max: 5, unique: true, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<SearchParams>) {
-          return this.runSearch(ctx);
+          return this.withSearchSlot(ctx, () => this.runSearch(ctx));
         },
       },
 
@@ -222,24 +228,26 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           version: { ...version, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<SearchByVectorParams>) {
-          const started = performance.now();
-          const p = ctx.params;
-          const orgId = orgOf(ctx);
-          const [dataset] = await this.datasetsOf(orgId, [p.datasetId]);
-          if (!dataset) throw new ClientError("NOT_FOUND", "Dataset not found");
-          const vector = finiteVector(typeof p.vector === "string" ? decodeVectorParam(p.vector) : Float32Array.from(p.vector));
-          const version = p.version ?? (dataset.pinnedVersion ? Number(dataset.pinnedVersion) : undefined);
-          const result = await this.searchOnOwner(ctx, {
-            orgId,
-            datasetId: dataset.id,
-            modelId: dataset.modelId,
-            vector,
-            k: p.k,
-            ...(p.filters && hasFilters(p.filters) ? { filters: p.filters } : {}),
-            ...(version === undefined ? {} : { version }),
+          return this.withSearchSlot(ctx, async () => {
+            const started = performance.now();
+            const p = ctx.params;
+            const orgId = orgOf(ctx);
+            const [dataset] = await this.datasetsOf(orgId, [p.datasetId]);
+            if (!dataset) throw new ClientError("NOT_FOUND", "Dataset not found");
+            const vector = finiteVector(typeof p.vector === "string" ? decodeVectorParam(p.vector) : Float32Array.from(p.vector));
+            const version = p.version ?? (dataset.pinnedVersion ? Number(dataset.pinnedVersion) : undefined);
+            const result = await this.searchOnOwner(ctx, {
+              orgId,
+              datasetId: dataset.id,
+              modelId: dataset.modelId,
+              vector,
+              k: p.k,
+              ...(p.filters && hasFilters(p.filters) ? { filters: p.filters } : {}),
+              ...(version === undefined ? {} : { version }),
+            });
+            recordSearch(this.broker, { mode: "vector", seconds: (performance.now() - started) / 1000 });
+            return { datasetId: dataset.id, modelId: dataset.modelId, ...(result.version === undefined ? {} : { version: result.version }), hits: result.hits };
           });
-          recordSearch(this.broker, { mode: "vector", seconds: (performance.now() - started) / 1000 });
-          return { datasetId: dataset.id, modelId: dataset.modelId, ...(result.version === undefined ? {} : { version: result.version }), hits: result.hits };
         },
       },
 
@@ -449,6 +457,11 @@ export default function createIndexService(app: AppContext): ServiceSchema {
     },
 
     events: {
+      /** Index nodes joined, drained or died: indexes may have moved (ownership.ts). */
+      "$services.changed"(this: IndexService) {
+        this.indexNodesChanged();
+      },
+
       /** Balanced to one index node, which hands the batch to the dataset's owner. */
       "embeddings.stored": {
         params: {
@@ -460,6 +473,14 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         async handler(this: IndexService, ctx: Context<EmbeddingsStored>) {
           // No retries: a timed-out call's batch still completes on the owner, a retry only queues it again.
           await this.callOwner(ctx, "index.applyEmbeddings", ctx.params, NO_RETRY);
+        },
+      },
+
+      /** New messages: the keyword index is rebuilt now, not by the first search (seconds at 1M messages). */
+      "import.completed": {
+        params: { orgId: "uuid", datasetId: "uuid", messagesAdded: { type: "number", optional: true } },
+        handler(this: IndexService, ctx: Context<{ datasetId: string; messagesAdded?: number }>) {
+          if (ctx.params.messagesAdded !== 0) this.keywords.warm(ctx.params.datasetId);
         },
       },
 
@@ -505,16 +526,69 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         // A dataset deleted meanwhile, or moved to another model: these vectors belong to no index.
         if (!dataset || dataset.modelId !== p.modelId) return { added: 0, replaced: 0 };
         const key = keyOf(p.datasetId, p.modelId);
-        // An index this node does not hold yet (a new dataset, or one whose owner changed) starts from every stored vector.
-        let entries: Awaited<ReturnType<typeof vectorsOf>> = [];
-        if (!(await this.holds(key))) entries = await collect(allVectors(this.db, key));
+        // An index new to this node (a new dataset, or one whose owner changed) first catches up with every stored vector.
+        await this.ownership.ensureCurrent(key);
+        const entries: Awaited<ReturnType<typeof vectorsOf>> = [];
         // In slices: a coalesced batch may hold more ids than one statement's parameters allow.
-        else for (let i = 0; i < p.chunkIds.length; i += 5000) entries.push(...(await vectorsOf(this.db, p, p.chunkIds.slice(i, i + 5000))));
+        for (let i = 0; i < p.chunkIds.length; i += 5000) entries.push(...(await vectorsOf(this.db, p, p.chunkIds.slice(i, i + 5000))));
         const settled = (await pendingChunks(this.db, key)) === 0;
         const result = await this.store.add(key, entries, settled);
-        const { count } = await this.store.describe(key);
-        setIndexSize(this.broker, { dataset: p.datasetId, model: p.modelId, vectors: count });
+        await this.exportSize(key);
         return result;
+      },
+
+      /** Brings an index this node owns level with the stored vectors (ownership.ts), before it answers from it. */
+      async catchUp(this: IndexService, key: IndexKey) {
+        // Added in slices without committing each: one version for the whole catch-up, when the dataset is settled.
+        const r = await catchUpIndex(key, {
+          holds: (k) => this.holds(k),
+          heldIds: (k) => this.store.chunkIds(k),
+          storedIds: (k) => storedChunkIds(this.db, k),
+          vectors: (k, ids) => storedVectorsOf(this.db, k, ids),
+          add: (k, entries) => this.store.add(k, entries, false),
+          remove: (k, ids) => this.store.remove(k, ids, false),
+        });
+        if (r.added + r.removed > 0) {
+          this.logger.info(`index: ${key.datasetId}/${key.modelId} caught up from the stored vectors: ${r.added} added, ${r.removed} removed`);
+          if ((await pendingChunks(this.db, key)) === 0) await this.store.commitPending(key);
+        }
+        if (await this.holds(key)) await this.exportSize(key);
+      },
+
+      /** Exports the index's vector count, on the node that owns it only (a late batch may reach an old owner). */
+      async exportSize(this: IndexService, key: IndexKey) {
+        if (!this.ownsDataset(key.datasetId)) return;
+        const { count } = await this.store.describe(key);
+        this.exported.set(indexPath(key), key);
+        setIndexSize(this.broker, { dataset: key.datasetId, model: key.modelId, vectors: count });
+      },
+
+      /**
+       * The index nodes changed (compared by the available endpoints, since any service change
+       * anywhere is announced): every index is caught up again before its next answer, and the
+       * indexes this node no longer owns are let go, with their metric series.
+       */
+      indexNodesChanged(this: IndexService) {
+        // Announced before this service finished starting: it starts with nothing caught up anyway.
+        if (!this.ownership) return;
+        const nodes = this.endpointsOf("index.vectorSearch").sort().join(",");
+        if (nodes === this.indexNodes) return;
+        this.indexNodes = nodes;
+        this.ownership.changed();
+        const moved = [...new Map([...this.store.manager.stats().map((s) => [indexPath(s.key), s.key] as const), ...this.exported]).values()].filter(
+          (key) => !this.ownsDataset(key.datasetId),
+        );
+        for (const key of moved) {
+          this.exported.delete(indexPath(key));
+          dropIndexSeries(this.broker, key);
+          this.store.release(key).catch((err: Error) => this.logger.warn(`index: releasing ${key.datasetId}/${key.modelId} failed: ${err.message}`));
+        }
+        if (moved.length) this.logger.info(`index: ${moved.length} index(es) moved to other nodes; released here`);
+      },
+
+      /** Whether this node owns the dataset's index now (the Shard strategy's choice). */
+      ownsDataset(this: IndexService, datasetId: string): boolean {
+        return !this.stopping && this.ownerOf("index.vectorSearch", datasetId) === this.broker.nodeID;
       },
 
       /** The index node that owns a dataset: the Shard strategy's choice among available endpoints. */
@@ -595,14 +669,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         await Promise.all(nodes.map((nodeID) => this.broker.call("index.forgetDataset", { datasetId }, { nodeID })));
       },
 
-      /** Makes sure the owner has the index, rebuilding it from stored vectors when it has none; false when nothing is stored. */
+      /** Makes sure the owner's index holds every stored vector (built from them when it has none); false when nothing is stored. */
       async ensureIndex(this: IndexService, key: IndexKey): Promise<boolean> {
-        if (await this.holds(key)) return true;
-        const first = await allVectors(this.db, key, 1).next();
-        if (first.done) return false;
-        this.logger.info(`index: building ${key.datasetId}/${key.modelId} from stored vectors (not held on this node)`);
-        await this.store.rebuild(key, allVectors(this.db, key), first.value.vector.length);
-        return true;
+        await this.ownership.ensureCurrent(key);
+        return this.holds(key);
       },
 
       /** A published version action: the dataset must be the caller's (404 otherwise), then the owner does it. */
@@ -793,6 +863,24 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         });
       },
 
+      /**
+       * Runs a published search in one of the org's search slots on this node
+       * (SEARCH_MAX_CONCURRENT_PER_ORG): past them the search answers 429 at once, so one org's
+       * flood holds at most that many of the database connections and cores every org's searches
+       * share, and never queues the others behind it (issue 15 M6).
+       */
+      async withSearchSlot<T>(this: IndexService, ctx: Context, work: () => Promise<T>): Promise<T> {
+        const limit = config.SEARCH_MAX_CONCURRENT_PER_ORG;
+        const release = this.searchSlots.take(orgOf(ctx), limit);
+        if (!release)
+          throw new ClientError("QUOTA_EXCEEDED", `Your organisation already has ${limit} searches running; search again when one has answered`, { limit });
+        try {
+          return await work();
+        } finally {
+          release();
+        }
+      },
+
       async embed(this: IndexService, ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]> {
         const r = await ctx.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>("embedder.embedQuery", { modelId, texts });
         const data = base64ToFloat32(r.data);
@@ -803,6 +891,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
     async started(this: Service) {
       const self = this as IndexService;
       self.datasetCache = new DatasetCache({ ttlMs: DATASET_CACHE_TTL_MS, maxEntries: DATASET_CACHE_MAX });
+      self.searchSlots = new OrgSlots();
       self.keywords = new KeywordStore(self.db, {
         params: { k1: config.KEYWORD_BM25_K1, b: config.KEYWORD_BM25_B },
         windowMessages: config.KEYWORD_WINDOW_MESSAGES,
@@ -830,6 +919,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         sources: (key) => versionSources(self.db, key.datasetId),
         onCommitError: (key, error) => this.logger.error(`index: commit of ${key.datasetId}/${key.modelId} failed: ${error.message}`),
       });
+      self.exported = new Map();
+      self.ownership = new IndexOwnership({ settleMs: OWNERSHIP_SETTLE_MS, catchUp: (key) => self.catchUp(key) });
+      self.indexNodes = "";
       self.purgeTimer = setInterval(() => {
         purgeSearchLog(self.db, config.SEARCH_LOG_RETENTION_DAYS).catch((err: Error) => this.logger.warn(`index: search-log purge failed: ${err.message}`));
       }, PURGE_INTERVAL_MS).unref();
@@ -838,6 +930,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
     async stopped(this: Service) {
       const self = this as IndexService;
       clearInterval(self.purgeTimer);
+      // A node without its index service (drained, stopping) owns no index: its series go.
+      self.stopping = true;
+      dropIndexSeries(this.broker);
       await self.store?.close();
     },
   };
@@ -848,18 +943,23 @@ interface EndpointList {
   strategy: { select(list: unknown[], ctx: unknown): { id: string } };
 }
 
-async function collect<T>(source: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of source) out.push(item);
-  return out;
-}
-
 interface IndexService extends DbService {
   store: IndexStore;
   keywords: KeywordStore;
   datasetCache: DatasetCache;
   embeddingUpdates: UpdateBatcher<string, { added: number; replaced: number }>;
   applyEmbeddingBatch(p: EmbeddingsStored): Promise<{ added: number; replaced: number }>;
+  ownership: IndexOwnership;
+  /** Indexes whose size this node exports, by index path. */
+  exported: Map<string, IndexKey>;
+  /** The index nodes last seen (sorted ids), to tell their changes from other services'. */
+  indexNodes: string;
+  /** Set once the service stops: it owns nothing from then on. */
+  stopping?: boolean;
+  catchUp(key: IndexKey): Promise<void>;
+  exportSize(key: IndexKey): Promise<void>;
+  indexNodesChanged(): void;
+  ownsDataset(datasetId: string): boolean;
   purgeTimer?: NodeJS.Timeout;
   ownerOf(action: string, datasetId: string): string | undefined;
   endpointsOf(action: string): string[];
@@ -873,6 +973,9 @@ interface IndexService extends DbService {
   manageDataset(ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra?: { version?: number; to?: number }): Promise<unknown>;
   manageOnOwner(p: ManageParams): Promise<unknown>;
   runSearch(ctx: Ctx<SearchParams>): Promise<unknown>;
+  /** Published searches running per org on this node (SEARCH_MAX_CONCURRENT_PER_ORG). */
+  searchSlots: OrgSlots;
+  withSearchSlot<T>(ctx: Context, work: () => Promise<T>): Promise<T>;
   resolveHits(orgId: string, page: ArrangedHit[], p: SearchParams, keywords: Map<string, DatasetKeywords>): Promise<unknown[]>;
   embed(ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]>;
 }
