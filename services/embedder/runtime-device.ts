@@ -1,7 +1,7 @@
 // Which onnxruntime execution provider a model session runs on (EMBEDDER_DEVICE). A module of its
 // own so that tests can drive it without starting a worker thread.
 import * as ort from "onnxruntime-node";
-import type { Device, DeviceChoice } from "./runtime.ts";
+import type { Device, DeviceChoice } from "./runtime-spec.ts";
 
 /** The GPU providers `auto` tries, best first; CPU is always last. */
 const GPU_ORDER: Device[] = ["cuda", "webgpu"];

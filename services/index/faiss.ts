@@ -4,7 +4,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import type * as Binding from "@chatlens/faiss";
-import type { EngineOptions, EngineSearchOptions, EngineSearchResult, VectorEngine } from "./engines.ts";
+import type { EngineOptions, EngineSearchOptions, EngineSearchResult, VectorEngine } from "./vector-engine.ts";
 
 export type { FaissIndexOptions, FaissKind, FaissSearchOptions, FaissSearchResult } from "@chatlens/faiss";
 export type FaissIndex = Binding.FaissIndex;
