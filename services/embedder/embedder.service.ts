@@ -399,6 +399,10 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
           chunking: this.settings.chunking,
           onInserted: (ids) => this.enqueueChunks(work, ids),
         });
+        // A redelivered request (its first try failed, e.g. publishing jobs while NATS restarted)
+        // finds its chunks stored and enqueues nothing: the sweep must enqueue whatever of them is
+        // still without a vector, at once rather than after the stall time.
+        if (result.inserted === 0) this.requeue.forget(work.datasetId);
         if (result.deletedIds.length > 0)
           this.broker.emit("chunks.deleted", { orgId: ref.orgId, datasetId: ref.datasetId, chunkIds: result.deletedIds });
         this.logger.info(
