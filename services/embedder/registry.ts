@@ -4,7 +4,7 @@ import { downloadHubModel, isHubId } from "./hub-download.ts";
 import { discoverModels, type ModelInfo } from "./model-discovery.ts";
 import type { Quantization } from "./model-metadata.ts";
 import { OnnxEmbedder, type EmbedOptions, type EmbedResult, type Logger, type RuntimeOptions } from "./runtime.ts";
-import { ensureUseLite, USE_LITE_ID } from "./use-lite/convert.ts";
+import { ensureUseLite, USE_LITE_ID, useLiteVariantOf } from "./use-lite/convert.ts";
 
 export type { ModelInfo } from "./model-discovery.ts";
 
@@ -75,6 +75,13 @@ export class ModelRegistry {
     if (cached) return cached;
     const found = (await this.list()).find((m) => m.id === id);
     if (found) return found;
+    // The other built-in variants are built the first time someone asks for them.
+    const variant = useLiteVariantOf(id);
+    if (variant && this.opts.buildUseLite) {
+      await ensureUseLite(this.opts.modelsDir, (r) => this.logger.info(`embedder: built ${id} from node_modules into ${r.path} in ${Math.round(r.ms)} ms`), variant);
+      const built = (await this.list()).find((m) => m.id === id);
+      if (built) return built;
+    }
     if (!isHubId(id)) {
       throw new EmbedderError("MODEL_NOT_FOUND", `model ${id} is not in ${this.opts.modelsDir}`, { model: id });
     }

@@ -2,6 +2,36 @@ import { DataType } from "./onnx-schema.ts";
 import { float32Tensor, GraphBuilder, int64Tensor, type TensorData } from "./graph-builder.ts";
 import type { TfjsWeight } from "./tfjs-weights.ts";
 
+export interface UseLiteBuildOptions {
+  /** Dynamically quantised dense layers (int8 weights, uint8 activations); default fp32. */
+  int8?: boolean;
+  /**
+   * Bits of each quantised weight, 7 or 8. 7 (onnxruntime's reduce_range) keeps x86 CPUs without
+   * VNNI exact: their uint8 × int8 kernel adds pairs of products in 16 bits, which 8-bit weights
+   * can overflow.
+   */
+  weightBits?: 7 | 8;
+}
+
+/** A float32 [K, N] kernel as symmetric int8 per output column: q = round(w / scale), zero point 0. */
+export function quantizeColumns(kernel: TensorData, bits: 7 | 8): { weights: TensorData; scales: TensorData; zeros: TensorData } {
+  const [K, N] = kernel.dims as [number, number];
+  if (kernel.dataType !== DataType.FLOAT || kernel.dims.length !== 2) throw new Error("quantizeColumns: a float32 [K, N] kernel expected");
+  const w = new Float32Array(kernel.bytes.slice().buffer);
+  const limit = bits === 8 ? 127 : 63;
+  const scales = new Float32Array(N);
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) scales[j] = Math.max(scales[j]!, Math.abs(w[k * N + j]!));
+  for (let j = 0; j < N; j++) scales[j] = scales[j]! > 0 ? scales[j]! / limit : 1;
+  const q = new Int8Array(K * N);
+  for (let k = 0; k < K; k++)
+    for (let j = 0; j < N; j++) q[k * N + j] = Math.max(-limit, Math.min(limit, Math.round(w[k * N + j]! / scales[j]!)));
+  return {
+    weights: { dataType: DataType.INT8, dims: [K, N], bytes: new Uint8Array(q.buffer) },
+    scales: float32Tensor(scales, [N]),
+    zeros: { dataType: DataType.INT8, dims: [N], bytes: new Uint8Array(N) },
+  };
+}
+
 const ROOT = "module_apply_default/Encoder_en/KonaTransformer/Encode/";
 const KERNEL_ROOT = "module/Encoder_en/KonaTransformer/Encode/";
 export const USE_LITE_DIMENSION = 512;
@@ -12,8 +42,12 @@ export const USE_LITE_DIMENSION = 512;
  * last_hidden_state [B,S,512]). It is a node-for-node port of the reference
  * conversion/build_onnx.py: same ops, same order, same names, the pretrained weights copied
  * bit for bit. Returns the serialised ModelProto.
+ *
+ * With `int8`, every dense layer (the MatMul of a weight) is dynamically quantised the way
+ * onnxruntime's own quantize_dynamic writes it, so its graph optimiser fuses each into one
+ * DynamicQuantizeMatMul: weights int8 per output column, activations uint8 per call.
  */
-export function buildUseLiteOnnx(weights: Map<string, TfjsWeight>): Uint8Array {
+export function buildUseLiteOnnx(weights: Map<string, TfjsWeight>, options: UseLiteBuildOptions = {}): Uint8Array {
   const b = new GraphBuilder();
   const weight = (name: string): TfjsWeight => {
     const w = weights.get(name);
@@ -59,8 +93,14 @@ export function buildUseLiteOnnx(weights: Map<string, TfjsWeight>): Uint8Array {
     const r = n("Reciprocal", [n("Sqrt", [n("Add", [variance, init(f32(1e-6))])])]);
     return n("Add", [n("Mul", [n("Mul", [init(scale), r]), d]), init(bias)]);
   };
-  const linear = (input: string, kernel: TensorData, bias: TensorData) =>
-    n("Add", [n("MatMul", [input, init(kernel)]), init(bias)]);
+  const matmul = (input: string, kernel: TensorData): string => {
+    if (!options.int8) return n("MatMul", [input, init(kernel)]);
+    const q = quantizeColumns(kernel, options.weightBits ?? 7);
+    const [xq, xScale, xZero] = b.nodeMulti("DynamicQuantizeLinear", [input], 3);
+    const product = n("MatMulInteger", [xq!, init(q.weights, "wq"), xZero!, init(q.zeros, "wzp")]);
+    return n("Mul", [n("Cast", [product], { to: DataType.FLOAT }), n("Mul", [xScale!, init(q.scales, "ws")])]);
+  };
+  const linear = (input: string, kernel: TensorData, bias: TensorData) => n("Add", [matmul(input, kernel), init(bias)]);
 
   // Attention bias [B,1,1,S]: -1e9 where the mask is 0.
   let ab = n("Mul", [n("Sub", [init(f32(1.0)), maskf]), init(f32(-1e9))]);

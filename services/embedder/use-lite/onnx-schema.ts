@@ -93,6 +93,6 @@ export const onnxRoot = protobuf.Root.fromJSON(descriptor);
 export const ModelProto = onnxRoot.lookupType("onnx.ModelProto");
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7 } as const;
 /** AttributeProto.AttributeType values used here. */
 export const AttributeType = { INT: 2, INTS: 7 } as const;

@@ -70,6 +70,16 @@ describe("ModelRegistry", function () {
     await registry.close();
   });
 
+  it("builds the int8 variant of USE-lite only when it is asked for, as a model of its own", async function () {
+    const registry = new ModelRegistry({ modelsDir: root, logger: recordingLogger(), runtime });
+    expect((await registry.list()).map((m) => m.id)).to.deep.equal(["use-lite"]);
+    const m = await registry.get("use-lite-int8");
+    expect(m).to.include({ id: "use-lite-int8", dimension: 512, quantization: "int8", path: path.join(root, "use-lite-int8") });
+    expect(m.sizeBytes).to.be.lessThan(20_000_000);
+    expect((await registry.list()).map((x) => x.id)).to.deep.equal(["use-lite", "use-lite-int8"]);
+    await registry.close();
+  });
+
   it("discovers nested hub-style folders, reads config fallbacks and skips broken folders", async function () {
     await writeTinyModel(path.join(root, "acme", "tiny-embed"), useLite, {
       license: "MIT",

@@ -4,7 +4,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { ensureUseLite } from "../../../services/embedder/use-lite/convert.ts";
+import { ensureUseLite, USE_LITE_INT8_ID } from "../../../services/embedder/use-lite/convert.ts";
+import { chatCorpus } from "../../../bench/embed-corpus.ts";
 import { MODEL_METADATA_FILE } from "../../../services/embedder/model-metadata.ts";
 import { convertedUseLite, cosine, referenceModelDir, sentences } from "./fixtures.ts";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
@@ -118,6 +119,25 @@ describe("USE-lite converter", function () {
       expect(await ensureUseLite(models, () => conversions++)).to.equal(a);
       expect(conversions).to.equal(1);
       expect(await readdir(models)).to.deep.equal(["use-lite"]);
+    } finally {
+      await rm(models, { recursive: true, force: true });
+    }
+  });
+
+  it("builds the int8 variant as a model of its own whose vectors keep cosine >= 0.99 to fp32", async function () {
+    this.timeout(300_000);
+    const models = await mkdtemp(path.join(os.tmpdir(), "chatlens-models-"));
+    try {
+      const dir = await ensureUseLite(models, undefined, "int8");
+      expect(path.basename(dir)).to.equal(USE_LITE_INT8_ID);
+      const meta = JSON.parse(await readFile(path.join(dir, MODEL_METADATA_FILE), "utf8"));
+      expect(meta).to.include({ id: USE_LITE_INT8_ID, quantization: "int8", dimension: 512, maxTokens: 128 });
+      // The chat-like corpus as well as the test sentences: one-word replies to 128-token paragraphs.
+      const texts = [...sentences, ...chatCorpus(200, 11)];
+      const tok = await AutoTokenizer.from_pretrained(referenceModelDir);
+      const ids = (tok(texts, { truncation: true, max_length: 128, return_tensor: false }) as { input_ids: number[][] }).input_ids;
+      const [int8, fp32] = [await runModel(dir, ids), await runModel(modelDir, ids)];
+      texts.forEach((t, i) => expect(cosine(int8[i]!, fp32[i]!), t).to.be.at.least(0.99));
     } finally {
       await rm(models, { recursive: true, force: true });
     }
