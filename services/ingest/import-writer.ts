@@ -87,19 +87,18 @@ export class ImportWriter {
   async mergeOverlaps(): Promise<ConversationMerge[]> {
     const merges: ConversationMerge[] = [];
     const { datasetId } = this.target;
-    // One upload may hold several exports of a chat (a zip of two overlapping exports): each is folded into a stored
-    // conversation or into one of this upload's earlier files, never into a later one, so the first file's conversation
-    // stays; going from the last file back, a file already folded cannot be a target any more.
+    // One upload may hold several exports of a chat (a zip of two overlapping exports). Going from the upload's last file
+    // back, each is folded into what it overlaps most, a stored conversation or an earlier file, and is gone before the
+    // earlier files are looked at: the first file's conversation stays. (A later file still there overlapped nothing.)
     const created = this.createdConversations;
     for (let index = created.length - 1; index >= 0; index--) {
-      const later = created.slice(index + 1).map((c) => c.id);
-      const merge = await this.mergeOne(created[index]!, later, datasetId);
+      const merge = await this.mergeOne(created[index]!, datasetId);
       if (merge) merges.unshift(merge);
     }
     return merges;
   }
 
-  private async mergeOne(created: { key: string; id: string; platform: string; name: string }, later: string[], datasetId: string): Promise<ConversationMerge | undefined> {
+  private async mergeOne(created: { key: string; id: string; platform: string; name: string }, datasetId: string): Promise<ConversationMerge | undefined> {
     const prefixLength = created.key.length;
     const [counts] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from messages where conversation_id = ${created.id}`);
     const total = Number(counts?.n ?? 0);
@@ -111,7 +110,6 @@ export class ImportWriter {
       join conversations c on c.id = o.conversation_id
       where n.conversation_id = ${created.id} and n.dataset_id = ${datasetId} and c.platform = ${created.platform}
         and substr(o.source_key, length(c.source_key) + 1) = substr(n.source_key, ${prefixLength + 1})
-        ${later.length ? sql`and c.id not in (${sql.join(later.map((id) => sql`${id}::uuid`), sql`, `)})` : sql``}
       group by c.id, c.name, c.source_key
       order by overlap desc
       limit 1`);
