@@ -513,7 +513,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         this.logger.info(`embedder: node now advertises gpu=${gpu} device=${device}`);
       },
 
-      /** Domain errors as the errors clients get (codes in services/errors.ts). */
+      /** Domain errors as the errors clients get (codes in core/errors.ts). */
       domainError(err: unknown) {
         if (err instanceof OpenAIRequestError)
           return new ClientError("BAD_REQUEST", err.message, { param: err.param, code: err.code });

@@ -9,7 +9,7 @@ import { REPO_ROOT } from "../../helpers/paths.ts";
 
 /**
  * The Grafana dashboards and the Prometheus configuration only name metrics that exist: chatlens'
- * own (mixins/metrics.ts), Moleculer's built-in ones (as its Prometheus reporter spells them),
+ * own (core/metrics.ts), Moleculer's built-in ones (as its Prometheus reporter spells them),
  * and the NATS exporter's jetstream_* series.
  */
 type Obj = Record<string, any>;

@@ -40,7 +40,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-describe("chatlens business metrics (mixins/metrics.ts)", () => {
+describe("chatlens business metrics (core/metrics.ts)", () => {
   let broker: ServiceBroker;
 
   before(async () => {
