@@ -67,6 +67,7 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
     progress.totalBytes = container.entries.reduce((sum, e) => sum + e.size, 0);
     const ctx: ParserContext = { container, options, clock, progress };
     const keyer = new SourceKeyer();
+    let keyedFile: string | undefined;
     const counts = { conversations: 0, participants: 0, messages: 0, warnings: 0, skipped: 0 };
     const participantKeys = new Set<string>();
     let batch: Message[] = [];
@@ -85,6 +86,10 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
           switch (event.type) {
             case "message": {
               const m = event.message as Message;
+              if (m.source.file !== keyedFile) {
+                keyedFile = m.source.file;
+                keyer.newFile();
+              }
               m.sourceKey = keyer.key(m.conversationKey, m.sourceId, m.timestamp.getTime(), m.authorKey, m.text, m.attachments);
               batch.push(m);
               counts.messages++;

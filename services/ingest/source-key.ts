@@ -17,6 +17,16 @@ export class SourceKeyer {
   private lastConversation = "";
   private lastRun: Run | undefined;
 
+  /**
+   * A new file of the upload begins: its messages are counted afresh, so an export that begins at
+   * the instant the previous one of the same chat ended gives the same keys for the same messages.
+   */
+  newFile(): void {
+    this.runs.clear();
+    this.lastConversation = "";
+    this.lastRun = undefined;
+  }
+
   key(conversationKey: string, sourceId: string | undefined, timestampMs: number, authorKey: string | undefined, text: string, attachments: readonly Attachment[]): string {
     if (sourceId !== undefined) return `${conversationKey}#${sourceId}`;
     // Hashed part by part, exactly as hash64(String(timestampMs), authorKey ?? "", content), without building those strings.

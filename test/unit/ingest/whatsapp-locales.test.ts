@@ -187,3 +187,25 @@ describe("ingest parsers: WhatsApp placeholders and notices in other languages (
     expect(result.messages.map((m) => m.localTime)).to.deep.equal(["2022-03-18T14:56:01", "2022-03-19T09:00:00", "2019-01-07T09:00:00", "1989-01-07T09:00:00"]);
   });
 });
+
+describe("ingest parsers: exports of one chat in one upload (issue 14)", () => {
+  it("a second export of the same chat that starts at the instant the first ends gives the same keys for the same messages", async () => {
+    const { zipOf } = await import("../../helpers/hostile-exports.ts");
+    const first = ["18/03/2022, 14:56 - Ana: ok", "18/03/2022, 14:57 - Ben: ok", "18/03/2022, 14:57 - Ben: ok"];
+    const second = ["18/03/2022, 14:57 - Ben: ok", "18/03/2022, 14:57 - Ben: ok", "18/03/2022, 14:58 - Ana: bye"];
+    const file = path.join(tmp, "two exports.zip");
+    writeFileSync(
+      file,
+      await zipOf([
+        { name: "a/WhatsApp Chat with Pals.txt", content: first.join("\n") },
+        { name: "b/WhatsApp Chat with Pals.txt", content: second.join("\n") },
+      ]),
+    );
+    const result = await parse({ path: file, format: "whatsapp" });
+    const keys = result.messages.map((m) => m.sourceKey);
+    // Same name, same chat: one conversation, and the repeated "ok" pair of the second file is the first file's pair.
+    expect(result.conversations.map((c) => c.name)).to.deep.equal(["Pals"]);
+    expect(keys.slice(3, 5)).to.deep.equal(keys.slice(1, 3));
+    expect(new Set(keys).size).to.equal(4);
+  });
+});
