@@ -113,8 +113,16 @@ export class KeywordStore {
    * Brings the dataset's index up to date in the background (after an import, so the first search
    * does not pay the build). Never fails: a search builds what a failed warm-up did not.
    */
-  warm(datasetId: string): void {
-    this.get([datasetId]).catch(() => {});
+  warm(datasetId: string): Promise<void> {
+    return this.get([datasetId]).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /** Whether an index of the dataset is held (current or not). */
+  holds(datasetId: string): boolean {
+    return this.cache.has(datasetId);
   }
 
   forget(datasetId: string): void {
