@@ -77,7 +77,10 @@ export const envSchema = z.object({
   IMPORT_MAX_JSON_DEPTH: positiveInt.default(64),
   IMPORT_MAX_RECORDS: positiveInt.default(20_000_000),
   IMPORT_MAX_PARSE_MS: positiveInt.default(30 * 60_000),
+  IMPORT_MAX_PARSE_HEAP_MB: positiveInt.default(1024),
   IMPORT_MAX_QUEUED_PER_ORG: positiveInt.default(5),
+  CLUSTER_MAX_QUEUED_PER_ORG: positiveInt.default(3),
+  SEARCH_MAX_CONCURRENT_PER_ORG: positiveInt.default(8),
 
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_ISSUER: z.string().default("chatlens"),

@@ -1,23 +1,26 @@
 /**
- * Import jobs of one node run one at a time: parsing and inserting already use a core each, so
- * concurrent imports would only thrash. In a cluster, uploads are balanced across ingest nodes and
- * each node works through its own queue.
+ * A node's queue of long jobs run one at a time (imports: parsing and inserting already use a
+ * core each; topic runs: a worker thread's full core), so concurrent jobs would only thrash. In a
+ * cluster each node works through its own queue.
  *
  * The queue is shared by every org, so it is served round-robin by org (each org's jobs in arrival
- * order): ten uploads queued by one org delay another org's upload by at most one job per org
- * ahead of it, not by all ten (issue 15 M6).
+ * order): ten jobs queued by one org delay another org's job by at most one job per org ahead of
+ * it, not by all ten (issue 15 M6). `countFor` gives the per-org quotas their count.
  */
-export class JobQueue<J extends { importId: string; orgId?: string }> {
+export class JobQueue<J extends { orgId?: string }> {
   private readonly waiting: { job: J; finished: () => void }[] = [];
   private current: { job: J; abort: AbortController; done: Promise<void> } | undefined;
   private stopped = false;
   private lastOrg: string | undefined;
 
-  constructor(private readonly run: (job: J, signal: AbortSignal) => Promise<void>) {}
+  constructor(
+    private readonly run: (job: J, signal: AbortSignal) => Promise<void>,
+    private readonly idOf: (job: J) => string,
+  ) {}
 
   /** Ids of the jobs this node holds (queued or running), for heartbeats. */
   ids(): string[] {
-    return [...(this.current ? [this.current.job.importId] : []), ...this.waiting.map((w) => w.job.importId)];
+    return [...(this.current ? [this.idOf(this.current.job)] : []), ...this.waiting.map((w) => this.idOf(w.job))];
   }
 
   /** Jobs of one org queued or running on this node, for the per-org quota. */
@@ -27,7 +30,7 @@ export class JobQueue<J extends { importId: string; orgId?: string }> {
 
   /** Queues a job; the promise settles when it has run (never rejects: the runner records failures). */
   add(job: J): Promise<void> {
-    if (this.stopped) throw new Error("the import queue is stopped");
+    if (this.stopped) throw new Error("the job queue is stopped");
     const finished = new Promise<void>((resolve) => this.waiting.push({ job, finished: resolve }));
     this.next();
     return finished;
@@ -43,7 +46,7 @@ export class JobQueue<J extends { importId: string; orgId?: string }> {
     this.stopped = true;
     const never = this.waiting.splice(0);
     if (this.current) {
-      this.current.abort.abort(new Error("import queue stopped"));
+      this.current.abort.abort(new Error("job queue stopped"));
       await this.current.done;
     }
     for (const w of never) w.finished();

@@ -4,6 +4,8 @@ import { orgOf, type CallMeta } from "../../core/permissions.ts";
 import { findOwned, tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import type { AppContext } from "../../core/app-context.ts";
+import { JobQueue } from "../../core/job-queue.ts";
+import { OrgSlots } from "../../core/org-slots.ts";
 import { ClientError } from "../../core/errors.ts";
 import { arrayOf, obj, ref, str } from "../../core/json-schema.ts";
 import { compareRuns } from "./compare.ts";
@@ -33,12 +35,18 @@ type Ctx<P> = Context<
   CallMeta & { $statusCode?: number; $location?: string; $responseType?: string; $responseHeaders?: Record<string, string> }
 >;
 
+interface RunJob {
+  orgId: string;
+  run: RunRow;
+  chunkCount: number;
+}
+
 interface ClusterService extends DbService {
-  /** Runs of this node, one at a time: each already uses a worker thread's full core. */
-  queue: Promise<void>;
-  aborter: AbortController;
-  execute(run: RunRow, chunkCount: number): Promise<void>;
-  enqueue(run: RunRow, chunkCount: number): void;
+  /** Runs of this node, one at a time (each already uses a worker thread's full core), served round-robin by org. */
+  queue: JobQueue<RunJob>;
+  /** Runs being started (not queued yet): they count toward the org's quota. */
+  starting: OrgSlots;
+  execute(run: RunRow, chunkCount: number, signal: AbortSignal): Promise<void>;
 }
 
 const DB_TIMEOUT = 30_000;
@@ -52,6 +60,7 @@ const MIN_CHUNKS = 3;
  * computed on a worker thread, stored with the vector-set version they saw, compared.
  */
 export default function createClusterService(app: AppContext): ServiceSchema {
+  const { config } = app;
   return {
     name: "cluster",
     mixins: [dbMixin(app), tenantMixin()],
@@ -86,21 +95,35 @@ export default function createClusterService(app: AppContext): ServiceSchema {
             throw new ClientError("VALIDATION_ERROR", "kMin must not exceed kMax", [{ field: "kMin", type: "range" }]);
           const dataset = await findOwned(this.db, ctx, datasets, datasetId, "Dataset");
           const orgId = orgOf(ctx);
-          const { version, count } = await embeddingsVersion(this.db, orgId, datasetId, dataset.modelId);
-          if (count < MIN_CHUNKS)
-            throw new ClientError("NOT_ENOUGH_DATA", `Clustering needs at least ${MIN_CHUNKS} embedded chunks; this dataset has ${count}`);
-          const run = await createRun(this.db, {
-            orgId,
-            datasetId,
-            modelId: dataset.modelId,
-            indexVersion: version,
-            params,
-            createdBy: ctx.meta.auth?.userId ?? null,
-          });
-          this.enqueue(run, count);
-          ctx.meta.$statusCode = 202;
-          ctx.meta.$location = `/api/datasets/${datasetId}/clusters/runs/${run.id}`;
-          return run;
+          // One org's runs must not fill the queue every org shares (issue 15 M6): a run past the
+          // quota is refused before anything is stored; runs being started count as well, or many
+          // sent at once would all pass before any was queued.
+          const release = this.starting.take(orgId, config.CLUSTER_MAX_QUEUED_PER_ORG, this.queue.countFor(orgId));
+          if (!release)
+            throw new ClientError(
+              "QUOTA_EXCEEDED",
+              `Your organisation already has ${config.CLUSTER_MAX_QUEUED_PER_ORG} topic runs queued or running; start another when one has ended`,
+              { limit: config.CLUSTER_MAX_QUEUED_PER_ORG },
+            );
+          try {
+            const { version, count } = await embeddingsVersion(this.db, orgId, datasetId, dataset.modelId);
+            if (count < MIN_CHUNKS)
+              throw new ClientError("NOT_ENOUGH_DATA", `Clustering needs at least ${MIN_CHUNKS} embedded chunks; this dataset has ${count}`);
+            const run = await createRun(this.db, {
+              orgId,
+              datasetId,
+              modelId: dataset.modelId,
+              indexVersion: version,
+              params,
+              createdBy: ctx.meta.auth?.userId ?? null,
+            });
+            void this.queue.add({ orgId, run, chunkCount: count });
+            ctx.meta.$statusCode = 202;
+            ctx.meta.$location = `/api/datasets/${datasetId}/clusters/runs/${run.id}`;
+            return run;
+          } finally {
+            release();
+          }
         },
       },
 
@@ -213,12 +236,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
     },
 
     methods: {
-      enqueue(this: ClusterService, run: RunRow, chunkCount: number) {
-        this.queue = this.queue.then(() => this.execute(run, chunkCount));
-      },
-
-      async execute(this: ClusterService, run: RunRow, chunkCount: number) {
-        const { signal } = this.aborter;
+      async execute(this: ClusterService, run: RunRow, chunkCount: number, signal: AbortSignal) {
         let lastWrite = 0;
         let writing: Promise<void> = Promise.resolve();
         const report = (progress: number, stage: string) => {
@@ -268,14 +286,19 @@ export default function createClusterService(app: AppContext): ServiceSchema {
 
     created(this: Service) {
       const self = this as ClusterService;
-      self.queue = Promise.resolve();
-      self.aborter = new AbortController();
+      self.queue = new JobQueue<RunJob>(
+        (job, signal) => self.execute(job.run, job.chunkCount, signal),
+        (job) => job.run.id,
+      );
+      self.starting = new OrgSlots();
     },
 
     async stopped(this: Service) {
       const self = this as ClusterService;
-      self.aborter.abort(new Error("cluster service stopped"));
-      await self.queue;
+      // The running one is aborted (and marked interrupted by execute); the queued ones never start.
+      const never = await self.queue.stop();
+      const interrupted = describeRunFailure(undefined, "load", true);
+      for (const job of never) await failRun(self.db, job.run.id, { code: interrupted.code, message: interrupted.message }).catch(() => {});
     },
   };
 }

@@ -4,7 +4,7 @@ import { and, eq, inArray, lt, ne, or, sql, isNull } from "drizzle-orm";
 import type { Database } from "../../models/db.ts";
 import { imports } from "../../models/schema.ts";
 import { toClientError, toImportError, type ImportError } from "./client-errors.ts";
-import { parseExport } from "./parse-export.ts";
+import { parseExportInWorker } from "./parse-in-worker.ts";
 import { discardImportRows, ImportWriter, type ConversationMerge, type ImportTarget } from "./import-writer.ts";
 import type { FormatName, MessageKind, ParseInput, ParseOptions, ParseWarning } from "./types.ts";
 import type { ParseLimits } from "./io/limits.ts";
@@ -69,9 +69,10 @@ function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "optio
  * synchronously. Throws the mapped ClientError.
  */
 export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">): Promise<void> {
-  const events = parseExport(parseInput(job));
+  const events = parseExportInWorker(parseInput(job));
   try {
-    for await (const event of events) if (event.type === "messages" || event.type === "summary") break;
+    // The first batch, or the first 4 MiB (a progress event): what remains is the queued import's.
+    for await (const event of events) if (event.type === "messages" || event.type === "summary" || event.type === "progress") break;
   } catch (err) {
     throw toClientError(err);
   } finally {
@@ -141,7 +142,8 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
   };
   try {
     let summary: Awaited<ReturnType<typeof finish>> | undefined;
-    for await (const event of parseExport(parseInput(job, hooks.signal))) {
+    // On a worker thread: the gateway and every other org's requests keep this one (parse-in-worker.ts).
+    for await (const event of parseExportInWorker(parseInput(job, hooks.signal))) {
       switch (event.type) {
         case "conversation":
           await pending;

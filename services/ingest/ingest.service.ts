@@ -12,12 +12,14 @@ import { tenantMixin } from "../../mixins/tenant.mixin.ts";
 import { imports } from "../../models/schema.ts";
 import type { AppContext } from "../../core/app-context.ts";
 import { ClientError } from "../../core/errors.ts";
+import { JobQueue } from "../../core/job-queue.ts";
+import { OrgSlots } from "../../core/org-slots.ts";
 import { activeImportCount, createDataset, deleteDataset, findDataset, getDataset, listDatasets, updateDataset } from "./datasets.ts";
 import { failImport, INTERRUPTED, precheckExport, reapInterrupted, runImport, touchImports, type ImportJob } from "./import-job.ts";
 import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type ImportOptionParams } from "./import-options.ts";
-import { JobQueue } from "../../core/job-queue.ts";
 import { parseLimitsFromConfig } from "./io/limits.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
+import { warmParseWorker } from "./parse-in-worker.ts";
 import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";
 import { holdStreamErrors, saveUpload } from "./upload-file.ts";
 import { arrayOf, constant, itemsOf, obj, ref, str, uuid as uuidSchema } from "../../core/json-schema.ts";
@@ -27,6 +29,8 @@ type Ctx<P = Record<string, any>> = Context<P, Meta>;
 
 interface IngestService extends DbService {
   queue: JobQueue<ImportJob>;
+  /** Uploads being received or prechecked, not queued yet: they count toward the org's quota. */
+  receiving: OrgSlots;
   checkUploadParams: (p: unknown) => true | unknown[] | Promise<true | unknown[]>;
   timers: NodeJS.Timeout[];
   [method: string]: any;
@@ -164,19 +168,26 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           if (params.timeZone && !isTimeZone(params.timeZone)) throw validationError("timeZone", "Unknown IANA time zone");
           await findDataset(this.db, orgId, params.datasetId);
           // Before the body is read: one org's uploads must not fill the queue every org shares (issue 15 M6).
-          if (this.queue.countFor(orgId) >= config.IMPORT_MAX_QUEUED_PER_ORG) {
+          // Uploads still arriving count too, or many sent at once would all pass before any was queued.
+          const release = this.receiving.take(orgId, config.IMPORT_MAX_QUEUED_PER_ORG, this.queue.countFor(orgId));
+          if (!release) {
             throw new ClientError("QUOTA_EXCEEDED", `Your organisation already has ${config.IMPORT_MAX_QUEUED_PER_ORG} imports queued or running; upload again when one has ended`, { limit: config.IMPORT_MAX_QUEUED_PER_ORG });
           }
-          const importId = randomUUID();
-          const filename = safeFilename(ctx.meta.filename ?? params.filename);
-          const saved = await saveUpload(ctx.params, config.uploadDir, config.UPLOAD_MAX_BYTES, importId);
-          const { format, options } = toParseOptions(params);
-          const job: ImportJob = { importId, orgId, datasetId: params.datasetId, path: saved.path, filename, options, removeFile: true };
-          if (format) job.format = format;
-          const { row } = await this.enqueue(ctx, job, saved.bytes);
-          ctx.meta.$statusCode = 202;
-          ctx.meta.$location = `/api/imports/${importId}`;
-          return row;
+          try {
+            const importId = randomUUID();
+            const filename = safeFilename(ctx.meta.filename ?? params.filename);
+            const saved = await saveUpload(ctx.params, config.uploadDir, config.UPLOAD_MAX_BYTES, importId);
+            const { format, options } = toParseOptions(params);
+            const job: ImportJob = { importId, orgId, datasetId: params.datasetId, path: saved.path, filename, options, removeFile: true };
+            if (format) job.format = format;
+            const { row } = await this.enqueue(ctx, job, saved.bytes);
+            ctx.meta.$statusCode = 202;
+            ctx.meta.$location = `/api/imports/${importId}`;
+            return row;
+          } finally {
+            // Queued by now (counted by the queue), or refused.
+            release();
+          }
         },
       },
 
@@ -396,7 +407,11 @@ export default function createIngestService(app: AppContext): ServiceSchema {
     },
 
     created(this: IngestService) {
-      this.queue = new JobQueue<ImportJob>((job, signal) => this.runJob(job, signal));
+      this.queue = new JobQueue<ImportJob>(
+        (job, signal) => this.runJob(job, signal),
+        (job) => job.importId,
+      );
+      this.receiving = new OrgSlots();
       this.checkUploadParams = this.broker.validator!.compile({
         $$strict: true,
         datasetId: uuid,
@@ -407,6 +422,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
     },
 
     async started(this: IngestService) {
+      warmParseWorker(parseLimits.maxParseHeapMb);
       await this.reap(true);
       this.timers.push(
         setInterval(() => void touchImports(this.database, this.queue.ids()).catch((err) => this.logger.warn("Import heartbeat failed", err)), heartbeatMs),

@@ -20,6 +20,8 @@ export interface ParseLimits {
   maxRecords: number;
   /** Time the parser of one import may spend reading and parsing (writing to the database excluded). */
   maxParseMs: number;
+  /** Heap of the worker thread an import is parsed on (parse-in-worker.ts), in MiB. */
+  maxParseHeapMb: number;
 }
 
 /** A small member compresses as it likes: only one this large can be a bomb worth refusing. */
@@ -34,6 +36,7 @@ type LimitEnv = Pick<
   | "IMPORT_MAX_JSON_DEPTH"
   | "IMPORT_MAX_RECORDS"
   | "IMPORT_MAX_PARSE_MS"
+  | "IMPORT_MAX_PARSE_HEAP_MB"
 >;
 
 export function parseLimitsFromConfig(config: LimitEnv): ParseLimits {
@@ -45,6 +48,7 @@ export function parseLimitsFromConfig(config: LimitEnv): ParseLimits {
     maxJsonDepth: config.IMPORT_MAX_JSON_DEPTH,
     maxRecords: config.IMPORT_MAX_RECORDS,
     maxParseMs: config.IMPORT_MAX_PARSE_MS,
+    maxParseHeapMb: config.IMPORT_MAX_PARSE_HEAP_MB,
   };
 }
 

@@ -27,7 +27,9 @@ describe("security: hostile exports are refused without hurting other tenants", 
   let p: TestPlatform;
   let attacker: Tenant;
   let bystander: Tenant;
-  before(async () => {
+  before(async function () {
+    // A hang guard: a platform start and two imports took 100-200 s on a machine at load 30.
+    this.timeout(600_000);
     p = await startSecurityPlatform({
       IMPORT_MAX_STRING_CHARS: "65536",
       IMPORT_MAX_MESSAGE_CHARS: "20000",

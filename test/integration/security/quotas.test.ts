@@ -1,8 +1,21 @@
 import { expect } from "chai";
+import { seededRandom } from "../../../services/cluster/random.ts";
+import { addChunks, createChatDataset, type FixtureChunk, type FixtureMessage } from "../../helpers/chat-fixtures.ts";
+import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { whatsappLines } from "../ingest/generators.ts";
 import { uploadFile, waitForImport } from "../ingest/helpers.ts";
-import { duringAttack, expectIntact, startSecurityPlatform, tenantWithChat, type Tenant } from "./helpers.ts";
+import {
+  duringAttack,
+  expectIntact,
+  expectServing,
+  keywordSearch,
+  MARKER,
+  SECURITY_SERVICES,
+  startSecurityPlatform,
+  tenantWithChat,
+  type Tenant,
+} from "./helpers.ts";
 
 /**
  * Issue 15 M6 over HTTP (uploads): an org past IMPORT_MAX_QUEUED_PER_ORG queued or running
@@ -14,7 +27,9 @@ describe("security: per-org quota on queued uploads", function () {
   let p: TestPlatform;
   let attacker: Tenant;
   let bystander: Tenant;
-  before(async () => {
+  before(async function () {
+    // A hang guard: a platform start and two imports took 100-200 s on a machine at load 30.
+    this.timeout(600_000);
     p = await startSecurityPlatform({ IMPORT_MAX_QUEUED_PER_ORG: "1" });
     attacker = await tenantWithChat(p);
     bystander = await tenantWithChat(p);
@@ -41,5 +56,121 @@ describe("security: per-org quota on queued uploads", function () {
     bystander.messages += 10;
     await expectIntact(p, attacker);
     await expectIntact(p, bystander);
+  });
+});
+
+/** Messages and synthetic chunk vectors (three planted directions) for a topic run. */
+function topicChat(chunks: number): { messages: FixtureMessage[]; chunks: FixtureChunk[] } {
+  const random = seededRandom(chunks);
+  const words = ["sourdough bread oven", "football match goal", "holiday flights hotel"];
+  const messages: FixtureMessage[] = [];
+  const specs: FixtureChunk[] = [];
+  for (let i = 0; i < chunks; i++) {
+    const topic = i % 3;
+    const at = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString();
+    messages.push({ conversation: "chat", author: i % 2 ? "Ana" : "Ben", at, text: `${words[topic]} ${i}` });
+    specs.push({ messages: [i], vector: Array.from({ length: 32 }, (_, d) => (d % 3 === topic ? 1 : 0) + (random() - 0.5) * 0.4) });
+  }
+  return { messages, chunks: specs };
+}
+
+interface RunRow {
+  id: string;
+  status: string;
+  finishedAt: string | null;
+}
+
+async function waitForRun(p: TestPlatform, t: Tenant, runs: string, runId: string): Promise<RunRow> {
+  // A hang guard, not a speed claim.
+  for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
+    const res = await http(p.baseUrl, "GET", `${runs}/${runId}`, { token: t.account.accessToken });
+    if (res.body.status === "completed" || res.body.status === "failed") return res.body as RunRow;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`run ${runId} did not finish`);
+}
+
+/**
+ * Issue 15 M6 over HTTP (topic runs and searches): ten queued topic runs by one org slowed
+ * another org's run from 3 s to 58 s. Now an org past CLUSTER_MAX_QUEUED_PER_ORG queued or
+ * running runs, or past SEARCH_MAX_CONCURRENT_PER_ORG searches at once, is answered 429
+ * QUOTA_EXCEEDED, and another org's run goes ahead of the flooder's queued ones (round-robin)
+ * while its searches answer.
+ */
+describe("security: per-org quotas on topic runs and concurrent searches", function () {
+  this.timeout(900_000);
+  let p: TestPlatform;
+  let attacker: Tenant;
+  let bystander: Tenant;
+  let attackerRuns: string;
+  let bystanderRuns: string;
+  before(async () => {
+    p = await startSecurityPlatform({ CLUSTER_MAX_QUEUED_PER_ORG: "2", SEARCH_MAX_CONCURRENT_PER_ORG: "2" }, [...SECURITY_SERVICES, "cluster"]);
+    attacker = await tenantWithChat(p);
+    bystander = await tenantWithChat(p);
+    const big = topicChat(600);
+    const a = await createChatDataset(p.database.db, { orgId: attacker.account.orgId, messages: big.messages });
+    await addChunks(p.database.db, a, big.chunks, big.messages);
+    attackerRuns = `/api/datasets/${a.datasetId}/clusters/runs`;
+    const small = topicChat(60);
+    const b = await createChatDataset(p.database.db, { orgId: bystander.account.orgId, messages: small.messages });
+    await addChunks(p.database.db, b, small.chunks, small.messages);
+    bystanderRuns = `/api/datasets/${b.datasetId}/clusters/runs`;
+  });
+  after(async () => p?.stop());
+
+  it("topic runs: past the quota 429 with nothing stored; another org's run is served before the flooder's queued one", async () => {
+    const started = await duringAttack(p, bystander, () =>
+      Promise.all(
+        Array.from({ length: 6 }, () => http(p.baseUrl, "POST", attackerRuns, { token: attacker.account.accessToken, body: { k: 3, map: true } })),
+      ),
+    );
+    const accepted = started.filter((r) => r.status === 202);
+    const refused = started.filter((r) => r.status === 429);
+    expect(accepted.length + refused.length, JSON.stringify(started.map((r) => r.body))).to.equal(6);
+    expect(accepted).to.have.length(2);
+    for (const r of refused) {
+      expect(r.body.error.code).to.equal("QUOTA_EXCEEDED");
+      expect(r.body.error.message).to.contain("2 topic runs queued or running");
+      expect(r.body.error.data).to.deep.equal({ limit: 2 });
+    }
+    const theirs = await http(p.baseUrl, "POST", bystanderRuns, { token: bystander.account.accessToken, body: { k: 3, map: false } });
+    expect(theirs.status, JSON.stringify(theirs.body)).to.equal(202);
+    // Refused runs left no row behind.
+    const listed = await http(p.baseUrl, "GET", attackerRuns, { token: attacker.account.accessToken });
+    expect(listed.body.runs).to.have.length(2);
+
+    const [first, second] = accepted.map((r) => r.body.id as string);
+    const own = await waitForRun(p, bystander, bystanderRuns, theirs.body.id);
+    expect(own.status).to.equal("completed");
+    const a1 = await waitForRun(p, attacker, attackerRuns, first!);
+    const a2 = await waitForRun(p, attacker, attackerRuns, second!);
+    expect([a1.status, a2.status]).to.deep.equal(["completed", "completed"]);
+    // Round-robin by org: the bystander's run, queued behind both of the attacker's, ran before
+    // the second (in arrival order it would have waited for both).
+    expect(Date.parse(own.finishedAt!)).to.be.at.most(Date.parse(a2.finishedAt!));
+    expect(Date.parse(a1.finishedAt!)).to.be.at.most(Date.parse(own.finishedAt!));
+    await expectIntact(p, attacker);
+    await expectIntact(p, bystander);
+  });
+
+  it("searches: past the concurrent quota 429 at once; another org's search answers meanwhile and the flooder's later ones do", async () => {
+    // Different queries: a cached answer takes no slot (and costs nothing).
+    const flood = Array.from({ length: 16 }, (_, i) => keywordSearch(p, attacker, `${MARKER} tank ${i}`));
+    const theirs = keywordSearch(p, bystander);
+    const answers = await Promise.all(flood);
+    const own = await theirs;
+    expect(own.status, JSON.stringify(own.body)).to.equal(200);
+    expect(own.body.items.map((i: { message: { text: string } }) => i.message.text).join(" ")).to.contain(MARKER);
+    const codes = answers.map((r) => r.status);
+    expect(codes.every((c) => c === 200 || c === 429), JSON.stringify(codes)).to.equal(true);
+    expect(codes.filter((c) => c === 200).length).to.be.at.least(1);
+    expect(codes.filter((c) => c === 429).length, JSON.stringify(codes)).to.be.at.least(1);
+    const refused = answers.find((r) => r.status === 429)!;
+    expect(refused.body.error.code).to.equal("QUOTA_EXCEEDED");
+    expect(refused.body.error.message).to.contain("2 searches running");
+    // The slots are given back: the flooder's next search answers.
+    expect((await keywordSearch(p, attacker)).status).to.equal(200);
+    await expectServing(p, bystander);
   });
 });

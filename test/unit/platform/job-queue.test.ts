@@ -2,15 +2,18 @@ import { expect } from "chai";
 import { JobQueue } from "../../../core/job-queue.ts";
 
 /** Issue 15 M6: the import queue every org shares is served round-robin by org, and counts each org's jobs for its quota. */
-describe("ingest: import queue fairness", () => {
+describe("job queue fairness", () => {
   it("serves orgs in turn, each org's jobs in arrival order", async () => {
     const order: string[] = [];
     let release: () => void = () => {};
-    const queue = new JobQueue<{ importId: string; orgId: string }>(async (job) => {
-      order.push(job.importId);
-      // The first job holds the queue until everything is queued.
-      if (job.importId === "a1") await new Promise<void>((r) => (release = r));
-    });
+    const queue = new JobQueue<{ importId: string; orgId: string }>(
+      async (job) => {
+        order.push(job.importId);
+        // The first job holds the queue until everything is queued.
+        if (job.importId === "a1") await new Promise<void>((r) => (release = r));
+      },
+      (job) => job.importId,
+    );
     const all = [queue.add({ importId: "a1", orgId: "A" })];
     for (let i = 2; i <= 6; i++) all.push(queue.add({ importId: `a${i}`, orgId: "A" }));
     all.push(
