@@ -10,6 +10,7 @@ import type { AppContext } from "../../core/app-context.ts";
 import { base64ToFloat32, bytesToFloat32, float32ToBase64 } from "../../lib/vector-codec.ts";
 import { ClientError } from "../../core/errors.ts";
 import { OrgSlots } from "../../core/org-slots.ts";
+import { actionEndpoints } from "../../core/registry.ts";
 import { itemsOf, ref } from "../../core/json-schema.ts";
 import { DatasetCache, type CachedDataset } from "./dataset-cache.ts";
 import { federatedMerge } from "./fusion.ts";
@@ -593,14 +594,14 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       /** The index node that owns a dataset: the Shard strategy's choice among available endpoints. */
       ownerOf(this: IndexService, action: string, datasetId: string): string | undefined {
-        const list = (this.broker.registry as unknown as { getActionEndpoints(name: string): EndpointList | undefined }).getActionEndpoints(action);
+        const list = actionEndpoints(this.broker, action);
         const available = list?.endpoints.filter((ep) => ep.isAvailable) ?? [];
         if (!list || available.length === 0) return undefined;
         return list.strategy.select(available, { params: { datasetId }, meta: {} }).id;
       },
 
       endpointsOf(this: IndexService, action: string): string[] {
-        const list = (this.broker.registry as unknown as { getActionEndpoints(name: string): EndpointList | undefined }).getActionEndpoints(action);
+        const list = actionEndpoints(this.broker, action);
         return (list?.endpoints ?? []).filter((ep) => ep.isAvailable).map((ep) => ep.id);
       },
 
@@ -936,11 +937,6 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       await self.store?.close();
     },
   };
-}
-
-interface EndpointList {
-  endpoints: Array<{ id: string; isAvailable: boolean }>;
-  strategy: { select(list: unknown[], ctx: unknown): { id: string } };
 }
 
 interface IndexService extends DbService {
