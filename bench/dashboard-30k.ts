@@ -5,11 +5,13 @@
  * thread spins on its own core meanwhile, standing in for the embedder that runs after an
  * import (the issue's "25 s while embedding ran").
  *
+ * Then each table alone (one call per table, same filter), to show where the time goes.
+ *
  *   node --import tsx bench/dashboard-30k.ts [--busy] [--rounds=3]
  */
 import os from "node:os";
 import { Worker } from "node:worker_threads";
-import { activityReport } from "../services/analytics/report.ts";
+import { ACTIVITY_TABLES, activityReport } from "../services/analytics/report.ts";
 import { bigChat } from "../test/helpers/big-chat.ts";
 import { createChatDataset } from "../test/helpers/chat-fixtures.ts";
 import { isolatedDatabase } from "../test/helpers/database.ts";
@@ -34,5 +36,13 @@ for (let r = 0; r < rounds; r++) {
   const person = performance.now() - t;
   console.log(`round ${r + 1}: whole dashboard ${(all / 1000).toFixed(2)} s (${report.summary!.total} messages, ${report.people!.length} people); filtered to one person ${(person / 1000).toFixed(2)} s`);
 }
+const each: string[] = [];
+for (const table of ACTIVITY_TABLES) {
+  t = performance.now();
+  await activityReport(database.db, filter, options, [table]);
+  each.push(`${table} ${((performance.now() - t) / 1000).toFixed(2)} s`);
+}
+console.log(`each table alone: ${each.join(", ")}`);
+console.log(`load at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
 await spinner?.terminate();
 await database.close();

@@ -98,11 +98,13 @@ export async function activityReport(
   }
   if (want.has("calendar")) out.calendar = await activity.messagesOverTime(db, f, "day");
   if (want.has("sentiment") || want.has("languages")) {
-    const mood = await moodReport(db, f, o.granularity);
-    out.sentiment = mood.sentimentOverTime;
-    out.sentimentUnscored = mood.unscored;
-    out.sentimentLanguages = mood.scoredLanguages;
-    out.languages = mood.languages;
+    const mood = await moodReport(db, f, o.granularity, { sentiment: want.has("sentiment") });
+    if (want.has("sentiment")) {
+      out.sentiment = mood.sentimentOverTime;
+      out.sentimentUnscored = mood.unscored;
+      out.sentimentLanguages = mood.scoredLanguages;
+    }
+    if (want.has("languages")) out.languages = mood.languages;
   }
   if (want.has("calls")) out.calls = await callsOverTime(db, f, o.granularity);
   return out;

@@ -77,7 +77,8 @@ export interface MoodReport {
 const SAMPLE_BUDGET = 6000;
 const MAX_CONVERSATIONS = 200;
 
-export async function moodReport(db: Db, f: ActivityFilter, granularity: Granularity, options: { batchSize?: number } = {}): Promise<MoodReport> {
+/** `sentiment: false` answers the languages alone (no pass over every message). */
+export async function moodReport(db: Db, f: ActivityFilter, granularity: Granularity, options: { batchSize?: number; sentiment?: boolean } = {}): Promise<MoodReport> {
   const batchSize = options.batchSize ?? 5000;
   const where = messageWhere(f);
   const long = sql`m.kind = 'text' and char_length(m.text) >= ${MIN_DETECT_LENGTH}`;
@@ -118,7 +119,7 @@ export async function moodReport(db: Db, f: ActivityFilter, granularity: Granula
   const periods = new Map<string, SentimentPeriod & { sum: number }>();
   let unscored = 0;
   let after = 0;
-  for (;;) {
+  for (; options.sentiment !== false; ) {
     const batch = await rowsOf<{ id: unknown; conversation_id: string; text: string; period: string }>(
       db,
       sql`select m.id, m.conversation_id, m.text, to_char(date_trunc(${granularity}, m.ts at time zone ${f.timeZone}), 'YYYY-MM-DD') as period

@@ -84,6 +84,7 @@ describe("analytics: sentiment over time, languages of conversations, calls", fu
     ]);
     const bande = await activityReport(database.db, { ...f, conversationId: fx.conversationIds.Bande }, OPTIONS, ["languages"]);
     expect(bande.languages!.map((c) => c.name)).to.deep.equal(["Bande"]);
+    expect(bande.sentiment, "languages alone skip the sentiment pass").to.equal(undefined);
   });
 
   it("counts calls per period, missed and video among them", async () => {
