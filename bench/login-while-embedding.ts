@@ -85,8 +85,8 @@ try {
   const email = `bench-${Date.now()}@bench.test`;
   const password = "bench password 1234";
   const signup = await call("POST", "/api/auth/signup", undefined, { email, password });
-  if (signup.status !== 201) throw new Error(`signup ${signup.status} ${JSON.stringify(signup.json)}`);
-  const token = signup.json.accessToken as string;
+  if (signup.status !== 202) throw new Error(`signup ${signup.status} ${JSON.stringify(signup.json)}`);
+  const token = (await call("POST", "/api/auth/login", undefined, { email, password })).json.accessToken as string;
   const ds = await call("POST", "/api/datasets", token, { name: "large" });
   const datasetId = ds.json.id as string;
   const idle: number[] = [];

@@ -44,7 +44,8 @@ const step = (message) => console.log(`[http-search-check] ${message}`);
 
 await until("the gateway", () => fetch(`${base}/api/health`).then((r) => r.status < 500, () => false));
 const email = `check-${Date.now()}@example.test`;
-const owner = await call("POST", "/api/auth/signup", undefined, { email, password: "a long enough password 123" });
+await call("POST", "/api/auth/signup", undefined, { email, password: "a long enough password 123" });
+const owner = await call("POST", "/api/auth/login", undefined, { email, password: "a long enough password 123" });
 const { id: datasetId } = await call("POST", "/api/datasets", owner.accessToken, { name: "HTTP search check" });
 const text = chat(Number(values.messages));
 step(`signed up ${email}, uploading ${values.messages} messages (${(text.length / 1024).toFixed(0)} KiB)`);

@@ -226,7 +226,7 @@ export function buildOpenApi(
       title: "chatlens API",
       version: info.version,
       description:
-        "Authenticate with `POST /api/auth/login` (or sign up with `POST /api/auth/signup`), then send the " +
+        "Authenticate with `POST /api/auth/login` (after signing up with `POST /api/auth/signup`), then send the " +
         "returned access token as `Authorization: Bearer <token>`. Access tokens are short-lived: exchange the " +
         "refresh token at `POST /api/auth/refresh`. For programs, create an API key (`cl_…`) in the organisation " +
         "settings and send it the same way; the `/v1` endpoints are OpenAI-compatible.",

@@ -16,6 +16,7 @@ export interface AuditEntry {
 /** The audit actions the auth service writes; other services add theirs (e.g. `dataset.deleted`). */
 export const AUDIT_ACTIONS = [
   "user.signedUp",
+  "user.signupAttempted",
   "user.loggedIn",
   "user.loginFailed",
   "user.passwordChanged",

@@ -48,7 +48,7 @@ export default function createAuthService(app: AppContext): ServiceSchema {
     actions: {
       resolveCredential: defineAction(C.resolveCredential, (ctx) => credentials.resolveCredential(deps, ctx.params, ctx.meta.ip ?? "")),
 
-      signup: defineAction(C.signup, async (ctx) => withRefreshCookie(ctx.meta, await signIn.signup(deps, ctx, ctx.params))),
+      signup: defineAction(C.signup, (ctx) => signIn.signup(deps, ctx, ctx.params)),
       login: defineAction(C.login, async (ctx) => withRefreshCookie(ctx.meta, await signIn.login(deps, ctx, ctx.params))),
       loginMfa: defineAction(C.loginMfa, async (ctx) => withRefreshCookie(ctx.meta, await signIn.loginMfa(deps, ctx, ctx.params))),
       exchangeCode: defineAction(C.exchangeCode, async (ctx) => withRefreshCookie(ctx.meta, await signIn.exchangeCode(deps, ctx, ctx.params))),

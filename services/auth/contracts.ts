@@ -43,8 +43,13 @@ export const resolveCredential = contract({ ...internal, params: z.object({ toke
 export const signup = contract({
   ...published,
   auth: "public",
-  openapi: { summary: "Create an account (and its personal organisation)", response: ref("SignupResponse"), successStatus: 201 },
-  location: "/api/auth/me",
+  // The same answer whether or not the address has an account (L5): the new account's owner
+  // confirms it by mail and logs in; an existing account's owner is told by mail.
+  openapi: {
+    summary: "Create an account and its personal organisation, then log in (answers the same whether or not the address already has an account)",
+    response: OK,
+    successStatus: 202,
+  },
   params: z.object({ email, password: newPassword, displayName: z.string().trim().max(120).optional(), next: nextPath }).strict(),
   retryPolicy: NO_RETRY,
 });

@@ -73,6 +73,23 @@ export function verificationMail(to: string, link: string): MailMessage {
   };
 }
 
+/** To the owner of an address someone tried to sign up with (sign-up answers alike either way, L5). */
+export function signupAttemptMail(to: string, loginLink: string, resetLink: string): MailMessage {
+  return {
+    to,
+    subject: "Someone tried to create a chatlens account with your address",
+    text: [
+      "Someone (perhaps you) tried to create a chatlens account with this address, which already has one.",
+      "No second account was made and nothing about your account changed.",
+      "",
+      `If it was you, log in: ${loginLink}`,
+      `Forgot your password? Choose a new one: ${resetLink}`,
+      "",
+      "If it was not you, ignore this message.",
+    ].join("\n"),
+  };
+}
+
 export function passwordResetMail(to: string, link: string, ttlS: number): MailMessage {
   return {
     to,

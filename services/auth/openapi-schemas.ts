@@ -1,6 +1,6 @@
 /**
  * Response bodies of the auth endpoints, as JSON Schema for the OpenAPI document (see
- * services/json-schema.ts). Written from the handlers in auth.service.ts and the row views
+ * core/json-schema.ts). Written from the use cases in use-cases/ and the row views
  * they return (publicUser, publicInvitation, publicKey, listMembers, queryAudit).
  */
 import { PERMISSIONS } from "../../core/permissions.ts";
@@ -60,8 +60,6 @@ export const AUTH_SCHEMAS: Record<string, JsonSchema> = {
   }),
   /** Access token (and a rotated refresh token, or null when another request rotated it a moment ago). */
   TokenResponse: obj(tokenFields),
-  /** Sign-up answers the new account and its first session's tokens. */
-  SignupResponse: obj({ user: ref("User"), ...tokenFields }),
   /** The account has two-factor authentication: finish at POST /api/auth/login/mfa. */
   MfaChallenge: obj({ mfaRequired: constant(true), challengeToken: str }),
   LoginResponse: { anyOf: [ref("TokenResponse"), ref("MfaChallenge")] },

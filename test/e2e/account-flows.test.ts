@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
+import { signUpAndLogIn } from "../helpers/accounts.ts";
 import { http } from "../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import { lastMailTo } from "../integration/auth/fixtures.ts";
@@ -51,11 +52,11 @@ describe("web app: account journeys in a browser", function () {
   const onServer = (url: URL) => `${platform.baseUrl}${url.pathname}${url.search}`;
 
   async function account(email: string) {
-    const res = await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } });
-    expect(res.status).to.equal(201);
+    const { account } = await signUpAndLogIn(platform.baseUrl, { email, password: PASSWORD });
+    expect(account).to.not.equal(undefined);
     const token = lastMailTo(platform, email, /confirm/i).token;
-    await http(platform.baseUrl, "POST", "/api/auth/email/verify", { token: res.body.accessToken, body: { token } });
-    return res.body as { accessToken: string; orgId: string };
+    await http(platform.baseUrl, "POST", "/api/auth/email/verify", { token: account!.accessToken, body: { token } });
+    return account!;
   }
 
   async function logIn(page: Page, email: string, password = PASSWORD) {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import * as OTPAuth from "otpauth";
 import type { Page } from "playwright-core";
+import { signUpAndLogIn } from "../helpers/accounts.ts";
 import { http } from "../helpers/http.ts";
 import { FIXTURES_DIR } from "../helpers/paths.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
@@ -272,7 +273,7 @@ describe("web app in a browser", function () {
     const email = `mfa-${Date.now()}@example.com`;
     expect(
       (await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } })).status,
-    ).to.equal(201);
+    ).to.equal(202);
     const { page, errors } = await newPage();
     await logIn(page, email);
     await page.waitForURL(/\/datasets/);
@@ -313,23 +314,19 @@ describe("web app in a browser", function () {
 
   it("does not offer a viewer the administration pages", async () => {
     const stamp = Date.now();
-    const admin = await http(platform.baseUrl, "POST", "/api/auth/signup", {
-      body: { email: `admin-${stamp}@example.com`, password: PASSWORD },
-    });
+    const admin = (await signUpAndLogIn(platform.baseUrl, { email: `admin-${stamp}@example.com`, password: PASSWORD })).account!;
     const viewerEmail = `viewer-${stamp}@example.com`;
-    const viewer = await http(platform.baseUrl, "POST", "/api/auth/signup", {
-      body: { email: viewerEmail, password: PASSWORD },
-    });
+    const viewer = (await signUpAndLogIn(platform.baseUrl, { email: viewerEmail, password: PASSWORD })).account!;
     const invite = await http(platform.baseUrl, "POST", "/api/auth/invitations", {
-      token: admin.body.accessToken,
+      token: admin.accessToken,
       body: { email: viewerEmail, role: "viewer" },
     });
     expect(invite.status).to.equal(201);
     // Invitations need a confirmed address: the viewer opens the link from the mail sink first.
     const confirm = lastMailTo(platform, viewerEmail, /confirm/i).token;
-    await http(platform.baseUrl, "POST", "/api/auth/email/verify", { token: viewer.body.accessToken, body: { token: confirm } });
+    await http(platform.baseUrl, "POST", "/api/auth/email/verify", { token: viewer.accessToken, body: { token: confirm } });
     const accepted = await http(platform.baseUrl, "POST", "/api/auth/invitations/accept", {
-      token: viewer.body.accessToken,
+      token: viewer.accessToken,
       body: { token: invite.body.token },
     });
     expect(accepted.status).to.equal(200);

@@ -6,7 +6,7 @@ import { ClientError } from "../../../core/errors.ts";
 import { getUser, type UserRow } from "../accounts.ts";
 import { writeAudit } from "../audit.ts";
 import type { CredentialCache, LastSeenThrottle } from "../credential-cache.ts";
-import type { Mailer } from "../mail.ts";
+import type { Mailer, MailMessage } from "../mail.ts";
 import type { PasswordHashOptions } from "../passwords.ts";
 import type { CredentialLimiter, LoginLimiter } from "../rate-limit.ts";
 import type { AccessTokenVerifier, TokenSettings } from "../tokens.ts";
@@ -74,6 +74,15 @@ export async function record(deps: AuthDeps, caller: Caller, action: string, opt
     await writeAudit(deps.db, auditParams(caller, action, options));
   } catch (err) {
     deps.logger.error(`Audit entry ${action} could not be written`, err);
+  }
+}
+
+/** Sends a mail; a failure is logged, never the caller's problem (they can ask again). */
+export async function sendMail(deps: AuthDeps, message: MailMessage): Promise<void> {
+  try {
+    await deps.mailer.send(message);
+  } catch (err) {
+    deps.logger.error(`Mail "${message.subject}" could not be sent`, (err as Error).message);
   }
 }
 

@@ -2,7 +2,7 @@ import { ClientError } from "../../../core/errors.ts";
 import { getUser, markEmailVerified, publicUser, type UserRow } from "../accounts.ts";
 import { appLink, isLocalPath, verificationMail } from "../mail.ts";
 import { signMailToken, verifyMailToken } from "../tokens.ts";
-import { ipOf, record, signedInUser, userIdOf, type AuthDeps, type Caller } from "./context.ts";
+import { ipOf, record, sendMail, signedInUser, userIdOf, type AuthDeps, type Caller } from "./context.ts";
 
 /** Confirming the account's e-mail address through a link sent by mail. */
 
@@ -10,12 +10,8 @@ import { ipOf, record, signedInUser, userIdOf, type AuthDeps, type Caller } from
 export async function sendVerification(deps: AuthDeps, user: UserRow, next?: string): Promise<void> {
   const token = signMailToken("verify", { userId: user.id, email: user.email }, deps.tokens, deps.config.EMAIL_VERIFY_TTL_S);
   const link = appLink(deps.appBase, "/verify-email", { token, next: next && isLocalPath(next) ? next : undefined });
-  try {
-    await deps.mailer.send(verificationMail(user.email, link));
-  } catch (err) {
-    // The account exists either way; the user can ask for another link.
-    deps.logger.error("Verification mail could not be sent", (err as Error).message);
-  }
+  // The account exists either way; the user can ask for another link.
+  await sendMail(deps, verificationMail(user.email, link));
 }
 
 export async function sendVerificationEmail(deps: AuthDeps, caller: Caller, p: { next?: string }): Promise<{ ok: true }> {

@@ -4,7 +4,7 @@ import { appLink, passwordResetMail } from "../mail.ts";
 import { hashPassword, verifyPassword } from "../passwords.ts";
 import { revokeUserSessions } from "../sessions.ts";
 import { signMailToken, verifyMailToken } from "../tokens.ts";
-import { ipOf, record, signedInUser, type AuthDeps, type Caller } from "./context.ts";
+import { ipOf, record, sendMail, signedInUser, type AuthDeps, type Caller } from "./context.ts";
 import { openSession, type TokenResponse } from "./sign-in.ts";
 
 /** Forgotten-password links, resetting with one, and changing the password while signed in. */
@@ -19,11 +19,7 @@ export async function forgotPassword(deps: AuthDeps, caller: Caller, p: { email:
   const user = await findUserByEmail(deps.db, address);
   if (user && !user.disabled) {
     const token = signMailToken("reset", { userId: user.id, email: user.email, pwf: passwordFingerprint(user) }, deps.tokens, config.PASSWORD_RESET_TTL_S);
-    try {
-      await deps.mailer.send(passwordResetMail(user.email, appLink(deps.appBase, "/reset-password", { token }), config.PASSWORD_RESET_TTL_S));
-    } catch (err) {
-      deps.logger.error("Password-reset mail could not be sent", (err as Error).message);
-    }
+    await sendMail(deps, passwordResetMail(user.email, appLink(deps.appBase, "/reset-password", { token }), config.PASSWORD_RESET_TTL_S));
     await record(deps, caller, "user.passwordResetRequested", { actorId: null, orgId: null, target: user.id });
   }
   return { ok: true };

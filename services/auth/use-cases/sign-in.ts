@@ -1,13 +1,14 @@
 import { ClientError } from "../../../core/errors.ts";
-import { createUserWithOrg, findUserByEmail, getUser, publicUser, type UserRow } from "../accounts.ts";
+import { createUserWithOrg, findUserByEmail, getUser, type UserRow } from "../accounts.ts";
 import { bindingMatches } from "../cookies.ts";
+import { appLink, signupAttemptMail } from "../mail.ts";
 import { getMembership, listUserOrgs } from "../orgs.ts";
 import { burnVerification, hashPassword, verifyPassword } from "../passwords.ts";
 import { issueRefreshToken, rotateRefreshToken } from "../refresh.ts";
 import { consumeAuthCode, createSession, revokeSession, type SessionRow } from "../sessions.ts";
 import { signAccessToken, signChallengeToken, TokenVerificationError, verifyChallengeToken } from "../tokens.ts";
 import * as totp from "../totp.ts";
-import { invalid, ipOf, record, sessionIdOf, type AuthDeps, type Caller } from "./context.ts";
+import { invalid, ipOf, record, sendMail, sessionIdOf, type AuthDeps, type Caller } from "./context.ts";
 import { sendVerification } from "./email-verification.ts";
 
 /** Sign-up, log-in (password, second factor, OAuth code), token refresh and log-out. */
@@ -86,13 +87,19 @@ export async function checkSecondFactor(deps: AuthDeps, caller: Caller, user: Us
   return false;
 }
 
+/**
+ * The same answer whether or not the address already has an account (L5), so sign-up tells
+ * nobody which addresses are registered: a new account gets the confirmation link, the owner
+ * of an existing one a note that someone tried (at most a few per window, so it cannot be used
+ * to flood their mailbox). The password is hashed either way: the answer takes as long.
+ */
 export async function signup(
   deps: AuthDeps,
   caller: Caller,
   p: { email: string; password: string; displayName?: string; next?: string },
-) {
+): Promise<{ ok: true }> {
   const ip = ipOf(caller);
-  // Probing addresses through sign-up is limited like any other guessing (L5).
+  // Counted per client address like any other guessing.
   if (await deps.credLimiter.blocked("signup", ip, ip))
     throw new ClientError("RATE_LIMITED", "Too many sign-up attempts from this address; try again later");
   const made = await createUserWithOrg(deps.db, {
@@ -100,13 +107,19 @@ export async function signup(
     passwordHash: await hashPassword(p.password, deps.hashOptions),
     displayName: p.displayName,
   });
-  if (!made) {
-    await deps.credLimiter.failed("signup", ip, ip);
-    throw new ClientError("EMAIL_TAKEN", "An account with this e-mail address already exists");
+  if (made) {
+    await record(deps, caller, "user.signedUp", { actorId: made.user.id, orgId: made.orgId, target: made.user.id });
+    await sendVerification(deps, made.user, p.next);
+    return { ok: true };
   }
-  await record(deps, caller, "user.signedUp", { actorId: made.user.id, orgId: made.orgId, target: made.user.id });
-  await sendVerification(deps, made.user, p.next);
-  return { user: publicUser(made.user), ...(await openSession(deps, caller, made.user, { mfa: false, method: "password" })) };
+  await deps.credLimiter.failed("signup", ip, ip);
+  const owner = await findUserByEmail(deps.db, p.email);
+  if (owner && !owner.disabled && !(await deps.credLimiter.blocked("signup-notice", owner.id, ip))) {
+    await deps.credLimiter.failed("signup-notice", owner.id, ip);
+    await sendMail(deps, signupAttemptMail(owner.email, appLink(deps.appBase, "/login", {}), appLink(deps.appBase, "/forgot-password", {})));
+  }
+  await record(deps, caller, "user.signupAttempted", { outcome: "failure", actorId: null, orgId: null, target: owner?.id });
+  return { ok: true };
 }
 
 export async function login(deps: AuthDeps, caller: Caller, p: { email: string; password: string }): Promise<TokenResponse | MfaChallenge> {

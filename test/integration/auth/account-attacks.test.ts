@@ -166,12 +166,34 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     expect([right.status, right.body.error.code, right.body.error.message]).to.deep.equal([wrong.status, wrong.body.error.code, wrong.body.error.message]);
   });
 
-  it("L5: probing addresses through sign-up is rate limited per client address", async () => {
+  it("L5: sign-up answers a taken address exactly like a new one, and tells the owner by mail", async () => {
     const a = await signUp(p);
     const ip = from();
+    const taken = await call("POST", "/auth/signup", undefined, { email: a.email.toUpperCase(), password: PASSWORD }, ip);
+    const fresh = await call("POST", "/auth/signup", undefined, { email: uniqueEmail(), password: PASSWORD }, ip);
+    expect(taken.status).to.equal(202);
+    expect([taken.status, taken.body]).to.deep.equal([fresh.status, fresh.body]);
+    for (const res of [taken, fresh]) {
+      expect(res.headers.get("location")).to.equal(null);
+      expect(res.headers.getSetCookie()).to.deep.equal([]);
+    }
+    const notice = lastMailTo(p, a.email, /tried to create/i);
+    expect(notice.mail.text).to.match(/nothing about your account changed/);
+    expect(notice.url.pathname).to.equal("/login");
+    // The owner's password still works; the attacker's sign-up made nothing.
+    expect((await logIn(p, a.email, PASSWORD, from())).status).to.equal(200);
+    const [row] = await p.database.db.select({ n: users.id }).from(users).where(eq(users.email, a.email));
+    expect(row!.n).to.equal(a.userId);
+  });
+
+  it("L5: probing addresses through sign-up is rate limited per client address, and mails the owner a bounded number of times", async () => {
+    const a = await signUp(p);
+    const ip = from();
+    const before = outbox(p).filter((m) => m.to === a.email).length;
     for (let i = 0; i < 5; i++)
-      expect((await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status).to.equal(409);
+      expect((await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status).to.equal(202);
     expect((await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status).to.equal(429);
+    expect(outbox(p).filter((m) => m.to === a.email).length - before).to.be.at.most(5);
   });
 
   it("L7: a log-in that times out is not retried while the first attempt still runs", async () => {
@@ -258,8 +280,9 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
 
   it("refresh cookie: httpOnly, SameSite=Strict, scoped to the refresh path; refreshes without the body token; log-out clears it", async () => {
     const email = uniqueEmail();
-    const signup = await call("POST", "/auth/signup", undefined, { email, password: PASSWORD }, from());
-    const set = signup.headers.getSetCookie().find((c) => c.startsWith("chatlens_refresh="))!;
+    expect((await call("POST", "/auth/signup", undefined, { email, password: PASSWORD }, from())).status).to.equal(202);
+    const login = await logIn(p, email, PASSWORD, from());
+    const set = login.headers.getSetCookie().find((c) => c.startsWith("chatlens_refresh="))!;
     expect(set).to.match(/HttpOnly/).and.match(/SameSite=Strict/).and.match(/Path=\/api\/auth\/refresh(;|$)/);
     expect(set).to.not.match(/Secure/); // development over http; production adds Secure
     const cookie = set.split(";")[0]!;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
+import { signUpAndLogIn, type SignedUp } from "../../helpers/accounts.ts";
 import { http } from "../../helpers/http.ts";
 import type { ServiceName } from "../../../config/index.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
@@ -25,28 +26,12 @@ export const PASSWORD = "correct horse battery staple";
 
 export const uniqueEmail = (tag = "user") => `${tag}-${randomBytes(4).toString("hex")}@example.test`;
 
-export interface Account {
-  email: string;
-  password: string;
-  userId: string;
-  orgId: string;
-  accessToken: string;
-  refreshToken: string;
-  sessionId: string;
-}
+export type Account = SignedUp;
 
 export async function signUp(p: TestPlatform, email = uniqueEmail(), password = PASSWORD): Promise<Account> {
-  const res = await http(p.baseUrl, "POST", "/api/auth/signup", { body: { email, password } });
-  expect(res.status, JSON.stringify(res.body)).to.equal(201);
-  return {
-    email,
-    password,
-    userId: res.body.user.id,
-    orgId: res.body.orgId,
-    accessToken: res.body.accessToken,
-    refreshToken: res.body.refreshToken,
-    sessionId: res.body.sessionId,
-  };
+  const res = await signUpAndLogIn(p.baseUrl, { email, password });
+  expect(res.account, `${res.status} ${JSON.stringify(res.body)}`).to.not.equal(undefined);
+  return res.account!;
 }
 
 export async function logIn(p: TestPlatform, email: string, password = PASSWORD, headers: Record<string, string> = {}) {

@@ -4,7 +4,8 @@ import type { TestPlatform } from "../../helpers/platform.ts";
 import { startAuthPlatform } from "./fixtures.ts";
 
 describe("auth: configured sign-in providers", function () {
-  this.timeout(90_000);
+  // A hang guard: two platforms start here, slowly on a loaded machine.
+  this.timeout(300_000);
   let plain: TestPlatform;
   let withGithub: TestPlatform;
   before(async () => {

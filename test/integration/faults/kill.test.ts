@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { sql } from "drizzle-orm";
+import { signUpAndLogIn } from "../../helpers/accounts.ts";
 import { http } from "../../helpers/http.ts";
 import { jetStreamBacklog } from "../../../services/ops/channel-backlog.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
@@ -12,8 +13,8 @@ const STALE_AFTER_S = 4;
 
 async function account(cluster: ProcessCluster) {
   return poll("sign-up once the cluster has met", 90_000, async () => {
-    const res = await http(cluster.baseUrl, "POST", "/api/auth/signup", { body: { email: `k-${Date.now()}@example.test`, password: PASSWORD } });
-    return res.status === 201 ? { orgId: res.body.orgId as string, accessToken: res.body.accessToken as string } : null;
+    const { account } = await signUpAndLogIn(cluster.baseUrl, { email: `k-${Date.now()}@example.test`, password: PASSWORD });
+    return account ? { orgId: account.orgId, accessToken: account.accessToken } : null;
   });
 }
 

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { signUpAndLogIn } from "../../helpers/accounts.ts";
 import { http } from "../../helpers/http.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
 import { createDataset, poll, topicExport, uploadAndWait, waitForIndexed } from "../ops/helpers.ts";
@@ -43,8 +44,8 @@ describe("faults: servers going away under a running cluster", function () {
       { postgres: postgres.url, redis: redis.url, nats: nats.url },
     );
     account = await poll("sign-up once the cluster has met", 90_000, async () => {
-      const res = await http(cluster!.baseUrl, "POST", "/api/auth/signup", { body: { email: `f-${Date.now()}@example.test`, password: PASSWORD } });
-      return res.status === 201 ? { email: res.body.user.email as string, accessToken: res.body.accessToken as string } : null;
+      const { account } = await signUpAndLogIn(cluster!.baseUrl, { email: `f-${Date.now()}@example.test`, password: PASSWORD });
+      return account ? { email: account.email, accessToken: account.accessToken } : null;
     });
     await poll("the gateway to see the embedder", 90_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: account.accessToken })).status === 200);
     datasetId = await createDataset(cluster.baseUrl, account.accessToken);

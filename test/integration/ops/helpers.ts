@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import { expect } from "chai";
 import type { ServiceName } from "../../../config/index.ts";
 import { createPlatform, type Platform } from "../../../platform/platform.ts";
+import { signUpAndLogIn } from "../../helpers/accounts.ts";
 import { http } from "../../helpers/http.ts";
 import { testConfig } from "../../helpers/platform.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
@@ -103,9 +104,9 @@ export async function createDataset(baseUrl: string, token: string, name = "chat
   return res.body.id;
 }
 
-/** A new account with its own org, signed in (the sign-up answer's tokens). */
+/** A new account with its own org, signed in. */
 export async function signUpAt(baseUrl: string, email = `ops-${Math.random().toString(36).slice(2, 10)}@example.test`) {
-  const res = await http(baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } });
-  expect(res.status, JSON.stringify(res.body)).to.equal(201);
-  return { email, orgId: res.body.orgId as string, accessToken: res.body.accessToken as string };
+  const res = await signUpAndLogIn(baseUrl, { email, password: PASSWORD });
+  expect(res.account, `${res.status} ${JSON.stringify(res.body)}`).to.not.equal(undefined);
+  return { email, orgId: res.account!.orgId, accessToken: res.account!.accessToken };
 }

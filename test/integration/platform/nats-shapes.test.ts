@@ -66,7 +66,7 @@ describe("node shapes as separate processes over NATS (SERVICES=…)", function 
         body: { email: `shape-${Date.now()}-${i}@example.com`, password: "correct horse battery staple", displayName: "Shape" },
       });
     }
-    expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 201]);
+    expect(res.status, JSON.stringify(res.body)).to.equal(202);
     const ready = await http(baseUrl, "GET", "/api/ready");
     expect(ready.body.checks.transporter.status).to.equal("ok");
     expect(ready.body.checks.cacher.status).to.equal("ok");

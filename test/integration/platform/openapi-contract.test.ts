@@ -90,7 +90,7 @@ describe("OpenAPI response schemas match what the gateway answers", function () 
     const res = await http(p.baseUrl, "POST", "/api/auth/signup", {
       body: { email: `contract-${Date.now()}@example.test`, password: "correct horse battery staple" },
     });
-    expectDocumented(res, "POST /api/auth/signup", 201);
+    expectDocumented(res, "POST /api/auth/signup", 202);
     a = await signUp(p);
     expectDocumented(await logIn(p, a.email), "POST /api/auth/login", 200);
     const token = a.accessToken;

@@ -98,7 +98,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account (and its personal organisation) */
+        /** Create an account and its personal organisation, then log in (answers the same whether or not the address already has an account) */
         post: operations["authSignup"];
         delete?: never;
         options?: never;
@@ -1254,18 +1254,6 @@ export interface components {
             /** Format: uuid */
             orgId: string | null;
         };
-        SignupResponse: {
-            user: components["schemas"]["User"];
-            accessToken: string;
-            refreshToken: string | null;
-            /** @constant */
-            tokenType: "Bearer";
-            expiresIn: number;
-            /** Format: uuid */
-            sessionId: string;
-            /** Format: uuid */
-            orgId: string | null;
-        };
         MfaChallenge: {
             /** @constant */
             mfaRequired: true;
@@ -2312,12 +2300,15 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            201: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SignupResponse"];
+                    "application/json": {
+                        /** @constant */
+                        ok: true;
+                    };
                 };
             };
             /** @description Error */

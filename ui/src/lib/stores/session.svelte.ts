@@ -79,12 +79,15 @@ class SessionStore {
     return res;
   }
 
-  /** `next`: where the confirmation link in the mail leads after confirming (e.g. a pending invitation). */
-  async signup(email: string, password: string, displayName?: string, next?: string): Promise<void> {
-    const res = await call<TokenResponse & { user: unknown }>(
-      api.POST("/api/auth/signup", { body: { email, password, ...(displayName ? { displayName } : {}), ...(next ? { next } : {}) } }),
-    );
-    await this.accept(res);
+  /**
+   * Creates the account, then logs in with the same password. Sign-up answers alike whether or
+   * not the address already had an account (it tells nobody which addresses are registered), so
+   * the log-in is what fails when it did and the password is not its owner's.
+   * `next`: where the confirmation link in the mail leads after confirming (e.g. a pending invitation).
+   */
+  async signup(email: string, password: string, displayName?: string, next?: string): Promise<LoginResponse> {
+    await call(api.POST("/api/auth/signup", { body: { email, password, ...(displayName ? { displayName } : {}), ...(next ? { next } : {}) } }));
+    return this.login(email, password);
   }
 
   async switchOrg(orgId: string): Promise<void> {
