@@ -1,7 +1,7 @@
 // Retrieval quality of chatlens search on the labelled sets (test/fixtures/search-quality), side by
 // side with a BM25 reference (wink-bm25-text-search) over the same messages, in the same run.
 //
-//   npx tsx bench/search-quality.ts [--sets=ubuntu,chat] [--modes=keyword,semantic,hybrid,hybrid:weighted]
+//   npx tsx bench/search-quality.ts [--sets=ubuntu,chat] [--modes=keyword,semantic,hybrid,hybrid:weighted] [--model=use-lite-int8]
 //                                   [--db=pglite|postgres] [--out=file.json] [--unjudged=file.tsv]
 //
 // A platform node (api, auth, embedder with the real USE-lite model, index) is started; each corpus
@@ -36,13 +36,15 @@ const out = arg("out", "");
 const unjudgedFile = arg("unjudged", "");
 /** --no-embed: no chunks or vectors (keyword mode only; on busy machines embedding the Ubuntu corpus takes long). */
 const noEmbed = process.argv.includes("--no-embed");
-const CACHE_FILE = path.join(os.tmpdir(), "chatlens-search-quality-vectors.json");
+// --model=use-lite-int8 measures the quantised model (issue 18 point 5); vectors are cached per model.
+const MODEL = arg("model", "use-lite");
+const CACHE_FILE = path.join(os.tmpdir(), MODEL === "use-lite" ? "chatlens-search-quality-vectors.json" : `chatlens-search-quality-vectors-${MODEL}.json`);
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const f3 = (x: number) => x.toFixed(3);
 
 const p = await startTestPlatform({
   services: INDEX_SERVICES,
-  env: { ...INDEX_TEST_ENV, LOG_LEVEL: "error", EMBEDDER_THREADS: "2", EMBED_BATCH_CHUNKS: "32" },
+  env: { ...INDEX_TEST_ENV, LOG_LEVEL: "error", EMBEDDER_THREADS: "2", EMBED_BATCH_CHUNKS: "32", DEFAULT_MODEL: MODEL },
   db,
 });
 const results: Record<string, Record<string, Table>> = {};
@@ -101,7 +103,7 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
     const batch = todo.slice(i, i + 64);
     const r = await p.broker.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>(
       "embedder.embedBatch",
-      { modelId: "use-lite", texts: batch.map((c) => c.text) },
+      { modelId: MODEL, texts: batch.map((c) => c.text) },
       { timeout: 0, retries: 0 },
     );
     const data = Buffer.from(r.data, "base64");
@@ -112,7 +114,7 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
     }
   }
   saveCache(cache);
-  const job = { orgId: target.orgId, datasetId: target.datasetId, modelId: "use-lite" };
+  const job = { orgId: target.orgId, datasetId: target.datasetId, modelId: MODEL };
   for (let i = 0; i < chunkRows.length; i += 500) {
     const rowsPart = chunkRows.slice(i, i + 500);
     const vectors = rowsPart.map((c) => {
