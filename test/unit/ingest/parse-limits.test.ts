@@ -186,6 +186,18 @@ describe("ingest parse limits", function () {
     });
   });
 
+  describe("CSV: one record is bounded like one message", () => {
+    it("refuses a row of many fields past the message bound with MESSAGE_TOO_LONG and its line", async () => {
+      const wide = Array.from({ length: 40 }, () => "x".repeat(900)).join(",");
+      const file = write("wide.csv", `timestamp,author,text${",c".repeat(39)}\n2021-02-01T10:00:00Z,Ann,hi\n2021-02-01T10:01:00Z,Bob,${wide}\n`);
+      const err = await failure(file, { maxMessageChars: 10_000 });
+      expect(err.code).to.equal("MESSAGE_TOO_LONG");
+      expect(err.line).to.be.oneOf([2, 3]);
+      const ok = await parseExportToArrays({ path: file, limits: { maxMessageChars: 100_000 } });
+      expect(ok.messages).to.have.length(2);
+    });
+  });
+
   describe("records and parse time of one import", () => {
     it("refuses more records than the bound with TOO_MANY_RECORDS", async () => {
       const file = write("many.json", telegramExport(100));
