@@ -44,8 +44,11 @@ const cluster = await startProcessCluster([{ nodeID: "gw", services: "api,auth,i
 const results: { nodes: number; chunks: number; seconds: number; perSecond: number; load: string }[] = [];
 try {
   const token = await poll("sign-up", 120_000, async () => {
-    const r = await http(cluster.baseUrl, "POST", "/api/auth/signup", { body: { email: `scale-${Date.now()}@example.test`, password: "a sufficiently long password" } });
-    return r.status === 201 ? (r.body.accessToken as string) : null;
+    // Sign-up answers 202 without tokens (the same for a taken address): log in after it.
+    const credentials = { email: `scale-${Date.now()}@example.test`, password: "a sufficiently long password" };
+    if ((await http(cluster.baseUrl, "POST", "/api/auth/signup", { body: credentials })).status !== 202) return null;
+    const r = await http(cluster.baseUrl, "POST", "/api/auth/login", { body: credentials });
+    return r.status === 200 ? (r.body.accessToken as string) : null;
   });
   const corpus = chatCorpus();
   let started = 0;
