@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { checkAccess, type AuthInfo, type CallMeta } from "../../core/permissions.ts";
@@ -55,6 +55,18 @@ export default function createApiService(app: AppContext): ServiceSchema {
   return {
     name: "api",
     mixins: [ApiGateway],
+
+    created(this: { server?: Server }) {
+      // Node closes an idle kept-alive connection after 5 s. A client that sends its next request
+      // on it at that moment gets ECONNRESET, which happened whenever the event loop had been busy
+      // for seconds (a large import on PGlite) and both timers fired together. A longer idle time
+      // than the clients' (browsers, undici: 4 s) and than proxies' (60 s) lets the client close first.
+      const server = this.server;
+      if (server) {
+        server.keepAliveTimeout = 65_000;
+        server.headersTimeout = 66_000;
+      }
+    },
 
     settings: {
       port: config.PORT,
