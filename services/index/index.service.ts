@@ -540,7 +540,11 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       /** Brings an index this node owns level with the stored vectors (ownership.ts), before it answers from it. */
       async catchUp(this: IndexService, key: IndexKey) {
-        // Added in slices without committing each: one version for the whole catch-up, when the dataset is settled.
+        // Added in slices without committing each: one version for the whole catch-up, when the dataset
+        // is settled — for an index this node held before (moved back, or behind). An index new here
+        // is a new dataset's first batch: "nothing pending" may only mean that the other
+        // conversations' chunks are not written yet, and committing then made two versions of one import.
+        const heldBefore = await this.holds(key);
         const r = await catchUpIndex(key, {
           holds: (k) => this.holds(k),
           heldIds: (k) => this.store.chunkIds(k),
@@ -551,7 +555,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         });
         if (r.added + r.removed > 0) {
           this.logger.info(`index: ${key.datasetId}/${key.modelId} caught up from the stored vectors: ${r.added} added, ${r.removed} removed`);
-          if ((await pendingChunks(this.db, key)) === 0) await this.store.commitPending(key);
+          if (heldBefore && (await pendingChunks(this.db, key)) === 0) await this.store.commitPending(key);
         }
         if (await this.holds(key)) await this.exportSize(key);
       },
