@@ -544,7 +544,6 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         // is settled — for an index this node held before (moved back, or behind). An index new here
         // is a new dataset's first batch: "nothing pending" may only mean that the other
         // conversations' chunks are not written yet, and committing then made two versions of one import.
-        const heldBefore = await this.holds(key);
         const r = await catchUpIndex(key, {
           holds: (k) => this.holds(k),
           heldIds: (k) => this.store.chunkIds(k),
@@ -555,7 +554,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         });
         if (r.added + r.removed > 0) {
           this.logger.info(`index: ${key.datasetId}/${key.modelId} caught up from the stored vectors: ${r.added} added, ${r.removed} removed`);
-          if (heldBefore && (await pendingChunks(this.db, key)) === 0) await this.store.commitPending(key);
+          if (r.heldBefore && (await pendingChunks(this.db, key)) === 0) await this.store.commitPending(key);
         }
         if (await this.holds(key)) await this.exportSize(key);
       },

@@ -28,6 +28,8 @@ export interface CatchUpDeps {
 export interface CatchUpResult {
   added: number;
   removed: number;
+  /** Whether the node held a copy of the index before the catch-up (a new one starts empty). */
+  heldBefore: boolean;
 }
 
 /** Rows per statement when reading missing vectors (a statement's parameters are limited). */
@@ -40,14 +42,15 @@ const SLICE = 5000;
  * merely stored after the database was read.
  */
 export async function catchUpIndex(key: IndexKey, deps: CatchUpDeps): Promise<CatchUpResult> {
-  const held = (await deps.holds(key)) ? await deps.heldIds(key) : [];
+  const heldBefore = await deps.holds(key);
+  const held = heldBefore ? await deps.heldIds(key) : [];
   const stored = await deps.storedIds(key);
   const heldSet = new Set(held);
   const missing = [...stored].filter((id) => !heldSet.has(id));
   const extra = held.filter((id) => !stored.has(id));
   for (let i = 0; i < missing.length; i += SLICE) await deps.add(key, await deps.vectors(key, missing.slice(i, i + SLICE)));
   if (extra.length > 0) await deps.remove(key, extra);
-  return { added: missing.length, removed: extra.length };
+  return { added: missing.length, removed: extra.length, heldBefore };
 }
 
 export interface OwnershipOptions {

@@ -31,16 +31,16 @@ describe("index/ownership: a new owner catches an index up from the stored vecto
     // The copy a node kept from an earlier spell as owner: 4 of 16 vectors, one since deleted.
     const stored = Array.from({ length: 16 }, (_, i) => `c${String(i).padStart(2, "0")}`);
     const { deps, calls, index } = fakeDeps(["c00", "c01", "c02", "gone"], stored.slice());
-    expect(await catchUpIndex(KEY, deps)).to.deep.equal({ added: 13, removed: 1 });
+    expect(await catchUpIndex(KEY, deps)).to.deep.equal({ added: 13, removed: 1, heldBefore: true });
     expect([...index!].sort()).to.deep.equal(stored);
     expect(calls).to.deep.equal([`add ${stored.slice(3).join(",")}`, "remove gone"]);
   });
 
   it("an index the node does not hold starts from every stored vector; one already current changes nothing", async () => {
     const fresh = fakeDeps(null, ["a", "b"]);
-    expect(await catchUpIndex(KEY, fresh.deps)).to.deep.equal({ added: 2, removed: 0 });
+    expect(await catchUpIndex(KEY, fresh.deps)).to.deep.equal({ added: 2, removed: 0, heldBefore: false });
     const current = fakeDeps(["a", "b"], ["a", "b"]);
-    expect(await catchUpIndex(KEY, current.deps)).to.deep.equal({ added: 0, removed: 0 });
+    expect(await catchUpIndex(KEY, current.deps)).to.deep.equal({ added: 0, removed: 0, heldBefore: true });
     expect(current.calls).to.deep.equal([]);
   });
 
