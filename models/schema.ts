@@ -235,6 +235,12 @@ export const imports = pgTable(
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     createdAt: created(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
+    /**
+     * When the embedder finished chunking what the import added (set at completion when it added
+     * nothing). A completed import without it is still being chunked: its dataset's index must not
+     * commit a version yet, though every chunk written so far may already have its vector.
+     */
+    chunkedAt: timestamp("chunked_at", { withTimezone: true }),
   },
   (t) => [index("imports_dataset_idx").on(t.datasetId), index("imports_status_idx").on(t.status)],
 );

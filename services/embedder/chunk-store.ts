@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { chunks, messages, participants } from "../../models/schema.ts";
+import { chunks, imports, messages, participants } from "../../models/schema.ts";
 import { Chunker, type Chunk, type ChatMessage, type ChunkingConfig } from "./chunking.ts";
 
 /**
@@ -130,6 +130,11 @@ export async function rechunkImport(db: Db, ref: ImportRef, options: RechunkOpti
     result.deletedIds.push(...r.deletedIds);
   }
   return result;
+}
+
+/** Records that the import's chunks are all written (its dataset's index may commit once they have vectors). */
+export async function markImportChunked(db: Db, ref: ImportRef): Promise<void> {
+  await db.update(imports).set({ chunkedAt: new Date() }).where(and(eq(imports.id, ref.importId), eq(imports.datasetId, ref.datasetId)));
 }
 
 async function insertChunks(db: Db, orgId: string, datasetId: string, list: Chunk[]): Promise<string[]> {

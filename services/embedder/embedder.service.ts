@@ -7,7 +7,7 @@ import { ClientError } from "../../core/errors.ts";
 import { itemsOf, ref } from "../../core/json-schema.ts";
 import { retryUntil } from "../../lib/retry.ts";
 import { CHUNK_CHANNEL, JOB_CHANNEL } from "./channels.ts";
-import { rechunkImport, type ImportRef } from "./chunk-store.ts";
+import { markImportChunked, rechunkImport, type ImportRef } from "./chunk-store.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
 import { base64ToFloat32, float32ToBase64 } from "../../lib/vector-codec.ts";
 import {
@@ -405,6 +405,9 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         if (result.inserted === 0) this.requeue.forget(work.datasetId);
         if (result.deletedIds.length > 0)
           this.broker.emit("chunks.deleted", { orgId: ref.orgId, datasetId: ref.datasetId, chunkIds: result.deletedIds });
+        await markImportChunked(this.db, ref);
+        // The last vectors may have been stored before this mark: the index commits its version now.
+        this.broker.emit("import.chunked", { orgId: ref.orgId, datasetId: ref.datasetId, modelId: work.modelId });
         this.logger.info(
           `embedder: chunked import ${ref.importId}: ${result.conversations} conversations, ${result.inserted} new chunks, ${result.deletedIds.length} removed`,
         );

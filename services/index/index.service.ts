@@ -25,6 +25,7 @@ import {
   hasFilters,
   logSearch,
   messagesById,
+  datasetSettled,
   pendingChunks,
   purgeSearchLog,
   storedChunkIds,
@@ -312,7 +313,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
             const stored = await storedChunkIds(this.db, key);
             ids = (await this.store.chunkIds(key)).filter((id) => !stored.has(id));
           }
-          const settled = (await pendingChunks(this.db, key)) === 0;
+          const settled = await datasetSettled(this.db, key);
           return { removed: await this.store.remove(key, ids, settled) };
         },
       },
@@ -485,6 +486,17 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         },
       },
 
+      /**
+       * An import's chunks are all written: if their vectors were stored before (the last batch
+       * arrived while chunking still went on), the owner commits the version it held back.
+       */
+      "import.chunked": {
+        params: { orgId: "uuid", datasetId: "uuid", modelId: "string" },
+        async handler(this: IndexService, ctx: Context<{ orgId: string; datasetId: string; modelId: string }>) {
+          await this.callOwner(ctx, "index.applyEmbeddings", { ...ctx.params, chunkIds: [] }, NO_RETRY);
+        },
+      },
+
       /** Re-chunking replaced these chunks (their vectors went with them). */
       "chunks.deleted": {
         params: { orgId: "uuid", datasetId: "uuid", chunkIds: { type: "array", items: "string" } },
@@ -532,7 +544,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const entries: Awaited<ReturnType<typeof vectorsOf>> = [];
         // In slices: a coalesced batch may hold more ids than one statement's parameters allow.
         for (let i = 0; i < p.chunkIds.length; i += 5000) entries.push(...(await vectorsOf(this.db, p, p.chunkIds.slice(i, i + 5000))));
-        const settled = (await pendingChunks(this.db, key)) === 0;
+        // A call without vectors (import.chunked) for an index that nothing has created yet: nothing to commit.
+        if (entries.length === 0 && !(await this.holds(key))) return { added: 0, replaced: 0 };
+        const settled = await datasetSettled(this.db, key);
         const result = await this.store.add(key, entries, settled);
         await this.exportSize(key);
         return result;
@@ -540,10 +554,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
       /** Brings an index this node owns level with the stored vectors (ownership.ts), before it answers from it. */
       async catchUp(this: IndexService, key: IndexKey) {
-        // Added in slices without committing each: one version for the whole catch-up, when the dataset
-        // is settled — for an index this node held before (moved back, or behind). An index new here
-        // is a new dataset's first batch: "nothing pending" may only mean that the other
-        // conversations' chunks are not written yet, and committing then made two versions of one import.
+        // Added in slices without committing each: one version for the whole catch-up, once the
+        // dataset is settled (nothing left to chunk or embed; see datasetSettled).
         const r = await catchUpIndex(key, {
           holds: (k) => this.holds(k),
           heldIds: (k) => this.store.chunkIds(k),
@@ -553,8 +565,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           remove: (k, ids) => this.store.remove(k, ids, false),
         });
         if (r.added + r.removed > 0) {
-          this.logger.info(`index: ${key.datasetId}/${key.modelId} caught up from the stored vectors: ${r.added} added, ${r.removed} removed`);
-          if (r.heldBefore && (await pendingChunks(this.db, key)) === 0) await this.store.commitPending(key);
+          const copy = r.heldBefore ? "its copy" : "an empty index";
+          this.logger.info(`index: ${key.datasetId}/${key.modelId} caught up ${copy} from the stored vectors: ${r.added} added, ${r.removed} removed`);
+          if (await datasetSettled(this.db, key)) await this.store.commitPending(key);
         }
         if (await this.holds(key)) await this.exportSize(key);
       },

@@ -285,6 +285,20 @@ export async function pendingChunks(db: Db, key: { datasetId: string; modelId: s
   return Number(row?.n ?? 0);
 }
 
+/**
+ * Whether the dataset has nothing left to chunk or embed for the model, so its index may commit a
+ * version. Chunking and embedding overlap (the first chunks are embedded while later conversations
+ * are still being chunked), so "no chunk without a vector" alone can hold half an import.
+ */
+export async function datasetSettled(db: Db, key: { datasetId: string; modelId: string }): Promise<boolean> {
+  const [chunking] = await rowsOf<{ n: string | number }>(
+    db,
+    sql`select count(*) as n from imports where dataset_id = ${key.datasetId} and status = 'completed' and chunked_at is null`,
+  );
+  if (Number(chunking?.n ?? 0) > 0) return false;
+  return (await pendingChunks(db, key)) === 0;
+}
+
 /** What a version manifest records about the data: chunking versions and imports covered. */
 export async function versionSources(db: Db, datasetId: string): Promise<{ chunkingVersion: string; importIds: string[] }> {
   const chunking = await rowsOf<{ v: string }>(db, sql`select distinct chunking_version as v from chunks where dataset_id = ${datasetId} order by 1`);
