@@ -11,20 +11,27 @@ export interface SavedUpload {
   bytes: number;
 }
 
+/** The first error each upload stream emitted while held (holdStreamErrors). */
+const heldErrors = new WeakMap<Readable, unknown>();
+
+/**
+ * Call first thing in the action, before any await: busboy destroys a file stream that passes its
+ * size limit even while nobody reads it yet, and an "error" nobody listens to crashes the process.
+ * The error is kept for saveUpload: busboy reports a truncated form by emitting "error" on the file
+ * (not destroying it) and then ending it, so an error emitted before the stream was piped would
+ * otherwise leave a normal-looking end, and a form answered 400 would still be imported.
+ */
+export function holdStreamErrors(stream: Readable): void {
+  stream.on("error", (err) => {
+    if (!heldErrors.has(stream)) heldErrors.set(stream, err);
+  });
+}
+
 /**
  * Streams an upload to a fresh file under `dir`, counting bytes. The name is random: the
  * client's filename never becomes part of a path. Past `maxBytes` the write stops with
  * PAYLOAD_TOO_LARGE (the raw stream route has no busboy limit), and a partial file is removed.
  */
-/**
- * Call first thing in the action, before any await: busboy destroys a file stream that passes its
- * size limit even while nobody reads it yet, and an "error" nobody listens to crashes the process.
- * The error stays on the stream (`errored`) for saveUpload to report.
- */
-export function holdStreamErrors(stream: Readable): void {
-  stream.on("error", () => {});
-}
-
 export async function saveUpload(
   stream: Readable,
   dir: string,
@@ -44,11 +51,13 @@ export async function saveUpload(
   });
   try {
     await pipeline(stream, counter, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+    if (heldErrors.has(stream)) throw heldErrors.get(stream);
   } catch (err) {
     // The stream may still be flowing (an HTTP request body): drain it so the socket is not left hanging.
     stream.resume();
     await rm(file, { force: true });
-    throw toUploadError(stream.errored ?? err, maxBytes, stream.errored !== null && stream.errored !== undefined);
+    const fromRequest = (stream.errored ?? heldErrors.get(stream)) as unknown;
+    throw toUploadError(fromRequest ?? err, maxBytes, fromRequest !== undefined && fromRequest !== null);
   }
   return { path: file, bytes };
 }
