@@ -1,3 +1,5 @@
+import { readdir } from "node:fs/promises";
+import { request } from "node:http";
 import { expect } from "chai";
 import type { OrgSlots } from "../../../core/org-slots.ts";
 import { seededRandom } from "../../../services/cluster/random.ts";
@@ -5,6 +7,7 @@ import { addChunks, createChatDataset, type FixtureChunk, type FixtureMessage } 
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { whatsappLines } from "../ingest/generators.ts";
+import { waitFor } from "../embedder/helpers.ts";
 import { uploadFile, waitForImport } from "../ingest/helpers.ts";
 import {
   duringAttack,
@@ -37,28 +40,61 @@ describe("security: per-org quota on queued uploads", function () {
   });
   after(async () => p?.stop());
 
-  it("a second upload while the first is queued or running answers 429; another org's upload is accepted", async () => {
+  it("a second upload while the first is still arriving answers 429; another org's upload is accepted", async () => {
     const big = { name: "WhatsApp Chat with Big.txt", content: whatsappLines(1000, 16_000) };
-    const first = await uploadFile(p, attacker.account.accessToken, attacker.datasetId, big);
-    expect(first.status, JSON.stringify(first.body)).to.equal(202);
-    const second = await duringAttack(p, bystander, () =>
-      uploadFile(p, attacker.account.accessToken, attacker.datasetId, big),
-    );
-    expect(second.status, JSON.stringify(second.body)).to.equal(429);
-    expect(second.body.error.code).to.equal("QUOTA_EXCEEDED");
-    const other = await uploadFile(p, bystander.account.accessToken, bystander.datasetId, {
-      name: "WhatsApp Chat with Small.txt",
-      content: whatsappLines(100, 110),
-    });
-    expect(other.status, JSON.stringify(other.body)).to.equal(202);
-    expect((await waitForImport(p, attacker.account.accessToken, first.body.id)).status).to.equal("completed");
-    expect((await waitForImport(p, bystander.account.accessToken, other.body.id)).status).to.equal("completed");
+    // The first upload is held open half-sent, so it counts against the quota for as long as the
+    // test needs (a whole upload could be imported before the second arrives on a fast machine).
+    const first = holdOpenUpload(p, attacker.account.accessToken, attacker.datasetId, big.content, "?filename=chat.txt");
+    try {
+      // Its slot is taken before its body is written to the upload folder.
+      await waitFor("the held upload to be received", async () =>
+        (await readdir(p.config.uploadDir).catch(() => [] as string[])).some((f) => f.endsWith(".upload")),
+      );
+      const second = await duringAttack(p, bystander, () => uploadFile(p, attacker.account.accessToken, attacker.datasetId, big));
+      expect(second.status, JSON.stringify(second.body)).to.equal(429);
+      expect(second.body.error.code).to.equal("QUOTA_EXCEEDED");
+      const other = await uploadFile(p, bystander.account.accessToken, bystander.datasetId, {
+        name: "WhatsApp Chat with Small.txt",
+        content: whatsappLines(100, 110),
+      });
+      expect(other.status, JSON.stringify(other.body)).to.equal(202);
+      expect((await waitForImport(p, bystander.account.accessToken, other.body.id)).status).to.equal("completed");
+    } finally {
+      first.finish();
+    }
+    const accepted = await first.answer;
+    expect(accepted.status, JSON.stringify(accepted.body)).to.equal(202);
+    expect((await waitForImport(p, attacker.account.accessToken, accepted.body.id)).status).to.equal("completed");
     attacker.messages += 15_000;
     bystander.messages += 10;
     await expectIntact(p, attacker);
     await expectIntact(p, bystander);
   });
 });
+
+/**
+ * A raw upload (PUT) whose first half is sent at once and the rest only on `finish()`: until then
+ * the gateway is receiving it.
+ */
+function holdOpenUpload(p: TestPlatform, token: string, datasetId: string, content: string, query: string) {
+  const body = Buffer.from(content);
+  const req = request(`${p.baseUrl}/api/datasets/${datasetId}/imports${query}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(body.length) },
+  });
+  const answer = new Promise<{ status: number | undefined; body: any }>((resolve, reject) => {
+    req.on("response", (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on("error", reject);
+  });
+  const half = Math.floor(body.length / 2);
+  req.write(body.subarray(0, half));
+  return { answer, finish: () => void req.end(body.subarray(half)) };
+}
 
 /** Messages and synthetic chunk vectors (three planted directions) for a topic run. */
 function topicChat(chunks: number): { messages: FixtureMessage[]; chunks: FixtureChunk[] } {
