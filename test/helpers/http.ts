@@ -14,11 +14,22 @@ export async function http<T = any>(
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const res = await fetch(baseUrl + path, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
-  });
+  const send = () =>
+    fetch(baseUrl + path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+    });
+  let res: Response;
+  try {
+    res = await send();
+  } catch (err) {
+    // A pooled keep-alive connection can be reset as the request goes out on it; browsers then
+    // send an idempotent request again on a new connection, and so does this client (once). A
+    // server that is down refuses the new connection, so this hides no crash.
+    if ((method !== "GET" && method !== "HEAD") || !isConnectionReset(err)) throw err;
+    res = await send();
+  }
   const text = await res.text();
   let body: any = text;
   try {
@@ -27,4 +38,9 @@ export async function http<T = any>(
     /* not JSON: keep the text */
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+function isConnectionReset(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } }).cause;
+  return cause?.code === "ECONNRESET" || cause?.code === "UND_ERR_SOCKET";
 }
