@@ -41,6 +41,7 @@ import { KeywordStore, type DatasetKeywords } from "./keyword/keyword-store.ts";
 import { keywordHits, matchRanges, parseKeywordQuery } from "./search-keyword.ts";
 import { arrangeHits, type ArrangedHit } from "./search-results.ts";
 import { indexPath } from "./index-key.ts";
+import { allowedChunks, ChunkSpanCache } from "./chunk-spans.ts";
 import { catchUpIndex, IndexOwnership } from "./ownership.ts";
 import { UpdateBatcher } from "./update-batcher.ts";
 import { DimensionMismatchError } from "./vector-index.ts";
@@ -325,6 +326,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         params: { $$strict: true, datasetId: uuid },
         async handler(this: IndexService, ctx: Ctx<{ datasetId: string }>) {
           this.datasetCache.forget(ctx.params.datasetId);
+          this.chunkSpans.forget(ctx.params.datasetId);
+          this.keywords.forget(ctx.params.datasetId);
           return { models: await this.store.dropDataset(ctx.params.datasetId) };
         },
       },
@@ -647,9 +650,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         // index answers only for the dataset's own org whoever calls it.
         if (!p.ownershipChecked && (await this.datasetsOf(p.orgId, [p.datasetId])).length === 0)
           return { datasetId: p.datasetId, version: p.version, hits: [] };
-        const allow = p.filters && hasFilters(p.filters) ? await allowedChunkIds(this.db, p, p.filters) : undefined;
-        if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
         if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };
+        const allow = p.filters && hasFilters(p.filters) ? await this.filterAllowList(key, p.orgId, p.filters) : undefined;
+        if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
         try {
           const hits = await this.store.search(key, p.vector, p.k, { allow, version: p.version });
           return { datasetId: p.datasetId, version: p.version, hits };
@@ -661,6 +664,21 @@ export default function createIndexService(app: AppContext): ServiceSchema {
             ]);
           throw err;
         }
+      },
+
+      /**
+       * The chunks of the dataset holding a message that passes the filters (chunk-spans.ts): from
+       * the keyword index's message columns and the chunks' spans, in memory; only chunks newer
+       * than the keyword index are asked of the database.
+       */
+      async filterAllowList(this: IndexService, key: IndexKey, orgId: string, filters: SearchFilters): Promise<string[]> {
+        const [keywords] = await this.keywords.get([key.datasetId]);
+        const accept = keywords!.filter(filters);
+        const vectors = (await this.holds(key)) ? (await this.store.describe(key)).count : 0;
+        const spans = await this.chunkSpans.get(key.datasetId, `${vectors}:${keywords!.stamp}`);
+        const { allowed, unknown } = allowedChunks(keywords!, spans, accept ?? (() => true));
+        if (unknown.length > 0) allowed.push(...(await allowedChunkIds(this.db, { orgId, datasetId: key.datasetId }, filters, unknown)));
+        return allowed;
       },
 
       /** Whether this node holds the index, in memory or on disk (memory first: every search asks, and a file check is a thread-pool round trip). */
@@ -916,6 +934,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         language: config.KEYWORD_LANGUAGE,
         maxDatasets: config.KEYWORD_MAX_DATASETS,
       });
+      self.chunkSpans = new ChunkSpanCache(self.db, config.KEYWORD_MAX_DATASETS);
       self.embeddingUpdates = new UpdateBatcher((batchKey, chunkIds) => {
         const [orgId, datasetId, modelId] = JSON.parse(batchKey) as [string, string, string];
         return self.applyEmbeddingBatch({ orgId, datasetId, modelId, chunkIds });
@@ -958,6 +977,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 interface IndexService extends DbService {
   store: IndexStore;
   keywords: KeywordStore;
+  chunkSpans: ChunkSpanCache;
   datasetCache: DatasetCache;
   embeddingUpdates: UpdateBatcher<string, { added: number; replaced: number }>;
   applyEmbeddingBatch(p: EmbeddingsStored): Promise<{ added: number; replaced: number }>;
@@ -979,6 +999,7 @@ interface IndexService extends DbService {
   searchOnOwner(ctx: Context, p: OwnedSearch): Promise<VectorSearchResult>;
   searchOwned(p: OwnedSearch): Promise<VectorSearchResult>;
   holds(key: IndexKey): Promise<boolean>;
+  filterAllowList(key: IndexKey, orgId: string, filters: SearchFilters): Promise<string[]>;
   datasetsOf(orgId: string, ids: readonly string[]): Promise<CachedDataset[]>;
   forgetEverywhere(datasetId: string): Promise<void>;
   ensureIndex(key: IndexKey): Promise<boolean>;

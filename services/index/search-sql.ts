@@ -78,19 +78,30 @@ export async function keywordSearch(
 }
 
 /**
- * Chunks of a dataset that hold at least one message passing the filters: the allow-list that
- * vector search applies inside FAISS (so k results still come back however selective the filter).
+ * Chunks of a dataset (or of `onlyChunkIds`) that hold at least one message passing the filters.
+ * The in-memory allow-list (chunk-spans.ts) answers most of a filtered search; this answers the
+ * chunks it cannot place (their messages are newer than the keyword index). Driven from each
+ * chunk's own message ids through the primary key. Nothing in the subquery may refer to the
+ * chunk's dataset or conversation: the planner then scanned the dataset's messages once per chunk
+ * (quadratic; minutes at 100k messages, seconds at 9k).
  */
-export async function allowedChunkIds(db: Db, scope: { orgId: string; datasetId: string }, filters: SearchFilters): Promise<string[]> {
+export async function allowedChunkIds(
+  db: Db,
+  scope: { orgId: string; datasetId: string },
+  filters: SearchFilters,
+  onlyChunkIds?: string[],
+): Promise<string[]> {
+  if (onlyChunkIds?.length === 0) return [];
   const rows = await rowsOf<{ id: string }>(
     db,
     sql`select c.id from chunks c
         where c.org_id = ${scope.orgId} and c.dataset_id = ${scope.datasetId}
+          ${onlyChunkIds ? sql`and c.id in (${list(onlyChunkIds)})` : sql``}
           and exists (
-            select 1 from messages m join conversations cv on cv.id = m.conversation_id
-            where m.dataset_id = c.dataset_id and m.conversation_id = c.conversation_id
-              and m.id in (select jsonb_array_elements_text(c.message_ids)::bigint)
-              and ${and(messageConditions(filters))})`,
+            select 1 from jsonb_array_elements_text(c.message_ids) e(mid)
+              join messages m on m.id = e.mid::bigint
+              join conversations cv on cv.id = m.conversation_id
+            where m.dataset_id = ${scope.datasetId} and ${and(messageConditions(filters))})`,
   );
   return rows.map((r) => r.id);
 }
