@@ -342,7 +342,7 @@ export const chunks = pgTable(
     endTs: timestamp("end_ts", { withTimezone: true }).notNull(),
     createdAt: created(),
   },
-  (t) => [index("chunks_dataset_idx").on(t.datasetId)],
+  (t) => [index("chunks_dataset_idx").on(t.datasetId), index("chunks_conversation_start_idx").on(t.conversationId, t.startTs)],
 );
 
 export const embeddings = pgTable(

@@ -47,6 +47,14 @@ export async function loadChunkSpans(db: Db, datasetId: string, validFor: string
   };
 }
 
+/** As the chunker decides (services/embedder/chunking.ts): messages of excluded kinds and blank texts are in no chunk. */
+function chunkableTest(keywords: DatasetKeywords, spans: ChunkSpans): (position: number) => boolean {
+  const kindCol = keywords.index.columns.kind;
+  const excluded = new Uint8Array(keywords.kinds.length);
+  keywords.kinds.forEach((k, i) => (excluded[i] = spans.excludedKinds.has(k) ? 1 : 0));
+  return (m) => excluded[kindCol[m]!] === 0 && keywords.index.text(m).trim() !== "";
+}
+
 export interface AllowList {
   /** Chunks with a passing message. */
   allowed: string[];
@@ -61,15 +69,9 @@ export interface AllowList {
  */
 export function allowedChunks(keywords: DatasetKeywords, spans: ChunkSpans, accept: (position: number) => boolean): AllowList {
   const n = keywords.ids.length;
-  const kindCol = keywords.index.columns.kind;
-  const excluded = new Uint8Array(keywords.kinds.length);
-  keywords.kinds.forEach((k, i) => (excluded[i] = spans.excludedKinds.has(k) ? 1 : 0));
+  const chunkable = chunkableTest(keywords, spans);
   const passing = new Int32Array(n + 1);
-  for (let m = 0; m < n; m++) {
-    // As the chunker decides (services/embedder/chunking.ts): excluded kinds and blank texts are in no chunk.
-    const counts = accept(m) && excluded[kindCol[m]!] === 0 && keywords.index.text(m).trim() !== "";
-    passing[m + 1] = passing[m]! + (counts ? 1 : 0);
-  }
+  for (let m = 0; m < n; m++) passing[m + 1] = passing[m]! + (accept(m) && chunkable(m) ? 1 : 0);
   const allowed: string[] = [];
   const unknown: string[] = [];
   for (let c = 0; c < spans.ids.length; c++) {
@@ -79,6 +81,48 @@ export function allowedChunks(keywords: DatasetKeywords, spans: ChunkSpans, acce
     else if (passing[b + 1]! - passing[a]! > 0) allowed.push(spans.ids[c]!);
   }
   return { allowed, unknown };
+}
+
+/** Per keyword index (by identity): for each message position, the number of a chunk holding it, or -1. */
+const chunkAtCache = new WeakMap<ChunkSpans, WeakMap<DatasetKeywords, Int32Array>>();
+
+function chunkAtPositions(keywords: DatasetKeywords, spans: ChunkSpans): Int32Array {
+  let byKeywords = chunkAtCache.get(spans);
+  if (!byKeywords) chunkAtCache.set(spans, (byKeywords = new WeakMap()));
+  let at = byKeywords.get(keywords);
+  if (at) return at;
+  at = new Int32Array(keywords.ids.length).fill(-1);
+  const chunkable = chunkableTest(keywords, spans);
+  for (let c = 0; c < spans.ids.length; c++) {
+    const a = keywords.byId.get(spans.first[c]!);
+    const b = keywords.byId.get(spans.last[c]!);
+    if (a === undefined || b === undefined) continue;
+    for (let m = a; m <= b; m++) if (at[m] === -1 && chunkable(m)) at[m] = c;
+  }
+  byKeywords.set(keywords, at);
+  return at;
+}
+
+/**
+ * The chunk holding each message (hybrid search fuses a keyword hit with its chunk's semantic
+ * hit), from the spans in memory; `missing` are messages no span covers (not chunked, or newer
+ * than the spans), for the database to answer.
+ */
+export function chunksOfMessagesInMemory(
+  keywords: DatasetKeywords,
+  spans: ChunkSpans,
+  messageIds: number[],
+): { found: Map<number, string>; missing: number[] } {
+  const at = chunkAtPositions(keywords, spans);
+  const found = new Map<number, string>();
+  const missing: number[] = [];
+  for (const id of messageIds) {
+    const position = keywords.byId.get(id);
+    const chunk = position === undefined ? -1 : at[position]!;
+    if (chunk >= 0) found.set(id, spans.ids[chunk]!);
+    else missing.push(id);
+  }
+  return { found, missing };
 }
 
 /** The spans of the datasets searched lately, read again when their index's vector count changes. */

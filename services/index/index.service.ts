@@ -38,10 +38,10 @@ import {
 import { fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
 import { VersionNotFoundError } from "./versions.ts";
 import { KeywordStore, type DatasetKeywords } from "./keyword/keyword-store.ts";
-import { keywordHits, matchRanges, parseKeywordQuery } from "./search-keyword.ts";
+import { keywordHits, matchRanges, parseKeywordQuery, type KeywordHit } from "./search-keyword.ts";
 import { arrangeHits, type ArrangedHit } from "./search-results.ts";
 import { indexPath } from "./index-key.ts";
-import { allowedChunks, ChunkSpanCache } from "./chunk-spans.ts";
+import { allowedChunks, ChunkSpanCache, chunksOfMessagesInMemory, type ChunkSpans } from "./chunk-spans.ts";
 import { catchUpIndex, IndexOwnership } from "./ownership.ts";
 import { UpdateBatcher } from "./update-batcher.ts";
 import { DimensionMismatchError } from "./vector-index.ts";
@@ -674,11 +674,38 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       async filterAllowList(this: IndexService, key: IndexKey, orgId: string, filters: SearchFilters): Promise<string[]> {
         const [keywords] = await this.keywords.get([key.datasetId]);
         const accept = keywords!.filter(filters);
-        const vectors = (await this.holds(key)) ? (await this.store.describe(key)).count : 0;
-        const spans = await this.chunkSpans.get(key.datasetId, `${vectors}:${keywords!.stamp}`);
+        const spans = await this.spansOf(key, keywords!);
         const { allowed, unknown } = allowedChunks(keywords!, spans, accept ?? (() => true));
         if (unknown.length > 0) allowed.push(...(await allowedChunkIds(this.db, { orgId, datasetId: key.datasetId }, filters, unknown)));
         return allowed;
+      },
+
+      /**
+       * The dataset's chunk spans, read again when its messages changed (the keyword stamp) or, on
+       * the node holding the index, when its vector count did (chunks embedded or removed).
+       */
+      async spansOf(this: IndexService, key: IndexKey, keywords: DatasetKeywords): Promise<ChunkSpans> {
+        const vectors = (await this.holds(key)) ? (await this.store.describe(key)).count : -1;
+        return this.chunkSpans.get(key.datasetId, `${vectors}:${keywords.stamp}`);
+      },
+
+      /** The chunk of each keyword hit's message: from the spans in memory, the rest from the database. */
+      async chunksOfHits(this: IndexService, orgId: string, modelId: string, hits: KeywordHit[], keywords: Map<string, DatasetKeywords>) {
+        const chunkOf = new Map<number, string>();
+        const missing: number[] = [];
+        for (const datasetId of new Set(hits.map((h) => h.datasetId))) {
+          const k = keywords.get(datasetId);
+          const ids = hits.filter((h) => h.datasetId === datasetId).map((h) => h.messageId);
+          if (!k) {
+            missing.push(...ids);
+            continue;
+          }
+          const inMemory = chunksOfMessagesInMemory(k, await this.spansOf(keyOf(datasetId, modelId), k), ids);
+          for (const [id, chunk] of inMemory.found) chunkOf.set(id, chunk);
+          missing.push(...inMemory.missing);
+        }
+        for (const [id, chunk] of await chunksOfMessages(this.db, orgId, missing)) chunkOf.set(id, chunk);
+        return chunkOf;
       },
 
       /** Whether this node holds the index, in memory or on disk (memory first: every search asks, and a file check is a thread-pool round trip). */
@@ -836,7 +863,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         let keyword: KeywordUnitHit[] = [];
         if (p.mode !== "semantic") {
           const hits = keywordHits([...keywords.values()], p.query, filters, depth);
-          const chunkOf = p.mode === "hybrid" ? await chunksOfMessages(this.db, orgId, hits.map((h) => h.messageId)) : new Map<number, string>();
+          const chunkOf = p.mode === "hybrid" ? await this.chunksOfHits(orgId, [...models][0]!, hits, keywords) : new Map<number, string>();
           keyword = hits.map((h) => ({ ...h, unit: chunkOf.get(h.messageId) ?? messageUnit(h.messageId) }));
         }
 
@@ -1000,6 +1027,8 @@ interface IndexService extends DbService {
   searchOwned(p: OwnedSearch): Promise<VectorSearchResult>;
   holds(key: IndexKey): Promise<boolean>;
   filterAllowList(key: IndexKey, orgId: string, filters: SearchFilters): Promise<string[]>;
+  spansOf(key: IndexKey, keywords: DatasetKeywords): Promise<ChunkSpans>;
+  chunksOfHits(orgId: string, modelId: string, hits: KeywordHit[], keywords: Map<string, DatasetKeywords>): Promise<Map<number, string>>;
   datasetsOf(orgId: string, ids: readonly string[]): Promise<CachedDataset[]>;
   forgetEverywhere(datasetId: string): Promise<void>;
   ensureIndex(key: IndexKey): Promise<boolean>;

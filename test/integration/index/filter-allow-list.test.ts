@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { conversations, participants } from "../../../models/schema.ts";
 import { rechunkConversation } from "../../../services/embedder/chunk-store.ts";
-import { allowedChunks, loadChunkSpans } from "../../../services/index/chunk-spans.ts";
+import { allowedChunks, chunksOfMessagesInMemory, loadChunkSpans } from "../../../services/index/chunk-spans.ts";
 import { KeywordStore } from "../../../services/index/keyword/keyword-store.ts";
-import { allowedChunkIds, type SearchFilters } from "../../../services/index/search-sql.ts";
+import { allowedChunkIds, chunkMessages, chunksOfMessages, type SearchFilters } from "../../../services/index/search-sql.ts";
 import { seededRandom } from "../../../services/cluster/random.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { createOrgAndDataset, seedImport, type SeedMessage } from "../embedder/helpers.ts";
@@ -79,6 +79,20 @@ describe("index: the filtered search's allow-list in memory equals the SQL one",
       expect(unknown, JSON.stringify(f)).to.deep.equal([]);
       expect(allowed.sort(), JSON.stringify(f)).to.deep.equal(sqlIds);
     }
+  });
+
+  it("finds the chunk of a message in memory as the database does, and none for messages no chunk holds", async () => {
+    const [keywords] = await store().get([target.datasetId]);
+    const spans = await loadChunkSpans(database.db, target.datasetId, "test");
+    const ids = Array.from(keywords!.ids).filter((_, i) => i % 7 === 0);
+    const fromSql = await chunksOfMessages(database.db, target.orgId, ids);
+    const { found, missing } = chunksOfMessagesInMemory(keywords!, spans, ids);
+    expect(missing.length, "messages without a chunk (system, deleted, blank)").to.be.greaterThan(0);
+    expect([...found.keys()].sort()).to.deep.equal([...fromSql.keys()].sort());
+    expect(missing.every((id) => !fromSql.has(id))).to.equal(true);
+    // A message in the overlap of two chunks may be given either; each must list it.
+    const listed = await chunkMessages(database.db, target.orgId, [...new Set([...found.values(), ...fromSql.values()])]);
+    for (const [id, chunk] of [...found, ...fromSql]) expect(listed.get(chunk)!.messageIds, `message ${id}`).to.include(id);
   });
 
   it("names the chunks whose messages the keyword index does not hold yet, and SQL answers for those alone", async () => {

@@ -1,0 +1,1 @@
+CREATE INDEX "chunks_conversation_start_idx" ON "chunks" USING btree ("conversation_id","start_ts");
