@@ -3,7 +3,7 @@
 // filter, and the index status names the engine. FAISS runs where its binding was built; usearch
 // (the prebuilt npm engine that runs on a machine with nothing but Node) runs everywhere.
 import { expect } from "chai";
-import { availableBackends, type IndexBackend } from "../../../services/index/engines.ts";
+import { availableBackends, defaultBackend, setDefaultBackend, type IndexBackend } from "../../../services/index/engines.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { signUp, type Account } from "../auth/fixtures.ts";
@@ -28,7 +28,12 @@ for (const backend of ["faiss", "usearch"] as IndexBackend[]) {
       a = await signUp(p);
       ({ datasetId, conversationIds } = await seedIndexedDataset(p, a, CONVERSATIONS));
     });
-    after(async () => p?.stop());
+    // The index service set the process's default engine; later suites in this process expect the machine's own.
+    const defaultBefore = defaultBackend();
+    after(async () => {
+      await p?.stop();
+      setDefaultBackend(defaultBefore);
+    });
 
     it("reports the engine and finds a paraphrased message semantically", async () => {
       const status = await http(p!.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token: a.accessToken });

@@ -5,10 +5,15 @@ import { simpleGit } from "simple-git";
 import { clusteredVectors } from "../../../bench/index-clustered-data.ts";
 import { indexDir } from "../../../services/index/index-key.ts";
 import { IndexVersions, VersionNotFoundError } from "../../../services/index/versions.ts";
+import { availableBackends } from "../../../services/index/engines.ts";
 import { VectorIndex } from "../../../services/index/vector-index.ts";
 import { entries, tempDir } from "./helpers.ts";
 
 const dim = 32;
+// Named, not the process default: an index service started earlier in the same mocha process
+// (INDEX_ENGINE=usearch in engines.test.ts) changes that default.
+const backend = availableBackends()[0]!;
+const engineFile = `index.${backend}`;
 const key = { datasetId: "ds-1", modelId: "Xenova/all-MiniLM-L6-v2" };
 const other = { datasetId: "ds-2", modelId: "use-lite" };
 
@@ -32,7 +37,7 @@ describe("index/IndexVersions", function () {
   let versions: IndexVersions;
 
   async function saveVersion(k: typeof key, chunks: typeof all, importId: string) {
-    const index = await VectorIndex.rebuild(chunks, { dim });
+    const index = await VectorIndex.rebuild(chunks, { dim, backend });
     await index.save(indexDir(root, k));
     await index.dispose();
     return versions.commit(k, { chunkingVersion: "gap-30m-v1", importIds: [importId] });
@@ -49,8 +54,8 @@ describe("index/IndexVersions", function () {
     expect(m).to.include({ datasetId: "ds-1", modelId: key.modelId, dimension: dim, vectorCount: 150, chunkingVersion: "gap-30m-v1" });
     expect(m.engine.kind).to.equal("flat");
     expect(m.importIds).to.deep.equal(["imp-2"]);
-    expect(Object.keys(m.checksums)).to.have.members(["index.faiss", "chunks.tsv", "index.json"]);
-    expect(m.checksums["index.faiss"]).to.match(/^[0-9a-f]{64}$/);
+    expect(Object.keys(m.checksums)).to.have.members([engineFile, "chunks.tsv", "index.json"]);
+    expect(m.checksums[engineFile]).to.match(/^[0-9a-f]{64}$/);
     // The other index's versions are separate, and each commit holds only its own index.
     expect((await versions.list(other)).map((v) => v.version)).to.deep.equal([1]);
     const files = await simpleGit(root).raw(["ls-tree", "-r", "--name-only", v2.commit]);
@@ -106,7 +111,7 @@ describe("index/IndexVersions", function () {
     await versions.unpin(key, 3);
     expect((await versions.list(key)).filter((v) => v.pinned).map((v) => v.version)).to.deep.equal([1]);
 
-    const v2Faiss = (await simpleGit(root).raw(["rev-parse", `refs/tags/v/ds-1/Xenova%2fall-MiniLM-L6-v2/2:ds-1/Xenova%2fall-MiniLM-L6-v2/index.faiss`])).trim();
+    const v2Faiss = (await simpleGit(root).raw(["rev-parse", `refs/tags/v/ds-1/Xenova%2fall-MiniLM-L6-v2/2:ds-1/Xenova%2fall-MiniLM-L6-v2/${engineFile}`])).trim();
     const result = await versions.applyRetention(key, { keepLast: 1 });
     expect(result.deleted).to.deep.equal([3, 2]);
     expect(result.kept).to.deep.equal([4, 1]);
