@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { chunks, imports, messages, participants } from "../../models/schema.ts";
 import { Chunker, type Chunk, type ChatMessage, type ChunkingConfig } from "./chunking.ts";
@@ -130,6 +130,18 @@ export async function rechunkImport(db: Db, ref: ImportRef, options: RechunkOpti
     result.deletedIds.push(...r.deletedIds);
   }
   return result;
+}
+
+/**
+ * Completed imports that added messages and were never chunked, finished before `finishedBefore`:
+ * their chunk request was lost (a node died with it on the embedded queue, or publishing failed
+ * for good while the database or NATS was away). The sweep asks for their chunking again.
+ */
+export async function importsAwaitingChunking(db: Db, finishedBefore: Date): Promise<ImportRef[]> {
+  return db
+    .select({ orgId: imports.orgId, datasetId: imports.datasetId, importId: imports.id })
+    .from(imports)
+    .where(and(eq(imports.status, "completed"), isNull(imports.chunkedAt), gt(imports.messagesAdded, 0), lt(imports.finishedAt, finishedBefore)));
 }
 
 /** Records that the import's chunks are all written (its dataset's index may commit once they have vectors). */

@@ -7,7 +7,7 @@ import { ClientError } from "../../core/errors.ts";
 import { itemsOf, ref } from "../../core/json-schema.ts";
 import { retryUntil } from "../../lib/retry.ts";
 import { CHUNK_CHANNEL, JOB_CHANNEL } from "./channels.ts";
-import { markImportChunked, rechunkImport, type ImportRef } from "./chunk-store.ts";
+import { importsAwaitingChunking, markImportChunked, rechunkImport, type ImportRef } from "./chunk-store.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "./chunking.ts";
 import { base64ToFloat32, float32ToBase64 } from "../../lib/vector-codec.ts";
 import {
@@ -64,6 +64,8 @@ interface EmbedderService extends DbService {
   registry: ModelRegistry;
   router: EmbedRouter;
   requeue: RequeuePolicy;
+  /** Imports this node is chunking now (the sweep leaves them alone). */
+  chunking: Set<string>;
   sweepTimer?: NodeJS.Timeout;
   sweeping?: Promise<number>;
   /** Models whose backlog gauge was set, so they are reset to 0 once caught up. */
@@ -379,6 +381,13 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       enqueuePending(this: EmbedderService): Promise<number> {
         this.sweeping ??= (async () => {
           let n = 0;
+          // Imports whose chunking never finished, long after they completed: chunking again is
+          // idempotent (only missing chunks are written), so a slow one redone costs only time.
+          for (const ref of await importsAwaitingChunking(this.db, new Date(Date.now() - STALL_MS))) {
+            if (this.chunking.has(ref.importId)) continue;
+            this.logger.warn(`embedder: import ${ref.importId} was never chunked (its request was lost); asking again`);
+            await this.publish(CHUNK_CHANNEL, ref);
+          }
           const pending = await datasetsWithPendingWork(this.db);
           this.reportBacklog(pending);
           for (const work of pending) {
@@ -395,10 +404,11 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         const work = await datasetWork(this.db, ref.datasetId);
         if (!work || work.orgId !== ref.orgId) return;
         this.requeue.enqueued(work.datasetId);
+        this.chunking.add(ref.importId);
         const result = await rechunkImport(this.db, ref, {
           chunking: this.settings.chunking,
           onInserted: (ids) => this.enqueueChunks(work, ids),
-        });
+        }).finally(() => this.chunking.delete(ref.importId));
         // A redelivered request (its first try failed, e.g. publishing jobs while NATS restarted)
         // finds its chunks stored and enqueues nothing: the sweep must enqueue whatever of them is
         // still without a vector, at once rather than after the stall time.
@@ -552,6 +562,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       });
       self.router = new EmbedRouter(this.broker);
       self.requeue = new RequeuePolicy(STALL_MS);
+      self.chunking = new Set();
       // The default model's backlog reads 0 from the first sweep, not only once it had work (issue 19).
       self.backlogModels = new Set([config.DEFAULT_MODEL]);
     },

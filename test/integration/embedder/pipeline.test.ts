@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
-import { chunks, embeddings, messages } from "../../../models/schema.ts";
+import { chunks, embeddings, imports, messages } from "../../../models/schema.ts";
 import { bytesToFloat32 } from "../../../lib/vector-codec.ts";
+import { CHUNK_CHANNEL } from "../../../services/embedder/channels.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "../../../services/embedder/chunking.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, waitUntilEmbedded } from "./helpers.ts";
@@ -113,6 +114,33 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     await db.delete(embeddings).where(eq(embeddings.chunkId, ids[1]!));
     await svc.handleEmbedJob({ ...job, orgId: other.orgId, datasetId: other.datasetId });
     expect((await counts(db, target.datasetId)).embedded).to.equal(ids.length - 1);
+  });
+
+  it("asks again for the chunking of an import whose chunk request was lost, once it is overdue (the sweep)", async () => {
+    const db = p.database.db;
+    // Completed ten minutes ago, never chunked: its import.completed (the only chunk request) never arrived.
+    const lost = await seedImport(db, await createOrgAndDataset(db), [chatter(24, "lost")]);
+    await db.update(imports).set({ messagesAdded: 24, finishedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(imports.id, lost.importId));
+    // Completed a moment ago: its request may still be on its way, so it is not asked for again.
+    const fresh = await seedImport(db, await createOrgAndDataset(db), [chatter(12, "fresh")]);
+    await db.update(imports).set({ messagesAdded: 12, finishedAt: new Date() }).where(eq(imports.id, fresh.importId));
+    const svc = p.broker.getLocalService("embedder") as unknown as { publish(channel: string, payload: unknown): Promise<void> };
+    const publish = svc.publish;
+    const requested: string[] = [];
+    svc.publish = function (channel: string, payload: unknown) {
+      if (channel === CHUNK_CHANNEL) requested.push((payload as { importId: string }).importId);
+      return publish.call(this, channel, payload);
+    };
+    try {
+      await p.broker.call("embedder.enqueuePending");
+    } finally {
+      svc.publish = publish;
+    }
+    expect(requested).to.include(lost.importId);
+    expect(requested).to.not.include(fresh.importId);
+    await waitUntilEmbedded(db, lost.datasetId);
+    const [row] = await db.select({ chunkedAt: imports.chunkedAt }).from(imports).where(eq(imports.id, lost.importId));
+    expect(row!.chunkedAt).to.be.instanceOf(Date);
   });
 
   it("re-enqueues pending work found in the database (the sweep)", async () => {
