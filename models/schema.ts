@@ -204,6 +204,8 @@ export const datasets = pgTable(
     description: text("description").notNull().default(""),
     modelId: text("model_id").notNull(),
     pinnedVersion: text("pinned_version"),
+    /** Keyword search's language ("auto" detects it from the text); null follows KEYWORD_LANGUAGE. */
+    keywordLanguage: text("keyword_language"),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     createdAt: created(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),

@@ -1,6 +1,6 @@
 import { ERROR_CODES } from "../../core/errors.ts";
 import type { ActionOpenApi } from "../../core/define-action.ts";
-import { ref, type JsonSchema } from "../../core/json-schema.ts";
+import { nullable, ref, type JsonSchema } from "../../core/json-schema.ts";
 
 /**
  * Builds the OpenAPI 3.1 document from what is really served: the gateway's alias tables and
@@ -107,6 +107,7 @@ export function ruleToSchema(rule: FvRule): { schema: JsonSchema; optional: bool
   }
   if (r.default !== undefined && typeof r.default !== "function") s.default = r.default;
   if (typeof r.description === "string") s.description = r.description;
+  if (r.nullable === true) return { schema: nullable(s), optional };
   return { schema: s, optional };
 }
 

@@ -525,6 +525,15 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         },
       },
 
+      /** The dataset's keyword language changed (broadcast to every index node): its keyword index is built again. */
+      "dataset.keywordLanguageChanged": {
+        params: { orgId: "uuid", datasetId: "uuid" },
+        handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
+          this.keywords.forget(ctx.params.datasetId);
+          this.chunkSpans.forget(ctx.params.datasetId);
+        },
+      },
+
       /** Every index node drops its copy: an owner change may have left older files elsewhere. */
       "dataset.deleted": {
         params: { orgId: "uuid", datasetId: "uuid" },

@@ -43,11 +43,11 @@ function view(row: DatasetRow & { [K in keyof DatasetStats]: unknown }): Dataset
 
 export async function createDataset(
   db: Db,
-  v: { orgId: string; name: string; description?: string; modelId: string; createdBy: string | null },
+  v: { orgId: string; name: string; description?: string; modelId: string; keywordLanguage?: string | null; createdBy: string | null },
 ): Promise<DatasetView> {
   const [row] = await db
     .insert(datasets)
-    .values({ orgId: v.orgId, name: v.name, description: v.description ?? "", modelId: v.modelId, createdBy: v.createdBy })
+    .values({ orgId: v.orgId, name: v.name, description: v.description ?? "", modelId: v.modelId, keywordLanguage: v.keywordLanguage ?? null, createdBy: v.createdBy })
     .returning();
   return view({ ...row!, messageCount: 0, conversationCount: 0, participantCount: 0, firstMessageAt: null, lastMessageAt: null });
 }
@@ -79,7 +79,14 @@ export async function findDataset(db: Db, orgId: string | null, id: string): Pro
   return row;
 }
 
-export async function updateDataset(db: Db, orgId: string, id: string, patch: { name?: string; description?: string }): Promise<DatasetView> {
+export interface DatasetPatch {
+  name?: string;
+  description?: string;
+  /** null goes back to the platform's KEYWORD_LANGUAGE. */
+  keywordLanguage?: string | null;
+}
+
+export async function updateDataset(db: Db, orgId: string, id: string, patch: DatasetPatch): Promise<DatasetView> {
   const updated = await db
     .update(datasets)
     .set({ ...patch, updatedAt: new Date() })
@@ -116,6 +123,7 @@ function datasetColumns() {
     description: datasets.description,
     modelId: datasets.modelId,
     pinnedVersion: datasets.pinnedVersion,
+    keywordLanguage: datasets.keywordLanguage,
     createdBy: datasets.createdBy,
     createdAt: datasets.createdAt,
     updatedAt: datasets.updatedAt,

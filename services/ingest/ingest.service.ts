@@ -14,7 +14,8 @@ import type { AppContext } from "../../core/app-context.ts";
 import { ClientError } from "../../core/errors.ts";
 import { JobQueue } from "../../core/job-queue.ts";
 import { OrgSlots } from "../../core/org-slots.ts";
-import { activeImportCount, createDataset, deleteDataset, findDataset, getDataset, listDatasets, updateDataset } from "./datasets.ts";
+import { activeImportCount, createDataset, deleteDataset, findDataset, getDataset, listDatasets, updateDataset, type DatasetPatch } from "./datasets.ts";
+import { KEYWORD_LANGUAGE_CHOICES } from "../../lib/text/keyword-languages.ts";
 import { failImport, INTERRUPTED, precheckExport, reapInterrupted, runImport, touchImports, type ImportJob } from "./import-job.ts";
 import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type ImportOptionParams } from "./import-options.ts";
 import { parseLimitsFromConfig } from "./io/limits.ts";
@@ -46,6 +47,9 @@ const ORPHAN_FILE_AGE_MS = 10 * 60_000;
 function validationError(field: string, message: string) {
   return new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [{ type: "custom", field, message }]);
 }
+
+/** A dataset's keyword-search language: one of the analysers, "auto" to detect it, or null for the platform's default. */
+const KEYWORD_LANGUAGE_PARAM = { type: "enum", values: [...KEYWORD_LANGUAGE_CHOICES], optional: true, nullable: true } as const;
 
 export default function createIngestService(app: AppContext): ServiceSchema {
   const { config } = app;
@@ -89,12 +93,14 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           $$strict: true,
           name: { type: "string", min: 1, max: 200, trim: true },
           description: { type: "string", max: 2000, trim: true, optional: true },
+          keywordLanguage: KEYWORD_LANGUAGE_PARAM,
         },
-        async handler(this: IngestService, ctx: Ctx<{ name: string; description?: string }>) {
+        async handler(this: IngestService, ctx: Ctx<{ name: string; description?: string; keywordLanguage?: string | null }>) {
           const dataset = await createDataset(this.db, {
             orgId: orgOf(ctx),
             name: ctx.params.name,
             description: ctx.params.description,
+            keywordLanguage: ctx.params.keywordLanguage,
             modelId: config.DEFAULT_MODEL,
             createdBy: ctx.meta.auth?.userId ?? null,
           });
@@ -115,7 +121,7 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       updateDataset: {
         visibility: "published",
-        openapi: { summary: "Rename or describe a dataset", response: ref("Dataset") },
+        openapi: { summary: "Rename or describe a dataset, or set its keyword-search language", response: ref("Dataset") },
         permissions: ["datasets.write"],
         timeout: DB_TIMEOUT,
         params: {
@@ -123,10 +129,16 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           datasetId: uuid,
           name: { type: "string", min: 1, max: 200, trim: true, optional: true },
           description: { type: "string", max: 2000, trim: true, optional: true },
+          keywordLanguage: KEYWORD_LANGUAGE_PARAM,
         },
-        async handler(this: IngestService, ctx: Ctx<{ datasetId: string; name?: string; description?: string }>) {
+        async handler(this: IngestService, ctx: Ctx<{ datasetId: string } & DatasetPatch>) {
           const { datasetId, ...patch } = ctx.params;
-          return updateDataset(this.db, orgOf(ctx), datasetId, patch);
+          const before = patch.keywordLanguage === undefined ? undefined : await findDataset(this.db, orgOf(ctx), datasetId);
+          const dataset = await updateDataset(this.db, orgOf(ctx), datasetId, patch);
+          // Every index node rebuilds its keyword index of the dataset with the new language.
+          if (before && before.keywordLanguage !== dataset.keywordLanguage)
+            await this.broker.broadcast("dataset.keywordLanguageChanged", { orgId: orgOf(ctx), datasetId });
+          return dataset;
         },
       },
       deleteDataset: {

@@ -3,6 +3,7 @@
  * from datasets.ts (DatasetView), queries.ts (importView, conversation, participant and
  * message columns) and import-job.ts (ImportSummary).
  */
+import { KEYWORD_LANGUAGE_CHOICES } from "../../lib/text/keyword-languages.ts";
 import { IMPORT_STATUSES } from "../../models/schema.ts";
 import {
   arrayOf,
@@ -32,6 +33,8 @@ export const INGEST_SCHEMAS: Record<string, JsonSchema> = {
     modelId: str,
     /** The index version searches use, when pinned (see the index endpoints). */
     pinnedVersion: nullable(str),
+    /** Keyword search's language for this dataset ("auto": detected from its text); null follows the platform's KEYWORD_LANGUAGE. */
+    keywordLanguage: nullable(oneOfValues(KEYWORD_LANGUAGE_CHOICES)),
     createdBy: nullable(uuid),
     createdAt: dateTime,
     updatedAt: dateTime,

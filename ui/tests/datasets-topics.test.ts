@@ -32,6 +32,7 @@ const DATASET: Dataset = {
   description: "",
   modelId: "minilm",
   pinnedVersion: null,
+  keywordLanguage: null,
   createdBy: null,
   createdAt: "2026-01-01T00:00:00Z",
   updatedAt: "2026-01-01T00:00:00Z",
@@ -68,6 +69,18 @@ describe("DatasetDetailsForm", () => {
     expect(requests).toEqual([
       { method: "PATCH", path: "/api/datasets/d1", body: { name: "Family chats", description: "Since 2019" } },
     ]);
+  });
+
+  it("sends the keyword language only when it was changed, null for the platform default", async () => {
+    answer = () => json(200, { ...DATASET, keywordLanguage: "de" });
+    const onsaved = vi.fn();
+    render(DatasetDetailsForm, { dataset: DATASET, onsaved, oncancel: vi.fn() });
+    const language = screen.getByLabelText("Language of keyword search") as HTMLSelectElement;
+    expect(language.value).toBe("");
+    await fireEvent.change(language, { target: { value: "de" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+    await waitFor(() => expect(onsaved).toHaveBeenCalled());
+    expect(requests[0]!.body).toEqual({ name: "Team chats", description: "", keywordLanguage: "de" });
   });
 
   it("shows the server's validation error next to its field, in plain words", async () => {

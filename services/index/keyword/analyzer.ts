@@ -10,8 +10,9 @@
 import { newStemmer } from "snowball-stemmers";
 import { deu, eng, fra, ita, nld, por, rus, spa } from "stopword";
 
-export const KEYWORD_LANGUAGES = ["en", "es", "de", "fr", "pt", "it", "nl", "ru"] as const;
-export type KeywordLanguage = (typeof KEYWORD_LANGUAGES)[number];
+import { KEYWORD_LANGUAGES, type KeywordLanguage } from "../../../lib/text/keyword-languages.ts";
+
+export { KEYWORD_LANGUAGES, type KeywordLanguage };
 
 const SNOWBALL: Record<KeywordLanguage, string> = {
   en: "english",

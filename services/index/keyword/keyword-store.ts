@@ -83,6 +83,8 @@ export class DatasetKeywords {
 export class KeywordStore {
   private readonly cache = new Map<string, DatasetKeywords>();
   private readonly building = new Map<string, Promise<DatasetKeywords>>();
+  /** How often each dataset was forgotten: a build started before the last time is not cached. */
+  private readonly forgotten = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -125,8 +127,11 @@ export class KeywordStore {
     return this.cache.has(datasetId);
   }
 
+  /** Drops the dataset's index; a build already running is not kept either (it may have read old settings). */
   forget(datasetId: string): void {
     this.cache.delete(datasetId);
+    this.building.delete(datasetId);
+    this.forgotten.set(datasetId, (this.forgotten.get(datasetId) ?? 0) + 1);
   }
 
   private current(datasetId: string, stamp: number): Promise<DatasetKeywords> {
@@ -149,14 +154,19 @@ export class KeywordStore {
   }
 
   private startBuild(datasetId: string, stamp: number): Promise<DatasetKeywords> {
-    const build = this.build(datasetId, stamp)
+    const generation = this.forgotten.get(datasetId) ?? 0;
+    const current = () => (this.forgotten.get(datasetId) ?? 0) === generation;
+    const build: Promise<DatasetKeywords> = this.build(datasetId, stamp)
       .then((k) => {
+        if (!current()) return k;
         this.cache.delete(datasetId);
         this.cache.set(datasetId, k);
         while (this.cache.size > this.options.maxDatasets) this.cache.delete(this.cache.keys().next().value!);
         return k;
       })
-      .finally(() => this.building.delete(datasetId));
+      .finally(() => {
+        if (this.building.get(datasetId) === build) this.building.delete(datasetId);
+      });
     this.building.set(datasetId, build);
     return build;
   }
@@ -210,7 +220,10 @@ export class KeywordStore {
       const last = page[page.length - 1]!;
       after = { c: last.conversation_id, ts: last.tsk, id: Number(last.id) };
     }
-    const language = this.options.language === "auto" ? detectLanguage(texts) : this.options.language;
+    // The dataset's own choice, else the platform's; "auto" detects it from the text.
+    const [chosen] = await rowsOf<{ keyword_language: string | null }>(this.db, sql`select keyword_language from datasets where id = ${datasetId}`);
+    const choice = (chosen?.keyword_language ?? this.options.language) as "auto" | KeywordLanguage;
+    const language = choice === "auto" || !KEYWORD_LANGUAGES.includes(choice) ? detectLanguage(texts) : choice;
     const columns = { conversation: Int32Array.from(conversation), participant: Int32Array.from(participant), ts: Float64Array.from(times), kind: Int32Array.from(kind) };
     const lang = analyzer(language);
     const tokenized = await tokenizeInSlices(lang, texts);
@@ -228,4 +241,3 @@ export class KeywordStore {
   }
 }
 
-export const KEYWORD_LANGUAGE_CHOICES = ["auto", ...KEYWORD_LANGUAGES] as const;

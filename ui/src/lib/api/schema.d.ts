@@ -688,7 +688,7 @@ export interface paths {
         delete: operations["ingestDeleteDataset"];
         options?: never;
         head?: never;
-        /** Rename or describe a dataset */
+        /** Rename or describe a dataset, or set its keyword-search language */
         patch: operations["ingestUpdateDataset"];
         trace?: never;
     };
@@ -1352,6 +1352,7 @@ export interface components {
             description: string;
             modelId: string;
             pinnedVersion: string | null;
+            keywordLanguage: ("auto" | "en" | "es" | "de" | "fr" | "pt" | "it" | "nl" | "ru") | null;
             /** Format: uuid */
             createdBy: string | null;
             /** Format: date-time */
@@ -2568,7 +2569,7 @@ export interface operations {
             content: {
                 "application/json": {
                     displayName?: string;
-                    avatarUrl?: string;
+                    avatarUrl?: string | null;
                     locale?: string;
                     timeZone?: string;
                 };
@@ -3675,6 +3676,7 @@ export interface operations {
                 "application/json": {
                     name: string;
                     description?: string;
+                    keywordLanguage?: ("auto" | "en" | "es" | "de" | "fr" | "pt" | "it" | "nl" | "ru") | null;
                 };
             };
         };
@@ -3780,6 +3782,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     description?: string;
+                    keywordLanguage?: ("auto" | "en" | "es" | "de" | "fr" | "pt" | "it" | "nl" | "ru") | null;
                 };
             };
         };
