@@ -5,14 +5,29 @@ import tseslint from "typescript-eslint";
 // The layers of the server code, lowest first (docs/developer-guide.md, "Layout and dependency rules").
 // A folder imports from itself and from the layers below it, never from a layer above it or from
 // a sibling of its own layer.
-const LAYERS = [["config"], ["models"], ["core"], ["lib"], ["mixins", "middlewares"], ["services"], ["moleculer.config.ts"], ["platform"], ["bin", "scripts", "bench"]];
+const LAYERS = [
+  ["config"],
+  ["models"],
+  ["core"],
+  ["lib"],
+  ["mixins", "middlewares"],
+  ["services"],
+  ["moleculer.config.ts"],
+  ["platform"],
+  ["bin", "scripts", "bench"],
+];
 const SERVICES = ["analytics", "api", "auth", "cluster", "embedder", "index", "ingest", "ops"];
 // What one service may take from another's folder. Everything else goes through `ctx.call` or a
 // module of a lower layer (core/, lib/, models/).
 const CROSS_SERVICE = {
   // The gateway gathers every service's HTTP table and response schemas, and serves the HTTP
   // parts of auth (OAuth redirect route, auth cookies) and the OpenAI error format.
-  api: [...SERVICES.flatMap((s) => [`./${s}/routes.ts`, `./${s}/openapi-schemas.ts`]), "./auth/oauth-route.ts", "./auth/cookies.ts", "./embedder/openai.ts"],
+  api: [
+    ...SERVICES.flatMap((s) => [`./${s}/routes.ts`, `./${s}/openapi-schemas.ts`]),
+    "./auth/oauth-route.ts",
+    "./auth/cookies.ts",
+    "./embedder/openai.ts",
+  ],
   // Known debt (issue 20 point 1): analytics reads cluster's latest run from cluster's table.
   analytics: ["./cluster/runs.ts"],
 };
@@ -27,20 +42,56 @@ const serviceZones = SERVICES.map((name) => ({
   target: `./services/${name}`,
   from: "./services",
   except: [`./${name}`, ...(CROSS_SERVICE[name] ?? [])],
-  message: "One service does not import another service's modules: call its actions, or move what both need to core/ or lib/.",
+  message:
+    "One service does not import another service's modules: call its actions, or move what both need to core/ or lib/.",
 }));
-const testZone = { target: LAYERS.flat().filter((d) => d !== "bench").map((d) => `./${d}`), from: "./test", message: "Only tests and benchmarks import from test/." };
+const testZone = {
+  target: LAYERS.flat()
+    .filter((d) => d !== "bench")
+    .map((d) => `./${d}`),
+  from: "./test",
+  message: "Only tests and benchmarks import from test/.",
+};
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "data/", "coverage/", "ui/build/", "ui/.svelte-kit/", "native/**/build/", "models/migrations/", "scratch/", "ui/src/lib/api/schema.d.ts"] },
+  {
+    ignores: [
+      "node_modules/",
+      "data/",
+      "coverage/",
+      "ui/build/",
+      "ui/.svelte-kit/",
+      "native/**/build/",
+      "models/migrations/",
+      "scratch/",
+      "ui/src/lib/api/schema.d.ts",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly", fetch: "readonly", performance: "readonly", setInterval: "readonly", clearInterval: "readonly", setImmediate: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        URL: "readonly",
+        fetch: "readonly",
+        performance: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        setImmediate: "readonly",
+      },
+    },
     rules: {
       "@typescript-eslint/no-explicit-any": "off",
       "@typescript-eslint/no-unsafe-function-type": "off",
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", caughtErrors: "none" },
+      ],
       "no-empty": ["error", { allowEmptyCatch: true }],
     },
   },
@@ -65,7 +116,10 @@ export default tseslint.config(
   },
   {
     files: ["**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable", __dirname: "readonly" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { require: "readonly", module: "writable", __dirname: "readonly" },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );

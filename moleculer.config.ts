@@ -17,7 +17,9 @@ registerGpuStrategy();
  * database cannot hold must not open a circuit for every org (issue 15 M1).
  */
 const isServerFault = (err: unknown) =>
-  !(err instanceof Errors.MoleculerClientError) && !isDataException(err) && ((err as { code?: number })?.code ?? 500) >= 500;
+  !(err instanceof Errors.MoleculerClientError) &&
+  !isDataException(err) &&
+  ((err as { code?: number })?.code ?? 500) >= 500;
 
 /**
  * Broker options built from the typed configuration. Embedded (TRANSPORTER=none) runs every

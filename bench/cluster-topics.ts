@@ -18,7 +18,8 @@ import { computeMap } from "../services/cluster/projection.ts";
 import { seededRandom, sampleIndices } from "../services/cluster/random.ts";
 import { syntheticChunks } from "../test/unit/cluster/synthetic.ts";
 
-const arg = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
+const arg = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
 const N = arg("points", 100000);
 const MAP_N = arg("map-points", 20000);
 const TOPICS = 25;
@@ -47,8 +48,12 @@ const sizes = weights.map((w) => Math.round((w / total) * N));
 let started = performance.now();
 const chunks = syntheticChunks({ sizes, seed: 2024, days: 365 });
 const truth = Int32Array.from(chunks, (c) => Number(c.id.split("-")[0].slice(1)));
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
-console.log(`data: ${chunks.length} chunks × 512-d, ${TOPICS} planted topics, generated in ${seconds(performance.now() - started)} s, rss ${peakMb()} MB`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
+console.log(
+  `data: ${chunks.length} chunks × 512-d, ${TOPICS} planted topics, generated in ${seconds(performance.now() - started)} s, rss ${peakMb()} MB`,
+);
 
 started = performance.now();
 const result = await clusterChunks(chunks, { seed: 1 });
@@ -57,14 +62,21 @@ console.log(
   `clustering (auto k over 2..30): ${seconds(clusterMs)} s, k=${result.k}, purity ${purity(result.assignments.clusters, truth).toFixed(4)}, ` +
     `peak rss ${peakMb()} MB, stages ${JSON.stringify(result.timings)}`,
 );
-console.log(`  labels: ${result.clusters.slice(0, 3).map((c) => `[${c.size}] ${c.label}`).join(" | ")}`);
+console.log(
+  `  labels: ${result.clusters
+    .slice(0, 3)
+    .map((c) => `[${c.size}] ${c.label}`)
+    .join(" | ")}`,
+);
 
 const vectors = fromRows(chunks.map((c) => c.vector));
 const ids = chunks.map((c) => c.id);
 started = performance.now();
 const map = await computeMap(vectors, ids, Int32Array.from(result.assignments.clusters), { maxPoints: MAP_N, seed: 1 });
 const mapMs = performance.now() - started;
-console.log(`map (UMAP, stratified ${map.points.length} of ${map.totalPoints}): ${seconds(mapMs)} s, peak rss ${peakMb()} MB`);
+console.log(
+  `map (UMAP, stratified ${map.points.length} of ${map.totalPoints}): ${seconds(mapMs)} s, peak rss ${peakMb()} MB`,
+);
 
 if (withReference) {
   const random = seededRandom(3);
@@ -86,7 +98,12 @@ if (withReference) {
   new UMAP({ random: seededRandom(1) }).fit(toNestedArrays(selectRows(vectors, subset)));
   const rawUmapMs = performance.now() - started;
   started = performance.now();
-  await computeMap(selectRows(vectors, subset), Array.from(subset, (i) => ids[i]), undefined, { seed: 1 });
+  await computeMap(
+    selectRows(vectors, subset),
+    Array.from(subset, (i) => ids[i]),
+    undefined,
+    { seed: 1 },
+  );
   const oursUmapMs = performance.now() - started;
   console.log(
     `reference: umap-js defaults on ${umapN} × 512: ${seconds(rawUmapMs)} s; ours on the same points: ${seconds(oursUmapMs)} s (ratio ${(rawUmapMs / oursUmapMs).toFixed(1)}×)`,

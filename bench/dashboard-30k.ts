@@ -18,7 +18,12 @@ import { isolatedDatabase } from "../test/helpers/database.ts";
 
 const busy = process.argv.includes("--busy");
 const rounds = Number(process.argv.find((a) => a.startsWith("--rounds="))?.split("=")[1] ?? 3);
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, Node ${process.version}${busy ? ", one busy worker thread" : ""}`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}, Node ${process.version}${busy ? ", one busy worker thread" : ""}`,
+);
 const database = await isolatedDatabase("pglite");
 const chat = bigChat({ messages: 30_000, authors: 40 });
 let t = performance.now();
@@ -34,7 +39,9 @@ for (let r = 0; r < rounds; r++) {
   t = performance.now();
   await activityReport(database.db, { ...filter, participantIds: [fx.participantIds[chat.authors[1]!]!] }, options);
   const person = performance.now() - t;
-  console.log(`round ${r + 1}: whole dashboard ${(all / 1000).toFixed(2)} s (${report.summary!.total} messages, ${report.people!.length} people); filtered to one person ${(person / 1000).toFixed(2)} s`);
+  console.log(
+    `round ${r + 1}: whole dashboard ${(all / 1000).toFixed(2)} s (${report.summary!.total} messages, ${report.people!.length} people); filtered to one person ${(person / 1000).toFixed(2)} s`,
+  );
 }
 const each: string[] = [];
 for (const table of ACTIVITY_TABLES) {
@@ -43,6 +50,11 @@ for (const table of ACTIVITY_TABLES) {
   each.push(`${table} ${((performance.now() - t) / 1000).toFixed(2)} s`);
 }
 console.log(`each table alone: ${each.join(", ")}`);
-console.log(`load at the end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`);
+console.log(
+  `load at the end ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}`,
+);
 await spinner?.terminate();
 await database.close();

@@ -18,7 +18,11 @@ import { convertUseLite, type UseLiteVariant } from "../services/embedder/use-li
 import { chatCorpus } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
-  options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "2" }, limit: { type: "string", default: "0" } },
+  options: {
+    messages: { type: "string", default: "30000" },
+    threads: { type: "string", default: "2" },
+    limit: { type: "string", default: "0" },
+  },
 });
 const cpu = () => {
   const u = process.cpuUsage();
@@ -33,11 +37,22 @@ let c0 = cpu();
 const chunker = new Chunker();
 const chunks: string[] = [];
 chatCorpus(Number(values.messages), 42).forEach((text, i) => {
-  const message = { id: i, conversationId: "c", authorName: names[(i * 7) % 5], text, timestamp: new Date(Date.UTC(2024, 0, 1) + i * 83_000), kind: "text" };
+  const message = {
+    id: i,
+    conversationId: "c",
+    authorName: names[(i * 7) % 5],
+    text,
+    timestamp: new Date(Date.UTC(2024, 0, 1) + i * 83_000),
+    kind: "text",
+  };
   for (const c of chunker.push(message)) chunks.push(c.text);
 });
 for (const c of chunker.flush()) chunks.push(c.text);
-const chunking = { chunks: chunks.length, wallMs: Math.round(performance.now() - wall), cpuSeconds: round(cpu() - c0, 2) };
+const chunking = {
+  chunks: chunks.length,
+  wallMs: Math.round(performance.now() - wall),
+  cpuSeconds: round(cpu() - c0, 2),
+};
 const todo = Number(values.limit) > 0 ? chunks.slice(0, Number(values.limit)) : chunks;
 
 const root = mkdtempSync(path.join(os.tmpdir(), "chatlens-embed-cost-"));
@@ -85,7 +100,10 @@ try {
         threads: Number(values.threads),
         chunking,
         runs,
-        int8VsFp32Cosine: { min: round(Math.min(...cosines), 4), mean: round(cosines.reduce((s, x) => s + x, 0) / cosines.length, 4) },
+        int8VsFp32Cosine: {
+          min: round(Math.min(...cosines), 4),
+          mean: round(cosines.reduce((s, x) => s + x, 0) / cosines.length, 4),
+        },
       },
       null,
       2,

@@ -11,11 +11,24 @@ import { OnnxEmbedder, type DeviceChoice, type RuntimeModelSpec } from "../servi
 import { convertedUseLite } from "../test/unit/embedder/fixtures.ts";
 import { chatCorpus } from "./embed-corpus.ts";
 
-const { values } = parseArgs({ options: { device: { type: "string", default: "webgpu" }, texts: { type: "string", default: "4000" }, threads: { type: "string", default: "2" } } });
+const { values } = parseArgs({
+  options: {
+    device: { type: "string", default: "webgpu" },
+    texts: { type: "string", default: "4000" },
+    threads: { type: "string", default: "2" },
+  },
+});
 const texts = chatCorpus(Number(values.texts), 42);
 // bench/gpu-check.sh carries the converted model (the converter's TF.js weights stay behind).
 const dir = process.env.CHATLENS_USE_LITE_DIR ?? (await convertedUseLite()).path;
-const spec: RuntimeModelSpec = { id: "use-lite", path: dir, onnxFile: "onnx/model.onnx", dimension: 512, maxTokens: 128, matryoshka: false };
+const spec: RuntimeModelSpec = {
+  id: "use-lite",
+  path: dir,
+  onnxFile: "onnx/model.onnx",
+  dimension: 512,
+  maxTokens: 128,
+  matryoshka: false,
+};
 const logger = { info: (m: string) => console.error(m), warn: (m: string) => console.error(m) };
 
 async function run(device: DeviceChoice) {

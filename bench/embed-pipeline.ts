@@ -161,7 +161,8 @@ for (let j = 0; j < texts.length; j += batch) {
 }
 async function rawWithTokenizer(): Promise<number> {
   const t = performance.now();
-  for (const job of textJobs) for (const b of job) await session.run(feeds(tokenizer.tokenize(b)), ["sentence_embedding"]);
+  for (const job of textJobs)
+    for (const b of job) await session.run(feeds(tokenizer.tokenize(b)), ["sentence_embedding"]);
   return performance.now() - t;
 }
 
@@ -201,7 +202,9 @@ console.log(
 );
 console.log(`| path | sentences/s | ms | peak RSS MiB |`);
 console.log(`|---|---:|---:|---:|`);
-console.log(`| raw onnxruntime (pre-tokenised, same batches) | ${rate(r)} | ${r.toFixed(0)} | ${Math.max(...rawRuns.map((x) => x.peakMiB)).toFixed(0)} |`);
+console.log(
+  `| raw onnxruntime (pre-tokenised, same batches) | ${rate(r)} | ${r.toFixed(0)} | ${Math.max(...rawRuns.map((x) => x.peakMiB)).toFixed(0)} |`,
+);
 console.log(
   `| raw onnxruntime, text in (same tokenizer + same batches) | ${rate(rt)} | ${rt.toFixed(0)} | ${Math.max(...textRuns.map((x) => x.peakMiB)).toFixed(0)} |`,
 );

@@ -30,7 +30,11 @@ const MESSAGES = Number(values.messages);
 // LOG_LEVEL stays info: a node counts as started when it logs that its services started.
 const embedderEnv = { EMBEDDER_THREADS: values.threads, EMBED_CONCURRENCY: values.concurrency, EMBEDDER_GPU: "false" };
 
-const load = () => os.loadavg().map((l) => l.toFixed(1)).join(" ");
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ");
 async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -55,15 +59,22 @@ try {
   let started = 0;
   for (const [step, n] of steps.entries()) {
     while (started < n) await cluster.start(`emb-${++started}`, "embedder", embedderEnv);
-    await poll("the gateway to see the embedders", 120_000, async () => ((await http(cluster.baseUrl, "GET", "/api/models", { token })).body?.items?.[0]?.nodes?.length === n ? true : null));
+    await poll("the gateway to see the embedders", 120_000, async () =>
+      (await http(cluster.baseUrl, "GET", "/api/models", { token })).body?.items?.[0]?.nodes?.length === n
+        ? true
+        : null,
+    );
     const ds = await http(cluster.baseUrl, "POST", "/api/datasets", { token, body: { name: `scale-${n}` } });
     const datasetId = ds.body.id as string;
     const lines = Array.from({ length: MESSAGES }, (_, i) => `${corpus[i % corpus.length]} (${step}.${i})`);
-    const up = await fetch(`${cluster.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-      method: "PUT",
-      body: whatsappExport(lines, Date.UTC(2020 + step, 0, 1)),
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-    });
+    const up = await fetch(
+      `${cluster.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+      {
+        method: "PUT",
+        body: whatsappExport(lines, Date.UTC(2020 + step, 0, 1)),
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      },
+    );
     if (up.status !== 202) throw new Error(`upload answered ${up.status}`);
     const count = async () => {
       const [row] = await cluster.database.rows<{ chunks: string; embedded: string }>(sql`
@@ -71,7 +82,9 @@ try {
                (select count(*) from embeddings where dataset_id = ${datasetId}) as embedded`);
       return { chunks: Number(row!.chunks), embedded: Number(row!.embedded) };
     };
-    const first = await poll("the first vector", 600_000, async () => ((await count()).embedded > 0 ? Date.now() : null));
+    const first = await poll("the first vector", 600_000, async () =>
+      (await count()).embedded > 0 ? Date.now() : null,
+    );
     const { chunks, embedded: atStart } = await count();
     const done = await poll("every chunk embedded", 3_600_000, async () => {
       const c = await count();
@@ -80,15 +93,21 @@ try {
     const seconds = (done.at - first) / 1000;
     const perSecond = (done.chunks - atStart) / seconds;
     results.push({ nodes: n, chunks: done.chunks, seconds, perSecond, load: load() });
-    console.log(`${n} embedder node(s): ${done.chunks} chunks (${chunks} when the first vector landed), ${seconds.toFixed(1)} s, ${perSecond.toFixed(1)} chunks/s, load ${load()}`);
+    console.log(
+      `${n} embedder node(s): ${done.chunks} chunks (${chunks} when the first vector landed), ${seconds.toFixed(1)} s, ${perSecond.toFixed(1)} chunks/s, load ${load()}`,
+    );
   }
 } finally {
   await cluster.stop();
 }
 
 const base = results.find((r) => r.nodes === 1)?.perSecond;
-console.log(`\nmachine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), threads per node ${values.threads}, EMBED_CONCURRENCY ${values.concurrency}`);
+console.log(
+  `\nmachine: ${os.cpus().length} cores (${os.cpus()[0]?.model}), threads per node ${values.threads}, EMBED_CONCURRENCY ${values.concurrency}`,
+);
 console.log("| embedder nodes | chunks | seconds | chunks/s | ratio to linear | load (1/5/15 min) |");
 console.log("|---|---|---|---|---|---|");
 for (const r of results)
-  console.log(`| ${r.nodes} | ${r.chunks} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${base ? (r.perSecond / (r.nodes * base)).toFixed(2) : "—"} | ${r.load} |`);
+  console.log(
+    `| ${r.nodes} | ${r.chunks} | ${r.seconds.toFixed(1)} | ${r.perSecond.toFixed(1)} | ${base ? (r.perSecond / (r.nodes * base)).toFixed(2) : "—"} | ${r.load} |`,
+  );

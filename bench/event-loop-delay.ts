@@ -29,7 +29,8 @@ const shape = { count: 80_000, dim: 512, clusters: 200 };
 const data = clusteredVectors(shape);
 const index = await VectorIndex.rebuild(
   (function* () {
-    for (let i = 0; i < shape.count; i++) yield { chunkId: `c${i}`, vector: data.vectors.subarray(i * shape.dim, (i + 1) * shape.dim) };
+    for (let i = 0; i < shape.count; i++)
+      yield { chunkId: `c${i}`, vector: data.vectors.subarray(i * shape.dim, (i + 1) * shape.dim) };
   })(),
   { dim: shape.dim, exactThreshold: 1e9 },
 );
@@ -51,7 +52,13 @@ await embedder.dispose();
 
 console.log(
   JSON.stringify(
-    { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadavg: os.loadavg().map((l) => Math.round(l * 10) / 10), search80kExact: search, embed512: embed },
+    {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      loadavg: os.loadavg().map((l) => Math.round(l * 10) / 10),
+      search80kExact: search,
+      embed512: embed,
+    },
     null,
     2,
   ),

@@ -45,7 +45,14 @@ function poster(agent: Agent) {
   return (payload: string) =>
     new Promise<void>((resolve, reject) => {
       const req = request(
-        { hostname, port, method: "POST", path: job.path, agent, headers: { ...headers, "content-length": Buffer.byteLength(payload) } },
+        {
+          hostname,
+          port,
+          method: "POST",
+          path: job.path,
+          agent,
+          headers: { ...headers, "content-length": Buffer.byteLength(payload) },
+        },
         (res) => {
           if (res.statusCode !== 200) reject(new Error(`gateway answered ${res.statusCode}`));
           res.resume().on("end", resolve);
@@ -65,7 +72,12 @@ if (phase === "sequential") {
   // sub-millisecond resolution (autocannon reports whole milliseconds).
   const agents = Array.from({ length: job.connections }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
   const posts = agents.map(poster);
-  const timing = await timeConcurrentSearches((q: number, caller) => posts[caller]!(job.bodies[q]!), queries, job.connections, job.seconds * 1000);
+  const timing = await timeConcurrentSearches(
+    (q: number, caller) => posts[caller]!(job.bodies[q]!),
+    queries,
+    job.connections,
+    job.seconds * 1000,
+  );
   console.log(JSON.stringify(timing));
   for (const agent of agents) agent.destroy();
 } else if (phase === "fetch") {
@@ -83,5 +95,13 @@ if (phase === "sequential") {
     duration: job.seconds,
     requests: job.bodies.slice(0, 50).map((body) => ({ method: "POST", path: job.path, headers, body })),
   });
-  console.log(JSON.stringify({ p50Ms: load.latency.p50, p99Ms: load.latency.p99, requestsPerSecond: Math.round(load.requests.average), non2xx: load.non2xx, errors: load.errors }));
+  console.log(
+    JSON.stringify({
+      p50Ms: load.latency.p50,
+      p99Ms: load.latency.p99,
+      requestsPerSecond: Math.round(load.requests.average),
+      non2xx: load.non2xx,
+      errors: load.errors,
+    }),
+  );
 } else throw new Error(`unknown phase ${phase}`);

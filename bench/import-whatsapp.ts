@@ -54,16 +54,32 @@ async function runChild(kind: "pglite" | "postgres", file: string): Promise<void
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100);
   try {
-    const config = loadConfig({ NODE_ENV: "test", DATA_DIR: dataDir, METRICS_ENABLED: "false", LOG_LEVEL: "warn", ...(url ? { DATABASE_URL: url } : {}) }, { dotenv: false });
+    const config = loadConfig(
+      {
+        NODE_ENV: "test",
+        DATA_DIR: dataDir,
+        METRICS_ENABLED: "false",
+        LOG_LEVEL: "warn",
+        ...(url ? { DATABASE_URL: url } : {}),
+      },
+      { dotenv: false },
+    );
     // On disk, as in production (PGlite under DATA_DIR/db); created and migrated before the clock starts.
     const database = await openDatabase({ url, dataDir: url ? undefined : config.dbDir });
     const platform = await createPlatform(config, { services: ["ingest"], database });
     await platform.start();
     const [org] = await database.rows<{ id: string }>(sql`insert into orgs (name) values ('bench') returning id`);
-    const [ds] = await database.rows<{ id: string }>(sql`insert into datasets (org_id, name, model_id) values (${org!.id}, 'bench', 'use-lite') returning id`);
+    const [ds] = await database.rows<{ id: string }>(
+      sql`insert into datasets (org_id, name, model_id) values (${org!.id}, 'bench', 'use-lite') returning id`,
+    );
     const importOnce = async () => {
       const started = process.hrtime.bigint();
-      const row = (await platform.broker.call("ingest.importPath", { datasetId: ds!.id, path: file, format: "whatsapp", wait: true })) as {
+      const row = (await platform.broker.call("ingest.importPath", {
+        datasetId: ds!.id,
+        path: file,
+        format: "whatsapp",
+        wait: true,
+      })) as {
         status: string;
         messagesRead: number;
         messagesAdded: number;
@@ -107,13 +123,21 @@ async function main(): Promise<void> {
   try {
     await generate(file, count);
     const sizeMiB = statSync(file).size / 2 ** 20;
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    );
     console.log(`input: ${count.toLocaleString("en")} messages generated, ${sizeMiB.toFixed(1)} MiB`);
-    console.log("| database | messages | added | seconds | messages/s | re-import (s, added) | peak RSS sampled (MiB) | max RSS (MiB) |");
+    console.log(
+      "| database | messages | added | seconds | messages/s | re-import (s, added) | peak RSS sampled (MiB) | max RSS (MiB) |",
+    );
     console.log("|---|---|---|---|---|---|---|---|");
     for (const kind of kinds) {
       const r = JSON.parse(
-        execFileSync(process.execPath, ["--import", "tsx", self, "--child", kind, file], { encoding: "utf8", maxBuffer: 1 << 20, stdio: ["ignore", "pipe", "inherit"] }),
+        execFileSync(process.execPath, ["--import", "tsx", self, "--child", kind, file], {
+          encoding: "utf8",
+          maxBuffer: 1 << 20,
+          stdio: ["ignore", "pipe", "inherit"],
+        }),
       ) as RunResult;
       console.log(
         `| ${r.db} | ${r.messages.toLocaleString("en")} | ${r.added.toLocaleString("en")} | ${r.seconds.toFixed(1)} | ${Math.round(r.messages / r.seconds).toLocaleString("en")} | ${r.reimportSeconds.toFixed(1)} s, ${r.reimportAdded} | ${Math.round(r.peakRssMiB)} | ${Math.round(r.maxRssMiB)} |`,

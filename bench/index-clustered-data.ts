@@ -47,7 +47,14 @@ export interface ClusteredOptions {
   pointSeed?: number;
 }
 
-export function clusteredVectors({ count, dim, clusters, noise = 0.02, seed = 42, pointSeed = 7 }: ClusteredOptions): ClusteredData {
+export function clusteredVectors({
+  count,
+  dim,
+  clusters,
+  noise = 0.02,
+  seed = 42,
+  pointSeed = 7,
+}: ClusteredOptions): ClusteredData {
   const centreRandom = seededRandom(seed);
   const centres = new Float32Array(clusters * dim);
   for (let c = 0; c < clusters; c++) unit(fill(centres.subarray(c * dim, (c + 1) * dim), () => gaussian(centreRandom)));

@@ -41,13 +41,20 @@ const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
 // Ground truth from the engine's exact inner-product search (labels are row numbers).
 log("exact ground truth");
 const exact = createEngine(backend, { dim, kind: "flat" });
-await exact.add(data.vectors, BigInt64Array.from({ length: count }, (_, i) => BigInt(i)));
+await exact.add(
+  data.vectors,
+  BigInt64Array.from({ length: count }, (_, i) => BigInt(i)),
+);
 const truth: Set<string>[] = [];
 for (let q = 0; q < queryCount; q++) {
   const { labels } = await exact.search(query(q), k);
   truth.push(new Set(Array.from(labels, (label) => `c${label}`)));
 }
-const exactTiming = await timeSearches((q: number) => exact.search(query(q), k), Array.from({ length: 50 }, (_, i) => i), 5);
+const exactTiming = await timeSearches(
+  (q: number) => exact.search(query(q), k),
+  Array.from({ length: 50 }, (_, i) => i),
+  5,
+);
 await exact.dispose();
 
 log(`building ${kind} through VectorIndex`);
@@ -71,8 +78,17 @@ for (const param of sweep) {
   for (let q = 0; q < queryCount; q++) {
     found += (await index.search(query(q), k, options)).filter((h) => truth[q]!.has(h.chunkId)).length;
   }
-  const timing = await timeSearches((q: number) => index.search(query(q), k, options), Array.from({ length: queryCount }, (_, i) => i));
-  results.push({ ...options, recallAt10: found / (queryCount * k), p50Ms: round(timing.p50Ms), p99Ms: round(timing.p99Ms), qps: Math.round(timing.qps) });
+  const timing = await timeSearches(
+    (q: number) => index.search(query(q), k, options),
+    Array.from({ length: queryCount }, (_, i) => i),
+  );
+  results.push({
+    ...options,
+    recallAt10: found / (queryCount * k),
+    p50Ms: round(timing.p50Ms),
+    p99Ms: round(timing.p99Ms),
+    qps: Math.round(timing.qps),
+  });
   log(JSON.stringify(results.at(-1)));
 }
 
@@ -97,7 +113,10 @@ console.log(
     {
       machine: `${os.cpus().length} × ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
       node: process.version,
-      engine: backend === "faiss" ? `faiss ${builtKind} (native/faiss, libfaiss 1.7.3)` : `usearch ${builtKind} (usearch 2.25.3, f32)`,
+      engine:
+        backend === "faiss"
+          ? `faiss ${builtKind} (native/faiss, libfaiss 1.7.3)`
+          : `usearch ${builtKind} (usearch 2.25.3, f32)`,
       count,
       dim,
       clusters: shape.clusters,

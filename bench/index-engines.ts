@@ -24,10 +24,14 @@ for (const backend of ["faiss", "usearch"] as const) {
   rows.push(JSON.parse(run.stdout) as Record<string, unknown>);
 }
 console.log(JSON.stringify({ machine: `${os.cpus().length} × ${os.cpus()[0]?.model}`, runs: rows }, null, 2));
-console.log("\n| engine | vectors | build s | bytes/vector (RSS) | bytes/vector (file) | efSearch | recall@10 | p50 ms | p99 ms |");
+console.log(
+  "\n| engine | vectors | build s | bytes/vector (RSS) | bytes/vector (file) | efSearch | recall@10 | p50 ms | p99 ms |",
+);
 console.log("|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   for (const s of r.sweep as Array<Record<string, number>>) {
-    console.log(`| ${r.engine} | ${r.count} | ${r.buildSeconds} | ${r.bytesPerVectorRss} | ${r.bytesPerVectorFile} | ${s.efSearch} | ${s.recallAt10} | ${s.p50Ms} | ${s.p99Ms} |`);
+    console.log(
+      `| ${r.engine} | ${r.count} | ${r.buildSeconds} | ${r.bytesPerVectorRss} | ${r.bytesPerVectorFile} | ${s.efSearch} | ${s.recallAt10} | ${s.p50Ms} | ${s.p99Ms} |`,
+    );
   }
 }

@@ -39,7 +39,11 @@ const k = 10;
 const queryCount = 1000;
 const shape = { count, dim, clusters: Math.max(10, Math.round(count / 300)) };
 const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
 const cacheDir = benchIndexDir(count, dim);
@@ -64,30 +68,59 @@ const query = (q: number) => queries.subarray(q * dim, (q + 1) * dim);
 log("in process");
 const local = await VectorIndex.load(cacheDir);
 const engine = local.describe();
-const inProcess = await timeSearches((q: number) => local.search(query(q), k), Array.from({ length: queryCount }, (_, i) => i));
+const inProcess = await timeSearches(
+  (q: number) => local.search(query(q), k),
+  Array.from({ length: queryCount }, (_, i) => i),
+);
 // The engine under the same concurrency as the gateway's load phase: `connections` callers back to back.
-const inProcessConcurrent = await timeConcurrentSearches((q: number) => local.search(query(q), k), Array.from({ length: queryCount }, (_, i) => i), connections, duration * 1000);
+const inProcessConcurrent = await timeConcurrentSearches(
+  (q: number) => local.search(query(q), k),
+  Array.from({ length: queryCount }, (_, i) => i),
+  connections,
+  duration * 1000,
+);
 await local.dispose();
 
 log("starting the gateway node");
-const p = await startTestPlatform({ services: ["api", "auth", "index"], env: { ...AUTH_TEST_ENV, INDEX_MEMORY_BUDGET_MB: "8192", LOG_LEVEL: "error" } });
+const p = await startTestPlatform({
+  services: ["api", "auth", "index"],
+  env: { ...AUTH_TEST_ENV, INDEX_MEMORY_BUDGET_MB: "8192", LOG_LEVEL: "error" },
+});
 try {
   const user = await signUp(p);
-  const [dataset] = await p.database.db.insert(datasets).values({ orgId: user.orgId, name: "bench", modelId: "bench-vectors" }).returning();
+  const [dataset] = await p.database.db
+    .insert(datasets)
+    .values({ orgId: user.orgId, name: "bench", modelId: "bench-vectors" })
+    .returning();
   const key = { datasetId: dataset!.id, modelId: "bench-vectors" };
   await cp(cacheDir, indexDir(p.config.indexDir, key), { recursive: true });
   const body = (q: number) => ({ datasetId: key.datasetId, vector: float32ToBase64(Float32Array.from(query(q))), k });
   const first = await http(p.baseUrl, "POST", "/api/search/vector", { token: user.accessToken, body: body(0) });
-  if (first.status !== 200 || first.body.hits.length !== k) throw new Error(`gateway search failed: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
+  if (first.status !== 200 || first.body.hits.length !== k)
+    throw new Error(`gateway search failed: ${first.status} ${JSON.stringify(first.body).slice(0, 300)}`);
 
   // The client runs in its own process (bench/gateway-client.ts), one phase per run.
   const jobFile = path.join(os.tmpdir(), `chatlens-gateway-job-${process.pid}.json`);
   const bodies = Array.from({ length: queryCount }, (_, q) => JSON.stringify(body(q)));
-  await writeFile(jobFile, JSON.stringify({ baseUrl: p.baseUrl, path: "/api/search/vector", token: user.accessToken, bodies, connections, seconds: duration }));
+  await writeFile(
+    jobFile,
+    JSON.stringify({
+      baseUrl: p.baseUrl,
+      path: "/api/search/vector",
+      token: user.accessToken,
+      bodies,
+      connections,
+      seconds: duration,
+    }),
+  );
   const client = async <T>(phase: string): Promise<T> => {
-    const { stdout } = await run(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./gateway-client.ts", import.meta.url)), jobFile, phase], {
-      maxBuffer: 1 << 20,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("./gateway-client.ts", import.meta.url)), jobFile, phase],
+      {
+        maxBuffer: 1 << 20,
+      },
+    );
     return JSON.parse(stdout.trim().split("\n").pop()!) as T;
   };
 
@@ -111,7 +144,13 @@ try {
   log(`gateway, ${connections} connections for ${duration} s, timed per request`);
   const gatewayConcurrent = await client<SearchTiming>("concurrent");
   log(`gateway, ${connections} connections for ${duration} s, autocannon`);
-  const load = await client<{ p50Ms: number; p99Ms: number; requestsPerSecond: number; non2xx: number; errors: number }>("load");
+  const load = await client<{
+    p50Ms: number;
+    p99Ms: number;
+    requestsPerSecond: number;
+    non2xx: number;
+    errors: number;
+  }>("load");
   await rm(jobFile, { force: true });
 
   const summary = {
@@ -119,9 +158,25 @@ try {
     index: { count, dim, engine: engine.engine, params: engine.params, k },
     inProcess: { p50Ms: round(inProcess.p50Ms), p99Ms: round(inProcess.p99Ms), qps: Math.round(inProcess.qps) },
     gatewaySequential: { p50Ms: round(gateway.p50Ms), p99Ms: round(gateway.p99Ms), qps: Math.round(gateway.qps) },
-    gatewaySequentialFetch: { p50Ms: round(gatewayFetch.p50Ms), p99Ms: round(gatewayFetch.p99Ms), qps: Math.round(gatewayFetch.qps) },
-    inProcessConcurrent: { connections, seconds: duration, p50Ms: round(inProcessConcurrent.p50Ms), p99Ms: round(inProcessConcurrent.p99Ms), qps: Math.round(inProcessConcurrent.qps) },
-    gatewayConcurrent: { connections, seconds: duration, p50Ms: round(gatewayConcurrent.p50Ms), p99Ms: round(gatewayConcurrent.p99Ms), qps: Math.round(gatewayConcurrent.qps) },
+    gatewaySequentialFetch: {
+      p50Ms: round(gatewayFetch.p50Ms),
+      p99Ms: round(gatewayFetch.p99Ms),
+      qps: Math.round(gatewayFetch.qps),
+    },
+    inProcessConcurrent: {
+      connections,
+      seconds: duration,
+      p50Ms: round(inProcessConcurrent.p50Ms),
+      p99Ms: round(inProcessConcurrent.p99Ms),
+      qps: Math.round(inProcessConcurrent.qps),
+    },
+    gatewayConcurrent: {
+      connections,
+      seconds: duration,
+      p50Ms: round(gatewayConcurrent.p50Ms),
+      p99Ms: round(gatewayConcurrent.p99Ms),
+      qps: Math.round(gatewayConcurrent.qps),
+    },
     gatewayLoad: { connections, seconds: duration, ...load },
     ratioGatewayP50ToInProcessP50: round(gateway.p50Ms / inProcess.p50Ms),
     ratioGatewayFetchP50ToInProcessP50: round(gatewayFetch.p50Ms / inProcess.p50Ms),

@@ -13,24 +13,37 @@ import { parseKeywordQuery } from "../services/index/keyword/query.ts";
 import { loadQuerySet } from "../test/fixtures/search-quality/corpora.ts";
 import { searchCorpus } from "./search-corpus.ts";
 
-const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const arg = (name: string, fallback: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const sizes = arg("sizes", "10000,100000,1000000").split(",").map(Number);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const heapMb = () => {
   gc();
   return process.memoryUsage().heapUsed / 2 ** 20;
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]!;
 const en = analyzer("en");
 const queries = loadQuerySet("ubuntu").queries.map((q) => parseKeywordQuery(q.query, en));
 
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version}, load ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`,
+);
 for (const size of sizes) {
   const messages: IndexedMessage[] = [];
   const texts: string[] = [];
   for (const page of searchCorpus(size))
     page.text.forEach((t, i) => {
-      messages.push({ id: messages.length, conversation: page.conversation[i]!, participant: page.author[i]!, ts: page.ts[i]!, kind: 0 });
+      messages.push({
+        id: messages.length,
+        conversation: page.conversation[i]!,
+        participant: page.author[i]!,
+        ts: page.ts[i]!,
+        kind: 0,
+      });
       texts.push(t);
     });
   const before = heapMb();
@@ -45,7 +58,15 @@ for (const size of sizes) {
   const cols = index.columns;
   const accept = (m: number) => cols.participant[m] === 7 && cols.ts[m]! >= from && cols.ts[m]! <= to;
   const { windows, terms } = index.size;
-  const row: Record<string, unknown> = { messages: size, buildMs: Math.round(buildMs), buildCpuMs: Math.round((buildCpu.user + buildCpu.system) / 1000), heldMb: Math.round(heldMb), arraysMb: Math.round(index.bytes / 2 ** 20), windows, terms };
+  const row: Record<string, unknown> = {
+    messages: size,
+    buildMs: Math.round(buildMs),
+    buildCpuMs: Math.round((buildCpu.user + buildCpu.system) / 1000),
+    heldMb: Math.round(heldMb),
+    arraysMb: Math.round(index.bytes / 2 ** 20),
+    windows,
+    terms,
+  };
   for (const [name, options] of [
     ["unfiltered", { limit: 40 }],
     ["filtered", { limit: 40, accept }],
@@ -69,4 +90,9 @@ for (const size of sizes) {
   console.log(JSON.stringify(row));
   index = undefined;
 }
-console.log(`load after: ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+console.log(
+  `load after: ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`,
+);

@@ -34,7 +34,16 @@ const ORGS = Number(values.orgs);
 const DURATION_S = Number(values.duration);
 const PASSWORD = "load test password 123";
 
-const QUERIES = ["leaking pipe", "weekend in the mountains", "dinner reservation", "sick dog", "money we made this quarter", "storm", "train station", "garden vegetables"];
+const QUERIES = [
+  "leaking pipe",
+  "weekend in the mountains",
+  "dinner reservation",
+  "sick dog",
+  "money we made this quarter",
+  "storm",
+  "train station",
+  "garden vegetables",
+];
 const MODES = ["keyword", "semantic", "hybrid"] as const;
 
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -73,7 +82,10 @@ const base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}`;
 async function call(method: string, url: string, token?: string, body?: unknown) {
   const res = await fetch(base + url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = (await res.json().catch(() => undefined)) as any;
@@ -81,11 +93,14 @@ async function call(method: string, url: string, token?: string, body?: unknown)
   return json;
 }
 async function upload(token: string, datasetId: string, content: string): Promise<string> {
-  const res = await fetch(`${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-    method: "PUT",
-    body: content,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-  });
+  const res = await fetch(
+    `${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+    {
+      method: "PUT",
+      body: content,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+    },
+  );
   if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
@@ -100,17 +115,25 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60
 async function confirmationToken(email: string): Promise<string> {
   const dir = config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox");
   let token: string | undefined;
-  await until(`confirmation mail to ${email}`, async () => {
-    const mails = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json") && !f.startsWith(".")).sort() : [];
-    for (const f of mails.reverse()) {
-      const m = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { to: unknown; subject: string; text: string };
-      if (!JSON.stringify(m.to).toLowerCase().includes(email.toLowerCase()) || !/confirm/i.test(m.subject)) continue;
-      const link = /https?:\/\/\S+/.exec(m.text)?.[0];
-      token = link ? (new URL(link).searchParams.get("token") ?? undefined) : undefined;
-      if (token) return true;
-    }
-    return false;
-  }, 60_000);
+  await until(
+    `confirmation mail to ${email}`,
+    async () => {
+      const mails = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith(".json") && !f.startsWith("."))
+            .sort()
+        : [];
+      for (const f of mails.reverse()) {
+        const m = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { to: unknown; subject: string; text: string };
+        if (!JSON.stringify(m.to).toLowerCase().includes(email.toLowerCase()) || !/confirm/i.test(m.subject)) continue;
+        const link = /https?:\/\/\S+/.exec(m.text)?.[0];
+        token = link ? (new URL(link).searchParams.get("token") ?? undefined) : undefined;
+        if (token) return true;
+      }
+      return false;
+    },
+    60_000,
+  );
   return token!;
 }
 const embedded = async (token: string, datasetId: string) => {
@@ -124,10 +147,16 @@ const users: { token: string; datasetId: string }[] = [];
 const setupStart = performance.now();
 for (let o = 0; o < ORGS; o++) {
   await call("POST", "/api/auth/signup", undefined, { email: `owner${o}-${stamp}@load.test`, password: PASSWORD });
-  const owner = await call("POST", "/api/auth/login", undefined, { email: `owner${o}-${stamp}@load.test`, password: PASSWORD });
+  const owner = await call("POST", "/api/auth/login", undefined, {
+    email: `owner${o}-${stamp}@load.test`,
+    password: PASSWORD,
+  });
   const { id: datasetId } = await call("POST", "/api/datasets", owner.accessToken, { name: `org ${o} chats` });
   const importId = await upload(owner.accessToken, datasetId, whatsapp(Number(values.messages), Date.UTC(2023, o, 1)));
-  await until("setup import", async () => (await call("GET", `/api/imports/${importId}`, owner.accessToken)).status === "completed");
+  await until(
+    "setup import",
+    async () => (await call("GET", `/api/imports/${importId}`, owner.accessToken)).status === "completed",
+  );
   await until("setup embedding", () => embedded(owner.accessToken, datasetId));
   users.push({ token: owner.accessToken, datasetId });
   const members = Math.floor(USERS / ORGS) - 1 + (o < USERS % ORGS ? 1 : 0);
@@ -149,7 +178,10 @@ const setupS = (performance.now() - setupStart) / 1000;
 // `--background 0` measures the same searches on a quiet platform, for comparison.
 const bgOwner = users[0]!;
 const { id: bgDataset } = await call("POST", "/api/datasets", bgOwner.token, { name: "background import" });
-const bgImport = Number(values.background) > 0 ? await upload(bgOwner.token, bgDataset, whatsapp(Number(values.background), Date.UTC(2022, 0, 1))) : undefined;
+const bgImport =
+  Number(values.background) > 0
+    ? await upload(bgOwner.token, bgDataset, whatsapp(Number(values.background), Date.UTC(2022, 0, 1)))
+    : undefined;
 
 // ── Load ──
 const load1Before = os.loadavg();

@@ -18,7 +18,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
-const { values } = parseArgs({ options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } } });
+const { values } = parseArgs({
+  options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } },
+});
 const MESSAGES = Number(values.messages);
 const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
 
@@ -56,11 +58,19 @@ const stop = async () => {
   rmSync(dataDir, { recursive: true, force: true });
 };
 
-async function call(method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; ms: number; json: any }> {
+async function call(
+  method: string,
+  url: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; ms: number; json: any }> {
   const started = performance.now();
   const res = await fetch(base + url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = (await res.json().catch(() => undefined)) as any;
@@ -81,7 +91,11 @@ const q = (xs: number[], f: number) => {
 };
 
 try {
-  await until("the platform to answer", async () => ((await call("GET", "/api/health")).status === 200 ? true : undefined), 600_000);
+  await until(
+    "the platform to answer",
+    async () => ((await call("GET", "/api/health")).status === 200 ? true : undefined),
+    600_000,
+  );
   const email = `bench-${Date.now()}@bench.test`;
   const password = "bench password 1234";
   const signup = await call("POST", "/api/auth/signup", undefined, { email, password });
@@ -115,7 +129,11 @@ try {
   const loginLoop = (async () => {
     while (!done) {
       const started = performance.now();
-      const r = await call("POST", "/api/auth/login", undefined, { email, password }).catch((e: Error) => ({ status: -1, ms: performance.now() - started, json: e }));
+      const r = await call("POST", "/api/auth/login", undefined, { email, password }).catch((e: Error) => ({
+        status: -1,
+        ms: performance.now() - started,
+        json: e,
+      }));
       note("POST /api/auth/login", r.status, 200);
       if (embedding) logins.push(r.ms);
       await new Promise((res) => setTimeout(res, 100));
@@ -133,7 +151,11 @@ try {
     for (let i = 0; !done; i++) {
       const [url, expected] = routes[i % routes.length]!;
       const started = performance.now();
-      const r = await call("GET", url, token).catch((e: Error) => ({ status: -1, ms: performance.now() - started, json: e }));
+      const r = await call("GET", url, token).catch((e: Error) => ({
+        status: -1,
+        ms: performance.now() - started,
+        json: e,
+      }));
       note(`GET ${url.replace(datasetId, ":id")}`, r.status, expected);
       if (embedding) routeMs.push(r.ms);
       await new Promise((res) => setTimeout(res, 100));
@@ -151,7 +173,10 @@ try {
   await Promise.all([loginLoop, routeLoop]);
   const result = {
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model}`,
-    loadAverage: { before: loadBefore.map((x) => Math.round(x * 10) / 10), after: os.loadavg().map((x) => Math.round(x * 10) / 10) },
+    loadAverage: {
+      before: loadBefore.map((x) => Math.round(x * 10) / 10),
+      after: os.loadavg().map((x) => Math.round(x * 10) / 10),
+    },
     messages: MESSAGES,
     chunks: state.index.count,
     secondsUntilIndexed: Math.round((indexedAt - uploaded) / 100) / 10,

@@ -48,10 +48,26 @@ function rng(seed: number): () => number {
 }
 
 const AUTHORS = ["Anna Berg", "Tom", "+49 151 2345678", "Lisa Müller", "Carlos", "María José", "Jonas 🎸", "Mia"];
-const WORDS_EN = "the a to and I you it is in for that on we be this with are have just so ok what when see tomorrow tonight dinner train late sorry thanks great love call later home work meeting photo really".split(" ");
-const WORDS_DE = "ich du wir das ist nicht und zu morgen heute abend essen zug später danke super liebe anrufen zuhause arbeit treffen foto wirklich noch schon mal gleich".split(" ");
-const SYSTEM = ["Anna Berg added Tom", "Tom left", "Lisa Müller changed the group description", "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them."];
-const PLACEHOLDERS = ["<Media omitted>", "<Medien ausgeschlossen>", "This message was deleted", "Diese Nachricht wurde gelöscht."];
+const WORDS_EN =
+  "the a to and I you it is in for that on we be this with are have just so ok what when see tomorrow tonight dinner train late sorry thanks great love call later home work meeting photo really".split(
+    " ",
+  );
+const WORDS_DE =
+  "ich du wir das ist nicht und zu morgen heute abend essen zug später danke super liebe anrufen zuhause arbeit treffen foto wirklich noch schon mal gleich".split(
+    " ",
+  );
+const SYSTEM = [
+  "Anna Berg added Tom",
+  "Tom left",
+  "Lisa Müller changed the group description",
+  "Messages and calls are end-to-end encrypted. No one outside of this chat, not even WhatsApp, can read or listen to them.",
+];
+const PLACEHOLDERS = [
+  "<Media omitted>",
+  "<Medien ausgeschlossen>",
+  "This message was deleted",
+  "Diese Nachricht wurde gelöscht.",
+];
 
 /** Writes an Android-style export (dd/mm/yyyy, 24 h) with English and German chatter. Also used by bench/import-whatsapp.ts. */
 export async function generate(file: string, count: number): Promise<void> {
@@ -59,7 +75,8 @@ export async function generate(file: string, count: number): Promise<void> {
   const out = createWriteStream(file);
   let t = Date.UTC(2019, 0, 1, 8, 0);
   const pad = (n: number) => String(n).padStart(2, "0");
-  const sentence = (words: string[], n: number) => Array.from({ length: n }, () => words[Math.floor(random() * words.length)]).join(" ");
+  const sentence = (words: string[], n: number) =>
+    Array.from({ length: n }, () => words[Math.floor(random() * words.length)]).join(" ");
   let chunk = "";
   for (let i = 0; i < count; i++) {
     t += Math.floor(random() * 600_000);
@@ -73,7 +90,8 @@ export async function generate(file: string, count: number): Promise<void> {
       const words = random() < 0.5 ? WORDS_EN : WORDS_DE;
       let body: string;
       if (r < 0.06) body = PLACEHOLDERS[Math.floor(random() * PLACEHOLDERS.length)]!;
-      else if (r < 0.11) body = `${sentence(words, 4 + Math.floor(random() * 10))}\n${sentence(words, 3 + Math.floor(random() * 12))}\n${sentence(words, 2 + Math.floor(random() * 6))}`;
+      else if (r < 0.11)
+        body = `${sentence(words, 4 + Math.floor(random() * 10))}\n${sentence(words, 3 + Math.floor(random() * 12))}\n${sentence(words, 2 + Math.floor(random() * 6))}`;
       else body = sentence(words, 1 + Math.floor(random() * 18));
       line = `${header}${author}: ${body}`;
     }
@@ -95,7 +113,12 @@ async function main(): Promise<void> {
     await generate(file, count);
     const sizeMiB = statSync(file).size / 2 ** 20;
     const run = (which: string): RunResult =>
-      JSON.parse(execFileSync(process.execPath, ["--import", "tsx", self, "--child", which, file], { encoding: "utf8", maxBuffer: 1 << 20 })) as RunResult;
+      JSON.parse(
+        execFileSync(process.execPath, ["--import", "tsx", self, "--child", which, file], {
+          encoding: "utf8",
+          maxBuffer: 1 << 20,
+        }),
+      ) as RunResult;
     const loadBefore = os.loadavg();
     const rows: [string, RunResult][] = [];
     // Alternate reference and ours and keep each one's fastest run: the machine is shared, and the minimum is the least noisy estimate.
@@ -110,17 +133,26 @@ async function main(): Promise<void> {
     const ours = rows.find(([w]) => w === "ours")![1];
     const ref = rows.find(([w]) => w === "reference")![1];
     const rate = (r: RunResult) => Math.round(r.messages / r.seconds);
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    );
     console.log(`input: ${count.toLocaleString("en")} messages generated, ${sizeMiB.toFixed(1)} MiB`);
     // The machine is shared: the load says how much the timings can be trusted.
     const load = (l: number[]) => l.map((x) => x.toFixed(2)).join(" / ");
     console.log(`load average (1 / 5 / 15 min): ${load(loadBefore)} before, ${load(os.loadavg())} after`);
     console.log("| parser | messages | seconds | messages/s | peak RSS (MiB) |");
     console.log("|---|---|---|---|---|");
-    for (const [name, r] of [["chatlens parseExport (streaming)", ours], ["whatsapp-chat-parser parseString (whole file in memory)", ref]] as const) {
-      console.log(`| ${name} | ${r.messages.toLocaleString("en")} | ${r.seconds.toFixed(2)} | ${rate(r).toLocaleString("en")} | ${Math.round(r.maxRssMiB)} |`);
+    for (const [name, r] of [
+      ["chatlens parseExport (streaming)", ours],
+      ["whatsapp-chat-parser parseString (whole file in memory)", ref],
+    ] as const) {
+      console.log(
+        `| ${name} | ${r.messages.toLocaleString("en")} | ${r.seconds.toFixed(2)} | ${rate(r).toLocaleString("en")} | ${Math.round(r.maxRssMiB)} |`,
+      );
     }
-    console.log(`speed ratio (ours / reference): ${(rate(ours) / rate(ref)).toFixed(2)}; peak memory ratio: ${(ours.maxRssMiB / ref.maxRssMiB).toFixed(2)}`);
+    console.log(
+      `speed ratio (ours / reference): ${(rate(ours) / rate(ref)).toFixed(2)}; peak memory ratio: ${(ours.maxRssMiB / ref.maxRssMiB).toFixed(2)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

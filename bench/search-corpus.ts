@@ -32,7 +32,14 @@ export function* searchCorpus(size: number, pageSize = 20_000): Generator<Corpus
   let turn = 0;
   for (let c = 0, done = 0; done < size; c++) {
     const n = Math.min(PER_CONVERSATION, size - done);
-    const chat = bigChat({ messages: n, authors: 5 + ((c * 37) % (AUTHORS - 5)), seed: c + 1, days: 365, end: "2020-12-31T00:00:00Z", dim: 2 });
+    const chat = bigChat({
+      messages: n,
+      authors: 5 + ((c * 37) % (AUTHORS - 5)),
+      seed: c + 1,
+      days: 365,
+      end: "2020-12-31T00:00:00Z",
+      dim: 2,
+    });
     chat.messages.forEach((m, i) => {
       page.conversation.push(c);
       page.author.push(number.get(m.author ?? "") ?? 0);

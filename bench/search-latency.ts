@@ -172,20 +172,16 @@ async function fill(dbh: Db, orgId: string, size: number) {
   const convCount = Math.ceil(size / PER_CONVERSATION);
   const convIds = Array.from({ length: convCount }, () => randomUUID());
   for (let i = 0; i < convCount; i += 1000)
-    await dbh
-      .insert(conversations)
-      .values(
-        convIds
-          .slice(i, i + 1000)
-          .map((id, j) => ({
-            id,
-            orgId,
-            datasetId,
-            sourceKey: `c${i + j}`,
-            name: `chat ${i + j}`,
-            platform: "generic",
-          })),
-      );
+    await dbh.insert(conversations).values(
+      convIds.slice(i, i + 1000).map((id, j) => ({
+        id,
+        orgId,
+        datasetId,
+        sourceKey: `c${i + j}`,
+        name: `chat ${i + j}`,
+        platform: "generic",
+      })),
+    );
   // Messages in pages of 5,000, their columns as JSON arrays.
   let written = 0;
   for (const corpus of searchCorpus(size, 5000)) {

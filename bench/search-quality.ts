@@ -19,16 +19,37 @@ import { rechunkImport } from "../services/embedder/chunk-store.ts";
 import { DEFAULT_CHUNKING } from "../services/embedder/chunking.ts";
 import { storeVectors } from "../services/embedder/embed-jobs.ts";
 import { rowsOf } from "../models/sql.ts";
-import { conversations as conversationsTable, imports, messages as messagesTable, participants } from "../models/schema.ts";
+import {
+  conversations as conversationsTable,
+  imports,
+  messages as messagesTable,
+  participants,
+} from "../models/schema.ts";
 import { http } from "../test/helpers/http.ts";
-import { chatConversations, loadQuerySet, QUERY_CLASSES, ubuntuConversations, type Conversation, type QuerySet } from "../test/fixtures/search-quality/corpora.ts";
-import { bm25Reference, labelOf, score, summarise, type Hit, type Scores, type Table } from "../test/fixtures/search-quality/evaluate.ts";
+import {
+  chatConversations,
+  loadQuerySet,
+  QUERY_CLASSES,
+  ubuntuConversations,
+  type Conversation,
+  type QuerySet,
+} from "../test/fixtures/search-quality/corpora.ts";
+import {
+  bm25Reference,
+  labelOf,
+  score,
+  summarise,
+  type Hit,
+  type Scores,
+  type Table,
+} from "../test/fixtures/search-quality/evaluate.ts";
 import { signUp } from "../test/integration/auth/fixtures.ts";
 import { createOrgAndDataset, waitFor } from "../test/integration/embedder/helpers.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";
 import { INDEX_SERVICES, INDEX_TEST_ENV } from "../test/integration/index/helpers.ts";
 
-const arg = (name: string, fallback: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+const arg = (name: string, fallback: string) =>
+  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const sets = arg("sets", "ubuntu,chat").split(",") as ("ubuntu" | "chat")[];
 const modes = arg("modes", "keyword,semantic,hybrid").split(",");
 const db = arg("db", "pglite") as "pglite" | "postgres";
@@ -38,7 +59,10 @@ const unjudgedFile = arg("unjudged", "");
 const noEmbed = process.argv.includes("--no-embed");
 // --model=use-lite-int8 measures the quantised model (issue 18 point 5); vectors are cached per model.
 const MODEL = arg("model", "use-lite");
-const CACHE_FILE = path.join(os.tmpdir(), MODEL === "use-lite" ? "chatlens-search-quality-vectors.json" : `chatlens-search-quality-vectors-${MODEL}.json`);
+const CACHE_FILE = path.join(
+  os.tmpdir(),
+  MODEL === "use-lite" ? "chatlens-search-quality-vectors.json" : `chatlens-search-quality-vectors-${MODEL}.json`,
+);
 const log = (...a: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const f3 = (x: number) => x.toFixed(3);
 
@@ -62,14 +86,21 @@ try {
     }
     for (const mode of modes) {
       const [m, fusion] = mode.split(":");
-      table[mode] = await evaluateAsync(set, async (q) => {
-        const res = await http(p.baseUrl, "POST", "/api/search", {
-          token: account.accessToken,
-          body: { datasetId, query: q, mode: m, pageSize: 10, ...(fusion ? { fusion } : {}) },
-        });
-        if (res.status !== 200) throw new Error(`${mode} "${q}": ${res.status} ${JSON.stringify(res.body)}`);
-        return (res.body.items as { message: { conversationName: string; text: string } }[]).map((i) => ({ conversation: i.message.conversationName, text: i.message.text }));
-      }, mode);
+      table[mode] = await evaluateAsync(
+        set,
+        async (q) => {
+          const res = await http(p.baseUrl, "POST", "/api/search", {
+            token: account.accessToken,
+            body: { datasetId, query: q, mode: m, pageSize: 10, ...(fusion ? { fusion } : {}) },
+          });
+          if (res.status !== 200) throw new Error(`${mode} "${q}": ${res.status} ${JSON.stringify(res.body)}`);
+          return (res.body.items as { message: { conversationName: string; text: string } }[]).map((i) => ({
+            conversation: i.message.conversationName,
+            text: i.message.text,
+          }));
+        },
+        mode,
+      );
     }
     results[name] = table;
     print(name, set, table);
@@ -94,7 +125,10 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
   log(`seeded ${conversations.length} conversations, ${total} messages; chunking`);
   if (noEmbed) return target.datasetId;
   await rechunkImport(dbh, seeded, { chunking: DEFAULT_CHUNKING });
-  const chunkRows = await rowsOf<{ id: string; text: string }>(dbh, sql`select id, text from chunks where dataset_id = ${target.datasetId} order by id`);
+  const chunkRows = await rowsOf<{ id: string; text: string }>(
+    dbh,
+    sql`select id, text from chunks where dataset_id = ${target.datasetId} order by id`,
+  );
   const cache = loadCache();
   const key = (t: string) => createHash("sha1").update(t).digest("hex");
   const todo = chunkRows.filter((c) => !cache.has(key(c.text)));
@@ -107,7 +141,9 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
       { timeout: 0, retries: 0 },
     );
     const data = Buffer.from(r.data, "base64");
-    batch.forEach((c, j) => cache.set(key(c.text), data.subarray(j * r.dimension * 4, (j + 1) * r.dimension * 4).toString("base64")));
+    batch.forEach((c, j) =>
+      cache.set(key(c.text), data.subarray(j * r.dimension * 4, (j + 1) * r.dimension * 4).toString("base64")),
+    );
     if ((i / 64) % 10 === 9) {
       log(`embedded ${i + batch.length}/${todo.length}`);
       saveCache(cache);
@@ -119,7 +155,10 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
     const rowsPart = chunkRows.slice(i, i + 500);
     const vectors = rowsPart.map((c) => {
       const bytes = Buffer.from(cache.get(key(c.text))!, "base64");
-      return { chunkId: c.id, vector: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)) };
+      return {
+        chunkId: c.id,
+        vector: new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+      };
     });
     const chunkIds = await storeVectors(dbh, { ...job, chunkIds: rowsPart.map((c) => c.id) }, vectors);
     await p.broker.emit("embeddings.stored", { ...job, chunkIds });
@@ -127,7 +166,9 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
   await waitFor(
     "every chunk in the index",
     async () => {
-      const st = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/index`, { token: account.accessToken });
+      const st = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/index`, {
+        token: account.accessToken,
+      });
       return st.body.index?.count === chunkRows.length ? st.body : null;
     },
     600_000,
@@ -137,12 +178,21 @@ async function seed(conversations: Conversation[], account: { orgId: string; acc
 }
 
 /** seedImport's rows (same source keys, authors, times), in a few bulk statements. */
-async function bulkSeed(dbh: typeof p.database.db, target: { orgId: string; datasetId: string }, convs: Conversation[]) {
+async function bulkSeed(
+  dbh: typeof p.database.db,
+  target: { orgId: string; datasetId: string },
+  convs: Conversation[],
+) {
   const { orgId, datasetId } = target;
-  const [imp] = await dbh.insert(imports).values({ orgId, datasetId, filename: "corpus.json", status: "completed" }).returning({ id: imports.id });
+  const [imp] = await dbh
+    .insert(imports)
+    .values({ orgId, datasetId, filename: "corpus.json", status: "completed" })
+    .returning({ id: imports.id });
   const convRows = await dbh
     .insert(conversationsTable)
-    .values(convs.map((c) => ({ orgId, datasetId, sourceKey: c.key, name: c.key, platform: "generic", importId: imp!.id })))
+    .values(
+      convs.map((c) => ({ orgId, datasetId, sourceKey: c.key, name: c.key, platform: "generic", importId: imp!.id })),
+    )
     .returning({ id: conversationsTable.id, key: conversationsTable.sourceKey });
   const convId = new Map(convRows.map((r) => [r.key, r.id]));
   const authors = [...new Set(convs.flatMap((c) => c.messages.map((m) => m.author ?? "Ada")))];
@@ -165,12 +215,18 @@ async function bulkSeed(dbh: typeof p.database.db, target: { orgId: string; data
       text: m.text,
     })),
   );
-  for (let i = 0; i < rows.length; i += 2000) await dbh.insert(messagesTable).values(rows.slice(i, i + 2000)).onConflictDoNothing();
+  for (let i = 0; i < rows.length; i += 2000)
+    await dbh
+      .insert(messagesTable)
+      .values(rows.slice(i, i + 2000))
+      .onConflictDoNothing();
   return { orgId, datasetId, importId: imp!.id };
 }
 
 function loadCache(): Map<string, string> {
-  return existsSync(CACHE_FILE) ? new Map(Object.entries(JSON.parse(readFileSync(CACHE_FILE, "utf8")) as Record<string, string>)) : new Map();
+  return existsSync(CACHE_FILE)
+    ? new Map(Object.entries(JSON.parse(readFileSync(CACHE_FILE, "utf8")) as Record<string, string>))
+    : new Map();
 }
 function saveCache(cache: Map<string, string>) {
   writeFileSync(CACHE_FILE, JSON.stringify(Object.fromEntries(cache)));
@@ -187,17 +243,22 @@ async function evaluateAsync(set: QuerySet, run: (q: string) => Promise<Hit[]>, 
     per.set(q.id, score(set, q, hits));
     for (const h of hits.slice(0, 10)) {
       const label = labelOf(set, q, h);
-      if (set.unit === "dialogue" && label !== undefined && !(label in q.grades)) unjudged.push([set.name, q.id, mode, label, q.query, h.text.slice(0, 120).replace(/\s+/gu, " ")].join("\t"));
+      if (set.unit === "dialogue" && label !== undefined && !(label in q.grades))
+        unjudged.push([set.name, q.id, mode, label, q.query, h.text.slice(0, 120).replace(/\s+/gu, " ")].join("\t"));
     }
   }
   return summarise(set, per);
 }
 
 function print(name: string, set: QuerySet, table: Record<string, Table>) {
-  console.log(`\n${name}: ${set.queries.length} queries (${QUERY_CLASSES.map((c) => `${table[Object.keys(table)[0]!]![c].n} ${c}`).join(", ")}), ${db}`);
+  console.log(
+    `\n${name}: ${set.queries.length} queries (${QUERY_CLASSES.map((c) => `${table[Object.keys(table)[0]!]![c].n} ${c}`).join(", ")}), ${db}`,
+  );
   console.log(`  ${"mode".padEnd(22)} ${["all", ...QUERY_CLASSES].map((c) => c.padEnd(20)).join(" ")}`);
   console.log(`  ${"".padEnd(22)} ${["all", ...QUERY_CLASSES].map(() => "nDCG  R@10  MRR".padEnd(20)).join(" ")}`);
   for (const [mode, t] of Object.entries(table)) {
-    console.log(`  ${mode.padEnd(22)} ${(["all", ...QUERY_CLASSES] as const).map((c) => `${f3(t[c].ndcg)} ${f3(t[c].recall)} ${f3(t[c].mrr)}`.padEnd(20)).join(" ")}`);
+    console.log(
+      `  ${mode.padEnd(22)} ${(["all", ...QUERY_CLASSES] as const).map((c) => `${f3(t[c].ndcg)} ${f3(t[c].recall)} ${f3(t[c].mrr)}`.padEnd(20)).join(" ")}`,
+    );
   }
 }

@@ -22,9 +22,18 @@ import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../platform/platform.ts";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
-const { values } = parseArgs({ options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } } });
+const { values } = parseArgs({
+  options: { messages: { type: "string", default: "30000" }, threads: { type: "string", default: "0" } },
+});
 const MESSAGES = Number(values.messages);
-const QUERIES = ["where should we go hiking", "dinner plans for friday", "the dog is sick", "train delayed again", "birthday party", "fixing the kitchen tap"];
+const QUERIES = [
+  "where should we go hiking",
+  "dinner plans for friday",
+  "the dog is sick",
+  "train delayed again",
+  "birthday party",
+  "fixing the kitchen tap",
+];
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-tts-"));
 const config = loadConfig(
@@ -64,16 +73,22 @@ async function call(method: string, url: string, token?: string, body?: unknown)
 function send(method: string, url: string, token?: string, body?: unknown): Promise<Response> {
   return fetch(base + url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
 }
 async function upload(token: string, datasetId: string, content: string): Promise<string> {
-  const res = await fetch(`${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-    method: "PUT",
-    body: content,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-  });
+  const res = await fetch(
+    `${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+    {
+      method: "PUT",
+      body: content,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+    },
+  );
   if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { id: string }).id;
 }
@@ -172,10 +187,24 @@ console.log(
       engine: `${state.index.backend} ${state.index.engine}`,
       model: config.DEFAULT_MODEL,
       importSeconds: Math.round((importedAt! - uploaded) / 100) / 10,
-      cpuSeconds: { import: Math.round((cpuAtImport! - cpuAtUpload) * 10) / 10, total: Math.round((cpuAtSearchable - cpuAtUpload) * 10) / 10 },
+      cpuSeconds: {
+        import: Math.round((cpuAtImport! - cpuAtUpload) * 10) / 10,
+        total: Math.round((cpuAtSearchable - cpuAtUpload) * 10) / 10,
+      },
       timeToSearchableSeconds: Math.round((searchableAt - uploaded) / 100) / 10,
-      search: { idleP50Ms: p(idle, 0.5), idleP99Ms: p(idle, 0.99), busyP50Ms: busy.length ? p(busy, 0.5) : null, busyP99Ms: busy.length ? p(busy, 0.99) : null, busySamples: busy.length, busyErrors, ratioP50: busy.length ? Math.round((p(busy, 0.5) / p(idle, 0.5)) * 100) / 100 : null },
-      loadAverage: { before: loadBefore.map((x) => Math.round(x * 10) / 10), after: loadAfter.map((x) => Math.round(x * 10) / 10) },
+      search: {
+        idleP50Ms: p(idle, 0.5),
+        idleP99Ms: p(idle, 0.99),
+        busyP50Ms: busy.length ? p(busy, 0.5) : null,
+        busyP99Ms: busy.length ? p(busy, 0.99) : null,
+        busySamples: busy.length,
+        busyErrors,
+        ratioP50: busy.length ? Math.round((p(busy, 0.5) / p(idle, 0.5)) * 100) / 100 : null,
+      },
+      loadAverage: {
+        before: loadBefore.map((x) => Math.round(x * 10) / 10),
+        after: loadAfter.map((x) => Math.round(x * 10) / 10),
+      },
     },
     null,
     2,

@@ -48,7 +48,11 @@ function generated(name: string, count: number, authors: number, conversations?:
 
 /** One conversation per dialogue, one message per turn, authors alternating, a minute apart (the corpus README's recipe). */
 function ubuntu(): Corpus {
-  const dialogues = JSON.parse(readFileSync(CORPUS, "utf8")) as { dialogue_id: string; timestamp: string; text: string }[];
+  const dialogues = JSON.parse(readFileSync(CORPUS, "utf8")) as {
+    dialogue_id: string;
+    timestamp: string;
+    text: string;
+  }[];
   const messages: ChatMessage[] = [];
   for (const d of dialogues) {
     const start = Date.parse(d.timestamp);
@@ -56,7 +60,14 @@ function ubuntu(): Corpus {
       .split("\n")
       .filter((t) => t.trim())
       .forEach((text, i) =>
-        messages.push({ id: messages.length, conversationId: d.dialogue_id, authorName: i % 2 ? "asker" : "helper", text, timestamp: new Date(start + i * 60_000), kind: "text" }),
+        messages.push({
+          id: messages.length,
+          conversationId: d.dialogue_id,
+          authorName: i % 2 ? "asker" : "helper",
+          text,
+          timestamp: new Date(start + i * 60_000),
+          kind: "text",
+        }),
       );
   }
   return { name: "ubuntu", messages, names: ["asker", "helper"] };
@@ -64,12 +75,18 @@ function ubuntu(): Corpus {
 
 const corpora: (() => Corpus)[] = [];
 if (which === "all" || which === "chat30k") corpora.push(() => generated("chat30k", 30_000, 40));
-if (which === "all" || which === "group5k") corpora.push(() => generated("group5k", 5_475, 60, ["Hiking group ⛰️", "Hiking group ⛰️ announcements"]));
+if (which === "all" || which === "group5k")
+  corpora.push(() => generated("group5k", 5_475, 60, ["Hiking group ⛰️", "Hiking group ⛰️ announcements"]));
 if (which === "all" || which === "ubuntu") corpora.push(ubuntu);
 
 const modelDir = await ensureUseLite(path.join(os.tmpdir(), "chatlens-bench-models"));
 let embedder: OnnxEmbedder | undefined;
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}, Node ${process.version}`);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model}, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(" ")}, Node ${process.version}`,
+);
 
 for (const make of corpora) {
   const corpus = make();
@@ -79,7 +96,14 @@ for (const make of corpora) {
   if (existsSync(cache)) data = new Float32Array(readFileSync(cache).buffer.slice(0));
   else {
     embedder ??= await OnnxEmbedder.load(
-      { id: "use-lite", path: modelDir, onnxFile: "onnx/model.onnx", dimension: 512, maxTokens: 128, matryoshka: false },
+      {
+        id: "use-lite",
+        path: modelDir,
+        onnxFile: "onnx/model.onnx",
+        dimension: 512,
+        maxTokens: 128,
+        matryoshka: false,
+      },
       { intraOpThreads: 2, logger: { info() {}, warn() {} } },
     );
     const t = performance.now();
@@ -95,7 +119,18 @@ for (const make of corpora) {
     authors: c.messageIds.map((id) => byId.get(id)?.authorName ?? ""),
     timestamp: c.startTs.getTime(),
   }));
-  const exclude = [...new Set(corpus.names.flatMap((n) => n.normalize("NFKC").toLowerCase().split(/[^\p{L}\p{M}']+/u)).filter((w) => w.length >= 2))];
+  const exclude = [
+    ...new Set(
+      corpus.names
+        .flatMap((n) =>
+          n
+            .normalize("NFKC")
+            .toLowerCase()
+            .split(/[^\p{L}\p{M}']+/u),
+        )
+        .filter((w) => w.length >= 2),
+    ),
+  ];
   const t = performance.now();
   const result = await clusterChunks(inputs, { map: { method: "umap" }, excludeTerms: exclude, seed: 42 });
   const stored = toStoredResult(result, inputs, new Map());
@@ -111,6 +146,8 @@ for (const make of corpora) {
   console.log(`  scores: ${result.kSelection?.scores.map((s) => `${s.k}:${s.silhouette.toFixed(3)}`).join(" ")}`);
   console.log(`  sizes: ${result.clusters.map((c) => c.size).join(" ")}`);
   console.log(`  labels: ${labels.slice(0, 12).join(" | ")}`);
-  console.log(`  labels naming a participant: ${named.length}; lone surrogates in the stored result: ${lone}; stored ${(json.length / 1e6).toFixed(1)} MB`);
+  console.log(
+    `  labels naming a participant: ${named.length}; lone surrogates in the stored result: ${lone}; stored ${(json.length / 1e6).toFixed(1)} MB`,
+  );
 }
 await embedder?.dispose();

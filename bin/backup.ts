@@ -13,7 +13,10 @@ if (!out) {
 }
 try {
   const config = loadConfig();
-  const manifest = await backup({ databaseUrl: config.DATABASE_URL, pgliteDir: config.dbDir, indexDir: config.indexDir }, out);
+  const manifest = await backup(
+    { databaseUrl: config.DATABASE_URL, pgliteDir: config.dbDir, indexDir: config.indexDir },
+    out,
+  );
   console.log(JSON.stringify(manifest, null, 2));
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : `backup failed: ${(err as Error).message}`);

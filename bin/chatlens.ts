@@ -44,18 +44,33 @@ async function main() {
   const target = databaseTarget(config.DATABASE_URL);
   if (services.length && target) {
     platform.app.onDatabaseRetry = (info) => {
-      platform.broker.logger.warn(`Database at ${info.host}:${info.port} (${info.variable}) unreachable, retrying in ${info.retryInMs} ms`, info);
+      platform.broker.logger.warn(
+        `Database at ${info.host}:${info.port} (${info.variable}) unreachable, retrying in ${info.retryInMs} ms`,
+        info,
+      );
       standby?.update(info);
     };
     if (services.includes("api"))
-      standby = await startStandby({ host: config.HOST, port: config.PORT, nodeID: platform.broker.nodeID, target: `${target.host}:${target.port}` });
+      standby = await startStandby({
+        host: config.HOST,
+        port: config.PORT,
+        nodeID: platform.broker.nodeID,
+        target: `${target.host}:${target.port}`,
+      });
     try {
       await platform.app.database();
     } catch (err) {
       if (stopping) return;
       if (err instanceof DatabaseUnreachableError) {
         // One structured line (what log collectors parse) naming the host and the variable to check.
-        console.error(JSON.stringify({ level: "fatal", time: new Date().toISOString(), nodeID: platform.broker.nodeID, ...err.toJSON() }));
+        console.error(
+          JSON.stringify({
+            level: "fatal",
+            time: new Date().toISOString(),
+            nodeID: platform.broker.nodeID,
+            ...err.toJSON(),
+          }),
+        );
         await standby?.close();
         process.exit(3);
       }

@@ -17,17 +17,23 @@ import { runOnce } from "./cli.ts";
 // The same arguments as the operator command `import:path`, but the ingest service runs here.
 const parsed = parseCommandLine(["import:path", ...process.argv.slice(2)]);
 if (!parsed) {
-  console.error("Usage: import <datasetId> <path> [--format f] [--time-zone zone] [--days-first true|false] [--conversation-name name]");
+  console.error(
+    "Usage: import <datasetId> <path> [--format f] [--time-zone zone] [--days-first true|false] [--conversation-name name]",
+  );
   process.exit(2);
 }
 
 await runOnce(
   () => ({ services: ["ingest"] }),
   async (broker) => {
-    const row = (await broker.call("ingest.importPath", { ...importPathParams(parsed.args.datasetId, parsed.args.path, parsed.args.options), wait: true }, {
-      meta: { system: true },
-      nodeID: broker.nodeID,
-    })) as { status: string };
+    const row = (await broker.call(
+      "ingest.importPath",
+      { ...importPathParams(parsed.args.datasetId, parsed.args.path, parsed.args.options), wait: true },
+      {
+        meta: { system: true },
+        nodeID: broker.nodeID,
+      },
+    )) as { status: string };
     return { result: row, ok: row.status === "completed" };
   },
 );

@@ -13,8 +13,14 @@ if (!from) {
 }
 try {
   const config = loadConfig();
-  const { manifest, indexes } = await restore(from, { databaseUrl: config.DATABASE_URL, pgliteDir: config.dbDir, indexDir: config.indexDir });
-  console.log(JSON.stringify({ restored: manifest.createdAt, database: manifest.database.kind, liveIndexes: indexes }, null, 2));
+  const { manifest, indexes } = await restore(from, {
+    databaseUrl: config.DATABASE_URL,
+    pgliteDir: config.dbDir,
+    indexDir: config.indexDir,
+  });
+  console.log(
+    JSON.stringify({ restored: manifest.createdAt, database: manifest.database.kind, liveIndexes: indexes }, null, 2),
+  );
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : `restore failed: ${(err as Error).message}`);
   process.exit(1);

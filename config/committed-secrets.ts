@@ -20,15 +20,15 @@ function filesUnder(p: string, out: string[], depth = 0) {
     return;
   }
   if (!st.isDirectory()) return;
-  for (const name of readdirSync(p)) if (name !== "node_modules" && !name.startsWith(".git")) filesUnder(path.join(p, name), out, depth + 1);
+  for (const name of readdirSync(p))
+    if (name !== "node_modules" && !name.startsWith(".git")) filesUnder(path.join(p, name), out, depth + 1);
 }
 
 export function committedSecretValues(root: string): Set<string> {
   const files: string[] = [];
   for (const rel of SCANNED) filesUnder(path.join(root, rel), files);
   const values = new Set<string>();
-  for (const file of files)
-    for (const m of readFileSync(file, "utf8").matchAll(ASSIGNMENT)) values.add(m[2]!);
+  for (const file of files) for (const m of readFileSync(file, "utf8").matchAll(ASSIGNMENT)) values.add(m[2]!);
   return values;
 }
 

@@ -76,20 +76,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(environment)"}: ${i.message}`));
   }
   const e = parsed.data;
   const isProduction = e.NODE_ENV === "production";
   if (isProduction) {
     const missing = PRODUCTION_SECRETS.filter((name) => !e[name]);
     if (missing.length)
-      throw new ConfigError(missing.map((name) => `${name}: required when NODE_ENV=production (no default for secrets)`));
+      throw new ConfigError(
+        missing.map((name) => `${name}: required when NODE_ENV=production (no default for secrets)`),
+      );
     const published = publicSecrets(Object.fromEntries(PRODUCTION_SECRETS.map((n) => [n, e[n]])), REPO_ROOT);
     if (published.length)
       throw new ConfigError(
-        published.map((name) => `${name}: this value is written in the repository (or is a placeholder); generate a new one, e.g. openssl rand -base64 48`),
+        published.map(
+          (name) =>
+            `${name}: this value is written in the repository (or is a placeholder); generate a new one, e.g. openssl rand -base64 48`,
+        ),
       );
   }
   const dataDir = path.resolve(cwd, e.DATA_DIR);

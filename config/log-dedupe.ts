@@ -22,7 +22,8 @@ interface Window {
 /** Text that identifies a log line's content, without stacks or object identity. */
 export function lineKey(type: string, mod: unknown, args: unknown[]): string {
   const parts = args.map((a) => {
-    if (a instanceof Error) return `${a.name}: ${a.message}${(a as { code?: unknown }).code !== undefined ? ` (${String((a as { code?: unknown }).code)})` : ""}`;
+    if (a instanceof Error)
+      return `${a.name}: ${a.message}${(a as { code?: unknown }).code !== undefined ? ` (${String((a as { code?: unknown }).code)})` : ""}`;
     if (typeof a === "object" && a !== null) {
       try {
         return JSON.stringify(a);

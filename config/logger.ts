@@ -74,7 +74,10 @@ export class DedupedConsoleLogger extends ConsoleLogger {
 }
 
 /** `currentOrigin` names the request being served (the request-context middleware's store). */
-export function loggerOptions(config: Config, currentOrigin: () => LogOrigin | undefined = () => undefined): LoggerConfig {
+export function loggerOptions(
+  config: Config,
+  currentOrigin: () => LogOrigin | undefined = () => undefined,
+): LoggerConfig {
   return new DedupedConsoleLogger({
     level: config.LOG_LEVEL,
     colors: config.logFormat === "pretty",

@@ -100,7 +100,10 @@ export const envSchema = z.object({
   LOGIN_RATE_WINDOW_S: positiveInt.default(900),
   CREDENTIAL_RATE_LIMIT: positiveInt.default(5),
   CREDENTIAL_RATE_WINDOW_S: positiveInt.default(900),
-  SMTP_URL: z.string().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+    .optional(),
   MAIL_FROM: z.string().default("chatlens <no-reply@localhost>"),
   MAIL_OUTBOX_DIR: z.string().optional(),
   EMAIL_VERIFY_TTL_S: positiveInt.default(3 * 24 * 3600),

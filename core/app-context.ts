@@ -24,7 +24,11 @@ export function createAppContext(config: Config, given?: Database): AppContext {
       // A server that is not up yet (a roll-out, a restart) is waited for, DATABASE_STARTUP_WAIT_S at most.
       opening ??= openDatabaseWithRetry(
         { url: config.DATABASE_URL, dataDir: config.dbDir },
-        { waitMs: config.DATABASE_STARTUP_WAIT_S * 1000, signal: abort.signal, onRetry: (info) => app.onDatabaseRetry?.(info) },
+        {
+          waitMs: config.DATABASE_STARTUP_WAIT_S * 1000,
+          signal: abort.signal,
+          onRetry: (info) => app.onDatabaseRetry?.(info),
+        },
       ).catch((err) => {
         opening = undefined;
         throw err;

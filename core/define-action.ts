@@ -1,4 +1,13 @@
-import type { ActionCacheOptions, ActionParams, ActionParamSchema, ActionSchema, ActionVisibility, BulkheadOptions, Context, RetryPolicyOptions } from "moleculer";
+import type {
+  ActionCacheOptions,
+  ActionParams,
+  ActionParamSchema,
+  ActionSchema,
+  ActionVisibility,
+  BulkheadOptions,
+  Context,
+  RetryPolicyOptions,
+} from "moleculer";
 import { z } from "zod";
 import type { JsonSchema } from "./json-schema.ts";
 import type { CallMeta, Permission } from "./permissions.ts";
@@ -66,7 +75,10 @@ export type ActionContext<C extends ActionContract> = Context<z.output<C["params
 export const contract = <S extends ParamsSchema>(c: ActionContract<S>): ActionContract<S> => c;
 
 /** The Moleculer action of a contract and its handler. */
-export function defineAction<C extends ActionContract, R>(c: C, handler: (ctx: ActionContext<C>) => R | Promise<R>): ActionSchema {
+export function defineAction<C extends ActionContract, R>(
+  c: C,
+  handler: (ctx: ActionContext<C>) => R | Promise<R>,
+): ActionSchema {
   const { params, location, ...action } = c;
   const status = action.openapi?.successStatus;
   return {
@@ -101,7 +113,9 @@ const checksOf = (schema: z.ZodType): Check[] =>
 const metaOf = (schema: z.ZodType): Record<string, unknown> => z.globalRegistry.get(schema) ?? {};
 
 function unsupported(what: string): never {
-  throw new Error(`defineAction: ${what} has no fastest-validator equivalent; declare it with the supported zod subset`);
+  throw new Error(
+    `defineAction: ${what} has no fastest-validator equivalent; declare it with the supported zod subset`,
+  );
 }
 
 /** zod's `.trim()` is an opaque overwrite step: recognised by what it does. */
@@ -136,7 +150,15 @@ function numberRule(schema: z.ZodType, coerce: boolean): Rule {
 
 /** The fastest-validator rule equivalent to one zod schema. */
 export function zodToRule(schema: z.ZodType): Rule {
-  const def = schema.def as { type: string; coerce?: boolean; innerType?: z.ZodType; defaultValue?: unknown; element?: z.ZodType; entries?: Record<string, string>; values?: unknown[] };
+  const def = schema.def as {
+    type: string;
+    coerce?: boolean;
+    innerType?: z.ZodType;
+    defaultValue?: unknown;
+    element?: z.ZodType;
+    entries?: Record<string, string>;
+    values?: unknown[];
+  };
   switch (def.type) {
     case "optional":
       return { ...zodToRule(def.innerType!), optional: true };

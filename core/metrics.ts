@@ -112,13 +112,15 @@ export const CHATLENS_METRICS = {
     name: "chatlens_service_up",
     type: "gauge",
     labelNames: ["service"],
-    description: "1 for each chatlens service this node runs (alert rules notice when no node runs the embedder or the index)",
+    description:
+      "1 for each chatlens service this node runs (alert rules notice when no node runs the embedder or the index)",
   },
   indexDiskFree: {
     name: "chatlens_index_disk_free_bytes",
     type: "gauge",
     labelNames: [],
-    description: "Free bytes (for unprivileged users) on the filesystem that holds the index files and their repository",
+    description:
+      "Free bytes (for unprivileged users) on the filesystem that holds the index files and their repository",
   },
   indexDiskSize: {
     name: "chatlens_index_disk_size_bytes",
@@ -271,7 +273,8 @@ export function dropIndexSeries(broker: ServiceBroker, key?: { datasetId: string
     } | null;
     if (!metric) continue;
     if (!key) metric.clear();
-    else if (metric.values.delete(metric.hashingLabels({ dataset: key.datasetId, model: key.modelId }))) metric.changed();
+    else if (metric.values.delete(metric.hashingLabels({ dataset: key.datasetId, model: key.modelId })))
+      metric.changed();
   }
 }
 

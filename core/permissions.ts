@@ -24,7 +24,14 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const viewer: Permission[] = ["datasets.read", "search.run", "clusters.read", "analytics.read", "models.read", "members.read"];
+const viewer: Permission[] = [
+  "datasets.read",
+  "search.run",
+  "clusters.read",
+  "analytics.read",
+  "models.read",
+  "members.read",
+];
 const analyst: Permission[] = [...viewer, "datasets.write", "clusters.run", "embeddings.create"];
 const admin: Permission[] = [
   ...analyst,
@@ -96,7 +103,10 @@ export function checkAccess(guard: ActionGuard, meta: CallMeta): void {
   if (!auth.orgId) throw new ClientError("FORBIDDEN", "Choose an organisation first");
   // Here, outside the cacher, so a member without MFA never gets a cached answer either (M2).
   if (auth.mfaEnrolmentRequired)
-    throw new ClientError("MFA_ENROLMENT_REQUIRED", "This organisation requires two-factor authentication: enrol first");
+    throw new ClientError(
+      "MFA_ENROLMENT_REQUIRED",
+      "This organisation requires two-factor authentication: enrol first",
+    );
   const granted = new Set(auth.permissions);
   const missing = guard.permissions.filter((p) => !granted.has(p));
   if (missing.length) throw new ClientError("FORBIDDEN", `Missing permission: ${missing.join(", ")}`);

@@ -8,7 +8,10 @@ export interface CheckResult {
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref()),
+  ]);
 
 async function timed(check: () => Promise<void>, timeoutMs: number): Promise<CheckResult> {
   const start = performance.now();
@@ -22,7 +25,9 @@ async function timed(check: () => Promise<void>, timeoutMs: number): Promise<Che
 
 /** The dependencies a node needs to serve requests (database, transporter) and its cacher, reported but not required. */
 export async function checkReadiness(broker: ServiceBroker, app: AppContext, timeoutMs = 2000) {
-  const transit = (broker as unknown as { transit?: { connected: boolean; tx?: { client?: { rtt?(): Promise<number> } } } }).transit;
+  const transit = (
+    broker as unknown as { transit?: { connected: boolean; tx?: { client?: { rtt?(): Promise<number> } } } }
+  ).transit;
   // Moleculer's NATS (v2 client) transporter keeps `connected` true while the client reconnects;
   // a round trip to the server is what tells a live connection from one being re-established.
   const nats = transit?.tx?.client;

@@ -17,5 +17,7 @@ export interface ActionEndpointList {
 
 /** Every endpoint (available or not) of an action across the cluster; Moleculer's typings omit this call. */
 export function actionEndpoints(broker: ServiceBroker, action: string): ActionEndpointList | undefined {
-  return (broker.registry as unknown as { getActionEndpoints(name: string): ActionEndpointList | undefined }).getActionEndpoints(action);
+  return (
+    broker.registry as unknown as { getActionEndpoints(name: string): ActionEndpointList | undefined }
+  ).getActionEndpoints(action);
 }

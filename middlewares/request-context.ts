@@ -22,7 +22,10 @@ const ORIGIN_META = "origin";
 /** Channel message headers (NATS header names are case-insensitive; kept lower-case). */
 const HEADERS = { requestId: "x-request-id", userId: "x-user-id", orgId: "x-org-id" } as const;
 
-type Meta = { auth?: { userId?: string | null; orgId?: string | null }; [ORIGIN_META]?: { userId?: string; orgId?: string } };
+type Meta = {
+  auth?: { userId?: string | null; orgId?: string | null };
+  [ORIGIN_META]?: { userId?: string; orgId?: string };
+};
 
 function originOf(ctx: Context): RequestOrigin {
   const meta = (ctx.meta ?? {}) as Meta;
@@ -31,7 +34,9 @@ function originOf(ctx: Context): RequestOrigin {
   return { requestId: ctx.requestID ?? ctx.id, ...(userId ? { userId } : {}), ...(orgId ? { orgId } : {}) };
 }
 
-type Opts = { parentCtx?: unknown; requestID?: string; meta?: Record<string, unknown>; headers?: Record<string, string> } | undefined;
+type Opts =
+  | { parentCtx?: unknown; requestID?: string; meta?: Record<string, unknown>; headers?: Record<string, string> }
+  | undefined;
 
 /** Options of a call or event made outside any context: the current request's id and origin. */
 function withOrigin(opts: Opts): Opts {
@@ -77,7 +82,9 @@ export const RequestContextMiddleware: Middleware = {
   localChannel(this: ServiceBroker, next: (msg: unknown, raw: unknown) => Promise<unknown>) {
     return (msg: unknown, raw: unknown) => {
       // Moleculer binds handler hooks to their broker: the channel adapter is that broker's.
-      const adapter = (this as unknown as { channelAdapter?: { parseMessageHeaders(raw: unknown): Record<string, string> | null } }).channelAdapter;
+      const adapter = (
+        this as unknown as { channelAdapter?: { parseMessageHeaders(raw: unknown): Record<string, string> | null } }
+      ).channelAdapter;
       let headers: Record<string, string> | null = null;
       try {
         headers = adapter?.parseMessageHeaders(raw) ?? null;

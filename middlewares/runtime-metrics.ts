@@ -2,7 +2,15 @@ import { readdir, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 import type { Middleware, ServiceBroker } from "moleculer";
-import { CHATLENS_METRICS, dropIndexSeries, recordDeadLetter, registerChatlensMetrics, setChannelBacklog, setIndexDisk, setServiceUp } from "../core/metrics.ts";
+import {
+  CHATLENS_METRICS,
+  dropIndexSeries,
+  recordDeadLetter,
+  registerChatlensMetrics,
+  setChannelBacklog,
+  setIndexDisk,
+  setServiceUp,
+} from "../core/metrics.ts";
 
 /**
  * Metrics that no action records on its own, gathered on a timer on every node (issue 19: every
@@ -85,7 +93,11 @@ async function indexSizes(root: string): Promise<{ dataset: string; model: strin
           return s;
         }
       };
-      out.push({ dataset: decode(ds.name), model: decode(model.name), bytes: await treeBytes(path.join(root, ds.name, model.name)) });
+      out.push({
+        dataset: decode(ds.name),
+        model: decode(model.name),
+        bytes: await treeBytes(path.join(root, ds.name, model.name)),
+      });
     }
   }
   return out;
@@ -114,7 +126,9 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
   }
 
   function counterValue(name: string, labels: Record<string, string>): number {
-    const metric = broker.metrics.getMetric(name) as unknown as { get(l: Record<string, string>): { value: number } | null } | null;
+    const metric = broker.metrics.getMetric(name) as unknown as {
+      get(l: Record<string, string>): { value: number } | null;
+    } | null;
     return metric?.get(labels)?.value ?? 0;
   }
 
@@ -122,7 +136,8 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
 
   async function sampleChannels(): Promise<void> {
     if (channels.size === 0) return;
-    const adapter = (broker as unknown as { channelAdapter?: { manager?: JetStreamManagerLike | null } }).channelAdapter;
+    const adapter = (broker as unknown as { channelAdapter?: { manager?: JetStreamManagerLike | null } })
+      .channelAdapter;
     if (adapter && "manager" in adapter) {
       // JetStream: what waits in each stream's consumers, read through the adapter's own connection.
       const jsm = adapter.manager;
@@ -133,7 +148,10 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
         const channel = channelLabel(broker, subject);
         if (!channels.has(channel)) continue;
         const consumers = await jsm.consumers.list(info.config.name).next();
-        setChannelBacklog(broker, { channel, messages: consumers.reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0) });
+        setChannelBacklog(broker, {
+          channel,
+          messages: consumers.reduce((n, c) => n + c.num_pending + c.num_ack_pending, 0),
+        });
       }
       return;
     }
@@ -155,7 +173,8 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
   }
 
   async function sampleIndexes(): Promise<void> {
-    const index = broker.getLocalService("index") as unknown as { ownsDataset?(datasetId: string): boolean } | undefined;
+    const index = broker.getLocalService("index") as unknown as
+      { ownsDataset?(datasetId: string): boolean } | undefined;
     if (!options.indexDir || !index) return;
     const seen = new Set<string>();
     for (const { dataset, model, bytes } of await indexSizes(options.indexDir)) {
@@ -183,8 +202,12 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
     sampleLoop();
     // One sampling at a time: a slow disk walk or JetStream answer must not pile up.
     sampling ??= (async () => {
-      await sampleChannels().catch((err: Error) => broker.logger.debug(`metrics: channel backlog not sampled: ${err.message}`));
-      await sampleIndexes().catch((err: Error) => broker.logger.debug(`metrics: index sizes not sampled: ${err.message}`));
+      await sampleChannels().catch((err: Error) =>
+        broker.logger.debug(`metrics: channel backlog not sampled: ${err.message}`),
+      );
+      await sampleIndexes().catch((err: Error) =>
+        broker.logger.debug(`metrics: index sizes not sampled: ${err.message}`),
+      );
     })().finally(() => (sampling = undefined));
     return sampling;
   }
@@ -199,14 +222,22 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
       const m = broker.metrics;
       for (const name of Object.values(LAG))
         if (!m.hasMetric(name))
-          m.register({ name, type: "gauge", unit: name === LAG.count ? undefined : "msec", description: "Event-loop delay over the last sampling interval (node:perf_hooks)" } as never);
+          m.register({
+            name,
+            type: "gauge",
+            unit: name === LAG.count ? undefined : "msec",
+            description: "Event-loop delay over the last sampling interval (node:perf_hooks)",
+          } as never);
       for (const name of Object.values(LAG)) m.set(name, 0);
     },
 
     // Every channel a service on this node declares, with its retry limit, for the series below.
     serviceCreated(svc: { schema: { channels?: Record<string, { maxRetries?: number }> } }) {
       for (const [name, def] of Object.entries(svc.schema.channels ?? {})) {
-        channels.set(name, { name: broker.namespace ? `${broker.namespace}.${name}` : name, maxRetries: def.maxRetries });
+        channels.set(name, {
+          name: broker.namespace ? `${broker.namespace}.${name}` : name,
+          maxRetries: def.maxRetries,
+        });
         if (!enabled()) continue;
         setChannelBacklog(broker, { channel: name, messages: 0 });
         broker.metrics.increment(CHATLENS_METRICS.channelDeadLetters.name, { channel: name }, 0);
@@ -236,8 +267,7 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
         const metric = broker.metrics.getMetric(name) as unknown as { get(l: object): unknown } | null;
         if (metric && !metric.get({})) broker.metrics.set(name, 0, {});
       }
-      for (const svc of broker.services)
-        if (!svc.name.startsWith("$")) setServiceUp(broker, { service: svc.name });
+      for (const svc of broker.services) if (!svc.name.startsWith("$")) setServiceUp(broker, { service: svc.name });
       histogram = monitorEventLoopDelay({ resolution: 10 });
       histogram.enable();
       timer = setInterval(() => void sample(), intervalMs).unref();

@@ -73,7 +73,10 @@ export function tenantMixin(): Partial<ServiceSchema> {
           const action = ctx.action as ActionSchema | undefined;
           if (!action?.permissions?.length || ctx.meta.system) return;
           if ((ctx.meta.auth as TenantAuthInfo | undefined)?.mfaEnrolmentRequired)
-            throw new ClientError("MFA_ENROLMENT_REQUIRED", "This organisation requires two-factor authentication: enrol first");
+            throw new ClientError(
+              "MFA_ENROLMENT_REQUIRED",
+              "This organisation requires two-factor authentication: enrol first",
+            );
         },
       },
     },

@@ -60,7 +60,7 @@ async function openPglite(options: OpenOptions): Promise<Database> {
     async ping() {
       await client.query("select 1");
     },
-    rows: <T,>(query: ReturnType<typeof sql>) => rowsOf<T>(db, query),
+    rows: <T>(query: ReturnType<typeof sql>) => rowsOf<T>(db, query),
     async close() {
       if (!client.closed) await client.close();
     },
@@ -89,7 +89,7 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
     async ping() {
       await pool.query("select 1");
     },
-    rows: <T,>(query: ReturnType<typeof sql>) => rowsOf<T>(db, query),
+    rows: <T>(query: ReturnType<typeof sql>) => rowsOf<T>(db, query),
     async close() {
       await pool.end();
     },
@@ -111,26 +111,54 @@ async function migrateUnderLock(pool: pg.Pool, db: Db): Promise<void> {
 
 /** Error codes of a database that cannot be reached (yet): worth waiting for, unlike a wrong password or a missing database. */
 const UNREACHABLE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EPIPE",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
   // PostgreSQL: starting up or shutting down, too many connections, connection failures.
-  "57P03", "57P01", "53300", "08000", "08001", "08004", "08006",
+  "57P03",
+  "57P01",
+  "53300",
+  "08000",
+  "08001",
+  "08004",
+  "08006",
 ]);
 
 export function isUnreachableError(err: unknown): boolean {
-  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0; e && depth < 5; e = e.cause as never, depth++) {
+  for (
+    let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0;
+    e && depth < 5;
+    e = e.cause as never, depth++
+  ) {
     if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
     if (Array.isArray(e.errors) && e.errors.some(isUnreachableError)) return true;
-    if (typeof e.message === "string" && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message)) return true;
+    if (
+      typeof e.message === "string" &&
+      /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message)
+    )
+      return true;
   }
   return false;
 }
 
 /** Where the database is, for messages: host and port of DATABASE_URL (never its password). */
-export function databaseTarget(url: string | undefined): { variable: "DATABASE_URL"; host: string; port: number; database: string } | undefined {
+export function databaseTarget(
+  url: string | undefined,
+): { variable: "DATABASE_URL"; host: string; port: number; database: string } | undefined {
   if (!url) return undefined;
   try {
     const u = new URL(url);
-    return { variable: "DATABASE_URL", host: u.hostname, port: Number(u.port || 5432), database: decodeURIComponent(u.pathname.slice(1)) || "postgres" };
+    return {
+      variable: "DATABASE_URL",
+      host: u.hostname,
+      port: Number(u.port || 5432),
+      database: decodeURIComponent(u.pathname.slice(1)) || "postgres",
+    };
   } catch {
     return undefined;
   }
@@ -154,7 +182,15 @@ export class DatabaseUnreachableError extends Error {
 
   /** One JSON-able record for logs and the start-up failure line. */
   toJSON() {
-    return { code: this.code, message: this.message, variable: this.target.variable, host: this.target.host, port: this.target.port, attempts: this.attempts, waitedMs: this.waitedMs };
+    return {
+      code: this.code,
+      message: this.message,
+      variable: this.target.variable,
+      host: this.target.host,
+      port: this.target.port,
+      attempts: this.attempts,
+      waitedMs: this.waitedMs,
+    };
   }
 }
 
@@ -199,7 +235,15 @@ export async function openDatabaseWithRetry(options: OpenOptions, retry: RetryOp
       const left = retry.waitMs - waited;
       if (left <= 0 || retry.signal?.aborted) throw new DatabaseUnreachableError(target, attempt, waited, err);
       const pause = Math.min(delay, left);
-      retry.onRetry?.({ code: "DATABASE_UNREACHABLE", variable: "DATABASE_URL", host: target.host, port: target.port, attempt, retryInMs: pause, error: (err as Error).message });
+      retry.onRetry?.({
+        code: "DATABASE_UNREACHABLE",
+        variable: "DATABASE_URL",
+        host: target.host,
+        port: target.port,
+        attempt,
+        retryInMs: pause,
+        error: (err as Error).message,
+      });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
         retry.signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });

@@ -64,8 +64,12 @@ export const users = pgTable(
 export const memberships = pgTable(
   "memberships",
   {
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: ROLES }).notNull(),
     createdAt: created(),
   },
@@ -76,7 +80,9 @@ export const invitations = pgTable(
   "invitations",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     email: text("email").notNull(),
     role: text("role", { enum: ROLES }).notNull(),
     tokenHash: text("token_hash").notNull(),
@@ -92,7 +98,9 @@ export const sessions = pgTable(
   "sessions",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     orgId: uuid("org_id").references(() => orgs.id, { onDelete: "set null" }),
     device: text("device").notNull().default(""),
     ip: text("ip").notNull().default(""),
@@ -110,7 +118,9 @@ export const refreshTokens = pgTable(
   "refresh_tokens",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
     tokenHash: text("token_hash").notNull(),
     createdAt: created(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -124,7 +134,9 @@ export const recoveryCodes = pgTable(
   "recovery_codes",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     codeHash: text("code_hash").notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
   },
@@ -136,7 +148,9 @@ export const oauthAccounts = pgTable(
   {
     provider: text("provider").notNull(),
     providerAccountId: text("provider_account_id").notNull(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     email: text("email"),
     createdAt: created(),
   },
@@ -147,7 +161,9 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     createdBy: uuid("created_by").references(() => users.id, { onDelete: "set null" }),
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
@@ -166,7 +182,9 @@ export const authCodes = pgTable(
   "auth_codes",
   {
     codeHash: text("code_hash").primaryKey(),
-    userId: uuid("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     provider: text("provider").notNull(),
     device: text("device").notNull().default(""),
     ip: text("ip").notNull().default(""),
@@ -199,7 +217,9 @@ export const datasets = pgTable(
   "datasets",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     modelId: text("model_id").notNull(),
@@ -219,8 +239,12 @@ export const imports = pgTable(
   "imports",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    orgId: uuid("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    datasetId: uuid("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
+    orgId: uuid("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
     format: text("format"),
     filename: text("filename").notNull(),
     status: text("status", { enum: IMPORT_STATUSES }).notNull().default("queued"),
@@ -252,7 +276,9 @@ export const conversations = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     orgId: uuid("org_id").notNull(),
-    datasetId: uuid("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
     sourceKey: text("source_key").notNull(),
     name: text("name").notNull(),
     platform: text("platform").notNull(),
@@ -269,7 +295,9 @@ export const participants = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     orgId: uuid("org_id").notNull(),
-    datasetId: uuid("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
     sourceKey: text("source_key").notNull(),
     platformId: text("platform_id"),
     displayName: text("display_name").notNull(),
@@ -283,8 +311,12 @@ export const messages = pgTable(
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
     orgId: uuid("org_id").notNull(),
-    datasetId: uuid("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
-    conversationId: uuid("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
     participantId: uuid("participant_id").references(() => participants.id, { onDelete: "set null" }),
     importId: uuid("import_id").references(() => imports.id, { onDelete: "set null" }),
     sourceKey: text("source_key").notNull(),
@@ -335,8 +367,12 @@ export const chunks = pgTable(
   {
     id: text("id").primaryKey(),
     orgId: uuid("org_id").notNull(),
-    datasetId: uuid("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
-    conversationId: uuid("conversation_id").notNull().references(() => conversations.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    conversationId: uuid("conversation_id")
+      .notNull()
+      .references(() => conversations.id, { onDelete: "cascade" }),
     chunkingVersion: text("chunking_version").notNull(),
     messageIds: jsonb("message_ids").$type<number[]>().notNull(),
     text: text("text").notNull(),
@@ -344,13 +380,18 @@ export const chunks = pgTable(
     endTs: timestamp("end_ts", { withTimezone: true }).notNull(),
     createdAt: created(),
   },
-  (t) => [index("chunks_dataset_idx").on(t.datasetId), index("chunks_conversation_start_idx").on(t.conversationId, t.startTs)],
+  (t) => [
+    index("chunks_dataset_idx").on(t.datasetId),
+    index("chunks_conversation_start_idx").on(t.conversationId, t.startTs),
+  ],
 );
 
 export const embeddings = pgTable(
   "embeddings",
   {
-    chunkId: text("chunk_id").notNull().references(() => chunks.id, { onDelete: "cascade" }),
+    chunkId: text("chunk_id")
+      .notNull()
+      .references(() => chunks.id, { onDelete: "cascade" }),
     modelId: text("model_id").notNull(),
     datasetId: uuid("dataset_id").notNull(),
     orgId: uuid("org_id").notNull(),
@@ -383,7 +424,9 @@ export const clusterRuns = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     orgId: uuid("org_id").notNull(),
-    datasetId: uuid("dataset_id").notNull().references(() => datasets.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
     indexVersion: text("index_version"),
     modelId: text("model_id").notNull(),
     status: text("status", { enum: IMPORT_STATUSES }).notNull().default("queued"),

@@ -7,10 +7,11 @@ export async function rowsOf<T>(db: { execute(query: SQL): PromiseLike<unknown> 
 }
 
 /** `a, b, c` of bound parameters, for `in (...)`. */
-export const list = (values: readonly unknown[]): SQL => sql.join(
-  values.map((v) => sql`${v}`),
-  sql`, `,
-);
+export const list = (values: readonly unknown[]): SQL =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
 
 export const instant = (date: Date): SQL => sql`${date.toISOString()}::timestamptz`;
 

@@ -6,7 +6,12 @@ import { INGEST_COMMANDS } from "../services/ingest/operator-commands.ts";
 import { OPS_COMMANDS } from "../services/ops/operator-commands.ts";
 
 /** Operator commands of every service (each declares its own; see core/operator.ts). */
-export const OPERATOR_COMMANDS: OperatorCommand[] = [...OPS_COMMANDS, ...AUTH_COMMANDS, ...INGEST_COMMANDS, ...INDEX_COMMANDS];
+export const OPERATOR_COMMANDS: OperatorCommand[] = [
+  ...OPS_COMMANDS,
+  ...AUTH_COMMANDS,
+  ...INGEST_COMMANDS,
+  ...INDEX_COMMANDS,
+];
 
 /** The same commands in moleculer-repl's `customCommands` format: `broker.repl({ customCommands: replCommands() })`. */
 export function replCommands() {

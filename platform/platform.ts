@@ -33,7 +33,11 @@ export async function createPlatform(config: Config, options: PlatformOptions = 
   const services = options.services ?? config.SERVICES;
   const runsEmbedder = services.includes("embedder");
   const brokerOptions = createBrokerOptions(config, {
-    middlewares: [PermissionsMiddleware, RuntimeMetricsMiddleware({ indexDir: config.indexDir }), ...(options.middlewares ?? [])],
+    middlewares: [
+      PermissionsMiddleware,
+      RuntimeMetricsMiddleware({ indexDir: config.indexDir }),
+      ...(options.middlewares ?? []),
+    ],
     // Embedder nodes say whether they have a GPU: the embedBatch strategy prefers those.
     metadata: { services, ...(runsEmbedder ? embedderNodeMetadata(config) : {}), ...options.metadata },
     // Only the embedder uses durable channels so far; other nodes open no JetStream connection.

@@ -23,7 +23,10 @@ const deadline = Date.now() + Number(values.timeout) * 1000;
 async function call(method, url, token, body) {
   const res = await fetch(base + url, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { "content-type": "application/json" } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { "content-type": "application/json" } : {}),
+    },
     body: body ? JSON.stringify(body) : undefined,
   });
   const json = await res.json().catch(() => undefined);
@@ -42,7 +45,12 @@ async function until(what, probe) {
 
 const step = (message) => console.log(`[http-search-check] ${message}`);
 
-await until("the gateway", () => fetch(`${base}/api/health`).then((r) => r.status < 500, () => false));
+await until("the gateway", () =>
+  fetch(`${base}/api/health`).then(
+    (r) => r.status < 500,
+    () => false,
+  ),
+);
 const email = `check-${Date.now()}@example.test`;
 await call("POST", "/api/auth/signup", undefined, { email, password: "a long enough password 123" });
 const owner = await call("POST", "/api/auth/login", undefined, { email, password: "a long enough password 123" });
@@ -68,11 +76,19 @@ const index = await until("every chunk embedded and indexed", async () => {
   return s.pendingChunks === 0 && (s.index?.count ?? 0) > 0 ? s : undefined;
 });
 const searchable = performance.now();
-step(`imported in ${((imported - uploaded) / 1000).toFixed(1)} s; searchable (${index.index.count} chunks, engine ${index.index.backend ?? "?"} ${index.index.engine}) ${((searchable - uploaded) / 1000).toFixed(1)} s after upload`);
-const found = await call("POST", "/api/search", owner.accessToken, { datasetId, query: values.query, mode: "semantic" });
+step(
+  `imported in ${((imported - uploaded) / 1000).toFixed(1)} s; searchable (${index.index.count} chunks, engine ${index.index.backend ?? "?"} ${index.index.engine}) ${((searchable - uploaded) / 1000).toFixed(1)} s after upload`,
+);
+const found = await call("POST", "/api/search", owner.accessToken, {
+  datasetId,
+  query: values.query,
+  mode: "semantic",
+});
 const items = found.items ?? [];
 if (items.length === 0) throw new Error(`semantic search for "${values.query}" found nothing`);
-step(`semantic search "${values.query}": ${items.length} hits, first: ${JSON.stringify(items[0].message?.text ?? items[0]).slice(0, 100)}`);
+step(
+  `semantic search "${values.query}": ${items.length} hits, first: ${JSON.stringify(items[0].message?.text ?? items[0]).slice(0, 100)}`,
+);
 console.log(
   JSON.stringify({
     messages: Number(values.messages),

@@ -69,7 +69,9 @@ function runShard(index, files) {
         try {
           result = JSON.parse(readFileSync(counts, "utf8"));
         } catch {
-          process.stdout.write(`\nmocha shard ${index + 1} ended (${signal ?? `exit ${code}`}) without reporting: counted as one failure\n`);
+          process.stdout.write(
+            `\nmocha shard ${index + 1} ended (${signal ?? `exit ${code}`}) without reporting: counted as one failure\n`,
+          );
         }
         resolve({ ...result, ok: code === 0 });
       });
@@ -96,14 +98,22 @@ try {
   const times = Object.assign({}, ...results.map((r) => r.fileTimes));
   const slowest = Object.entries(times).sort((a, b) => b[1] - a[1]);
   process.stdout.write("\nslowest test files (wall time, hooks included, all shards):\n");
-  for (const [file, seconds] of slowest.slice(0, 20)) process.stdout.write(`  ${seconds.toFixed(1).padStart(7)} s  ${file}\n`);
+  for (const [file, seconds] of slowest.slice(0, 20))
+    process.stdout.write(`  ${seconds.toFixed(1).padStart(7)} s  ${file}\n`);
   // Every file's time, to refresh test/helpers/file-times.json from a run on a quiet machine.
   mkdirSync("test-results", { recursive: true });
-  writeFileSync("test-results/file-times.json", JSON.stringify(Object.fromEntries(slowest.map(([f, s]) => [f, Math.round(s)])), null, 2) + "\n");
+  writeFileSync(
+    "test-results/file-times.json",
+    JSON.stringify(Object.fromEntries(slowest.map(([f, s]) => [f, Math.round(s)])), null, 2) + "\n",
+  );
   const uiResult = uiCounts();
   const skipped = total.pending ? `, ${total.pending} skipped` : "";
-  process.stdout.write(`\nmocha: ${total.passes} passed, ${total.failures} failed; UI components: ${uiResult.passed} passed, ${uiResult.failed} failed`);
-  process.stdout.write(`\n${total.passes + uiResult.passed} passed, ${total.failures + uiResult.failed} failed${skipped}\n`);
+  process.stdout.write(
+    `\nmocha: ${total.passes} passed, ${total.failures} failed; UI components: ${uiResult.passed} passed, ${uiResult.failed} failed`,
+  );
+  process.stdout.write(
+    `\n${total.passes + uiResult.passed} passed, ${total.failures + uiResult.failed} failed${skipped}\n`,
+  );
   process.exitCode = ui.status === 0 && results.every((r) => r.ok) ? 0 : 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });

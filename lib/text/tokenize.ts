@@ -43,7 +43,10 @@ export function maskLinksAndHandles(text: string): string {
     else
       for (let i = 0; i < token.length; i++) {
         const c = token.charCodeAt(i);
-        if (((c === 64 || c === 35) && i + 1 < token.length) || LINK_PREFIXES.some((prefix) => i + prefix.length < token.length && token.startsWith(prefix, i))) {
+        if (
+          ((c === 64 || c === 35) && i + 1 < token.length) ||
+          LINK_PREFIXES.some((prefix) => i + prefix.length < token.length && token.startsWith(prefix, i))
+        ) {
           cut = i;
           break;
         }

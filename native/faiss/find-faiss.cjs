@@ -24,7 +24,11 @@ function find() {
   if (pkgConfig(["--exists", "faiss"]) !== undefined) {
     const cflags = pkgConfig(["--cflags", "faiss"]) ?? "";
     const libs = pkgConfig(["--libs", "faiss"]) ?? "";
-    return { source: "pkg-config", cflags: cflags.split(/\s+/).filter(Boolean), libs: libs.split(/\s+/).filter(Boolean) };
+    return {
+      source: "pkg-config",
+      cflags: cflags.split(/\s+/).filter(Boolean),
+      libs: libs.split(/\s+/).filter(Boolean),
+    };
   }
   const arch = debianMultiarch();
   for (const prefix of ["/usr", "/usr/local"]) {
@@ -33,7 +37,11 @@ function find() {
       // Debian's static library: the addon then needs no libfaiss.so at run time.
       if (fs.existsSync(`${dir}/libfaiss.a`)) {
         // No -I for a system prefix: it would reorder the compiler's own include path (#include_next breaks).
-        return { source: `${prefix} (libfaiss-dev)`, cflags: [], libs: [`${dir}/libfaiss.a`, "-lopenblas", "-llapack", "-fopenmp"] };
+        return {
+          source: `${prefix} (libfaiss-dev)`,
+          cflags: [],
+          libs: [`${dir}/libfaiss.a`, "-lopenblas", "-llapack", "-fopenmp"],
+        };
       }
       if (fs.existsSync(`${dir}/libfaiss.so`)) {
         return { source: `${prefix}`, cflags: [], libs: [`-L${dir}`, "-lfaiss", "-fopenmp"] };

@@ -29,7 +29,11 @@ if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, "include"
   args.push(`--nodedir=${prefix}`);
 }
 // The compiler's chatter goes to a log; only a failure's tail is shown.
-const result = spawnSync(process.execPath, args, { cwd: __dirname, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const result = spawnSync(process.execPath, args, {
+  cwd: __dirname,
+  encoding: "utf8",
+  stdio: ["ignore", "pipe", "pipe"],
+});
 if (result.status !== 0) {
   const log = path.join(__dirname, "build-error.log");
   fs.writeFileSync(log, `${result.stdout ?? ""}\n${result.stderr ?? ""}`);

@@ -35,4 +35,3 @@ export function whatsappChat(count) {
   }
   return out;
 }
-

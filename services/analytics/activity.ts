@@ -126,7 +126,9 @@ export interface MessageLengths {
 export async function messageLengths(db: Db, f: ActivityFilter): Promise<MessageLengths> {
   const bucketCase = sql.join(
     LENGTH_BUCKETS.map(([min, max], i) =>
-      max === null ? sql`count(*) filter (where char_length(m.text) >= ${min}) as b${sql.raw(String(i))}` : sql`count(*) filter (where char_length(m.text) >= ${min} and char_length(m.text) < ${max}) as b${sql.raw(String(i))}`,
+      max === null
+        ? sql`count(*) filter (where char_length(m.text) >= ${min}) as b${sql.raw(String(i))}`
+        : sql`count(*) filter (where char_length(m.text) >= ${min} and char_length(m.text) < ${max}) as b${sql.raw(String(i))}`,
     ),
     sql`, `,
   );
@@ -198,7 +200,12 @@ export interface Starter {
 }
 
 /** Who opens a conversation: the first message of each conversation and every message after a silence of more than `gapHours`. */
-export async function conversationStarters(db: Db, f: ActivityFilter, gapHours: number, limit: number): Promise<Starter[]> {
+export async function conversationStarters(
+  db: Db,
+  f: ActivityFilter,
+  gapHours: number,
+  limit: number,
+): Promise<Starter[]> {
   const participantFilter = f.participantIds?.length ? sql`and o.participant_id in (${list(f.participantIds)})` : sql``;
   const rows = await rowsOf<Record<string, unknown>>(
     db,

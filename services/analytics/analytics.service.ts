@@ -68,7 +68,17 @@ const activityParams = {
   gapHours: { type: "number", min: 0.1, max: 720, convert: true, default: 4 },
   top,
 } as const;
-const activityKeys = ["datasetId", "from", "to", "conversationId", "participantIds", "tz", "granularity", "gapHours", "top"];
+const activityKeys = [
+  "datasetId",
+  "from",
+  "to",
+  "conversationId",
+  "participantIds",
+  "tz",
+  "granularity",
+  "gapHours",
+  "top",
+];
 
 const searchParams = {
   $$strict: true,
@@ -83,7 +93,8 @@ const searchKeys = ["from", "to", "mode", "datasetId", "tz", "granularity", "top
 
 type Row = Record<string, string | number | null>;
 
-const csvName = (name: string) => (name.endsWith(".csv") ? { table: name.slice(0, -4), csv: true } : { table: name, csv: false });
+const csvName = (name: string) =>
+  name.endsWith(".csv") ? { table: name.slice(0, -4), csv: true } : { table: name, csv: false };
 
 function checkTimeZone(zone: string): void {
   try {
@@ -123,13 +134,23 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
        */
       activityTable: {
         visibility: "published",
-        openapi: { summary: "One activity table as rows, or CSV for a name ending in .csv", response: ref("AnalyticsTable"), content: { "text/csv": str } },
+        openapi: {
+          summary: "One activity table as rows, or CSV for a name ending in .csv",
+          response: ref("AnalyticsTable"),
+          content: { "text/csv": str },
+        },
         permissions: ["analytics.read"],
         timeout: DB_TIMEOUT,
-        params: { ...activityParams, table: { type: "enum", values: [...ACTIVITY_TABLES, ...ACTIVITY_TABLES.map((t) => `${t}.csv`)] } },
+        params: {
+          ...activityParams,
+          table: { type: "enum", values: [...ACTIVITY_TABLES, ...ACTIVITY_TABLES.map((t) => `${t}.csv`)] },
+        },
         async handler(this: AnalyticsService, ctx: Ctx<ActivityParams & { table: string }>) {
           const { table, csv } = csvName(ctx.params.table);
-          const rows = await ctx.call<Row[], ActivityParams>("analytics.activityRows", { ...ctx.params, table: table as ActivityTable });
+          const rows = await ctx.call<Row[], ActivityParams>("analytics.activityRows", {
+            ...ctx.params,
+            table: table as ActivityTable,
+          });
           return csv ? this.sendCsv(ctx, `${table}-${ctx.params.datasetId.slice(0, 8)}.csv`, rows) : { table, rows };
         },
       },
@@ -142,7 +163,10 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
         params: { ...activityParams, table: { type: "enum", values: [...ACTIVITY_TABLES] } },
         async handler(this: AnalyticsService, ctx: Ctx<ActivityParams & { table: ActivityTable }>) {
           const { table } = ctx.params;
-          return activityRows(await activityReport(this.db, await this.activityFilter(ctx), ctx.params, [table]), table);
+          return activityRows(
+            await activityReport(this.db, await this.activityFilter(ctx), ctx.params, [table]),
+            table,
+          );
         },
       },
 
@@ -152,7 +176,11 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
        */
       report: {
         visibility: "published",
-        openapi: { summary: "A self-contained HTML report of the dashboards and topics (opens offline)", response: str, content: { "text/html": str } },
+        openapi: {
+          summary: "A self-contained HTML report of the dashboards and topics (opens offline)",
+          response: str,
+          content: { "text/html": str },
+        },
         permissions: ["analytics.read"],
         timeout: 120_000,
         params: activityParams,
@@ -171,14 +199,24 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
               ? {
                   topics: {
                     totalChunks: r.totalChunks,
-                    clusters: r.clusters.map((c) => ({ id: c.id, label: c.label, size: c.size, terms: c.terms.map((t) => t.term) })),
+                    clusters: r.clusters.map((c) => ({
+                      id: c.id,
+                      label: c.label,
+                      size: c.size,
+                      terms: c.terms.map((t) => t.term),
+                    })),
                     parents: r.hierarchy?.parents,
                     map: r.map ? { x: r.map.x, y: r.map.y, cluster: r.map.cluster } : undefined,
                   },
                 }
               : {}),
           });
-          const slug = dataset.name.normalize("NFKD").replace(/[^\w-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 60) || "dataset";
+          const slug =
+            dataset.name
+              .normalize("NFKD")
+              .replace(/[^\w-]+/g, "-")
+              .replace(/^-+|-+$/g, "")
+              .slice(0, 60) || "dataset";
           ctx.meta.$responseType = "text/html; charset=utf-8";
           ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="chatlens-report-${slug}.html"` };
           return html;
@@ -202,13 +240,23 @@ export default function createAnalyticsService(app: AppContext): ServiceSchema {
       /** One search table as rows, or CSV when the name ends in ".csv". */
       searchTable: {
         visibility: "published",
-        openapi: { summary: "One search-analytics table as rows, or CSV for a name ending in .csv", response: ref("AnalyticsTable"), content: { "text/csv": str } },
+        openapi: {
+          summary: "One search-analytics table as rows, or CSV for a name ending in .csv",
+          response: ref("AnalyticsTable"),
+          content: { "text/csv": str },
+        },
         permissions: ["analytics.read"],
         timeout: DB_TIMEOUT,
-        params: { ...searchParams, table: { type: "enum", values: [...SEARCH_TABLES, ...SEARCH_TABLES.map((t) => `${t}.csv`)] } },
+        params: {
+          ...searchParams,
+          table: { type: "enum", values: [...SEARCH_TABLES, ...SEARCH_TABLES.map((t) => `${t}.csv`)] },
+        },
         async handler(this: AnalyticsService, ctx: Ctx<SearchParams & { table: string }>) {
           const { table, csv } = csvName(ctx.params.table);
-          const rows = await ctx.call<Row[], SearchParams>("analytics.searchRows", { ...ctx.params, table: table as SearchTable });
+          const rows = await ctx.call<Row[], SearchParams>("analytics.searchRows", {
+            ...ctx.params,
+            table: table as SearchTable,
+          });
           return csv ? this.sendCsv(ctx, `search-${table}.csv`, rows) : { table, rows };
         },
       },

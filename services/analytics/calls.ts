@@ -27,5 +27,10 @@ export async function callsOverTime(db: Db, f: ActivityFilter, granularity: Gran
                count(*) filter (where m.text ~* ${MISSED}) as missed, count(*) filter (where m.text ~* ${VIDEO}) as video
         from messages m where ${messageWhere(f)} and m.kind = 'call' group by 1 order by 1`,
   );
-  return rows.map((r) => ({ period: String(r.period), calls: num(r.calls), missed: num(r.missed), video: num(r.video) }));
+  return rows.map((r) => ({
+    period: String(r.period),
+    calls: num(r.calls),
+    missed: num(r.missed),
+    video: num(r.video),
+  }));
 }

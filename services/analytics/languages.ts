@@ -52,7 +52,10 @@ export function languageShares(texts: Iterable<string>): LanguageShare[] {
 
 /** Stop words per ISO 639-3 code, for telling a short message's language among a few candidates. */
 const STOP_WORDS: Record<string, ReadonlySet<string>> = Object.fromEntries(
-  Object.entries({ eng, spa, deu, fra, por, ita, nld, rus }).map(([code, list]) => [code, new Set(list.map((w) => w.toLowerCase()))]),
+  Object.entries({ eng, spa, deu, fra, por, ita, nld, rus }).map(([code, list]) => [
+    code,
+    new Set(list.map((w) => w.toLowerCase())),
+  ]),
 );
 
 /**

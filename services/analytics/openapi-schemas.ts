@@ -81,7 +81,9 @@ export const ANALYTICS_SCHEMAS: Record<string, JsonSchema> = {
         reactionsReceived: int,
       }),
     ),
-    topReacted: arrayOf(obj({ messageId: int, author: nullable(str), ts: dateTime, text: str, reactions: int, top: arrayOf(str) })),
+    topReacted: arrayOf(
+      obj({ messageId: int, author: nullable(str), ts: dateTime, text: str, reactions: int, top: arrayOf(str) }),
+    ),
     hasReactions: { type: "boolean" },
     /** Messages per day (YYYY-MM-DD in the requested zone), for the calendar heatmap. */
     calendar: arrayOf(obj({ period: day, messages: int })),
@@ -92,7 +94,12 @@ export const ANALYTICS_SCHEMAS: Record<string, JsonSchema> = {
     sentimentLanguages: arrayOf(str),
     /** Languages of each conversation (franc-min over a sample of its longer messages), largest share first. */
     languages: arrayOf(
-      obj({ conversationId: uuid, name: nullable(str), messages: int, languages: arrayOf(obj({ code: str, name: str, share: num })) }),
+      obj({
+        conversationId: uuid,
+        name: nullable(str),
+        messages: int,
+        languages: arrayOf(obj({ code: str, name: str, share: num })),
+      }),
     ),
     /** Calls per period; missed and video are among `calls`. */
     calls: arrayOf(obj({ period: day, calls: int, missed: int, video: int })),

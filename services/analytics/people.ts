@@ -60,7 +60,11 @@ interface Row {
   reactions: unknown;
 }
 
-export async function peopleReport(db: Db, f: ActivityFilter, options: { top?: number; batchSize?: number } = {}): Promise<PeopleReport> {
+export async function peopleReport(
+  db: Db,
+  f: ActivityFilter,
+  options: { top?: number; batchSize?: number } = {},
+): Promise<PeopleReport> {
   const batchSize = options.batchSize ?? 5000;
   const top = options.top ?? 20;
   // Handles people are mentioned by: their first name and their whole name without spaces, lower-cased.
@@ -81,7 +85,22 @@ export async function peopleReport(db: Db, f: ActivityFilter, options: { top?: n
   const person = (id: string, name: string | null) => {
     let s = stats.get(id);
     if (!s) {
-      s = { participantId: id, name: name ?? "Unknown", messages: 0, words: 0, emoji: 0, topEmoji: [], media: 0, links: 0, calls: 0, mentionsMade: 0, mentioned: 0, repliesSent: 0, reactionsReceived: 0, emojiCounts: new Map() };
+      s = {
+        participantId: id,
+        name: name ?? "Unknown",
+        messages: 0,
+        words: 0,
+        emoji: 0,
+        topEmoji: [],
+        media: 0,
+        links: 0,
+        calls: 0,
+        mentionsMade: 0,
+        mentioned: 0,
+        repliesSent: 0,
+        reactionsReceived: 0,
+        emojiCounts: new Map(),
+      };
       stats.set(id, s);
     }
     return s;
@@ -97,7 +116,8 @@ export async function peopleReport(db: Db, f: ActivityFilter, options: { top?: n
           where ${messageWhere(f)} and m.id > ${after} order by m.id limit ${batchSize}`,
     );
     for (const r of batch) {
-      const reactions = (typeof r.reactions === "string" ? JSON.parse(r.reactions) : r.reactions) as { emoji: string; count: number }[] | null;
+      const reactions = (typeof r.reactions === "string" ? JSON.parse(r.reactions) : r.reactions) as
+        { emoji: string; count: number }[] | null;
       const reactionCount = Array.isArray(reactions) ? reactions.reduce((n, x) => n + (Number(x.count) || 0), 0) : 0;
       if (reactionCount > 0) {
         hasReactions = true;
@@ -107,7 +127,10 @@ export async function peopleReport(db: Db, f: ActivityFilter, options: { top?: n
           ts: new Date(r.ts as string).toISOString(),
           text: preview(r.text, 160),
           reactions: reactionCount,
-          top: [...reactions!].sort((a, b) => b.count - a.count).slice(0, 3).map((x) => x.emoji),
+          top: [...reactions!]
+            .sort((a, b) => b.count - a.count)
+            .slice(0, 3)
+            .map((x) => x.emoji),
         };
         // Keep the best `top` seen so far (a small sorted list, not every reacted message).
         if (reacted.length < top || reactionCount > reacted[reacted.length - 1]!.reactions) {
@@ -143,7 +166,10 @@ export async function peopleReport(db: Db, f: ActivityFilter, options: { top?: n
     .filter((s) => s.messages > 0 || s.mentioned > 0)
     .map(({ emojiCounts, ...s }) => ({
       ...s,
-      topEmoji: [...emojiCounts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5).map(([value, count]) => ({ value, count })),
+      topEmoji: [...emojiCounts]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, 5)
+        .map(([value, count]) => ({ value, count })),
     }))
     .sort((a, b) => b.messages - a.messages || (a.name < b.name ? -1 : 1))
     .slice(0, Math.max(top, 50));

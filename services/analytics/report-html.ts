@@ -28,10 +28,35 @@ export interface ReportInput {
 }
 
 const esc = (value: unknown) =>
-  String(value ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  String(value ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 const n = (v: number) => v.toLocaleString("en-US");
-const COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#e6550d", "#31a354", "#843c39", "#7b4173", "#3182bd", "#fdae6b", "#74c476", "#ce6dbd", "#637939"];
-const colour = (i: number) => (i < 0 ? "#b8bcc2" : (COLOURS[i] ?? `hsl(${Math.round((i * 137.508) % 360)} 60% ${i % 2 ? 38 : 55}%)`));
+const COLOURS = [
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+  "#393b79",
+  "#e6550d",
+  "#31a354",
+  "#843c39",
+  "#7b4173",
+  "#3182bd",
+  "#fdae6b",
+  "#74c476",
+  "#ce6dbd",
+  "#637939",
+];
+const colour = (i: number) =>
+  i < 0 ? "#b8bcc2" : (COLOURS[i] ?? `hsl(${Math.round((i * 137.508) % 360)} 60% ${i % 2 ? 38 : 55}%)`);
 
 /** Vertical bars over time; labels thinned so they never overlap. */
 function barsSvg(points: { label: string; value: number }[], title: string): string {
@@ -44,8 +69,12 @@ function barsSvg(points: { label: string; value: number }[], title: string): str
   const bars = points
     .map((p, i) => {
       const bh = ((h - 40) * p.value) / max;
-      return `<rect x="${(40 + i * bw).toFixed(1)}" y="${(h - 20 - bh).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" fill="#3b6e8f"><title>${esc(p.label)}: ${n(p.value)}</title></rect>` +
-        (i % every === 0 ? `<text x="${(40 + i * bw).toFixed(1)}" y="${h - 4}" class="tick">${esc(p.label)}</text>` : "");
+      return (
+        `<rect x="${(40 + i * bw).toFixed(1)}" y="${(h - 20 - bh).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh.toFixed(1)}" fill="#3b6e8f"><title>${esc(p.label)}: ${n(p.value)}</title></rect>` +
+        (i % every === 0
+          ? `<text x="${(40 + i * bw).toFixed(1)}" y="${h - 4}" class="tick">${esc(p.label)}</text>`
+          : "")
+      );
     })
     .join("");
   return `<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="${esc(title)}"><text x="0" y="12" class="tick">${n(max)}</text><line x1="40" y1="${h - 20}" x2="${w}" y2="${h - 20}" stroke="#ccc"/>${bars}</svg>`;
@@ -80,9 +109,11 @@ function sentimentSvg(points: { label: string; positive: number; negative: numbe
       const x = (40 + i * bw).toFixed(1);
       const up = ((mid - 4) * p.positive) / max;
       const down = ((mid - 4) * p.negative) / max;
-      return `<rect x="${x}" y="${(mid - up).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${up.toFixed(1)}" fill="#2f9e66"><title>${esc(p.label)}: ${n(p.positive)} positive</title></rect>` +
+      return (
+        `<rect x="${x}" y="${(mid - up).toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${up.toFixed(1)}" fill="#2f9e66"><title>${esc(p.label)}: ${n(p.positive)} positive</title></rect>` +
         `<rect x="${x}" y="${mid.toFixed(1)}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${down.toFixed(1)}" fill="#c8553d"><title>${esc(p.label)}: ${n(p.negative)} negative</title></rect>` +
-        (i % every === 0 ? `<text x="${x}" y="${h - 4}" class="tick">${esc(p.label)}</text>` : "");
+        (i % every === 0 ? `<text x="${x}" y="${h - 4}" class="tick">${esc(p.label)}</text>` : "")
+      );
     })
     .join("");
   return `<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="Positive and negative messages over time"><text x="0" y="12" class="tick">+${n(max)}</text><text x="0" y="${h - 24}" class="tick">−${n(max)}</text><line x1="40" y1="${mid}" x2="${w}" y2="${mid}" stroke="#ccc"/>${bars}</svg>`;
@@ -93,10 +124,17 @@ function heatmapSvg(cells: { weekday: number; hour: number; messages: number }[]
   const days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
   const s = 26;
   const body = cells
-    .map((c) => `<rect x="${40 + c.hour * s}" y="${(c.weekday - 1) * s}" width="${s - 2}" height="${s - 2}" fill="rgba(59,110,143,${(0.06 + (0.94 * c.messages) / max).toFixed(3)})"><title>${days[c.weekday - 1]} ${c.hour}:00 — ${n(c.messages)}</title></rect>`)
+    .map(
+      (c) =>
+        `<rect x="${40 + c.hour * s}" y="${(c.weekday - 1) * s}" width="${s - 2}" height="${s - 2}" fill="rgba(59,110,143,${(0.06 + (0.94 * c.messages) / max).toFixed(3)})"><title>${days[c.weekday - 1]} ${c.hour}:00 — ${n(c.messages)}</title></rect>`,
+    )
     .join("");
-  const labels = days.map((d, i) => `<text x="0" y="${i * s + 17}" class="tick">${d}</text>`).join("") +
-    Array.from({ length: 8 }, (_, i) => `<text x="${40 + i * 3 * s}" y="${7 * s + 12}" class="tick">${i * 3}h</text>`).join("");
+  const labels =
+    days.map((d, i) => `<text x="0" y="${i * s + 17}" class="tick">${d}</text>`).join("") +
+    Array.from(
+      { length: 8 },
+      (_, i) => `<text x="${40 + i * 3 * s}" y="${7 * s + 12}" class="tick">${i * 3}h</text>`,
+    ).join("");
   return `<svg viewBox="0 0 ${40 + 24 * s} ${7 * s + 16}" role="img" aria-label="Messages by weekday and hour">${body}${labels}</svg>`;
 }
 
@@ -109,7 +147,8 @@ function mapSvg(map: NonNullable<ReportInput["topics"]>["map"], clusters: Report
   // At most 4,000 dots keep the file small; every n-th point is a fair thinning of the stored sample.
   const step = Math.max(1, Math.ceil(map.x.length / 4000));
   let dots = "";
-  for (let i = 0; i < map.x.length; i += step) dots += `<circle cx="${X(map.x[i]!)}" cy="${Y(map.y[i]!)}" r="2.2" fill="${colour(map.cluster[i]!)}" fill-opacity="0.75"/>`;
+  for (let i = 0; i < map.x.length; i += step)
+    dots += `<circle cx="${X(map.x[i]!)}" cy="${Y(map.y[i]!)}" r="2.2" fill="${colour(map.cluster[i]!)}" fill-opacity="0.75"/>`;
   const labels = clusters
     .map((c) => {
       const xs: number[] = [];
@@ -148,23 +187,84 @@ export function renderReport(input: ReportInput): string {
       ? `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(typeof c === "number" ? n(c) : c)}</td>`).join("")}</tr>`).join("")}</tbody></table>`
       : `<p class="muted">No data.</p>`;
   const sections: string[] = [];
-  sections.push(`<section><h2>Messages over time</h2>${barsSvg((a.messagesOverTime ?? []).map((p) => ({ label: p.period, value: p.messages })), "Messages over time")}</section>`);
-  if (a.heatmap) sections.push(`<section><h2>When people write</h2>${heatmapSvg(a.heatmap)}<p class="muted">Hours in ${esc(input.timeZone)}.</p></section>`);
-  sections.push(`<section><h2>Most active</h2>${rowsSvg((a.participants ?? []).map((p) => ({ label: p.name, value: p.messages })), "Messages per person")}</section>`);
-  sections.push(`<section><h2>Who starts conversations</h2>${table(["Person", "Conversations started"], (a.starters ?? []).map((r) => [r.name, r.conversationsStarted]))}</section>`);
-  sections.push(`<section><h2>Reply times</h2>${table(["Who replies", "to whom", "Replies", "Median (min)"], (a.responseTimes ?? []).slice(0, 15).map((r) => [r.toName, r.fromName, r.replies, Math.round(r.medianSeconds / 6) / 10]))}</section>`);
+  sections.push(
+    `<section><h2>Messages over time</h2>${barsSvg(
+      (a.messagesOverTime ?? []).map((p) => ({ label: p.period, value: p.messages })),
+      "Messages over time",
+    )}</section>`,
+  );
+  if (a.heatmap)
+    sections.push(
+      `<section><h2>When people write</h2>${heatmapSvg(a.heatmap)}<p class="muted">Hours in ${esc(input.timeZone)}.</p></section>`,
+    );
+  sections.push(
+    `<section><h2>Most active</h2>${rowsSvg(
+      (a.participants ?? []).map((p) => ({ label: p.name, value: p.messages })),
+      "Messages per person",
+    )}</section>`,
+  );
+  sections.push(
+    `<section><h2>Who starts conversations</h2>${table(
+      ["Person", "Conversations started"],
+      (a.starters ?? []).map((r) => [r.name, r.conversationsStarted]),
+    )}</section>`,
+  );
+  sections.push(
+    `<section><h2>Reply times</h2>${table(
+      ["Who replies", "to whom", "Replies", "Median (min)"],
+      (a.responseTimes ?? [])
+        .slice(0, 15)
+        .map((r) => [r.toName, r.fromName, r.replies, Math.round(r.medianSeconds / 6) / 10]),
+    )}</section>`,
+  );
   if (a.text) {
-    sections.push(`<section><h2>Emoji</h2>${table(["Emoji", "Count"], a.text.emoji.top.map((e) => [e.value, e.count]))}</section>`);
-    sections.push(`<section><h2>Links and domains</h2>${table(["Domain", "Links"], a.text.links.domains.map((d) => [d.value, d.count]))}</section>`);
-    sections.push(`<section><h2>Words</h2><p class="cloud">${a.text.words.map((w) => `<span title="${n(w.count)}">${esc(w.value)}</span>`).join(" ")}</p></section>`);
+    sections.push(
+      `<section><h2>Emoji</h2>${table(
+        ["Emoji", "Count"],
+        a.text.emoji.top.map((e) => [e.value, e.count]),
+      )}</section>`,
+    );
+    sections.push(
+      `<section><h2>Links and domains</h2>${table(
+        ["Domain", "Links"],
+        a.text.links.domains.map((d) => [d.value, d.count]),
+      )}</section>`,
+    );
+    sections.push(
+      `<section><h2>Words</h2><p class="cloud">${a.text.words.map((w) => `<span title="${n(w.count)}">${esc(w.value)}</span>`).join(" ")}</p></section>`,
+    );
   }
   if (a.sentiment) {
     const langs = a.sentimentLanguages?.length ? ` Scored in ${esc(a.sentimentLanguages.join(", "))}.` : "";
-    sections.push(`<section class="wide"><h2>Sentiment over time</h2>${sentimentSvg(a.sentiment.map((p) => ({ label: p.period, positive: p.positive, negative: p.negative })))}<p class="muted">Positive (up) and negative (down) text messages, by a word list of each language.${langs}</p></section>`);
+    sections.push(
+      `<section class="wide"><h2>Sentiment over time</h2>${sentimentSvg(a.sentiment.map((p) => ({ label: p.period, positive: p.positive, negative: p.negative })))}<p class="muted">Positive (up) and negative (down) text messages, by a word list of each language.${langs}</p></section>`,
+    );
   }
-  if (a.languages) sections.push(`<section><h2>Languages</h2>${table(["Conversation", "Languages"], a.languages.slice(0, 30).map((c) => [c.name ?? "Untitled", c.languages.map((l) => `${l.name} ${Math.round(l.share * 100)} %`).join(", ") || "—"]))}</section>`);
-  if (a.calls?.length) sections.push(`<section><h2>Calls</h2>${barsSvg(a.calls.map((p) => ({ label: p.period, value: p.calls })), "Calls over time")}<p class="muted">${n(a.calls.reduce((x, p) => x + p.calls, 0))} calls, ${n(a.calls.reduce((x, p) => x + p.missed, 0))} missed.</p></section>`);
-  sections.push(`<section><h2>Longest streaks</h2>${table(["Days", "From", "To"], (a.streaks ?? []).map((r) => [r.days, r.start, r.end]))}</section>`);
+  if (a.languages)
+    sections.push(
+      `<section><h2>Languages</h2>${table(
+        ["Conversation", "Languages"],
+        a.languages
+          .slice(0, 30)
+          .map((c) => [
+            c.name ?? "Untitled",
+            c.languages.map((l) => `${l.name} ${Math.round(l.share * 100)} %`).join(", ") || "—",
+          ]),
+      )}</section>`,
+    );
+  if (a.calls?.length)
+    sections.push(
+      `<section><h2>Calls</h2>${barsSvg(
+        a.calls.map((p) => ({ label: p.period, value: p.calls })),
+        "Calls over time",
+      )}<p class="muted">${n(a.calls.reduce((x, p) => x + p.calls, 0))} calls, ${n(a.calls.reduce((x, p) => x + p.missed, 0))} missed.</p></section>`,
+    );
+  sections.push(
+    `<section><h2>Longest streaks</h2>${table(
+      ["Days", "From", "To"],
+      (a.streaks ?? []).map((r) => [r.days, r.start, r.end]),
+    )}</section>`,
+  );
   const t = input.topics;
   if (t) {
     const parentOf = new Map<number, string>();

@@ -146,7 +146,10 @@ export function activityRows(report: ActivityReport, table: ActivityTable): Row[
     case "trigrams":
       return report.text![table].map((c) => ({ term: c.value, count: c.count }));
     case "people":
-      return report.people!.map(({ topEmoji, ...p }) => ({ ...p, topEmoji: topEmoji.map((e) => `${e.value} ${e.count}`).join(" ") }));
+      return report.people!.map(({ topEmoji, ...p }) => ({
+        ...p,
+        topEmoji: topEmoji.map((e) => `${e.value} ${e.count}`).join(" "),
+      }));
     case "topReacted":
       return report.topReacted!.map(({ top, ...m }) => ({ ...m, top: top.join(" ") }));
     case "calendar":

@@ -34,7 +34,11 @@ export interface SearchVolume {
   searches: number;
 }
 
-export async function searchVolume(db: Db, f: SearchFilter, granularity: "day" | "week" | "month"): Promise<SearchVolume[]> {
+export async function searchVolume(
+  db: Db,
+  f: SearchFilter,
+  granularity: "day" | "week" | "month",
+): Promise<SearchVolume[]> {
   const rows = await rowsOf<Record<string, unknown>>(
     db,
     sql`select to_char(date_trunc(${granularity}, s.created_at at time zone ${f.timeZone}), 'YYYY-MM-DD') as period, s.mode, count(*) as n
@@ -50,7 +54,12 @@ export interface QueryCount {
   zeroResultSearches: number;
 }
 
-export async function topQueries(db: Db, f: SearchFilter, limit: number, onlyZeroResults = false): Promise<QueryCount[]> {
+export async function topQueries(
+  db: Db,
+  f: SearchFilter,
+  limit: number,
+  onlyZeroResults = false,
+): Promise<QueryCount[]> {
   const rows = await rowsOf<Record<string, unknown>>(
     db,
     sql`select ${normalised} as q, count(*) as n, avg(s.result_count) as avg_results, count(*) filter (where s.result_count = 0) as zero

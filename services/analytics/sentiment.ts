@@ -25,7 +25,16 @@ import { type ActivityFilter, type Granularity, messageWhere } from "./activity.
 import { languageName, languageShares, messageLanguage, MIN_DETECT_LENGTH, type LanguageShare } from "./languages.ts";
 
 /** ISO 639-3 (franc) → the nlp.js locale whose lexicon scores it. */
-const LEXICON_LOCALE: Record<string, string> = { eng: "en", spa: "es", deu: "de", fra: "fr", por: "pt", ita: "it", nld: "nl", rus: "ru" };
+const LEXICON_LOCALE: Record<string, string> = {
+  eng: "en",
+  spa: "es",
+  deu: "de",
+  fra: "fr",
+  por: "pt",
+  ita: "it",
+  nld: "nl",
+  rus: "ru",
+};
 export const SCORED_LANGUAGES = Object.keys(LEXICON_LOCALE).map(languageName);
 
 let analyzer: SentimentAnalyzer | undefined;
@@ -39,7 +48,10 @@ function sentimentAnalyzer(): SentimentAnalyzer {
 }
 
 /** Lexicon score of one text in a language (ISO 639-3); undefined when that language has no lexicon. */
-export async function sentimentOf(text: string, language: string): Promise<{ score: number; vote: "positive" | "negative" | "neutral" } | undefined> {
+export async function sentimentOf(
+  text: string,
+  language: string,
+): Promise<{ score: number; vote: "positive" | "negative" | "neutral" } | undefined> {
   const locale = LEXICON_LOCALE[language];
   if (!locale) return undefined;
   const { sentiment } = await sentimentAnalyzer().process({ locale, text });
@@ -78,7 +90,12 @@ const SAMPLE_BUDGET = 6000;
 const MAX_CONVERSATIONS = 200;
 
 /** `sentiment: false` answers the languages alone (no pass over every message). */
-export async function moodReport(db: Db, f: ActivityFilter, granularity: Granularity, options: { batchSize?: number; sentiment?: boolean } = {}): Promise<MoodReport> {
+export async function moodReport(
+  db: Db,
+  f: ActivityFilter,
+  granularity: Granularity,
+  options: { batchSize?: number; sentiment?: boolean } = {},
+): Promise<MoodReport> {
   const batchSize = options.batchSize ?? 5000;
   const where = messageWhere(f);
   const long = sql`m.kind = 'text' and char_length(m.text) >= ${MIN_DETECT_LENGTH}`;
@@ -112,14 +129,17 @@ export async function moodReport(db: Db, f: ActivityFilter, granularity: Granula
     languages: languageShares(textsOf.get(c.id) ?? []),
   }));
   const overall = languageShares(sample.map((r) => r.text));
-  const scorable = (shares: LanguageShare[]) => shares.filter((l) => l.share >= 0.1 || l === shares[0]).map((l) => l.code);
-  const candidatesOf = new Map(languages.map((c) => [c.conversationId, scorable(c.languages.length ? c.languages : overall)]));
+  const scorable = (shares: LanguageShare[]) =>
+    shares.filter((l) => l.share >= 0.1 || l === shares[0]).map((l) => l.code);
+  const candidatesOf = new Map(
+    languages.map((c) => [c.conversationId, scorable(c.languages.length ? c.languages : overall)]),
+  );
   const fallback = overall.length ? scorable(overall) : ["eng"];
 
   const periods = new Map<string, SentimentPeriod & { sum: number }>();
   let unscored = 0;
   let after = 0;
-  for (; options.sentiment !== false; ) {
+  for (; options.sentiment !== false;) {
     const batch = await rowsOf<{ id: unknown; conversation_id: string; text: string; period: string }>(
       db,
       sql`select m.id, m.conversation_id, m.text, to_char(date_trunc(${granularity}, m.ts at time zone ${f.timeZone}), 'YYYY-MM-DD') as period
@@ -127,7 +147,8 @@ export async function moodReport(db: Db, f: ActivityFilter, granularity: Granula
     );
     for (const r of batch) {
       const candidates = candidatesOf.get(r.conversation_id) ?? fallback;
-      const language = candidates.length > 1 ? messageLanguage(r.text.toLowerCase().split(/[^\p{L}']+/u), candidates) : candidates[0];
+      const language =
+        candidates.length > 1 ? messageLanguage(r.text.toLowerCase().split(/[^\p{L}']+/u), candidates) : candidates[0];
       const result = language ? await sentimentOf(r.text, language) : undefined;
       if (!result) {
         unscored++;
@@ -146,6 +167,9 @@ export async function moodReport(db: Db, f: ActivityFilter, granularity: Granula
   }
   const sentimentOverTime = [...periods.values()]
     .sort((a, b) => (a.period < b.period ? -1 : 1))
-    .map(({ sum, ...p }) => ({ ...p, average: Math.round((sum / Math.max(1, p.positive + p.negative + p.neutral)) * 1000) / 1000 }));
+    .map(({ sum, ...p }) => ({
+      ...p,
+      average: Math.round((sum / Math.max(1, p.positive + p.negative + p.neutral)) * 1000) / 1000,
+    }));
   return { sentimentOverTime, languages, unscored, scoredLanguages: SCORED_LANGUAGES };
 }

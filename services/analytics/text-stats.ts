@@ -12,7 +12,8 @@ import { words } from "../../lib/text/tokenize.ts";
 import { type ActivityFilter, messageWhere } from "./activity.ts";
 import { rowsOf } from "../../models/sql.ts";
 
-const EMOJI = /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic}\uFE0F?)*/gu;
+const EMOJI =
+  /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic}\uFE0F?)*/gu;
 const LINK = /\b(?:https?:\/\/|www\.)[^\s<>"'`]+/giu;
 /** Closing punctuation a sentence puts after a link, not part of it. */
 const TRAILING_PUNCTUATION = new Set([...".,;:!?)]}'\""]);
@@ -136,7 +137,9 @@ export async function textStats(db: Db, f: ActivityFilter, options: TextStatsOpt
           order by m.id limit ${batchSize}`,
     );
     if (!counter) {
-      const languages = options.languages ?? detectLanguages(batch.flatMap((r) => words(r.text).filter((w): w is string => w !== null)));
+      const languages =
+        options.languages ??
+        detectLanguages(batch.flatMap((r) => words(r.text).filter((w): w is string => w !== null)));
       counter = new TextCounter(stopWordSet(languages), languages);
     }
     for (const row of batch) counter.add(row.text);

@@ -20,7 +20,10 @@ import { ref, str } from "../../core/json-schema.ts";
 
 const PACKAGE_VERSION = "0.1.0";
 
-type Req = IncomingMessage & { $ctx?: Context<unknown, CallMeta>; headers: Record<string, string | string[] | undefined> };
+type Req = IncomingMessage & {
+  $ctx?: Context<unknown, CallMeta>;
+  headers: Record<string, string | string[] | undefined>;
+};
 
 /** Client-chosen request ids are echoed in logs and headers: accept only harmless ones. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -164,7 +167,11 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       ready: {
         auth: "public",
-        openapi: { summary: "Readiness: 503 when the database or transporter is down; a cacher outage is reported but serving goes on", response: ref("Readiness") },
+        openapi: {
+          summary:
+            "Readiness: 503 when the database or transporter is down; a cacher outage is reported but serving goes on",
+          response: ref("Readiness"),
+        },
         params: {},
         async handler(this: { broker: never }, ctx: Context<unknown, { $statusCode?: number }>) {
           const { ready, checks } = await checkReadiness(this.broker, app);
@@ -188,7 +195,11 @@ export default function createApiService(app: AppContext): ServiceSchema {
        * moleculer-web stores what authenticate() returned as meta.user; services read meta.auth.
        * Whether the caller may run the action is decided by the permissions middleware.
        */
-      authorize(ctx: Context<unknown, CallMeta & { user?: AuthInfo | null }>, _route: unknown, req: Req & { $action?: { auth?: "public" | "user"; permissions?: never[] } }) {
+      authorize(
+        ctx: Context<unknown, CallMeta & { user?: AuthInfo | null }>,
+        _route: unknown,
+        req: Req & { $action?: { auth?: "public" | "user"; permissions?: never[] } },
+      ) {
         if (ctx.meta.user) ctx.meta.auth = ctx.meta.user;
         delete ctx.meta.user;
         // Also checked here, before the call: the broker's validator and cacher wrap the permissions
@@ -210,7 +221,9 @@ export default function createApiService(app: AppContext): ServiceSchema {
       /** The peer address, or the first X-Forwarded-For hop only when the proxy is trusted. */
       clientAddress(req: Req): string {
         if (config.TRUST_PROXY) {
-          const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",")[0]?.trim();
+          const forwarded = String(req.headers["x-forwarded-for"] ?? "")
+            .split(",")[0]
+            ?.trim();
           if (forwarded) return forwarded;
         }
         return req.socket.remoteAddress ?? "";
@@ -235,7 +248,10 @@ export default function createApiService(app: AppContext): ServiceSchema {
       httpHandler(req: Req, res: ServerResponse, next?: (err?: unknown) => void) {
         const id = req.headers["x-request-id"];
         if (id !== undefined && !SAFE_REQUEST_ID.test(String(id))) delete req.headers["x-request-id"];
-        if (req.headers["x-correlation-id"] !== undefined && !SAFE_REQUEST_ID.test(String(req.headers["x-correlation-id"])))
+        if (
+          req.headers["x-correlation-id"] !== undefined &&
+          !SAFE_REQUEST_ID.test(String(req.headers["x-correlation-id"]))
+        )
           delete req.headers["x-correlation-id"];
         securityHeaders(req, res, () => undefined);
         return (ApiGateway.methods!.httpHandler as Function).call(this, req, res, next);

@@ -98,7 +98,10 @@ export function ruleToSchema(rule: FvRule): { schema: JsonSchema; optional: bool
       Object.assign(s, r.props ? propsToSchema(r.props as Record<string, FvRule>) : { type: "object" });
       break;
     case "record":
-      Object.assign(s, { type: "object", additionalProperties: r.value ? ruleToSchema(r.value as FvRule).schema : true });
+      Object.assign(s, {
+        type: "object",
+        additionalProperties: r.value ? ruleToSchema(r.value as FvRule).schema : true,
+      });
       break;
     case "multi":
       return ruleToSchema(r.rules as FvRule[]);
@@ -196,10 +199,21 @@ export function buildOpenApi(
         }
         op.requestBody = {
           required: true,
-          content: { "multipart/form-data": { schema: { type: "object", properties: { file: { type: "string", format: "binary" } }, required: ["file"] } } },
+          content: {
+            "multipart/form-data": {
+              schema: {
+                type: "object",
+                properties: { file: { type: "string", format: "binary" } },
+                required: ["file"],
+              },
+            },
+          },
         };
       } else if (target.startsWith("stream:")) {
-        op.requestBody = { required: true, content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } };
+        op.requestBody = {
+          required: true,
+          content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+        };
       } else if (isQuery) {
         for (const [name, rule] of Object.entries(props)) {
           if (name.startsWith("$$")) continue;
@@ -211,10 +225,19 @@ export function buildOpenApi(
       }
       const doc = action?.openapi;
       const ok = String(doc?.successStatus ?? 200);
-      const bodies: Record<string, JsonSchema> = { ...(doc?.response || !doc?.content ? { "application/json": doc?.response ?? {} } : {}), ...doc?.content };
+      const bodies: Record<string, JsonSchema> = {
+        ...(doc?.response || !doc?.content ? { "application/json": doc?.response ?? {} } : {}),
+        ...doc?.content,
+      };
       op.responses = {
-        [ok]: { description: "Success", content: Object.fromEntries(Object.entries(bodies).map(([type, schema]) => [type, { schema }])) },
-        default: { description: "Error", content: { "application/json": { schema: ref(route.errorSchema ?? "Error") } } },
+        [ok]: {
+          description: "Success",
+          content: Object.fromEntries(Object.entries(bodies).map(([type, schema]) => [type, { schema }])),
+        },
+        default: {
+          description: "Error",
+          content: { "application/json": { schema: ref(route.errorSchema ?? "Error") } },
+        },
       };
       if (action?.auth !== "public") op.security = [{ bearer: [] }];
       if (action?.permissions?.length) op["x-permissions"] = action.permissions;
@@ -234,7 +257,9 @@ export function buildOpenApi(
     },
     servers: [{ url: "/" }],
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "Access token (JWT) or API key (cl_…)" } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "Access token (JWT) or API key (cl_…)" },
+      },
       schemas: mergeSchemas(schemas),
     },
     paths,

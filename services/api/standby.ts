@@ -14,19 +14,33 @@ export interface Standby {
  * request 503 SERVICE_UNAVAILABLE with Retry-After. Plain node:http on the gateway's own port,
  * closed the moment the database is open so the real gateway can listen there.
  */
-export async function startStandby(o: { host: string; port: number; nodeID: string; target: string }): Promise<Standby> {
+export async function startStandby(o: {
+  host: string;
+  port: number;
+  nodeID: string;
+  target: string;
+}): Promise<Standby> {
   let detail = `connecting to ${o.target}`;
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...(status === 503 ? { "retry-after": "5" } : {}) });
+    res.writeHead(status, {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      ...(status === 503 ? { "retry-after": "5" } : {}),
+    });
     res.end(JSON.stringify(body));
   };
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
-    if (req.method === "GET" && path === "/api/health") return send(res, 200, { status: "ok", nodeID: o.nodeID, uptimeS: Math.round(process.uptime()) });
+    if (req.method === "GET" && path === "/api/health")
+      return send(res, 200, { status: "ok", nodeID: o.nodeID, uptimeS: Math.round(process.uptime()) });
     if (req.method === "GET" && path === "/api/ready")
       return send(res, 503, {
         status: "unavailable",
-        checks: { database: { status: "down", detail }, transporter: { status: "down", detail: "node starting" }, cacher: { status: "down", detail: "node starting" } },
+        checks: {
+          database: { status: "down", detail },
+          transporter: { status: "down", detail: "node starting" },
+          cacher: { status: "down", detail: "node starting" },
+        },
       });
     // The body is drained so a client sending an upload sees the answer, not a reset.
     req.resume();

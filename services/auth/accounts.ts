@@ -49,7 +49,10 @@ export async function createUserWithOrg(db: Db, u: NewUser): Promise<{ user: Use
         })
         .returning();
       const name = u.displayName?.trim() || normaliseEmail(u.email).split("@")[0]!;
-      const [org] = await tx.insert(orgs).values({ name: `${name}'s workspace` }).returning({ id: orgs.id });
+      const [org] = await tx
+        .insert(orgs)
+        .values({ name: `${name}'s workspace` })
+        .returning({ id: orgs.id });
       await tx.insert(memberships).values({ orgId: org!.id, userId: user!.id, role: "owner" });
       return { user: user!, orgId: org!.id };
     });
@@ -106,10 +109,17 @@ export async function releaseUnverifiedEmail(db: Db, userId: string): Promise<bo
 
 /** A short fingerprint of the password hash: a reset link names it, so the link dies with the password. */
 export const passwordFingerprint = (u: Pick<UserRow, "passwordHash">) =>
-  createHash("sha256").update(u.passwordHash ?? "none").digest("base64url").slice(0, 16);
+  createHash("sha256")
+    .update(u.passwordHash ?? "none")
+    .digest("base64url")
+    .slice(0, 16);
 
 export async function setDisabled(db: Db, userId: string, disabled: boolean): Promise<boolean> {
-  const rows = await db.update(users).set({ disabled, updatedAt: new Date() }).where(eq(users.id, userId)).returning({ id: users.id });
+  const rows = await db
+    .update(users)
+    .set({ disabled, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning({ id: users.id });
   return rows.length > 0;
 }
 

@@ -66,7 +66,11 @@ export async function revokeApiKey(db: Db, orgId: string, id: string) {
 /** The live key behind a presented secret, or undefined (unknown, malformed, revoked, expired). */
 export async function resolveApiKey(db: Db, key: string, now = new Date()) {
   if (!KEY_PATTERN.test(key)) return undefined;
-  const [row] = await db.select().from(apiKeys).where(eq(apiKeys.keyHash, sha256(key))).limit(1);
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(eq(apiKeys.keyHash, sha256(key)))
+    .limit(1);
   if (!row || row.revokedAt || (row.expiresAt && row.expiresAt.getTime() <= now.getTime())) return undefined;
   return row;
 }

@@ -37,7 +37,10 @@ export default function createAuthService(app: AppContext): ServiceSchema {
   /** A new refresh token in the answer also goes out as the web app's httpOnly cookie. */
   const withRefreshCookie = <T extends object>(meta: ActionMeta, body: T): T => {
     if ("refreshToken" in body && typeof body.refreshToken === "string")
-      meta.$responseHeaders = { ...meta.$responseHeaders, "Set-Cookie": refreshCookie(body.refreshToken, config.REFRESH_TOKEN_TTL_S, secureCookies) };
+      meta.$responseHeaders = {
+        ...meta.$responseHeaders,
+        "Set-Cookie": refreshCookie(body.refreshToken, config.REFRESH_TOKEN_TTL_S, secureCookies),
+      };
     return body;
   };
 
@@ -46,20 +49,32 @@ export default function createAuthService(app: AppContext): ServiceSchema {
     mixins: [dbMixin(app), tenantMixin()],
 
     actions: {
-      resolveCredential: defineAction(C.resolveCredential, (ctx) => credentials.resolveCredential(deps, ctx.params, ctx.meta.ip ?? "")),
+      resolveCredential: defineAction(C.resolveCredential, (ctx) =>
+        credentials.resolveCredential(deps, ctx.params, ctx.meta.ip ?? ""),
+      ),
 
       signup: defineAction(C.signup, (ctx) => signIn.signup(deps, ctx, ctx.params)),
-      login: defineAction(C.login, async (ctx) => withRefreshCookie(ctx.meta, await signIn.login(deps, ctx, ctx.params))),
-      loginMfa: defineAction(C.loginMfa, async (ctx) => withRefreshCookie(ctx.meta, await signIn.loginMfa(deps, ctx, ctx.params))),
-      exchangeCode: defineAction(C.exchangeCode, async (ctx) => withRefreshCookie(ctx.meta, await signIn.exchangeCode(deps, ctx, ctx.params))),
-      refresh: defineAction(C.refresh, async (ctx) => withRefreshCookie(ctx.meta, await signIn.refresh(deps, ctx, ctx.params))),
+      login: defineAction(C.login, async (ctx) =>
+        withRefreshCookie(ctx.meta, await signIn.login(deps, ctx, ctx.params)),
+      ),
+      loginMfa: defineAction(C.loginMfa, async (ctx) =>
+        withRefreshCookie(ctx.meta, await signIn.loginMfa(deps, ctx, ctx.params)),
+      ),
+      exchangeCode: defineAction(C.exchangeCode, async (ctx) =>
+        withRefreshCookie(ctx.meta, await signIn.exchangeCode(deps, ctx, ctx.params)),
+      ),
+      refresh: defineAction(C.refresh, async (ctx) =>
+        withRefreshCookie(ctx.meta, await signIn.refresh(deps, ctx, ctx.params)),
+      ),
       logout: defineAction(C.logout, async (ctx) => {
         const body = await signIn.logout(deps, ctx);
         ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Set-Cookie": clearRefreshCookie(secureCookies) };
         return body;
       }),
 
-      sendVerificationEmail: defineAction(C.sendVerificationEmail, (ctx) => emailVerification.sendVerificationEmail(deps, ctx, ctx.params)),
+      sendVerificationEmail: defineAction(C.sendVerificationEmail, (ctx) =>
+        emailVerification.sendVerificationEmail(deps, ctx, ctx.params),
+      ),
       verifyEmail: defineAction(C.verifyEmail, (ctx) => emailVerification.verifyEmail(deps, ctx, ctx.params)),
       forgotPassword: defineAction(C.forgotPassword, (ctx) => password.forgotPassword(deps, ctx, ctx.params)),
       resetPassword: defineAction(C.resetPassword, (ctx) => password.resetPassword(deps, ctx, ctx.params)),
@@ -67,7 +82,9 @@ export default function createAuthService(app: AppContext): ServiceSchema {
       providers: defineAction(C.providers, () => profile.providers(deps)),
       me: defineAction(C.me, (ctx) => profile.me(deps, ctx)),
       updateProfile: defineAction(C.updateProfile, (ctx) => profile.updateProfile(deps, ctx, ctx.params)),
-      changePassword: defineAction(C.changePassword, async (ctx) => withRefreshCookie(ctx.meta, await password.changePassword(deps, ctx, ctx.params))),
+      changePassword: defineAction(C.changePassword, async (ctx) =>
+        withRefreshCookie(ctx.meta, await password.changePassword(deps, ctx, ctx.params)),
+      ),
 
       listSessions: defineAction(C.listSessions, (ctx) => sessions.listSessions(deps, ctx)),
       endSession: defineAction(C.endSession, (ctx) => sessions.endSession(deps, ctx, ctx.params)),

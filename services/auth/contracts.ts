@@ -1,6 +1,17 @@
 import { z } from "zod";
 import { contract } from "../../core/define-action.ts";
-import { arrayOf, constant, int, itemsOf, nullable, obj, OK, ref, str, uuid as uuidSchema } from "../../core/json-schema.ts";
+import {
+  arrayOf,
+  constant,
+  int,
+  itemsOf,
+  nullable,
+  obj,
+  OK,
+  ref,
+  str,
+  uuid as uuidSchema,
+} from "../../core/json-schema.ts";
 import { PERMISSIONS } from "../../core/permissions.ts";
 import { ROLES } from "../../models/schema.ts";
 import { OAUTH_PROVIDERS } from "./oauth.ts";
@@ -46,11 +57,14 @@ export const signup = contract({
   // The same answer whether or not the address has an account (L5): the new account's owner
   // confirms it by mail and logs in; an existing account's owner is told by mail.
   openapi: {
-    summary: "Create an account and its personal organisation, then log in (answers the same whether or not the address already has an account)",
+    summary:
+      "Create an account and its personal organisation, then log in (answers the same whether or not the address already has an account)",
     response: OK,
     successStatus: 202,
   },
-  params: z.object({ email, password: newPassword, displayName: z.string().trim().max(120).optional(), next: nextPath }).strict(),
+  params: z
+    .object({ email, password: newPassword, displayName: z.string().trim().max(120).optional(), next: nextPath })
+    .strict(),
   retryPolicy: NO_RETRY,
 });
 
@@ -87,20 +101,32 @@ export const refresh = contract({
   retryPolicy: NO_RETRY,
 });
 
-export const logout = contract({ ...published, auth: "user", openapi: { summary: "End the current session", response: OK }, params: none });
+export const logout = contract({
+  ...published,
+  auth: "user",
+  openapi: { summary: "End the current session", response: OK },
+  params: none,
+});
 
 // ── e-mail verification and password reset (links sent by mail) ─────────
 export const sendVerificationEmail = contract({
   ...published,
   auth: "user",
-  openapi: { summary: "Send (again) the link that confirms the caller's e-mail address", response: OK, successStatus: 202 },
+  openapi: {
+    summary: "Send (again) the link that confirms the caller's e-mail address",
+    response: OK,
+    successStatus: 202,
+  },
   params: z.object({ next: nextPath }).strict(),
 });
 
 export const verifyEmail = contract({
   ...published,
   auth: "user",
-  openapi: { summary: "Confirm the caller's e-mail address with the link's token", response: obj({ user: ref("User") }) },
+  openapi: {
+    summary: "Confirm the caller's e-mail address with the link's token",
+    response: obj({ user: ref("User") }),
+  },
   params: z.object({ token: linkToken }).strict(),
   retryPolicy: NO_RETRY,
 });
@@ -108,7 +134,11 @@ export const verifyEmail = contract({
 export const forgotPassword = contract({
   ...published,
   auth: "public",
-  openapi: { summary: "Mail a password-reset link (answers the same whether or not the address has an account)", response: OK, successStatus: 202 },
+  openapi: {
+    summary: "Mail a password-reset link (answers the same whether or not the address has an account)",
+    response: OK,
+    successStatus: 202,
+  },
   params: z.object({ email }).strict(),
   retryPolicy: NO_RETRY,
 });
@@ -125,7 +155,10 @@ export const resetPassword = contract({
 export const providers = contract({
   visibility: "published",
   auth: "public",
-  openapi: { summary: "OAuth providers configured for log-in", response: obj({ providers: arrayOf(ref("OAuthProvider")) }) },
+  openapi: {
+    summary: "OAuth providers configured for log-in",
+    response: obj({ providers: arrayOf(ref("OAuthProvider")) }),
+  },
   params: none,
 });
 
@@ -235,7 +268,11 @@ export const listInvitations = contract({
 export const createInvitation = contract({
   ...published,
   permissions: ["members.manage"],
-  openapi: { summary: "Invite someone by e-mail (answers the token once)", response: obj({ invitation: ref("Invitation"), token: str }), successStatus: 201 },
+  openapi: {
+    summary: "Invite someone by e-mail (answers the token once)",
+    response: obj({ invitation: ref("Invitation"), token: str }),
+    successStatus: 201,
+  },
   location: "/api/auth/invitations",
   params: z.object({ email, role }).strict(),
 });
@@ -250,7 +287,10 @@ export const revokeInvitation = contract({
 export const acceptInvitation = contract({
   ...published,
   auth: "user",
-  openapi: { summary: "Join an organisation with an invitation token", response: obj({ orgId: uuidSchema, role: ref("Role") }) },
+  openapi: {
+    summary: "Join an organisation with an invitation token",
+    response: obj({ orgId: uuidSchema, role: ref("Role") }),
+  },
   params: z.object({ token: opaque }).strict(),
   retryPolicy: NO_RETRY,
 });
@@ -266,7 +306,10 @@ export const enrolMfa = contract({
 export const confirmMfa = contract({
   ...published,
   auth: "user",
-  openapi: { summary: "Turn on two-factor authentication with a first code", response: obj({ enabled: constant(true), recoveryCodes: arrayOf(str) }) },
+  openapi: {
+    summary: "Turn on two-factor authentication with a first code",
+    response: obj({ enabled: constant(true), recoveryCodes: arrayOf(str) }),
+  },
   params: z.object({ code }).strict(),
   retryPolicy: NO_RETRY,
 });
@@ -290,7 +333,11 @@ export const listApiKeys = contract({
 export const createApiKey = contract({
   ...published,
   permissions: ["apikeys.manage"],
-  openapi: { summary: "Create an API key (answers the secret once)", response: obj({ apiKey: ref("ApiKey"), key: str }), successStatus: 201 },
+  openapi: {
+    summary: "Create an API key (answers the secret once)",
+    response: obj({ apiKey: ref("ApiKey"), key: str }),
+    successStatus: 201,
+  },
   location: "/api/auth/api-keys",
   params: z
     .object({
@@ -312,7 +359,10 @@ export const revokeApiKey = contract({
 export const listAudit = contract({
   ...published,
   permissions: ["audit.read"],
-  openapi: { summary: "Audit log of the organisation, newest first", response: obj({ items: arrayOf(ref("AuditEntry")), nextBefore: nullable(int) }) },
+  openapi: {
+    summary: "Audit log of the organisation, newest first",
+    response: obj({ items: arrayOf(ref("AuditEntry")), nextBefore: nullable(int) }),
+  },
   params: z
     .object({
       action: z.string().max(64).optional(),

@@ -16,7 +16,11 @@ export const REFRESH_COOKIE_PATH = "/api/auth/refresh";
 export const OAUTH_BINDING_COOKIE = "chatlens_oauth";
 export const OAUTH_BINDING_PATH = "/api/auth/login/oauth";
 
-function serialise(name: string, value: string, o: { path: string; maxAgeS: number; secure: boolean; sameSite: "Strict" | "Lax" }) {
+function serialise(
+  name: string,
+  value: string,
+  o: { path: string; maxAgeS: number; secure: boolean; sameSite: "Strict" | "Lax" },
+) {
   return [
     `${name}=${value}`,
     `Path=${o.path}`,
@@ -37,7 +41,8 @@ export const oauthBindingCookie = (value: string, maxAgeS: number, secure: boole
   serialise(OAUTH_BINDING_COOKIE, value, { path: OAUTH_BINDING_PATH, maxAgeS, secure, sameSite: "Lax" });
 
 /** The HMAC a browser must hold (as the binding cookie) to exchange this one-time OAuth code. */
-export const oauthBinding = (secret: string, code: string) => createHmac("sha256", secret).update(`oauth-code:${code}`).digest("base64url");
+export const oauthBinding = (secret: string, code: string) =>
+  createHmac("sha256", secret).update(`oauth-code:${code}`).digest("base64url");
 
 export function bindingMatches(secret: string, code: string, presented: string | undefined): boolean {
   if (!presented) return false;

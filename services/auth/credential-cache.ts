@@ -27,7 +27,8 @@ export class CredentialCache {
   }
 
   set(sessionId: string, orgId: string | null, info: TenantAuthInfo): void {
-    if (this.ttlMs > 0) this.entries.set(CredentialCache.key(sessionId, orgId), { until: this.now() + this.ttlMs, info });
+    if (this.ttlMs > 0)
+      this.entries.set(CredentialCache.key(sessionId, orgId), { until: this.now() + this.ttlMs, info });
   }
 
   /** Sessions ended on this node: dropped here and announced to the others. */

@@ -35,7 +35,11 @@ export const publicInvitation = (r: typeof invitations.$inferSelect) => ({
 });
 
 export async function listInvitations(db: Db, orgId: string) {
-  const rows = await db.select().from(invitations).where(eq(invitations.orgId, orgId)).orderBy(desc(invitations.createdAt));
+  const rows = await db
+    .select()
+    .from(invitations)
+    .where(eq(invitations.orgId, orgId))
+    .orderBy(desc(invitations.createdAt));
   return rows.map(publicInvitation);
 }
 
@@ -57,7 +61,12 @@ export const mayInvite = (role: Role | null | undefined, invited: Role) =>
  * Pending invitations of `inviterId` in the org that their current role (null: no longer a
  * member) no longer allows (L4). Returns the ids removed.
  */
-export async function revokeInvitationsBeyond(db: Db, orgId: string, inviterId: string, role: Role | null): Promise<string[]> {
+export async function revokeInvitationsBeyond(
+  db: Db,
+  orgId: string,
+  inviterId: string,
+  role: Role | null,
+): Promise<string[]> {
   const pending = await db
     .select({ id: invitations.id, role: invitations.role })
     .from(invitations)
@@ -83,10 +92,17 @@ export async function acceptInvitation(
     const [inv] = await tx
       .select()
       .from(invitations)
-      .where(and(eq(invitations.tokenHash, sha256(token)), isNull(invitations.acceptedAt), gt(invitations.expiresAt, new Date())))
+      .where(
+        and(
+          eq(invitations.tokenHash, sha256(token)),
+          isNull(invitations.acceptedAt),
+          gt(invitations.expiresAt, new Date()),
+        ),
+      )
       .limit(1);
     if (!inv) return { ok: false, error: "INVITATION_INVALID" } as const;
-    if (normaliseEmail(inv.email) !== normaliseEmail(user.email)) return { ok: false, error: "EMAIL_MISMATCH" } as const;
+    if (normaliseEmail(inv.email) !== normaliseEmail(user.email))
+      return { ok: false, error: "EMAIL_MISMATCH" } as const;
     if (!user.emailVerified) return { ok: false, error: "EMAIL_NOT_VERIFIED" } as const;
     const [inviter] = inv.invitedBy
       ? await tx
@@ -96,7 +112,8 @@ export async function acceptInvitation(
           .where(and(eq(memberships.orgId, inv.orgId), eq(memberships.userId, inv.invitedBy)))
           .limit(1)
       : [];
-    if (!inviter || inviter.disabled || !mayInvite(inviter.role, inv.role)) return { ok: false, error: "INVITATION_INVALID" } as const;
+    if (!inviter || inviter.disabled || !mayInvite(inviter.role, inv.role))
+      return { ok: false, error: "INVITATION_INVALID" } as const;
     await tx.update(invitations).set({ acceptedAt: new Date() }).where(eq(invitations.id, inv.id));
     await tx.insert(memberships).values({ orgId: inv.orgId, userId: user.id, role: inv.role }).onConflictDoNothing();
     return { ok: true, orgId: inv.orgId, role: inv.role } as const;

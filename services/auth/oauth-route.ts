@@ -3,7 +3,14 @@ import grantModule from "grant";
 import type { Service } from "moleculer";
 import type { Config } from "../../config/index.ts";
 import { OAUTH_BINDING_COOKIE, oauthBinding, oauthBindingCookie } from "./cookies.ts";
-import { discover, fetchGithubIdentity, OAuthError, verifyGoogleIdToken, type OAuthProvider, type ProviderIdentity } from "./oauth.ts";
+import {
+  discover,
+  fetchGithubIdentity,
+  OAuthError,
+  verifyGoogleIdToken,
+  type OAuthProvider,
+  type ProviderIdentity,
+} from "./oauth.ts";
 
 /**
  * OAuth log-in through grant, as a gateway route (GET /api/auth/oauth/:provider starts it,
@@ -17,7 +24,10 @@ import { discover, fetchGithubIdentity, OAuthError, verifyGoogleIdToken, type OA
 export const OAUTH_PREFIX = "/api/auth/oauth";
 
 type Req = IncomingMessage & { originalUrl?: string; url: string };
-type GrantHandler = (req: IncomingMessage, res: ServerResponse) => Promise<{ response?: Record<string, any>; redirect?: boolean }>;
+type GrantHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+) => Promise<{ response?: Record<string, any>; redirect?: boolean }>;
 // grant's typings declare its handlers on a namespace that NodeNext resolution does not see; the CommonJS export has them.
 const grantNode = (grantModule as unknown as { node(options: Record<string, unknown>): GrantHandler }).node;
 type Gateway = Service & { clientAddress(req: IncomingMessage): string };
@@ -62,8 +72,10 @@ async function providerConfig(config: Config, origin: string): Promise<Providers
 /** Which OAuth providers this deployment has credentials for (what the log-in page offers). */
 export function configuredProviders(config: Config): { id: OAuthProvider; name: string; startUrl: string }[] {
   const out: { id: OAuthProvider; name: string; startUrl: string }[] = [];
-  if (config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET) out.push({ id: "google", name: "Google", startUrl: `${OAUTH_PREFIX}/google` });
-  if (config.GITHUB_CLIENT_ID && config.GITHUB_CLIENT_SECRET) out.push({ id: "github", name: "GitHub", startUrl: `${OAUTH_PREFIX}/github` });
+  if (config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET)
+    out.push({ id: "google", name: "Google", startUrl: `${OAUTH_PREFIX}/google` });
+  if (config.GITHUB_CLIENT_ID && config.GITHUB_CLIENT_SECRET)
+    out.push({ id: "github", name: "GitHub", startUrl: `${OAUTH_PREFIX}/github` });
   return out;
 }
 
@@ -82,12 +94,17 @@ function redirect(res: ServerResponse, location: string) {
   res.end();
 }
 
-async function identityFrom(p: Providers, provider: OAuthProvider, response: Record<string, any>): Promise<ProviderIdentity> {
+async function identityFrom(
+  p: Providers,
+  provider: OAuthProvider,
+  response: Record<string, any>,
+): Promise<ProviderIdentity> {
   if (provider === "google") {
     if (typeof response.id_token !== "string") throw new OAuthError("OAUTH_FAILED", "Google returned no id_token");
     return verifyGoogleIdToken(response.id_token, p.google!);
   }
-  if (typeof response.access_token !== "string") throw new OAuthError("OAUTH_FAILED", "GitHub returned no access token");
+  if (typeof response.access_token !== "string")
+    throw new OAuthError("OAUTH_FAILED", "GitHub returned no access token");
   return fetchGithubIdentity(response.access_token, p.github!.apiUrl);
 }
 
@@ -127,7 +144,8 @@ export function createOAuthRoute(config: Config) {
     }
     const { providers, handle } = setupResult;
     const provider = match[1] as OAuthProvider;
-    if (!(provider === "google" ? providers.google : provider === "github" ? providers.github : undefined)) return next();
+    if (!(provider === "google" ? providers.google : provider === "github" ? providers.github : undefined))
+      return next();
     // Without grant's cookie there is no state to check against; grant would send the browser to "/".
     if (match[2] && !/(?:^|;\s*)grant=/.test(String(req.headers.cookie ?? ""))) return back("error=OAUTH_FAILED");
     // moleculer-web strips the route path from req.url; grant matches on the full path.

@@ -2,7 +2,15 @@ import { and, eq } from "drizzle-orm";
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from "jose";
 import type { Db } from "../../models/db.ts";
 import { oauthAccounts } from "../../models/schema.ts";
-import { createUserWithOrg, findUserByEmail, getUser, isUniqueViolation, normaliseEmail, releaseUnverifiedEmail, type UserRow } from "./accounts.ts";
+import {
+  createUserWithOrg,
+  findUserByEmail,
+  getUser,
+  isUniqueViolation,
+  normaliseEmail,
+  releaseUnverifiedEmail,
+  type UserRow,
+} from "./accounts.ts";
 
 export const OAUTH_PROVIDERS = ["google", "github"] as const;
 export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];
@@ -34,7 +42,9 @@ export interface OidcDiscovery {
 }
 
 export async function discover(issuer: string): Promise<OidcDiscovery> {
-  const res = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`, {
+    signal: AbortSignal.timeout(5000),
+  });
   if (!res.ok) throw new Error(`OpenID discovery at ${issuer} answered ${res.status}`);
   return (await res.json()) as OidcDiscovery;
 }
@@ -73,7 +83,11 @@ export async function verifyGoogleIdToken(
 export async function fetchGithubIdentity(accessToken: string, apiUrl: string): Promise<ProviderIdentity> {
   const get = async (path: string) => {
     const res = await fetch(`${apiUrl.replace(/\/$/, "")}${path}`, {
-      headers: { authorization: `Bearer ${accessToken}`, accept: "application/vnd.github+json", "user-agent": "chatlens" },
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        accept: "application/vnd.github+json",
+        "user-agent": "chatlens",
+      },
       signal: AbortSignal.timeout(5000),
     });
     if (!res.ok) throw new OAuthError("OAUTH_FAILED", `GitHub ${path} answered ${res.status}`);

@@ -13,7 +13,8 @@ export const AUTH_COMMANDS: OperatorCommand[] = [
     command: "user:create <email> <password>",
     description: "Create a user (with a personal organisation they own)",
     options: [{ option: "--name <displayName>", description: "display name" }],
-    run: (broker, a) => broker.call("auth.createUser", { email: a.email, password: a.password, displayName: a.options?.name }, system),
+    run: (broker, a) =>
+      broker.call("auth.createUser", { email: a.email, password: a.password, displayName: a.options?.name }, system),
   },
   {
     service: "auth",

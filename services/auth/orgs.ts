@@ -37,7 +37,11 @@ export async function getMembership(db: Db, orgId: string, userId: string): Prom
 }
 
 /** The user's role in the org and whether the org requires MFA; undefined when not a member. */
-export async function getMembershipPolicy(db: Db, orgId: string, userId: string): Promise<{ role: Role; requireMfa: boolean } | undefined> {
+export async function getMembershipPolicy(
+  db: Db,
+  orgId: string,
+  userId: string,
+): Promise<{ role: Role; requireMfa: boolean } | undefined> {
   const [row] = await db
     .select({ role: memberships.role, requireMfa: orgs.requireMfa })
     .from(memberships)
@@ -99,7 +103,10 @@ export async function changeRole(
     if (denied) return { ok: false, error: denied } as const;
     if (current === "owner" && role !== "owner" && (await ownerCount(tx, orgId)) <= 1)
       return { ok: false, error: "LAST_OWNER" } as const;
-    await tx.update(memberships).set({ role }).where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
+    await tx
+      .update(memberships)
+      .set({ role })
+      .where(and(eq(memberships.orgId, orgId), eq(memberships.userId, userId)));
     return { ok: true, from: current } as const;
   });
 }
@@ -129,7 +136,11 @@ export async function grantRole(db: Db, orgId: string, userId: string, role: Rol
     .onConflictDoUpdate({ target: [memberships.orgId, memberships.userId], set: { role } });
 }
 
-export async function updateOrg(db: Db, orgId: string, patch: { name?: string; requireMfa?: boolean }): Promise<OrgRow | undefined> {
+export async function updateOrg(
+  db: Db,
+  orgId: string,
+  patch: { name?: string; requireMfa?: boolean },
+): Promise<OrgRow | undefined> {
   if (patch.name === undefined && patch.requireMfa === undefined) return getOrg(db, orgId);
   const [row] = await db.update(orgs).set(patch).where(eq(orgs.id, orgId)).returning();
   return row;

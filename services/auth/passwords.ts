@@ -10,7 +10,12 @@ export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 256;
 
 export function hashPassword(password: string, options: PasswordHashOptions): Promise<string> {
-  return argon2.hash(password, { type: argon2.argon2id, memoryCost: options.memoryCost, timeCost: options.timeCost, parallelism: 1 });
+  return argon2.hash(password, {
+    type: argon2.argon2id,
+    memoryCost: options.memoryCost,
+    timeCost: options.timeCost,
+    parallelism: 1,
+  });
 }
 
 export async function verifyPassword(hash: string, password: string): Promise<boolean> {

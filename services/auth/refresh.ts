@@ -27,7 +27,12 @@ export interface RefreshSettings {
   graceS: number;
 }
 
-export async function issueRefreshToken(db: Db, session: Pick<SessionRow, "id" | "expiresAt">, ttlS: number, now = new Date()) {
+export async function issueRefreshToken(
+  db: Db,
+  session: Pick<SessionRow, "id" | "expiresAt">,
+  ttlS: number,
+  now = new Date(),
+) {
   const token = randomToken(32);
   // Never outlives the session's absolute lifetime.
   const expiresAt = new Date(Math.min(now.getTime() + ttlS * 1000, session.expiresAt.getTime()));
@@ -38,7 +43,12 @@ export async function issueRefreshToken(db: Db, session: Pick<SessionRow, "id" |
   return { token, id: row!.id };
 }
 
-export async function rotateRefreshToken(db: Db, token: string, s: RefreshSettings, now = new Date()): Promise<RotateResult> {
+export async function rotateRefreshToken(
+  db: Db,
+  token: string,
+  s: RefreshSettings,
+  now = new Date(),
+): Promise<RotateResult> {
   const [found] = await db
     .select({ token: refreshTokens, session: sessions })
     .from(refreshTokens)

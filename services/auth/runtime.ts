@@ -4,7 +4,14 @@ import type { Config } from "../../config/index.ts";
 import type { Db } from "../../models/db.ts";
 import { CredentialCache, LastSeenThrottle } from "./credential-cache.ts";
 import { createMailer } from "./mail.ts";
-import { CredentialLimiter, FallbackRateLimitStore, LoginLimiter, MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from "./rate-limit.ts";
+import {
+  CredentialLimiter,
+  FallbackRateLimitStore,
+  LoginLimiter,
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  type RateLimitStore,
+} from "./rate-limit.ts";
 import { AccessTokenVerifier, type TokenSettings } from "./tokens.ts";
 import type { AuthDeps, Logger } from "./use-cases/context.ts";
 
@@ -35,12 +42,17 @@ export function createAuthRuntime(
   let fallbackLoggedAt = 0;
   const rateStore: RateLimitStore = redisUrl
     ? new FallbackRateLimitStore(
-        new RedisRateLimitStore(new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }), config.RATE_LIMIT_PREFIX ?? `${config.NAMESPACE}-ratelimit:`),
+        new RedisRateLimitStore(
+          new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: 1 }),
+          config.RATE_LIMIT_PREFIX ?? `${config.NAMESPACE}-ratelimit:`,
+        ),
         (err) => {
           // Once a minute is enough to tell operators; every failed call would flood the log.
           if (clock() - fallbackLoggedAt < 60_000) return;
           fallbackLoggedAt = clock();
-          logger.warn(`Log-in rate limits use this node's memory while Redis is unavailable: ${(err as Error).message}`);
+          logger.warn(
+            `Log-in rate limits use this node's memory while Redis is unavailable: ${(err as Error).message}`,
+          );
         },
       )
     : new MemoryRateLimitStore();
@@ -60,7 +72,10 @@ export function createAuthRuntime(
     accessTokens: new AccessTokenVerifier(tokens),
     hashOptions: { memoryCost: config.PASSWORD_HASH_MEMORY_KIB, timeCost: config.PASSWORD_HASH_TIME_COST },
     limiter: new LoginLimiter(rateStore, { limit: config.LOGIN_RATE_LIMIT, windowS: config.LOGIN_RATE_WINDOW_S }),
-    credLimiter: new CredentialLimiter(rateStore, { limit: config.CREDENTIAL_RATE_LIMIT, windowS: config.CREDENTIAL_RATE_WINDOW_S }),
+    credLimiter: new CredentialLimiter(rateStore, {
+      limit: config.CREDENTIAL_RATE_LIMIT,
+      windowS: config.CREDENTIAL_RATE_WINDOW_S,
+    }),
     credentials: new CredentialCache(config.SESSION_CHECK_CACHE_MS, clock, announceEnded),
     lastSeen: new LastSeenThrottle(clock),
     appBase: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,

@@ -52,7 +52,11 @@ export async function revokeSession(db: Db, id: string, reason: string, userId?:
   const where = userId
     ? and(eq(sessions.id, id), eq(sessions.userId, userId), isNull(sessions.revokedAt))
     : and(eq(sessions.id, id), isNull(sessions.revokedAt));
-  const rows = await db.update(sessions).set({ revokedAt: new Date(), revokeReason: reason }).where(where).returning({ id: sessions.id });
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokeReason: reason })
+    .where(where)
+    .returning({ id: sessions.id });
   return rows.length > 0;
 }
 
@@ -84,7 +88,10 @@ export async function getSessionOfUser(db: Db, sessionId: string, userId: string
 }
 
 export async function touchSession(db: Db, id: string, ip: string, now = new Date()): Promise<void> {
-  await db.update(sessions).set({ lastSeenAt: now, ip: ip.slice(0, 64) }).where(eq(sessions.id, id));
+  await db
+    .update(sessions)
+    .set({ lastSeenAt: now, ip: ip.slice(0, 64) })
+    .where(eq(sessions.id, id));
 }
 
 export async function setSessionOrg(db: Db, id: string, orgId: string | null): Promise<void> {

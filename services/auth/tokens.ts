@@ -20,7 +20,10 @@ export interface AccessClaims {
 export type TokenError = "TOKEN_EXPIRED" | "TOKEN_INVALID";
 
 export class TokenVerificationError extends Error {
-  constructor(readonly code: TokenError, message: string) {
+  constructor(
+    readonly code: TokenError,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -48,12 +51,22 @@ export function signAccessToken(claims: AccessClaims, s: TokenSettings): string 
 function verify(token: string, s: TokenSettings, audience: string, typ: string, nowMs = Date.now()): jwt.JwtPayload {
   let payload: jwt.JwtPayload | string;
   try {
-    payload = jwt.verify(token, keyOf(s), { algorithms: ALGORITHMS, issuer: s.issuer, audience, clockTimestamp: Math.floor(nowMs / 1000) });
+    payload = jwt.verify(token, keyOf(s), {
+      algorithms: ALGORITHMS,
+      issuer: s.issuer,
+      audience,
+      clockTimestamp: Math.floor(nowMs / 1000),
+    });
   } catch (err) {
     if (err instanceof jwt.TokenExpiredError) throw new TokenVerificationError("TOKEN_EXPIRED", "Token expired");
     throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
   }
-  if (typeof payload === "string" || payload.typ !== typ || typeof payload.sub !== "string" || typeof payload.exp !== "number")
+  if (
+    typeof payload === "string" ||
+    payload.typ !== typ ||
+    typeof payload.sub !== "string" ||
+    typeof payload.exp !== "number"
+  )
     throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
   return payload;
 }
@@ -62,10 +75,17 @@ export function verifyAccessToken(token: string, s: TokenSettings): AccessClaims
   return verifyAccessTokenUntil(token, s).claims;
 }
 
-function verifyAccessTokenUntil(token: string, s: TokenSettings, nowMs?: number): { claims: AccessClaims; expiresAtMs: number } {
+function verifyAccessTokenUntil(
+  token: string,
+  s: TokenSettings,
+  nowMs?: number,
+): { claims: AccessClaims; expiresAtMs: number } {
   const p = verify(token, s, s.audience, "access", nowMs);
   if (typeof p.sid !== "string") throw new TokenVerificationError("TOKEN_INVALID", "Invalid token");
-  return { claims: { userId: p.sub!, sessionId: p.sid, orgId: typeof p.org === "string" ? p.org : null }, expiresAtMs: p.exp! * 1000 };
+  return {
+    claims: { userId: p.sub!, sessionId: p.sid, orgId: typeof p.org === "string" ? p.org : null },
+    expiresAtMs: p.exp! * 1000,
+  };
 }
 
 /**
@@ -141,7 +161,12 @@ export interface MailTokenClaims {
   pwf?: string;
 }
 
-export function signMailToken(purpose: MailTokenPurpose, claims: MailTokenClaims, s: TokenSettings, ttlS: number): string {
+export function signMailToken(
+  purpose: MailTokenPurpose,
+  claims: MailTokenClaims,
+  s: TokenSettings,
+  ttlS: number,
+): string {
   return jwt.sign({ typ: purpose, email: claims.email, ...(claims.pwf ? { pwf: claims.pwf } : {}) }, keyOf(s), {
     algorithm: "HS256",
     subject: claims.userId,

@@ -14,7 +14,12 @@ export const RECOVERY_CODE_COUNT = 10;
 const totpFor = (secret: string, label = "", issuer = "chatlens") =>
   new TOTP({ issuer, label, algorithm: "SHA1", digits: DIGITS, period: PERIOD, secret: Secret.fromBase32(secret) });
 
-export async function startEnrolment(db: Db, user: { id: string; email: string }, encryptionKey: string, issuer = "chatlens") {
+export async function startEnrolment(
+  db: Db,
+  user: { id: string; email: string },
+  encryptionKey: string,
+  issuer = "chatlens",
+) {
   const secret = new Secret({ size: 20 }).base32;
   const totp = totpFor(secret, user.email, issuer);
   const uri = totp.toString();
@@ -81,10 +86,18 @@ export async function disable(db: Db, userId: string): Promise<void> {
 }
 
 const formatRecovery = (raw: string) => {
-  const clean = raw.replace(/[^A-Za-z0-9]/g, "x").toLowerCase().slice(0, 10).padEnd(10, "x");
+  const clean = raw
+    .replace(/[^A-Za-z0-9]/g, "x")
+    .toLowerCase()
+    .slice(0, 10)
+    .padEnd(10, "x");
   return `${clean.slice(0, 5)}-${clean.slice(5)}`;
 };
-const normaliseRecovery = (code: string) => code.trim().toLowerCase().replace(/[^a-z0-9]/g, "");
+const normaliseRecovery = (code: string) =>
+  code
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "");
 
 export const looksLikeRecoveryCode = (code: string) => /^[a-z0-9]{5}-?[a-z0-9]{5}$/i.test(code.trim());
 
@@ -94,7 +107,11 @@ export async function consumeRecoveryCode(db: Db, userId: string, code: string):
     .update(recoveryCodes)
     .set({ usedAt: new Date() })
     .where(
-      and(eq(recoveryCodes.userId, userId), eq(recoveryCodes.codeHash, sha256(normaliseRecovery(code))), isNull(recoveryCodes.usedAt)),
+      and(
+        eq(recoveryCodes.userId, userId),
+        eq(recoveryCodes.codeHash, sha256(normaliseRecovery(code))),
+        isNull(recoveryCodes.usedAt),
+      ),
     )
     .returning({ id: recoveryCodes.id });
   return rows.length > 0;

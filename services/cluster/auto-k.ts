@@ -42,7 +42,12 @@ export interface KSelection {
   scores: { k: number; silhouette: number; reference: number; score: number }[];
 }
 
-export async function chooseK(points: DenseMatrix, random: RandomFn, options: AutoKOptions = {}, onProgress?: ProgressFn): Promise<KSelection> {
+export async function chooseK(
+  points: DenseMatrix,
+  random: RandomFn,
+  options: AutoKOptions = {},
+  onProgress?: ProgressFn,
+): Promise<KSelection> {
   // 1,500 points: the silhouette is O(m²) per k, and 1,500 still holds ≥ 30 points of a 2 % topic.
   const sample = selectRows(points, sampleIndices(points.rows, options.sampleSize ?? 1500, random));
   const m = sample.rows;
@@ -60,8 +65,15 @@ export async function chooseK(points: DenseMatrix, random: RandomFn, options: Au
     const restarts = options.restarts ?? 3;
     const centroids = fitCentroids(sample, k, random, { restarts, maxIterations: 50 });
     const silhouette = meanSilhouette(distances, assignNearest(sample, centroids).labels, k);
-    const refCentroids = fitCentroids(reference, Math.min(k, reference.rows - 1), random, { restarts: 1, maxIterations: 50 });
-    const ref = meanSilhouette(referenceDistances, assignNearest(reference, refCentroids).labels, Math.min(k, reference.rows - 1));
+    const refCentroids = fitCentroids(reference, Math.min(k, reference.rows - 1), random, {
+      restarts: 1,
+      maxIterations: 50,
+    });
+    const ref = meanSilhouette(
+      referenceDistances,
+      assignNearest(reference, refCentroids).labels,
+      Math.min(k, reference.rows - 1),
+    );
     detail.set(k, { silhouette, reference: ref });
     scored.set(k, silhouette / Math.max(ref, 1e-3));
   };
@@ -82,7 +94,12 @@ export async function chooseK(points: DenseMatrix, random: RandomFn, options: Au
   }
   const round = (v: number) => Math.round(v * 1e4) / 1e4;
   const scores = [...scored]
-    .map(([k, value]) => ({ k, silhouette: round(detail.get(k)!.silhouette), reference: round(detail.get(k)!.reference), score: round(value) }))
+    .map(([k, value]) => ({
+      k,
+      silhouette: round(detail.get(k)!.silhouette),
+      reference: round(detail.get(k)!.reference),
+      score: round(value),
+    }))
     .sort((a, b) => a.k - b.k);
   return { criterion: "silhouette-over-reference", k: bestK(scored), sampleSize: m, scores };
 }

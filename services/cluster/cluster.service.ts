@@ -32,7 +32,12 @@ import { clusterChunksInWorker } from "./worker.ts";
 
 type Ctx<P> = Context<
   P,
-  CallMeta & { $statusCode?: number; $location?: string; $responseType?: string; $responseHeaders?: Record<string, string> }
+  CallMeta & {
+    $statusCode?: number;
+    $location?: string;
+    $responseType?: string;
+    $responseHeaders?: Record<string, string>;
+  }
 >;
 
 interface RunJob {
@@ -108,7 +113,10 @@ export default function createClusterService(app: AppContext): ServiceSchema {
           try {
             const { version, count } = await embeddingsVersion(this.db, orgId, datasetId, dataset.modelId);
             if (count < MIN_CHUNKS)
-              throw new ClientError("NOT_ENOUGH_DATA", `Clustering needs at least ${MIN_CHUNKS} embedded chunks; this dataset has ${count}`);
+              throw new ClientError(
+                "NOT_ENOUGH_DATA",
+                `Clustering needs at least ${MIN_CHUNKS} embedded chunks; this dataset has ${count}`,
+              );
             const run = await createRun(this.db, {
               orgId,
               datasetId,
@@ -129,10 +137,17 @@ export default function createClusterService(app: AppContext): ServiceSchema {
 
       listRuns: {
         visibility: "published",
-        openapi: { summary: "Clustering runs of a dataset, newest first", response: obj({ runs: arrayOf(ref("ClusterRunSummary")) }) },
+        openapi: {
+          summary: "Clustering runs of a dataset, newest first",
+          response: obj({ runs: arrayOf(ref("ClusterRunSummary")) }),
+        },
         permissions: ["clusters.read"],
         timeout: DB_TIMEOUT,
-        params: { $$strict: true, datasetId: uuid, limit: { type: "number", integer: true, min: 1, max: 200, convert: true, default: 50 } },
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          limit: { type: "number", integer: true, min: 1, max: 200, convert: true, default: 50 },
+        },
         async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; limit: number }>) {
           await findOwned(this.db, ctx, datasets, ctx.params.datasetId, "Dataset");
           return { runs: await listRuns(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.limit) };
@@ -163,7 +178,8 @@ export default function createClusterService(app: AppContext): ServiceSchema {
         async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; runId: string }>) {
           const part = await getRunPart(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.runId, "map");
           if (!part) throw new ClientError("NOT_FOUND", "Cluster run not found");
-          if (part.status !== "completed") throw new ClientError("CONFLICT", `The run is ${part.status}; its map is not ready`);
+          if (part.status !== "completed")
+            throw new ClientError("CONFLICT", `The run is ${part.status}; its map is not ready`);
           if (!part.value) throw new ClientError("NOT_FOUND", "This run was started without a map");
           return part.value;
         },
@@ -175,20 +191,32 @@ export default function createClusterService(app: AppContext): ServiceSchema {
        */
       exportRun: {
         visibility: "published",
-        openapi: { summary: "Export a run's topics and per-chunk assignments (JSON or CSV)", response: ref("TopicExport"), content: { "text/csv": str } },
+        openapi: {
+          summary: "Export a run's topics and per-chunk assignments (JSON or CSV)",
+          response: ref("TopicExport"),
+          content: { "text/csv": str },
+        },
         permissions: ["clusters.read"],
         timeout: DB_TIMEOUT,
-        params: { $$strict: true, datasetId: uuid, runId: uuid, format: { type: "enum", values: ["json", "csv"], default: "json" } },
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          runId: uuid,
+          format: { type: "enum", values: ["json", "csv"], default: "json" },
+        },
         async handler(this: ClusterService, ctx: Ctx<{ datasetId: string; runId: string; format: "json" | "csv" }>) {
           const orgId = orgOf(ctx);
           const run = await getRun(this.db, orgId, ctx.params.datasetId, ctx.params.runId);
           if (!run) throw new ClientError("NOT_FOUND", "Cluster run not found");
-          if (run.status !== "completed" || !run.result) throw new ClientError("CONFLICT", `The run is ${run.status}; there is nothing to export yet`);
+          if (run.status !== "completed" || !run.result)
+            throw new ClientError("CONFLICT", `The run is ${run.status}; there is nothing to export yet`);
           const assignments = await getRunPart(this.db, orgId, ctx.params.datasetId, ctx.params.runId, "assignments");
           const data = await buildTopicExport(this.db, { orgId, ...ctx.params }, run.result, assignments!.value!);
           if (ctx.params.format === "json") return data;
           ctx.meta.$responseType = "text/csv; charset=utf-8";
-          ctx.meta.$responseHeaders = { "Content-Disposition": `attachment; filename="topics-${run.id.slice(0, 8)}.csv"` };
+          ctx.meta.$responseHeaders = {
+            "Content-Disposition": `attachment; filename="topics-${run.id.slice(0, 8)}.csv"`,
+          };
           return topicExportCsv(data);
         },
       },
@@ -196,7 +224,10 @@ export default function createClusterService(app: AppContext): ServiceSchema {
       /** A chunk's conversation and message ids, so a map dot or topic member opens in the conversation viewer. */
       locateChunk: {
         visibility: "published",
-        openapi: { summary: "Where a message group (map dot, topic member) is: its conversation and messages", response: ref("ChunkLocation") },
+        openapi: {
+          summary: "Where a message group (map dot, topic member) is: its conversation and messages",
+          response: ref("ChunkLocation"),
+        },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid, chunkId: { type: "string", min: 1, max: 200 } },
@@ -298,7 +329,8 @@ export default function createClusterService(app: AppContext): ServiceSchema {
       // The running one is aborted (and marked interrupted by execute); the queued ones never start.
       const never = await self.queue.stop();
       const interrupted = describeRunFailure(undefined, "load", true);
-      for (const job of never) await failRun(self.db, job.run.id, { code: interrupted.code, message: interrupted.message }).catch(() => {});
+      for (const job of never)
+        await failRun(self.db, job.run.id, { code: interrupted.code, message: interrupted.message }).catch(() => {});
     },
   };
 }

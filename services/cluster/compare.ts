@@ -92,8 +92,12 @@ export function compareRuns(before: RunSnapshot, after: RunSnapshot, options: Co
   return {
     method,
     matched,
-    gained: after.clusters.filter((_, a) => !matchedAfter.has(a)).map((c) => ({ after: c.id, label: c.label, size: c.size })),
-    lost: before.clusters.filter((_, b) => !matchedBefore.has(b)).map((c) => ({ before: c.id, label: c.label, size: c.size })),
+    gained: after.clusters
+      .filter((_, a) => !matchedAfter.has(a))
+      .map((c) => ({ after: c.id, label: c.label, size: c.size })),
+    lost: before.clusters
+      .filter((_, b) => !matchedBefore.has(b))
+      .map((c) => ({ before: c.id, label: c.label, size: c.size })),
   };
 }
 

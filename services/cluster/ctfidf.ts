@@ -59,7 +59,9 @@ export function labelFromTerms(terms: readonly ScoredTerm[], maxParts = 4): stri
   const parts: string[] = [];
   for (const { term } of terms) {
     if (parts.length >= maxParts) break;
-    const covered = parts.some((p) => p.split(" ").includes(term) || term.split(" ").every((w) => p.split(" ").includes(w)));
+    const covered = parts.some(
+      (p) => p.split(" ").includes(term) || term.split(" ").every((w) => p.split(" ").includes(w)),
+    );
     if (!covered) parts.push(term);
   }
   return parts.join(", ");

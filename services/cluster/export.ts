@@ -86,6 +86,18 @@ export function topicExportCsv(data: TopicExport): string {
       parent_topic: a.parent,
       parent_label: safe(a.parentLabel),
     })),
-    { header: true, columns: ["chunk_id", "conversation_id", "conversation", "start", "topic", "topic_label", "parent_topic", "parent_label"] },
+    {
+      header: true,
+      columns: [
+        "chunk_id",
+        "conversation_id",
+        "conversation",
+        "start",
+        "topic",
+        "topic_label",
+        "parent_topic",
+        "parent_label",
+      ],
+    },
   );
 }

@@ -42,7 +42,12 @@ export function topicHierarchy(
   const k = centroids.length;
   const dim = k ? centroids[0]!.length : 0;
   // Working groups: size-weighted sums of unit centroids, renormalised when compared.
-  const groups = centroids.map((c, i) => ({ node: i, size: sizes[i]!, sum: Float64Array.from(c, (v) => v * sizes[i]!), members: [i] }));
+  const groups = centroids.map((c, i) => ({
+    node: i,
+    size: sizes[i]!,
+    sum: Float64Array.from(c, (v) => v * sizes[i]!),
+    members: [i],
+  }));
   const cosine = (a: Float64Array, b: Float64Array) => {
     let dot = 0;
     let na = 0;
@@ -67,7 +72,12 @@ export function topicHierarchy(
     const [i, j] = best as [number, number];
     const a = groups[i]!;
     const b = groups[j]!;
-    const merged = { node: k + merges.length, size: a.size + b.size, sum: a.sum.map((v, d) => v + b.sum[d]!), members: [...a.members, ...b.members] };
+    const merged = {
+      node: k + merges.length,
+      size: a.size + b.size,
+      sum: a.sum.map((v, d) => v + b.sum[d]!),
+      members: [...a.members, ...b.members],
+    };
     merges.push({ left: a.node, right: b.node, distance: Math.round(bestDistance * 1e6) / 1e6, size: merged.size });
     groups.splice(j, 1);
     groups.splice(i, 1, merged);
@@ -84,8 +94,11 @@ export function topicHierarchy(
       const size = children.reduce((n, c) => n + sizes[c]!, 0);
       // A parent's terms: its children's term scores weighted by child size.
       const scores = new Map<string, number>();
-      for (const c of children) for (const t of terms[c] ?? []) scores.set(t.term, (scores.get(t.term) ?? 0) + (t.score * sizes[c]!) / size);
-      const ranked = [...scores].map(([term, score]) => ({ term, score })).sort((x, y) => y.score - x.score || (x.term < y.term ? -1 : 1));
+      for (const c of children)
+        for (const t of terms[c] ?? []) scores.set(t.term, (scores.get(t.term) ?? 0) + (t.score * sizes[c]!) / size);
+      const ranked = [...scores]
+        .map(([term, score]) => ({ term, score }))
+        .sort((x, y) => y.score - x.score || (x.term < y.term ? -1 : 1));
       return { id, label: labelFromTerms(ranked, 3), size, children };
     });
   return { merges, parents, parentOf };

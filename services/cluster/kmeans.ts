@@ -35,7 +35,12 @@ export function fitKMeans(points: DenseMatrix, k: number, random: RandomFn, opti
 }
 
 /** Best-of-restarts ml-kmeans on (a sample of) the points. */
-export function fitCentroids(points: DenseMatrix, k: number, random: RandomFn, options: KMeansOptions = {}): DenseMatrix {
+export function fitCentroids(
+  points: DenseMatrix,
+  k: number,
+  random: RandomFn,
+  options: KMeansOptions = {},
+): DenseMatrix {
   const nested = toNestedArrays(points);
   let best: DenseMatrix | undefined;
   let bestInertia = Infinity;

@@ -35,7 +35,10 @@ export function knnGraph(points: DenseMatrix, k: number, random: RandomFn, optio
   const probes = exact ? 1 : Math.min(nCells, options.probes ?? 8);
   const centroids = exact
     ? { rows: 1, cols: dim, data: new Float32Array(dim) }
-    : fitCentroids(selectRows(points, sampleIndices(n, nCells * 40, random)), nCells, random, { restarts: 1, maxIterations: 20 });
+    : fitCentroids(selectRows(points, sampleIndices(n, nCells * 40, random)), nCells, random, {
+        restarts: 1,
+        maxIterations: 20,
+      });
   const { labels } = assignNearest(points, centroids);
   const members: number[][] = Array.from({ length: nCells }, () => []);
   for (let i = 0; i < n; i++) members[labels[i]].push(i);
@@ -47,7 +50,8 @@ export function knnGraph(points: DenseMatrix, k: number, random: RandomFn, optio
   const bestIdx = new Int32Array(k);
   const bestDist = new Float64Array(k);
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < nCells; c++) cellDistances[c] = squaredDistance(points.data, i * dim, centroids.data, c * dim, dim);
+    for (let c = 0; c < nCells; c++)
+      cellDistances[c] = squaredDistance(points.data, i * dim, centroids.data, c * dim, dim);
     cellOrder.sort((a, b) => cellDistances[a] - cellDistances[b]);
 
     let filled = 0;

@@ -38,7 +38,13 @@ export function toNestedArrays(m: DenseMatrix): number[][] {
   return out;
 }
 
-export function squaredDistance(a: Float32Array, aOffset: number, b: Float32Array, bOffset: number, dim: number): number {
+export function squaredDistance(
+  a: Float32Array,
+  aOffset: number,
+  b: Float32Array,
+  bOffset: number,
+  dim: number,
+): number {
   let sum = 0;
   for (let d = 0; d < dim; d++) {
     const diff = a[aOffset + d] - b[bOffset + d];

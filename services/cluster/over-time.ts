@@ -55,7 +55,12 @@ export function defaultGranularity(timestamps: ArrayLike<number>): Granularity {
  * @param labels cluster id per chunk (0..k-1)
  * @param timestamps ms since epoch per chunk; chunks with a non-finite timestamp are left out
  */
-export function topicsOverTime(labels: ArrayLike<number>, timestamps: ArrayLike<number>, k: number, granularity: Granularity): TopicsOverTime {
+export function topicsOverTime(
+  labels: ArrayLike<number>,
+  timestamps: ArrayLike<number>,
+  k: number,
+  granularity: Granularity,
+): TopicsOverTime {
   if (labels.length !== timestamps.length) throw new Error("topicsOverTime: labels and timestamps differ in length");
   const byPeriod = new Map<number, number[]>();
   for (let i = 0; i < labels.length; i++) {

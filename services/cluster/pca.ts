@@ -139,7 +139,13 @@ export function projectPca(model: PcaModel, data: DenseMatrix): DenseMatrix {
   return { rows: data.rows, cols: k, data: out };
 }
 
-function multiplyRowsBySymmetric(q: Float64Array, width: number, sym: Float64Array, D: number, out: Float64Array): void {
+function multiplyRowsBySymmetric(
+  q: Float64Array,
+  width: number,
+  sym: Float64Array,
+  D: number,
+  out: Float64Array,
+): void {
   out.fill(0);
   for (let j = 0; j < width; j++) {
     const qBase = j * D;

@@ -46,7 +46,11 @@ export interface ClusteringOptions {
   seed?: number;
 }
 
-export async function clusterChunks(chunks: readonly ChunkInput[], options: ClusteringOptions = {}, onProgress?: ProgressFn): Promise<ClusteringResult> {
+export async function clusterChunks(
+  chunks: readonly ChunkInput[],
+  options: ClusteringOptions = {},
+  onProgress?: ProgressFn,
+): Promise<ClusteringResult> {
   if (chunks.length < 2) throw new Error("clusterChunks: need at least 2 chunks");
   const timings: Record<string, number> = {};
   const time = async <T>(stage: string, work: () => T | Promise<T>): Promise<T> => {
@@ -70,10 +74,14 @@ export async function clusterChunks(chunks: readonly ChunkInput[], options: Clus
   stage(0, 0.1)?.(1, "pca");
 
   const kSelection =
-    options.k === undefined ? await time("chooseK", () => chooseK(points, random, options.autoK, stage(0.1, 0.5))) : undefined;
+    options.k === undefined
+      ? await time("chooseK", () => chooseK(points, random, options.autoK, stage(0.1, 0.5)))
+      : undefined;
   const k = Math.min(options.k ?? kSelection!.k, chunks.length);
 
-  const fit = await time("kmeans", () => fitKMeans(points, k, random, { fitSampleSize: options.fitSampleSize, restarts: options.restarts }));
+  const fit = await time("kmeans", () =>
+    fitKMeans(points, k, random, { fitSampleSize: options.fitSampleSize, restarts: options.restarts }),
+  );
   stage(0.5, 0.7)?.(1, "kmeans");
 
   // Clusters are renumbered largest first, so id 0 is always the biggest topic.
@@ -85,25 +93,48 @@ export async function clusterChunks(chunks: readonly ChunkInput[], options: Clus
   const labels = fit.labels.map((c) => rank[c]);
 
   const members = await time("describe", () =>
-    describeMembers(vectors, labels, k, chunks.map((c) => c.authors), { representatives: options.representatives, topParticipants: options.topParticipants }),
+    describeMembers(
+      vectors,
+      labels,
+      k,
+      chunks.map((c) => c.authors),
+      { representatives: options.representatives, topParticipants: options.topParticipants },
+    ),
   );
   stage(0.7, 0.8)?.(1, "describe");
 
   const texts = chunks.map((c) => c.text);
   const { languages, terms } = await time("terms", () =>
-    topicTerms(texts, labels, k, { languages: options.languages, top: options.topTerms, exclude: options.excludeTerms }, stage(0.8, 0.95)),
+    topicTerms(
+      texts,
+      labels,
+      k,
+      { languages: options.languages, top: options.topTerms, exclude: options.excludeTerms },
+      stage(0.8, 0.95),
+    ),
   );
 
   const timestamps = Float64Array.from(chunks, (c) => c.timestamp ?? NaN);
   const hasTime = timestamps.some((t) => Number.isFinite(t));
-  const granularity = options.granularity === undefined || options.granularity === "auto" ? defaultGranularity(timestamps) : options.granularity;
-  const overTime = hasTime ? await time("overTime", () => topicsOverTime(labels, timestamps, k, granularity)) : undefined;
+  const granularity =
+    options.granularity === undefined || options.granularity === "auto"
+      ? defaultGranularity(timestamps)
+      : options.granularity;
+  const overTime = hasTime
+    ? await time("overTime", () => topicsOverTime(labels, timestamps, k, granularity))
+    : undefined;
   stage(0.95, 1)?.(1, "over-time");
 
   const ids = chunks.map((c) => c.id);
   const map = withMap
     ? await time("map", () =>
-        computeMap(vectors, ids, labels, { seed: options.seed, ...(typeof options.map === "object" ? options.map : {}) }, progressSlice(onProgress, 1 - mapShare, 1)),
+        computeMap(
+          vectors,
+          ids,
+          labels,
+          { seed: options.seed, ...(typeof options.map === "object" ? options.map : {}) },
+          progressSlice(onProgress, 1 - mapShare, 1),
+        ),
       )
     : undefined;
 

@@ -64,7 +64,10 @@ export async function computeMap(
   if (labels && labels.length !== vectors.rows) throw new Error("computeMap: labels and vectors differ in length");
   const random = seededRandom(options.seed ?? 42);
   const method = options.method ?? "umap";
-  const maxPoints = method === "tsne" ? Math.min(options.maxPoints ?? 20000, options.tsneMaxPoints ?? 2000) : (options.maxPoints ?? 20000);
+  const maxPoints =
+    method === "tsne"
+      ? Math.min(options.maxPoints ?? 20000, options.tsneMaxPoints ?? 2000)
+      : (options.maxPoints ?? 20000);
   const nNeighbors = options.nNeighbors ?? 15;
 
   const chosen = stratifiedSample(labels ?? new Int32Array(vectors.rows), maxPoints, random);
@@ -81,7 +84,12 @@ export async function computeMap(
     const layout = await tsne(reduced, random, options.tsne, progressSlice(onProgress, 0.1, 1));
     const coordinates = scaleToUnitBox(Array.from({ length: n }, (_, i) => [layout[2 * i], layout[2 * i + 1]]));
     onProgress?.(1, "map-layout");
-    return { method, totalPoints: vectors.rows, sampled: n < vectors.rows, points: toPoints(chosen, ids, labels, coordinates) };
+    return {
+      method,
+      totalPoints: vectors.rows,
+      sampled: n < vectors.rows,
+      points: toPoints(chosen, ids, labels, coordinates),
+    };
   }
 
   onProgress?.(0.1, "map-knn");
@@ -103,7 +111,7 @@ export async function computeMap(
   const nEpochs = umap.initializeFit(toNestedArrays(reduced));
   // PCA columns come ordered by variance: the first two are the principal plane.
   initializeFromAxes(umap.getEmbedding(), usePca ? reduced : projectPca(fitPca(reduced, 2, random), reduced));
-  for (let epoch = 0; epoch < nEpochs; ) {
+  for (let epoch = 0; epoch < nEpochs;) {
     epoch = umap.step();
     if (epoch % 10 === 0) {
       onProgress?.(0.25 + (0.75 * epoch) / nEpochs, "map-layout");
@@ -113,10 +121,20 @@ export async function computeMap(
 
   const coordinates = scaleToUnitBox(umap.getEmbedding());
   onProgress?.(1, "map-layout");
-  return { method, totalPoints: vectors.rows, sampled: n < vectors.rows, points: toPoints(chosen, ids, labels, coordinates) };
+  return {
+    method,
+    totalPoints: vectors.rows,
+    sampled: n < vectors.rows,
+    points: toPoints(chosen, ids, labels, coordinates),
+  };
 }
 
-function toPoints(chosen: Int32Array, ids: readonly string[], labels: ArrayLike<number> | undefined, coordinates: [number, number][]): MapPoint[] {
+function toPoints(
+  chosen: Int32Array,
+  ids: readonly string[],
+  labels: ArrayLike<number> | undefined,
+  coordinates: [number, number][],
+): MapPoint[] {
   return Array.from(chosen, (index, i) => {
     const point: MapPoint = { id: ids[index], x: coordinates[i][0], y: coordinates[i][1] };
     if (labels) point.cluster = labels[index];

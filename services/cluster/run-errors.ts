@@ -17,8 +17,10 @@ export interface RunFailure {
 
 const STAGE_MESSAGES: Record<string, string> = {
   load: "The topic run could not read this dataset's messages. Try again; if it keeps failing, ask an administrator to check the server log.",
-  compute: "The topic run failed while grouping messages into topics. Try again with fewer topics; if it keeps failing, ask an administrator to check the server log.",
-  store: "The topic run finished but its result could not be saved. Try again; if it keeps failing, ask an administrator to check the server log.",
+  compute:
+    "The topic run failed while grouping messages into topics. Try again with fewer topics; if it keeps failing, ask an administrator to check the server log.",
+  store:
+    "The topic run finished but its result could not be saved. Try again; if it keeps failing, ask an administrator to check the server log.",
 };
 
 const MAX_CAUSE = 160;
@@ -39,15 +41,33 @@ function safeLine(message: unknown): string {
 }
 
 export function describeRunFailure(err: unknown, stage: keyof typeof STAGE_MESSAGES, aborted: boolean): RunFailure {
-  if (aborted) return { code: "INTERRUPTED", message: "Interrupted: the server stopped during the run. Start it again.", detail: "aborted" };
+  if (aborted)
+    return {
+      code: "INTERRUPTED",
+      message: "Interrupted: the server stopped during the run. Start it again.",
+      detail: "aborted",
+    };
   const e = (typeof err === "object" && err !== null ? err : { message: err }) as ErrorLike;
   const cause = (typeof e.cause === "object" && e.cause !== null ? e.cause : undefined) as ErrorLike | undefined;
-  const frames = typeof e.stack === "string" ? e.stack.split("\n").filter((l) => /^\s+at /u.test(l)).slice(0, 8).join("\n") : "";
+  const frames =
+    typeof e.stack === "string"
+      ? e.stack
+          .split("\n")
+          .filter((l) => /^\s+at /u.test(l))
+          .slice(0, 8)
+          .join("\n")
+      : "";
   const parts = [
     `stage=${stage}`,
     `error=${String(e.name ?? "Error")}`,
     e.code !== undefined ? `code=${String(e.code)}` : "",
-    cause ? `cause=${String(cause.name ?? "Error")}${cause.code !== undefined ? `(${String(cause.code)})` : ""}: ${safeLine(cause.message)}` : `first line: ${safeLine(e.message)}`,
+    cause
+      ? `cause=${String(cause.name ?? "Error")}${cause.code !== undefined ? `(${String(cause.code)})` : ""}: ${safeLine(cause.message)}`
+      : `first line: ${safeLine(e.message)}`,
   ].filter(Boolean);
-  return { code: "RUN_FAILED", message: STAGE_MESSAGES[stage]!, detail: `${parts.join(" ")}${frames ? `\n${frames}` : ""}` };
+  return {
+    code: "RUN_FAILED",
+    message: STAGE_MESSAGES[stage]!,
+    detail: `${parts.join(" ")}${frames ? `\n${frames}` : ""}`,
+  };
 }

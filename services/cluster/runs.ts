@@ -69,7 +69,14 @@ const MESSAGES_PER_REPRESENTATIVE = 5;
 
 export async function createRun(
   db: Db,
-  run: { orgId: string; datasetId: string; modelId: string; indexVersion: string; params: RunParams; createdBy: string | null },
+  run: {
+    orgId: string;
+    datasetId: string;
+    modelId: string;
+    indexVersion: string;
+    params: RunParams;
+    createdBy: string | null;
+  },
 ): Promise<RunRow> {
   const [row] = await db
     .insert(clusterRuns)
@@ -78,7 +85,13 @@ export async function createRun(
   return row!;
 }
 
-export async function setProgress(db: Db, runId: string, progress: number, stage: string, status?: "running"): Promise<void> {
+export async function setProgress(
+  db: Db,
+  runId: string,
+  progress: number,
+  stage: string,
+  status?: "running",
+): Promise<void> {
   await db
     .update(clusterRuns)
     .set({ progress: Math.round(progress * 1000) / 1000, stage, ...(status ? { status } : {}) })
@@ -88,12 +101,21 @@ export async function setProgress(db: Db, runId: string, progress: number, stage
 export async function completeRun(db: Db, runId: string, result: StoredResult): Promise<void> {
   await db
     .update(clusterRuns)
-    .set({ status: "completed", progress: 1, stage: "done", result: result as unknown as Record<string, unknown>, finishedAt: new Date() })
+    .set({
+      status: "completed",
+      progress: 1,
+      stage: "done",
+      result: result as unknown as Record<string, unknown>,
+      finishedAt: new Date(),
+    })
     .where(eq(clusterRuns.id, runId));
 }
 
 export async function failRun(db: Db, runId: string, error: { code: string; message: string }): Promise<void> {
-  await db.update(clusterRuns).set({ status: "failed", stage: "failed", error, finishedAt: new Date() }).where(eq(clusterRuns.id, runId));
+  await db
+    .update(clusterRuns)
+    .set({ status: "failed", stage: "failed", error, finishedAt: new Date() })
+    .where(eq(clusterRuns.id, runId));
 }
 
 /** The columns every view of a run shows; the result is added in the shape each view needs. */
@@ -142,7 +164,10 @@ export async function getRun(db: Db, orgId: string, datasetId: string, runId: st
 /** The newest completed run of a dataset with its result minus the per-chunk assignments (the map stays: the report draws it). */
 export async function latestCompletedRun(db: Db, orgId: string, datasetId: string) {
   const [row] = await db
-    .select({ id: clusterRuns.id, result: sql<Omit<StoredResult, "assignments">>`${clusterRuns.result} - 'assignments'` })
+    .select({
+      id: clusterRuns.id,
+      result: sql<Omit<StoredResult, "assignments">>`${clusterRuns.result} - 'assignments'`,
+    })
     .from(clusterRuns)
     .where(and(eq(clusterRuns.orgId, orgId), eq(clusterRuns.datasetId, datasetId), eq(clusterRuns.status, "completed")))
     .orderBy(desc(clusterRuns.createdAt))
@@ -169,7 +194,12 @@ export async function getRunPart<K extends "map" | "assignments" | "clusters">(
  * write. The index service will own index version ids; until then this identifies the
  * vector set a run saw, and two runs with the same value saw the same vectors.
  */
-export async function embeddingsVersion(db: Db, orgId: string, datasetId: string, modelId: string): Promise<{ version: string; count: number }> {
+export async function embeddingsVersion(
+  db: Db,
+  orgId: string,
+  datasetId: string,
+  modelId: string,
+): Promise<{ version: string; count: number }> {
   const [row] = await rowsOf<{ n: unknown; latest: unknown }>(
     db,
     sql`select count(*) as n, max(created_at) as latest from embeddings
@@ -230,7 +260,11 @@ export async function participantNameWords(db: Db, orgId: string, datasetId: str
   );
   const out = new Set<string>();
   for (const r of rows)
-    for (const word of (r.display_name ?? "").normalize("NFKC").toLowerCase().split(/[^\p{L}\p{M}']+/u)) if (word.length >= 2) out.add(word);
+    for (const word of (r.display_name ?? "")
+      .normalize("NFKC")
+      .toLowerCase()
+      .split(/[^\p{L}\p{M}']+/u))
+      if (word.length >= 2) out.add(word);
   return [...out];
 }
 
@@ -241,7 +275,9 @@ export async function locateChunk(db: Db, orgId: string, datasetId: string, chun
     sql`select conversation_id, message_ids, start_ts, end_ts from chunks where org_id = ${orgId} and dataset_id = ${datasetId} and id = ${chunkId}`,
   );
   if (!row) return undefined;
-  const ids = (typeof row.message_ids === "string" ? JSON.parse(row.message_ids) : row.message_ids) as (number | string)[];
+  const ids = (typeof row.message_ids === "string" ? JSON.parse(row.message_ids) : row.message_ids) as (
+    number | string
+  )[];
   return {
     chunkId,
     conversationId: row.conversation_id,
@@ -252,7 +288,11 @@ export async function locateChunk(db: Db, orgId: string, datasetId: string, chun
 }
 
 /** The messages of the representative chunks, with author names, in conversation order. */
-export async function representativeMessages(db: Db, orgId: string, chunkIds: string[]): Promise<Map<string, RepresentativeMessage[]>> {
+export async function representativeMessages(
+  db: Db,
+  orgId: string,
+  chunkIds: string[],
+): Promise<Map<string, RepresentativeMessage[]>> {
   const out = new Map<string, RepresentativeMessage[]>();
   if (!chunkIds.length) return out;
   const rows = await rowsOf<{ chunk_id: string; id: unknown; author: string | null; text: string; ts: unknown }>(
@@ -278,7 +318,11 @@ export async function representativeMessages(db: Db, orgId: string, chunkIds: st
 }
 
 /** The stored form of a pipeline result: representatives resolved to messages, the map as compact arrays. */
-export function toStoredResult(result: ClusteringResult, chunks: readonly ChunkInput[], messages: Map<string, RepresentativeMessage[]>): StoredResult {
+export function toStoredResult(
+  result: ClusteringResult,
+  chunks: readonly ChunkInput[],
+  messages: Map<string, RepresentativeMessage[]>,
+): StoredResult {
   const textOf = new Map(chunks.map((c) => [c.id, c.text]));
   const map = result.map;
   return {

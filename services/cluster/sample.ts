@@ -4,7 +4,12 @@
  */
 import { type RandomFn, sampleIndices } from "./random.ts";
 
-export function stratifiedSample(labels: ArrayLike<number>, maxPoints: number, random: RandomFn, minPerCluster = 5): Int32Array {
+export function stratifiedSample(
+  labels: ArrayLike<number>,
+  maxPoints: number,
+  random: RandomFn,
+  minPerCluster = 5,
+): Int32Array {
   const n = labels.length;
   if (n <= maxPoints) return Int32Array.from({ length: n }, (_, i) => i);
 

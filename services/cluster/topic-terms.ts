@@ -46,7 +46,14 @@ export async function topicTerms(
   for (let i = 0; i < texts.length; i++) members[labels[i]]!.push(i);
   const stopSets = new Map<string, Set<string>>();
   const clusterStops = members.map((list) => {
-    const own = options.languages ? [] : detectLanguages(sampleWords(list.map((i) => texts[i]!), 300));
+    const own = options.languages
+      ? []
+      : detectLanguages(
+          sampleWords(
+            list.map((i) => texts[i]!),
+            300,
+          ),
+        );
     const all = [...new Set([...languages, ...own])].sort() as Language[];
     const key = all.join(",");
     if (!stopSets.has(key)) {
@@ -60,7 +67,8 @@ export async function topicTerms(
   const counts: TermCounts[] = Array.from({ length: k }, () => new Map());
   for (let i = 0; i < texts.length; i++) {
     const classCounts = counts[labels[i]];
-    for (const term of terms(withoutPlaceholders(texts[i]), clusterStops[labels[i]]!)) classCounts.set(term, (classCounts.get(term) ?? 0) + 1);
+    for (const term of terms(withoutPlaceholders(texts[i]), clusterStops[labels[i]]!))
+      classCounts.set(term, (classCounts.get(term) ?? 0) + 1);
     if (i % 5000 === 4999) {
       onProgress?.(i / texts.length, "topic-terms");
       await yieldToEventLoop();

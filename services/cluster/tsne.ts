@@ -27,7 +27,12 @@ export interface TsneOptions {
 }
 
 /** 2-D coordinates, row-major [x0, y0, x1, y1, …]. */
-export async function tsne(points: DenseMatrix, random: RandomFn, options: TsneOptions = {}, onProgress?: ProgressFn): Promise<Float64Array> {
+export async function tsne(
+  points: DenseMatrix,
+  random: RandomFn,
+  options: TsneOptions = {},
+  onProgress?: ProgressFn,
+): Promise<Float64Array> {
   const n = points.rows;
   if (n < 3) throw new Error(`tsne: need at least 3 points, have ${n}`);
   const perplexity = Math.min(options.perplexity ?? 30, (n - 1) / 3);

@@ -40,7 +40,9 @@ export async function conversationsOfImport(db: Db, ref: ImportRef): Promise<str
   const rows = await db
     .selectDistinct({ id: messages.conversationId })
     .from(messages)
-    .where(and(eq(messages.datasetId, ref.datasetId), eq(messages.orgId, ref.orgId), eq(messages.importId, ref.importId)));
+    .where(
+      and(eq(messages.datasetId, ref.datasetId), eq(messages.orgId, ref.orgId), eq(messages.importId, ref.importId)),
+    );
   return rows.map((r) => r.id).sort();
 }
 
@@ -141,12 +143,22 @@ export async function importsAwaitingChunking(db: Db, finishedBefore: Date): Pro
   return db
     .select({ orgId: imports.orgId, datasetId: imports.datasetId, importId: imports.id })
     .from(imports)
-    .where(and(eq(imports.status, "completed"), isNull(imports.chunkedAt), gt(imports.messagesAdded, 0), lt(imports.finishedAt, finishedBefore)));
+    .where(
+      and(
+        eq(imports.status, "completed"),
+        isNull(imports.chunkedAt),
+        gt(imports.messagesAdded, 0),
+        lt(imports.finishedAt, finishedBefore),
+      ),
+    );
 }
 
 /** Records that the import's chunks are all written (its dataset's index may commit once they have vectors). */
 export async function markImportChunked(db: Db, ref: ImportRef): Promise<void> {
-  await db.update(imports).set({ chunkedAt: new Date() }).where(and(eq(imports.id, ref.importId), eq(imports.datasetId, ref.datasetId)));
+  await db
+    .update(imports)
+    .set({ chunkedAt: new Date() })
+    .where(and(eq(imports.id, ref.importId), eq(imports.datasetId, ref.datasetId)));
 }
 
 async function insertChunks(db: Db, orgId: string, datasetId: string, list: Chunk[]): Promise<string[]> {

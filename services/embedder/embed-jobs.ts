@@ -84,7 +84,6 @@ export async function progressForOrg(db: Db, orgId: string, datasetId: string): 
   return progressOf(db, work);
 }
 
-
 /**
  * What a job still has to embed: its chunks that exist, belong to the job's dataset and org,
  * whose dataset still uses the job's model, and that have no vector yet.

@@ -174,7 +174,12 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
           const { modelId, texts, dimensions } = ctx.params;
           try {
             const r = await this.registry.embed(modelId, texts, { dimensions, lane: "query" });
-            return { data: float32ToBase64(r.data), dimension: r.dimension, tokenCounts: r.tokenCounts, nodeID: this.broker.nodeID };
+            return {
+              data: float32ToBase64(r.data),
+              dimension: r.dimension,
+              tokenCounts: r.tokenCounts,
+              nodeID: this.broker.nodeID,
+            };
           } catch (err) {
             throw this.domainError(err);
           }
@@ -208,8 +213,18 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
             const r = await this.registry.embed(modelId, texts, { dimensions });
             await this.settleDevice(modelId);
             const { device } = await this.registry.load(modelId);
-            recordEmbedBatch(this.broker, { model: modelId, device, chunks: texts.length, seconds: (performance.now() - started) / 1000 });
-            return { data: float32ToBase64(r.data), dimension: r.dimension, tokenCounts: r.tokenCounts, nodeID: this.broker.nodeID };
+            recordEmbedBatch(this.broker, {
+              model: modelId,
+              device,
+              chunks: texts.length,
+              seconds: (performance.now() - started) / 1000,
+            });
+            return {
+              data: float32ToBase64(r.data),
+              dimension: r.dimension,
+              tokenCounts: r.tokenCounts,
+              nodeID: this.broker.nodeID,
+            };
           } catch (err) {
             throw this.domainError(err);
           }
@@ -310,7 +325,8 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
           // (NATS restarting) is retried until it goes through, or the import would never be embedded.
           await retryUntil(() => this.publish(CHUNK_CHANNEL, { orgId, datasetId, importId }), {
             giveUpAfterMs: CHUNK_PUBLISH_GIVE_UP_MS,
-            onRetry: (err) => this.logger.warn(`embedder: chunking of import ${importId} not queued yet (${err.message}); retrying`),
+            onRetry: (err) =>
+              this.logger.warn(`embedder: chunking of import ${importId} not queued yet (${err.message}); retrying`),
           });
         },
       },
@@ -322,9 +338,13 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
             await this.settleDevice(config.DEFAULT_MODEL).catch((err: Error) =>
               this.logger.warn(`embedder: could not load ${config.DEFAULT_MODEL} at start: ${err.message}`),
             );
-          await this.enqueuePending().catch((err: Error) => this.logger.error(`embedder: start-up sweep failed: ${err.message}`));
+          await this.enqueuePending().catch((err: Error) =>
+            this.logger.error(`embedder: start-up sweep failed: ${err.message}`),
+          );
           this.sweepTimer = setInterval(() => {
-            void this.enqueuePending().catch((err: Error) => this.logger.warn(`embedder: sweep failed: ${err.message}`));
+            void this.enqueuePending().catch((err: Error) =>
+              this.logger.warn(`embedder: sweep failed: ${err.message}`),
+            );
           }, SWEEP_INTERVAL_MS).unref();
         },
       },
@@ -352,7 +372,8 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
 
     methods: {
       async publish(this: EmbedderService, channel: string, payload: unknown) {
-        if (!this.broker.sendToChannel) throw new Error("embedder: the channels middleware is not installed on this broker");
+        if (!this.broker.sendToChannel)
+          throw new Error("embedder: the channels middleware is not installed on this broker");
         await this.broker.sendToChannel(channel, payload);
       },
 
@@ -414,7 +435,11 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         // still without a vector, at once rather than after the stall time.
         if (result.inserted === 0) this.requeue.forget(work.datasetId);
         if (result.deletedIds.length > 0)
-          this.broker.emit("chunks.deleted", { orgId: ref.orgId, datasetId: ref.datasetId, chunkIds: result.deletedIds });
+          this.broker.emit("chunks.deleted", {
+            orgId: ref.orgId,
+            datasetId: ref.datasetId,
+            chunkIds: result.deletedIds,
+          });
         await markImportChunked(this.db, ref);
         // The last vectors may have been stored before this mark: the index commits its version now.
         this.broker.emit("import.chunked", { orgId: ref.orgId, datasetId: ref.datasetId, modelId: work.modelId });
@@ -457,7 +482,13 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
        * Runs embedBatch on the node the GPU-first rule picks, moving on to the next node when one
        * fails with a server fault (a caller fault would fail the same way everywhere).
        */
-      async embedTexts(this: EmbedderService, ctx: Context | null, modelId: string, texts: string[], dimensions?: number) {
+      async embedTexts(
+        this: EmbedderService,
+        ctx: Context | null,
+        modelId: string,
+        texts: string[],
+        dimensions?: number,
+      ) {
         const failed = new Set<string>();
         let lastError: unknown;
         for (;;) {
@@ -466,7 +497,10 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
           const params = { modelId, texts, ...(dimensions === undefined ? {} : { dimensions }) };
           try {
             // No broker retries: pinned to one node they would only wait; this loop tries the next node instead.
-            const r = (await (ctx ?? this.broker).call(EMBED_BATCH_ACTION, params, { nodeID, retries: 0 })) as EmbedBatchResult;
+            const r = (await (ctx ?? this.broker).call(EMBED_BATCH_ACTION, params, {
+              nodeID,
+              retries: 0,
+            })) as EmbedBatchResult;
             const data = base64ToFloat32(r.data);
             return {
               vectors: texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension)),
@@ -486,7 +520,9 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         const list = actionEndpoints(this.broker, "embedder.localModels");
         const nodeIds = (list?.endpoints ?? []).filter((ep) => ep.isAvailable).map((ep) => ep.id);
         const answers = await Promise.allSettled(
-          nodeIds.map((nodeID) => ctx.call("embedder.localModels", {}, { nodeID, timeout: 10_000 }) as Promise<LocalModels>),
+          nodeIds.map(
+            (nodeID) => ctx.call("embedder.localModels", {}, { nodeID, timeout: 10_000 }) as Promise<LocalModels>,
+          ),
         );
         const byId = new Map<string, PublicModel & { nodes: ModelNode[] }>();
         for (const a of answers) {

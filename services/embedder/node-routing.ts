@@ -23,7 +23,10 @@ export interface EndpointLike {
  * What an embedder node advertises: set at start from config (a GPU device is claimed, `auto`
  * claims none), corrected to the device actually in use once the model has loaded.
  */
-export function embedderNodeMetadata(config: Pick<Config, "EMBEDDER_GPU" | "EMBEDDER_DEVICE">): { gpu: boolean; device: string } {
+export function embedderNodeMetadata(config: Pick<Config, "EMBEDDER_GPU" | "EMBEDDER_DEVICE">): {
+  gpu: boolean;
+  device: string;
+} {
   const claimed = config.EMBEDDER_DEVICE === "auto" ? "cpu" : config.EMBEDDER_DEVICE;
   return { gpu: config.EMBEDDER_GPU ?? claimed !== "cpu", device: claimed };
 }

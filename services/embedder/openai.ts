@@ -31,7 +31,8 @@ export class OpenAIRequestError extends Error {
 export function inputTexts(input: string | string[]): string[] {
   const texts = typeof input === "string" ? [input] : input;
   if (texts.length === 0) throw new OpenAIRequestError("'input' must not be empty", "input");
-  if (texts.length > MAX_INPUTS) throw new OpenAIRequestError(`'input' may hold at most ${MAX_INPUTS} strings`, "input");
+  if (texts.length > MAX_INPUTS)
+    throw new OpenAIRequestError(`'input' may hold at most ${MAX_INPUTS} strings`, "input");
   // OpenAI refuses empty strings too: they have no embedding worth paying for.
   const empty = texts.findIndex((t) => t.length === 0);
   if (empty >= 0) throw new OpenAIRequestError(`'input[${empty}]' must not be an empty string`, "input");
@@ -104,7 +105,9 @@ export function toOpenAIError(err: AnyError, exposeInternals: boolean): { status
 
   if (type === "VALIDATION_ERROR") {
     status = 400;
-    const first = Array.isArray(err.data) ? (err.data[0] as { field?: string; message?: string } | undefined) : undefined;
+    const first = Array.isArray(err.data)
+      ? (err.data[0] as { field?: string; message?: string } | undefined)
+      : undefined;
     param = first?.field?.split(/[.[]/)[0] ?? null;
     code = "invalid_value";
     if (first?.message) message = first.message;

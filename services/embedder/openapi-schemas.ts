@@ -3,7 +3,18 @@
  * model list (ModelInfo without its paths, plus the nodes serving it), embedding progress
  * (embed-jobs.ts) and the OpenAI-compatible bodies of /v1 (openai.ts).
  */
-import { arrayOf, bool, constant, int, nullable, obj, oneOfValues, ref, str, type JsonSchema } from "../../core/json-schema.ts";
+import {
+  arrayOf,
+  bool,
+  constant,
+  int,
+  nullable,
+  obj,
+  oneOfValues,
+  ref,
+  str,
+  type JsonSchema,
+} from "../../core/json-schema.ts";
 
 export const EMBEDDER_SCHEMAS: Record<string, JsonSchema> = {
   ModelNode: obj({ nodeID: str, gpu: bool, loaded: bool }),

@@ -78,7 +78,11 @@ export class ModelRegistry {
     // The other built-in variants are built the first time someone asks for them.
     const variant = useLiteVariantOf(id);
     if (variant && this.opts.buildUseLite) {
-      await ensureUseLite(this.opts.modelsDir, (r) => this.logger.info(`embedder: built ${id} from node_modules into ${r.path} in ${Math.round(r.ms)} ms`), variant);
+      await ensureUseLite(
+        this.opts.modelsDir,
+        (r) => this.logger.info(`embedder: built ${id} from node_modules into ${r.path} in ${Math.round(r.ms)} ms`),
+        variant,
+      );
       const built = (await this.list()).find((m) => m.id === id);
       if (built) return built;
     }

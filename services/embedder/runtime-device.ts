@@ -25,7 +25,8 @@ export async function openSession(
   requested: DeviceChoice | undefined,
   modelId: string,
   warnings: string[],
-  create: (file: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession> = (f, o) => ort.InferenceSession.create(f, o),
+  create: (file: string, options: ort.InferenceSession.SessionOptions) => Promise<ort.InferenceSession> = (f, o) =>
+    ort.InferenceSession.create(f, o),
 ): Promise<{ session: ort.InferenceSession; device: Device }> {
   const tries = requested === "auto" ? GPU_ORDER : requested && requested !== "cpu" ? [requested] : [];
   const failures: string[] = [];
@@ -36,6 +37,9 @@ export async function openSession(
       failures.push(`${device}: ${(err as Error).message.split("\n")[0]}`);
     }
   }
-  if (failures.length > 0) warnings.push(`embedder: EMBEDDER_DEVICE=${requested} could not load for ${modelId} (${failures.join("; ")}); running on CPU`);
+  if (failures.length > 0)
+    warnings.push(
+      `embedder: EMBEDDER_DEVICE=${requested} could not load for ${modelId} (${failures.join("; ")}); running on CPU`,
+    );
   return { session: await create(file, { ...base, executionProviders: providers("cpu") }), device: "cpu" };
 }

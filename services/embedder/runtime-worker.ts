@@ -98,7 +98,11 @@ class ModelWorker {
   }
 
   /** Vectors of `dimension` floats, L2-normalised, row-major in input order. */
-  async embed(texts: string[], dimension: number, lane: Lane = "batch"): Promise<{ data: Float32Array; tokenCounts: number[] }> {
+  async embed(
+    texts: string[],
+    dimension: number,
+    lane: Lane = "batch",
+  ): Promise<{ data: Float32Array; tokenCounts: number[] }> {
     const ids =
       texts.length === 0
         ? []

@@ -37,7 +37,10 @@ export async function loadChunkSpans(db: Db, datasetId: string, validFor: string
     sql`select id, (message_ids->>0)::bigint as first, (message_ids->>(jsonb_array_length(message_ids) - 1))::bigint as last
         from chunks where dataset_id = ${datasetId}`,
   );
-  const versions = await rowsOf<{ v: string }>(db, sql`select distinct chunking_version as v from chunks where dataset_id = ${datasetId}`);
+  const versions = await rowsOf<{ v: string }>(
+    db,
+    sql`select distinct chunking_version as v from chunks where dataset_id = ${datasetId}`,
+  );
   return {
     validFor,
     ids: rows.map((r) => r.id),
@@ -67,7 +70,11 @@ export interface AllowList {
  * (text, kind not excluded) between its first and last message, so a prefix count of passing
  * chunkable messages answers each chunk in constant time.
  */
-export function allowedChunks(keywords: DatasetKeywords, spans: ChunkSpans, accept: (position: number) => boolean): AllowList {
+export function allowedChunks(
+  keywords: DatasetKeywords,
+  spans: ChunkSpans,
+  accept: (position: number) => boolean,
+): AllowList {
   const n = keywords.ids.length;
   const chunkable = chunkableTest(keywords, spans);
   const passing = new Int32Array(n + 1);

@@ -6,7 +6,14 @@ import { FaissEngine, faissBinding, faissUnavailableReason } from "./faiss.ts";
 import { UsearchEngine } from "./usearch.ts";
 import type { EngineOptions, IndexBackend, VectorEngine } from "./vector-engine.ts";
 
-export type { EngineKind, EngineOptions, EngineSearchOptions, EngineSearchResult, IndexBackend, VectorEngine } from "./vector-engine.ts";
+export type {
+  EngineKind,
+  EngineOptions,
+  EngineSearchOptions,
+  EngineSearchResult,
+  IndexBackend,
+  VectorEngine,
+} from "./vector-engine.ts";
 export type EnginePreference = "auto" | IndexBackend;
 
 export interface EngineChoice {
@@ -22,12 +29,20 @@ export const FAISS_HINT =
  * Picks the engine: FAISS when its binding loads (unless CHATLENS_FAISS=off), usearch otherwise.
  * Forcing "faiss" on a machine without the binding is an error rather than a silent fallback.
  */
-export function chooseEngine(preference: EnginePreference = "auto", faissSwitch: "auto" | "off" = "auto"): EngineChoice {
-  if (preference === "usearch") return { backend: "usearch", message: "vector index engine: usearch (INDEX_ENGINE=usearch)" };
+export function chooseEngine(
+  preference: EnginePreference = "auto",
+  faissSwitch: "auto" | "off" = "auto",
+): EngineChoice {
+  if (preference === "usearch")
+    return { backend: "usearch", message: "vector index engine: usearch (INDEX_ENGINE=usearch)" };
   const reason = faissSwitch === "off" ? "CHATLENS_FAISS=off" : faissUnavailableReason();
   if (reason === undefined) return { backend: "faiss", message: "vector index engine: faiss (native/faiss binding)" };
-  if (preference === "faiss") throw new Error(`INDEX_ENGINE=faiss but the FAISS binding is not available (${reason}); ${FAISS_HINT}`);
-  return { backend: "usearch", message: `vector index engine: usearch (FAISS binding not available: ${reason}); ${FAISS_HINT}` };
+  if (preference === "faiss")
+    throw new Error(`INDEX_ENGINE=faiss but the FAISS binding is not available (${reason}); ${FAISS_HINT}`);
+  return {
+    backend: "usearch",
+    message: `vector index engine: usearch (FAISS binding not available: ${reason}); ${FAISS_HINT}`,
+  };
 }
 
 let processDefault: IndexBackend | undefined;

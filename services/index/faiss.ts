@@ -19,7 +19,9 @@ function load(): { binding?: typeof Binding; reason?: string } {
     loaded = { binding: require("@chatlens/faiss") as typeof Binding };
   } catch (error) {
     const message = (error as Error).message.split("\n")[0];
-    loaded = { reason: /Cannot find module|build\/Release/.test(message) ? "the binding was not built at install time" : message };
+    loaded = {
+      reason: /Cannot find module|build\/Release/.test(message) ? "the binding was not built at install time" : message,
+    };
   }
   return loaded;
 }

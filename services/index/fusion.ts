@@ -47,7 +47,10 @@ export function weightedScoreFusion<H extends RankedHit>(lists: NamedList<H>[]):
   });
 }
 
-function fuse<H extends RankedHit>(lists: NamedList<H>[], contributions: (list: NamedList<H>) => number[]): FusedHit<H>[] {
+function fuse<H extends RankedHit>(
+  lists: NamedList<H>[],
+  contributions: (list: NamedList<H>) => number[],
+): FusedHit<H>[] {
   const byChunk = new Map<string, FusedHit<H> & { bestRank: number }>();
   for (const list of lists) {
     const scores = contributions(list);
@@ -58,7 +61,13 @@ function fuse<H extends RankedHit>(lists: NamedList<H>[], contributions: (list: 
       seen.add(hit.chunkId);
       const fused = byChunk.get(hit.chunkId);
       if (!fused) {
-        byChunk.set(hit.chunkId, { chunkId: hit.chunkId, score: scores[rank]!, hit, sources: [list.name], bestRank: rank });
+        byChunk.set(hit.chunkId, {
+          chunkId: hit.chunkId,
+          score: scores[rank]!,
+          hit,
+          sources: [list.name],
+          bestRank: rank,
+        });
         return;
       }
       fused.score += scores[rank]!;
@@ -94,10 +103,18 @@ export interface FederatedHit extends RankedHit {
  * "messageId"` (hits without one fall back to their chunk id). The kept hit is the best-scoring
  * one and records where it came from; the duplicates' origins go to `alsoIn`.
  */
-export function federatedMerge(sources: FederatedSource[], options: { k?: number; dedupeBy?: "chunkId" | "messageId" } = {}): FederatedHit[] {
+export function federatedMerge(
+  sources: FederatedSource[],
+  options: { k?: number; dedupeBy?: "chunkId" | "messageId" } = {},
+): FederatedHit[] {
   const keyOf = (hit: RankedHit) => (options.dedupeBy === "messageId" ? (hit.messageId ?? hit.chunkId) : hit.chunkId);
   const all = sources.flatMap((source) =>
-    source.hits.map((hit): FederatedHit => ({ ...hit, datasetId: source.datasetId, version: source.version, alsoIn: [] })),
+    source.hits.map((hit): FederatedHit => ({
+      ...hit,
+      datasetId: source.datasetId,
+      version: source.version,
+      alsoIn: [],
+    })),
   );
   all.sort((a, b) => b.score - a.score);
   const kept = new Map<string, FederatedHit>();

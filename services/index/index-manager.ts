@@ -5,7 +5,14 @@ import path from "node:path";
 import { indexDir, indexPath, type IndexKey } from "./index-key.ts";
 import { Mutex } from "./locks.ts";
 import type { IndexBackend } from "./engines.ts";
-import { INDEX_FILES, readIndexMeta, savedBackend, VectorIndex, type VectorEntry, type VectorIndexConfig } from "./vector-index.ts";
+import {
+  INDEX_FILES,
+  readIndexMeta,
+  savedBackend,
+  VectorIndex,
+  type VectorEntry,
+  type VectorIndexConfig,
+} from "./vector-index.ts";
 
 export interface IndexManagerOptions {
   /** The indexes directory (the git working tree of IndexVersions). */

@@ -111,7 +111,12 @@ export class IndexStore {
    * for the query and freed after it: they are rare (pinned or federated searches) and small next
    * to the memory budget the live indexes share.
    */
-  async search(key: IndexKey, vector: Float32Array, k: number, options: SearchOptions & { version?: number }): Promise<SearchHit[]> {
+  async search(
+    key: IndexKey,
+    vector: Float32Array,
+    k: number,
+    options: SearchOptions & { version?: number },
+  ): Promise<SearchHit[]> {
     const { version, ...search } = options;
     if (version === undefined) return this.manager.use(key, (index) => index.search(vector, k, search));
     const old = await VectorIndex.load(await this.versions.checkout(key, version));
@@ -129,7 +134,11 @@ export class IndexStore {
   /** Replaces the index with one built from `entries` and commits it as a version. */
   async rebuild(key: IndexKey, entries: AsyncIterable<VectorEntry>, dim: number): Promise<VersionInfo> {
     return this.locked(key, async () => {
-      const fresh = await VectorIndex.rebuild(entries, { dim, exactThreshold: this.options.exactThreshold, backend: this.options.backend });
+      const fresh = await VectorIndex.rebuild(entries, {
+        dim,
+        exactThreshold: this.options.exactThreshold,
+        backend: this.options.backend,
+      });
       try {
         await this.manager.invalidate(key);
         await fresh.save(indexDir(this.options.root, key));
@@ -228,10 +237,13 @@ export class IndexStore {
   /** One repository gc after a quiet spell (`gcDelayMs`), however many versions expired meanwhile. */
   private scheduleGc(): void {
     if (this.gcTimer) return;
-    this.gcTimer = setTimeout(() => {
-      this.gcTimer = undefined;
-      this.versions.gc().catch((error: Error) => this.options.onCommitError({ datasetId: "*", modelId: "*" }, error));
-    }, this.options.gcDelayMs ?? 5 * 60_000);
+    this.gcTimer = setTimeout(
+      () => {
+        this.gcTimer = undefined;
+        this.versions.gc().catch((error: Error) => this.options.onCommitError({ datasetId: "*", modelId: "*" }, error));
+      },
+      this.options.gcDelayMs ?? 5 * 60_000,
+    );
     this.gcTimer.unref();
   }
 

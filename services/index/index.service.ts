@@ -35,7 +35,16 @@ import {
   versionSources,
   type SearchFilters,
 } from "./search-sql.ts";
-import { fuseResults, FUSIONS, messageUnit, SEARCH_MODES, type Fusion, type KeywordUnitHit, type SearchMode, type SemanticHit } from "./search.ts";
+import {
+  fuseResults,
+  FUSIONS,
+  messageUnit,
+  SEARCH_MODES,
+  type Fusion,
+  type KeywordUnitHit,
+  type SearchMode,
+  type SemanticHit,
+} from "./search.ts";
 import { VersionNotFoundError } from "./versions.ts";
 import { KeywordStore, type DatasetKeywords } from "./keyword/keyword-store.ts";
 import { keywordHits, matchRanges, parseKeywordQuery, type KeywordHit } from "./search-keyword.ts";
@@ -216,7 +225,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
        */
       searchByVector: {
         visibility: "published",
-        openapi: { summary: "Nearest chunks to a query vector (ids and cosine scores)", response: ref("VectorSearchResponse") },
+        openapi: {
+          summary: "Nearest chunks to a query vector (ids and cosine scores)",
+          response: ref("VectorSearchResponse"),
+        },
         permissions: ["search.run"],
         timeout: SEARCH_TIMEOUT,
         params: {
@@ -237,7 +249,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
             const orgId = orgOf(ctx);
             const [dataset] = await this.datasetsOf(orgId, [p.datasetId]);
             if (!dataset) throw new ClientError("NOT_FOUND", "Dataset not found");
-            const vector = finiteVector(typeof p.vector === "string" ? decodeVectorParam(p.vector) : Float32Array.from(p.vector));
+            const vector = finiteVector(
+              typeof p.vector === "string" ? decodeVectorParam(p.vector) : Float32Array.from(p.vector),
+            );
             const version = p.version ?? (dataset.pinnedVersion ? Number(dataset.pinnedVersion) : undefined);
             const result = await this.searchOnOwner(ctx, {
               orgId,
@@ -249,7 +263,12 @@ export default function createIndexService(app: AppContext): ServiceSchema {
               ...(version === undefined ? {} : { version }),
             });
             recordSearch(this.broker, { mode: "vector", seconds: (performance.now() - started) / 1000 });
-            return { datasetId: dataset.id, modelId: dataset.modelId, ...(result.version === undefined ? {} : { version: result.version }), hits: result.hits };
+            return {
+              datasetId: dataset.id,
+              modelId: dataset.modelId,
+              ...(result.version === undefined ? {} : { version: result.version }),
+              hits: result.hits,
+            };
           });
         },
       },
@@ -270,7 +289,11 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           version: { ...version, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
-          return this.searchOwned({ ...ctx.params, vector: base64ToFloat32(ctx.params.vector), ownershipChecked: false });
+          return this.searchOwned({
+            ...ctx.params,
+            vector: base64ToFloat32(ctx.params.vector),
+            ownershipChecked: false,
+          });
         },
       },
 
@@ -426,7 +449,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       /** Makes an old version's content the live index again, recorded as a new version. */
       rollback: {
         visibility: "published",
-        openapi: { summary: "Roll the live index back to an old version (as a new version)", response: ref("NewIndexVersion") },
+        openapi: {
+          summary: "Roll the live index back to an old version (as a new version)",
+          response: ref("NewIndexVersion"),
+        },
         permissions: ["index.manage"],
         timeout: REBUILD_TIMEOUT,
         retryPolicy: NO_RETRY,
@@ -439,7 +465,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       /** Rebuilds the live index from the vectors stored in the database, as a new version. */
       rebuild: {
         visibility: "published",
-        openapi: { summary: "Rebuild the live index from stored vectors (as a new version)", response: ref("NewIndexVersion") },
+        openapi: {
+          summary: "Rebuild the live index from stored vectors (as a new version)",
+          response: ref("NewIndexVersion"),
+        },
         permissions: ["index.manage"],
         timeout: REBUILD_TIMEOUT,
         // Each run makes a version: a caller that timed out is answered, not re-run (the gateway's call included).
@@ -504,7 +533,12 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       "chunks.deleted": {
         params: { orgId: "uuid", datasetId: "uuid", chunkIds: { type: "array", items: "string" } },
         async handler(this: IndexService, ctx: Context<{ datasetId: string; chunkIds: string[] }>) {
-          await this.callOwner(ctx, "index.removeChunks", { datasetId: ctx.params.datasetId, chunkIds: ctx.params.chunkIds }, NO_RETRY);
+          await this.callOwner(
+            ctx,
+            "index.removeChunks",
+            { datasetId: ctx.params.datasetId, chunkIds: ctx.params.chunkIds },
+            NO_RETRY,
+          );
         },
       },
 
@@ -539,7 +573,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         params: { orgId: "uuid", datasetId: "uuid" },
         async handler(this: IndexService, ctx: Context<{ datasetId: string }>) {
           const list = this.endpointsOf("index.dropDataset");
-          await Promise.all(list.map((nodeID) => ctx.call("index.dropDataset", { datasetId: ctx.params.datasetId }, { nodeID })));
+          await Promise.all(
+            list.map((nodeID) => ctx.call("index.dropDataset", { datasetId: ctx.params.datasetId }, { nodeID })),
+          );
         },
       },
     },
@@ -547,7 +583,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
     methods: {
       /** Loads one batch of newly stored vectors (the union of the calls batched) into the owner's index. */
       async applyEmbeddingBatch(this: IndexService, p: EmbeddingsStored) {
-        const [dataset] = await this.db.select().from(datasets).where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
+        const [dataset] = await this.db
+          .select()
+          .from(datasets)
+          .where(and(eq(datasets.id, p.datasetId), eq(datasets.orgId, p.orgId)));
         // A dataset deleted meanwhile, or moved to another model: these vectors belong to no index.
         if (!dataset || dataset.modelId !== p.modelId) return { added: 0, replaced: 0 };
         const key = keyOf(p.datasetId, p.modelId);
@@ -555,7 +594,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         await this.ownership.ensureCurrent(key);
         const entries: Awaited<ReturnType<typeof vectorsOf>> = [];
         // In slices: a coalesced batch may hold more ids than one statement's parameters allow.
-        for (let i = 0; i < p.chunkIds.length; i += 5000) entries.push(...(await vectorsOf(this.db, p, p.chunkIds.slice(i, i + 5000))));
+        for (let i = 0; i < p.chunkIds.length; i += 5000)
+          entries.push(...(await vectorsOf(this.db, p, p.chunkIds.slice(i, i + 5000))));
         // A call without vectors (import.chunked) for an index that nothing has created yet: nothing to commit.
         if (entries.length === 0 && !(await this.holds(key))) return { added: 0, replaced: 0 };
         const settled = await datasetSettled(this.db, key);
@@ -578,7 +618,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         });
         if (r.added + r.removed > 0) {
           const copy = r.heldBefore ? "its copy" : "an empty index";
-          this.logger.info(`index: ${key.datasetId}/${key.modelId} caught up ${copy} from the stored vectors: ${r.added} added, ${r.removed} removed`);
+          this.logger.info(
+            `index: ${key.datasetId}/${key.modelId} caught up ${copy} from the stored vectors: ${r.added} added, ${r.removed} removed`,
+          );
           if (await datasetSettled(this.db, key)) await this.store.commitPending(key);
         }
         if (await this.holds(key)) await this.exportSize(key);
@@ -604,13 +646,20 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         if (nodes === this.indexNodes) return;
         this.indexNodes = nodes;
         this.ownership.changed();
-        const moved = [...new Map([...this.store.manager.stats().map((s) => [indexPath(s.key), s.key] as const), ...this.exported]).values()].filter(
-          (key) => !this.ownsDataset(key.datasetId),
-        );
+        const moved = [
+          ...new Map([
+            ...this.store.manager.stats().map((s) => [indexPath(s.key), s.key] as const),
+            ...this.exported,
+          ]).values(),
+        ].filter((key) => !this.ownsDataset(key.datasetId));
         for (const key of moved) {
           this.exported.delete(indexPath(key));
           dropIndexSeries(this.broker, key);
-          this.store.release(key).catch((err: Error) => this.logger.warn(`index: releasing ${key.datasetId}/${key.modelId} failed: ${err.message}`));
+          this.store
+            .release(key)
+            .catch((err: Error) =>
+              this.logger.warn(`index: releasing ${key.datasetId}/${key.modelId} failed: ${err.message}`),
+            );
         }
         if (moved.length) this.logger.info(`index: ${moved.length} index(es) moved to other nodes; released here`);
       },
@@ -633,7 +682,13 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         return (list?.endpoints ?? []).filter((ep) => ep.isAvailable).map((ep) => ep.id);
       },
 
-      callOwner<T, P extends { datasetId: string }>(this: IndexService, ctx: Context, action: string, params: P, opts: CallingOptions = {}): Promise<T> {
+      callOwner<T, P extends { datasetId: string }>(
+        this: IndexService,
+        ctx: Context,
+        action: string,
+        params: P,
+        opts: CallingOptions = {},
+      ): Promise<T> {
         const nodeID = this.ownerOf(action, params.datasetId);
         return ctx.call(action, params, nodeID ? { ...opts, nodeID } : opts) as Promise<T>;
       },
@@ -660,17 +715,21 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         if (!p.ownershipChecked && (await this.datasetsOf(p.orgId, [p.datasetId])).length === 0)
           return { datasetId: p.datasetId, version: p.version, hits: [] };
         if (p.version === undefined && !(await this.ensureIndex(key))) return { datasetId: p.datasetId, hits: [] };
-        const allow = p.filters && hasFilters(p.filters) ? await this.filterAllowList(key, p.orgId, p.filters) : undefined;
+        const allow =
+          p.filters && hasFilters(p.filters) ? await this.filterAllowList(key, p.orgId, p.filters) : undefined;
         if (allow?.length === 0) return { datasetId: p.datasetId, version: p.version, hits: [] };
         try {
           const hits = await this.store.search(key, p.vector, p.k, { allow, version: p.version });
           return { datasetId: p.datasetId, version: p.version, hits };
         } catch (err) {
-          if (err instanceof VersionNotFoundError) throw new ClientError("NOT_FOUND", `Index version ${p.version} not found`);
+          if (err instanceof VersionNotFoundError)
+            throw new ClientError("NOT_FOUND", `Index version ${p.version} not found`);
           if (err instanceof DimensionMismatchError)
-            throw new ClientError("VALIDATION_ERROR", `The query vector has ${err.actual} dimensions; this dataset's index has ${err.expected}`, [
-              { field: "vector", type: "dimension" },
-            ]);
+            throw new ClientError(
+              "VALIDATION_ERROR",
+              `The query vector has ${err.actual} dimensions; this dataset's index has ${err.expected}`,
+              [{ field: "vector", type: "dimension" }],
+            );
           throw err;
         }
       },
@@ -680,12 +739,18 @@ export default function createIndexService(app: AppContext): ServiceSchema {
        * the keyword index's message columns and the chunks' spans, in memory; only chunks newer
        * than the keyword index are asked of the database.
        */
-      async filterAllowList(this: IndexService, key: IndexKey, orgId: string, filters: SearchFilters): Promise<string[]> {
+      async filterAllowList(
+        this: IndexService,
+        key: IndexKey,
+        orgId: string,
+        filters: SearchFilters,
+      ): Promise<string[]> {
         const [keywords] = await this.keywords.get([key.datasetId]);
         const accept = keywords!.filter(filters);
         const spans = await this.spansOf(key, keywords!);
         const { allowed, unknown } = allowedChunks(keywords!, spans, accept ?? (() => true));
-        if (unknown.length > 0) allowed.push(...(await allowedChunkIds(this.db, { orgId, datasetId: key.datasetId }, filters, unknown)));
+        if (unknown.length > 0)
+          allowed.push(...(await allowedChunkIds(this.db, { orgId, datasetId: key.datasetId }, filters, unknown)));
         return allowed;
       },
 
@@ -699,7 +764,13 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       },
 
       /** The chunk of each keyword hit's message: from the spans in memory, the rest from the database. */
-      async chunksOfHits(this: IndexService, orgId: string, modelId: string, hits: KeywordHit[], keywords: Map<string, DatasetKeywords>) {
+      async chunksOfHits(
+        this: IndexService,
+        orgId: string,
+        modelId: string,
+        hits: KeywordHit[],
+        keywords: Map<string, DatasetKeywords>,
+      ) {
         const chunkOf = new Map<number, string>();
         const missing: number[] = [];
         for (const datasetId of new Set(hits.map((h) => h.datasetId))) {
@@ -747,7 +818,12 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       },
 
       /** A published version action: the dataset must be the caller's (404 otherwise), then the owner does it. */
-      async manageDataset(this: IndexService, ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra: { version?: number; to?: number } = {}) {
+      async manageDataset(
+        this: IndexService,
+        ctx: Ctx<{ datasetId: string }>,
+        op: ManageOp,
+        extra: { version?: number; to?: number } = {},
+      ) {
         // Operator commands (meta.system, no org) act on the dataset by id, whichever org owns it.
         const dataset =
           ctx.meta.system && !ctx.meta.auth
@@ -758,19 +834,28 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           this.logger.info(`index: ${op} of dataset ${dataset.id} by ${ctx.meta.auth?.userId ?? "system"}`);
         // A rollback or rebuild makes a version each time it runs: never re-run blindly after a timeout.
         const once = op === "rollback" || op === "rebuild" ? NO_RETRY : {};
-        return this.callOwner(ctx, "index.manage", { orgId: dataset.orgId, datasetId: dataset.id, modelId: dataset.modelId, op, ...extra }, once);
+        return this.callOwner(
+          ctx,
+          "index.manage",
+          { orgId: dataset.orgId, datasetId: dataset.id, modelId: dataset.modelId, op, ...extra },
+          once,
+        );
       },
 
       async manageOnOwner(this: IndexService, p: ManageParams) {
         const key = keyOf(p.datasetId, p.modelId);
         const need = (v: number | undefined) => {
-          if (v === undefined) throw new ClientError("VALIDATION_ERROR", "version is required", [{ field: "version", type: "required" }]);
+          if (v === undefined)
+            throw new ClientError("VALIDATION_ERROR", "version is required", [{ field: "version", type: "required" }]);
           return v;
         };
         switch (p.op) {
           case "status": {
             const held = await this.ensureIndex(key);
-            const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
+            const [row] = await this.db
+              .select({ pinnedVersion: datasets.pinnedVersion })
+              .from(datasets)
+              .where(eq(datasets.id, p.datasetId));
             const versions = held ? await this.store.versions.list(key) : [];
             return {
               datasetId: p.datasetId,
@@ -791,15 +876,25 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           case "pin": {
             const v = need(p.version);
             await this.store.versions.get(key, v);
-            const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
-            if (row?.pinnedVersion && Number(row.pinnedVersion) !== v) await this.store.versions.unpin(key, Number(row.pinnedVersion));
+            const [row] = await this.db
+              .select({ pinnedVersion: datasets.pinnedVersion })
+              .from(datasets)
+              .where(eq(datasets.id, p.datasetId));
+            if (row?.pinnedVersion && Number(row.pinnedVersion) !== v)
+              await this.store.versions.unpin(key, Number(row.pinnedVersion));
             await this.store.versions.pin(key, v);
-            await this.db.update(datasets).set({ pinnedVersion: String(v) }).where(eq(datasets.id, p.datasetId));
+            await this.db
+              .update(datasets)
+              .set({ pinnedVersion: String(v) })
+              .where(eq(datasets.id, p.datasetId));
             await this.forgetEverywhere(p.datasetId);
             return { datasetId: p.datasetId, pinnedVersion: v };
           }
           case "unpin": {
-            const [row] = await this.db.select({ pinnedVersion: datasets.pinnedVersion }).from(datasets).where(eq(datasets.id, p.datasetId));
+            const [row] = await this.db
+              .select({ pinnedVersion: datasets.pinnedVersion })
+              .from(datasets)
+              .where(eq(datasets.id, p.datasetId));
             if (row?.pinnedVersion) await this.store.versions.unpin(key, Number(row.pinnedVersion));
             await this.db.update(datasets).set({ pinnedVersion: null }).where(eq(datasets.id, p.datasetId));
             await this.forgetEverywhere(p.datasetId);
@@ -812,7 +907,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           }
           case "rebuild": {
             const first = await allVectors(this.db, key, 1).next();
-            if (first.done) throw new ClientError("NOT_ENOUGH_DATA", "This dataset has no stored vectors to build an index from");
+            if (first.done)
+              throw new ClientError("NOT_ENOUGH_DATA", "This dataset has no stored vectors to build an index from");
             const info = await this.store.rebuild(key, allVectors(this.db, key), first.value.vector.length);
             return { version: info.version, manifest: info.manifest };
           }
@@ -825,16 +921,22 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const orgId = orgOf(ctx);
         const ids = p.datasetIds ?? (p.datasetId ? [p.datasetId] : []);
         if (ids.length === 0 || (p.datasetId && p.datasetIds))
-          throw new ClientError("VALIDATION_ERROR", "Give either datasetId or datasetIds", [{ field: "datasetId", type: "required" }]);
+          throw new ClientError("VALIDATION_ERROR", "Give either datasetId or datasetIds", [
+            { field: "datasetId", type: "required" },
+          ]);
         if (p.versions && ids.length > 1)
-          throw new ClientError("VALIDATION_ERROR", "versions apply to a search of one dataset", [{ field: "versions", type: "forbidden" }]);
+          throw new ClientError("VALIDATION_ERROR", "versions apply to a search of one dataset", [
+            { field: "versions", type: "forbidden" },
+          ]);
         const rows = await this.datasetsOf(orgId, ids);
         if (rows.length !== ids.length) throw new ClientError("NOT_FOUND", "Dataset not found");
         const models = new Set(rows.map((r) => r.modelId));
         if (p.mode !== "keyword" && models.size > 1)
-          throw new ClientError("VALIDATION_ERROR", "Semantic search across datasets needs one embedding model; these datasets use several", [
-            { field: "datasetIds", type: "model" },
-          ]);
+          throw new ClientError(
+            "VALIDATION_ERROR",
+            "Semantic search across datasets needs one embedding model; these datasets use several",
+            [{ field: "datasetIds", type: "model" }],
+          );
 
         const filters = p.filters ?? {};
         const depth = Math.min(MAX_DEPTH, Math.max(MIN_DEPTH, p.page * p.pageSize * 2));
@@ -845,7 +947,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           queryVector = await this.embed(ctx, modelId, [p.query]).then((v) => v[0]);
           const vector = queryVector!;
           const targets = rows.flatMap((r) =>
-            (p.versions ?? [r.pinnedVersion ? Number(r.pinnedVersion) : undefined]).map((v) => ({ datasetId: r.id, version: v })),
+            (p.versions ?? [r.pinnedVersion ? Number(r.pinnedVersion) : undefined]).map((v) => ({
+              datasetId: r.id,
+              version: v,
+            })),
           );
           const parts = await Promise.all(
             targets.map((t) =>
@@ -863,7 +968,13 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           semantic = federatedMerge(parts, { k: depth })
             // Nothing close is an answer too: hits below the floor are noise, not results.
             .filter((h) => h.score >= config.SEARCH_SEMANTIC_MIN_SCORE)
-            .map((h) => ({ chunkId: h.chunkId, score: h.score, datasetId: h.datasetId, version: h.version, alsoIn: h.alsoIn }));
+            .map((h) => ({
+              chunkId: h.chunkId,
+              score: h.score,
+              datasetId: h.datasetId,
+              version: h.version,
+              alsoIn: h.alsoIn,
+            }));
         }
 
         // The datasets' keyword indexes (BM25, in memory, rebuilt when their messages changed): keyword
@@ -872,7 +983,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         let keyword: KeywordUnitHit[] = [];
         if (p.mode !== "semantic") {
           const hits = keywordHits([...keywords.values()], p.query, filters, depth);
-          const chunkOf = p.mode === "hybrid" ? await this.chunksOfHits(orgId, [...models][0]!, hits, keywords) : new Map<number, string>();
+          const chunkOf =
+            p.mode === "hybrid"
+              ? await this.chunksOfHits(orgId, [...models][0]!, hits, keywords)
+              : new Map<number, string>();
           keyword = hits.map((h) => ({ ...h, unit: chunkOf.get(h.messageId) ?? messageUnit(h.messageId) }));
         }
 
@@ -881,20 +995,28 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           k: p.k,
           weights: { semantic: p.weights?.semantic ?? 1, keyword: p.weights?.keyword ?? 1 },
         });
-        const chunks = await chunkMessages(this.db, orgId, fused.flatMap((h) => (h.chunkId ? [h.chunkId] : [])));
+        const chunks = await chunkMessages(
+          this.db,
+          orgId,
+          fused.flatMap((h) => (h.chunkId ? [h.chunkId] : [])),
+        );
         const arranged = arrangeHits(fused, { query: p.query, chunks, keywords });
         const page = arranged.slice((p.page - 1) * p.pageSize, p.page * p.pageSize);
         const items = await this.resolveHits(orgId, page, p, keywords);
 
         const latencyMs = performance.now() - started;
-        recordSearch(this.broker, { mode: p.versions && p.versions.length > 1 ? "federated" : p.mode, seconds: latencyMs / 1000 });
+        recordSearch(this.broker, {
+          mode: p.versions && p.versions.length > 1 ? "federated" : p.mode,
+          seconds: latencyMs / 1000,
+        });
         await logSearch(this.db, {
           orgId,
           userId: ctx.meta.auth?.userId ?? null,
           datasetIds: ids,
           mode: p.mode,
           query: p.query,
-          filters: hasFilters(filters) || p.versions ? { ...filters, ...(p.versions ? { versions: p.versions } : {}) } : null,
+          filters:
+            hasFilters(filters) || p.versions ? { ...filters, ...(p.versions ? { versions: p.versions } : {}) } : null,
           latencyMs,
           resultCount: arranged.length,
         });
@@ -911,9 +1033,18 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       },
 
       /** Page hits (each already resolved to its message) → the message, its neighbours, highlights and scores. */
-      async resolveHits(this: IndexService, orgId: string, page: ArrangedHit[], p: SearchParams, keywords: Map<string, DatasetKeywords>) {
+      async resolveHits(
+        this: IndexService,
+        orgId: string,
+        page: ArrangedHit[],
+        p: SearchParams,
+        keywords: Map<string, DatasetKeywords>,
+      ) {
         const messageIds = page.map((c) => c.messageId);
-        const [views, around] = await Promise.all([messagesById(this.db, orgId, messageIds), surroundingMessages(this.db, orgId, messageIds, p.context)]);
+        const [views, around] = await Promise.all([
+          messagesById(this.db, orgId, messageIds),
+          surroundingMessages(this.db, orgId, messageIds, p.context),
+        ]);
         return page.flatMap(({ hit, messageId }) => {
           const message = views.get(messageId);
           if (!message) return [];
@@ -944,7 +1075,11 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const limit = config.SEARCH_MAX_CONCURRENT_PER_ORG;
         const release = this.searchSlots.take(orgOf(ctx), limit);
         if (!release)
-          throw new ClientError("QUOTA_EXCEEDED", `Your organisation already has ${limit} searches running; search again when one has answered`, { limit });
+          throw new ClientError(
+            "QUOTA_EXCEEDED",
+            `Your organisation already has ${limit} searches running; search again when one has answered`,
+            { limit },
+          );
         try {
           return await work();
         } finally {
@@ -953,7 +1088,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       },
 
       async embed(this: IndexService, ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]> {
-        const r = await ctx.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>("embedder.embedQuery", { modelId, texts });
+        const r = await ctx.call<{ data: string; dimension: number }, { modelId: string; texts: string[] }>(
+          "embedder.embedQuery",
+          { modelId, texts },
+        );
         const data = base64ToFloat32(r.data);
         return texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension));
       },
@@ -982,20 +1120,26 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       self.store = await IndexStore.open({
         backend: engine.backend,
         storedVectors: (key) => allVectors(self.db, key),
-        onEngineSwitch: (key, from, to) => this.logger.info(`index: ${key.datasetId}/${key.modelId} was built by ${from}; rebuilding it with ${to} from the stored vectors`),
+        onEngineSwitch: (key, from, to) =>
+          this.logger.info(
+            `index: ${key.datasetId}/${key.modelId} was built by ${from}; rebuilding it with ${to} from the stored vectors`,
+          ),
         root: config.indexDir,
         memoryBudgetBytes: config.INDEX_MEMORY_BUDGET_MB * 1024 * 1024,
         exactThreshold: config.INDEX_ANN_THRESHOLD,
         keepVersions: config.INDEX_KEEP_VERSIONS,
         commitIntervalMs: COMMIT_INTERVAL_MS,
         sources: (key) => versionSources(self.db, key.datasetId),
-        onCommitError: (key, error) => this.logger.error(`index: commit of ${key.datasetId}/${key.modelId} failed: ${error.message}`),
+        onCommitError: (key, error) =>
+          this.logger.error(`index: commit of ${key.datasetId}/${key.modelId} failed: ${error.message}`),
       });
       self.exported = new Map();
       self.ownership = new IndexOwnership({ settleMs: OWNERSHIP_SETTLE_MS, catchUp: (key) => self.catchUp(key) });
       self.indexNodes = "";
       self.purgeTimer = setInterval(() => {
-        purgeSearchLog(self.db, config.SEARCH_LOG_RETENTION_DAYS).catch((err: Error) => this.logger.warn(`index: search-log purge failed: ${err.message}`));
+        purgeSearchLog(self.db, config.SEARCH_LOG_RETENTION_DAYS).catch((err: Error) =>
+          this.logger.warn(`index: search-log purge failed: ${err.message}`),
+        );
       }, PURGE_INTERVAL_MS).unref();
     },
 
@@ -1031,23 +1175,42 @@ interface IndexService extends DbService {
   purgeTimer?: NodeJS.Timeout;
   ownerOf(action: string, datasetId: string): string | undefined;
   endpointsOf(action: string): string[];
-  callOwner<T, P extends { datasetId: string } = { datasetId: string }>(ctx: Context, action: string, params: P, opts?: CallingOptions): Promise<T>;
+  callOwner<T, P extends { datasetId: string } = { datasetId: string }>(
+    ctx: Context,
+    action: string,
+    params: P,
+    opts?: CallingOptions,
+  ): Promise<T>;
   searchOnOwner(ctx: Context, p: OwnedSearch): Promise<VectorSearchResult>;
   searchOwned(p: OwnedSearch): Promise<VectorSearchResult>;
   holds(key: IndexKey): Promise<boolean>;
   filterAllowList(key: IndexKey, orgId: string, filters: SearchFilters): Promise<string[]>;
   spansOf(key: IndexKey, keywords: DatasetKeywords): Promise<ChunkSpans>;
-  chunksOfHits(orgId: string, modelId: string, hits: KeywordHit[], keywords: Map<string, DatasetKeywords>): Promise<Map<number, string>>;
+  chunksOfHits(
+    orgId: string,
+    modelId: string,
+    hits: KeywordHit[],
+    keywords: Map<string, DatasetKeywords>,
+  ): Promise<Map<number, string>>;
   datasetsOf(orgId: string, ids: readonly string[]): Promise<CachedDataset[]>;
   forgetEverywhere(datasetId: string): Promise<void>;
   ensureIndex(key: IndexKey): Promise<boolean>;
-  manageDataset(ctx: Ctx<{ datasetId: string }>, op: ManageOp, extra?: { version?: number; to?: number }): Promise<unknown>;
+  manageDataset(
+    ctx: Ctx<{ datasetId: string }>,
+    op: ManageOp,
+    extra?: { version?: number; to?: number },
+  ): Promise<unknown>;
   manageOnOwner(p: ManageParams): Promise<unknown>;
   runSearch(ctx: Ctx<SearchParams>): Promise<unknown>;
   /** Published searches running per org on this node (SEARCH_MAX_CONCURRENT_PER_ORG). */
   searchSlots: OrgSlots;
   withSearchSlot<T>(ctx: Context, work: () => Promise<T>): Promise<T>;
-  resolveHits(orgId: string, page: ArrangedHit[], p: SearchParams, keywords: Map<string, DatasetKeywords>): Promise<unknown[]>;
+  resolveHits(
+    orgId: string,
+    page: ArrangedHit[],
+    p: SearchParams,
+    keywords: Map<string, DatasetKeywords>,
+  ): Promise<unknown[]>;
   embed(ctx: Context, modelId: string, texts: string[]): Promise<Float32Array[]>;
 }
 
@@ -1055,12 +1218,18 @@ interface IndexService extends DbService {
 function decodeVectorParam(text: string): Float32Array {
   const bytes = Buffer.from(text, "base64");
   if (bytes.length === 0 || bytes.length % 4 !== 0)
-    throw new ClientError("VALIDATION_ERROR", "vector must be base64 of little-endian float32 values", [{ field: "vector", type: "base64" }]);
+    throw new ClientError("VALIDATION_ERROR", "vector must be base64 of little-endian float32 values", [
+      { field: "vector", type: "base64" },
+    ]);
   return bytesToFloat32(bytes);
 }
 
 /** NaN or infinite components would give meaningless neighbours instead of an error. */
 function finiteVector(v: Float32Array): Float32Array {
-  for (const x of v) if (!Number.isFinite(x)) throw new ClientError("VALIDATION_ERROR", "vector must hold finite numbers", [{ field: "vector", type: "finite" }]);
+  for (const x of v)
+    if (!Number.isFinite(x))
+      throw new ClientError("VALIDATION_ERROR", "vector must hold finite numbers", [
+        { field: "vector", type: "finite" },
+      ]);
   return v;
 }

@@ -48,7 +48,8 @@ export async function catchUpIndex(key: IndexKey, deps: CatchUpDeps): Promise<Ca
   const heldSet = new Set(held);
   const missing = [...stored].filter((id) => !heldSet.has(id));
   const extra = held.filter((id) => !stored.has(id));
-  for (let i = 0; i < missing.length; i += SLICE) await deps.add(key, await deps.vectors(key, missing.slice(i, i + SLICE)));
+  for (let i = 0; i < missing.length; i += SLICE)
+    await deps.add(key, await deps.vectors(key, missing.slice(i, i + SLICE)));
   if (extra.length > 0) await deps.remove(key, extra);
   return { added: missing.length, removed: extra.length, heldBefore };
 }

@@ -17,12 +17,18 @@ export interface KeywordHit {
 }
 
 /** Ranked keyword hits over several datasets (scores are normalised per dataset, so they merge). */
-export function keywordHits(indexes: DatasetKeywords[], text: string, filters: SearchFilters, limit: number): KeywordHit[] {
+export function keywordHits(
+  indexes: DatasetKeywords[],
+  text: string,
+  filters: SearchFilters,
+  limit: number,
+): KeywordHit[] {
   const all: KeywordHit[] = [];
   for (const k of indexes) {
     const q = parseKeywordQuery(text, k.index.analyzer);
     const hits = k.index.search(q, { limit, accept: k.filter(filters) });
-    for (const h of hits) all.push({ messageId: k.ids[h.messageIndex]!, datasetId: k.datasetId, rank: h.score, coverage: h.coverage });
+    for (const h of hits)
+      all.push({ messageId: k.ids[h.messageIndex]!, datasetId: k.datasetId, rank: h.score, coverage: h.coverage });
   }
   return all.sort((a, b) => b.rank - a.rank || a.messageId - b.messageId).slice(0, limit);
 }
@@ -61,7 +67,12 @@ export const isContentless = (text: string, analyzer: Analyzer): boolean => cont
  * message of an exchange usually states what the rest answers. Contentless messages only when
  * nothing else is there.
  */
-export function pickMessage(messageIds: number[], keywordScore: (id: number) => number, text: (id: number) => string, analyzer: Analyzer): number {
+export function pickMessage(
+  messageIds: number[],
+  keywordScore: (id: number) => number,
+  text: (id: number) => string,
+  analyzer: Analyzer,
+): number {
   let best = messageIds[0]!;
   let bestKey = -Infinity;
   messageIds.forEach((id, position) => {
@@ -95,7 +106,8 @@ export function matchRanges(text: string, q: KeywordQuery, analyzer: Analyzer): 
     // the whole does not match itself, so "How did you fix wifi" marks only "wifi".
     if (!wanted.has(terms[0]!) && /[\s,;]/u.test(piece.slice(lead, piece.length - trail))) {
       for (const w of piece.slice(lead, piece.length - trail).matchAll(/[\p{L}\p{N}]+/gu))
-        if (analyzer.terms(w[0]).some((t) => wanted.has(t))) ranges.push({ start: start + w.index, end: start + w.index + w[0].length });
+        if (analyzer.terms(w[0]).some((t) => wanted.has(t)))
+          ranges.push({ start: start + w.index, end: start + w.index + w[0].length });
       continue;
     }
     ranges.push({ start, end });

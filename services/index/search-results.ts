@@ -46,7 +46,12 @@ export function arrangeHits(fused: FusedResult[], input: ArrangeInput): Arranged
       if (messageId === undefined) {
         if (window.length === 0) continue;
         const scores = k.index.messageScores(queryOf(k), window);
-        const pos = pickMessage(window, (m) => scores.get(m) ?? 0, (m) => k.index.text(m), k.index.analyzer);
+        const pos = pickMessage(
+          window,
+          (m) => scores.get(m) ?? 0,
+          (m) => k.index.text(m),
+          k.index.analyzer,
+        );
         // A semantic hit whose best message says nothing: keep it off the list.
         if (isContentless(k.index.text(pos), k.index.analyzer)) continue;
         messageId = k.ids[pos]!;

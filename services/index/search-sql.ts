@@ -49,10 +49,18 @@ function messageConditions(f: SearchFilters): SQL[] {
   return out;
 }
 
-const and = (conds: SQL[]): SQL => (conds.length ? sql.join(conds.map((c) => sql`(${c})`), sql` and `) : sql`true`);
+const and = (conds: SQL[]): SQL =>
+  conds.length
+    ? sql.join(
+        conds.map((c) => sql`(${c})`),
+        sql` and `,
+      )
+    : sql`true`;
 
 export const hasFilters = (f: SearchFilters): boolean =>
-  Boolean(f.conversationIds?.length || f.participantIds?.length || f.kinds?.length || f.platforms?.length || f.from || f.to);
+  Boolean(
+    f.conversationIds?.length || f.participantIds?.length || f.kinds?.length || f.platforms?.length || f.from || f.to,
+  );
 
 /**
  * Full-text search over messages with web-style syntax (quotes, OR, -word), ranked by
@@ -134,19 +142,34 @@ export async function chunksOfMessages(db: Db, orgId: string, messageIds: number
 }
 
 /** The message ids of chunks of the caller's org (chunks of other orgs are simply absent). */
-export async function chunkMessages(db: Db, orgId: string, chunkIds: string[]): Promise<Map<string, { datasetId: string; messageIds: number[] }>> {
+export async function chunkMessages(
+  db: Db,
+  orgId: string,
+  chunkIds: string[],
+): Promise<Map<string, { datasetId: string; messageIds: number[] }>> {
   if (chunkIds.length === 0) return new Map();
   const rows = await rowsOf<{ id: string; dataset_id: string; message_ids: number[] | string }>(
     db,
     sql`select id, dataset_id, message_ids from chunks where org_id = ${orgId} and id in (${list(chunkIds)})`,
   );
   return new Map(
-    rows.map((r) => [r.id, { datasetId: r.dataset_id, messageIds: (typeof r.message_ids === "string" ? JSON.parse(r.message_ids) : r.message_ids) as number[] }]),
+    rows.map((r) => [
+      r.id,
+      {
+        datasetId: r.dataset_id,
+        messageIds: (typeof r.message_ids === "string" ? JSON.parse(r.message_ids) : r.message_ids) as number[],
+      },
+    ]),
   );
 }
 
 /** Keyword rank of each given message for the query (0 where it does not match). */
-export async function messageRanks(db: Db, orgId: string, messageIds: number[], text: string): Promise<Map<number, number>> {
+export async function messageRanks(
+  db: Db,
+  orgId: string,
+  messageIds: number[],
+  text: string,
+): Promise<Map<number, number>> {
   if (messageIds.length === 0) return new Map();
   const rows = await rowsOf<{ id: string | number; rank: number }>(
     db,
@@ -227,7 +250,12 @@ export async function surroundingMessages(
 }
 
 /** ts_headline with HighlightAll: the whole text, matched words between the two markers. */
-export async function headlines(db: Db, texts: Map<number, string>, text: string, marks: { start: string; stop: string }): Promise<Map<number, string>> {
+export async function headlines(
+  db: Db,
+  texts: Map<number, string>,
+  text: string,
+  marks: { start: string; stop: string },
+): Promise<Map<number, string>> {
   if (texts.size === 0) return new Map();
   const ids = [...texts.keys()];
   const rows = await rowsOf<{ id: string | number; h: string }>(
@@ -253,7 +281,11 @@ function toFloat32(bytes: Uint8Array): Float32Array {
 }
 
 /** Vectors of the given chunks for one dataset and model (of that dataset's org only). */
-export async function vectorsOf(db: Db, key: { orgId: string; datasetId: string; modelId: string }, chunkIds: string[]): Promise<StoredVector[]> {
+export async function vectorsOf(
+  db: Db,
+  key: { orgId: string; datasetId: string; modelId: string },
+  chunkIds: string[],
+): Promise<StoredVector[]> {
   if (chunkIds.length === 0) return [];
   const rows = await rowsOf<{ chunk_id: string; vector: Uint8Array }>(
     db,
@@ -264,7 +296,11 @@ export async function vectorsOf(db: Db, key: { orgId: string; datasetId: string;
 }
 
 /** Stored vectors of these chunks for a dataset and model (catching an index up; not org-scoped, like a rebuild). */
-export async function storedVectorsOf(db: Db, key: { datasetId: string; modelId: string }, chunkIds: string[]): Promise<StoredVector[]> {
+export async function storedVectorsOf(
+  db: Db,
+  key: { datasetId: string; modelId: string },
+  chunkIds: string[],
+): Promise<StoredVector[]> {
   if (chunkIds.length === 0) return [];
   const rows = await rowsOf<{ chunk_id: string; vector: Uint8Array }>(
     db,
@@ -275,7 +311,11 @@ export async function storedVectorsOf(db: Db, key: { datasetId: string; modelId:
 }
 
 /** Every stored vector of a dataset and model, in pages by chunk id (for a rebuild). */
-export async function* allVectors(db: Db, key: { datasetId: string; modelId: string }, pageSize = 5000): AsyncGenerator<StoredVector> {
+export async function* allVectors(
+  db: Db,
+  key: { datasetId: string; modelId: string },
+  pageSize = 5000,
+): AsyncGenerator<StoredVector> {
   let after = "";
   for (;;) {
     const rows = await rowsOf<{ chunk_id: string; vector: Uint8Array }>(
@@ -324,8 +364,14 @@ export async function datasetSettled(db: Db, key: { datasetId: string; modelId: 
 }
 
 /** What a version manifest records about the data: chunking versions and imports covered. */
-export async function versionSources(db: Db, datasetId: string): Promise<{ chunkingVersion: string; importIds: string[] }> {
-  const chunking = await rowsOf<{ v: string }>(db, sql`select distinct chunking_version as v from chunks where dataset_id = ${datasetId} order by 1`);
+export async function versionSources(
+  db: Db,
+  datasetId: string,
+): Promise<{ chunkingVersion: string; importIds: string[] }> {
+  const chunking = await rowsOf<{ v: string }>(
+    db,
+    sql`select distinct chunking_version as v from chunks where dataset_id = ${datasetId} order by 1`,
+  );
   const importRows = await rowsOf<{ id: string }>(
     db,
     sql`select distinct import_id as id from messages where dataset_id = ${datasetId} and import_id is not null`,
@@ -357,6 +403,9 @@ export async function logSearch(db: Db, e: SearchLogEntry): Promise<void> {
 /** Deletes search-log rows older than the retention; returns how many. */
 export async function purgeSearchLog(db: Db, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 86_400_000);
-  const rows = await rowsOf<{ id: string }>(db, sql`delete from search_log where created_at < ${instant(cutoff)} returning id`);
+  const rows = await rowsOf<{ id: string }>(
+    db,
+    sql`delete from search_log where created_at < ${instant(cutoff)} returning id`,
+  );
   return rows.length;
 }

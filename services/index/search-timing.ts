@@ -16,7 +16,14 @@ function summarise(times: number[], wallMs: number): SearchTiming {
   times.sort((a, b) => a - b);
   const total = times.reduce((sum, t) => sum + t, 0);
   const at = (p: number) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)]!;
-  return { queries: times.length, meanMs: total / times.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: times[times.length - 1]!, qps: (1000 * times.length) / wallMs };
+  return {
+    queries: times.length,
+    meanMs: total / times.length,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: times[times.length - 1]!,
+    qps: (1000 * times.length) / wallMs,
+  };
 }
 
 /**
@@ -25,7 +32,12 @@ function summarise(times: number[], wallMs: number): SearchTiming {
  * to use a connection of its own, say). qps is the
  * throughput of all callers together.
  */
-export async function timeConcurrentSearches<Q>(search: (query: Q, caller: number) => Promise<unknown>, queries: Q[], concurrency: number, durationMs: number): Promise<SearchTiming> {
+export async function timeConcurrentSearches<Q>(
+  search: (query: Q, caller: number) => Promise<unknown>,
+  queries: Q[],
+  concurrency: number,
+  durationMs: number,
+): Promise<SearchTiming> {
   const times: number[] = [];
   const started = performance.now();
   const until = started + durationMs;
@@ -41,7 +53,11 @@ export async function timeConcurrentSearches<Q>(search: (query: Q, caller: numbe
   return summarise(times, performance.now() - started);
 }
 
-export async function timeSearches<Q>(search: (query: Q) => Promise<unknown>, queries: Q[], warmup = Math.min(20, queries.length)): Promise<SearchTiming> {
+export async function timeSearches<Q>(
+  search: (query: Q) => Promise<unknown>,
+  queries: Q[],
+  warmup = Math.min(20, queries.length),
+): Promise<SearchTiming> {
   for (let i = 0; i < warmup; i++) await search(queries[i]!);
   const times: number[] = [];
   for (const query of queries) {
@@ -49,5 +65,8 @@ export async function timeSearches<Q>(search: (query: Q) => Promise<unknown>, qu
     await search(query);
     times.push(performance.now() - started);
   }
-  return summarise(times, times.reduce((sum, t) => sum + t, 0));
+  return summarise(
+    times,
+    times.reduce((sum, t) => sum + t, 0),
+  );
 }

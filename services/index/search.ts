@@ -53,14 +53,20 @@ export const messageUnit = (messageId: number) => `m:${messageId}`;
  * the one common word it shares with a message would only push the semantic list's hits down
  * (measured: test/integration/index/quality.test.ts, bench/search-quality.ts).
  */
-export const keywordWeight = (coverage: number | undefined): number => (coverage === undefined ? 1 : coverage < 0.5 ? 0 : 2 * coverage * coverage);
+export const keywordWeight = (coverage: number | undefined): number =>
+  coverage === undefined ? 1 : coverage < 0.5 ? 0 : 2 * coverage * coverage;
 
 /**
  * One ranked list from the semantic hits (best first), the keyword hits (best first) or both.
  * A single mode keeps its own order and score as `fused`; hybrid fuses by reciprocal rank
  * (default) or by min-max normalised, weighted scores.
  */
-export function fuseResults(mode: SearchMode, semantic: SemanticHit[], keyword: KeywordUnitHit[], options: FusionOptions): FusedResult[] {
+export function fuseResults(
+  mode: SearchMode,
+  semantic: SemanticHit[],
+  keyword: KeywordUnitHit[],
+  options: FusionOptions,
+): FusedResult[] {
   const bySemantic = new Map<string, SemanticHit>();
   for (const h of semantic) if (!bySemantic.has(h.chunkId)) bySemantic.set(h.chunkId, h);
   const byKeyword = new Map<string, KeywordUnitHit>();
@@ -84,10 +90,18 @@ export function fuseResults(mode: SearchMode, semantic: SemanticHit[], keyword: 
   if (mode === "keyword") return [...byKeyword.values()].map((h) => result(h.unit, h.rank));
 
   const lists: NamedList<RankedHit>[] = [
-    { name: "semantic", weight: options.weights.semantic, hits: [...bySemantic.values()].map((h) => ({ chunkId: h.chunkId, score: h.score })) },
+    {
+      name: "semantic",
+      weight: options.weights.semantic,
+      hits: [...bySemantic.values()].map((h) => ({ chunkId: h.chunkId, score: h.score })),
+    },
     // A keyword hit counts by how much of the query it holds: a paraphrase sharing one common word
     // with a message must not outvote the semantic list (measured on the labelled sets, bench/RESULTS.md).
-    { name: "keyword", weight: options.weights.keyword, hits: [...byKeyword.values()].map((h) => ({ chunkId: h.unit, score: h.rank, weight: keywordWeight(h.coverage) })) },
+    {
+      name: "keyword",
+      weight: options.weights.keyword,
+      hits: [...byKeyword.values()].map((h) => ({ chunkId: h.unit, score: h.rank, weight: keywordWeight(h.coverage) })),
+    },
   ].filter((l) => l.hits.length > 0);
   const fused = options.fusion === "rrf" ? reciprocalRankFusion(lists, options.k) : weightedScoreFusion(lists);
   return fused.map((f) => result(f.chunkId, f.score));
@@ -97,7 +111,11 @@ export function fuseResults(mode: SearchMode, semantic: SemanticHit[], keyword: 
  * The message of a chunk that best matches the query: the highest keyword rank, else the highest
  * similarity to the query vector, else the first message.
  */
-export function bestMessage(messageIds: number[], keywordRank: (id: number) => number, similarity: (id: number) => number | undefined): number {
+export function bestMessage(
+  messageIds: number[],
+  keywordRank: (id: number) => number,
+  similarity: (id: number) => number | undefined,
+): number {
   let best = messageIds[0]!;
   let bestRank = 0;
   for (const id of messageIds) {

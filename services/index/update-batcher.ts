@@ -7,7 +7,10 @@
  * batch holding its items has been applied (or failed), so callers still know their update is in.
  */
 export class UpdateBatcher<T, R = void> {
-  private readonly keys = new Map<string, { items: Set<T>; waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[]; running: boolean }>();
+  private readonly keys = new Map<
+    string,
+    { items: Set<T>; waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[]; running: boolean }
+  >();
 
   constructor(private readonly apply: (key: string, items: T[]) => Promise<R>) {}
 
@@ -28,7 +31,10 @@ export class UpdateBatcher<T, R = void> {
     return this.keys.size;
   }
 
-  private async drain(key: string, state: { items: Set<T>; waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[]; running: boolean }): Promise<void> {
+  private async drain(
+    key: string,
+    state: { items: Set<T>; waiters: { resolve: (r: R) => void; reject: (e: unknown) => void }[]; running: boolean },
+  ): Promise<void> {
     state.running = true;
     // One turn of the event loop lets the calls that arrived together join the first batch.
     await new Promise((resolve) => setImmediate(resolve));

@@ -40,7 +40,14 @@ const states = new Map<number, State>();
 let nextHandle = 1;
 
 function newState(spec: UsearchSpec): State {
-  const state: State = { ...spec, store: new Float32Array(0), rowLabels: new BigInt64Array(0), n: 0, rowOf: new Map(), tombstones: 0 };
+  const state: State = {
+    ...spec,
+    store: new Float32Array(0),
+    rowLabels: new BigInt64Array(0),
+    n: 0,
+    rowOf: new Map(),
+    tombstones: 0,
+  };
   if (spec.kind === "hnsw") state.graph = newGraph(spec);
   return state;
 }
@@ -76,7 +83,12 @@ function add(state: State, vectors: Float32Array, labels: BigInt64Array): void {
     state.rowOf.set(labels[i]!, state.n + i);
   }
   state.n += labels.length;
-  if (state.graph && labels.length > 0) state.graph.add(BigUint64Array.from(labels, (l) => BigInt.asUintN(64, l)), vectors, 0);
+  if (state.graph && labels.length > 0)
+    state.graph.add(
+      BigUint64Array.from(labels, (l) => BigInt.asUintN(64, l)),
+      vectors,
+      0,
+    );
 }
 
 function remove(state: State, labels: BigInt64Array): number {
@@ -117,7 +129,13 @@ function exact(state: State, rows: Float32Array, rowLabels: ArrayLike<bigint>, q
   return { distances, labels };
 }
 
-function search(state: State, query: Float32Array, k: number, efSearch: number | undefined, allow: BigInt64Array | undefined) {
+function search(
+  state: State,
+  query: Float32Array,
+  k: number,
+  efSearch: number | undefined,
+  allow: BigInt64Array | undefined,
+) {
   if (allow) {
     const rows: number[] = [];
     for (const label of allow) {
@@ -127,7 +145,13 @@ function search(state: State, query: Float32Array, k: number, efSearch: number |
     if (!state.graph || rows.length <= Math.max(EXACT_ALLOW, state.n / 20)) {
       const subset = new Float32Array(rows.length * state.dim);
       rows.forEach((row, i) => subset.set(state.store.subarray(row * state.dim, (row + 1) * state.dim), i * state.dim));
-      return exact(state, subset, rows.map((row) => state.rowLabels[row]!), query, k);
+      return exact(
+        state,
+        subset,
+        rows.map((row) => state.rowLabels[row]!),
+        query,
+        k,
+      );
     }
     // A large allow-list: walk the graph and keep allowed labels, widening until k pass.
     const allowed = new Set(allow);
@@ -174,7 +198,15 @@ function reconstruct(state: State, labels: BigInt64Array): Float32Array {
 
 async function write(state: State, dir: string, suffix: string): Promise<void> {
   const header = Buffer.from(
-    JSON.stringify({ dim: state.dim, kind: state.kind, M: state.M, efConstruction: state.efConstruction, efSearch: state.efSearch, count: state.n, tombstones: state.tombstones }),
+    JSON.stringify({
+      dim: state.dim,
+      kind: state.kind,
+      M: state.M,
+      efConstruction: state.efConstruction,
+      efSearch: state.efSearch,
+      count: state.n,
+      tombstones: state.tombstones,
+    }),
   );
   const pad = (8 - ((MAGIC.length + 4 + header.length) % 8)) % 8;
   const head = Buffer.alloc(MAGIC.length + 4 + header.length + pad, 0x20);
@@ -189,14 +221,25 @@ async function write(state: State, dir: string, suffix: string): Promise<void> {
 
 async function read(dir: string): Promise<State> {
   const file = await readFile(path.join(dir, STORE_FILE));
-  if (file.toString("latin1", 0, MAGIC.length) !== MAGIC) throw new Error(`${dir}/${STORE_FILE} is not a usearch index file`);
+  if (file.toString("latin1", 0, MAGIC.length) !== MAGIC)
+    throw new Error(`${dir}/${STORE_FILE} is not a usearch index file`);
   const headerLength = file.readUInt32LE(MAGIC.length);
-  const header = JSON.parse(file.toString("utf8", MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as UsearchSpec & { count: number; tombstones: number };
+  const header = JSON.parse(file.toString("utf8", MAGIC.length + 4, MAGIC.length + 4 + headerLength)) as UsearchSpec & {
+    count: number;
+    tombstones: number;
+  };
   const start = MAGIC.length + 4 + headerLength;
   const state = newState({ ...header, kind: "flat" });
   state.kind = header.kind;
-  const labels = new BigInt64Array(file.buffer.slice(file.byteOffset + start, file.byteOffset + start + header.count * 8));
-  const vectors = new Float32Array(file.buffer.slice(file.byteOffset + start + header.count * 8, file.byteOffset + start + header.count * 8 + header.count * header.dim * 4));
+  const labels = new BigInt64Array(
+    file.buffer.slice(file.byteOffset + start, file.byteOffset + start + header.count * 8),
+  );
+  const vectors = new Float32Array(
+    file.buffer.slice(
+      file.byteOffset + start + header.count * 8,
+      file.byteOffset + start + header.count * 8 + header.count * header.dim * 4,
+    ),
+  );
   reserve(state, header.count);
   state.store.set(vectors);
   state.rowLabels.set(labels);
@@ -226,7 +269,16 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: A
     const state = await read(request.args[0] as string);
     const handleId = nextHandle++;
     states.set(handleId, state);
-    return { result: { handle: handleId, dim: state.dim, M: state.M, efConstruction: state.efConstruction, efSearch: state.efSearch, ...info(state) } };
+    return {
+      result: {
+        handle: handleId,
+        dim: state.dim,
+        M: state.M,
+        efConstruction: state.efConstruction,
+        efSearch: state.efSearch,
+        ...info(state),
+      },
+    };
   }
   const state = states.get(request.handle!);
   if (!state) throw new Error(`usearch index ${request.handle} was disposed`);
@@ -237,7 +289,12 @@ async function handle(request: Request): Promise<{ result: unknown; transfer?: A
     case "remove":
       return { result: { removed: remove(state, request.args[0] as BigInt64Array), ...info(state) } };
     case "search": {
-      const [query, k, efSearch, allow] = request.args as [Float32Array, number, number | undefined, BigInt64Array | undefined];
+      const [query, k, efSearch, allow] = request.args as [
+        Float32Array,
+        number,
+        number | undefined,
+        BigInt64Array | undefined,
+      ];
       const out = search(state, query, k, efSearch, allow);
       const distances = Float32Array.from(out.distances);
       const labels = BigInt64Array.from(out.labels);

@@ -4,7 +4,13 @@
 // exactly ("flat"), as FAISS does. usearch has no IVF: an IVF request builds HNSW.
 import type { Worker } from "node:worker_threads";
 import { startTsWorker } from "../../core/worker-thread.ts";
-import type { EngineKind, EngineOptions, EngineSearchOptions, EngineSearchResult, VectorEngine } from "./vector-engine.ts";
+import type {
+  EngineKind,
+  EngineOptions,
+  EngineSearchOptions,
+  EngineSearchResult,
+  VectorEngine,
+} from "./vector-engine.ts";
 import type { UsearchSpec } from "./usearch-worker.ts";
 
 export const STORE_FILE = "index.usearch";

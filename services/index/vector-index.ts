@@ -4,7 +4,14 @@
 // to rebuild.
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createEngine, defaultBackend, readEngine, type EngineKind, type IndexBackend, type VectorEngine } from "./engines.ts";
+import {
+  createEngine,
+  defaultBackend,
+  readEngine,
+  type EngineKind,
+  type IndexBackend,
+  type VectorEngine,
+} from "./engines.ts";
 import { RwLock } from "./locks.ts";
 
 export interface AnnOptions {
@@ -32,10 +39,17 @@ export interface VectorIndexOptions {
 }
 
 export type VectorIndexConfig = { dim: number } & Partial<Omit<VectorIndexOptions, "dim" | "ann">> & {
-  ann?: Partial<AnnOptions>;
-};
+    ann?: Partial<AnnOptions>;
+  };
 
-export const DEFAULT_ANN: AnnOptions = { kind: "hnsw", M: 32, efConstruction: 200, efSearch: 128, nlist: 1024, nprobe: 32 };
+export const DEFAULT_ANN: AnnOptions = {
+  kind: "hnsw",
+  M: 32,
+  efConstruction: 200,
+  efSearch: 128,
+  nlist: 1024,
+  nprobe: 32,
+};
 
 export function resolveIndexOptions(config: VectorIndexConfig): VectorIndexOptions {
   if (!Number.isInteger(config.dim) || config.dim <= 0) throw new Error(`invalid dimension ${config.dim}`);
@@ -172,7 +186,12 @@ export class VectorIndex {
     const meta = await readIndexMeta(dir);
     if (meta.format !== 1) throw new Error(`unknown index format ${meta.format} in ${dir}`);
     const backend = savedBackend(meta);
-    const options = resolveIndexOptions({ ...meta.options, ...overrides, backend, ann: { ...meta.options.ann, ...overrides?.ann } });
+    const options = resolveIndexOptions({
+      ...meta.options,
+      ...overrides,
+      backend,
+      ann: { ...meta.options.ann, ...overrides?.ann },
+    });
     const engine = await readEngine(backend, dir);
     const index = new VectorIndex(options, engine);
     index.nextLabel = meta.nextLabel;
@@ -243,7 +262,14 @@ export class VectorIndex {
         : kind === "ivf"
           ? { nlist: this.ivfLists(this.size), nprobe: ann.nprobe }
           : {};
-    return { dim: this.dim, backend: this.backend, engine: kind, params, count: this.size, exactThreshold: this.options.exactThreshold };
+    return {
+      dim: this.dim,
+      backend: this.backend,
+      engine: kind,
+      params,
+      count: this.size,
+      exactThreshold: this.options.exactThreshold,
+    };
   }
 
   /**
@@ -253,7 +279,10 @@ export class VectorIndex {
   memoryBytes(): number {
     const stored = this.engine.ntotal + this.engine.tombstones;
     const perVector =
-      this.dim * 4 + 8 /* id map */ + 48 /* reverse map entry */ + 120 /* chunk-id maps */ +
+      this.dim * 4 +
+      8 /* id map */ +
+      48 /* reverse map entry */ +
+      120 /* chunk-id maps */ +
       (this.engine.kind === "hnsw" ? this.options.ann.M * 2 * 4 * 1.1 + 16 : 0) +
       (this.engine.kind === "ivf" ? 16 : 0) +
       // usearch: its graph holds a second copy of each vector beside the row store, plus a row map entry.
@@ -269,7 +298,8 @@ export class VectorIndex {
     const batch = new Map<string, ArrayLike<number>>();
     for (const { chunkId, vector } of entries) {
       checkChunkId(chunkId);
-      if (vector.length !== this.dim) throw new Error(`vector for ${chunkId} has ${vector.length} dimensions, expected ${this.dim}`);
+      if (vector.length !== this.dim)
+        throw new Error(`vector for ${chunkId} has ${vector.length} dimensions, expected ${this.dim}`);
       batch.set(chunkId, vector);
     }
     if (batch.size === 0) return { added: 0, replaced: 0 };
@@ -358,7 +388,9 @@ export class VectorIndex {
     await this.lock.read(async () => {
       const engineFiles = this.engine.files();
       await this.engine.write(dir, ".tmp");
-      const lines = [...this.labelOf].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([id, label]) => `${label}\t${id}\n`);
+      const lines = [...this.labelOf]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([id, label]) => `${label}\t${id}\n`);
       const meta: SavedMeta = {
         format: 1,
         dim: this.dim,
@@ -371,9 +403,11 @@ export class VectorIndex {
       };
       await writeFile(path.join(dir, `${INDEX_FILES.chunks}.tmp`), lines.join(""));
       await writeFile(path.join(dir, `${INDEX_FILES.meta}.tmp`), `${JSON.stringify(meta, null, 2)}\n`);
-      for (const file of [...engineFiles, ...Object.values(INDEX_FILES)]) await rename(path.join(dir, `${file}.tmp`), path.join(dir, file));
+      for (const file of [...engineFiles, ...Object.values(INDEX_FILES)])
+        await rename(path.join(dir, `${file}.tmp`), path.join(dir, file));
       // Files of another engine or kind (after a switch of engine) would be committed as stale data.
-      for (const stale of ENGINE_FILES) if (!engineFiles.includes(stale)) await rm(path.join(dir, stale), { force: true });
+      for (const stale of ENGINE_FILES)
+        if (!engineFiles.includes(stale)) await rm(path.join(dir, stale), { force: true });
       this.dirty = false;
     });
   }
@@ -411,7 +445,15 @@ export class VectorIndex {
   private async rebuildEngine(kind: "hnsw" | "ivf"): Promise<void> {
     const { ann, dim } = this.options;
     const labels = await this.engine.labels();
-    const next = createEngine(this.engine.backend, { dim, kind, M: ann.M, efConstruction: ann.efConstruction, efSearch: ann.efSearch, nlist: this.ivfLists(labels.length), nprobe: ann.nprobe });
+    const next = createEngine(this.engine.backend, {
+      dim,
+      kind,
+      M: ann.M,
+      efConstruction: ann.efConstruction,
+      efSearch: ann.efSearch,
+      nlist: this.ivfLists(labels.length),
+      nprobe: ann.nprobe,
+    });
     try {
       if (kind === "ivf") {
         const sample = sampleLabels(labels, this.ivfLists(labels.length) * 64);

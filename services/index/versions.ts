@@ -112,7 +112,12 @@ export class IndexVersions {
       await git.addConfig("gc.auto", "0");
     }
     const cacheDir =
-      options.cacheDir ?? path.join(os.tmpdir(), "chatlens-index-versions", createHash("sha256").update(path.resolve(root)).digest("hex").slice(0, 16));
+      options.cacheDir ??
+      path.join(
+        os.tmpdir(),
+        "chatlens-index-versions",
+        createHash("sha256").update(path.resolve(root)).digest("hex").slice(0, 16),
+      );
     return new IndexVersions(root, git, options.keepLast ?? 10, cacheDir);
   }
 
@@ -184,7 +189,10 @@ export class IndexVersions {
    * Keeps the newest `keepLast` versions plus pinned ones and deletes the rest, then (unless
    * `gc` is false) expires the reflog and prunes, so the deleted versions' blobs leave the disk.
    */
-  applyRetention(key: IndexKey, options: { keepLast?: number; gc?: boolean } = {}): Promise<{ deleted: number[]; kept: number[] }> {
+  applyRetention(
+    key: IndexKey,
+    options: { keepLast?: number; gc?: boolean } = {},
+  ): Promise<{ deleted: number[]; kept: number[] }> {
     const keepLast = Math.max(1, options.keepLast ?? this.keepLast);
     return this.mutex.run(async () => {
       const versions = await this.listUnlocked(key);
@@ -217,7 +225,14 @@ export class IndexVersions {
   dropDataset(datasetId: string): Promise<string[]> {
     return this.mutex.run(async () => {
       const segment = encodeSegment(datasetId);
-      const refs = (await this.git.raw(["for-each-ref", "--format=%(refname)", `refs/tags/v/${segment}/`, `refs/tags/pin/${segment}/`]))
+      const refs = (
+        await this.git.raw([
+          "for-each-ref",
+          "--format=%(refname)",
+          `refs/tags/v/${segment}/`,
+          `refs/tags/pin/${segment}/`,
+        ])
+      )
         .split("\n")
         .filter((line) => line !== "");
       const models = new Set<string>();
@@ -292,7 +307,11 @@ export class IndexVersions {
       dimension: meta.dim,
       chunkingVersion: info.chunkingVersion,
       vectorCount: meta.count,
-      engine: { backend: meta.backend ?? "faiss", kind: meta.engine, params: engineParams(meta.engine, meta.options.ann) },
+      engine: {
+        backend: meta.backend ?? "faiss",
+        kind: meta.engine,
+        params: engineParams(meta.engine, meta.options.ann),
+      },
       importIds: [...new Set(info.importIds)].sort(),
       checksums,
       ...(restoredFrom === undefined ? {} : { restoredFrom }),
@@ -337,7 +356,11 @@ export class IndexVersions {
   }
 
   private async refsUnder(prefix: string): Promise<Array<Omit<VersionInfo, "pinned" | "manifest">>> {
-    const out = await this.git.raw(["for-each-ref", "--format=%(refname)%09%(objectname)%09%(creatordate:iso-strict)%09%(contents:subject)", prefix]);
+    const out = await this.git.raw([
+      "for-each-ref",
+      "--format=%(refname)%09%(objectname)%09%(creatordate:iso-strict)%09%(contents:subject)",
+      prefix,
+    ]);
     return out
       .split("\n")
       .filter((line) => line !== "")
@@ -362,7 +385,12 @@ export class IndexVersions {
   private async chunkIdsAt(key: IndexKey, version: number): Promise<Set<string>> {
     const commit = await this.tagCommit(key, version);
     const tsv = await this.git.raw(["show", `${commit}:${indexPath(key)}/${INDEX_FILES.chunks}`]);
-    return new Set(tsv.split("\n").filter((l) => l !== "").map((l) => l.slice(l.indexOf("\t") + 1)));
+    return new Set(
+      tsv
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => l.slice(l.indexOf("\t") + 1)),
+    );
   }
 
   // Versions are built in a throw-away git index, so the repository's own index and HEAD are
@@ -371,7 +399,12 @@ export class IndexVersions {
     const dir = await mkdtemp(path.join(os.tmpdir(), "chatlens-git-index-"));
     try {
       // A minimal environment: simple-git refuses to run with variables such as EDITOR set.
-      const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: os.homedir(), ...AUTHOR, GIT_INDEX_FILE: path.join(dir, "index") };
+      const env = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: os.homedir(),
+        ...AUTHOR,
+        GIT_INDEX_FILE: path.join(dir, "index"),
+      };
       const git = simpleGit({ baseDir: this.root }).env(env);
       return await fn(git);
     } finally {
@@ -382,9 +415,18 @@ export class IndexVersions {
 
 /** Whether two manifests describe the same index content (files, chunking, imports covered). */
 function sameContent(a: VersionManifest, b: VersionManifest): boolean {
-  const files = (m: VersionManifest) => JSON.stringify(Object.entries(m.checksums).sort(([x], [y]) => x.localeCompare(y)));
-  const content = a.chunkSet && b.chunkSet ? a.chunkSet === b.chunkSet && a.vectorCount === b.vectorCount && a.dimension === b.dimension : files(a) === files(b);
-  return a.chunkingVersion === b.chunkingVersion && a.importIds.join() === b.importIds.join() && a.engine.kind === b.engine.kind && content;
+  const files = (m: VersionManifest) =>
+    JSON.stringify(Object.entries(m.checksums).sort(([x], [y]) => x.localeCompare(y)));
+  const content =
+    a.chunkSet && b.chunkSet
+      ? a.chunkSet === b.chunkSet && a.vectorCount === b.vectorCount && a.dimension === b.dimension
+      : files(a) === files(b);
+  return (
+    a.chunkingVersion === b.chunkingVersion &&
+    a.importIds.join() === b.importIds.join() &&
+    a.engine.kind === b.engine.kind &&
+    content
+  );
 }
 
 async function chunkSetDigest(chunksFile: string): Promise<string> {

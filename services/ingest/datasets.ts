@@ -43,13 +43,34 @@ function view(row: DatasetRow & { [K in keyof DatasetStats]: unknown }): Dataset
 
 export async function createDataset(
   db: Db,
-  v: { orgId: string; name: string; description?: string; modelId: string; keywordLanguage?: string | null; createdBy: string | null },
+  v: {
+    orgId: string;
+    name: string;
+    description?: string;
+    modelId: string;
+    keywordLanguage?: string | null;
+    createdBy: string | null;
+  },
 ): Promise<DatasetView> {
   const [row] = await db
     .insert(datasets)
-    .values({ orgId: v.orgId, name: v.name, description: v.description ?? "", modelId: v.modelId, keywordLanguage: v.keywordLanguage ?? null, createdBy: v.createdBy })
+    .values({
+      orgId: v.orgId,
+      name: v.name,
+      description: v.description ?? "",
+      modelId: v.modelId,
+      keywordLanguage: v.keywordLanguage ?? null,
+      createdBy: v.createdBy,
+    })
     .returning();
-  return view({ ...row!, messageCount: 0, conversationCount: 0, participantCount: 0, firstMessageAt: null, lastMessageAt: null });
+  return view({
+    ...row!,
+    messageCount: 0,
+    conversationCount: 0,
+    participantCount: 0,
+    firstMessageAt: null,
+    lastMessageAt: null,
+  });
 }
 
 export async function listDatasets(db: Db, orgId: string): Promise<DatasetView[]> {

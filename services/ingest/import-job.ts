@@ -55,8 +55,15 @@ export const SUMMARY_WARNINGS = 50;
 export const WRITE_BATCH = 2000;
 const PROGRESS_INTERVAL_MS = 1000;
 
-function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">, signal?: AbortSignal): ParseInput {
-  const input: ParseInput = { path: job.path, filename: job.filename, options: { ...job.options, batchSize: WRITE_BATCH } };
+function parseInput(
+  job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">,
+  signal?: AbortSignal,
+): ParseInput {
+  const input: ParseInput = {
+    path: job.path,
+    filename: job.filename,
+    options: { ...job.options, batchSize: WRITE_BATCH },
+  };
   if (job.format) input.format = job.format;
   if (signal) input.signal = signal;
   if (job.limits) input.limits = job.limits;
@@ -68,11 +75,14 @@ function parseInput(job: Pick<ImportJob, "path" | "filename" | "format" | "optio
  * obviously bad file (unknown format, corrupt zip, invalid JSON at the start, empty) is refused
  * synchronously. Throws the mapped ClientError.
  */
-export async function precheckExport(job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">): Promise<void> {
+export async function precheckExport(
+  job: Pick<ImportJob, "path" | "filename" | "format" | "options" | "limits">,
+): Promise<void> {
   const events = parseExportInWorker(parseInput(job));
   try {
     // The first batch, or the first 4 MiB (a progress event): what remains is the queued import's.
-    for await (const event of events) if (event.type === "messages" || event.type === "summary" || event.type === "progress") break;
+    for await (const event of events)
+      if (event.type === "messages" || event.type === "summary" || event.type === "progress") break;
   } catch (err) {
     throw toClientError(err);
   } finally {
@@ -180,7 +190,13 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
         reported = { messages: s.messagesRead, bytes: s.bytesRead };
         await db
           .update(imports)
-          .set({ bytesRead: s.bytesRead, bytesTotal: s.bytesTotal, messagesRead: s.messagesRead, messagesAdded: s.messagesAdded, heartbeatAt: new Date() })
+          .set({
+            bytesRead: s.bytesRead,
+            bytesTotal: s.bytesTotal,
+            messagesRead: s.messagesRead,
+            messagesAdded: s.messagesAdded,
+            heartbeatAt: new Date(),
+          })
           .where(eq(imports.id, job.importId));
       }
     }
@@ -218,7 +234,8 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
       // its rows were removed and a re-upload may already be counting on that.
       .where(and(eq(imports.id, job.importId), eq(imports.status, "running")))
       .returning({ id: imports.id });
-    if (!marked.length) throw new Error("the import was rolled back by another node while it ran (its heartbeat went stale)");
+    if (!marked.length)
+      throw new Error("the import was rolled back by another node while it ran (its heartbeat went stale)");
     return { ok: true, summary: result };
   } catch (cause) {
     await pending.catch(() => {});
@@ -229,7 +246,14 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
     if (job.removeFile) await rm(job.path, { force: true, recursive: true });
   }
 
-  function finish(p: { format: FormatName; conversations: number; participants: number; skipped: number; warnings: number; bytesRead: number }): ImportSummary {
+  function finish(p: {
+    format: FormatName;
+    conversations: number;
+    participants: number;
+    skipped: number;
+    warnings: number;
+    bytesRead: number;
+  }): ImportSummary {
     return {
       format: p.format,
       messagesRead: s.messagesRead,
@@ -265,7 +289,11 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
  * now; one that is alive is waited for. The check and the switch to "running" happen in one
  * transaction holding the dataset row's lock, so two jobs of one dataset never both pass.
  */
-export async function claimDataset(database: Database, job: Pick<ImportJob, "importId" | "datasetId">, hooks: RunHooks): Promise<void> {
+export async function claimDataset(
+  database: Database,
+  job: Pick<ImportJob, "importId" | "datasetId">,
+  hooks: RunHooks,
+): Promise<void> {
   const staleAfterMs = hooks.staleAfterMs ?? 120_000;
   const pollMs = hooks.waitPollMs ?? 1000;
   for (;;) {
@@ -298,7 +326,10 @@ export async function claimDataset(database: Database, job: Pick<ImportJob, "imp
   }
 }
 
-export const INTERRUPTED: ImportError = { code: "IMPORT_INTERRUPTED", message: "The import was interrupted (node stopped or lost) and has been rolled back" };
+export const INTERRUPTED: ImportError = {
+  code: "IMPORT_INTERRUPTED",
+  message: "The import was interrupted (node stopped or lost) and has been rolled back",
+};
 
 /** Removes an import's rows and marks it failed. */
 export async function failImport(
@@ -328,12 +359,19 @@ export async function failImport(
  * `nodeId` also reaps that node's own jobs at once (it has just restarted, so none are alive).
  * Returns the ids reaped.
  */
-export async function reapInterrupted(database: Database, o: { staleBeforeMs: number; nodeId?: string; all?: boolean }): Promise<string[]> {
+export async function reapInterrupted(
+  database: Database,
+  o: { staleBeforeMs: number; nodeId?: string; all?: boolean },
+): Promise<string[]> {
   const staleBefore = new Date(Date.now() - o.staleBeforeMs);
   const alive = inArray(imports.status, ["queued", "running"]);
   const dead = o.all
     ? undefined
-    : or(lt(imports.heartbeatAt, staleBefore), isNull(imports.heartbeatAt), o.nodeId ? eq(imports.nodeId, o.nodeId) : undefined);
+    : or(
+        lt(imports.heartbeatAt, staleBefore),
+        isNull(imports.heartbeatAt),
+        o.nodeId ? eq(imports.nodeId, o.nodeId) : undefined,
+      );
   const rows = await database.db
     .select({ id: imports.id, datasetId: imports.datasetId })
     .from(imports)
@@ -362,5 +400,8 @@ async function rollBackDead(database: Database, importId: string, datasetId: str
 /** Keeps this node's queued and running jobs from looking dead to other nodes' reapers. */
 export async function touchImports(database: Database, ids: string[]): Promise<void> {
   if (!ids.length) return;
-  await database.db.update(imports).set({ heartbeatAt: sql`now()` }).where(inArray(imports.id, ids));
+  await database.db
+    .update(imports)
+    .set({ heartbeatAt: sql`now()` })
+    .where(inArray(imports.id, ids));
 }

@@ -62,7 +62,10 @@ export function toParseOptions(p: ImportOptionParams): { format?: FormatName; op
 /** The client's file name as a label only: no directories, no control characters, bounded. */
 export function safeFilename(name: unknown, fallback = "upload"): string {
   const base = typeof name === "string" ? (name.split(/[\\/]/).pop() ?? "") : "";
-  // eslint-disable-next-line no-control-regex
-  const cleaned = base.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, 200);
+  const cleaned = base
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim()
+    .slice(0, 200);
   return cleaned || fallback;
 }

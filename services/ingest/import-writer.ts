@@ -98,9 +98,14 @@ export class ImportWriter {
     return merges;
   }
 
-  private async mergeOne(created: { key: string; id: string; platform: string; name: string }, datasetId: string): Promise<ConversationMerge | undefined> {
+  private async mergeOne(
+    created: { key: string; id: string; platform: string; name: string },
+    datasetId: string,
+  ): Promise<ConversationMerge | undefined> {
     const prefixLength = created.key.length;
-    const [counts] = await this.database.rows<{ n: number }>(sql`select count(*)::int as n from messages where conversation_id = ${created.id}`);
+    const [counts] = await this.database.rows<{ n: number }>(
+      sql`select count(*)::int as n from messages where conversation_id = ${created.id}`,
+    );
     const total = Number(counts?.n ?? 0);
     if (total === 0) return undefined;
     const [best] = await this.database.rows<{ id: string; name: string; key: string; overlap: number }>(sql`
@@ -155,7 +160,8 @@ export class ImportWriter {
     if (batch.length === 0) return 0;
     const records = batch.map((m) => {
       const conversationId = this.conversationIds.get(m.conversationKey);
-      if (!conversationId) throw new Error(`message ${m.sourceKey} refers to unknown conversation ${m.conversationKey}`);
+      if (!conversationId)
+        throw new Error(`message ${m.sourceKey} refers to unknown conversation ${m.conversationKey}`);
       return {
         c: conversationId,
         p: m.authorKey === undefined ? null : (this.participantIds.get(m.authorKey) ?? null),
@@ -169,7 +175,11 @@ export class ImportWriter {
         ed: m.edited,
         eat: m.editedAt ? m.editedAt.toISOString() : null,
         fw: m.forwardedFrom === undefined ? null : clean(m.forwardedFrom),
-        re: m.reactions.length ? m.reactions.map((r) => (r.by ? { emoji: r.emoji, count: r.count, users: r.by } : { emoji: r.emoji, count: r.count })) : null,
+        re: m.reactions.length
+          ? m.reactions.map((r) =>
+              r.by ? { emoji: r.emoji, count: r.count, users: r.by } : { emoji: r.emoji, count: r.count },
+            )
+          : null,
         at: m.attachments.length ? m.attachments : null,
         sf: clean(m.source.file),
         sl: m.source.line ?? null,

@@ -14,18 +14,54 @@ import type { AppContext } from "../../core/app-context.ts";
 import { ClientError } from "../../core/errors.ts";
 import { JobQueue } from "../../core/job-queue.ts";
 import { OrgSlots } from "../../core/org-slots.ts";
-import { activeImportCount, createDataset, deleteDataset, findDataset, getDataset, listDatasets, updateDataset, type DatasetPatch } from "./datasets.ts";
+import {
+  activeImportCount,
+  createDataset,
+  deleteDataset,
+  findDataset,
+  getDataset,
+  listDatasets,
+  updateDataset,
+  type DatasetPatch,
+} from "./datasets.ts";
 import { KEYWORD_LANGUAGE_CHOICES } from "../../lib/text/keyword-languages.ts";
-import { failImport, INTERRUPTED, precheckExport, reapInterrupted, runImport, touchImports, type ImportJob } from "./import-job.ts";
-import { IMPORT_OPTION_PARAMS, isTimeZone, safeFilename, toParseOptions, type ImportOptionParams } from "./import-options.ts";
+import {
+  failImport,
+  INTERRUPTED,
+  precheckExport,
+  reapInterrupted,
+  runImport,
+  touchImports,
+  type ImportJob,
+} from "./import-job.ts";
+import {
+  IMPORT_OPTION_PARAMS,
+  isTimeZone,
+  safeFilename,
+  toParseOptions,
+  type ImportOptionParams,
+} from "./import-options.ts";
 import { parseLimitsFromConfig } from "./io/limits.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 import { warmParseWorker } from "./parse-in-worker.ts";
-import { getImport, getMessageWithContext, importView, listConversations, listImports, listMessages, listParticipants } from "./queries.ts";
+import {
+  getImport,
+  getMessageWithContext,
+  importView,
+  listConversations,
+  listImports,
+  listMessages,
+  listParticipants,
+} from "./queries.ts";
 import { holdStreamErrors, saveUpload } from "./upload-file.ts";
 import { arrayOf, constant, itemsOf, obj, ref, str, uuid as uuidSchema } from "../../core/json-schema.ts";
 
-type Meta = CallMeta & { $statusCode?: number; $location?: string; filename?: string; $params?: Record<string, unknown> };
+type Meta = CallMeta & {
+  $statusCode?: number;
+  $location?: string;
+  filename?: string;
+  $params?: Record<string, unknown>;
+};
 type Ctx<P = Record<string, any>> = Context<P, Meta>;
 
 interface IngestService extends DbService {
@@ -45,11 +81,18 @@ const HEARTBEAT_MS = 15_000;
 const ORPHAN_FILE_AGE_MS = 10 * 60_000;
 
 function validationError(field: string, message: string) {
-  return new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [{ type: "custom", field, message }]);
+  return new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [
+    { type: "custom", field, message },
+  ]);
 }
 
 /** A dataset's keyword-search language: one of the analysers, "auto" to detect it, or null for the platform's default. */
-const KEYWORD_LANGUAGE_PARAM = { type: "enum", values: [...KEYWORD_LANGUAGE_CHOICES], optional: true, nullable: true } as const;
+const KEYWORD_LANGUAGE_PARAM = {
+  type: "enum",
+  values: [...KEYWORD_LANGUAGE_CHOICES],
+  optional: true,
+  nullable: true,
+} as const;
 
 export default function createIngestService(app: AppContext): ServiceSchema {
   const { config } = app;
@@ -95,7 +138,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           description: { type: "string", max: 2000, trim: true, optional: true },
           keywordLanguage: KEYWORD_LANGUAGE_PARAM,
         },
-        async handler(this: IngestService, ctx: Ctx<{ name: string; description?: string; keywordLanguage?: string | null }>) {
+        async handler(
+          this: IngestService,
+          ctx: Ctx<{ name: string; description?: string; keywordLanguage?: string | null }>,
+        ) {
           const dataset = await createDataset(this.db, {
             orgId: orgOf(ctx),
             name: ctx.params.name,
@@ -121,7 +167,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       updateDataset: {
         visibility: "published",
-        openapi: { summary: "Rename or describe a dataset, or set its keyword-search language", response: ref("Dataset") },
+        openapi: {
+          summary: "Rename or describe a dataset, or set its keyword-search language",
+          response: ref("Dataset"),
+        },
         permissions: ["datasets.write"],
         timeout: DB_TIMEOUT,
         params: {
@@ -133,7 +182,8 @@ export default function createIngestService(app: AppContext): ServiceSchema {
         },
         async handler(this: IngestService, ctx: Ctx<{ datasetId: string } & DatasetPatch>) {
           const { datasetId, ...patch } = ctx.params;
-          const before = patch.keywordLanguage === undefined ? undefined : await findDataset(this.db, orgOf(ctx), datasetId);
+          const before =
+            patch.keywordLanguage === undefined ? undefined : await findDataset(this.db, orgOf(ctx), datasetId);
           const dataset = await updateDataset(this.db, orgOf(ctx), datasetId, patch);
           // Every index node rebuilds its keyword index of the dataset with the new language.
           if (before && before.keywordLanguage !== dataset.keywordLanguage)
@@ -143,7 +193,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       },
       deleteDataset: {
         visibility: "published",
-        openapi: { summary: "Delete a dataset and everything in it", response: obj({ id: uuidSchema, deleted: constant(true) }) },
+        openapi: {
+          summary: "Delete a dataset and everything in it",
+          response: obj({ id: uuidSchema, deleted: constant(true) }),
+        },
         permissions: ["datasets.delete"],
         timeout: DB_TIMEOUT,
         params: { $$strict: true, datasetId: uuid },
@@ -153,7 +206,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           await findDataset(this.db, orgId, datasetId);
           // A running job would fail on its next batch and its rollback would race the cascade.
           if (await activeImportCount(this.db, datasetId))
-            throw new ClientError("CONFLICT", "An import of this dataset is queued or running; delete it when the import has ended");
+            throw new ClientError(
+              "CONFLICT",
+              "An import of this dataset is queued or running; delete it when the import has ended",
+            );
           const row = await deleteDataset(this.db, orgId, datasetId);
           await this.audit(ctx, "dataset.deleted", { target: datasetId, data: { name: row.name } });
           await ctx.emit("dataset.deleted", { orgId, datasetId });
@@ -174,23 +230,40 @@ export default function createIngestService(app: AppContext): ServiceSchema {
         async handler(this: IngestService, ctx: Ctx<Readable>) {
           holdStreamErrors(ctx.params);
           const orgId = orgOf(ctx);
-          const params = { ...ctx.meta.$params } as unknown as ImportOptionParams & { datasetId: string; filename?: string };
+          const params = { ...ctx.meta.$params } as unknown as ImportOptionParams & {
+            datasetId: string;
+            filename?: string;
+          };
           const checked = await this.checkUploadParams(params);
-          if (checked !== true) throw new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", checked);
-          if (params.timeZone && !isTimeZone(params.timeZone)) throw validationError("timeZone", "Unknown IANA time zone");
+          if (checked !== true)
+            throw new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", checked);
+          if (params.timeZone && !isTimeZone(params.timeZone))
+            throw validationError("timeZone", "Unknown IANA time zone");
           await findDataset(this.db, orgId, params.datasetId);
           // Before the body is read: one org's uploads must not fill the queue every org shares (issue 15 M6).
           // Uploads still arriving count too, or many sent at once would all pass before any was queued.
           const release = this.receiving.take(orgId, config.IMPORT_MAX_QUEUED_PER_ORG, this.queue.countFor(orgId));
           if (!release) {
-            throw new ClientError("QUOTA_EXCEEDED", `Your organisation already has ${config.IMPORT_MAX_QUEUED_PER_ORG} imports queued or running; upload again when one has ended`, { limit: config.IMPORT_MAX_QUEUED_PER_ORG });
+            throw new ClientError(
+              "QUOTA_EXCEEDED",
+              `Your organisation already has ${config.IMPORT_MAX_QUEUED_PER_ORG} imports queued or running; upload again when one has ended`,
+              { limit: config.IMPORT_MAX_QUEUED_PER_ORG },
+            );
           }
           try {
             const importId = randomUUID();
             const filename = safeFilename(ctx.meta.filename ?? params.filename);
             const saved = await saveUpload(ctx.params, config.uploadDir, config.UPLOAD_MAX_BYTES, importId);
             const { format, options } = toParseOptions(params);
-            const job: ImportJob = { importId, orgId, datasetId: params.datasetId, path: saved.path, filename, options, removeFile: true };
+            const job: ImportJob = {
+              importId,
+              orgId,
+              datasetId: params.datasetId,
+              path: saved.path,
+              filename,
+              options,
+              removeFile: true,
+            };
             if (format) job.format = format;
             const { row } = await this.enqueue(ctx, job, saved.bytes);
             ctx.meta.$statusCode = 202;
@@ -218,7 +291,10 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           wait: { type: "boolean", optional: true },
           ...IMPORT_OPTION_PARAMS,
         },
-        async handler(this: IngestService, ctx: Ctx<ImportOptionParams & { datasetId: string; path: string; wait?: boolean }>) {
+        async handler(
+          this: IngestService,
+          ctx: Ctx<ImportOptionParams & { datasetId: string; path: string; wait?: boolean }>,
+        ) {
           const { datasetId, path: source, wait, ...rest } = ctx.params;
           if (rest.timeZone && !isTimeZone(rest.timeZone)) throw validationError("timeZone", "Unknown IANA time zone");
           const dataset = await findDataset(this.db, ctx.meta.auth?.orgId ?? null, datasetId);
@@ -226,7 +302,15 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           const info = await stat(full).catch(() => null);
           if (!info) throw new ClientError("NOT_FOUND", `No file or folder at ${full}`);
           const { format, options } = toParseOptions(rest);
-          const job: ImportJob = { importId: randomUUID(), orgId: dataset.orgId, datasetId, path: full, filename: path.basename(full), options, removeFile: false };
+          const job: ImportJob = {
+            importId: randomUUID(),
+            orgId: dataset.orgId,
+            datasetId,
+            path: full,
+            filename: path.basename(full),
+            options,
+            removeFile: false,
+          };
           if (format) job.format = format;
           const { row, finished } = await this.enqueue(ctx, job, info.isFile() ? info.size : 0);
           if (!wait) return row;
@@ -239,7 +323,11 @@ export default function createIngestService(app: AppContext): ServiceSchema {
         openapi: { summary: "Imports of a dataset, newest first", response: itemsOf(ref("Import")) },
         permissions: ["datasets.read"],
         timeout: DB_TIMEOUT,
-        params: { $$strict: true, datasetId: uuid, limit: { type: "number", integer: true, min: 1, max: 200, convert: true, optional: true } },
+        params: {
+          $$strict: true,
+          datasetId: uuid,
+          limit: { type: "number", integer: true, min: 1, max: 200, convert: true, optional: true },
+        },
         async handler(this: IngestService, ctx: Ctx<{ datasetId: string; limit?: number }>) {
           const orgId = orgOf(ctx);
           await findDataset(this.db, orgId, ctx.params.datasetId);
@@ -297,12 +385,27 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           from: { type: "date", convert: true, optional: true },
           to: { type: "date", convert: true, optional: true },
           participantId: { type: "uuid", optional: true },
-          kind: { type: "enum", values: ["text", "media", "system", "deleted", "call", "poll", "sticker", "location", "contact"], optional: true },
+          kind: {
+            type: "enum",
+            values: ["text", "media", "system", "deleted", "call", "poll", "sticker", "location", "contact"],
+            optional: true,
+          },
           q: { type: "string", min: 1, max: 500, optional: true },
         },
         async handler(
           this: IngestService,
-          ctx: Ctx<{ datasetId: string; conversationId: string; cursor?: string; order?: "asc" | "desc"; limit?: number; from?: Date; to?: Date; participantId?: string; kind?: string; q?: string }>,
+          ctx: Ctx<{
+            datasetId: string;
+            conversationId: string;
+            cursor?: string;
+            order?: "asc" | "desc";
+            limit?: number;
+            from?: Date;
+            to?: Date;
+            participantId?: string;
+            kind?: string;
+            q?: string;
+          }>,
         ) {
           const { limit, order, ...rest } = ctx.params;
           return listMessages(this.db, { ...rest, orgId: orgOf(ctx), order: order ?? "asc", limit: limit ?? 100 });
@@ -320,7 +423,13 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           context: { type: "number", integer: true, min: 0, max: 50, convert: true, optional: true },
         },
         async handler(this: IngestService, ctx: Ctx<{ datasetId: string; messageId: number; context?: number }>) {
-          return getMessageWithContext(this.db, orgOf(ctx), ctx.params.datasetId, ctx.params.messageId, ctx.params.context ?? 5);
+          return getMessageWithContext(
+            this.db,
+            orgOf(ctx),
+            ctx.params.datasetId,
+            ctx.params.messageId,
+            ctx.params.context ?? 5,
+          );
         },
       },
     },
@@ -367,7 +476,8 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           staleAfterMs,
           // This node runs one job at a time, so another running import under its own id is a
           // previous life's; other nodes count as gone once the registry has marked them so.
-          nodeAlive: (nodeId: string) => (nodeId === this.broker.nodeID ? false : this.broker.registry.nodes.get(nodeId)?.available),
+          nodeAlive: (nodeId: string) =>
+            nodeId === this.broker.nodeID ? false : this.broker.registry.nodes.get(nodeId)?.available,
           onProgress: (delta) => recordImportProgress(this.broker, { format, ...delta }),
         });
         recordImport(this.broker, {
@@ -376,14 +486,17 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           durationSeconds: (Date.now() - started) / 1000,
         });
         if (outcome.ok) {
-          this.logger.info(`Import ${job.importId} completed: ${outcome.summary.messagesAdded} of ${outcome.summary.messagesRead} messages added`);
+          this.logger.info(
+            `Import ${job.importId} completed: ${outcome.summary.messagesAdded} of ${outcome.summary.messagesRead} messages added`,
+          );
           await this.broker.emit("import.completed", {
             orgId: job.orgId,
             datasetId: job.datasetId,
             importId: job.importId,
             messagesAdded: outcome.summary.messagesAdded,
           });
-        } else if (outcome.error.code === "INTERNAL_ERROR") this.logger.error(`Import ${job.importId} failed`, outcome.cause);
+        } else if (outcome.error.code === "INTERNAL_ERROR")
+          this.logger.error(`Import ${job.importId} failed`, outcome.cause);
         else this.logger.info(`Import ${job.importId} failed: ${outcome.error.code} ${outcome.error.message}`);
       },
 
@@ -405,7 +518,12 @@ export default function createIngestService(app: AppContext): ServiceSchema {
         const ids = files.filter((f) => /^[0-9a-f-]{36}\.upload$/.test(f)).map((f) => f.slice(0, 36));
         if (!ids.length) return;
         const status = new Map(
-          (await this.db.select({ id: imports.id, status: imports.status }).from(imports).where(inArray(imports.id, ids))).map((r) => [r.id, r.status]),
+          (
+            await this.db
+              .select({ id: imports.id, status: imports.status })
+              .from(imports)
+              .where(inArray(imports.id, ids))
+          ).map((r) => [r.id, r.status]),
         );
         for (const id of ids) {
           const s = status.get(id);
@@ -413,7 +531,8 @@ export default function createIngestService(app: AppContext): ServiceSchema {
           const file = path.join(config.uploadDir, `${id}.upload`);
           const info = await stat(file).catch(() => null);
           // Without a row the upload may still be arriving on another process sharing this folder.
-          if (info && (s !== undefined || Date.now() - info.mtimeMs > ORPHAN_FILE_AGE_MS)) await rm(file, { force: true });
+          if (info && (s !== undefined || Date.now() - info.mtimeMs > ORPHAN_FILE_AGE_MS))
+            await rm(file, { force: true });
         }
       },
     },
@@ -437,8 +556,17 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       warmParseWorker(parseLimits.maxParseHeapMb);
       await this.reap(true);
       this.timers.push(
-        setInterval(() => void touchImports(this.database, this.queue.ids()).catch((err) => this.logger.warn("Import heartbeat failed", err)), heartbeatMs),
-        setInterval(() => void this.reap(false).catch((err: unknown) => this.logger.warn("Import reaper failed", err)), staleAfterMs / 2),
+        setInterval(
+          () =>
+            void touchImports(this.database, this.queue.ids()).catch((err) =>
+              this.logger.warn("Import heartbeat failed", err),
+            ),
+          heartbeatMs,
+        ),
+        setInterval(
+          () => void this.reap(false).catch((err: unknown) => this.logger.warn("Import reaper failed", err)),
+          staleAfterMs / 2,
+        ),
       );
       for (const t of this.timers) t.unref();
     },
@@ -447,7 +575,9 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       for (const t of this.timers) clearInterval(t);
       // The running job rolls itself back when aborted; jobs never started are failed here.
       for (const job of await this.queue.stop()) {
-        await failImport(this.database, job.importId, job.datasetId, INTERRUPTED).catch((err) => this.logger.warn("Could not fail import", err));
+        await failImport(this.database, job.importId, job.datasetId, INTERRUPTED).catch((err) =>
+          this.logger.warn("Could not fail import", err),
+        );
         if (job.removeFile) await rm(job.path, { force: true });
       }
     },

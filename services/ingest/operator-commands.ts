@@ -11,7 +11,8 @@ export function importPathParams(datasetId: string, path: string, o: Record<stri
   if (o["days-first"] !== undefined) params.daysFirst = o["days-first"] === true || o["days-first"] === "true";
   if (typeof o["conversation-name"] === "string") params.conversationName = o["conversation-name"];
   // --merge-overlapping false keeps an export that overlaps a stored conversation apart.
-  if (o["merge-overlapping"] !== undefined) params.mergeOverlapping = o["merge-overlapping"] === true || o["merge-overlapping"] === "true";
+  if (o["merge-overlapping"] !== undefined)
+    params.mergeOverlapping = o["merge-overlapping"] === true || o["merge-overlapping"] === "true";
   return params;
 }
 
@@ -27,9 +28,15 @@ export const INGEST_COMMANDS: OperatorCommand[] = [
     options: [
       { option: "--format <format>", description: "skip detection: whatsapp, telegram, slack, discord, …" },
       { option: "--time-zone <zone>", description: "IANA zone of local times in the export (default UTC)" },
-      { option: "--days-first <bool>", description: "WhatsApp/Signal: dates are day-first (true) or month-first (false)" },
+      {
+        option: "--days-first <bool>",
+        description: "WhatsApp/Signal: dates are day-first (true) or month-first (false)",
+      },
       { option: "--conversation-name <name>", description: "name for single-chat exports without one" },
-      { option: "--merge-overlapping <bool>", description: "fold an export that overlaps a stored conversation into it (default true)" },
+      {
+        option: "--merge-overlapping <bool>",
+        description: "fold an export that overlaps a stored conversation into it (default true)",
+      },
       { option: "--wait <bool>", description: "return when the import has ended (default: return once queued)" },
       { option: "--node <nodeID>", description: "the ingest node whose disk holds the path (cluster)" },
     ],

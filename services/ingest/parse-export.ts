@@ -20,7 +20,8 @@ export const PARSERS: Record<FormatName, Parser> = {
   signal: textChatParser("signal"),
   // Telegram Desktop exports JSON (result.json) or HTML (messages.html, messages2.html …): one format name for both.
   telegram: (ctx) =>
-    telegramHtmlPages(ctx.container.entries).length > 0 && !ctx.container.entries.some((e) => /(^|\/)result\.json$/i.test(e.name))
+    telegramHtmlPages(ctx.container.entries).length > 0 &&
+    !ctx.container.entries.some((e) => /(^|\/)result\.json$/i.test(e.name))
       ? telegramHtmlParser(ctx)
       : telegramParser(ctx),
   discord: discordParser,
@@ -56,7 +57,10 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
     throw new ParseError("INVALID_OPTIONS", "batchSize must be an integer between 1 and 100000");
   }
   if (input.format !== undefined && !(input.format in PARSERS)) {
-    throw new ParseError("UNKNOWN_FORMAT", `Unknown format "${input.format}"; expected one of ${FORMAT_NAMES.join(", ")}`);
+    throw new ParseError(
+      "UNKNOWN_FORMAT",
+      `Unknown format "${input.format}"; expected one of ${FORMAT_NAMES.join(", ")}`,
+    );
   }
   const clock = new ZoneClock(options.timeZone ?? "UTC");
   const limits = withDefaults(input.limits);
@@ -80,7 +84,11 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
         parseMs += performance.now() - resumed;
         input.signal?.throwIfAborted();
         if (parseMs > limits.maxParseMs) {
-          throw new ParseError("IMPORT_TIME_EXCEEDED", `${container.label}: parsing took longer than ${limits.maxParseMs} ms`, { file: container.label });
+          throw new ParseError(
+            "IMPORT_TIME_EXCEEDED",
+            `${container.label}: parsing took longer than ${limits.maxParseMs} ms`,
+            { file: container.label },
+          );
         }
         for (const event of events) {
           switch (event.type) {
@@ -90,10 +98,18 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
                 keyedFile = m.source.file;
                 keyer.newFile();
               }
-              m.sourceKey = keyer.key(m.conversationKey, m.sourceId, m.timestamp.getTime(), m.authorKey, m.text, m.attachments);
+              m.sourceKey = keyer.key(
+                m.conversationKey,
+                m.sourceId,
+                m.timestamp.getTime(),
+                m.authorKey,
+                m.text,
+                m.attachments,
+              );
               batch.push(m);
               counts.messages++;
-              if (counts.messages + counts.skipped > limits.maxRecords) throw tooManyRecords(container.label, limits.maxRecords);
+              if (counts.messages + counts.skipped > limits.maxRecords)
+                throw tooManyRecords(container.label, limits.maxRecords);
               if (batch.length >= batchSize) {
                 yield { type: "messages", messages: batch };
                 batch = [];
@@ -113,14 +129,19 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
               break;
             case "warning":
               counts.warnings++;
-              if (event.skipped && ++counts.skipped + counts.messages > limits.maxRecords) throw tooManyRecords(container.label, limits.maxRecords);
+              if (event.skipped && ++counts.skipped + counts.messages > limits.maxRecords)
+                throw tooManyRecords(container.label, limits.maxRecords);
               if (counts.warnings <= MAX_WARNING_EVENTS) yield { type: "warning", warning: event.warning };
               break;
           }
         }
         if (progress.bytesRead - lastProgress >= PROGRESS_STEP_BYTES) {
           lastProgress = progress.bytesRead;
-          yield { type: "progress", bytesRead: progress.bytesRead, totalBytes: Math.max(progress.totalBytes, progress.bytesRead) };
+          yield {
+            type: "progress",
+            bytesRead: progress.bytesRead,
+            totalBytes: Math.max(progress.totalBytes, progress.bytesRead),
+          };
         }
         resumed = performance.now();
       }
@@ -128,16 +149,33 @@ export async function* parseExport(input: ParseInput): AsyncGenerator<ParseEvent
       if (err instanceof ParseError) throw err;
       if (input.signal?.aborted) throw err;
       // A parser bug must still surface as a clean rejection of this upload, not a 500.
-      throw new ParseError("NOT_A_CHAT", `Unexpected content in ${container.label}: ${(err as Error)?.message ?? String(err)}`, { file: container.label }, { cause: err });
+      throw new ParseError(
+        "NOT_A_CHAT",
+        `Unexpected content in ${container.label}: ${(err as Error)?.message ?? String(err)}`,
+        { file: container.label },
+        { cause: err },
+      );
     }
     if (batch.length > 0) yield { type: "messages", messages: batch };
     if (counts.warnings > MAX_WARNING_EVENTS) {
-      yield { type: "warning", warning: { code: "WARNINGS_TRUNCATED", message: `${counts.warnings - MAX_WARNING_EVENTS} more warnings not listed` } };
+      yield {
+        type: "warning",
+        warning: {
+          code: "WARNINGS_TRUNCATED",
+          message: `${counts.warnings - MAX_WARNING_EVENTS} more warnings not listed`,
+        },
+      };
     }
     // Estimates of the total (two passes, skipped zip members) end here: the work is done.
     const totalBytes = progress.bytesRead;
     yield { type: "progress", bytesRead: progress.bytesRead, totalBytes };
-    const summary: ParseSummary = { format, ...counts, bytesRead: progress.bytesRead, totalBytes, durationMs: Date.now() - started };
+    const summary: ParseSummary = {
+      format,
+      ...counts,
+      bytesRead: progress.bytesRead,
+      totalBytes,
+      durationMs: Date.now() - started,
+    };
     yield { type: "summary", summary };
   } finally {
     container.close();

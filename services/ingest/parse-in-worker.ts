@@ -131,7 +131,11 @@ export async function* parseExportInWorker(input: ParseInput): AsyncGenerator<Pa
   thread.onFailure = (err) => {
     failure ??=
       err.code === "ERR_WORKER_OUT_OF_MEMORY"
-        ? new ParseError("FILE_TOO_LARGE", `${label}: parsing it needs more than ${limits.maxParseHeapMb} MiB of memory`, { file: label })
+        ? new ParseError(
+            "FILE_TOO_LARGE",
+            `${label}: parsing it needs more than ${limits.maxParseHeapMb} MiB of memory`,
+            { file: label },
+          )
         : err;
     wakeUp();
   };
@@ -155,7 +159,11 @@ export async function* parseExportInWorker(input: ParseInput): AsyncGenerator<Pa
           notify = resolve;
           watchdog = setTimeout(() => {
             timedOut = true;
-            failure ??= new ParseError("IMPORT_TIME_EXCEEDED", `${label}: parsing took longer than ${limits.maxParseMs} ms`, { file: label });
+            failure ??= new ParseError(
+              "IMPORT_TIME_EXCEEDED",
+              `${label}: parsing took longer than ${limits.maxParseMs} ms`,
+              { file: label },
+            );
             resolve();
           }, limits.maxParseMs);
         });

@@ -80,7 +80,8 @@ port.on("message", (message: ToParseWorker) => {
     run(message.id, message.input, state)
       .then(
         () => port.postMessage({ id: message.id, type: "done" } satisfies FromParseWorker),
-        (err: unknown) => port.postMessage({ id: message.id, type: "error", error: serialize(err) } satisfies FromParseWorker),
+        (err: unknown) =>
+          port.postMessage({ id: message.id, type: "error", error: serialize(err) } satisfies FromParseWorker),
       )
       .finally(() => runs.delete(message.id));
     return;

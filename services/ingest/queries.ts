@@ -51,7 +51,12 @@ export async function listConversations(db: Db, orgId: string, datasetId: string
     .from(conversations)
     .where(and(eq(conversations.orgId, orgId), eq(conversations.datasetId, datasetId)))
     .orderBy(asc(conversations.name), asc(conversations.id));
-  return rows.map((r) => ({ ...r, messageCount: Number(r.messageCount), firstMessageAt: toIso(r.firstMessageAt), lastMessageAt: toIso(r.lastMessageAt) }));
+  return rows.map((r) => ({
+    ...r,
+    messageCount: Number(r.messageCount),
+    firstMessageAt: toIso(r.firstMessageAt),
+    lastMessageAt: toIso(r.lastMessageAt),
+  }));
 }
 
 export async function listParticipants(db: Db, orgId: string, datasetId: string) {
@@ -106,7 +111,8 @@ export function encodeCursor(ts: Date, id: number): string {
 function decodeCursor(cursor: string): { ts: Date; id: number } {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z)_(\d{1,18})$/.exec(cursor);
   const ts = m ? new Date(m[1]!) : undefined;
-  if (!m || !ts || Number.isNaN(ts.getTime())) throw new ClientError("VALIDATION_ERROR", "Invalid cursor", { field: "cursor" });
+  if (!m || !ts || Number.isNaN(ts.getTime()))
+    throw new ClientError("VALIDATION_ERROR", "Invalid cursor", { field: "cursor" });
   return { ts, id: Number(m[2]) };
 }
 
@@ -131,14 +137,23 @@ export async function listMessages(db: Db, q: MessageQuery) {
   const conv = await db
     .select({ id: conversations.id })
     .from(conversations)
-    .where(and(eq(conversations.orgId, q.orgId), eq(conversations.datasetId, q.datasetId), eq(conversations.id, q.conversationId)));
+    .where(
+      and(
+        eq(conversations.orgId, q.orgId),
+        eq(conversations.datasetId, q.datasetId),
+        eq(conversations.id, q.conversationId),
+      ),
+    );
   if (!conv.length) throw notFound("Conversation");
   const where: (SQL | undefined)[] = [eq(messages.orgId, q.orgId), eq(messages.conversationId, q.conversationId)];
   if (q.cursor) {
     const c = decodeCursor(q.cursor);
     const after = q.order === "asc";
     where.push(
-      or(after ? gt(messages.ts, c.ts) : lt(messages.ts, c.ts), and(eq(messages.ts, c.ts), after ? gt(messages.id, c.id) : lt(messages.id, c.id))),
+      or(
+        after ? gt(messages.ts, c.ts) : lt(messages.ts, c.ts),
+        and(eq(messages.ts, c.ts), after ? gt(messages.id, c.id) : lt(messages.id, c.id)),
+      ),
     );
   }
   if (q.from) where.push(gte(messages.ts, q.from));

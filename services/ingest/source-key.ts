@@ -27,7 +27,14 @@ export class SourceKeyer {
     this.lastRun = undefined;
   }
 
-  key(conversationKey: string, sourceId: string | undefined, timestampMs: number, authorKey: string | undefined, text: string, attachments: readonly Attachment[]): string {
+  key(
+    conversationKey: string,
+    sourceId: string | undefined,
+    timestampMs: number,
+    authorKey: string | undefined,
+    text: string,
+    attachments: readonly Attachment[],
+  ): string {
     if (sourceId !== undefined) return `${conversationKey}#${sourceId}`;
     // Hashed part by part, exactly as hash64(String(timestampMs), authorKey ?? "", content), without building those strings.
     const h = hasher.reset();
@@ -159,10 +166,22 @@ class Hash64 {
     b ^= b >>> 16;
     const x = HEX_CODES;
     return String.fromCharCode(
-      x[(a >>> 28) & 15]!, x[(a >>> 24) & 15]!, x[(a >>> 20) & 15]!, x[(a >>> 16) & 15]!,
-      x[(a >>> 12) & 15]!, x[(a >>> 8) & 15]!, x[(a >>> 4) & 15]!, x[a & 15]!,
-      x[(b >>> 28) & 15]!, x[(b >>> 24) & 15]!, x[(b >>> 20) & 15]!, x[(b >>> 16) & 15]!,
-      x[(b >>> 12) & 15]!, x[(b >>> 8) & 15]!, x[(b >>> 4) & 15]!, x[b & 15]!,
+      x[(a >>> 28) & 15]!,
+      x[(a >>> 24) & 15]!,
+      x[(a >>> 20) & 15]!,
+      x[(a >>> 16) & 15]!,
+      x[(a >>> 12) & 15]!,
+      x[(a >>> 8) & 15]!,
+      x[(a >>> 4) & 15]!,
+      x[a & 15]!,
+      x[(b >>> 28) & 15]!,
+      x[(b >>> 24) & 15]!,
+      x[(b >>> 20) & 15]!,
+      x[(b >>> 16) & 15]!,
+      x[(b >>> 12) & 15]!,
+      x[(b >>> 8) & 15]!,
+      x[(b >>> 4) & 15]!,
+      x[b & 15]!,
     );
   }
 }

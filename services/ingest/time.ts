@@ -87,7 +87,8 @@ export class ZoneClock {
 
 /** Epoch ms from a Slack/Telegram-style seconds value ("1452845865.000008" or 1544006350). */
 export function secondsToMs(value: unknown): number | undefined {
-  const n = typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
+  const n =
+    typeof value === "number" ? value : typeof value === "string" && value.trim() !== "" ? Number(value) : Number.NaN;
   return Number.isFinite(n) && Math.abs(n) < 1e11 ? Math.round(n * 1000) : undefined;
 }
 

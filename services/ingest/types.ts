@@ -6,15 +6,7 @@ import type { ParseLimits } from "./io/limits.ts";
  * service can upsert instead of duplicating.
  */
 
-export type Platform =
-  | "whatsapp"
-  | "telegram"
-  | "discord"
-  | "slack"
-  | "messenger"
-  | "instagram"
-  | "signal"
-  | "generic";
+export type Platform = "whatsapp" | "telegram" | "discord" | "slack" | "messenger" | "instagram" | "signal" | "generic";
 
 /** Names accepted by `parseExport({ format })`; detection returns one of them. */
 export type FormatName =
@@ -32,15 +24,7 @@ export type FormatName =
 export type ConversationKind = "group" | "dm" | "channel";
 
 export type MessageKind =
-  | "text"
-  | "media"
-  | "system"
-  | "deleted"
-  | "call"
-  | "poll"
-  | "sticker"
-  | "location"
-  | "contact";
+  "text" | "media" | "system" | "deleted" | "call" | "poll" | "sticker" | "location" | "contact";
 
 /** Where a message came from: a line for text formats, a JSON path for JSON formats. */
 export interface SourceRef {

@@ -37,7 +37,8 @@ const MANIFEST = "manifest.json";
 const PG_DUMP = "database.dump";
 const PGLITE_DUMP = "database.pglite.tar.gz";
 const BUNDLE = "indexes.bundle";
-const MODELS_NOTE = "not included: models are re-read from MODELS_DIR (keep that folder with your deployment) or, for the built-in use-lite, rebuilt on first use";
+const MODELS_NOTE =
+  "not included: models are re-read from MODELS_DIR (keep that folder with your deployment) or, for the built-in use-lite, rebuilt on first use";
 
 const git = (dir: string, ...args: string[]) => run("git", ["-C", dir, ...args], { maxBuffer: 64 * 1024 * 1024 });
 const size = async (file: string) => (await stat(file)).size;
@@ -57,7 +58,8 @@ export async function backup(from: Location, out: string): Promise<BackupManifes
     await run("pg_dump", ["--format=custom", "--no-owner", "--no-privileges", `--file=${file}`, from.databaseUrl]);
     database = { kind: "postgres", file: PG_DUMP, bytes: await size(file) };
   } else {
-    if (!existsSync(path.join(from.pgliteDir, "PG_VERSION"))) throw new Error(`no PGlite database in ${from.pgliteDir}`);
+    if (!existsSync(path.join(from.pgliteDir, "PG_VERSION")))
+      throw new Error(`no PGlite database in ${from.pgliteDir}`);
     // Fails while a running platform holds the directory: PGlite takes an exclusive lock on it.
     const db = await openDatabase({ dataDir: from.pgliteDir, migrate: false });
     try {
@@ -68,13 +70,21 @@ export async function backup(from: Location, out: string): Promise<BackupManifes
     }
     database = { kind: "pglite", file: PGLITE_DUMP, bytes: await size(path.join(out, PGLITE_DUMP)) };
   }
-  const refs = existsSync(path.join(from.indexDir, ".git")) ? (await git(from.indexDir, "for-each-ref", "--format=%(refname)")).stdout.split("\n").filter(Boolean) : [];
+  const refs = existsSync(path.join(from.indexDir, ".git"))
+    ? (await git(from.indexDir, "for-each-ref", "--format=%(refname)")).stdout.split("\n").filter(Boolean)
+    : [];
   let indexes: BackupManifest["indexes"] = null;
   if (refs.length) {
     await git(from.indexDir, "bundle", "create", path.resolve(out, BUNDLE), "--all");
     indexes = { file: BUNDLE, bytes: await size(path.join(out, BUNDLE)), refs: refs.length };
   }
-  const manifest: BackupManifest = { format: 1, createdAt: new Date().toISOString(), database, indexes, models: MODELS_NOTE };
+  const manifest: BackupManifest = {
+    format: 1,
+    createdAt: new Date().toISOString(),
+    database,
+    indexes,
+    models: MODELS_NOTE,
+  };
   await writeFile(path.join(out, MANIFEST), JSON.stringify(manifest, null, 2) + "\n");
   return manifest;
 }
@@ -83,17 +93,25 @@ export async function backup(from: Location, out: string): Promise<BackupManifes
 export async function restore(from: string, to: Location): Promise<{ manifest: BackupManifest; indexes: string[] }> {
   const manifest = JSON.parse(await readFile(path.join(from, MANIFEST), "utf8")) as BackupManifest;
   if (manifest.format !== 1) throw new Error(`unknown backup format ${manifest.format}`);
-  if (manifest.database.kind === "postgres" && !to.databaseUrl) throw new Error("this backup is of PostgreSQL: set DATABASE_URL to the database to restore into");
-  if (manifest.database.kind === "pglite" && to.databaseUrl) throw new Error("this backup is of the embedded PGlite: unset DATABASE_URL to restore into DATA_DIR");
-  if (existsSync(to.indexDir) && (await readdir(to.indexDir)).length) throw new Error(`indexes folder ${to.indexDir} is not empty`);
+  if (manifest.database.kind === "postgres" && !to.databaseUrl)
+    throw new Error("this backup is of PostgreSQL: set DATABASE_URL to the database to restore into");
+  if (manifest.database.kind === "pglite" && to.databaseUrl)
+    throw new Error("this backup is of the embedded PGlite: unset DATABASE_URL to restore into DATA_DIR");
+  if (existsSync(to.indexDir) && (await readdir(to.indexDir)).length)
+    throw new Error(`indexes folder ${to.indexDir} is not empty`);
 
   const dump = path.join(from, manifest.database.file);
   if (to.databaseUrl) {
     await ensureEmptyPostgres(to.databaseUrl);
     await run("pg_restore", ["--no-owner", "--no-privileges", "--exit-on-error", `--dbname=${to.databaseUrl}`, dump]);
   } else {
-    if (existsSync(to.pgliteDir) && (await readdir(to.pgliteDir)).length) throw new Error(`database folder ${to.pgliteDir} is not empty`);
-    const db = await openDatabase({ dataDir: to.pgliteDir, loadDataDir: new Blob([new Uint8Array(await readFile(dump))]), migrate: false });
+    if (existsSync(to.pgliteDir) && (await readdir(to.pgliteDir)).length)
+      throw new Error(`database folder ${to.pgliteDir} is not empty`);
+    const db = await openDatabase({
+      dataDir: to.pgliteDir,
+      loadDataDir: new Blob([new Uint8Array(await readFile(dump))]),
+      migrate: false,
+    });
     await db.close();
   }
 
@@ -104,7 +122,9 @@ export async function restore(from: string, to: Location): Promise<{ manifest: B
     // As the index service sets up its repository: versions are plumbing commits, gc runs on retention only.
     await git(to.indexDir, "config", "gc.auto", "0");
     await git(to.indexDir, "fetch", "--quiet", path.resolve(from, manifest.indexes.file), "+refs/tags/*:refs/tags/*");
-    for (const [indexPath, tag] of latestVersions((await git(to.indexDir, "for-each-ref", "--format=%(refname)", "refs/tags/v/")).stdout)) {
+    for (const [indexPath, tag] of latestVersions(
+      (await git(to.indexDir, "for-each-ref", "--format=%(refname)", "refs/tags/v/")).stdout,
+    )) {
       // A version's tree holds only its index's folder, at its path: extracting it makes it the live index.
       await run("sh", ["-c", 'git -C "$1" archive "$2" | tar -x -C "$1"', "sh", to.indexDir, tag]);
       live.push(indexPath);
@@ -142,7 +162,9 @@ async function ensureEmptyPostgres(url: string): Promise<void> {
   const db = new pg.Client({ connectionString: url });
   await db.connect();
   try {
-    const { rows } = await db.query<{ n: string }>("select count(*) as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')");
+    const { rows } = await db.query<{ n: string }>(
+      "select count(*) as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')",
+    );
     if (Number(rows[0]!.n) > 0) throw new Error(`database ${name} is not empty: restore into a new database`);
   } finally {
     await db.end();

@@ -45,7 +45,12 @@ export async function jetStreamBacklog(url: string, namespace: string): Promise<
         subjects: info.config.subjects ?? [],
         messages: info.state.messages,
         consumers: consumers
-          .map((c) => ({ group: c.name, pending: c.num_pending, inFlight: c.num_ack_pending, redelivered: c.num_redelivered }))
+          .map((c) => ({
+            group: c.name,
+            pending: c.num_pending,
+            inFlight: c.num_ack_pending,
+            redelivered: c.num_redelivered,
+          }))
           .sort((a, b) => a.group.localeCompare(b.group)),
       });
     }
@@ -58,6 +63,12 @@ export async function jetStreamBacklog(url: string, namespace: string): Promise<
 /** Datasets whose chunks are not all embedded yet; embedded mode's queue lives in memory, so this is its backlog. */
 export async function databaseBacklog(db: Db): Promise<DatasetBacklog[]> {
   return (await datasetsWithPendingWork(db))
-    .map((w) => ({ datasetId: w.datasetId, modelId: w.modelId, chunks: w.chunks, embedded: w.embedded, pending: w.chunks - w.embedded }))
+    .map((w) => ({
+      datasetId: w.datasetId,
+      modelId: w.modelId,
+      chunks: w.chunks,
+      embedded: w.embedded,
+      pending: w.chunks - w.embedded,
+    }))
     .sort((a, b) => b.pending - a.pending || a.datasetId.localeCompare(b.datasetId));
 }

@@ -34,7 +34,10 @@ export function summariseNodes(nodes: RegistryNode[], now = Date.now()): NodeSum
       available: n.available,
       local: n.local,
       // The services really registered, not only what the node was configured with.
-      shape: (n.services ?? []).map((s) => s.name).filter((name) => !INTERNAL.has(name)).sort(),
+      shape: (n.services ?? [])
+        .map((s) => s.name)
+        .filter((name) => !INTERNAL.has(name))
+        .sort(),
       gpu: n.metadata?.gpu === true,
       draining: n.metadata?.draining === true,
       cpu: n.cpu ?? null,

@@ -25,7 +25,11 @@ export default function createOpsService(app: AppContext): ServiceSchema {
       const metrics = this.broker.metrics;
       if (!services.length || !metrics?.isEnabled()) return;
       if (!metrics.hasMetric(DATABASE_UP_METRIC))
-        metrics.register({ name: DATABASE_UP_METRIC, type: "gauge", description: "1 while this node's database answers a ping, 0 when it does not" });
+        metrics.register({
+          name: DATABASE_UP_METRIC,
+          type: "gauge",
+          description: "1 while this node's database answers a ping, 0 when it does not",
+        });
       const check = async () => {
         const { checks } = await checkReadiness(this.broker, app);
         metrics.set(DATABASE_UP_METRIC, checks.database.status === "down" ? 0 : 1);
@@ -92,7 +96,9 @@ export default function createOpsService(app: AppContext): ServiceSchema {
           const names = broker.services.map((s) => s.name).filter((n) => !keep(n));
           const started = Date.now();
           for (const service of [...broker.services]) if (!keep(service.name)) await broker.destroyService(service);
-          broker.logger.warn(`Node drained: stopped ${names.join(", ") || "no services"} in ${Date.now() - started} ms`);
+          broker.logger.warn(
+            `Node drained: stopped ${names.join(", ") || "no services"} in ${Date.now() - started} ms`,
+          );
           return { nodeID: broker.nodeID, stopped: names, ms: Date.now() - started };
         },
       },

@@ -5,7 +5,16 @@ import { signUpAndLogIn } from "../helpers/accounts.ts";
 import { http } from "../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import { lastMailTo } from "../integration/auth/fixtures.ts";
-import { CHROMIUM, ensureUiBuild, launchBrowser, screenshot, UI_BUILD, watchErrors, type Browser, type InPage } from "./helpers.ts";
+import {
+  CHROMIUM,
+  ensureUiBuild,
+  launchBrowser,
+  screenshot,
+  UI_BUILD,
+  watchErrors,
+  type Browser,
+  type InPage,
+} from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -67,7 +76,9 @@ describe("web app: account journeys in a browser", function () {
 
   async function noHorizontalScroll(page: Page) {
     const overflow = await page.evaluate(
-      () => (globalThis as unknown as InPage).document.documentElement.scrollWidth - (globalThis as unknown as InPage).innerWidth,
+      () =>
+        (globalThis as unknown as InPage).document.documentElement.scrollWidth -
+        (globalThis as unknown as InPage).innerWidth,
     );
     expect(overflow).to.be.at.most(0);
   }
@@ -83,13 +94,16 @@ describe("web app: account journeys in a browser", function () {
       await page.waitForURL(/\/settings\/sessions$/);
       await page.getByText("this device").first().waitFor();
       // The refresh token is only an httpOnly cookie; the page's storage holds nothing.
-      expect(await page.evaluate(() => (globalThis as unknown as InPage).localStorage.getItem("chatlens.refreshToken"))).to.equal(null);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as InPage).localStorage.getItem("chatlens.refreshToken")),
+      ).to.equal(null);
 
       // The session is ended from elsewhere (another device's "end session", an administrator).
       const other = await http(platform.baseUrl, "POST", "/api/auth/login", { body: { email, password: PASSWORD } });
       const list = await http(platform.baseUrl, "GET", "/api/auth/sessions", { token: other.body.accessToken });
       for (const s of list.body.items as { id: string; current: boolean }[])
-        if (!s.current) await http(platform.baseUrl, "DELETE", `/api/auth/sessions/${s.id}`, { token: other.body.accessToken });
+        if (!s.current)
+          await http(platform.baseUrl, "DELETE", `/api/auth/sessions/${s.id}`, { token: other.body.accessToken });
 
       // The next thing the user does needs the API: they land on the log-in page, told why, and come back.
       if (width < 500) await page.getByRole("button", { name: "Open menu" }).click();
@@ -141,7 +155,10 @@ describe("web app: account journeys in a browser", function () {
     it(`an invitee who clicks "Create an account" keeps the invitation through sign-up and confirmation (${width} px)`, async () => {
       const owner = await account(`inviter-${width}-${Date.now()}@example.com`);
       const email = `invitee-${width}-${Date.now()}@example.com`;
-      const inv = await http(platform.baseUrl, "POST", "/api/auth/invitations", { token: owner.accessToken, body: { email, role: "analyst" } });
+      const inv = await http(platform.baseUrl, "POST", "/api/auth/invitations", {
+        token: owner.accessToken,
+        body: { email, role: "analyst" },
+      });
       expect(inv.status).to.equal(201);
       const { page, errors } = await newPage(width);
       const invitation = `/invitations/accept?token=${encodeURIComponent(inv.body.token)}`;
@@ -154,7 +171,9 @@ describe("web app: account journeys in a browser", function () {
       await screenshot(page, `acct-05-invitee-signup-${width}`);
       await page.getByRole("button", { name: "Create account" }).click();
       // Back on the invitation, which first asks for the address to be confirmed.
-      await page.waitForURL((u) => u.pathname === "/invitations/accept" && u.searchParams.get("token") === inv.body.token);
+      await page.waitForURL(
+        (u) => u.pathname === "/invitations/accept" && u.searchParams.get("token") === inv.body.token,
+      );
       await page.getByRole("button", { name: "Accept invitation" }).click();
       await page.getByText(/First confirm that/).waitFor();
       await screenshot(page, `acct-06-invitee-confirm-${width}`);

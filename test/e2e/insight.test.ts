@@ -6,7 +6,16 @@ import { bigChat } from "../helpers/big-chat.ts";
 import { signUpAndLogIn } from "../helpers/accounts.ts";
 import { http, type JsonResponse } from "../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { CHROMIUM, ensureUiBuild, launchBrowser, screenshot, UI_BUILD, watchErrors, type Browser, type InPage } from "./helpers.ts";
+import {
+  CHROMIUM,
+  ensureUiBuild,
+  launchBrowser,
+  screenshot,
+  UI_BUILD,
+  watchErrors,
+  type Browser,
+  type InPage,
+} from "./helpers.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -32,13 +41,19 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
       this.skip();
     }
     ensureUiBuild();
-    platform = await startTestPlatform({ env: { UI_DIR: UI_BUILD, PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_TIME_COST: "1" } });
+    platform = await startTestPlatform({
+      env: { UI_DIR: UI_BUILD, PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_TIME_COST: "1" },
+    });
     email = `insight-${Date.now()}@example.com`;
     const signup = (await signUpAndLogIn(platform.baseUrl, { email, password: PASSWORD })).account!;
     const chat = bigChat({ messages: 30_000, authors: 40, dim: 32 });
     // WhatsApp keeps a missed call as a notice: as its parser does, store those as calls (the calls chart needs some).
     const messages = chat.messages.map((m) => (m.text === "Missed voice call" ? { ...m, kind: "call" } : m));
-    fx = await createChatDataset(platform.database.db, { orgId: signup.orgId, name: "Family & Friends 2015–17", messages });
+    fx = await createChatDataset(platform.database.db, {
+      orgId: signup.orgId,
+      name: "Family & Friends 2015–17",
+      messages,
+    });
     await addChunks(platform.database.db, fx, chat.chunks, chat.messages);
     const token = signup.accessToken;
     // Writing 30k rows blocks this process (the platform runs in it) for a minute: the client's kept-alive
@@ -46,15 +61,20 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
     let start: JsonResponse | undefined;
     for (let attempt = 1; !start; attempt++) {
       try {
-        start = await http(platform.baseUrl, "POST", `/api/datasets/${fx.datasetId}/clusters/runs`, { token, body: {} });
+        start = await http(platform.baseUrl, "POST", `/api/datasets/${fx.datasetId}/clusters/runs`, {
+          token,
+          body: {},
+        });
       } catch (err) {
         if (attempt >= 3) throw err;
       }
     }
     expect(start.status).to.equal(202);
     // Hang guard: wait for the run to end (its time is measured in bench/topics-real.ts).
-    for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
-      const run = await http(platform.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${start.body.id}`, { token });
+    for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
+      const run = await http(platform.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${start.body.id}`, {
+        token,
+      });
       if (run.body.status === "failed") throw new Error(JSON.stringify(run.body.error));
       if (run.body.status === "completed") break;
       await new Promise((r) => setTimeout(r, 1000));
@@ -90,9 +110,15 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
     expect(labels.length).to.be.within(6, 12);
     // The planted subjects come back (football's label is made of its most distinctive words, which vary).
     const joined = labels.join(" | ");
-    for (const subject of [/sourdough|oven|recipe|garlic|chili|curry|lasagna/, /database|deploy|server|meeting|report/, /dog|cat|puppy|kitten|vet/, /hotel|flights|airport|passport|beach|lisbon/])
+    for (const subject of [
+      /sourdough|oven|recipe|garlic|chili|curry|lasagna/,
+      /database|deploy|server|meeting|report/,
+      /dog|cat|puppy|kitten|vet/,
+      /hotel|flights|airport|passport|beach|lisbon/,
+    ])
       expect(joined).to.match(subject);
-    for (const name of ["ana", "ben", "garcía", "müller", "dubois"]) expect(joined.toLowerCase().split(/[^\p{L}]+/u)).to.not.include(name);
+    for (const name of ["ana", "ben", "garcía", "müller", "dubois"])
+      expect(joined.toLowerCase().split(/[^\p{L}]+/u)).to.not.include(name);
     await page.getByTestId("topic-map").waitFor();
     await screenshot(page, "insight-01-topics-desktop");
 
@@ -177,9 +203,13 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
   it("shows sentiment, languages, calls, mentions and replies, with PNGs of the heatmap and the tables", async () => {
     const page = await loggedIn();
     await page.goto(`${platform.baseUrl}/dashboards?dataset=${fx.datasetId}`);
-    for (const chart of ["chart-sentiment", "chart-calls", "chart-mentions", "chart-replies"]) await page.getByTestId(chart).locator("canvas").waitFor();
+    for (const chart of ["chart-sentiment", "chart-calls", "chart-mentions", "chart-replies"])
+      await page.getByTestId(chart).locator("canvas").waitFor();
     // The generated chat mixes English, Spanish, German, French and Portuguese.
-    const languages = page.getByTestId("chart-languages").getByRole("cell").filter({ hasText: /English \d+ %/ });
+    const languages = page
+      .getByTestId("chart-languages")
+      .getByRole("cell")
+      .filter({ hasText: /English \d+ %/ });
     await languages.waitFor();
     expect(await page.getByTestId("chart-languages").textContent()).to.match(/Spanish \d+ %/);
     expect(await page.getByTestId("chart-sentiment").textContent()).to.match(/English, Spanish, German/);
@@ -189,7 +219,12 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
     await page.getByTestId("chart-mentions").scrollIntoViewIfNeeded();
     await screenshot(page, "insight-10-mentions-replies-calls");
 
-    for (const [card, name] of [["chart-heatmap", "weekday-hours.png"], ["chart-languages", "languages.png"], ["chart-people", "per-person.png"], ["chart-calendar", "calendar.png"]] as const) {
+    for (const [card, name] of [
+      ["chart-heatmap", "weekday-hours.png"],
+      ["chart-languages", "languages.png"],
+      ["chart-people", "per-person.png"],
+      ["chart-calendar", "calendar.png"],
+    ] as const) {
       const download = page.waitForEvent("download");
       await page.getByTestId(card).getByRole("button", { name: "Download PNG" }).click();
       const file = await download;
@@ -247,7 +282,9 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
       await page.waitForLoadState("networkidle");
       if (path.startsWith("/topics")) await page.getByTestId("topic-map").waitFor();
       const overflow = await page.evaluate(
-        () => (globalThis as unknown as InPage).document.documentElement.scrollWidth - (globalThis as unknown as InPage).innerWidth,
+        () =>
+          (globalThis as unknown as InPage).document.documentElement.scrollWidth -
+          (globalThis as unknown as InPage).innerWidth,
       );
       if (overflow > 0) wide.push(`${path}: ${overflow} px too wide`);
       await screenshot(page, `insight-phone-${path.replace(/[^a-z]+/g, "-").replace(/^-|-$/g, "")}`);

@@ -256,7 +256,10 @@ describe("web app in a browser", function () {
     // The 8-second access tokens expired during the flow and were refreshed without a log-in.
     // (Before signing up, the signed-out visitor's start-up probes answer 422: no refresh cookie yet.)
     const signedIn = refreshes.slice(Math.max(0, refreshes.indexOf(200)));
-    expect(refreshes.slice(0, refreshes.indexOf(200)).every((s) => s === 422), `refresh statuses ${refreshes}`).to.equal(true);
+    expect(
+      refreshes.slice(0, refreshes.indexOf(200)).every((s) => s === 422),
+      `refresh statuses ${refreshes}`,
+    ).to.equal(true);
     expect(signedIn.length, "token refreshes").to.be.greaterThan(0);
     expect(
       signedIn.every((s) => s === 200),
@@ -314,7 +317,8 @@ describe("web app in a browser", function () {
 
   it("does not offer a viewer the administration pages", async () => {
     const stamp = Date.now();
-    const admin = (await signUpAndLogIn(platform.baseUrl, { email: `admin-${stamp}@example.com`, password: PASSWORD })).account!;
+    const admin = (await signUpAndLogIn(platform.baseUrl, { email: `admin-${stamp}@example.com`, password: PASSWORD }))
+      .account!;
     const viewerEmail = `viewer-${stamp}@example.com`;
     const viewer = (await signUpAndLogIn(platform.baseUrl, { email: viewerEmail, password: PASSWORD })).account!;
     const invite = await http(platform.baseUrl, "POST", "/api/auth/invitations", {
@@ -324,7 +328,10 @@ describe("web app in a browser", function () {
     expect(invite.status).to.equal(201);
     // Invitations need a confirmed address: the viewer opens the link from the mail sink first.
     const confirm = lastMailTo(platform, viewerEmail, /confirm/i).token;
-    await http(platform.baseUrl, "POST", "/api/auth/email/verify", { token: viewer.accessToken, body: { token: confirm } });
+    await http(platform.baseUrl, "POST", "/api/auth/email/verify", {
+      token: viewer.accessToken,
+      body: { token: confirm },
+    });
     const accepted = await http(platform.baseUrl, "POST", "/api/auth/invitations/accept", {
       token: viewer.accessToken,
       body: { token: invite.body.token },

@@ -22,7 +22,9 @@ export async function signUpAndLogIn(
 ): Promise<{ account?: SignedUp; status: number; body: unknown }> {
   const signup = await http(baseUrl, "POST", "/api/auth/signup", { body });
   if (signup.status !== 202) return { status: signup.status, body: signup.body };
-  const login = await http(baseUrl, "POST", "/api/auth/login", { body: { email: body.email, password: body.password } });
+  const login = await http(baseUrl, "POST", "/api/auth/login", {
+    body: { email: body.email, password: body.password },
+  });
   if (login.status !== 200) return { status: login.status, body: login.body };
   const me = await http(baseUrl, "GET", "/api/auth/me", { token: login.body.accessToken });
   if (me.status !== 200) return { status: me.status, body: me.body };

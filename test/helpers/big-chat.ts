@@ -36,55 +36,160 @@ export interface BigChat {
 }
 
 const FIRST = [
-  "Ana", "Ben", "Chloé", "Dmitri", "Emeka", "Fatima", "Giulia", "Hiro", "Inés", "Jonas", "Karin", "Lukas", "María", "Nils",
-  "Olga", "Pedro", "Quentin", "Rosa", "Søren", "Tomás", "Ulla", "Valentina", "Wojciech", "Xavier", "Yara", "Zoë", "Amélie",
-  "Björn", "Camila", "Dario",
+  "Ana",
+  "Ben",
+  "Chloé",
+  "Dmitri",
+  "Emeka",
+  "Fatima",
+  "Giulia",
+  "Hiro",
+  "Inés",
+  "Jonas",
+  "Karin",
+  "Lukas",
+  "María",
+  "Nils",
+  "Olga",
+  "Pedro",
+  "Quentin",
+  "Rosa",
+  "Søren",
+  "Tomás",
+  "Ulla",
+  "Valentina",
+  "Wojciech",
+  "Xavier",
+  "Yara",
+  "Zoë",
+  "Amélie",
+  "Björn",
+  "Camila",
+  "Dario",
 ];
 const LAST = ["García", "Müller", "Dubois", "Silva", "Rossi", "Novak", "Jensen", "Okafor", "Tanaka", "Kowalski"];
 
 /** Topic vocabularies per language: the words a label should be made of. */
 const TOPICS: Record<string, Record<string, string[]>> = {
   football: {
-    en: ["the match last night was incredible", "what a goal from the striker", "the referee gave a penalty", "tickets for the final are sold out", "our team needs a new goalkeeper"],
-    es: ["el partido de anoche fue increíble", "qué golazo del delantero", "el árbitro pitó penalti", "las entradas para la final están agotadas"],
+    en: [
+      "the match last night was incredible",
+      "what a goal from the striker",
+      "the referee gave a penalty",
+      "tickets for the final are sold out",
+      "our team needs a new goalkeeper",
+    ],
+    es: [
+      "el partido de anoche fue increíble",
+      "qué golazo del delantero",
+      "el árbitro pitó penalti",
+      "las entradas para la final están agotadas",
+    ],
     de: ["das Spiel gestern war unglaublich", "was für ein Tor vom Stürmer", "der Schiedsrichter gab Elfmeter"],
   },
   cooking: {
-    en: ["the sourdough bread came out of the oven perfect", "recipe for the lasagna needs more garlic", "baking cookies with brown butter", "the curry was too spicy with chili"],
+    en: [
+      "the sourdough bread came out of the oven perfect",
+      "recipe for the lasagna needs more garlic",
+      "baking cookies with brown butter",
+      "the curry was too spicy with chili",
+    ],
     fr: ["la recette de la tarte aux pommes", "le pain au levain sort du four", "trop de beurre dans la sauce"],
     pt: ["a receita do bolo de cenoura", "o pão saiu do forno perfeito", "muito alho na feijoada"],
   },
   travel: {
-    en: ["booked the flights to lisbon for the holiday", "the hotel near the beach has breakfast", "train to the airport leaves at six", "passport renewal takes weeks"],
+    en: [
+      "booked the flights to lisbon for the holiday",
+      "the hotel near the beach has breakfast",
+      "train to the airport leaves at six",
+      "passport renewal takes weeks",
+    ],
     es: ["reservé los vuelos a lisboa", "el hotel cerca de la playa", "el tren al aeropuerto sale a las seis"],
     de: ["Flüge nach Lissabon gebucht", "das Hotel am Strand hat Frühstück", "der Zug zum Flughafen fährt um sechs"],
   },
   work: {
-    en: ["the deploy broke the staging server", "meeting with the client moved to thursday", "deadline for the quarterly report", "the database migration failed again"],
-    de: ["das Deployment hat den Server kaputt gemacht", "Besprechung mit dem Kunden am Donnerstag", "Abgabe für den Quartalsbericht"],
+    en: [
+      "the deploy broke the staging server",
+      "meeting with the client moved to thursday",
+      "deadline for the quarterly report",
+      "the database migration failed again",
+    ],
+    de: [
+      "das Deployment hat den Server kaputt gemacht",
+      "Besprechung mit dem Kunden am Donnerstag",
+      "Abgabe für den Quartalsbericht",
+    ],
   },
   music: {
-    en: ["practising guitar chords every evening", "the concert tickets for the band", "new album dropped on spotify", "piano lessons start next week"],
+    en: [
+      "practising guitar chords every evening",
+      "the concert tickets for the band",
+      "new album dropped on spotify",
+      "piano lessons start next week",
+    ],
     fr: ["le concert du groupe était génial", "j'apprends les accords de guitare", "le nouvel album est sorti"],
   },
   pets: {
-    en: ["the dog chewed my shoes again", "vet appointment for the cat vaccination", "puppy training at the park", "the kitten sleeps on the keyboard"],
+    en: [
+      "the dog chewed my shoes again",
+      "vet appointment for the cat vaccination",
+      "puppy training at the park",
+      "the kitten sleeps on the keyboard",
+    ],
     pt: ["o cachorro comeu meu sapato", "consulta no veterinário para o gato", "o gatinho dorme no teclado"],
   },
   housing: {
-    en: ["the landlord raised the rent", "moving boxes for the new flat", "the heating in the apartment is broken", "painting the kitchen walls this weekend"],
+    en: [
+      "the landlord raised the rent",
+      "moving boxes for the new flat",
+      "the heating in the apartment is broken",
+      "painting the kitchen walls this weekend",
+    ],
     es: ["el casero subió el alquiler", "cajas para la mudanza al piso nuevo", "la calefacción del piso no funciona"],
   },
   games: {
-    en: ["raid tonight at nine on the server", "new patch nerfed my character", "finished the zelda dungeon", "chess tournament online this saturday"],
+    en: [
+      "raid tonight at nine on the server",
+      "new patch nerfed my character",
+      "finished the zelda dungeon",
+      "chess tournament online this saturday",
+    ],
     de: ["heute Abend Raid auf dem Server", "das neue Update hat meinen Charakter geschwächt"],
   },
 };
 
 const EMOJI = ["😂", "👍", "❤️", "🎉", "👍🏽", "👨‍👩‍👧‍👦", "🇧🇷", "🇩🇪", "🙈", "🔥", "😭", "🤔", "🍕", "⚽", "🐶"];
-const FILLER = ["ok", "lol", "haha", "yes", "sure", "👍", "😂😂", "jaja", "genau", "d'accord", "kkkk", "nice", "same", "wait what", "omw"];
-const PLACEHOLDERS = ["<Media omitted>", "image omitted", "This message was deleted", "Missed voice call", "sticker omitted"];
-const DOMAINS = ["https://www.youtube.com/watch?v=dQw4w9WgXcQ", "https://maps.google.com/?q=lisbon", "https://github.com/acme/app/pull/42", "https://en.wikipedia.org/wiki/Sourdough", "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC"];
+const FILLER = [
+  "ok",
+  "lol",
+  "haha",
+  "yes",
+  "sure",
+  "👍",
+  "😂😂",
+  "jaja",
+  "genau",
+  "d'accord",
+  "kkkk",
+  "nice",
+  "same",
+  "wait what",
+  "omw",
+];
+const PLACEHOLDERS = [
+  "<Media omitted>",
+  "image omitted",
+  "This message was deleted",
+  "Missed voice call",
+  "sticker omitted",
+];
+const DOMAINS = [
+  "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+  "https://maps.google.com/?q=lisbon",
+  "https://github.com/acme/app/pull/42",
+  "https://en.wikipedia.org/wiki/Sourdough",
+  "https://open.spotify.com/track/4uLU6hMCjMI75M1A2tKUQC",
+];
 
 function gaussian(random: RandomFn): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -93,7 +198,11 @@ function gaussian(random: RandomFn): number {
 const pick = <T>(random: RandomFn, list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
 export function authorNames(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => (i < FIRST.length ? `${FIRST[i]} ${LAST[i % LAST.length]}` : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]} ${Math.floor(i / FIRST.length) + 1}`));
+  return Array.from({ length: count }, (_, i) =>
+    i < FIRST.length
+      ? `${FIRST[i]} ${LAST[i % LAST.length]}`
+      : `${FIRST[i % FIRST.length]} ${LAST[(i * 7) % LAST.length]} ${Math.floor(i / FIRST.length) + 1}`,
+  );
 }
 
 /**
@@ -141,9 +250,11 @@ export function bigChat(options: BigChatOptions): BigChat {
         if (random() < 0.1) text = `@${pick(random, authors).split(" ")[0]} ${text}`;
         if (random() < 0.05) text += ` ${pick(random, DOMAINS)}`;
         // Long messages with an emoji straddling the 120th UTF-16 unit, where previews are cut.
-        if (random() < 0.05) text = `${text} ${pick(random, TOPICS[topic]![language]!)}`.padEnd(119, ".") + "👨‍👩‍👧‍👦🇧🇷 and more";
+        if (random() < 0.05)
+          text = `${text} ${pick(random, TOPICS[topic]![language]!)}`.padEnd(119, ".") + "👨‍👩‍👧‍👦🇧🇷 and more";
       } else if (r < 0.85) text = pick(random, FILLER);
-      else if (r < 0.93) text = `${pick(random, authors).split(" ")[0]} ${pick(random, ["said", "meinte", "dijo"])} ${pick(random, FILLER)}`;
+      else if (r < 0.93)
+        text = `${pick(random, authors).split(" ")[0]} ${pick(random, ["said", "meinte", "dijo"])} ${pick(random, FILLER)}`;
       else text = pick(random, PLACEHOLDERS);
       messages.push({ conversation, author: author(), at: new Date(t).toISOString(), text });
       burst.push(messages.length - 1);

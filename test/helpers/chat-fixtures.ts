@@ -35,10 +35,17 @@ export async function createChatDataset(
 ): Promise<ChatFixture> {
   const orgId = spec.orgId ?? (await db.insert(orgs).values({ name: "fixture org" }).returning({ id: orgs.id }))[0]!.id;
   const modelId = spec.modelId ?? "test-model";
-  const [dataset] = await db.insert(datasets).values({ orgId, name: spec.name ?? "fixture", modelId }).returning({ id: datasets.id });
+  const [dataset] = await db
+    .insert(datasets)
+    .values({ orgId, name: spec.name ?? "fixture", modelId })
+    .returning({ id: datasets.id });
   const datasetId = dataset!.id;
 
-  return appendMessages(db, { orgId, datasetId, modelId, conversationIds: {}, participantIds: {}, messageIds: [] }, spec.messages);
+  return appendMessages(
+    db,
+    { orgId, datasetId, modelId, conversationIds: {}, participantIds: {}, messageIds: [] },
+    spec.messages,
+  );
 }
 
 /** More messages in the fixture's dataset (new conversations and participants as needed); returns the grown fixture. */
@@ -48,12 +55,18 @@ export async function appendMessages(db: Db, fixture: ChatFixture, given: Fixtur
   const { orgId, datasetId } = fixture;
   for (const name of new Set(given.map((m) => m.conversation)))
     if (!conversationIds[name]) {
-      const [row] = await db.insert(conversations).values({ orgId, datasetId, sourceKey: name, name, platform: "fixture" }).returning({ id: conversations.id });
+      const [row] = await db
+        .insert(conversations)
+        .values({ orgId, datasetId, sourceKey: name, name, platform: "fixture" })
+        .returning({ id: conversations.id });
       conversationIds[name] = row!.id;
     }
   for (const name of new Set(given.flatMap((m) => (m.author ? [m.author] : []))))
     if (!participantIds[name]) {
-      const [row] = await db.insert(participants).values({ orgId, datasetId, sourceKey: name, displayName: name }).returning({ id: participants.id });
+      const [row] = await db
+        .insert(participants)
+        .values({ orgId, datasetId, sourceKey: name, displayName: name })
+        .returning({ id: participants.id });
       participantIds[name] = row!.id;
     }
   const start = fixture.messageIds.length;
@@ -70,7 +83,10 @@ export async function appendMessages(db: Db, fixture: ChatFixture, given: Fixtur
   }));
   const messageIds = [...fixture.messageIds];
   for (let i = 0; i < rows.length; i += 1000) {
-    const ids = await db.insert(messages).values(rows.slice(i, i + 1000)).returning({ id: messages.id });
+    const ids = await db
+      .insert(messages)
+      .values(rows.slice(i, i + 1000))
+      .returning({ id: messages.id });
     messageIds.push(...ids.map((r) => r.id));
   }
   return { ...fixture, conversationIds, participantIds, messageIds };
@@ -83,7 +99,12 @@ export interface FixtureChunk {
 }
 
 /** Chunks over the fixture's messages, each with an embedding of the dataset's model. */
-export async function addChunks(db: Db, fixture: ChatFixture, specs: FixtureChunk[], given: FixtureMessage[]): Promise<string[]> {
+export async function addChunks(
+  db: Db,
+  fixture: ChatFixture,
+  specs: FixtureChunk[],
+  given: FixtureMessage[],
+): Promise<string[]> {
   const ids: string[] = [];
   const chunkRows = [];
   const vectorRows = [];

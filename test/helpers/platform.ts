@@ -61,7 +61,9 @@ export async function startTestPlatform(options: TestPlatformOptions = {}): Prom
 
 /** Ids of the nodes a broker currently sees as available. */
 export function nodeIds(broker: ServiceBroker): string[] {
-  return (broker.registry.nodes.list({ onlyAvailable: true, withServices: false }) as { id: string }[]).map((n) => n.id);
+  return (broker.registry.nodes.list({ onlyAvailable: true, withServices: false }) as { id: string }[]).map(
+    (n) => n.id,
+  );
 }
 
 /**

@@ -23,20 +23,32 @@ class SummaryReporter extends Mocha.reporters.Spec {
       // which prints the closing lines for all shards.
       const countsFile = process.env.CHATLENS_MOCHA_COUNTS;
       if (countsFile) {
-        const times = Object.fromEntries([...fileTimes].map(([file, ms]) => [require("node:path").relative(process.cwd(), file), ms / 1000]));
+        const times = Object.fromEntries(
+          [...fileTimes].map(([file, ms]) => [require("node:path").relative(process.cwd(), file), ms / 1000]),
+        );
         fs.writeFileSync(countsFile, JSON.stringify({ passes, failures, pending, fileTimes: times }));
-        process.stdout.write(`\nshard ${process.env.CHATLENS_MOCHA_SHARD ?? ""}: ${passes} passing, ${failures} failing, ${pending} pending\n`);
+        process.stdout.write(
+          `\nshard ${process.env.CHATLENS_MOCHA_SHARD ?? ""}: ${passes} passing, ${failures} failing, ${pending} pending\n`,
+        );
         return;
       }
       const slowest = [...fileTimes].sort((a, b) => b[1] - a[1]).slice(0, 20);
       if (slowest.length > 1) {
         process.stdout.write("\nslowest test files (wall time, hooks included):\n");
-        for (const [file, ms] of slowest) process.stdout.write(`  ${(ms / 1000).toFixed(1).padStart(7)} s  ${require("node:path").relative(process.cwd(), file)}\n`);
+        for (const [file, ms] of slowest)
+          process.stdout.write(
+            `  ${(ms / 1000).toFixed(1).padStart(7)} s  ${require("node:path").relative(process.cwd(), file)}\n`,
+          );
       }
       const skipped = pending ? `, ${pending} skipped` : "";
       const ui = uiCounts();
-      if (ui) process.stdout.write(`\nmocha: ${passes} passed, ${failures} failed; UI components: ${ui.passed} passed, ${ui.failed} failed`);
-      process.stdout.write(`\n${passes + (ui?.passed ?? 0)} passed, ${failures + (ui?.failed ?? 0)} failed${skipped}\n`);
+      if (ui)
+        process.stdout.write(
+          `\nmocha: ${passes} passed, ${failures} failed; UI components: ${ui.passed} passed, ${ui.failed} failed`,
+        );
+      process.stdout.write(
+        `\n${passes + (ui?.passed ?? 0)} passed, ${failures + (ui?.failed ?? 0)} failed${skipped}\n`,
+      );
     });
   }
 }

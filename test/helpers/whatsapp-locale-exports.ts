@@ -58,31 +58,50 @@ const LOCALES: Locale[] = [
     name: "German Android",
     fileName: "WhatsApp Chat mit Familie.txt",
     ios: false,
-    header: (t) => `${pad(t.getUTCDate())}.${pad(t.getUTCMonth() + 1)}.${pad(t.getUTCFullYear() % 100)}, ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())} - `,
+    header: (t) =>
+      `${pad(t.getUTCDate())}.${pad(t.getUTCMonth() + 1)}.${pad(t.getUTCFullYear() % 100)}, ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())} - `,
     // Later switched to English (US) 12-hour: "3/3/19, 4:58 AM - "
-    laterHeader: (t) => `${t.getUTCMonth() + 1}/${t.getUTCDate()}/${pad(t.getUTCFullYear() % 100)}, ${h12(t.getUTCHours())}:${pad(t.getUTCMinutes())}\u202f${t.getUTCHours() < 12 ? "AM" : "PM"} - `,
+    laterHeader: (t) =>
+      `${t.getUTCMonth() + 1}/${t.getUTCDate()}/${pad(t.getUTCFullYear() % 100)}, ${h12(t.getUTCHours())}:${pad(t.getUTCMinutes())}\u202f${t.getUTCHours() < 12 ? "AM" : "PM"} - `,
     seconds: false,
-    encryption: "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen oder anhören, nicht einmal WhatsApp.",
+    encryption:
+      "Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt. Niemand außerhalb dieses Chats kann sie lesen oder anhören, nicht einmal WhatsApp.",
     media: ["<Medien ausgeschlossen>"],
     deleted: "Diese Nachricht wurde gelöscht",
     added: (a, m) => `${a} hat ${m} hinzugefügt`,
     left: (m) => `${m} hat die Gruppe verlassen`,
-    texts: ["Bin gleich da", "Wer bringt den Kuchen mit?", "Das Spiel gestern war unglaublich", "ok", "Gute Nacht 😴", "Kannst du mich um 8 abholen?"],
+    texts: [
+      "Bin gleich da",
+      "Wer bringt den Kuchen mit?",
+      "Das Spiel gestern war unglaublich",
+      "ok",
+      "Gute Nacht 😴",
+      "Kannst du mich um 8 abholen?",
+    ],
     crlf: true,
   },
   {
     name: "Portuguese (Portugal) iOS",
     fileName: "_chat.txt",
     ios: true,
-    header: (t) => `[${pad(t.getUTCDate())}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCFullYear() % 100)}, ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}] `,
+    header: (t) =>
+      `[${pad(t.getUTCDate())}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCFullYear() % 100)}, ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}] `,
     seconds: true,
-    encryption: "As mensagens e chamadas são encriptadas ponto a ponto. Ninguém fora desta conversa, nem mesmo o WhatsApp, pode ler ou ouvi-las.",
+    encryption:
+      "As mensagens e chamadas são encriptadas ponto a ponto. Ninguém fora desta conversa, nem mesmo o WhatsApp, pode ler ou ouvi-las.",
     media: [`${LRM}imagem não revelada`, `${LRM}vídeo não revelado`, `${LRM}ficheiro de áudio não revelado`],
     sticker: `${LRM}sticker não revelado`,
     deleted: `${LRM}Esta mensagem foi apagada.`,
     added: (a, m) => `${LRM}${a} adicionou ${m}`,
     left: (m) => `${LRM}${m} saiu`,
-    texts: ["Chego em dez minutos", "Quem traz o bolo?", "O jogo de ontem foi incrível", "ok", "Boa noite 😴", "Podes buscar-me às 8?"],
+    texts: [
+      "Chego em dez minutos",
+      "Quem traz o bolo?",
+      "O jogo de ontem foi incrível",
+      "ok",
+      "Boa noite 😴",
+      "Podes buscar-me às 8?",
+    ],
     bom: true,
   },
   {
@@ -90,9 +109,12 @@ const LOCALES: Locale[] = [
     fileName: "_chat.txt",
     ios: true,
     header: (t) =>
-      arabic(`[${t.getUTCDate()}${RLM}/${t.getUTCMonth() + 1}${RLM}/${t.getUTCFullYear()}، ${h12(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} ${t.getUTCHours() < 12 ? "ص" : "م"}] `),
+      arabic(
+        `[${t.getUTCDate()}${RLM}/${t.getUTCMonth() + 1}${RLM}/${t.getUTCFullYear()}، ${h12(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} ${t.getUTCHours() < 12 ? "ص" : "م"}] `,
+      ),
     seconds: true,
-    encryption: "الرسائل والمكالمات مشفرة تمامًا بين الطرفين. لا أحد خارج هذه الدردشة، ولا حتى واتساب، يمكنه قراءتها أو الاستماع إليها.",
+    encryption:
+      "الرسائل والمكالمات مشفرة تمامًا بين الطرفين. لا أحد خارج هذه الدردشة، ولا حتى واتساب، يمكنه قراءتها أو الاستماع إليها.",
     media: [`${LRM}لم يتم إدراج الصورة`, `${LRM}لم يتم إدراج الفيديوهات`],
     sticker: `${LRM}تم حذف الملصقات`,
     deleted: `${LRM}تم حذف هذه الرسالة.`,
@@ -104,9 +126,11 @@ const LOCALES: Locale[] = [
     name: "Japanese iOS, Japanese calendar",
     fileName: "_chat.txt",
     ios: true,
-    header: (t) => `[令和${t.getUTCFullYear() - 2018}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}] `,
+    header: (t) =>
+      `[令和${t.getUTCFullYear() - 2018}/${pad(t.getUTCMonth() + 1)}/${pad(t.getUTCDate())} ${pad(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())}] `,
     seconds: true,
-    encryption: "メッセージと通話はエンドツーエンド暗号化されています。このチャットの参加者以外は、WhatsAppであっても、読んだり聴いたりすることはできません。",
+    encryption:
+      "メッセージと通話はエンドツーエンド暗号化されています。このチャットの参加者以外は、WhatsAppであっても、読んだり聴いたりすることはできません。",
     media: ["<メディアは含まれていません>"],
     deleted: `${LRM}このメッセージは削除されました。`,
     added: (a, m) => `${LRM}${a}が${m}を追加しました`,
@@ -117,7 +141,8 @@ const LOCALES: Locale[] = [
     name: "English (US) old iOS, colon after the time",
     fileName: "WhatsApp Chat with Trip.txt",
     ios: true,
-    header: (t) => `${t.getUTCMonth() + 1}/${t.getUTCDate()}/${pad(t.getUTCFullYear() % 100)}, ${h12(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} ${t.getUTCHours() < 12 ? "AM" : "PM"}: `,
+    header: (t) =>
+      `${t.getUTCMonth() + 1}/${t.getUTCDate()}/${pad(t.getUTCFullYear() % 100)}, ${h12(t.getUTCHours())}:${pad(t.getUTCMinutes())}:${pad(t.getUTCSeconds())} ${t.getUTCHours() < 12 ? "AM" : "PM"}: `,
     seconds: true,
     encryption: "Messages to this group are now secured with end-to-end encryption.",
     media: [`${LRM}image omitted`, `${LRM}audio omitted`, `${LRM}GIF omitted`],
@@ -125,13 +150,31 @@ const LOCALES: Locale[] = [
     deleted: `${LRM}This message was deleted.`,
     added: (a, m) => `${LRM}${a} added ${m}`,
     left: (m) => `${LRM}${m} left`,
-    texts: ["be there in ten", "who brings the cake?", "the match last night was incredible", "ok", "good night 😴", "can you pick me up at 8?"],
+    texts: [
+      "be there in ten",
+      "who brings the cake?",
+      "the match last night was incredible",
+      "ok",
+      "good night 😴",
+      "can you pick me up at 8?",
+    ],
   },
 ];
 
 export const LOCALE_NAMES = LOCALES.map((l) => l.name);
 
-const NAMES = ["Ana Silva", "Tomás", "Jürgen Weiß", "Fatima", "Hiro", "Zoë 🌸", "+55 61 91234\u20115678", "Olga", "Emeka", "María José"];
+const NAMES = [
+  "Ana Silva",
+  "Tomás",
+  "Jürgen Weiß",
+  "Fatima",
+  "Hiro",
+  "Zoë 🌸",
+  "+55 61 91234\u20115678",
+  "Olga",
+  "Emeka",
+  "María José",
+];
 
 /** Where a year is written with two digits or an era, the chat must stay within years the layout can say. */
 const START = Date.UTC(2022, 0, 3, 8, 0, 0);
@@ -159,7 +202,12 @@ export function localeExport(index: number, count: number, seed = 7): LocaleExpo
   for (let i = 1; i < count; i++) {
     // Replies within minutes, silences of hours, now and then days.
     const r = random();
-    t += r < 0.8 ? Math.floor(random() * 180_000) : r < 0.98 ? Math.floor(random() * 6 * 3_600_000) : Math.floor(random() * 4 * 86_400_000);
+    t +=
+      r < 0.8
+        ? Math.floor(random() * 180_000)
+        : r < 0.98
+          ? Math.floor(random() * 6 * 3_600_000)
+          : Math.floor(random() * 4 * 86_400_000);
     const d = new Date(at(t));
     const head = headerOf(i, d);
     const author = pick(NAMES);

@@ -80,7 +80,9 @@ describe("authFetch: transparent refresh through the httpOnly refresh cookie", (
 
   it("an ended session (SESSION_REVOKED) is not refreshed: the tokens go, so the app sends the user to log in", async () => {
     valid = "something-else";
-    vi.mocked(fetch).mockImplementationOnce(async () => json(401, { error: { code: "SESSION_REVOKED", message: "ended" } }));
+    vi.mocked(fetch).mockImplementationOnce(async () =>
+      json(401, { error: { code: "SESSION_REVOKED", message: "ended" } }),
+    );
     const res = await authFetch(new Request("http://localhost/api/a"));
     expect(res.status).toBe(401);
     expect(refreshCalls).toBe(0);

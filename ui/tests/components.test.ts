@@ -132,7 +132,18 @@ describe("RecoveryCodes and EmptyState", () => {
 });
 
 describe("SearchResult", () => {
-  const message = (id: number, text: string) => ({ id, datasetId: "d", conversationId: "c1", conversationName: "Support", platform: "generic", participantId: null, author: "Ada", ts: "2024-03-01T10:00:00Z", kind: "text", text });
+  const message = (id: number, text: string) => ({
+    id,
+    datasetId: "d",
+    conversationId: "c1",
+    conversationName: "Support",
+    platform: "generic",
+    participantId: null,
+    author: "Ada",
+    ts: "2024-03-01T10:00:00Z",
+    kind: "text",
+    text,
+  });
   const hit = {
     datasetId: "d",
     chunkId: "k1",
@@ -150,7 +161,9 @@ describe("SearchResult", () => {
   });
   it("links the hit to its place in the conversation viewer", () => {
     render(SearchResult, { hit });
-    expect(screen.getByRole("link", { name: "Read in the conversation" }).getAttribute("href")).toBe("/conversations?dataset=d&message=7");
+    expect(screen.getByRole("link", { name: "Read in the conversation" }).getAttribute("href")).toBe(
+      "/conversations?dataset=d&message=7",
+    );
   });
 });
 

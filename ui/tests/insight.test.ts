@@ -27,9 +27,13 @@ const MAP = {
 describe("topic map", () => {
   it("searches inside the map and says how many dots match, accents and case ignored", async () => {
     render(TopicMap, { map: MAP, labels: ["food", "ci"] });
-    await fireEvent.input(screen.getByRole("searchbox", { name: "Search in the map" }), { target: { value: "deploie" } });
+    await fireEvent.input(screen.getByRole("searchbox", { name: "Search in the map" }), {
+      target: { value: "deploie" },
+    });
     expect(screen.getByRole("status").textContent).toMatch(/1 of 4 dots contain “deploie”/);
-    await fireEvent.input(screen.getByRole("searchbox", { name: "Search in the map" }), { target: { value: "DEPLOY" } });
+    await fireEvent.input(screen.getByRole("searchbox", { name: "Search in the map" }), {
+      target: { value: "DEPLOY" },
+    });
     expect(screen.getByRole("status").textContent).toMatch(/1 of 4/);
   });
 
@@ -62,7 +66,13 @@ describe("topic list", () => {
     size,
     label,
     terms: [{ term: label, score: 1 }],
-    representatives: [{ chunkId: `c${id}`, similarity: 0.9, messages: [{ id: 100 + id, author: "Ana", text: `about ${label}`, ts: "2016-01-01T10:00:00Z" }] }],
+    representatives: [
+      {
+        chunkId: `c${id}`,
+        similarity: 0.9,
+        messages: [{ id: 100 + id, author: "Ana", text: `about ${label}`, ts: "2016-01-01T10:00:00Z" }],
+      },
+    ],
     participants: [{ author: "Ana", count: size }],
     distinctParticipants: 1,
     centroid: [],

@@ -9,9 +9,14 @@ export async function listApiKeys(deps: AuthDeps, caller: Caller) {
   return { items: await readApiKeys(deps.db, orgOf(caller)) };
 }
 
-export async function createApiKey(deps: AuthDeps, caller: Caller, p: { name: string; permissions: Permission[]; expiresAt?: Date }) {
+export async function createApiKey(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { name: string; permissions: Permission[]; expiresAt?: Date },
+) {
   const auth = caller.meta.auth;
-  if (auth?.kind !== "user" || !auth.userId || !auth.role) throw new ClientError("FORBIDDEN", "API keys cannot create API keys");
+  if (auth?.kind !== "user" || !auth.userId || !auth.role)
+    throw new ClientError("FORBIDDEN", "API keys cannot create API keys");
   const granted = ROLE_PERMISSIONS[auth.role];
   const excess = p.permissions.filter((x) => !granted.has(x));
   if (excess.length) throw new ClientError("FORBIDDEN", `Your role does not grant: ${excess.join(", ")}`);
@@ -23,7 +28,10 @@ export async function createApiKey(deps: AuthDeps, caller: Caller, p: { name: st
     permissions: p.permissions,
     expiresAt: p.expiresAt,
   });
-  await record(deps, caller, "apiKey.created", { target: apiKey.id, data: { name: apiKey.name, permissions: apiKey.permissions } });
+  await record(deps, caller, "apiKey.created", {
+    target: apiKey.id,
+    data: { name: apiKey.name, permissions: apiKey.permissions },
+  });
   return { apiKey, key };
 }
 

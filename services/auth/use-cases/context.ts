@@ -86,4 +86,5 @@ export async function sendMail(deps: AuthDeps, message: MailMessage): Promise<vo
   }
 }
 
-export const invalid = (field: string, message: string) => new ClientError("VALIDATION_ERROR", `${field} ${message}`, [{ field, message }]);
+export const invalid = (field: string, message: string) =>
+  new ClientError("VALIDATION_ERROR", `${field} ${message}`, [{ field, message }]);

@@ -27,7 +27,13 @@ export async function resolveCredential(deps: AuthDeps, p: { token: string }, ip
   return info;
 }
 
-async function loadSessionAuth(deps: AuthDeps, sessionId: string, userId: string, orgId: string | null, ip: string): Promise<TenantAuthInfo> {
+async function loadSessionAuth(
+  deps: AuthDeps,
+  sessionId: string,
+  userId: string,
+  orgId: string | null,
+  ip: string,
+): Promise<TenantAuthInfo> {
   const row = await getSessionOfUser(deps.db, sessionId, userId);
   if (!row || row.session.revokedAt || row.session.expiresAt.getTime() <= deps.clock())
     throw new ClientError("SESSION_REVOKED", "This session has ended; log in again");

@@ -8,13 +8,22 @@ import { ipOf, record, sendMail, signedInUser, userIdOf, type AuthDeps, type Cal
 
 /** Mails a link that confirms the user's current address; `next` is where the app goes afterwards. */
 export async function sendVerification(deps: AuthDeps, user: UserRow, next?: string): Promise<void> {
-  const token = signMailToken("verify", { userId: user.id, email: user.email }, deps.tokens, deps.config.EMAIL_VERIFY_TTL_S);
+  const token = signMailToken(
+    "verify",
+    { userId: user.id, email: user.email },
+    deps.tokens,
+    deps.config.EMAIL_VERIFY_TTL_S,
+  );
   const link = appLink(deps.appBase, "/verify-email", { token, next: next && isLocalPath(next) ? next : undefined });
   // The account exists either way; the user can ask for another link.
   await sendMail(deps, verificationMail(user.email, link));
 }
 
-export async function sendVerificationEmail(deps: AuthDeps, caller: Caller, p: { next?: string }): Promise<{ ok: true }> {
+export async function sendVerificationEmail(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { next?: string },
+): Promise<{ ok: true }> {
   const user = await signedInUser(deps, caller);
   if (user.emailVerified) throw new ClientError("CONFLICT", "Your e-mail address is already confirmed");
   // Every request counts: a mailbox must not be flooded from one account or address.
@@ -35,7 +44,11 @@ export async function verifyEmail(deps: AuthDeps, caller: Caller, p: { token: st
     throw new ClientError("LINK_INVALID", "This confirmation link is invalid or has expired; ask for a new one");
   }
   const userId = userIdOf(caller);
-  if (claims.userId !== userId) throw new ClientError("LINK_INVALID", "This confirmation link is for another account: log in to that account first");
+  if (claims.userId !== userId)
+    throw new ClientError(
+      "LINK_INVALID",
+      "This confirmation link is for another account: log in to that account first",
+    );
   if (!(await markEmailVerified(deps.db, userId, claims.email)))
     throw new ClientError("LINK_INVALID", "This confirmation link is for an address the account no longer has");
   deps.credentials.accessChanged();

@@ -17,7 +17,8 @@ export async function confirmMfa(deps: AuthDeps, caller: Caller, p: { code: stri
   if (user.mfaEnabled) throw new ClientError("CONFLICT", "Two-factor authentication is already on");
   if (!user.mfaSecret) throw new ClientError("CONFLICT", "Start the enrolment first");
   const ip = ipOf(caller);
-  if (await deps.credLimiter.blocked("mfa", user.id, ip)) throw new ClientError("RATE_LIMITED", "Too many wrong codes; try again later");
+  if (await deps.credLimiter.blocked("mfa", user.id, ip))
+    throw new ClientError("RATE_LIMITED", "Too many wrong codes; try again later");
   if (!(await totp.consumeTotp(deps.db, user, p.code, deps.config.secrets.MFA_ENCRYPTION_KEY))) {
     await deps.credLimiter.failed("mfa", user.id, ip);
     throw new ClientError("MFA_INVALID", "Invalid code");
@@ -34,13 +35,17 @@ export async function disableMfa(deps: AuthDeps, caller: Caller, p: { code?: str
   const { code, password } = p;
   const ip = ipOf(caller);
   // Both proofs share one counter: 40 wrong codes in a second must not be possible (M4).
-  if (await deps.credLimiter.blocked("mfa", user.id, ip)) throw new ClientError("RATE_LIMITED", "Too many wrong codes; try again later");
+  if (await deps.credLimiter.blocked("mfa", user.id, ip))
+    throw new ClientError("RATE_LIMITED", "Too many wrong codes; try again later");
   const proven =
     (code !== undefined && (await checkSecondFactor(deps, caller, user, code))) ||
     (password !== undefined && !!user.passwordHash && (await verifyPassword(user.passwordHash, password)));
   if (!proven) {
     await deps.credLimiter.failed("mfa", user.id, ip);
-    throw new ClientError("MFA_INVALID", "A current code or your password is needed to turn off two-factor authentication");
+    throw new ClientError(
+      "MFA_INVALID",
+      "A current code or your password is needed to turn off two-factor authentication",
+    );
   }
   await totp.disable(deps.db, user.id);
   deps.credentials.accessChanged();

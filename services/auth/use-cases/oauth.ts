@@ -7,7 +7,11 @@ import { ipOf, record, type AuthDeps, type Caller } from "./context.ts";
  * The end of an OAuth log-in (the gateway's grant route calls it with the provider's verified
  * identity): the account is found, linked or made, and a one-time code for the browser answered.
  */
-export async function completeOAuth(deps: AuthDeps, caller: Caller, identity: ProviderIdentity): Promise<{ code: string }> {
+export async function completeOAuth(
+  deps: AuthDeps,
+  caller: Caller,
+  identity: ProviderIdentity,
+): Promise<{ code: string }> {
   try {
     const { user, linked, released } = await linkOrCreate(deps.db, identity);
     if (released)
@@ -19,7 +23,13 @@ export async function completeOAuth(deps: AuthDeps, caller: Caller, identity: Pr
         data: { reason: "oauth_verified_elsewhere", provider: identity.provider },
       });
     if (user.disabled) throw new ClientError("ACCOUNT_DISABLED", "This account is disabled");
-    if (linked) await record(deps, caller, "oauth.linked", { actorId: user.id, orgId: null, target: user.id, data: { provider: identity.provider } });
+    if (linked)
+      await record(deps, caller, "oauth.linked", {
+        actorId: user.id,
+        orgId: null,
+        target: user.id,
+        data: { provider: identity.provider },
+      });
     const code = await createAuthCode(deps.db, {
       userId: user.id,
       provider: identity.provider,

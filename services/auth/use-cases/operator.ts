@@ -6,14 +6,23 @@ import { record, type AuthDeps, type Caller } from "./context.ts";
 
 /** Accounts managed by operators (REPL, CLI): outside any organisation's permissions. */
 
-export async function createUser(deps: AuthDeps, caller: Caller, p: { email: string; password: string; displayName?: string }) {
+export async function createUser(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { email: string; password: string; displayName?: string },
+) {
   const made = await createUserWithOrg(deps.db, {
     email: p.email,
     passwordHash: await hashPassword(p.password, deps.hashOptions),
     displayName: p.displayName,
   });
   if (!made) throw new ClientError("EMAIL_TAKEN", "An account with this e-mail address already exists");
-  await record(deps, caller, "user.signedUp", { actorId: null, orgId: made.orgId, target: made.user.id, data: { by: "operator" } });
+  await record(deps, caller, "user.signedUp", {
+    actorId: null,
+    orgId: made.orgId,
+    target: made.user.id,
+    data: { by: "operator" },
+  });
   return { user: publicUser(made.user), orgId: made.orgId };
 }
 

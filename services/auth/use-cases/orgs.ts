@@ -47,7 +47,8 @@ export async function createOrg(deps: AuthDeps, caller: Caller, p: { name: strin
 export async function switchOrg(deps: AuthDeps, caller: Caller, p: { orgId: string }) {
   const sessionId = sessionIdOf(caller);
   // Not a member and no such org answer alike.
-  if (!(await getMembership(deps.db, p.orgId, userIdOf(caller)))) throw new ClientError("NOT_FOUND", "Organisation not found");
+  if (!(await getMembership(deps.db, p.orgId, userIdOf(caller))))
+    throw new ClientError("NOT_FOUND", "Organisation not found");
   await setSessionOrg(deps.db, sessionId, p.orgId);
   const session = (await getSession(deps.db, sessionId))!;
   return tokenResponse(deps, session, p.orgId, null);
@@ -72,7 +73,10 @@ export async function changeMemberRole(deps: AuthDeps, caller: Caller, p: { user
   if (!result.ok) throw membershipError(result.error);
   deps.credentials.accessChanged();
   const voided = await revokeInvitationsBeyond(deps.db, orgId, p.userId, p.role);
-  await record(deps, caller, "member.roleChanged", { target: p.userId, data: { from: result.from, to: p.role, invitationsRevoked: voided.length } });
+  await record(deps, caller, "member.roleChanged", {
+    target: p.userId,
+    data: { from: result.from, to: p.role, invitationsRevoked: voided.length },
+  });
   return { userId: p.userId, role: p.role };
 }
 
@@ -82,7 +86,10 @@ export async function removeMember(deps: AuthDeps, caller: Caller, p: { userId: 
   if (!result.ok) throw membershipError(result.error);
   deps.credentials.accessChanged();
   const voided = await revokeInvitationsBeyond(deps.db, orgId, p.userId, null);
-  await record(deps, caller, "member.removed", { target: p.userId, data: { role: result.role, invitationsRevoked: voided.length } });
+  await record(deps, caller, "member.removed", {
+    target: p.userId,
+    data: { role: result.role, invitationsRevoked: voided.length },
+  });
   return { ok: true };
 }
 
@@ -93,6 +100,11 @@ export async function grantRole(deps: AuthDeps, caller: Caller, p: { email: stri
   if (!(await getOrg(deps.db, p.orgId))) throw new ClientError("NOT_FOUND", "Organisation not found");
   await writeRole(deps.db, p.orgId, user.id, p.role);
   deps.credentials.accessChanged();
-  await record(deps, caller, "member.roleChanged", { orgId: p.orgId, actorId: null, target: user.id, data: { to: p.role, by: "operator" } });
+  await record(deps, caller, "member.roleChanged", {
+    orgId: p.orgId,
+    actorId: null,
+    target: user.id,
+    data: { to: p.role, by: "operator" },
+  });
   return { userId: user.id, orgId: p.orgId, role: p.role };
 }

@@ -1,5 +1,13 @@
 import { ClientError } from "../../../core/errors.ts";
-import { canonicalLocale, getUser, isHttpUrl, isTimeZone, publicUser, updateProfile as writeProfile, type ProfilePatch } from "../accounts.ts";
+import {
+  canonicalLocale,
+  getUser,
+  isHttpUrl,
+  isTimeZone,
+  publicUser,
+  updateProfile as writeProfile,
+  type ProfilePatch,
+} from "../accounts.ts";
 import { configuredProviders } from "../oauth-route.ts";
 import { listUserOrgs } from "../orgs.ts";
 import { invalid, userIdOf, type AuthDeps, type Caller } from "./context.ts";
@@ -30,7 +38,8 @@ export async function updateProfile(
   const { displayName, avatarUrl, locale, timeZone } = p;
   if (displayName !== undefined) patch.displayName = displayName;
   if (avatarUrl !== undefined) {
-    if (avatarUrl !== null && avatarUrl !== "" && !isHttpUrl(avatarUrl)) throw invalid("avatarUrl", "must be an http(s) URL");
+    if (avatarUrl !== null && avatarUrl !== "" && !isHttpUrl(avatarUrl))
+      throw invalid("avatarUrl", "must be an http(s) URL");
     patch.avatarUrl = avatarUrl || null;
   }
   if (locale !== undefined) {

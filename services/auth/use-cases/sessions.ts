@@ -20,7 +20,8 @@ export async function listSessions(deps: AuthDeps, caller: Caller) {
 }
 
 export async function endSession(deps: AuthDeps, caller: Caller, p: { id: string }): Promise<{ ok: true }> {
-  if (!(await revokeSession(deps.db, p.id, "ended_by_user", userIdOf(caller)))) throw new ClientError("NOT_FOUND", "Session not found");
+  if (!(await revokeSession(deps.db, p.id, "ended_by_user", userIdOf(caller))))
+    throw new ClientError("NOT_FOUND", "Session not found");
   deps.credentials.sessionsEnded([p.id]);
   await record(deps, caller, "session.ended", { target: p.id, data: { reason: "ended_by_user" } });
   return { ok: true };

@@ -66,7 +66,12 @@ export async function openSession(
   });
   const refresh = await issueRefreshToken(deps.db, session, config.REFRESH_TOKEN_TTL_S);
   if (o.audit !== false)
-    await record(deps, caller, "user.loggedIn", { actorId: user.id, orgId, target: session.id, data: { method: o.method } });
+    await record(deps, caller, "user.loggedIn", {
+      actorId: user.id,
+      orgId,
+      target: session.id,
+      data: { method: o.method },
+    });
   return tokenResponse(deps, session, orgId, refresh.token);
 }
 
@@ -78,7 +83,12 @@ export async function endSessions(deps: AuthDeps, caller: Caller, ids: string[],
 }
 
 /** A TOTP code (single use per time step) or one unused recovery code. */
-export async function checkSecondFactor(deps: AuthDeps, caller: Caller, user: UserRow, given: string): Promise<boolean> {
+export async function checkSecondFactor(
+  deps: AuthDeps,
+  caller: Caller,
+  user: UserRow,
+  given: string,
+): Promise<boolean> {
   if (/^\d{6}$/.test(given)) return totp.consumeTotp(deps.db, user, given, deps.config.secrets.MFA_ENCRYPTION_KEY);
   if (totp.looksLikeRecoveryCode(given) && (await totp.consumeRecoveryCode(deps.db, user.id, given))) {
     await record(deps, caller, "mfa.recoveryCodeUsed", { actorId: user.id, orgId: null, target: user.id });
@@ -116,21 +126,44 @@ export async function signup(
   const owner = await findUserByEmail(deps.db, p.email);
   if (owner && !owner.disabled && !(await deps.credLimiter.blocked("signup-notice", owner.id, ip))) {
     await deps.credLimiter.failed("signup-notice", owner.id, ip);
-    await sendMail(deps, signupAttemptMail(owner.email, appLink(deps.appBase, "/login", {}), appLink(deps.appBase, "/forgot-password", {})));
+    await sendMail(
+      deps,
+      signupAttemptMail(
+        owner.email,
+        appLink(deps.appBase, "/login", {}),
+        appLink(deps.appBase, "/forgot-password", {}),
+      ),
+    );
   }
-  await record(deps, caller, "user.signupAttempted", { outcome: "failure", actorId: null, orgId: null, target: owner?.id });
+  await record(deps, caller, "user.signupAttempted", {
+    outcome: "failure",
+    actorId: null,
+    orgId: null,
+    target: owner?.id,
+  });
   return { ok: true };
 }
 
-export async function login(deps: AuthDeps, caller: Caller, p: { email: string; password: string }): Promise<TokenResponse | MfaChallenge> {
+export async function login(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { email: string; password: string },
+): Promise<TokenResponse | MfaChallenge> {
   const { email, password } = p;
   const ip = ipOf(caller);
   if (await deps.limiter.blocked(email, ip)) {
-    await record(deps, caller, "user.loginFailed", { outcome: "failure", orgId: null, actorId: null, data: { email, reason: "rate_limited" } });
+    await record(deps, caller, "user.loginFailed", {
+      outcome: "failure",
+      orgId: null,
+      actorId: null,
+      data: { email, reason: "rate_limited" },
+    });
     throw new ClientError("RATE_LIMITED", "Too many failed log-in attempts; try again later");
   }
   const user = await findUserByEmail(deps.db, email);
-  const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, password) : await burnVerification(password, deps.hashOptions);
+  const ok = user?.passwordHash
+    ? await verifyPassword(user.passwordHash, password)
+    : await burnVerification(password, deps.hashOptions);
   // A disabled account answers exactly like a wrong password: no oracle for its password (L5).
   if (!user || !ok || user.disabled) {
     if (!ok) await deps.limiter.failed(email, ip);
@@ -147,27 +180,44 @@ export async function login(deps: AuthDeps, caller: Caller, p: { email: string; 
   return openSession(deps, caller, user, { mfa: false, method: "password" });
 }
 
-export async function loginMfa(deps: AuthDeps, caller: Caller, p: { challengeToken: string; code: string }): Promise<TokenResponse> {
+export async function loginMfa(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { challengeToken: string; code: string },
+): Promise<TokenResponse> {
   let claims;
   try {
     claims = verifyChallengeToken(p.challengeToken, deps.tokens);
   } catch (err) {
-    throw new ClientError(err instanceof TokenVerificationError ? err.code : "TOKEN_INVALID", "Invalid or expired challenge");
+    throw new ClientError(
+      err instanceof TokenVerificationError ? err.code : "TOKEN_INVALID",
+      "Invalid or expired challenge",
+    );
   }
   const user = await getUser(deps.db, claims.userId);
   if (!user || !user.mfaEnabled) throw new ClientError("TOKEN_INVALID", "Invalid or expired challenge");
   if (user.disabled) throw new ClientError("ACCOUNT_DISABLED", "This account is disabled");
   const ip = ipOf(caller);
-  if (await deps.credLimiter.blocked("mfa", user.id, ip)) throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");
+  if (await deps.credLimiter.blocked("mfa", user.id, ip))
+    throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");
   if (!(await checkSecondFactor(deps, caller, user, p.code))) {
     await deps.credLimiter.failed("mfa", user.id, ip);
-    await record(deps, caller, "user.loginFailed", { outcome: "failure", orgId: null, actorId: user.id, data: { reason: "mfa_invalid" } });
+    await record(deps, caller, "user.loginFailed", {
+      outcome: "failure",
+      orgId: null,
+      actorId: user.id,
+      data: { reason: "mfa_invalid" },
+    });
     throw new ClientError("MFA_INVALID", "Invalid or already used code");
   }
   return openSession(deps, caller, user, { mfa: true, method: claims.method });
 }
 
-export async function exchangeCode(deps: AuthDeps, caller: Caller, p: { code: string }): Promise<TokenResponse | MfaChallenge> {
+export async function exchangeCode(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { code: string },
+): Promise<TokenResponse | MfaChallenge> {
   // Only the browser that completed the OAuth flow holds the code's binding cookie (L3);
   // checked before the code is consumed, so a refused attempt does not burn it.
   if (!bindingMatches(deps.config.secrets.OAUTH_SESSION_SECRET, p.code, caller.meta.cookies?.oauthBinding))

@@ -14,9 +14,13 @@ export interface UseLiteBuildOptions {
 }
 
 /** A float32 [K, N] kernel as symmetric int8 per output column: q = round(w / scale), zero point 0. */
-export function quantizeColumns(kernel: TensorData, bits: 7 | 8): { weights: TensorData; scales: TensorData; zeros: TensorData } {
+export function quantizeColumns(
+  kernel: TensorData,
+  bits: 7 | 8,
+): { weights: TensorData; scales: TensorData; zeros: TensorData } {
   const [K, N] = kernel.dims as [number, number];
-  if (kernel.dataType !== DataType.FLOAT || kernel.dims.length !== 2) throw new Error("quantizeColumns: a float32 [K, N] kernel expected");
+  if (kernel.dataType !== DataType.FLOAT || kernel.dims.length !== 2)
+    throw new Error("quantizeColumns: a float32 [K, N] kernel expected");
   const w = new Float32Array(kernel.bytes.slice().buffer);
   const limit = bits === 8 ? 127 : 63;
   const scales = new Float32Array(N);
@@ -24,7 +28,8 @@ export function quantizeColumns(kernel: TensorData, bits: 7 | 8): { weights: Ten
   for (let j = 0; j < N; j++) scales[j] = scales[j]! > 0 ? scales[j]! / limit : 1;
   const q = new Int8Array(K * N);
   for (let k = 0; k < K; k++)
-    for (let j = 0; j < N; j++) q[k * N + j] = Math.max(-limit, Math.min(limit, Math.round(w[k * N + j]! / scales[j]!)));
+    for (let j = 0; j < N; j++)
+      q[k * N + j] = Math.max(-limit, Math.min(limit, Math.round(w[k * N + j]! / scales[j]!)));
   return {
     weights: { dataType: DataType.INT8, dims: [K, N], bytes: new Uint8Array(q.buffer) },
     scales: float32Tensor(scales, [N]),

@@ -24,7 +24,16 @@ const SNOWBALL: Record<KeywordLanguage, string> = {
   nl: "dutch",
   ru: "russian",
 };
-const STOP_LISTS: Record<KeywordLanguage, readonly string[]> = { en: eng, es: spa, de: deu, fr: fra, pt: por, it: ita, nl: nld, ru: rus };
+const STOP_LISTS: Record<KeywordLanguage, readonly string[]> = {
+  en: eng,
+  es: spa,
+  de: deu,
+  fr: fra,
+  pt: por,
+  it: ita,
+  nl: nld,
+  ru: rus,
+};
 
 /**
  * Text is cut at white space first and each piece classified with cheap tests (a single regex

@@ -190,7 +190,9 @@ class Postings {
 
   /** Bytes of its arrays. */
   get bytes(): number {
-    return this.length.byteLength + this.start.byteLength + this.unit.byteLength + this.tf.byteLength + this.acc.byteLength;
+    return (
+      this.length.byteLength + this.start.byteLength + this.unit.byteLength + this.tf.byteLength + this.acc.byteLength
+    );
   }
 }
 
@@ -290,7 +292,7 @@ function topK(positions: number[], score: Float32Array, k: number): number[] {
   for (const p of positions) {
     if (heap.length < k) {
       heap.push(p);
-      for (let i = heap.length - 1; i > 0; ) {
+      for (let i = heap.length - 1; i > 0;) {
         const parent = (i - 1) >> 1;
         if (!better(heap[parent]!, heap[i]!)) break;
         [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
@@ -343,7 +345,10 @@ export class KeywordIndex {
     const stride = Math.max(1, Math.floor(windowSize / 2));
     let segStart = 0;
     for (let i = 1; i <= count; i++) {
-      const cut = i === count || cols.conversation[i] !== cols.conversation[segStart] || cols.ts[i]! - cols.ts[i - 1]! > windowGapMs;
+      const cut =
+        i === count ||
+        cols.conversation[i] !== cols.conversation[segStart] ||
+        cols.ts[i]! - cols.ts[i - 1]! > windowGapMs;
       if (!cut) continue;
       // A lone message is its own unit already; windows exist to join several.
       if (i - segStart >= 2) {
@@ -468,7 +473,12 @@ export class KeywordIndex {
           if (near?.some((x) => Math.abs(x - m) < merge)) continue;
           if (near) near.push(m);
           else taken.set(conv, [m]);
-          out.push({ messageIndex: m, score: fused[m]!, viaWindow: via[m] === 2, coverage: this.coverage(terms, q.terms.length - terms.length, m) });
+          out.push({
+            messageIndex: m,
+            score: fused[m]!,
+            viaWindow: via[m] === 2,
+            coverage: this.coverage(terms, q.terms.length - terms.length, m),
+          });
         }
         if (out.length >= options.limit || ranked.length === candidates.length || checked > 20_000) return out;
       }
@@ -509,7 +519,8 @@ export class KeywordIndex {
       if (this.windowStart[mid]! <= m) lo = mid + 1;
       else hi = mid - 1;
     }
-    for (let w = hi; w >= 0 && w >= hi - 4; w--) if (this.windowStart[w]! <= m && this.windowEnd[w]! > m) windows.push(w);
+    for (let w = hi; w >= 0 && w >= hi - 4; w--)
+      if (this.windowStart[w]! <= m && this.windowEnd[w]! > m) windows.push(w);
     const inWindow = windows.map(() => 0);
     for (const t of terms) {
       const idf = this.messageUnits.idf(t);

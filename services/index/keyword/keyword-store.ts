@@ -137,7 +137,8 @@ export class KeywordStore {
   private current(datasetId: string, stamp: number): Promise<DatasetKeywords> {
     const cached = this.cache.get(datasetId);
     const fresh = cached !== undefined && cached.stamp >= stamp;
-    const stale = cached !== undefined && !fresh && cached.index.size.messages >= (this.options.backgroundRebuildAbove ?? 100_000);
+    const stale =
+      cached !== undefined && !fresh && cached.index.size.messages >= (this.options.backgroundRebuildAbove ?? 100_000);
     if (fresh || stale) {
       // Most recently used last.
       this.cache.delete(datasetId);
@@ -199,7 +200,15 @@ export class KeywordStore {
     // Paged by (conversation, ts, id) so a large dataset never sits in one result whole.
     let after: { c: string; ts: string; id: number } | undefined;
     for (;;) {
-      const page = await rowsOf<{ id: string | number; conversation_id: string; participant_id: string | null; ts: Date | string; kind: string; text: string; tsk: string }>(
+      const page = await rowsOf<{
+        id: string | number;
+        conversation_id: string;
+        participant_id: string | null;
+        ts: Date | string;
+        kind: string;
+        text: string;
+        tsk: string;
+      }>(
         this.db,
         sql`select id, conversation_id, participant_id, ts, ts::text as tsk, kind, text from messages
             where dataset_id = ${datasetId}
@@ -221,13 +230,29 @@ export class KeywordStore {
       after = { c: last.conversation_id, ts: last.tsk, id: Number(last.id) };
     }
     // The dataset's own choice, else the platform's; "auto" detects it from the text.
-    const [chosen] = await rowsOf<{ keyword_language: string | null }>(this.db, sql`select keyword_language from datasets where id = ${datasetId}`);
+    const [chosen] = await rowsOf<{ keyword_language: string | null }>(
+      this.db,
+      sql`select keyword_language from datasets where id = ${datasetId}`,
+    );
     const choice = (chosen?.keyword_language ?? this.options.language) as "auto" | KeywordLanguage;
     const language = choice === "auto" || !KEYWORD_LANGUAGES.includes(choice) ? detectLanguage(texts) : choice;
-    const columns = { conversation: Int32Array.from(conversation), participant: Int32Array.from(participant), ts: Float64Array.from(times), kind: Int32Array.from(kind) };
+    const columns = {
+      conversation: Int32Array.from(conversation),
+      participant: Int32Array.from(participant),
+      ts: Float64Array.from(times),
+      kind: Int32Array.from(kind),
+    };
     const lang = analyzer(language);
     const tokenized = await tokenizeInSlices(lang, texts);
-    const index = new KeywordIndex(lang, columns, texts, this.options.params, this.options.windowMessages, this.options.windowGapMinutes * 60_000, tokenized);
+    const index = new KeywordIndex(
+      lang,
+      columns,
+      texts,
+      this.options.params,
+      this.options.windowMessages,
+      this.options.windowGapMinutes * 60_000,
+      tokenized,
+    );
     return new DatasetKeywords(
       datasetId,
       stamp,
@@ -240,4 +265,3 @@ export class KeywordStore {
     );
   }
 }
-

@@ -68,7 +68,12 @@ export class ConversationBook {
   }
 }
 
-export function warning(code: string, message: string, where: { file?: string; line?: number; path?: string }, skipped = true): ParserEvent {
+export function warning(
+  code: string,
+  message: string,
+  where: { file?: string; line?: number; path?: string },
+  skipped = true,
+): ParserEvent {
   return { type: "warning", warning: { code, message, ...where }, skipped };
 }
 

@@ -29,20 +29,34 @@ export async function* readCsvRows(entry: ExportEntry, progress: Progress): Asyn
     progress.bytesRead += chunk.length;
   });
   const parser = stream.pipe(
-    parse({ columns: true, bom: true, info: true, relax_column_count: true, skip_empty_lines: true, max_record_size: Math.min(4 * 1024 * 1024, maxStringChars, maxMessageChars) }),
+    parse({
+      columns: true,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      max_record_size: Math.min(4 * 1024 * 1024, maxStringChars, maxMessageChars),
+    }),
   );
   stream.on("error", (err) => parser.destroy(toParseError(err, entry.readErrorCode, { file: entry.label })));
   // csv-parse reports the line a record ends on; it starts right after the previous one (the header is line 1).
   let previousEnd = 1;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       let chars = 0;
       for (const key in record) chars += key.length + (record[key]?.length ?? 0);
       if (chars > maxMessageChars)
-        throw new ParseError("MESSAGE_TOO_LONG", `${entry.label}: the record at line ${previousEnd + 1} is larger than ${maxMessageChars} characters`, {
-          file: entry.label,
-          line: previousEnd + 1,
-        });
+        throw new ParseError(
+          "MESSAGE_TOO_LONG",
+          `${entry.label}: the record at line ${previousEnd + 1} is larger than ${maxMessageChars} characters`,
+          {
+            file: entry.label,
+            line: previousEnd + 1,
+          },
+        );
       yield { cells: record, line: previousEnd + 1 };
       previousEnd = info.lines;
     }
@@ -51,7 +65,16 @@ export async function* readCsvRows(entry: ExportEntry, progress: Progress): Asyn
     if (err instanceof ParseError) throw err;
     const line = (err as { lines?: number }).lines;
     if ((err as { code?: unknown }).code === "CSV_MAX_RECORD_SIZE")
-      throw new ParseError("MESSAGE_TOO_LONG", `${entry.label}: a record near line ${line ?? "?"} is larger than ${Math.min(4 * 1024 * 1024, maxStringChars, maxMessageChars)} characters`, line !== undefined ? { file: entry.label, line } : { file: entry.label });
-    throw new ParseError("INVALID_CSV", `${entry.label} is not valid CSV: ${(err as Error).message}`, line !== undefined ? { file: entry.label, line } : { file: entry.label }, { cause: err });
+      throw new ParseError(
+        "MESSAGE_TOO_LONG",
+        `${entry.label}: a record near line ${line ?? "?"} is larger than ${Math.min(4 * 1024 * 1024, maxStringChars, maxMessageChars)} characters`,
+        line !== undefined ? { file: entry.label, line } : { file: entry.label },
+      );
+    throw new ParseError(
+      "INVALID_CSV",
+      `${entry.label} is not valid CSV: ${(err as Error).message}`,
+      line !== undefined ? { file: entry.label, line } : { file: entry.label },
+      { cause: err },
+    );
   }
 }

@@ -4,7 +4,15 @@ import { withDefaults, type ParseLimits } from "../io/limits.ts";
 import { readLineChunks } from "../io/lines.ts";
 import { parseTimestamp } from "../time.ts";
 import type { ColumnMapping, Conversation } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, warning, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import {
+  baseMessage,
+  ConversationBook,
+  ParticipantBook,
+  warning,
+  type Parser,
+  type ParserContext,
+  type ParserEvent,
+} from "./context.ts";
 import { readCsvRows } from "./csv-records.ts";
 import { idOf, isObject } from "./json-values.ts";
 
@@ -18,7 +26,11 @@ const GUESSES: Record<keyof ColumnMapping, string[]> = {
 };
 
 /** Resolves the mapping against the columns a file actually has; throws when timestamp or text cannot be found. */
-function resolveMapping(columns: string[], given: Partial<ColumnMapping> | undefined, file: string): Partial<ColumnMapping> & { timestamp: string; text: string } {
+function resolveMapping(
+  columns: string[],
+  given: Partial<ColumnMapping> | undefined,
+  file: string,
+): Partial<ColumnMapping> & { timestamp: string; text: string } {
   const byLower = new Map(columns.map((c) => [c.toLowerCase(), c]));
   const pick = (field: keyof ColumnMapping): string | undefined => {
     const wanted = given?.[field];
@@ -35,7 +47,11 @@ function resolveMapping(columns: string[], given: Partial<ColumnMapping> | undef
     if (column !== undefined) mapping[field] = column;
   }
   if (mapping.timestamp === undefined || mapping.text === undefined) {
-    throw new ParseError("NOT_A_CHAT", `${file}: no timestamp and text columns (found: ${columns.slice(0, 20).join(", ") || "none"}); pass options.columns`, { file });
+    throw new ParseError(
+      "NOT_A_CHAT",
+      `${file}: no timestamp and text columns (found: ${columns.slice(0, 20).join(", ") || "none"}); pass options.columns`,
+      { file },
+    );
   }
   return mapping as Partial<ColumnMapping> & { timestamp: string; text: string };
 }
@@ -47,18 +63,42 @@ class RowConverter {
   private readonly conversations = new ConversationBook();
   constructor(private readonly ctx: ParserContext) {}
 
-  convert(row: Record<string, unknown>, entry: ExportEntry, where: { line?: number; path?: string }, out: ParserEvent[]): void {
+  convert(
+    row: Record<string, unknown>,
+    entry: ExportEntry,
+    where: { line?: number; path?: string },
+    out: ParserEvent[],
+  ): void {
     this.mapping ??= resolveMapping(Object.keys(row), this.ctx.options.columns, entry.label);
     const m = this.mapping;
     const source = { file: entry.label, ...where };
-    const utcMs = parseTimestamp(row[m.timestamp], this.ctx.clock) ?? (typeof row[m.timestamp] === "string" ? dateParse(row[m.timestamp] as string) : undefined);
+    const utcMs =
+      parseTimestamp(row[m.timestamp], this.ctx.clock) ??
+      (typeof row[m.timestamp] === "string" ? dateParse(row[m.timestamp] as string) : undefined);
     if (utcMs === undefined) {
       out.push(warning("MALFORMED_RECORD", `No valid timestamp in column "${m.timestamp}"`, source));
       return;
     }
-    const conversationName = (m.conversation && cell(row[m.conversation])) || this.ctx.options.conversationName || entry.name.split("/").pop()!.replace(/\.(csv|jsonl|ndjson|txt)$/i, "");
-    const conversation: Conversation = { key: `generic:${conversationName}`, platform: "generic", kind: "group", name: conversationName };
-    const message = baseMessage(this.conversations.ensure(out, conversation), utcMs, this.ctx.clock.localText(utcMs), this.ctx.clock.zone, source);
+    const conversationName =
+      (m.conversation && cell(row[m.conversation])) ||
+      this.ctx.options.conversationName ||
+      entry.name
+        .split("/")
+        .pop()!
+        .replace(/\.(csv|jsonl|ndjson|txt)$/i, "");
+    const conversation: Conversation = {
+      key: `generic:${conversationName}`,
+      platform: "generic",
+      kind: "group",
+      name: conversationName,
+    };
+    const message = baseMessage(
+      this.conversations.ensure(out, conversation),
+      utcMs,
+      this.ctx.clock.localText(utcMs),
+      this.ctx.clock.zone,
+      source,
+    );
     const author = m.author ? cell(row[m.author]) : "";
     if (author) message.authorKey = this.people.ensure(out, author);
     message.text = cell(row[m.text]);
@@ -82,8 +122,10 @@ function dateParse(text: string): number | undefined {
 }
 
 function textEntries(ctx: ParserContext, pattern: RegExp): ExportEntry[] {
-  const entries = ctx.container.kind === "file" ? ctx.container.entries : ctx.container.entries.filter((e) => pattern.test(e.name));
-  if (entries.length === 0) throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no matching file`, { file: ctx.container.label });
+  const entries =
+    ctx.container.kind === "file" ? ctx.container.entries : ctx.container.entries.filter((e) => pattern.test(e.name));
+  if (entries.length === 0)
+    throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no matching file`, { file: ctx.container.label });
   return entries;
 }
 
@@ -125,10 +167,18 @@ export function checkJsonLine(line: string, limits: ParseLimits, where: { file: 
         else if (d === 0x22) break;
       }
       if (i - start - 1 > limits.maxStringChars)
-        throw new ParseError("STRING_TOO_LONG", `${at} holds a string longer than ${limits.maxStringChars} characters`, where);
+        throw new ParseError(
+          "STRING_TOO_LONG",
+          `${at} holds a string longer than ${limits.maxStringChars} characters`,
+          where,
+        );
     } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
       if (++depth > limits.maxJsonDepth)
-        throw new ParseError("JSON_TOO_DEEP", `${at}: arrays and objects nest deeper than ${limits.maxJsonDepth} levels`, where);
+        throw new ParseError(
+          "JSON_TOO_DEEP",
+          `${at}: arrays and objects nest deeper than ${limits.maxJsonDepth} levels`,
+          where,
+        );
     } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) depth--;
   }
 }
@@ -162,6 +212,7 @@ export const jsonLinesParser: Parser = async function* (ctx: ParserContext) {
       }
       if (out.length > 0) yield out;
     }
-    if (parsed === 0) throw new ParseError("INVALID_JSON", `${entry.label} has no JSON object lines`, { file: entry.label, line: 1 });
+    if (parsed === 0)
+      throw new ParseError("INVALID_JSON", `${entry.label} has no JSON object lines`, { file: entry.label, line: 1 });
   }
 };

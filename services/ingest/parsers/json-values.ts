@@ -52,7 +52,11 @@ export class MalformedGuard {
 
   check(): void {
     if (this.malformed >= 2 && this.malformed * 20 > this.records) {
-      throw new ParseError("NOT_A_CHAT", `${this.file}: ${this.malformed} of ${this.records} records do not follow the export format`, { file: this.file });
+      throw new ParseError(
+        "NOT_A_CHAT",
+        `${this.file}: ${this.malformed} of ${this.records} records do not follow the export format`,
+        { file: this.file },
+      );
     }
   }
 }

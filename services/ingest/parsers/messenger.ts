@@ -2,7 +2,14 @@ import { ParseError } from "../errors.ts";
 import type { ExportEntry } from "../io/container.ts";
 import { formatJsonPath, readJsonRecords, type JsonPath } from "../io/json-records.ts";
 import type { Attachment, Conversation, Platform } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import {
+  baseMessage,
+  ConversationBook,
+  ParticipantBook,
+  type Parser,
+  type ParserContext,
+  type ParserEvent,
+} from "./context.ts";
 import { isObject, MalformedGuard, num, str } from "./json-values.ts";
 import { repairMojibake } from "./mojibake.ts";
 
@@ -27,8 +34,14 @@ const text = (v: unknown): string | undefined => {
  */
 export function messengerParser(platform: Platform): Parser {
   return async function* (ctx: ParserContext) {
-    const files = ctx.container.kind === "file" ? ctx.container.entries : ctx.container.entries.filter((e) => /(^|\/)message_\d+\.json$/.test(e.name));
-    if (files.length === 0) throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no message_N.json file`, { file: ctx.container.label });
+    const files =
+      ctx.container.kind === "file"
+        ? ctx.container.entries
+        : ctx.container.entries.filter((e) => /(^|\/)message_\d+\.json$/.test(e.name));
+    if (files.length === 0)
+      throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no message_N.json file`, {
+        file: ctx.container.label,
+      });
     const threads = new Map<string, ExportEntry[]>();
     for (const file of files) {
       const dir = file.name.includes("/") ? file.name.slice(0, file.name.lastIndexOf("/")) : "";
@@ -63,8 +76,15 @@ async function* parseFile(
     throw new ParseError("NOT_A_CHAT", `${entry.label} has no "messages" array`, { file: entry.label, path: "$" });
   }
   const out: ParserEvent[] = [];
-  const participants = Array.isArray(root.participants) ? root.participants.filter(isObject).map((p) => text(p.name)).filter((n): n is string => !!n) : [];
-  const title = text(root.title) ?? (participants.length > 0 ? participants.join(", ") : (dir.split("/").pop() || entry.name.replace(/\.json$/i, "")));
+  const participants = Array.isArray(root.participants)
+    ? root.participants
+        .filter(isObject)
+        .map((p) => text(p.name))
+        .filter((n): n is string => !!n)
+    : [];
+  const title =
+    text(root.title) ??
+    (participants.length > 0 ? participants.join(", ") : dir.split("/").pop() || entry.name.replace(/\.json$/i, ""));
   const threadPath = str(root.thread_path) ?? (dir || title);
   const threadType = str(root.thread_type);
   const conversation: Conversation = {
@@ -86,13 +106,24 @@ async function* parseFile(
   if (out.length > 0) yield out;
 }
 
-function convert(value: unknown, conversationKey: string, file: string, where: string, ctx: ParserContext, people: ParticipantBook, out: ParserEvent[]): string | undefined {
+function convert(
+  value: unknown,
+  conversationKey: string,
+  file: string,
+  where: string,
+  ctx: ParserContext,
+  people: ParticipantBook,
+  out: ParserEvent[],
+): string | undefined {
   if (!isObject(value)) return "message is not an object";
   const utcMs = num(value.timestamp_ms);
   if (utcMs === undefined) return "message has no timestamp_ms";
   const sender = text(value.sender_name);
   if (sender === undefined) return "message has no sender_name";
-  const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, { file, path: where });
+  const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, {
+    file,
+    path: where,
+  });
   message.authorKey = people.ensure(out, sender);
   message.text = text(value.content) ?? "";
   for (const [field, mediaType] of MEDIA_FIELDS) {

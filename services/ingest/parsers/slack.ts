@@ -2,7 +2,15 @@ import { ParseError } from "../errors.ts";
 import { formatJsonPath, readJsonRecords } from "../io/json-records.ts";
 import { secondsToMs } from "../time.ts";
 import type { Attachment, Conversation, ConversationKind } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, warning, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import {
+  baseMessage,
+  ConversationBook,
+  ParticipantBook,
+  warning,
+  type Parser,
+  type ParserContext,
+  type ParserEvent,
+} from "./context.ts";
 import { idOf, isObject, num, str, type JsonObject } from "./json-values.ts";
 
 interface SlackUser {
@@ -18,9 +26,27 @@ interface ChannelInfo {
 
 /** Subtypes that are notices rather than someone's words. */
 const SYSTEM_SUBTYPES = new Set([
-  "channel_join", "channel_leave", "channel_topic", "channel_purpose", "channel_name", "channel_archive", "channel_unarchive",
-  "group_join", "group_leave", "group_topic", "group_purpose", "group_name", "group_archive", "group_unarchive",
-  "bot_add", "bot_remove", "pinned_item", "unpinned_item", "reminder_add", "joiner_notification", "channel_convert_to_private",
+  "channel_join",
+  "channel_leave",
+  "channel_topic",
+  "channel_purpose",
+  "channel_name",
+  "channel_archive",
+  "channel_unarchive",
+  "group_join",
+  "group_leave",
+  "group_topic",
+  "group_purpose",
+  "group_name",
+  "group_archive",
+  "group_unarchive",
+  "bot_add",
+  "bot_remove",
+  "pinned_item",
+  "unpinned_item",
+  "reminder_add",
+  "joiner_notification",
+  "channel_convert_to_private",
 ]);
 
 const LISTS: { file: string; kind: ConversationKind; folderBy: "name" | "id" }[] = [
@@ -38,7 +64,11 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
   const entries = ctx.container.entries;
   const listEntry = entries.find((e) => /(^|\/)(channels|users)\.json$/.test(e.name));
   if (ctx.container.kind === "file" || !listEntry) {
-    throw new ParseError("NOT_A_CHAT", `${ctx.container.label} is not a Slack workspace export (no users.json or channels.json)`, { file: ctx.container.label });
+    throw new ParseError(
+      "NOT_A_CHAT",
+      `${ctx.container.label} is not a Slack workspace export (no users.json or channels.json)`,
+      { file: ctx.container.label },
+    );
   }
   const rootPrefix = listEntry.name.slice(0, listEntry.name.lastIndexOf("/") + 1);
   const at = (file: string) => entries.find((e) => e.name === rootPrefix + file);
@@ -69,15 +99,25 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
       const name = str(value.name);
       const folder = list.folderBy === "id" ? id : name;
       if (!id || !folder) continue;
-      const members = Array.isArray(value.members) ? value.members.filter((m): m is string => typeof m === "string") : [];
+      const members = Array.isArray(value.members)
+        ? value.members.filter((m): m is string => typeof m === "string")
+        : [];
       const display = list.kind === "dm" ? members.map((m) => users.get(m)?.name ?? m).join(", ") || id : (name ?? id);
-      const conversation: Conversation = { key: `slack:${id}`, platform: "slack", kind: list.kind, name: display, platformId: id };
+      const conversation: Conversation = {
+        key: `slack:${id}`,
+        platform: "slack",
+        kind: list.kind,
+        name: display,
+        platformId: id,
+      };
       channels.set(folder, { conversation, members });
     }
   }
 
   const dayFiles = entries
-    .filter((e) => e.name.startsWith(rootPrefix) && /^[^/]+\/\d{4}-\d{2}-\d{2}\.json$/.test(e.name.slice(rootPrefix.length)))
+    .filter(
+      (e) => e.name.startsWith(rootPrefix) && /^[^/]+\/\d{4}-\d{2}-\d{2}\.json$/.test(e.name.slice(rootPrefix.length)),
+    )
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   ctx.progress.totalBytes = entries.reduce((sum, e) => sum + e.size, 0);
   const people = new ParticipantBook("slack");
@@ -89,9 +129,19 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
     const out: ParserEvent[] = [];
     let channel = channels.get(folder);
     if (!channel) {
-      channel = { conversation: { key: `slack:name:${folder}`, platform: "slack", kind: "channel", name: folder }, members: [] };
+      channel = {
+        conversation: { key: `slack:name:${folder}`, platform: "slack", kind: "channel", name: folder },
+        members: [],
+      };
       channels.set(folder, channel);
-      out.push(warning("UNLISTED_CHANNEL", `Folder ${folder} is not in channels.json/groups.json/dms.json/mpims.json`, { file: entry.label }, false));
+      out.push(
+        warning(
+          "UNLISTED_CHANNEL",
+          `Folder ${folder} is not in channels.json/groups.json/dms.json/mpims.json`,
+          { file: entry.label },
+          false,
+        ),
+      );
     }
     const conversationKey = conversations.ensure(out, channel.conversation);
     const authorKey = (userId: string, profile: unknown): string => {
@@ -103,7 +153,14 @@ export const slackParser: Parser = async function* (ctx: ParserContext) {
       const known = missingUsers.get(userId);
       if (known === undefined) {
         missingUsers.set(userId, name ?? userId);
-        out.push(warning("UNKNOWN_USER", `User ${userId} is not in users.json; named "${name ?? userId}"`, { file: entry.label }, false));
+        out.push(
+          warning(
+            "UNKNOWN_USER",
+            `User ${userId} is not in users.json; named "${name ?? userId}"`,
+            { file: entry.label },
+            false,
+          ),
+        );
         return people.ensure(out, name ?? userId, userId);
       }
       const key = people.ensure(out, known, userId);
@@ -140,15 +197,25 @@ function convert(
 ): void {
   const subtype = str(raw.subtype);
   // Old exports record an edit as a message_changed event wrapping the new version.
-  const value = subtype === "message_changed" && isObject(raw.message) ? { ...raw.message, ts: raw.message.ts ?? raw.ts } : raw;
+  const value =
+    subtype === "message_changed" && isObject(raw.message) ? { ...raw.message, ts: raw.message.ts ?? raw.ts } : raw;
   const utcMs = secondsToMs(value.ts)!;
-  const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, { file, path: where });
+  const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, {
+    file,
+    path: where,
+  });
   const ts = idOf(value.ts)!;
   message.sourceId = ts;
   const userId = str(value.user);
   const botId = str(value.bot_id);
   if (userId) message.authorKey = authorKey(userId, value.user_profile);
-  else if (botId) message.authorKey = people.ensure(out, str(value.username) ?? (isObject(value.bot_profile) ? str(value.bot_profile.name) : undefined) ?? botId, botId, true);
+  else if (botId)
+    message.authorKey = people.ensure(
+      out,
+      str(value.username) ?? (isObject(value.bot_profile) ? str(value.bot_profile.name) : undefined) ?? botId,
+      botId,
+      true,
+    );
 
   message.text = renderText(str(value.text) ?? "", users);
   if (message.text === "" && Array.isArray(value.attachments)) {
@@ -176,7 +243,8 @@ function convert(
     if (type) attachment.mediaType = type;
     message.attachments.push(attachment);
   }
-  if (message.attachments.length > 0 && message.kind === "text" && innerSubtype !== "file_comment") message.kind = "media";
+  if (message.attachments.length > 0 && message.kind === "text" && innerSubtype !== "file_comment")
+    message.kind = "media";
 
   const threadTs = idOf(value.thread_ts);
   if (threadTs) {
@@ -191,7 +259,11 @@ function convert(
   if (Array.isArray(value.reactions)) {
     for (const r of value.reactions.filter(isObject)) {
       const who = Array.isArray(r.users) ? r.users.filter((u): u is string => typeof u === "string") : [];
-      const reaction = { emoji: `:${str(r.name) ?? "?"}:`, count: num(r.count) ?? who.length, by: who.map((u) => authorKey(u, undefined)) };
+      const reaction = {
+        emoji: `:${str(r.name) ?? "?"}:`,
+        count: num(r.count) ?? who.length,
+        by: who.map((u) => authorKey(u, undefined)),
+      };
       message.reactions.push(reaction);
     }
   }
@@ -202,7 +274,10 @@ function convert(
 function renderText(text: string, users: Map<string, SlackUser>): string {
   if (!text.includes("<") && !text.includes("&")) return text;
   return text
-    .replace(/<@([A-Z0-9]+)(?:\|([^>]*))?>/g, (_, id: string, label?: string) => `@${users.get(id)?.name ?? label ?? id}`)
+    .replace(
+      /<@([A-Z0-9]+)(?:\|([^>]*))?>/g,
+      (_, id: string, label?: string) => `@${users.get(id)?.name ?? label ?? id}`,
+    )
     .replace(/<#([A-Z0-9]+)\|([^>]*)>/g, (_, _id: string, label: string) => `#${label}`)
     .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, "@$1")
     .replace(/<([^<>|]+)\|([^<>]+)>/g, "$2")

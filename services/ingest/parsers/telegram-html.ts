@@ -4,7 +4,15 @@ import { ParseError, toParseError } from "../errors.ts";
 import type { ExportEntry } from "../io/container.ts";
 import { withDefaults } from "../io/limits.ts";
 import type { Attachment, MessageKind } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, type ParsedMessage, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import {
+  baseMessage,
+  ConversationBook,
+  ParticipantBook,
+  type ParsedMessage,
+  type Parser,
+  type ParserContext,
+  type ParserEvent,
+} from "./context.ts";
 
 /**
  * Telegram Desktop's HTML export ("Export chat history" with the HTML format): one chat per
@@ -66,7 +74,10 @@ interface Pending {
 
 export const telegramHtmlParser: Parser = async function* parse(ctx: ParserContext): AsyncGenerator<ParserEvent[]> {
   const pages = telegramHtmlPages(ctx.container.entries);
-  if (pages.length === 0) throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no Telegram messages.html page`, { file: ctx.container.label });
+  if (pages.length === 0)
+    throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no Telegram messages.html page`, {
+      file: ctx.container.label,
+    });
   ctx.progress.totalBytes = pages.reduce((sum, e) => sum + e.size, 0);
   const { maxMessageChars } = withDefaults(ctx.container.limits);
   const people = new ParticipantBook("telegram");
@@ -103,7 +114,12 @@ export const telegramHtmlParser: Parser = async function* parse(ctx: ParserConte
     const ensureConversation = () => {
       if (conversationKey) return;
       const name = chatName.trim() || folderName(folder ?? "", ctx.container.label);
-      conversationKey = conversations.ensure(out, { key: `telegram:html:${name}`, platform: "telegram", kind: "group", name });
+      conversationKey = conversations.ensure(out, {
+        key: `telegram:html:${name}`,
+        platform: "telegram",
+        kind: "group",
+        name,
+      });
     };
 
     const finish = (m: Pending) => {
@@ -122,13 +138,22 @@ export const telegramHtmlParser: Parser = async function* parse(ctx: ParserConte
       lastDate = m.date;
       const when = DATE_TITLE.exec(m.date);
       if (!when) {
-        out.push({ type: "warning", warning: { code: "NO_DATE", message: `Message ${m.id} has no readable date`, file: entry.label }, skipped: true });
+        out.push({
+          type: "warning",
+          warning: { code: "NO_DATE", message: `Message ${m.id} has no readable date`, file: entry.label },
+          skipped: true,
+        });
         return;
       }
       const [, d, mo, y, h, mi, s, sign, oh, om] = when;
       const wallMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-      const utcMs = sign ? wallMs - (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000 : ctx.clock.wallToUtc(wallMs);
-      const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, { file: entry.label, path: `#message${m.id}` }) as ParsedMessage;
+      const utcMs = sign
+        ? wallMs - (sign === "-" ? -1 : 1) * (Number(oh) * 60 + Number(om)) * 60_000
+        : ctx.clock.wallToUtc(wallMs);
+      const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, {
+        file: entry.label,
+        path: `#message${m.id}`,
+      }) as ParsedMessage;
       message.sourceId = m.id;
       message.text = m.text.replace(/[ \t]*\n[ \t]*/g, "\n").trim();
       message.kind = m.service ? "system" : m.kind;
@@ -155,7 +180,11 @@ export const telegramHtmlParser: Parser = async function* parse(ctx: ParserConte
       else if (capture === "forwarded") message.forwardedFrom = (message.forwardedFrom ?? "") + text;
       else message.text += text;
       if (message.text.length > maxMessageChars) {
-        throw new ParseError("MESSAGE_TOO_LONG", `${entry.label}: message ${message.id} is longer than ${maxMessageChars} characters`, { file: entry.label });
+        throw new ParseError(
+          "MESSAGE_TOO_LONG",
+          `${entry.label}: message ${message.id} is longer than ${maxMessageChars} characters`,
+          { file: entry.label },
+        );
       }
     };
 
@@ -168,12 +197,25 @@ export const telegramHtmlParser: Parser = async function* parse(ctx: ParserConte
             const id = /^message(-?\d+)$/.exec(attribs.id ?? "")?.[1];
             // Date separators are "message service" with a negative id: not messages.
             if (id !== undefined && !id.startsWith("-")) {
-              message = { id, service: cls.includes(" service "), text: "", kind: "text", attachments: [], edited: false };
+              message = {
+                id,
+                service: cls.includes(" service "),
+                text: "",
+                kind: "text",
+                attachments: [],
+                edited: false,
+              };
               messageDepth = stack.length;
             }
           } else if (name === "div" && cls.includes(" page_header ")) {
             headerDepth = stack.length;
-          } else if (headerDepth >= 0 && !chatName && name === "div" && cls.includes(" text ") && cls.includes(" bold ")) {
+          } else if (
+            headerDepth >= 0 &&
+            !chatName &&
+            name === "div" &&
+            cls.includes(" text ") &&
+            cls.includes(" bold ")
+          ) {
             capture = "header";
             captureDepth = stack.length;
           } else if (message) {
@@ -184,13 +226,23 @@ export const telegramHtmlParser: Parser = async function* parse(ctx: ParserConte
             } else if (name === "div" && cls.includes(" from_name ") && capture === undefined) {
               capture = forwardDepth >= 0 ? "forwarded" : "from";
               captureDepth = stack.length;
-            } else if (name === "span" && cls.includes(" details ") && (capture === "from" || capture === "forwarded")) {
+            } else if (
+              name === "span" &&
+              cls.includes(" details ") &&
+              (capture === "from" || capture === "forwarded")
+            ) {
               // The original date after a forwarded author's name: not part of the name.
               role = "skip";
             } else if (name === "div" && cls.includes(" text ") && capture === undefined) {
               capture = "text";
               captureDepth = stack.length;
-            } else if (message.service && name === "div" && cls.includes(" body ") && cls.includes(" details ") && capture === undefined) {
+            } else if (
+              message.service &&
+              name === "div" &&
+              cls.includes(" body ") &&
+              cls.includes(" details ") &&
+              capture === undefined
+            ) {
               capture = "service";
               captureDepth = stack.length;
             } else if (name === "div" && cls.includes(" reply_to ")) {
@@ -206,7 +258,12 @@ export const telegramHtmlParser: Parser = async function* parse(ctx: ParserConte
                 if (cls.includes(` ${marker} `)) {
                   if (message.kind === "text") message.kind = kind;
                   const href = attribs.href;
-                  if (mediaType !== "location" && mediaType !== "call" && mediaType !== "poll" && !message.attachments.some((a) => a.mediaType === mediaType)) {
+                  if (
+                    mediaType !== "location" &&
+                    mediaType !== "call" &&
+                    mediaType !== "poll" &&
+                    !message.attachments.some((a) => a.mediaType === mediaType)
+                  ) {
                     message.attachments.push(href ? { name: href, mediaType } : { mediaType });
                   }
                   break;

@@ -3,7 +3,14 @@ import type { ExportEntry } from "../io/container.ts";
 import { formatJsonPath, readJsonRecords } from "../io/json-records.ts";
 import { parseTimestamp, secondsToMs } from "../time.ts";
 import type { Attachment, Conversation, ConversationKind, MessageKind, Reaction } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import {
+  baseMessage,
+  ConversationBook,
+  ParticipantBook,
+  type Parser,
+  type ParserContext,
+  type ParserEvent,
+} from "./context.ts";
 import { idOf, isObject, MalformedGuard, num, str, type JsonObject } from "./json-values.ts";
 
 const PATTERNS = [
@@ -27,16 +34,31 @@ const MEDIA_KIND: Record<string, MessageKind> = { sticker: "sticker" };
 
 /** Telegram Desktop `result.json`: one chat, or a whole account (`chats.list[]`). Streams the messages arrays. */
 export const telegramParser: Parser = async function* (ctx: ParserContext) {
-  const entries = ctx.container.kind === "file" ? ctx.container.entries : ctx.container.entries.filter((e) => /(^|\/)result\.json$/.test(e.name));
-  if (entries.length === 0) throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no Telegram result.json`, { file: ctx.container.label });
+  const entries =
+    ctx.container.kind === "file"
+      ? ctx.container.entries
+      : ctx.container.entries.filter((e) => /(^|\/)result\.json$/.test(e.name));
+  if (entries.length === 0)
+    throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no Telegram result.json`, {
+      file: ctx.container.label,
+    });
   const people = new ParticipantBook("telegram");
   const conversations = new ConversationBook();
   for (const entry of entries) yield* parseFile(entry, ctx, people, conversations);
 };
 
-async function* parseFile(entry: ExportEntry, ctx: ParserContext, people: ParticipantBook, conversations: ConversationBook): AsyncGenerator<ParserEvent[]> {
+async function* parseFile(
+  entry: ExportEntry,
+  ctx: ParserContext,
+  people: ParticipantBook,
+  conversations: ConversationBook,
+): AsyncGenerator<ParserEvent[]> {
   const guard = new MalformedGuard(entry.label);
-  const records = readJsonRecords(entry, PATTERNS.map((p) => [...p]), ctx.progress);
+  const records = readJsonRecords(
+    entry,
+    PATTERNS.map((p) => [...p]),
+    ctx.progress,
+  );
   const chatKeys = new Map<unknown, string>();
   let step;
   while (!(step = await records.next()).done) {
@@ -55,11 +77,15 @@ async function* parseFile(entry: ExportEntry, ctx: ParserContext, people: Partic
   guard.check();
   const root = step.value;
   if (!isObject(root) || (!("messages" in root) && !("chats" in root))) {
-    throw new ParseError("NOT_A_CHAT", `${entry.label} is JSON but has no Telegram "messages" or "chats"`, { file: entry.label, path: "$" });
+    throw new ParseError("NOT_A_CHAT", `${entry.label} is JSON but has no Telegram "messages" or "chats"`, {
+      file: entry.label,
+      path: "$",
+    });
   }
   // A chat with no messages still exists (and is all a fresh export of an empty chat holds).
   const out: ParserEvent[] = [];
-  if (Array.isArray(root.messages) && chatKeys.size === 0) conversations.ensure(out, conversationOf(root, entry, undefined));
+  if (Array.isArray(root.messages) && chatKeys.size === 0)
+    conversations.ensure(out, conversationOf(root, entry, undefined));
   if (out.length > 0) yield out;
 }
 
@@ -68,7 +94,10 @@ function conversationOf(chat: JsonObject, entry: ExportEntry, listIndex: unknown
   const id = idOf(chat.id);
   const name = str(chat.name) ?? (type === "saved_messages" ? "Saved Messages" : entry.name.replace(/\.json$/i, ""));
   const conversation: Conversation = {
-    key: id !== undefined ? `telegram:${id}` : `telegram:name:${name}${typeof listIndex === "number" ? `#${listIndex}` : ""}`,
+    key:
+      id !== undefined
+        ? `telegram:${id}`
+        : `telegram:name:${name}${typeof listIndex === "number" ? `#${listIndex}` : ""}`,
     platform: "telegram",
     kind: (type !== undefined ? KIND_BY_TYPE[type] : undefined) ?? "group",
     name,
@@ -110,7 +139,10 @@ function convert(
   const utcMs = secondsToMs(value.date_unixtime) ?? parseTimestamp(value.date, ctx.clock);
   if (utcMs === undefined) return "message has no valid date";
 
-  const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, { file: entry.label, path: where });
+  const message = baseMessage(conversationKey, utcMs, ctx.clock.localText(utcMs), ctx.clock.zone, {
+    file: entry.label,
+    path: where,
+  });
   const id = idOf(value.id);
   if (id !== undefined) message.sourceId = id;
   message.text = rawText;
@@ -119,7 +151,11 @@ function convert(
   const authorName = str(isService ? value.actor : value.from);
   const authorId = idOf(isService ? value.actor_id : value.from_id);
   if (authorName !== undefined || authorId !== undefined) {
-    message.authorKey = people.ensure(out, authorName ?? (value.from === null ? "Deleted Account" : authorId!), authorId);
+    message.authorKey = people.ensure(
+      out,
+      authorName ?? (value.from === null ? "Deleted Account" : authorId!),
+      authorId,
+    );
   } else if (!isService && value.from === null) {
     message.authorKey = people.ensure(out, "Deleted Account");
   }
@@ -139,7 +175,8 @@ function convert(
     message.edited = true;
     message.editedAt = new Date(editedMs);
   }
-  if (Array.isArray(value.reactions)) message.reactions = value.reactions.filter(isObject).map((r) => reactionOf(r, people, out));
+  if (Array.isArray(value.reactions))
+    message.reactions = value.reactions.filter(isObject).map((r) => reactionOf(r, people, out));
   out.push({ type: "message", message });
   return undefined;
 }
@@ -172,7 +209,11 @@ function classifyMedia(value: JsonObject, message: ReturnType<typeof baseMessage
   if (isObject(value.poll)) {
     message.kind = "poll";
     const question = str(value.poll.question) ?? "";
-    const answers = Array.isArray(value.poll.answers) ? value.poll.answers.map((a) => (isObject(a) ? str(a.text) : undefined)).filter((a): a is string => a !== undefined) : [];
+    const answers = Array.isArray(value.poll.answers)
+      ? value.poll.answers
+          .map((a) => (isObject(a) ? str(a.text) : undefined))
+          .filter((a): a is string => a !== undefined)
+      : [];
     if (message.text === "") message.text = [question, ...answers.map((a) => `- ${a}`)].join("\n");
   }
   if (isObject(value.location_information)) message.kind = "location";

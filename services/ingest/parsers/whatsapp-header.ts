@@ -45,32 +45,67 @@ export interface Header {
 
 export function newHeader(): Header {
   return {
-    n1: 0, n2: 0, n3: 0, yearPos: 2, textual: false, era: 0, hour: 0, minute: 0, second: 0, meridiem: 0,
-    bodyStart: 0, shape: 0, lastDate: -1, lastDateMs: 0, defaultYear: new Date().getUTCFullYear(),
+    n1: 0,
+    n2: 0,
+    n3: 0,
+    yearPos: 2,
+    textual: false,
+    era: 0,
+    hour: 0,
+    minute: 0,
+    second: 0,
+    meridiem: 0,
+    bodyStart: 0,
+    shape: 0,
+    lastDate: -1,
+    lastDateMs: 0,
+    defaultYear: new Date().getUTCFullYear(),
   };
 }
 
 const MERIDIEM: Record<string, number> = {
-  am: 1, pm: 2,
-  오전: 1, 오후: 2,
-  上午: 1, 下午: 2, 午前: 1, 午後: 2,
-  ص: 1, م: 2,
-  قظ: 1, بظ: 2,
-  πμ: 1, μμ: 2,
-  sa: 1, ch: 2,
-  vorm: 1, nachm: 2,
-  fm: 1, em: 2,
-  de: 1, du: 2,
-  ap: 1, ip: 2,
-  vm: 1, nm: 2,
-  öö: 1, ös: 2,
-  dop: 1, odp: 2,
-  pg: 1, ptg: 2,
-  "ก่อนเที่ยง": 1, "หลังเที่ยง": 2,
-  "לפנה״צ": 1, "אחה״צ": 2,
-  পূর্বাহ্ণ: 1, অপরাহ্ণ: 2,
-  पूर्वाह्न: 1, अपराह्न: 2,
-  முற்பகல்: 1, பிற்பகல்: 2,
+  am: 1,
+  pm: 2,
+  오전: 1,
+  오후: 2,
+  上午: 1,
+  下午: 2,
+  午前: 1,
+  午後: 2,
+  ص: 1,
+  م: 2,
+  قظ: 1,
+  بظ: 2,
+  πμ: 1,
+  μμ: 2,
+  sa: 1,
+  ch: 2,
+  vorm: 1,
+  nachm: 2,
+  fm: 1,
+  em: 2,
+  de: 1,
+  du: 2,
+  ap: 1,
+  ip: 2,
+  vm: 1,
+  nm: 2,
+  öö: 1,
+  ös: 2,
+  dop: 1,
+  odp: 2,
+  pg: 1,
+  ptg: 2,
+  ก่อนเที่ยง: 1,
+  หลังเที่ยง: 2,
+  "לפנה״צ": 1,
+  "אחה״צ": 2,
+  পূর্বাহ্ণ: 1,
+  অপরাহ্ণ: 2,
+  पूर्वाह्न: 1,
+  अपराह्न: 2,
+  முற்பகல்: 1,
+  பிற்பகல்: 2,
 };
 
 /**
@@ -78,13 +113,42 @@ const MERIDIEM: Record<string, number> = {
  * lower-cased after the time; the longest phrase that fits wins.
  */
 const MERIDIEM_PHRASES: [string, number][] = [
-  ["in the morning", 1], ["in the afternoon", 2], ["in the evening", 2], ["at night", 3], ["at noon", 2],
-  ["de la mañana", 1], ["de la madrugada", 1], ["de la tarde", 2], ["de la noche", 3], ["del mediodía", 2],
-  ["da manhã", 1], ["da madrugada", 1], ["da tarde", 2], ["da noite", 3],
-  ["du matin", 1], ["de l’après-midi", 2], ["de l'après-midi", 2], ["du soir", 2],
-  ["di mattina", 1], ["del mattino", 1], ["del pomeriggio", 2], ["di sera", 2], ["di notte", 3],
-  ["morgens", 1], ["vormittags", 1], ["nachmittags", 2], ["abends", 2], ["nachts", 3],
-  ["’s ochtends", 1], ["'s ochtends", 1], ["’s middags", 2], ["'s middags", 2], ["’s avonds", 2], ["'s avonds", 2], ["’s nachts", 3], ["'s nachts", 3],
+  ["in the morning", 1],
+  ["in the afternoon", 2],
+  ["in the evening", 2],
+  ["at night", 3],
+  ["at noon", 2],
+  ["de la mañana", 1],
+  ["de la madrugada", 1],
+  ["de la tarde", 2],
+  ["de la noche", 3],
+  ["del mediodía", 2],
+  ["da manhã", 1],
+  ["da madrugada", 1],
+  ["da tarde", 2],
+  ["da noite", 3],
+  ["du matin", 1],
+  ["de l’après-midi", 2],
+  ["de l'après-midi", 2],
+  ["du soir", 2],
+  ["di mattina", 1],
+  ["del mattino", 1],
+  ["del pomeriggio", 2],
+  ["di sera", 2],
+  ["di notte", 3],
+  ["morgens", 1],
+  ["vormittags", 1],
+  ["nachmittags", 2],
+  ["abends", 2],
+  ["nachts", 3],
+  ["’s ochtends", 1],
+  ["'s ochtends", 1],
+  ["’s middags", 2],
+  ["'s middags", 2],
+  ["’s avonds", 2],
+  ["'s avonds", 2],
+  ["’s nachts", 3],
+  ["'s nachts", 3],
 ].sort((a, b) => (b[0] as string).length - (a[0] as string).length) as [string, number][];
 const PHRASE_HEADS = new Set(MERIDIEM_PHRASES.map(([p]) => p.charCodeAt(0)));
 
@@ -146,7 +210,14 @@ function isSpace(c: number): boolean {
 
 /** BOM and the direction marks WhatsApp puts at line starts and around numbers (U+061C: Arabic letter mark). */
 export function isMark(c: number): boolean {
-  return c === 0x200e || c === 0x200f || c === 0xfeff || c === 0x61c || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+  return (
+    c === 0x200e ||
+    c === 0x200f ||
+    c === 0xfeff ||
+    c === 0x61c ||
+    (c >= 0x202a && c <= 0x202e) ||
+    (c >= 0x2066 && c <= 0x2069)
+  );
 }
 
 /** Value of an ASCII, Arabic-Indic, Persian, Devanagari or Bengali digit; -1 for anything else. */
@@ -192,7 +263,13 @@ function readMeridiem(line: string, i: number): [number, number] | undefined {
       i++;
     } else if (c === 46) {
       i++;
-    } else if (isSpace(c) && token.length > 0 && line.charCodeAt(i - 1) === 46 && i + 1 < len && isWordChar(line.charCodeAt(i + 1))) {
+    } else if (
+      isSpace(c) &&
+      token.length > 0 &&
+      line.charCodeAt(i - 1) === 46 &&
+      i + 1 < len &&
+      isWordChar(line.charCodeAt(i + 1))
+    ) {
       // "a. m." — a space only continues the token right after a dot.
       i++;
       continue;
@@ -210,7 +287,12 @@ function readMeridiemPhrase(line: string, i: number): [number, number] | undefin
   if (!PHRASE_HEADS.has(c >= 65 && c <= 90 ? c + 32 : c)) return undefined;
   for (const [phrase, code] of MERIDIEM_PHRASES) {
     const end = i + phrase.length;
-    if (end <= line.length && line.slice(i, end).toLowerCase() === phrase && (end >= line.length || !isWordChar(line.charCodeAt(end)))) return [code, end];
+    if (
+      end <= line.length &&
+      line.slice(i, end).toLowerCase() === phrase &&
+      (end >= line.length || !isWordChar(line.charCodeAt(end)))
+    )
+      return [code, end];
   }
   return undefined;
 }
@@ -416,7 +498,14 @@ export function scanHeader(line: string, h: Header): boolean {
       j = m[1];
     }
     const afterTime = j;
-    while (j < len && (line.charCodeAt(j) === 44 || line.charCodeAt(j) === 0x60c || isSpace(line.charCodeAt(j)) || isMark(line.charCodeAt(j)))) j++;
+    while (
+      j < len &&
+      (line.charCodeAt(j) === 44 ||
+        line.charCodeAt(j) === 0x60c ||
+        isSpace(line.charCodeAt(j)) ||
+        isMark(line.charCodeAt(j)))
+    )
+      j++;
     if (j === afterTime) return false;
     const shapeTime = h.shape;
     i = readDate(line, j, h);
@@ -493,7 +582,13 @@ export function scanHeader(line: string, h: Header): boolean {
   h.meridiem = meridiem;
   h.bodyStart = i;
   // A month-name layout with and without the year ("Dec 30, 2013, 8:11 PM", "Mar 5, 8:11 PM") is one layout.
-  h.shape |= bracket | (h.yearPos << 8) | (end << 10) | ((meridiem === 0 ? 0 : 1) << 12) | (timeFirst << 14) | ((h.textual ? 1 : 0) << 15);
+  h.shape |=
+    bracket |
+    (h.yearPos << 8) |
+    (end << 10) |
+    ((meridiem === 0 ? 0 : 1) << 12) |
+    (timeFirst << 14) |
+    ((h.textual ? 1 : 0) << 15);
   return true;
 }
 

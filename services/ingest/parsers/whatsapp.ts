@@ -3,9 +3,26 @@ import type { ExportEntry } from "../io/container.ts";
 import { withDefaults } from "../io/limits.ts";
 import { readLineChunks } from "../io/lines.ts";
 import type { Conversation, Platform } from "../types.ts";
-import { baseMessage, ConversationBook, ParticipantBook, warning, type ParsedMessage, type Parser, type ParserContext, type ParserEvent } from "./context.ts";
+import {
+  baseMessage,
+  ConversationBook,
+  ParticipantBook,
+  warning,
+  type ParsedMessage,
+  type Parser,
+  type ParserContext,
+  type ParserEvent,
+} from "./context.ts";
 import { headerWallMs, isMark, newHeader, scanHeader, type Header } from "./whatsapp-header.ts";
-import { classifyFirstLine, isEncryptionNotice, looksLikeSystemNotice, normaliseAuthor, stripEditedMarker, stripLeadingMarks, stripMarks } from "./whatsapp-markers.ts";
+import {
+  classifyFirstLine,
+  isEncryptionNotice,
+  looksLikeSystemNotice,
+  normaliseAuthor,
+  stripEditedMarker,
+  stripLeadingMarks,
+  stripMarks,
+} from "./whatsapp-markers.ts";
 
 /** What the first pass learns from the headers alone. */
 interface FileProfile {
@@ -60,7 +77,7 @@ function decisive(shapes: Map<number, ShapeStats>): boolean {
   let best: ShapeStats | undefined;
   for (const stats of shapes.values()) if (!best || stats.count > best.count) best = stats;
   if (!best) return false;
-  return best.prevYear === -1 || (best.firstOver12 > 0) !== (best.secondOver12 > 0);
+  return best.prevYear === -1 || best.firstOver12 > 0 !== best.secondOver12 > 0;
 }
 
 /** Distinct authors tracked by the first pass; enough to tell a DM from a group. */
@@ -87,13 +104,25 @@ async function profile(entry: ExportEntry, ctx: ParserContext, conversationName:
     for (const line of lines) {
       lineNo++;
       if (!scanHeader(line, h)) {
-        if (!firstText && headers === 0 && line.trim() !== "") firstText = { line: lineNo, text: line.length > 80 ? `${line.slice(0, 80)}…` : line };
+        if (!firstText && headers === 0 && line.trim() !== "")
+          firstText = { line: lineNo, text: line.length > 80 ? `${line.slice(0, 80)}…` : line };
         continue;
       }
       headers++;
       let s = shapes.get(h.shape);
       if (!s) {
-        s = { count: 0, firstOver12: 0, secondOver12: 0, backwardsIfDayFirst: 0, backwardsIfMonthFirst: 0, firstChanges: 0, secondChanges: 0, prevA: -1, prevB: -1, prevYear: -1 };
+        s = {
+          count: 0,
+          firstOver12: 0,
+          secondOver12: 0,
+          backwardsIfDayFirst: 0,
+          backwardsIfMonthFirst: 0,
+          firstChanges: 0,
+          secondChanges: 0,
+          prevA: -1,
+          prevB: -1,
+          prevYear: -1,
+        };
         shapes.set(h.shape, s);
       }
       s.count++;
@@ -163,11 +192,24 @@ async function profile(entry: ExportEntry, ctx: ParserContext, conversationName:
   for (const [author, stats] of authors) {
     // The group's name opens the chat with the encryption notice and writes only notices, some perhaps in wordings not
     // known; a person who wrote notices and mark-led texts (and nothing else) stays a person.
-    if (stats.plain === 0 && (stats.encryption > 0 || (stats.notices > 0 && stats.unknown === 0) || normaliseAuthor(author) === conversationName)) {
+    if (
+      stats.plain === 0 &&
+      (stats.encryption > 0 ||
+        (stats.notices > 0 && stats.unknown === 0) ||
+        normaliseAuthor(author) === conversationName)
+    ) {
       systemAuthors.add(author);
     }
   }
-  return { shape: best.shape, daysFirst: mainDaysFirst, accepted, authors: new Set(authors.keys()), systemAuthors, firstYear, headers };
+  return {
+    shape: best.shape,
+    daysFirst: mainDaysFirst,
+    accepted,
+    authors: new Set(authors.keys()),
+    systemAuthors,
+    firstYear,
+    headers,
+  };
 }
 
 /**
@@ -206,7 +248,8 @@ function conversationName(entry: ExportEntry, containerLabel: string, override?:
   const parts = entry.name.split(/[/\\]/);
   const base = (name: string) => (name.split(/[/\\]/).pop() ?? name).replace(/\.(txt|zip)$/i, "");
   let name = base(entry.name);
-  if (name === "_chat" || name === "") name = parts.length > 1 && parts[parts.length - 2] !== "" ? base(parts[parts.length - 2]!) : base(containerLabel);
+  if (name === "_chat" || name === "")
+    name = parts.length > 1 && parts[parts.length - 2] !== "" ? base(parts[parts.length - 2]!) : base(containerLabel);
   for (const pattern of CHAT_NAME_PATTERNS) {
     const m = pattern.exec(name);
     if (m) return m[1]!.trim();
@@ -225,7 +268,10 @@ export function chatTextEntries(entries: ExportEntry[]): ExportEntry[] {
 export function textChatParser(platform: Platform): Parser {
   return async function* parse(ctx: ParserContext): AsyncGenerator<ParserEvent[]> {
     const entries = chatTextEntries(ctx.container.entries);
-    if (entries.length === 0) throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no chat text file`, { file: ctx.container.label });
+    if (entries.length === 0)
+      throw new ParseError("NOT_A_CHAT", `${ctx.container.label} holds no chat text file`, {
+        file: ctx.container.label,
+      });
     ctx.progress.totalBytes = entries.reduce((sum, e) => sum + 2 * e.size, 0);
     const people = new ParticipantBook(platform);
     const conversations = new ConversationBook();
@@ -243,7 +289,8 @@ export function textChatParser(platform: Platform): Parser {
 }
 
 /** One line that is a file name ("4Bit Adder.mod", "Plan 2024.pdf"): what Android leaves of a document exported without media. */
-const DOCUMENT_NAME = /^[^\s\n/\\<>][^\n/\\<>]{0,180}\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|txt|csv|zip|rar|7z|apk|vcf|mod|json|xml|html?|epub|mp3|m4a|wav|key|pages|numbers)$/i;
+const DOCUMENT_NAME =
+  /^[^\s\n/\\<>][^\n/\\<>]{0,180}\.(?:pdf|docx?|xlsx?|pptx?|odt|ods|txt|csv|zip|rar|7z|apk|vcf|mod|json|xml|html?|epub|mp3|m4a|wav|key|pages|numbers)$/i;
 
 /** Authors matched in place before the map lookup: a typical group chat has fewer. */
 const MATCHED_AUTHORS = 16;
@@ -257,7 +304,12 @@ async function* parseEntry(
   people: ParticipantBook,
   conversations: ConversationBook,
 ): AsyncGenerator<ParserEvent[]> {
-  const conversation: Conversation = { key: `${platform}:${name}`, platform, kind: prof.authors.size > 2 ? "group" : "dm", name };
+  const conversation: Conversation = {
+    key: `${platform}:${name}`,
+    platform,
+    kind: prof.authors.size > 2 ? "group" : "dm",
+    name,
+  };
   let out: ParserEvent[] = [];
   const conversationKey = conversations.ensure(out, conversation);
   const clock = ctx.clock;
@@ -304,15 +356,26 @@ async function* parseEntry(
       // Android repeats a document's name on the next line ("Plan.pdf (file attached)\nPlan"): not a caption.
       const name = pending.attachments[0]!.name ?? "";
       const t = text.trim();
-      if (t === name || (t.length > 0 && name.startsWith(t) && name.charCodeAt(t.length) === 46 && name.indexOf(".", t.length + 1) < 0)) text = "";
-    } else if (placeholder && pending.kind === "media" && pending.attachments.length === 0 && text.length < 200 && DOCUMENT_NAME.test(text)) {
+      if (
+        t === name ||
+        (t.length > 0 && name.startsWith(t) && name.charCodeAt(t.length) === 46 && name.indexOf(".", t.length + 1) < 0)
+      )
+        text = "";
+    } else if (
+      placeholder &&
+      pending.kind === "media" &&
+      pending.attachments.length === 0 &&
+      text.length < 200 &&
+      DOCUMENT_NAME.test(text)
+    ) {
       // "<Media omitted>\nPlan 2024.pdf": a document exported without media keeps only its name.
       pending.attachments.push({ name: text.trim(), mediaType: "file" });
       text = "";
     } else if (pending.kind === "text" && !placeholder) {
       // Android writes a shared place on three lines: its name, its area, "location: https://maps…".
       const nl = text.lastIndexOf("\n");
-      if (nl > 0 && text.length - nl < 200 && classifyFirstLine(text.slice(nl + 1))?.kind === "location") pending.kind = "location";
+      if (nl > 0 && text.length - nl < 200 && classifyFirstLine(text.slice(nl + 1))?.kind === "location")
+        pending.kind = "location";
     }
     const withoutEdited = stripEditedMarker(text);
     if (withoutEdited !== undefined) {
@@ -338,7 +401,14 @@ async function* parseEntry(
           } else {
             if (year === 0) {
               year = prof.firstYear || new Date().getUTCFullYear();
-              out.push(warning("YEAR_ASSUMED", `Dates without a year from line ${lineNo} on are taken to be in ${year}`, { file: entry.label, line: lineNo }, false));
+              out.push(
+                warning(
+                  "YEAR_ASSUMED",
+                  `Dates without a year from line ${lineNo} on are taken to be in ${year}`,
+                  { file: entry.label, line: lineNo },
+                  false,
+                ),
+              );
             } else if (h.n2 < lastMonth) year++;
             lastMonth = h.n2;
             h.defaultYear = year;
@@ -351,11 +421,15 @@ async function* parseEntry(
         if (pending) {
           // One header and then endless lines would grow one message without bound.
           if (pendingText.length + line.length >= maxMessageChars) {
-            throw new ParseError("MESSAGE_TOO_LONG", `${entry.label}: the message at line ${pending.source.line} is longer than ${maxMessageChars} characters (at line ${lineNo})`, { file: entry.label, line: lineNo });
+            throw new ParseError(
+              "MESSAGE_TOO_LONG",
+              `${entry.label}: the message at line ${pending.source.line} is longer than ${maxMessageChars} characters (at line ${lineNo})`,
+              { file: entry.label, line: lineNo },
+            );
           }
           pendingText += "\n" + line;
-        }
-        else if (line.trim() !== "") out.push(warning("ORPHAN_LINE", "Line before the first message", { file: entry.label, line: lineNo }));
+        } else if (line.trim() !== "")
+          out.push(warning("ORPHAN_LINE", "Line before the first message", { file: entry.label, line: lineNo }));
         continue;
       }
       flush();
@@ -363,14 +437,21 @@ async function* parseEntry(
         lastWallMs = wallMs;
         lastUtcMs = clock.wallToUtc(wallMs);
       }
-      const message = baseMessage(conversationKey, lastUtcMs, clock.wallText(wallMs), zone, { file: entry.label, line: lineNo });
+      const message = baseMessage(conversationKey, lastUtcMs, clock.wallText(wallMs), zone, {
+        file: entry.label,
+        line: lineNo,
+      });
       // Author and text are cut from the line directly: no intermediate body string per message.
       const bodyStart = h.bodyStart;
       headersSeen++;
       placeholder = false;
       let sep = line.indexOf(": ", bodyStart);
       let textStart = sep + 2;
-      if (sep < 0 && line.charCodeAt(line.length - 1) === 58 && prof.authors.has(line.slice(bodyStart, line.length - 1))) {
+      if (
+        sep < 0 &&
+        line.charCodeAt(line.length - 1) === 58 &&
+        prof.authors.has(line.slice(bodyStart, line.length - 1))
+      ) {
         // "Carol:" with nothing after it: an empty message from a known author, not a notice.
         sep = line.length - 1;
         textStart = line.length;
@@ -393,7 +474,10 @@ async function* parseEntry(
         } else if (marked || headersSeen <= 3) {
           // iOS marks notices with a left-to-right mark and puts the actor as author, but the mark
           // also starts ordinary texts: only a notice's wording makes it one.
-          if (isEncryptionNotice(text) || (marked && looksLikeSystemNotice(text, normaliseAuthor(line.slice(bodyStart, sep))))) {
+          if (
+            isEncryptionNotice(text) ||
+            (marked && looksLikeSystemNotice(text, normaliseAuthor(line.slice(bodyStart, sep))))
+          ) {
             message.kind = "system";
             text = stripMarks(text);
           } else text = stripLeadingMarks(text);

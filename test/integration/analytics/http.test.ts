@@ -26,20 +26,28 @@ describe("analytics over HTTP", function () {
     const res = await http(p.baseUrl, "GET", path("", "?tz=Europe/Berlin&granularity=week"), { token: a.accessToken });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.summary.total).to.equal(12);
-    expect(res.body.heatmap.find((c: { weekday: number; hour: number }) => c.weekday === 4 && c.hour === 0).messages).to.equal(2);
+    expect(
+      res.body.heatmap.find((c: { weekday: number; hour: number }) => c.weekday === 4 && c.hour === 0).messages,
+    ).to.equal(2);
     expect(res.body.text.emoji.total).to.equal(4);
   });
 
   it("filters by participant and date range from the query string", async () => {
-    const one = await http(p.baseUrl, "GET", path("/summary", `?participantIds=${fx.participantIds.Alice}`), { token: a.accessToken });
+    const one = await http(p.baseUrl, "GET", path("/summary", `?participantIds=${fx.participantIds.Alice}`), {
+      token: a.accessToken,
+    });
     expect(one.status, JSON.stringify(one.body)).to.equal(200);
     expect(one.body.rows.find((r: { metric: string }) => r.metric === "total").value).to.equal(3);
-    const range = await http(p.baseUrl, "GET", path("/summary", "?from=2024-01-02T00:00:00Z&to=2024-01-04T00:00:00Z"), { token: a.accessToken });
+    const range = await http(p.baseUrl, "GET", path("/summary", "?from=2024-01-02T00:00:00Z&to=2024-01-04T00:00:00Z"), {
+      token: a.accessToken,
+    });
     expect(range.body.rows.find((r: { metric: string }) => r.metric === "total").value).to.equal(5);
   });
 
   it("downloads a table as CSV with a filename", async () => {
-    const res = await fetch(`${p.baseUrl}${path("/heatmap.csv", "?tz=Europe/Berlin")}`, { headers: { authorization: `Bearer ${a.accessToken}` } });
+    const res = await fetch(`${p.baseUrl}${path("/heatmap.csv", "?tz=Europe/Berlin")}`, {
+      headers: { authorization: `Bearer ${a.accessToken}` },
+    });
     expect(res.status).to.equal(200);
     expect(res.headers.get("content-type")).to.match(/^text\/csv/);
     expect(res.headers.get("content-disposition")).to.match(/attachment; filename="heatmap-[0-9a-f]{8}\.csv"/);
@@ -58,7 +66,9 @@ describe("analytics over HTTP", function () {
     expect(whole.body.sentimentLanguages).to.include("English");
     expect(whole.body.languages.map((c: { name: string }) => c.name)).to.include("general");
     expect(whole.body.calls).to.deep.equal([]);
-    const csv = await fetch(`${p.baseUrl}${path("/sentiment.csv", "?tz=UTC")}`, { headers: { authorization: `Bearer ${a.accessToken}` } });
+    const csv = await fetch(`${p.baseUrl}${path("/sentiment.csv", "?tz=UTC")}`, {
+      headers: { authorization: `Bearer ${a.accessToken}` },
+    });
     expect(csv.status).to.equal(200);
     expect((await csv.text()).split("\n")[0]).to.equal("period,positive,negative,neutral,average");
     const langs = await http(p.baseUrl, "GET", path("/languages"), { token: a.accessToken });
@@ -77,7 +87,9 @@ describe("analytics over HTTP", function () {
 
   it("serves from the cache until import.completed cleans the dataset's entries", async () => {
     const total = async () =>
-      (await http(p.baseUrl, "GET", path("/summary"), { token: a.accessToken })).body.rows.find((r: { metric: string }) => r.metric === "total").value;
+      (await http(p.baseUrl, "GET", path("/summary"), { token: a.accessToken })).body.rows.find(
+        (r: { metric: string }) => r.metric === "total",
+      ).value;
     expect(await total()).to.equal(12);
     await p.database.db.insert(messages).values({
       orgId: fx.orgId,
@@ -98,16 +110,42 @@ describe("analytics over HTTP", function () {
   it("search analytics: only the caller's org, with percentiles and CSV", async () => {
     const at = new Date("2024-03-01T10:00:00Z");
     await p.database.db.insert(searchLog).values([
-      { orgId: a.orgId, datasetIds: [fx.datasetId], mode: "hybrid", query: "bread", latencyMs: 10, resultCount: 3, createdAt: at },
-      { orgId: a.orgId, datasetIds: [fx.datasetId], mode: "hybrid", query: "nada", latencyMs: 30, resultCount: 0, createdAt: at },
-      { orgId: b.orgId, datasetIds: [], mode: "hybrid", query: "other org secret", latencyMs: 5, resultCount: 0, createdAt: at },
+      {
+        orgId: a.orgId,
+        datasetIds: [fx.datasetId],
+        mode: "hybrid",
+        query: "bread",
+        latencyMs: 10,
+        resultCount: 3,
+        createdAt: at,
+      },
+      {
+        orgId: a.orgId,
+        datasetIds: [fx.datasetId],
+        mode: "hybrid",
+        query: "nada",
+        latencyMs: 30,
+        resultCount: 0,
+        createdAt: at,
+      },
+      {
+        orgId: b.orgId,
+        datasetIds: [],
+        mode: "hybrid",
+        query: "other org secret",
+        latencyMs: 5,
+        resultCount: 0,
+        createdAt: at,
+      },
     ]);
     const res = await http(p.baseUrl, "GET", "/api/search-analytics?granularity=month", { token: a.accessToken });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.topQueries.map((q: { query: string }) => q.query).sort()).to.deep.equal(["bread", "nada"]);
     expect(res.body.zeroResults.map((q: { query: string }) => q.query)).to.deep.equal(["nada"]);
     expect(res.body.latency[0]).to.include({ mode: "hybrid", searches: 2, p50: 20 });
-    const csv = await fetch(`${p.baseUrl}/api/search-analytics/zeroResults.csv`, { headers: { authorization: `Bearer ${a.accessToken}` } });
+    const csv = await fetch(`${p.baseUrl}/api/search-analytics/zeroResults.csv`, {
+      headers: { authorization: `Bearer ${a.accessToken}` },
+    });
     expect(csv.headers.get("content-type")).to.match(/^text\/csv/);
     expect(await csv.text()).to.equal("query,searches,avgResults,zeroResultSearches\nnada,1,0,1\n");
     const other = await http(p.baseUrl, "GET", "/api/search-analytics/topQueries", { token: b.accessToken });

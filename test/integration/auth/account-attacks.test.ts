@@ -4,7 +4,18 @@ import { auditLog, invitations, users } from "../../../models/schema.ts";
 import { generateCode } from "../../../services/auth/totp.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
-import { addMember, lastMailTo, logIn, outbox, PASSWORD, signUp, startAuthPlatform, uniqueEmail, verifyEmail, type Account } from "./fixtures.ts";
+import {
+  addMember,
+  lastMailTo,
+  logIn,
+  outbox,
+  PASSWORD,
+  signUp,
+  startAuthPlatform,
+  uniqueEmail,
+  verifyEmail,
+  type Account,
+} from "./fixtures.ts";
 
 /**
  * Issue 15's account findings, each replayed over HTTP as the attacker did: the platform must
@@ -30,7 +41,13 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
 
   async function enrol(a: Account, headers: Record<string, string> = {}) {
     const start = await call("POST", "/auth/mfa/enrol", a.accessToken, {}, headers);
-    const confirm = await call("POST", "/auth/mfa/confirm", a.accessToken, { code: codeAt(start.body.secret, 0) }, headers);
+    const confirm = await call(
+      "POST",
+      "/auth/mfa/confirm",
+      a.accessToken,
+      { code: codeAt(start.body.secret, 0) },
+      headers,
+    );
     expect(confirm.status, JSON.stringify(confirm.body)).to.equal(200);
     return { secret: start.body.secret as string, recoveryCodes: confirm.body.recoveryCodes as string[] };
   }
@@ -51,7 +68,10 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
 
   it("M3: a disabled user's API keys neither read nor write", async () => {
     const owner = await signUp(p);
-    const key = await call("POST", "/auth/api-keys", owner.accessToken, { name: "ci", permissions: ["members.read", "members.manage"] });
+    const key = await call("POST", "/auth/api-keys", owner.accessToken, {
+      name: "ci",
+      permissions: ["members.read", "members.manage"],
+    });
     expect(key.status).to.equal(201);
     expect((await call("GET", "/auth/members", key.body.key)).status).to.equal(200);
     await p.broker.call("auth.setUserDisabled", { email: owner.email, disabled: true });
@@ -70,13 +90,16 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const ip = from();
     const { secret } = await enrol(a, ip);
     const statuses: number[] = [];
-    for (let i = 0; i < 40; i++) statuses.push((await call("POST", "/auth/mfa/disable", a.accessToken, { code: String(100000 + i) }, ip)).status);
+    for (let i = 0; i < 40; i++)
+      statuses.push((await call("POST", "/auth/mfa/disable", a.accessToken, { code: String(100000 + i) }, ip)).status);
     expect(statuses.slice(0, 5)).to.deep.equal([401, 401, 401, 401, 401]);
     expect(new Set(statuses.slice(5))).to.deep.equal(new Set([429]));
     const right = await call("POST", "/auth/mfa/disable", a.accessToken, { code: codeAt(secret, 1) }, ip);
     expect(right.status).to.equal(429);
     // Another address does not help: the account's own counter is spent too.
-    expect((await call("POST", "/auth/mfa/disable", a.accessToken, { password: PASSWORD }, from())).status).to.equal(429);
+    expect((await call("POST", "/auth/mfa/disable", a.accessToken, { password: PASSWORD }, from())).status).to.equal(
+      429,
+    );
     expect((await call("GET", "/auth/me", a.accessToken)).body.user.mfaEnabled).to.equal(true);
   });
 
@@ -84,8 +107,24 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const a = await signUp(p);
     const ip = from();
     for (let i = 0; i < 5; i++)
-      expect((await call("POST", "/auth/password", a.accessToken, { currentPassword: `guess number ${i}`, newPassword: "attacker chosen pw" }, ip)).status).to.equal(401);
-    const sixth = await call("POST", "/auth/password", a.accessToken, { currentPassword: PASSWORD, newPassword: "attacker chosen pw" }, ip);
+      expect(
+        (
+          await call(
+            "POST",
+            "/auth/password",
+            a.accessToken,
+            { currentPassword: `guess number ${i}`, newPassword: "attacker chosen pw" },
+            ip,
+          )
+        ).status,
+      ).to.equal(401);
+    const sixth = await call(
+      "POST",
+      "/auth/password",
+      a.accessToken,
+      { currentPassword: PASSWORD, newPassword: "attacker chosen pw" },
+      ip,
+    );
     expect(sixth.status).to.equal(429);
     expect(sixth.body.error.code).to.equal("RATE_LIMITED");
     expect((await logIn(p, a.email, PASSWORD, from())).status).to.equal(200);
@@ -98,8 +137,24 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const ip = from();
     const first = await logIn(p, a.email, PASSWORD, ip);
     for (let i = 0; i < 5; i++)
-      expect((await call("POST", "/auth/login/mfa", undefined, { challengeToken: first.body.challengeToken, code: `aaaaa-bbbb${i}` }, ip)).status).to.equal(401);
-    const right = await call("POST", "/auth/login/mfa", undefined, { challengeToken: first.body.challengeToken, code: recoveryCodes[0] }, ip);
+      expect(
+        (
+          await call(
+            "POST",
+            "/auth/login/mfa",
+            undefined,
+            { challengeToken: first.body.challengeToken, code: `aaaaa-bbbb${i}` },
+            ip,
+          )
+        ).status,
+      ).to.equal(401);
+    const right = await call(
+      "POST",
+      "/auth/login/mfa",
+      undefined,
+      { challengeToken: first.body.challengeToken, code: recoveryCodes[0] },
+      ip,
+    );
     expect(right.status).to.equal(429);
   });
 
@@ -110,8 +165,13 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const inv = await call("POST", "/auth/invitations", owner.accessToken, { email: invitee.email, role: "viewer" });
     const ip = from();
     for (let i = 0; i < 5; i++)
-      expect((await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: `guessed-token-${i}` }, ip)).status).to.equal(404);
-    expect((await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token }, ip)).status).to.equal(429);
+      expect(
+        (await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: `guessed-token-${i}` }, ip))
+          .status,
+      ).to.equal(404);
+    expect(
+      (await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token }, ip)).status,
+    ).to.equal(429);
   });
 
   it("M5: an invitation link does not let its holder join as the invited address without that mailbox", async () => {
@@ -138,14 +198,22 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     await verifyEmail(p, y);
     const invX = await call("POST", "/auth/invitations", admin.accessToken, { email: x.email, role: "analyst" });
     expect(invX.status).to.equal(201);
-    expect((await call("PATCH", `/auth/members/${admin.userId}`, owner.accessToken, { role: "viewer" })).status).to.equal(200);
-    expect((await call("POST", "/auth/invitations/accept", x.accessToken, { token: invX.body.token })).status).to.equal(404);
+    expect(
+      (await call("PATCH", `/auth/members/${admin.userId}`, owner.accessToken, { role: "viewer" })).status,
+    ).to.equal(200);
+    expect((await call("POST", "/auth/invitations/accept", x.accessToken, { token: invX.body.token })).status).to.equal(
+      404,
+    );
     // Promoted back, invites again, then removed.
-    expect((await call("PATCH", `/auth/members/${admin.userId}`, owner.accessToken, { role: "admin" })).status).to.equal(200);
+    expect(
+      (await call("PATCH", `/auth/members/${admin.userId}`, owner.accessToken, { role: "admin" })).status,
+    ).to.equal(200);
     const invY = await call("POST", "/auth/invitations", admin.accessToken, { email: y.email, role: "viewer" });
     expect(invY.status).to.equal(201);
     expect((await call("DELETE", `/auth/members/${admin.userId}`, owner.accessToken)).status).to.equal(200);
-    expect((await call("POST", "/auth/invitations/accept", y.accessToken, { token: invY.body.token })).status).to.equal(404);
+    expect((await call("POST", "/auth/invitations/accept", y.accessToken, { token: invY.body.token })).status).to.equal(
+      404,
+    );
     const members = await call("GET", "/auth/members", owner.accessToken);
     expect(members.body.items.map((m: { userId: string }) => m.userId)).to.deep.equal([owner.userId]);
   });
@@ -163,13 +231,23 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     await p.broker.call("auth.setUserDisabled", { email: a.email, disabled: true });
     const right = await logIn(p, a.email, PASSWORD, from());
     const wrong = await logIn(p, a.email, "wrong password!!", from());
-    expect([right.status, right.body.error.code, right.body.error.message]).to.deep.equal([wrong.status, wrong.body.error.code, wrong.body.error.message]);
+    expect([right.status, right.body.error.code, right.body.error.message]).to.deep.equal([
+      wrong.status,
+      wrong.body.error.code,
+      wrong.body.error.message,
+    ]);
   });
 
   it("L5: sign-up answers a taken address exactly like a new one, and tells the owner by mail", async () => {
     const a = await signUp(p);
     const ip = from();
-    const taken = await call("POST", "/auth/signup", undefined, { email: a.email.toUpperCase(), password: PASSWORD }, ip);
+    const taken = await call(
+      "POST",
+      "/auth/signup",
+      undefined,
+      { email: a.email.toUpperCase(), password: PASSWORD },
+      ip,
+    );
     const fresh = await call("POST", "/auth/signup", undefined, { email: uniqueEmail(), password: PASSWORD }, ip);
     expect(taken.status).to.equal(202);
     expect([taken.status, taken.body]).to.deep.equal([fresh.status, fresh.body]);
@@ -191,8 +269,12 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const ip = from();
     const before = outbox(p).filter((m) => m.to === a.email).length;
     for (let i = 0; i < 5; i++)
-      expect((await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status).to.equal(202);
-    expect((await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status).to.equal(429);
+      expect(
+        (await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status,
+      ).to.equal(202);
+    expect((await call("POST", "/auth/signup", undefined, { email: a.email, password: PASSWORD }, ip)).status).to.equal(
+      429,
+    );
     expect(outbox(p).filter((m) => m.to === a.email).length - before).to.be.at.most(5);
   });
 
@@ -214,7 +296,11 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     // Retries would come after 100, 200 and 400 ms (RETRY_MAX=3): give them time to show up.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await failures()).to.equal(1);
-    expect((p.broker.registry.getActionList({}) as { name: string; action?: { retryPolicy?: { enabled: boolean } } }[]).find((a) => a.name === "auth.login")?.action?.retryPolicy?.enabled).to.equal(false);
+    expect(
+      (p.broker.registry.getActionList({}) as { name: string; action?: { retryPolicy?: { enabled: boolean } } }[]).find(
+        (a) => a.name === "auth.login",
+      )?.action?.retryPolicy?.enabled,
+    ).to.equal(false);
   });
 
   it("forgot password: same answer for any address, one mail for a real one, a link that works once and ends every session", async () => {
@@ -228,12 +314,24 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     expect(outbox(p).length).to.equal(before + 1);
     const { token, url } = lastMailTo(p, a.email, /reset/i);
     expect(url.pathname).to.equal("/reset-password");
-    const reset = await call("POST", "/auth/password/reset", undefined, { token, newPassword: "a brand new password" }, from());
+    const reset = await call(
+      "POST",
+      "/auth/password/reset",
+      undefined,
+      { token, newPassword: "a brand new password" },
+      from(),
+    );
     expect(reset.status, JSON.stringify(reset.body)).to.equal(200);
     expect((await call("GET", "/auth/me", a.accessToken)).status).to.equal(401);
     expect((await logIn(p, a.email, PASSWORD, from())).status).to.equal(401);
     expect((await logIn(p, a.email, "a brand new password", from())).status).to.equal(200);
-    const again = await call("POST", "/auth/password/reset", undefined, { token, newPassword: "attacker replays it" }, from());
+    const again = await call(
+      "POST",
+      "/auth/password/reset",
+      undefined,
+      { token, newPassword: "attacker replays it" },
+      from(),
+    );
     expect(again.status).to.equal(400);
     expect(again.body.error.code).to.equal("LINK_INVALID");
   });
@@ -243,7 +341,10 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const squatter = await signUp(p, victim, "squatter's password");
     await call("POST", "/auth/password/forgot", undefined, { email: victim }, from());
     const { token } = lastMailTo(p, victim, /reset/i);
-    expect((await call("POST", "/auth/password/reset", undefined, { token, newPassword: "victim's new password" }, from())).status).to.equal(200);
+    expect(
+      (await call("POST", "/auth/password/reset", undefined, { token, newPassword: "victim's new password" }, from()))
+        .status,
+    ).to.equal(200);
     const login = await logIn(p, victim, "victim's new password", from());
     expect(login.status).to.equal(200);
     const me = await call("GET", "/auth/me", login.body.accessToken);
@@ -264,7 +365,9 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const wrongAccount = await call("POST", "/auth/email/verify", other.accessToken, { token });
     expect(wrongAccount.status).to.equal(400);
     expect(wrongAccount.body.error.code).to.equal("LINK_INVALID");
-    expect((await call("POST", "/auth/email/verify", a.accessToken, { token: token.slice(0, -2) + "xx" })).status).to.equal(400);
+    expect(
+      (await call("POST", "/auth/email/verify", a.accessToken, { token: token.slice(0, -2) + "xx" })).status,
+    ).to.equal(400);
     const ok = await call("POST", "/auth/email/verify", a.accessToken, { token });
     expect(ok.status).to.equal(200);
     expect(ok.body.user.emailVerified).to.equal(true);
@@ -283,7 +386,10 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     expect((await call("POST", "/auth/signup", undefined, { email, password: PASSWORD }, from())).status).to.equal(202);
     const login = await logIn(p, email, PASSWORD, from());
     const set = login.headers.getSetCookie().find((c) => c.startsWith("chatlens_refresh="))!;
-    expect(set).to.match(/HttpOnly/).and.match(/SameSite=Strict/).and.match(/Path=\/api\/auth\/refresh(;|$)/);
+    expect(set)
+      .to.match(/HttpOnly/)
+      .and.match(/SameSite=Strict/)
+      .and.match(/Path=\/api\/auth\/refresh(;|$)/);
     expect(set).to.not.match(/Secure/); // development over http; production adds Secure
     const cookie = set.split(";")[0]!;
     const refreshed = await call("POST", "/auth/refresh", undefined, {}, { cookie });
@@ -293,7 +399,9 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     expect(rotated.split(";")[0]).to.not.equal(cookie);
     const out = await call("POST", "/auth/logout", refreshed.body.accessToken, {});
     expect(out.headers.getSetCookie().find((c) => c.startsWith("chatlens_refresh="))).to.match(/Max-Age=0/);
-    expect((await call("POST", "/auth/refresh", undefined, {}, { cookie: rotated.split(";")[0]! })).status).to.equal(401);
+    expect((await call("POST", "/auth/refresh", undefined, {}, { cookie: rotated.split(";")[0]! })).status).to.equal(
+      401,
+    );
   });
 
   it("M7: security headers on API answers, the app page and the API docs", async () => {

@@ -63,7 +63,10 @@ describe("auth: bad input answers 422 VALIDATION_ERROR in the JSON error shape",
     });
 
   it("a body that is not JSON is refused without reaching the action", async () => {
-    const res = await http(p.baseUrl, "POST", "/api/auth/login", { body: "{not json", headers: { "content-type": "application/json" } });
+    const res = await http(p.baseUrl, "POST", "/api/auth/login", {
+      body: "{not json",
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).to.be.within(400, 422);
     expect(res.body.error.code).to.be.a("string");
   });

@@ -54,13 +54,19 @@ export function outbox(p: TestPlatform): SentMail[] {
     .sort()
     .map((f) => {
       const m = JSON.parse(readFileSync(path.join(dir, f), "utf8"));
-      const to = Array.isArray(m.to) ? m.to.map((t: { address: string }) => t.address).join(", ") : String(m.to?.address ?? m.to);
+      const to = Array.isArray(m.to)
+        ? m.to.map((t: { address: string }) => t.address).join(", ")
+        : String(m.to?.address ?? m.to);
       return { to, subject: String(m.subject), text: String(m.text), file: f };
     });
 }
 
 /** The newest mail to `email` whose subject matches, and the token in its link. */
-export function lastMailTo(p: TestPlatform, email: string, subject: RegExp): { mail: SentMail; token: string; url: URL } {
+export function lastMailTo(
+  p: TestPlatform,
+  email: string,
+  subject: RegExp,
+): { mail: SentMail; token: string; url: URL } {
   const mail = outbox(p)
     .filter((m) => m.to.toLowerCase() === email.toLowerCase() && subject.test(m.subject))
     .pop();
@@ -83,11 +89,20 @@ export async function verifyEmail(p: TestPlatform, a: Pick<Account, "email" | "a
 export async function addMember(p: TestPlatform, owner: Account, role: string): Promise<Account> {
   const member = await signUp(p, uniqueEmail(role));
   await verifyEmail(p, member);
-  const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", { token: owner.accessToken, body: { email: member.email, role } });
+  const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", {
+    token: owner.accessToken,
+    body: { email: member.email, role },
+  });
   expect(inv.status, JSON.stringify(inv.body)).to.equal(201);
-  const acc = await http(p.baseUrl, "POST", "/api/auth/invitations/accept", { token: member.accessToken, body: { token: inv.body.token } });
+  const acc = await http(p.baseUrl, "POST", "/api/auth/invitations/accept", {
+    token: member.accessToken,
+    body: { token: inv.body.token },
+  });
   expect(acc.status, JSON.stringify(acc.body)).to.equal(200);
-  const sw = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", { token: member.accessToken, body: { orgId: owner.orgId } });
+  const sw = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", {
+    token: member.accessToken,
+    body: { orgId: owner.orgId },
+  });
   expect(sw.status, JSON.stringify(sw.body)).to.equal(200);
   return { ...member, orgId: owner.orgId, accessToken: sw.body.accessToken };
 }

@@ -13,7 +13,8 @@ describe("auth: two-factor authentication (TOTP)", function () {
     p = await startAuthPlatform();
   });
   after(async () => p?.stop());
-  const call = (method: string, path: string, token?: string, body?: unknown) => http(p.baseUrl, method, `/api${path}`, { token, body });
+  const call = (method: string, path: string, token?: string, body?: unknown) =>
+    http(p.baseUrl, method, `/api${path}`, { token, body });
 
   /** Codes of the next time steps: each step's code is accepted once. */
   const codeAt = (secret: string, stepOffset: number) => generateCode(secret, Date.now() + stepOffset * 30_000);
@@ -57,13 +58,26 @@ describe("auth: two-factor authentication (TOTP)", function () {
     expect(done.status, JSON.stringify(done.body)).to.equal(200);
     expect(done.body.accessToken).to.be.a("string");
     const again = await logIn(p, a.email);
-    const replay = await call("POST", "/auth/login/mfa", undefined, { challengeToken: again.body.challengeToken, code });
+    const replay = await call("POST", "/auth/login/mfa", undefined, {
+      challengeToken: again.body.challengeToken,
+      code,
+    });
     expect(replay.status).to.equal(401);
     expect(replay.body.error.code).to.equal("MFA_INVALID");
-    const viaRecovery = await call("POST", "/auth/login/mfa", undefined, { challengeToken: again.body.challengeToken, code: recoveryCodes[0] });
+    const viaRecovery = await call("POST", "/auth/login/mfa", undefined, {
+      challengeToken: again.body.challengeToken,
+      code: recoveryCodes[0],
+    });
     expect(viaRecovery.status).to.equal(200);
     const third = await logIn(p, a.email);
-    expect((await call("POST", "/auth/login/mfa", undefined, { challengeToken: third.body.challengeToken, code: recoveryCodes[0] })).status).to.equal(401);
+    expect(
+      (
+        await call("POST", "/auth/login/mfa", undefined, {
+          challengeToken: third.body.challengeToken,
+          code: recoveryCodes[0],
+        })
+      ).status,
+    ).to.equal(401);
     // A challenge token is not an access token.
     expect((await call("GET", "/auth/me", third.body.challengeToken)).status).to.equal(401);
   });
@@ -72,7 +86,9 @@ describe("auth: two-factor authentication (TOTP)", function () {
     const a = await signUp(p);
     const { secret } = await enrol(a);
     expect((await call("POST", "/auth/mfa/disable", a.accessToken, {})).status).to.equal(401);
-    expect((await call("POST", "/auth/mfa/disable", a.accessToken, { password: "wrong password!!" })).status).to.equal(401);
+    expect((await call("POST", "/auth/mfa/disable", a.accessToken, { password: "wrong password!!" })).status).to.equal(
+      401,
+    );
     expect((await call("POST", "/auth/mfa/disable", a.accessToken, { code: codeAt(secret, 0) })).status).to.equal(401); // already used
     const off = await call("POST", "/auth/mfa/disable", a.accessToken, { code: codeAt(secret, 1) });
     expect(off.status).to.equal(200);

@@ -26,7 +26,12 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     await google.issuer.keys.generate("RS256");
     await google.start(0, "127.0.0.1");
     google.service.on("beforeTokenSigning", (token) => {
-      Object.assign(token.payload, { sub: next.sub, email: next.email, email_verified: next.verified, name: "Test Person" });
+      Object.assign(token.payload, {
+        sub: next.sub,
+        email: next.email,
+        email_verified: next.verified,
+        name: "Test Person",
+      });
     });
     github = new OAuth2Server();
     await github.issuer.keys.generate("RS256");
@@ -34,7 +39,8 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     githubApi = createServer((req, res) => {
       res.setHeader("content-type", "application/json");
       if (!String(req.headers.authorization).startsWith("Bearer ")) return void res.writeHead(401).end("{}");
-      if (req.url === "/user") return void res.end(JSON.stringify({ id: Number(next.sub), login: "octo", name: "Octo Cat" }));
+      if (req.url === "/user")
+        return void res.end(JSON.stringify({ id: Number(next.sub), login: "octo", name: "Octo Cat" }));
       if (req.url === "/user/emails")
         return void res.end(
           JSON.stringify([
@@ -67,7 +73,10 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
   async function browserLogin(provider: "google" | "github"): Promise<URLSearchParams> {
     const start = await fetch(`${p.baseUrl}/api/auth/oauth/${provider}`, { redirect: "manual" });
     expect(start.status).to.equal(302);
-    const cookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const authorize = new URL(start.headers.get("location")!);
     expect(authorize.searchParams.get("state")).to.be.a("string").with.length.above(10);
     expect(authorize.searchParams.get("code_challenge_method")).to.equal("S256");
@@ -85,7 +94,9 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
       // The browser that finished the flow holds the code's binding cookie (L3).
       const binding = done.headers.getSetCookie().find((c) => c.startsWith("chatlens_oauth="));
       expect(binding, "binding cookie").to.be.a("string");
-      expect(binding).to.match(/HttpOnly/i).and.match(/Path=\/api\/auth\/login\/oauth/);
+      expect(binding)
+        .to.match(/HttpOnly/i)
+        .and.match(/Path=\/api\/auth\/login\/oauth/);
       bindings.set(code, binding!.split(";")[0]!);
     }
     return target.searchParams;
@@ -116,7 +127,9 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     // Same Google account, now claiming another address: still the user it is linked to, never a second one.
     next = { sub: "g-200", email: uniqueEmail("changed"), verified: true };
     const again = await exchange((await browserLogin("google")).get("code")!);
-    expect((await http(p.baseUrl, "GET", "/api/auth/me", { token: again.body.accessToken })).body.user.id).to.equal(existing.userId);
+    expect((await http(p.baseUrl, "GET", "/api/auth/me", { token: again.body.accessToken })).body.user.id).to.equal(
+      existing.userId,
+    );
   });
 
   it("H1 pre-hijacking: an unverified account with the victim's address is never merged with the victim's Google sign-in", async () => {
@@ -125,9 +138,19 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     const attacker = await signUp(p, victimEmail, "attacker's own password");
     const accomplice = await signUp(p);
     await verifyEmail(p, accomplice);
-    const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", { token: attacker.accessToken, body: { email: accomplice.email, role: "admin" } });
+    const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", {
+      token: attacker.accessToken,
+      body: { email: accomplice.email, role: "admin" },
+    });
     expect(inv.status).to.equal(201);
-    expect((await http(p.baseUrl, "POST", "/api/auth/invitations/accept", { token: accomplice.accessToken, body: { token: inv.body.token } })).status).to.equal(200);
+    expect(
+      (
+        await http(p.baseUrl, "POST", "/api/auth/invitations/accept", {
+          token: accomplice.accessToken,
+          body: { token: inv.body.token },
+        })
+      ).status,
+    ).to.equal(200);
 
     // The victim later signs in with Google (provider-verified address).
     next = { sub: "g-h1", email: victimEmail, verified: true };
@@ -180,7 +203,14 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     await rogue.issuer.keys.generate("RS256");
     rogue.issuer.url = google.issuer.url;
     const forged = await rogue.issuer.buildToken({
-      scopesOrTransform: (_h, payload) => Object.assign(payload, { iss: google.issuer.url, aud: "google-client", sub: "g-400", email: uniqueEmail(), email_verified: true }),
+      scopesOrTransform: (_h, payload) =>
+        Object.assign(payload, {
+          iss: google.issuer.url,
+          aud: "google-client",
+          sub: "g-400",
+          email: uniqueEmail(),
+          email_verified: true,
+        }),
     });
     google.service.once("beforeResponse", (response) => {
       (response.body as Record<string, unknown>).id_token = forged;
@@ -200,7 +230,10 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
 
   it("refuses a callback with a state other than the one in grant's cookie", async () => {
     const start = await fetch(`${p.baseUrl}/api/auth/oauth/google`, { redirect: "manual" });
-    const cookie = start.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = start.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const atProvider = await fetch(start.headers.get("location")!, { redirect: "manual" });
     const callback = new URL(atProvider.headers.get("location")!);
     callback.searchParams.set("state", "forged-state-value");

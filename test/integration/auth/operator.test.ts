@@ -52,11 +52,15 @@ describe("auth: operator commands (REPL and CLI)", function () {
       const usage = await runNodeProcess("bin/operator.ts", env, 150_000);
       expect(usage.code).to.equal(2);
       expect(usage.output).to.contain("user:create");
-      const out = spawnSync(process.execPath, ["--import", "tsx", "bin/operator.ts", "user:create", "cli@example.test", PASSWORD], {
-        env: { ...process.env, ...env },
-        encoding: "utf8",
-        timeout: 150_000,
-      });
+      const out = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "bin/operator.ts", "user:create", "cli@example.test", PASSWORD],
+        {
+          env: { ...process.env, ...env },
+          encoding: "utf8",
+          timeout: 150_000,
+        },
+      );
       expect(out.status, out.stderr).to.equal(0);
       expect(JSON.parse(out.stdout).user.email).to.equal("cli@example.test");
     } finally {

@@ -9,7 +9,8 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
     p = await startAuthPlatform({ AUTH_PURGE_INTERVAL_S: "1" });
   });
   after(async () => p?.stop());
-  const call = (method: string, path: string, token?: string, body?: unknown) => http(p.baseUrl, method, `/api${path}`, { token, body });
+  const call = (method: string, path: string, token?: string, body?: unknown) =>
+    http(p.baseUrl, method, `/api${path}`, { token, body });
 
   describe("sessions", () => {
     it("lists sessions with device, address and times; ends one", async () => {
@@ -35,14 +36,25 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
 
     it("purges expired sessions and tokens by action and by timer", async () => {
       const a = await signUp(p);
-      await p.database.rows((await import("drizzle-orm")).sql`update sessions set expires_at = now() - interval '1 hour' where id = ${a.sessionId}`);
-      await p.database.rows((await import("drizzle-orm")).sql`update refresh_tokens set expires_at = now() - interval '1 hour' where session_id = ${a.sessionId}`);
+      await p.database.rows(
+        (await import("drizzle-orm"))
+          .sql`update sessions set expires_at = now() - interval '1 hour' where id = ${a.sessionId}`,
+      );
+      await p.database.rows(
+        (await import("drizzle-orm"))
+          .sql`update refresh_tokens set expires_at = now() - interval '1 hour' where session_id = ${a.sessionId}`,
+      );
       const result = await p.broker.call<any>("auth.purgeExpired");
       expect(result.sessions).to.be.at.least(1);
       const b = await signUp(p);
-      await p.database.rows((await import("drizzle-orm")).sql`update sessions set expires_at = now() - interval '1 hour' where id = ${b.sessionId}`);
+      await p.database.rows(
+        (await import("drizzle-orm"))
+          .sql`update sessions set expires_at = now() - interval '1 hour' where id = ${b.sessionId}`,
+      );
       await new Promise((r) => setTimeout(r, 1500));
-      const left = await p.database.rows((await import("drizzle-orm")).sql`select id from sessions where id = ${b.sessionId}`);
+      const left = await p.database.rows(
+        (await import("drizzle-orm")).sql`select id from sessions where id = ${b.sessionId}`,
+      );
       expect(left).to.have.length(0);
     });
   });
@@ -76,7 +88,9 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       expect(inv.status).to.equal(201);
       const listed = await call("GET", "/auth/invitations", owner.accessToken);
       expect(JSON.stringify(listed.body)).to.not.contain(inv.body.token);
-      expect((await call("POST", "/auth/invitations/accept", stranger.accessToken, { token: inv.body.token })).status).to.equal(404);
+      expect(
+        (await call("POST", "/auth/invitations/accept", stranger.accessToken, { token: inv.body.token })).status,
+      ).to.equal(404);
       // The invited address must be confirmed first (M5).
       const unverified = await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token });
       expect(unverified.status).to.equal(403);
@@ -85,20 +99,36 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       const ok = await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token });
       expect(ok.status).to.equal(200);
       expect(ok.body.role).to.equal("analyst");
-      expect((await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token })).status).to.equal(404);
+      expect(
+        (await call("POST", "/auth/invitations/accept", invitee.accessToken, { token: inv.body.token })).status,
+      ).to.equal(404);
     });
 
     it("admins cannot grant more than they hold; the last owner stays", async () => {
-      const admin = await addMember(p, { ...owner, orgId: (await call("GET", "/auth/me", owner.accessToken)).body.current.orgId }, "admin");
+      const admin = await addMember(
+        p,
+        { ...owner, orgId: (await call("GET", "/auth/me", owner.accessToken)).body.current.orgId },
+        "admin",
+      );
       const viewer = await addMember(p, { ...owner, orgId: admin.orgId }, "viewer");
-      expect((await call("PATCH", `/auth/members/${viewer.userId}`, admin.accessToken, { role: "analyst" })).status).to.equal(200);
-      expect((await call("PATCH", `/auth/members/${viewer.userId}`, admin.accessToken, { role: "owner" })).status).to.equal(403);
-      expect((await call("PATCH", `/auth/members/${owner.userId}`, admin.accessToken, { role: "viewer" })).status).to.equal(403);
-      expect((await call("POST", "/auth/invitations", admin.accessToken, { email: uniqueEmail(), role: "owner" })).status).to.equal(403);
+      expect(
+        (await call("PATCH", `/auth/members/${viewer.userId}`, admin.accessToken, { role: "analyst" })).status,
+      ).to.equal(200);
+      expect(
+        (await call("PATCH", `/auth/members/${viewer.userId}`, admin.accessToken, { role: "owner" })).status,
+      ).to.equal(403);
+      expect(
+        (await call("PATCH", `/auth/members/${owner.userId}`, admin.accessToken, { role: "viewer" })).status,
+      ).to.equal(403);
+      expect(
+        (await call("POST", "/auth/invitations", admin.accessToken, { email: uniqueEmail(), role: "owner" })).status,
+      ).to.equal(403);
       const last = await call("PATCH", `/auth/members/${owner.userId}`, owner.accessToken, { role: "admin" });
       expect(last.status).to.equal(409);
       expect(last.body.error.code).to.equal("LAST_OWNER");
-      expect((await call("DELETE", `/auth/members/${owner.userId}`, owner.accessToken)).body.error.code).to.equal("LAST_OWNER");
+      expect((await call("DELETE", `/auth/members/${owner.userId}`, owner.accessToken)).body.error.code).to.equal(
+        "LAST_OWNER",
+      );
       // The role change takes effect on the member's next request.
       expect((await call("GET", "/auth/members", viewer.accessToken)).status).to.equal(200);
       expect((await call("DELETE", `/auth/members/${viewer.userId}`, admin.accessToken)).status).to.equal(200);
@@ -112,12 +142,21 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
     it("are shown once, limited to the creator's role, resolve to their org, record last use and can be revoked", async () => {
       const owner = await signUp(p);
       const analyst = await addMember(p, owner, "analyst");
-      const tooMuch = await call("POST", "/auth/api-keys", analyst.accessToken, { name: "x", permissions: ["datasets.read"] });
+      const tooMuch = await call("POST", "/auth/api-keys", analyst.accessToken, {
+        name: "x",
+        permissions: ["datasets.read"],
+      });
       expect(tooMuch.status).to.equal(403); // analysts lack apikeys.manage
       const admin = await addMember(p, owner, "admin");
-      const beyond = await call("POST", "/auth/api-keys", admin.accessToken, { name: "x", permissions: ["org.manage"] });
+      const beyond = await call("POST", "/auth/api-keys", admin.accessToken, {
+        name: "x",
+        permissions: ["org.manage"],
+      });
       expect(beyond.status).to.equal(403);
-      const made = await call("POST", "/auth/api-keys", admin.accessToken, { name: "ci", permissions: ["members.read"] });
+      const made = await call("POST", "/auth/api-keys", admin.accessToken, {
+        name: "ci",
+        permissions: ["members.read"],
+      });
       expect(made.status).to.equal(201);
       expect(made.body.key).to.match(/^cl_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}$/);
       expect(made.body.key.startsWith(`cl_${made.body.apiKey.prefix}_`)).to.be.true;
@@ -126,7 +165,9 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       expect((await call("GET", "/auth/members", made.body.key)).status).to.equal(200);
       expect((await call("GET", "/auth/audit", made.body.key)).status).to.equal(403);
       expect((await call("GET", "/auth/me", made.body.key)).status).to.equal(403);
-      const used = (await call("GET", "/auth/api-keys", owner.accessToken)).body.items.find((k: any) => k.id === made.body.apiKey.id);
+      const used = (await call("GET", "/auth/api-keys", owner.accessToken)).body.items.find(
+        (k: any) => k.id === made.body.apiKey.id,
+      );
       expect(used.lastUsedAt).to.be.a("string");
       expect((await call("DELETE", `/auth/api-keys/${made.body.apiKey.id}`, owner.accessToken)).status).to.equal(200);
       expect((await call("GET", "/auth/members", made.body.key)).status).to.equal(401);
@@ -146,24 +187,45 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       await call("DELETE", `/auth/api-keys/${key.body.apiKey.id}`, owner.accessToken);
       const all = await call("GET", "/auth/audit?limit=200", owner.accessToken);
       const actions = all.body.items.map((e: any) => e.action);
-      for (const a of ["user.signedUp", "user.loggedIn", "member.roleChanged", "member.joined", "invitation.created", "apiKey.created", "apiKey.revoked"])
+      for (const a of [
+        "user.signedUp",
+        "user.loggedIn",
+        "member.roleChanged",
+        "member.joined",
+        "invitation.created",
+        "apiKey.created",
+        "apiKey.revoked",
+      ])
         expect(actions, a).to.include(a);
       const changed = all.body.items.find((e: any) => e.action === "member.roleChanged");
       expect(changed).to.include({ actorId: owner.userId, target: admin.userId });
       expect(changed.ip).to.match(/127\.0\.0\.1/);
       expect(changed.requestId).to.be.a("string");
-      const filtered = await call("GET", `/auth/audit?action=apiKey.created&actorId=${owner.userId}`, owner.accessToken);
+      const filtered = await call(
+        "GET",
+        `/auth/audit?action=apiKey.created&actorId=${owner.userId}`,
+        owner.accessToken,
+      );
       expect(filtered.body.items).to.have.length(1);
       const page1 = await call("GET", "/auth/audit?limit=2", owner.accessToken);
       expect(page1.body.items).to.have.length(2);
       const page2 = await call("GET", `/auth/audit?limit=2&before=${page1.body.nextBefore}`, owner.accessToken);
       expect(page2.body.items[0].id).to.be.below(page1.body.items[1].id);
-      const future = await call("GET", `/auth/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`, owner.accessToken);
+      const future = await call(
+        "GET",
+        `/auth/audit?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`,
+        owner.accessToken,
+      );
       expect(future.body.items).to.have.length(0);
       // Failed log-ins carry no org: they are in the log, readable by operators.
-      const failed = await p.database.rows<{ n: number }>((await import("drizzle-orm")).sql`select count(*)::int as n from audit_log where action = 'user.loginFailed' and actor_id = ${owner.userId}`);
+      const failed = await p.database.rows<{ n: number }>(
+        (await import("drizzle-orm"))
+          .sql`select count(*)::int as n from audit_log where action = 'user.loginFailed' and actor_id = ${owner.userId}`,
+      );
       expect(failed[0]!.n).to.be.at.least(1);
-      expect((await call("GET", "/auth/audit", (await addMember(p, owner, "viewer")).accessToken)).status).to.equal(403);
+      expect((await call("GET", "/auth/audit", (await addMember(p, owner, "viewer")).accessToken)).status).to.equal(
+        403,
+      );
     });
 
     it("other services write through auth.audit (the audit mixin's target)", async () => {
@@ -186,7 +248,13 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       const auth = await p.broker.call("auth.resolveCredential", { token: owner.accessToken });
       await p.broker.call("auditprobe.remove", {}, { meta: { auth, ip: "10.0.0.9" } });
       const res = await call("GET", "/auth/audit?action=dataset.deleted", owner.accessToken);
-      expect(res.body.items[0]).to.include({ action: "dataset.deleted", target: "ds-1", actorId: owner.userId, ip: "10.0.0.9", orgId: owner.orgId });
+      expect(res.body.items[0]).to.include({
+        action: "dataset.deleted",
+        target: "ds-1",
+        actorId: owner.userId,
+        ip: "10.0.0.9",
+        orgId: owner.orgId,
+      });
     });
   });
 });

@@ -107,14 +107,23 @@ interface Endpoint {
 
 /** The live alias table of the running gateway, all routes together. */
 function liveEndpoints(p: TestPlatform): Endpoint[] {
-  const api = p.broker.getLocalService("api") as unknown as { settings: { routes: { path: string; aliases?: Record<string, unknown> }[] } };
+  const api = p.broker.getLocalService("api") as unknown as {
+    settings: { routes: { path: string; aliases?: Record<string, unknown> }[] };
+  };
   const out: Endpoint[] = [];
   for (const route of api.settings.routes)
     for (const [key, target] of Object.entries(route.aliases ?? {})) {
       const [method, path] = key.includes(" ") ? key.split(/\s+/) : ["ALL", key];
       // Upload aliases name their body handling before the action ("multipart:ingest.upload").
-      const action = (typeof target === "string" ? target : (target as { action: string }).action).replace(/^(multipart|stream):/, "");
-      out.push({ method: method!.toUpperCase(), path: `${route.path}${path!.startsWith("/") ? "" : "/"}${path}`, action });
+      const action = (typeof target === "string" ? target : (target as { action: string }).action).replace(
+        /^(multipart|stream):/,
+        "",
+      );
+      out.push({
+        method: method!.toUpperCase(),
+        path: `${route.path}${path!.startsWith("/") ? "" : "/"}${path}`,
+        action,
+      });
     }
   return out;
 }
@@ -145,7 +154,10 @@ describe("auth: every HTTP endpoint against the declared permission table", func
     p = await startAuthPlatform({}, [...WALK_SERVICES] as never);
     owner = await signUp(p);
     for (const role of ["viewer", "analyst", "admin"] as const) members[role] = await addMember(p, owner, role);
-    const key = await http(p.baseUrl, "POST", "/api/auth/api-keys", { token: owner.accessToken, body: { name: "walk", permissions: KEY_PERMISSIONS } });
+    const key = await http(p.baseUrl, "POST", "/api/auth/api-keys", {
+      token: owner.accessToken,
+      body: { name: "walk", permissions: KEY_PERMISSIONS },
+    });
     expect(key.status).to.equal(201);
     apiKey = key.body.key;
     // Declared guards of every action of every service in the catalog, running here or not.
@@ -168,8 +180,10 @@ describe("auth: every HTTP endpoint against the declared permission table", func
       expect(action, `${e.action} has no schema in the service catalog`).to.exist;
       if (e.action.startsWith("api.")) continue; // the gateway's own actions are reached directly
       expect(action!.visibility ?? "published", e.action).to.equal("published");
-      expect(action!.auth === "public" || action!.auth === "user" || (action!.permissions?.length ?? 0) > 0, `${e.action} declares no guard`).to
-        .be.true;
+      expect(
+        action!.auth === "public" || action!.auth === "user" || (action!.permissions?.length ?? 0) > 0,
+        `${e.action} declares no guard`,
+      ).to.be.true;
     }
   });
 
@@ -179,7 +193,10 @@ describe("auth: every HTTP endpoint against the declared permission table", func
     if (caller === "apiKey") return apiKey;
     const account = caller === "owner" ? owner : members[caller]!;
     const login = await logIn(p, account.email, account.password);
-    const sw = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", { token: login.body.accessToken, body: { orgId: owner.orgId } });
+    const sw = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", {
+      token: login.body.accessToken,
+      body: { orgId: owner.orgId },
+    });
     return sw.body.accessToken;
   }
 
@@ -199,7 +216,9 @@ describe("auth: every HTTP endpoint against the declared permission table", func
         });
         const got = res.status === 401 ? 401 : res.status === 403 && res.body?.error?.code === "FORBIDDEN" ? 403 : 200;
         if (got !== want || res.status === 500)
-          mismatches.push(`${caller} ${e.method} ${path} (${e.action}): expected ${want}, got ${res.status} ${JSON.stringify(res.body?.error ?? "")}`);
+          mismatches.push(
+            `${caller} ${e.method} ${path} (${e.action}): expected ${want}, got ${res.status} ${JSON.stringify(res.body?.error ?? "")}`,
+          );
       }
     }
     expect(mismatches).to.deep.equal([]);

@@ -14,10 +14,20 @@ describe("auth: profiles", function () {
     const a = await signUp(p);
     const res = await http(p.baseUrl, "PATCH", "/api/auth/me", {
       token: a.accessToken,
-      body: { displayName: "Ada", avatarUrl: "https://example.test/ada.png", locale: "de-ch", timeZone: "Europe/Zurich" },
+      body: {
+        displayName: "Ada",
+        avatarUrl: "https://example.test/ada.png",
+        locale: "de-ch",
+        timeZone: "Europe/Zurich",
+      },
     });
     expect(res.status).to.equal(200);
-    expect(res.body.user).to.include({ displayName: "Ada", avatarUrl: "https://example.test/ada.png", locale: "de-CH", timeZone: "Europe/Zurich" });
+    expect(res.body.user).to.include({
+      displayName: "Ada",
+      avatarUrl: "https://example.test/ada.png",
+      locale: "de-CH",
+      timeZone: "Europe/Zurich",
+    });
     const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: a.accessToken });
     expect(me.body.user.locale).to.equal("de-CH");
     const cleared = await http(p.baseUrl, "PATCH", "/api/auth/me", { token: a.accessToken, body: { avatarUrl: null } });

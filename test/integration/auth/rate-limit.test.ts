@@ -11,7 +11,9 @@ for (const store of ["memory", "redis"] as const)
       if (store === "redis") await requireServers(this, "redis");
       p = await startAuthPlatform({
         LOGIN_RATE_LIMIT: "3",
-        ...(store === "redis" ? { REDIS_URL: SERVERS.redis.url, RATE_LIMIT_PREFIX: `chatlens-test-${randomBytes(6).toString("hex")}:` } : {}),
+        ...(store === "redis"
+          ? { REDIS_URL: SERVERS.redis.url, RATE_LIMIT_PREFIX: `chatlens-test-${randomBytes(6).toString("hex")}:` }
+          : {}),
       });
     });
     after(async () => p?.stop());
@@ -40,8 +42,13 @@ describe("auth: log-in rate limiting behind a trusted proxy", function () {
   after(async () => p?.stop());
 
   it("counts the forwarded client address when the proxy is trusted", async () => {
-    for (let i = 0; i < 2; i++) await logIn(p, uniqueEmail(), "wrong password!!", { "x-forwarded-for": "203.0.113.50" });
-    expect((await logIn(p, uniqueEmail(), "wrong password!!", { "x-forwarded-for": "203.0.113.50" })).status).to.equal(429);
-    expect((await logIn(p, uniqueEmail(), "wrong password!!", { "x-forwarded-for": "203.0.113.51" })).status).to.equal(401);
+    for (let i = 0; i < 2; i++)
+      await logIn(p, uniqueEmail(), "wrong password!!", { "x-forwarded-for": "203.0.113.50" });
+    expect((await logIn(p, uniqueEmail(), "wrong password!!", { "x-forwarded-for": "203.0.113.50" })).status).to.equal(
+      429,
+    );
+    expect((await logIn(p, uniqueEmail(), "wrong password!!", { "x-forwarded-for": "203.0.113.51" })).status).to.equal(
+      401,
+    );
   });
 });

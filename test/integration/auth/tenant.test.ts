@@ -40,7 +40,11 @@ function probeService(p: TestPlatform): ServiceSchema {
         permissions: ["datasets.write"],
         params: { id: "uuid", name: "string" },
         async handler(this: DbService, ctx: Context<{ id: string; name: string }, CallMeta>) {
-          const rows = await this.db.update(datasets).set({ name: ctx.params.name }).where(scope(ctx, datasets, eqId(ctx.params.id))).returning();
+          const rows = await this.db
+            .update(datasets)
+            .set({ name: ctx.params.name })
+            .where(scope(ctx, datasets, eqId(ctx.params.id)))
+            .returning();
           if (!rows.length) throw Object.assign(new Error("Dataset not found"), { code: 404, type: "NOT_FOUND" });
           return rows[0];
         },
@@ -68,7 +72,9 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
   let b: Account;
   let dsA: string;
   let dsB: string;
-  const metaOf = async (acc: Account) => ({ auth: await p.broker.call("auth.resolveCredential", { token: acc.accessToken }) });
+  const metaOf = async (acc: Account) => ({
+    auth: await p.broker.call("auth.resolveCredential", { token: acc.accessToken }),
+  });
 
   before(async () => {
     p = await startAuthPlatform();
@@ -76,8 +82,14 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
     await p.broker.waitForServices(["probe"]);
     a = await signUp(p);
     b = await signUp(p);
-    const [x] = await p.database.db.insert(datasets).values({ orgId: a.orgId, name: "A's chats", modelId: "m" }).returning();
-    const [y] = await p.database.db.insert(datasets).values({ orgId: b.orgId, name: "B's chats", modelId: "m" }).returning();
+    const [x] = await p.database.db
+      .insert(datasets)
+      .values({ orgId: a.orgId, name: "A's chats", modelId: "m" })
+      .returning();
+    const [y] = await p.database.db
+      .insert(datasets)
+      .values({ orgId: b.orgId, name: "B's chats", modelId: "m" })
+      .returning();
     dsA = x!.id;
     dsB = y!.id;
   });
@@ -94,7 +106,9 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
   it("the cache keeps orgs apart: B's cached answer is never served to A", async () => {
     const metaB = await metaOf(b);
     const metaA = await metaOf(a);
-    expect((await p.broker.call<any, any>("probe.getDataset", { id: dsB }, { meta: metaB })).name).to.equal("B's chats");
+    expect((await p.broker.call<any, any>("probe.getDataset", { id: dsB }, { meta: metaB })).name).to.equal(
+      "B's chats",
+    );
     const before = await p.broker.call<number>("probe.reads");
     // Same params, other org: must miss the cache and be refused.
     const err: any = await p.broker.call("probe.getDataset", { id: dsB }, { meta: metaA }).catch((e: any) => e);
@@ -107,17 +121,24 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
   });
 
   it("#auth.orgId (a dot path into meta) is part of the cache key", () => {
-    const key = p.broker.cacher!.getCacheKey("probe.getDataset", { id: dsA }, { auth: { orgId: a.orgId } }, ["#auth.orgId", "id"]);
+    const key = p.broker.cacher!.getCacheKey("probe.getDataset", { id: dsA }, { auth: { orgId: a.orgId } }, [
+      "#auth.orgId",
+      "id",
+    ]);
     expect(key).to.contain(a.orgId).and.contain(dsA);
   });
 
   it("cannot change or delete another org's row by id", async () => {
     const meta = await metaOf(a);
-    expect(await p.broker.call("probe.renameDataset", { id: dsB, name: "pwned" }, { meta }).catch((e) => e.code)).to.equal(404);
+    expect(
+      await p.broker.call("probe.renameDataset", { id: dsB, name: "pwned" }, { meta }).catch((e) => e.code),
+    ).to.equal(404);
     expect(await p.broker.call("probe.deleteDataset", { id: dsB }, { meta }).catch((e) => e.code)).to.equal(404);
     const metaB = await metaOf(b);
     p.broker.cacher!.clean();
-    expect((await p.broker.call<any, any>("probe.getDataset", { id: dsB }, { meta: metaB })).name).to.equal("B's chats");
+    expect((await p.broker.call<any, any>("probe.getDataset", { id: dsB }, { meta: metaB })).name).to.equal(
+      "B's chats",
+    );
   });
 
   it("refuses a service whose tenant action caches without the org in its key", () => {
@@ -125,7 +146,9 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
       p.broker.createService({
         name: "leaky",
         mixins: [tenantMixin()],
-        actions: { list: { visibility: "published", permissions: ["datasets.read"], cache: { keys: ["id"] }, handler: () => [] } },
+        actions: {
+          list: { visibility: "published", permissions: ["datasets.read"], cache: { keys: ["id"] }, handler: () => [] },
+        },
       }),
     ).to.throw(/#auth.orgId/);
     expect(() =>
@@ -140,12 +163,20 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
   it("an org's API key and members reach only that org (HTTP)", async () => {
     const members = await http(p.baseUrl, "GET", "/api/auth/members", { token: a.accessToken });
     expect(members.body.items.map((m: any) => m.userId)).to.deep.equal([a.userId]);
-    const switchToB = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", { token: a.accessToken, body: { orgId: b.orgId } });
+    const switchToB = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", {
+      token: a.accessToken,
+      body: { orgId: b.orgId },
+    });
     expect(switchToB.status).to.equal(404);
     const removeB = await http(p.baseUrl, "DELETE", `/api/auth/members/${b.userId}`, { token: a.accessToken });
     expect(removeB.status).to.equal(404);
-    const key = await http(p.baseUrl, "POST", "/api/auth/api-keys", { token: b.accessToken, body: { name: "b", permissions: ["members.read"] } });
-    const revokeFromA = await http(p.baseUrl, "DELETE", `/api/auth/api-keys/${key.body.apiKey.id}`, { token: a.accessToken });
+    const key = await http(p.baseUrl, "POST", "/api/auth/api-keys", {
+      token: b.accessToken,
+      body: { name: "b", permissions: ["members.read"] },
+    });
+    const revokeFromA = await http(p.baseUrl, "DELETE", `/api/auth/api-keys/${key.body.apiKey.id}`, {
+      token: a.accessToken,
+    });
     expect(revokeFromA.status).to.equal(404);
     const viaKey = await http(p.baseUrl, "GET", "/api/auth/members", { token: key.body.key });
     expect(viaKey.body.items.map((m: any) => m.userId)).to.deep.equal([b.userId]);

@@ -26,7 +26,9 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
 
   it("makes no second account with the same e-mail (any case), answering as for a new one", async () => {
     const a = await signUp(p);
-    const res = await http(p.baseUrl, "POST", "/api/auth/signup", { body: { email: a.email.toUpperCase(), password: "another long password" } });
+    const res = await http(p.baseUrl, "POST", "/api/auth/signup", {
+      body: { email: a.email.toUpperCase(), password: "another long password" },
+    });
     expect(res.status).to.equal(202);
     expect(res.body).to.deep.equal({ ok: true });
     expect((await logIn(p, a.email, "another long password")).status).to.equal(401);
@@ -66,17 +68,68 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
     const claims = () => ({ sub: a.userId, sid: a.sessionId, org: a.orgId, typ: "access" });
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
     const cases: [string, () => string, string][] = [
-      ["tampered payload", () => {
-        const [h, , s] = a.accessToken.split(".");
-        return `${h}.${b64({ ...claims(), org: "00000000-0000-0000-0000-000000000000", iss: "chatlens", aud: "chatlens-api", exp: 9999999999 })}.${s}`;
-      }, "TOKEN_INVALID"],
-      ["alg none", () => `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...claims(), iss: "chatlens", aud: "chatlens-api", exp: 9999999999 })}.`, "TOKEN_INVALID"],
-      ["expired", () => jwt.sign({ ...claims(), exp: Math.floor(Date.now() / 1000) - 10 }, secret, { algorithm: "HS256", issuer: "chatlens", audience: "chatlens-api" }), "TOKEN_EXPIRED"],
-      ["wrong issuer", () => jwt.sign(claims(), secret, { algorithm: "HS256", issuer: "evil", audience: "chatlens-api", expiresIn: 60 }), "TOKEN_INVALID"],
-      ["wrong audience", () => jwt.sign(claims(), secret, { algorithm: "HS256", issuer: "chatlens", audience: "other", expiresIn: 60 }), "TOKEN_INVALID"],
-      ["HS512", () => jwt.sign(claims(), secret, { algorithm: "HS512", issuer: "chatlens", audience: "chatlens-api", expiresIn: 60 }), "TOKEN_INVALID"],
-      ["other secret", () => jwt.sign(claims(), "x".repeat(40), { algorithm: "HS256", issuer: "chatlens", audience: "chatlens-api", expiresIn: 60 }), "TOKEN_INVALID"],
-      ["no exp", () => jwt.sign(claims(), secret, { algorithm: "HS256", issuer: "chatlens", audience: "chatlens-api" }), "TOKEN_INVALID"],
+      [
+        "tampered payload",
+        () => {
+          const [h, , s] = a.accessToken.split(".");
+          return `${h}.${b64({ ...claims(), org: "00000000-0000-0000-0000-000000000000", iss: "chatlens", aud: "chatlens-api", exp: 9999999999 })}.${s}`;
+        },
+        "TOKEN_INVALID",
+      ],
+      [
+        "alg none",
+        () =>
+          `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...claims(), iss: "chatlens", aud: "chatlens-api", exp: 9999999999 })}.`,
+        "TOKEN_INVALID",
+      ],
+      [
+        "expired",
+        () =>
+          jwt.sign({ ...claims(), exp: Math.floor(Date.now() / 1000) - 10 }, secret, {
+            algorithm: "HS256",
+            issuer: "chatlens",
+            audience: "chatlens-api",
+          }),
+        "TOKEN_EXPIRED",
+      ],
+      [
+        "wrong issuer",
+        () =>
+          jwt.sign(claims(), secret, { algorithm: "HS256", issuer: "evil", audience: "chatlens-api", expiresIn: 60 }),
+        "TOKEN_INVALID",
+      ],
+      [
+        "wrong audience",
+        () => jwt.sign(claims(), secret, { algorithm: "HS256", issuer: "chatlens", audience: "other", expiresIn: 60 }),
+        "TOKEN_INVALID",
+      ],
+      [
+        "HS512",
+        () =>
+          jwt.sign(claims(), secret, {
+            algorithm: "HS512",
+            issuer: "chatlens",
+            audience: "chatlens-api",
+            expiresIn: 60,
+          }),
+        "TOKEN_INVALID",
+      ],
+      [
+        "other secret",
+        () =>
+          jwt.sign(claims(), "x".repeat(40), {
+            algorithm: "HS256",
+            issuer: "chatlens",
+            audience: "chatlens-api",
+            expiresIn: 60,
+          }),
+        "TOKEN_INVALID",
+      ],
+      [
+        "no exp",
+        () => jwt.sign(claims(), secret, { algorithm: "HS256", issuer: "chatlens", audience: "chatlens-api" }),
+        "TOKEN_INVALID",
+      ],
       ["garbage", () => "not.a.jwt", "TOKEN_INVALID"],
     ];
     for (const [name, make, code] of cases)
@@ -132,11 +185,15 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
   it("logs out: the access token stops working at once", async () => {
     const a = await signUp(p);
     expect((await me(a.accessToken)).status).to.equal(200);
-    expect((await http(p.baseUrl, "POST", "/api/auth/logout", { token: a.accessToken, body: {} })).status).to.equal(200);
+    expect((await http(p.baseUrl, "POST", "/api/auth/logout", { token: a.accessToken, body: {} })).status).to.equal(
+      200,
+    );
     const res = await me(a.accessToken);
     expect(res.status).to.equal(401);
     expect(res.body.error.code).to.equal("SESSION_REVOKED");
-    expect((await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } })).status).to.equal(401);
+    expect(
+      (await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } })).status,
+    ).to.equal(401);
   });
 
   it("a password change ends every session and continues in a new one", async () => {

@@ -31,16 +31,27 @@ describe("cluster and analytics on a worker node behind a gateway node", functio
       textual.map(([, i], n) => ({ messages: [i], vector: [n % 2 ? 1 : 0.1, n % 2 ? 0.1 : 1, (n % 3) * 0.01] })),
       CHAT,
     );
-    const dashboard = await http(gw.baseUrl, "GET", `/api/datasets/${fx.datasetId}/analytics/summary`, { token: owner.accessToken });
+    const dashboard = await http(gw.baseUrl, "GET", `/api/datasets/${fx.datasetId}/analytics/summary`, {
+      token: owner.accessToken,
+    });
     expect(dashboard.status, JSON.stringify(dashboard.body)).to.equal(200);
-    const start = await http(gw.baseUrl, "POST", `/api/datasets/${fx.datasetId}/clusters/runs`, { token: owner.accessToken, body: { k: 2, map: false } });
+    const start = await http(gw.baseUrl, "POST", `/api/datasets/${fx.datasetId}/clusters/runs`, {
+      token: owner.accessToken,
+      body: { k: 2, map: false },
+    });
     expect(start.status, JSON.stringify(start.body)).to.equal(202);
     let run;
     for (const deadline = Date.now() + 180_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-      run = (await http(gw.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${start.body.id}`, { token: owner.accessToken })).body;
+      run = (
+        await http(gw.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${start.body.id}`, {
+          token: owner.accessToken,
+        })
+      ).body;
       if (run.status === "completed" || run.status === "failed") break;
     }
     expect(run.status, JSON.stringify(run.error)).to.equal("completed");
-    expect(run.result.clusters.map((c: { size: number }) => c.size).reduce((x: number, y: number) => x + y, 0)).to.equal(textual.length);
+    expect(
+      run.result.clusters.map((c: { size: number }) => c.size).reduce((x: number, y: number) => x + y, 0),
+    ).to.equal(textual.length);
   });
 });

@@ -19,7 +19,12 @@ describe("topic run on a 30,000-message chat", function () {
   let a: Account;
   let fx: ChatFixture;
   let chat: BigChat;
-  let run: { id: string; status: string; error: unknown; result: Record<string, unknown> & { clusters: { label: string; size: number; id: number }[] } };
+  let run: {
+    id: string;
+    status: string;
+    error: unknown;
+    result: Record<string, unknown> & { clusters: { label: string; size: number; id: number }[] };
+  };
 
   before(async () => {
     p = await startAuthPlatform({}, ["api", "auth", "cluster", "ingest", "analytics"] as never);
@@ -29,7 +34,12 @@ describe("topic run on a 30,000-message chat", function () {
     await addChunks(p.database.db, fx, chat.chunks, chat.messages);
     // A hostile name and text: the report must show them as text, never run them.
     fx = await appendMessages(p.database.db, fx, [
-      { conversation: chat.messages[0]!.conversation, author: `<img src=x onerror="alert(1)"> Eve`, at: "2017-02-01T10:00:00Z", text: "hi <script>alert(2)</script> 🎉" },
+      {
+        conversation: chat.messages[0]!.conversation,
+        author: `<img src=x onerror="alert(1)"> Eve`,
+        at: "2017-02-01T10:00:00Z",
+        text: "hi <script>alert(2)</script> 🎉",
+      },
     ]);
   });
   after(async () => p?.stop());
@@ -39,7 +49,7 @@ describe("topic run on a 30,000-message chat", function () {
     const start = await http(p.baseUrl, "POST", runs, { token: a.accessToken, body: {} });
     expect(start.status, JSON.stringify(start.body)).to.equal(202);
     // Hang guard only: the time is measured in bench/topics-real.ts.
-    for (const deadline = Date.now() + 540_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 540_000; Date.now() < deadline;) {
       run = (await http(p.baseUrl, "GET", `${runs}/${start.body.id}`, { token: a.accessToken })).body;
       if (run.status === "completed" || run.status === "failed") break;
       await new Promise((r) => setTimeout(r, 500));
@@ -68,7 +78,10 @@ describe("topic run on a 30,000-message chat", function () {
       expect(LONE_SURROGATE.test(text), text).to.equal(false);
       expect(text.length).to.be.at.most(120);
     }
-    expect((map.body.preview as string[]).some((t) => /👨‍👩‍👧‍👦/u.test(t)), "emoji kept whole somewhere").to.equal(true);
+    expect(
+      (map.body.preview as string[]).some((t) => /👨‍👩‍👧‍👦/u.test(t)),
+      "emoji kept whole somewhere",
+    ).to.equal(true);
   });
 
   it("exports topics and every chunk's assignment as CSV and JSON", async () => {
@@ -77,31 +90,66 @@ describe("topic run on a 30,000-message chat", function () {
     expect(json.status).to.equal(200);
     expect(json.body.assignments).to.have.length(chat.chunks.length);
     expect(json.body.topics).to.have.length(run.result.clusters.length);
-    expect(json.body.assignments[0]).to.include.keys("chunkId", "conversation", "start", "topic", "topicLabel", "parent", "parentLabel");
-    const csv = await fetch(`${p.baseUrl}${base}?format=csv`, { headers: { authorization: `Bearer ${a.accessToken}` } });
+    expect(json.body.assignments[0]).to.include.keys(
+      "chunkId",
+      "conversation",
+      "start",
+      "topic",
+      "topicLabel",
+      "parent",
+      "parentLabel",
+    );
+    const csv = await fetch(`${p.baseUrl}${base}?format=csv`, {
+      headers: { authorization: `Bearer ${a.accessToken}` },
+    });
     expect(csv.status).to.equal(200);
     expect(csv.headers.get("content-type")).to.match(/text\/csv/);
     const lines = (await csv.text()).trim().split("\n");
-    expect(lines[0]).to.equal("chunk_id,conversation_id,conversation,start,topic,topic_label,parent_topic,parent_label");
+    expect(lines[0]).to.equal(
+      "chunk_id,conversation_id,conversation,start,topic,topic_label,parent_topic,parent_label",
+    );
     expect(lines).to.have.length(chat.chunks.length + 1);
   });
 
   it("locates a topic member in its conversation for the viewer", async () => {
-    const members = await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${run.id}/export`, { token: a.accessToken });
+    const members = await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${run.id}/export`, {
+      token: a.accessToken,
+    });
     const chunkId = members.body.assignments[10].chunkId as string;
-    const where = await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/chunks/${encodeURIComponent(chunkId)}/location`, { token: a.accessToken });
+    const where = await http(
+      p.baseUrl,
+      "GET",
+      `/api/datasets/${fx.datasetId}/chunks/${encodeURIComponent(chunkId)}/location`,
+      { token: a.accessToken },
+    );
     expect(where.status, JSON.stringify(where.body)).to.equal(200);
     expect(where.body.conversationId).to.equal(Object.values(fx.conversationIds)[0]);
-    const message = await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/messages/${where.body.messageIds[0]}?context=3`, { token: a.accessToken });
+    const message = await http(
+      p.baseUrl,
+      "GET",
+      `/api/datasets/${fx.datasetId}/messages/${where.body.messageIds[0]}?context=3`,
+      { token: a.accessToken },
+    );
     expect(message.status).to.equal(200);
     expect(message.body.before).to.have.length(3);
     const other = await signUp(p);
-    expect((await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/chunks/${encodeURIComponent(chunkId)}/location`, { token: other.accessToken })).status).to.equal(404);
-    expect((await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/chunks/nope/location`, { token: a.accessToken })).status).to.equal(404);
+    expect(
+      (
+        await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/chunks/${encodeURIComponent(chunkId)}/location`, {
+          token: other.accessToken,
+        })
+      ).status,
+    ).to.equal(404);
+    expect(
+      (await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/chunks/nope/location`, { token: a.accessToken }))
+        .status,
+    ).to.equal(404);
   });
 
   it("downloads a self-contained HTML report of the dashboards and topics that needs no network", async () => {
-    const res = await fetch(`${p.baseUrl}/api/datasets/${fx.datasetId}/report?tz=Europe%2FBerlin`, { headers: { authorization: `Bearer ${a.accessToken}` } });
+    const res = await fetch(`${p.baseUrl}/api/datasets/${fx.datasetId}/report?tz=Europe%2FBerlin`, {
+      headers: { authorization: `Bearer ${a.accessToken}` },
+    });
     expect(res.status).to.equal(200);
     expect(res.headers.get("content-type")).to.match(/text\/html/);
     expect(res.headers.get("content-disposition")).to.match(/attachment; filename="chatlens-report-.*\.html"/);

@@ -1,7 +1,13 @@
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { expect } from "chai";
 import { seededRandom, type RandomFn } from "../../../services/cluster/random.ts";
-import { addChunks, appendMessages, createChatDataset, type ChatFixture, type FixtureMessage } from "../../helpers/chat-fixtures.ts";
+import {
+  addChunks,
+  appendMessages,
+  createChatDataset,
+  type ChatFixture,
+  type FixtureMessage,
+} from "../../helpers/chat-fixtures.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { signUp, startAuthPlatform, type Account } from "../auth/fixtures.ts";
@@ -62,7 +68,12 @@ function plantedChat(topics: string[], perTopic: number, dim: number, seed: numb
       const at = (m: number) => new Date(Date.UTC(2024, 0, 1) + (i * 7 * 24 * 60 + m) * 60_000).toISOString();
       minute += 3;
       messages.push({ conversation: topic, author: authors[i % 3], at: at(minute), text: lines[i % lines.length] });
-      messages.push({ conversation: topic, author: authors[(i + 1) % 3], at: at(minute + 1), text: lines[(i + 2) % lines.length] });
+      messages.push({
+        conversation: topic,
+        author: authors[(i + 1) % 3],
+        at: at(minute + 1),
+        text: lines[(i + 2) % lines.length],
+      });
       chunks.push({
         messages: [messages.length - 2, messages.length - 1],
         vector: centres[topic]!.map((c) => c + gaussian(random) * 0.35),
@@ -72,7 +83,7 @@ function plantedChat(topics: string[], perTopic: number, dim: number, seed: numb
 }
 
 async function waitForRun(p: TestPlatform, token: string, datasetId: string, runId: string) {
-  for (const deadline = Date.now() + 270_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 270_000; Date.now() < deadline;) {
     const res = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/clusters/runs/${runId}`, { token });
     if (res.body.status === "completed" || res.body.status === "failed") return res.body;
     await new Promise((r) => setTimeout(r, 100));
@@ -138,7 +149,12 @@ describe("cluster runs over HTTP", function () {
     const offset = fx.messageIds.length;
     fx = await appendMessages(p.database.db, fx, more.messages);
     const all = [...chat.messages, ...more.messages];
-    await addChunks(p.database.db, fx, more.chunks.map((c) => ({ ...c, messages: c.messages.map((i) => i + offset) })), all);
+    await addChunks(
+      p.database.db,
+      fx,
+      more.chunks.map((c) => ({ ...c, messages: c.messages.map((i) => i + offset) })),
+      all,
+    );
 
     const start = await http(p.baseUrl, "POST", runs(), { token: a.accessToken, body: { k: 4, mapMethod: "tsne" } });
     expect(start.status).to.equal(202);
@@ -153,13 +169,17 @@ describe("cluster runs over HTTP", function () {
     const map = await http(p.baseUrl, "GET", `${runs()}/${start.body.id}/map`, { token: a.accessToken });
     expect(map.body.method).to.equal("tsne");
 
-    const cmp = await http(p.baseUrl, "GET", `${runs()}/${firstRun}/compare/${start.body.id}`, { token: a.accessToken });
+    const cmp = await http(p.baseUrl, "GET", `${runs()}/${firstRun}/compare/${start.body.id}`, {
+      token: a.accessToken,
+    });
     expect(cmp.status, JSON.stringify(cmp.body)).to.equal(200);
     expect(cmp.body.lost).to.deep.equal([]);
     expect(cmp.body.gained).to.have.length(1);
     expect(cmp.body.gained[0].label).to.match(/guitar|chords/);
     expect(cmp.body.matched).to.have.length(3);
-    expect(cmp.body.matched.map((m: { sizeBefore: number; sizeAfter: number }) => [m.sizeBefore, m.sizeAfter])).to.deep.equal([
+    expect(
+      cmp.body.matched.map((m: { sizeBefore: number; sizeAfter: number }) => [m.sizeBefore, m.sizeAfter]),
+    ).to.deep.equal([
       [20, 20],
       [20, 20],
       [20, 20],
@@ -173,7 +193,9 @@ describe("cluster runs over HTTP", function () {
     expect((await http(p.baseUrl, "GET", `${runs()}/${firstRun}/map`, { token: b.accessToken })).status).to.equal(404);
     expect((await http(p.baseUrl, "GET", runs())).status).to.equal(401);
     expect((await http(p.baseUrl, "POST", runs(), { token: a.accessToken, body: { k: 1 } })).status).to.equal(422);
-    expect((await http(p.baseUrl, "POST", runs(), { token: a.accessToken, body: { mapMethod: "pca" } })).status).to.equal(422);
+    expect(
+      (await http(p.baseUrl, "POST", runs(), { token: a.accessToken, body: { mapMethod: "pca" } })).status,
+    ).to.equal(422);
   });
 
   it("keeps the gateway's event loop free while a large run works on its worker thread", async () => {
@@ -181,7 +203,10 @@ describe("cluster runs over HTTP", function () {
     const bigFx = await createChatDataset(p.database.db, { orgId: a.orgId, messages: big.messages });
     await addChunks(p.database.db, bigFx, big.chunks, big.messages);
     const histogram = monitorEventLoopDelay({ resolution: 10 });
-    const start = await http(p.baseUrl, "POST", `/api/datasets/${bigFx.datasetId}/clusters/runs`, { token: a.accessToken, body: {} });
+    const start = await http(p.baseUrl, "POST", `/api/datasets/${bigFx.datasetId}/clusters/runs`, {
+      token: a.accessToken,
+      body: {},
+    });
     expect(start.status).to.equal(202);
     histogram.enable();
     let slowest = 0;
@@ -190,7 +215,11 @@ describe("cluster runs over HTTP", function () {
     for (;;) {
       const t = performance.now();
       expect((await http(p.baseUrl, "GET", "/api/health")).status).to.equal(200);
-      run = (await http(p.baseUrl, "GET", `/api/datasets/${bigFx.datasetId}/clusters/runs/${start.body.id}`, { token: a.accessToken })).body;
+      run = (
+        await http(p.baseUrl, "GET", `/api/datasets/${bigFx.datasetId}/clusters/runs/${start.body.id}`, {
+          token: a.accessToken,
+        })
+      ).body;
       slowest = Math.max(slowest, performance.now() - t);
       if (run.status === "completed" || run.status === "failed") break;
       if (run.status === "running") answeredWhileRunning++;
@@ -204,6 +233,8 @@ describe("cluster runs over HTTP", function () {
     // both the run and the answers); the delay is printed for the record only.
     expect(answeredWhileRunning, "health + status pairs answered while the run was running").to.be.at.least(3);
     const p99 = histogram.percentile(99) / 1e6;
-    console.log(`      event-loop delay during a 3,000-chunk run: p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms; slowest health + status pair ${slowest.toFixed(0)} ms; ${answeredWhileRunning} pairs answered while running`);
+    console.log(
+      `      event-loop delay during a 3,000-chunk run: p99 ${p99.toFixed(1)} ms, max ${(histogram.max / 1e6).toFixed(1)} ms; slowest health + status pair ${slowest.toFixed(0)} ms; ${answeredWhileRunning} pairs answered while running`,
+    );
   });
 });

@@ -48,7 +48,12 @@ describe("embedder: GPU-first routing, bulkhead and circuit breaker over several
       database,
       nodeID,
       transporter: "Fake",
-      env: { ...EMBED_TEST_ENV, NAMESPACE: namespace, EMBED_CONCURRENCY: "2", ...(gpu === null ? {} : { EMBEDDER_GPU: String(gpu) }) },
+      env: {
+        ...EMBED_TEST_ENV,
+        NAMESPACE: namespace,
+        EMBED_CONCURRENCY: "2",
+        ...(gpu === null ? {} : { EMBEDDER_GPU: String(gpu) }),
+      },
     });
     if (gpu !== null) instrument(p, calls);
     nodes.set(nodeID, p);
@@ -62,7 +67,9 @@ describe("embedder: GPU-first routing, bulkhead and circuit breaker over several
     await start("cpu-2", false);
     await start("caller", null);
     await waitFor("discovery", async () =>
-      [...nodes.values()].every((n) => ["gpu-1", "cpu-1", "cpu-2", "caller"].every((id) => nodeIds(n.broker).includes(id))),
+      [...nodes.values()].every((n) =>
+        ["gpu-1", "cpu-1", "cpu-2", "caller"].every((id) => nodeIds(n.broker).includes(id)),
+      ),
     );
   });
   after(async () => {
@@ -99,7 +106,9 @@ describe("embedder: GPU-first routing, bulkhead and circuit breaker over several
     calls.delayMs = 100;
     await Promise.all(
       Array.from({ length: 8 }, () =>
-        nodes.get("caller")!.broker.call("embedder.embedBatch", { modelId: "use-lite", texts: ["x"] }, { nodeID: "cpu-2" }),
+        nodes
+          .get("caller")!
+          .broker.call("embedder.embedBatch", { modelId: "use-lite", texts: ["x"] }, { nodeID: "cpu-2" }),
       ),
     );
     calls.delayMs = 5;

@@ -5,7 +5,16 @@ import path from "node:path";
 import { and, count, eq } from "drizzle-orm";
 import type { ServiceBroker } from "moleculer";
 import type { Db } from "../../../models/db.ts";
-import { chunks, conversations, datasets, embeddings, imports, messages, orgs, participants } from "../../../models/schema.ts";
+import {
+  chunks,
+  conversations,
+  datasets,
+  embeddings,
+  imports,
+  messages,
+  orgs,
+  participants,
+} from "../../../models/schema.ts";
 
 /** One models folder per test run: every node builds USE-lite into it once (well under a second). */
 const modelsDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-embedder-it-"));
@@ -34,7 +43,10 @@ export interface Seeded {
 }
 
 export async function createOrgAndDataset(db: Db, orgId: string = randomUUID(), modelId = "use-lite") {
-  await db.insert(orgs).values({ id: orgId, name: `org ${orgId.slice(0, 8)}` }).onConflictDoNothing();
+  await db
+    .insert(orgs)
+    .values({ id: orgId, name: `org ${orgId.slice(0, 8)}` })
+    .onConflictDoNothing();
   const [ds] = await db.insert(datasets).values({ orgId, name: "chats", modelId }).returning({ id: datasets.id });
   return { orgId, datasetId: ds!.id };
 }
@@ -115,7 +127,11 @@ export async function counts(db: Db, datasetId: string, modelId = "use-lite") {
   return { chunks: Number(c!.n), embedded: Number(e!.n) };
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | false | undefined | null>, timeoutMs = 180_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | false | undefined | null>,
+  timeoutMs = 180_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
@@ -140,7 +156,10 @@ export async function waitUntilEmbedded(db: Db, datasetId: string, timeoutMs = 1
  * Collects the payloads of an event: one listener service, present on every given broker under
  * one name, so each event is counted once whichever node it is balanced to.
  */
-export function collectEvents<T>(brokers: ServiceBroker | ServiceBroker[], event: string): T[] & { service: string; event: string; nodeIDs: string[] } {
+export function collectEvents<T>(
+  brokers: ServiceBroker | ServiceBroker[],
+  event: string,
+): T[] & { service: string; event: string; nodeIDs: string[] } {
   const name = `collect-${event.replace(/\W/g, "-")}-${randomUUID().slice(0, 8)}`;
   const list = [brokers].flat();
   const seen = Object.assign([] as T[], { service: name, event, nodeIDs: list.map((b) => b.nodeID) });
@@ -154,10 +173,15 @@ export function collectEvents<T>(brokers: ServiceBroker | ServiceBroker[], event
  * service's INFO reaches the other nodes asynchronously. A polled condition instead of a fixed
  * sleep, which a busy machine could outlast.
  */
-export async function listenersKnown(brokers: ServiceBroker[], collected: { service: string; event: string; nodeIDs: string[] }): Promise<void> {
+export async function listenersKnown(
+  brokers: ServiceBroker[],
+  collected: { service: string; event: string; nodeIDs: string[] },
+): Promise<void> {
   await waitFor(`every node to know the ${collected.event} listeners`, async () =>
     brokers.every((b) => {
-      const endpoints = b.registry.events.getAllEndpoints(collected.event, [collected.service]) as unknown as { id: string }[];
+      const endpoints = b.registry.events.getAllEndpoints(collected.event, [collected.service]) as unknown as {
+        id: string;
+      }[];
       return collected.nodeIDs.every((id) => endpoints.some((e) => e.id === id));
     }),
   );

@@ -22,13 +22,19 @@ describe("embedder over HTTP: /api/models, embedding progress and the OpenAI-com
   let client: OpenAI;
 
   const apiKey = async (account: Account, permissions: string[]) => {
-    const res = await http(p.baseUrl, "POST", "/api/auth/api-keys", { token: account.accessToken, body: { name: "test", permissions } });
+    const res = await http(p.baseUrl, "POST", "/api/auth/api-keys", {
+      token: account.accessToken,
+      body: { name: "test", permissions },
+    });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
     return res.body.key as string;
   };
 
   before(async () => {
-    p = await startTestPlatform({ services: ["api", "auth", "embedder"], env: { ...AUTH_TEST_ENV, ...EMBED_TEST_ENV } });
+    p = await startTestPlatform({
+      services: ["api", "auth", "embedder"],
+      env: { ...AUTH_TEST_ENV, ...EMBED_TEST_ENV },
+    });
     owner = await signUp(p);
     stranger = await signUp(p);
     fullKey = await apiKey(owner, ["embeddings.create", "models.read"]);
@@ -42,7 +48,14 @@ describe("embedder over HTTP: /api/models, embedding progress and the OpenAI-com
       const res = await http(p.baseUrl, "GET", "/api/models", { token: owner.accessToken });
       expect(res.status).to.equal(200);
       const m = res.body.items.find((x: { id: string }) => x.id === "use-lite");
-      expect(m).to.include({ id: "use-lite", dimension: 512, maxTokens: 128, runtime: "onnxruntime", quantization: "fp32", matryoshka: false });
+      expect(m).to.include({
+        id: "use-lite",
+        dimension: 512,
+        maxTokens: 128,
+        runtime: "onnxruntime",
+        quantization: "fp32",
+        matryoshka: false,
+      });
       expect(m.license).to.match(/apache/i);
       expect(m.languages).to.include("en");
       expect(m.sizeBytes).to.be.greaterThan(1_000_000);
@@ -66,15 +79,21 @@ describe("embedder over HTTP: /api/models, embedding progress and the OpenAI-com
       const db = p.database.db;
       const target = await createOrgAndDataset(db, owner.orgId);
       const seeded = await seedImport(db, target, [chatter(24, "progress")]);
-      const empty = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/embedding`, { token: owner.accessToken });
+      const empty = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/embedding`, {
+        token: owner.accessToken,
+      });
       expect(empty.body).to.deep.equal({ chunks: 0, embedded: 0, pending: 0, modelId: "use-lite" });
       await p.broker.emit("import.completed", { ...seeded, messagesAdded: 24 });
       const c = await waitUntilEmbedded(db, target.datasetId);
-      const res = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/embedding`, { token: owner.accessToken });
+      const res = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/embedding`, {
+        token: owner.accessToken,
+      });
       expect(res.status).to.equal(200);
       expect(res.body).to.deep.equal({ chunks: c.chunks, embedded: c.chunks, pending: 0, modelId: "use-lite" });
 
-      const foreign = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/embedding`, { token: stranger.accessToken });
+      const foreign = await http(p.baseUrl, "GET", `/api/datasets/${target.datasetId}/embedding`, {
+        token: stranger.accessToken,
+      });
       expect(foreign.status).to.equal(404);
       const bad = await http(p.baseUrl, "GET", `/api/datasets/not-a-uuid/embedding`, { token: owner.accessToken });
       expect(bad.status).to.equal(422);
@@ -141,10 +160,16 @@ describe("embedder over HTTP: /api/models, embedding progress and the OpenAI-com
       expect(dims).to.be.instanceOf(OpenAI.BadRequestError);
       expect(dims.error).to.include({ param: "dimensions", type: "invalid_request_error" });
 
-      const empty = await http(p.baseUrl, "POST", "/v1/embeddings", { token: fullKey, body: { model: "use-lite", input: [] } });
+      const empty = await http(p.baseUrl, "POST", "/v1/embeddings", {
+        token: fullKey,
+        body: { model: "use-lite", input: [] },
+      });
       expect(empty.status).to.equal(400);
       expect(empty.body.error).to.include({ type: "invalid_request_error", param: "input" });
-      const extra = await http(p.baseUrl, "POST", "/v1/embeddings", { token: fullKey, body: { model: "use-lite", input: "x", temperature: 1 } });
+      const extra = await http(p.baseUrl, "POST", "/v1/embeddings", {
+        token: fullKey,
+        body: { model: "use-lite", input: "x", temperature: 1 },
+      });
       expect(extra.status).to.equal(400);
       expect(Object.keys(extra.body.error).sort()).to.deep.equal(["code", "message", "param", "type"]);
 

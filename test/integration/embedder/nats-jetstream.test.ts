@@ -4,7 +4,18 @@ import { connect } from "nats";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { nodeIds, startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
-import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, listenersKnown, seedImport, slowDown, waitFor, waitUntilEmbedded } from "./helpers.ts";
+import {
+  chatter,
+  collectEvents,
+  counts,
+  createOrgAndDataset,
+  EMBED_TEST_ENV,
+  listenersKnown,
+  seedImport,
+  slowDown,
+  waitFor,
+  waitUntilEmbedded,
+} from "./helpers.ts";
 
 /** JetStream stream names of a namespace (the channels adapter prefixes channels with it). */
 async function streamsOf(namespace: string): Promise<string[]> {
@@ -21,7 +32,8 @@ async function deleteStreams(namespace: string): Promise<void> {
   const nc = await connect({ servers: SERVERS.nats.url });
   try {
     const jsm = await nc.jetstreamManager();
-    for (const name of (await jsm.streams.names().next()).filter((n) => n.startsWith(`${namespace}_`))) await jsm.streams.delete(name);
+    for (const name of (await jsm.streams.names().next()).filter((n) => n.startsWith(`${namespace}_`)))
+      await jsm.streams.delete(name);
   } finally {
     await nc.close();
   }
@@ -57,7 +69,10 @@ describe("embedder over NATS JetStream (cluster mode, real nats-server)", functi
   it("runs chunk and embed jobs on durable JetStream streams of its namespace, with two nodes consuming them", async () => {
     const a = await start("js-embedder-a");
     const b = await start("js-embedder-b");
-    await waitFor("discovery", async () => nodeIds(a.broker).includes("js-embedder-b") && nodeIds(b.broker).includes("js-embedder-a"));
+    await waitFor(
+      "discovery",
+      async () => nodeIds(a.broker).includes("js-embedder-b") && nodeIds(b.broker).includes("js-embedder-a"),
+    );
     expect((await streamsOf(namespace)).sort()).to.deep.equal([`${namespace}_embed_chunk`, `${namespace}_embed_jobs`]);
 
     const db = database.db;

@@ -5,7 +5,16 @@ import { bytesToFloat32 } from "../../../lib/vector-codec.ts";
 import { CHUNK_CHANNEL } from "../../../services/embedder/channels.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "../../../services/embedder/chunking.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
-import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, waitUntilEmbedded } from "./helpers.ts";
+import {
+  chatter,
+  collectEvents,
+  counts,
+  createOrgAndDataset,
+  EMBED_TEST_ENV,
+  seedImport,
+  waitFor,
+  waitUntilEmbedded,
+} from "./helpers.ts";
 
 describe("embedder: import.completed → chunks → durable embed jobs → vectors (embedded mode)", function () {
   this.timeout(360_000);
@@ -18,7 +27,10 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
 
   it("chunks the import, embeds every chunk once and announces each stored batch", async () => {
     const db = p.database.db;
-    const stored = collectEvents<{ orgId: string; datasetId: string; modelId: string; chunkIds: string[] }>(p.broker, "embeddings.stored");
+    const stored = collectEvents<{ orgId: string; datasetId: string; modelId: string; chunkIds: string[] }>(
+      p.broker,
+      "embeddings.stored",
+    );
     const target = await createOrgAndDataset(db);
     const seeded = await seedImport(db, target, [chatter(60, "general"), chatter(30, "random")]);
     await p.broker.emit("import.completed", { ...seeded, messagesAdded: 90 });
@@ -39,7 +51,9 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     await waitFor("events for every vector", async () => stored.flatMap((e) => e.chunkIds).length === c.chunks);
     const announced = stored.flatMap((e) => e.chunkIds);
     expect(new Set(announced).size).to.equal(announced.length);
-    expect(stored.every((e) => e.orgId === target.orgId && e.datasetId === target.datasetId && e.modelId === "use-lite")).to.equal(true);
+    expect(
+      stored.every((e) => e.orgId === target.orgId && e.datasetId === target.datasetId && e.modelId === "use-lite"),
+    ).to.equal(true);
   });
 
   it("announces a redelivered job's vectors again when they were stored before the announcement", async () => {
@@ -48,14 +62,21 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     const seeded = await seedImport(db, target, [chatter(20, "general")]);
     await p.broker.emit("import.completed", { ...seeded, messagesAdded: 20 });
     await waitUntilEmbedded(db, target.datasetId);
-    const ids = (await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.datasetId, target.datasetId))).map((r) => r.id);
+    const ids = (await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.datasetId, target.datasetId))).map(
+      (r) => r.id,
+    );
     const before = (await db.select().from(embeddings).where(eq(embeddings.datasetId, target.datasetId))).length;
 
     // The job comes again (its first node died between storing and announcing): nothing is embedded twice,
     // and the stored vectors are announced so the index catches up.
     const stored = collectEvents<{ chunkIds: string[] }>(p.broker, "embeddings.stored");
     const service = p.broker.getLocalService("embedder") as unknown as { handleEmbedJob(job: object): Promise<void> };
-    await service.handleEmbedJob({ orgId: target.orgId, datasetId: target.datasetId, modelId: "use-lite", chunkIds: ids });
+    await service.handleEmbedJob({
+      orgId: target.orgId,
+      datasetId: target.datasetId,
+      modelId: "use-lite",
+      chunkIds: ids,
+    });
     await waitFor("the announcement", async () => stored.length > 0);
     expect(stored.flatMap((e) => e.chunkIds).sort()).to.deep.equal([...ids].sort());
     expect(await db.select().from(embeddings).where(eq(embeddings.datasetId, target.datasetId))).to.have.length(before);
@@ -69,11 +90,17 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     await waitUntilEmbedded(db, target.datasetId);
     const before = await db.select().from(chunks).where(eq(chunks.datasetId, target.datasetId));
     const [convA, convB] = first.conversationIds;
-    const bBefore = before.filter((c) => c.conversationId === convB).map((c) => c.id).sort();
+    const bBefore = before
+      .filter((c) => c.conversationId === convB)
+      .map((c) => c.id)
+      .sort();
 
     // A later export of conversation a has a message the first one missed, inside the first burst.
     const second = await seedImport(db, target, [
-      { key: "a", messages: [{ text: "wait, which platform does the Lisbon train leave from?", at: 1.5, author: "Linus" }] },
+      {
+        key: "a",
+        messages: [{ text: "wait, which platform does the Lisbon train leave from?", at: 1.5, author: "Linus" }],
+      },
     ]);
     const deleted = collectEvents<{ chunkIds: string[] }>(p.broker, "chunks.deleted");
     await p.broker.emit("import.completed", { ...second, messagesAdded: 1 });
@@ -81,7 +108,12 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     await waitUntilEmbedded(db, target.datasetId);
 
     const after = await db.select().from(chunks).where(eq(chunks.datasetId, target.datasetId));
-    expect(after.filter((c) => c.conversationId === convB).map((c) => c.id).sort()).to.deep.equal(bBefore);
+    expect(
+      after
+        .filter((c) => c.conversationId === convB)
+        .map((c) => c.id)
+        .sort(),
+    ).to.deep.equal(bBefore);
     const [added] = await db.select({ id: messages.id }).from(messages).where(eq(messages.importId, second.importId));
     const withNew = after.filter((c) => c.messageIds.includes(added!.id));
     expect(withNew).to.have.length(1);
@@ -101,13 +133,18 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     const seeded = await seedImport(db, target, [chatter(12, "dup")]);
     await p.broker.emit("import.completed", { ...seeded, messagesAdded: 12 });
     await waitUntilEmbedded(db, target.datasetId);
-    const ids = (await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.datasetId, target.datasetId))).map((r) => r.id);
+    const ids = (await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.datasetId, target.datasetId))).map(
+      (r) => r.id,
+    );
     await db.delete(embeddings).where(and(eq(embeddings.datasetId, target.datasetId), eq(embeddings.chunkId, ids[0]!)));
 
     const job = { orgId: target.orgId, datasetId: target.datasetId, modelId: "use-lite", chunkIds: ids };
     const svc = p.broker.getLocalService("embedder") as unknown as { handleEmbedJob(j: typeof job): Promise<void> };
     await Promise.all([svc.handleEmbedJob(job), svc.handleEmbedJob(job), svc.handleEmbedJob(job)]);
-    const rows = await db.select({ chunkId: embeddings.chunkId }).from(embeddings).where(eq(embeddings.datasetId, target.datasetId));
+    const rows = await db
+      .select({ chunkId: embeddings.chunkId })
+      .from(embeddings)
+      .where(eq(embeddings.datasetId, target.datasetId));
     expect(rows.map((r) => r.chunkId).sort()).to.deep.equal([...ids].sort());
 
     const other = await createOrgAndDataset(db);
@@ -120,11 +157,16 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     const db = p.database.db;
     // Completed ten minutes ago, never chunked: its import.completed (the only chunk request) never arrived.
     const lost = await seedImport(db, await createOrgAndDataset(db), [chatter(24, "lost")]);
-    await db.update(imports).set({ messagesAdded: 24, finishedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(imports.id, lost.importId));
+    await db
+      .update(imports)
+      .set({ messagesAdded: 24, finishedAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(imports.id, lost.importId));
     // Completed a moment ago: its request may still be on its way, so it is not asked for again.
     const fresh = await seedImport(db, await createOrgAndDataset(db), [chatter(12, "fresh")]);
     await db.update(imports).set({ messagesAdded: 12, finishedAt: new Date() }).where(eq(imports.id, fresh.importId));
-    const svc = p.broker.getLocalService("embedder") as unknown as { publish(channel: string, payload: unknown): Promise<void> };
+    const svc = p.broker.getLocalService("embedder") as unknown as {
+      publish(channel: string, payload: unknown): Promise<void>;
+    };
     const publish = svc.publish;
     const requested: string[] = [];
     svc.publish = function (channel: string, payload: unknown) {

@@ -3,7 +3,17 @@ import { eq, sql } from "drizzle-orm";
 import { chunks } from "../../../models/schema.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
-import { chatter, collectEvents, counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, slowDown, waitFor, waitUntilEmbedded } from "./helpers.ts";
+import {
+  chatter,
+  collectEvents,
+  counts,
+  createOrgAndDataset,
+  EMBED_TEST_ENV,
+  seedImport,
+  slowDown,
+  waitFor,
+  waitUntilEmbedded,
+} from "./helpers.ts";
 
 describe("embedder: a node stopped in the middle of a dataset, another started on the same database", function () {
   this.timeout(360_000);
@@ -19,7 +29,12 @@ describe("embedder: a node stopped in the middle of a dataset, another started o
   });
 
   it("finishes the work, and every chunk has exactly one vector", async () => {
-    const first = await startTestPlatform({ services: ["embedder"], env: EMBED_TEST_ENV, database, nodeID: "embedder-1" });
+    const first = await startTestPlatform({
+      services: ["embedder"],
+      env: EMBED_TEST_ENV,
+      database,
+      nodeID: "embedder-1",
+    });
     nodes.push(first);
     slowDown(first.broker, 150);
     const db = database.db;
@@ -34,7 +49,12 @@ describe("embedder: a node stopped in the middle of a dataset, another started o
     expect(mid.embedded, "stopped mid-way").to.be.greaterThan(0);
     expect(mid.embedded, "stopped mid-way").to.be.lessThan(mid.chunks);
 
-    const second = await startTestPlatform({ services: ["embedder"], env: EMBED_TEST_ENV, database, nodeID: "embedder-2" });
+    const second = await startTestPlatform({
+      services: ["embedder"],
+      env: EMBED_TEST_ENV,
+      database,
+      nodeID: "embedder-2",
+    });
     nodes.push(second);
     const done = await waitUntilEmbedded(db, target.datasetId);
     expect(done.embedded).to.equal(mid.chunks);

@@ -35,7 +35,9 @@ export async function startProcessCluster(
   servers?: { postgres: string; redis: string; nats: string },
 ): Promise<ProcessCluster> {
   const namespace = `flt-${randomBytes(4).toString("hex")}`;
-  const database: IsolatedDatabase = servers ? Object.assign(await openDatabase({ url: servers.postgres, poolSize: 5 }), { url: servers.postgres }) : await isolatedDatabase("postgres");
+  const database: IsolatedDatabase = servers
+    ? Object.assign(await openDatabase({ url: servers.postgres, poolSize: 5 }), { url: servers.postgres })
+    : await isolatedDatabase("postgres");
   const root = mkdtempSync(path.join(os.tmpdir(), "chatlens-faults-"));
   const port = await freePort();
   const common: Record<string, string> = {
@@ -61,7 +63,14 @@ export async function startProcessCluster(
     async start(nodeID, services, extra = {}) {
       const node = await startNodeProcess(
         "bin/chatlens.ts",
-        { ...common, NODE_ID: nodeID, SERVICES: services, PORT: String(port), DATA_DIR: path.join(root, nodeID), ...extra },
+        {
+          ...common,
+          NODE_ID: nodeID,
+          SERVICES: services,
+          PORT: String(port),
+          DATA_DIR: path.join(root, nodeID),
+          ...extra,
+        },
         /service\(s\) started successfully/,
         // Generous: a hang guard only (two shared cores under load compile TypeScript slowly).
         180_000,

@@ -54,7 +54,11 @@ export function postgresBin(): string | undefined {
 /** Whether this machine can start the three private servers. */
 export function canStartPrivateServers(): boolean {
   const onPath = (bin: string) => (process.env.PATH ?? "").split(":").some((dir) => existsSync(path.join(dir, bin)));
-  return !!postgresBin() && (onPath("redis-server") || existsSync("/usr/bin/redis-server")) && (onPath("nats-server") || existsSync("/usr/sbin/nats-server"));
+  return (
+    !!postgresBin() &&
+    (onPath("redis-server") || existsSync("/usr/bin/redis-server")) &&
+    (onPath("nats-server") || existsSync("/usr/sbin/nats-server"))
+  );
 }
 
 /** initdb and the server refuse to run as root: as root they run as the postgres user. */
@@ -73,8 +77,11 @@ export async function privatePostgres(): Promise<PrivateServer> {
     chownSync(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   const port = await freePort();
-  await run(...asPostgres(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]));
-  const pgCtl = (action: string[]) => run(...asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-w", "-t", "60", ...action]));
+  await run(
+    ...asPostgres(path.join(bin, "initdb"), ["-D", data, "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]),
+  );
+  const pgCtl = (action: string[]) =>
+    run(...asPostgres(path.join(bin, "pg_ctl"), ["-D", data, "-w", "-t", "60", ...action]));
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100`;
   const start = async () => {
     await pgCtl(["-l", path.join(dir, "log"), "-o", options, "start"]);
@@ -101,7 +108,11 @@ export async function privatePostgres(): Promise<PrivateServer> {
 }
 
 /** A server run as a child process of the test (killed with it), restarted on the same port and data. */
-async function childServer(kind: "redis" | "nats", argsFor: (port: number, dir: string) => [string, string[]], scheme: string): Promise<PrivateServer> {
+async function childServer(
+  kind: "redis" | "nats",
+  argsFor: (port: number, dir: string) => [string, string[]],
+  scheme: string,
+): Promise<PrivateServer> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `chatlens-${kind}-`));
   const port = await freePort();
   let child: ChildProcess | undefined;
@@ -137,10 +148,21 @@ async function childServer(kind: "redis" | "nats", argsFor: (port: number, dir: 
 }
 
 export function privateRedis(): Promise<PrivateServer> {
-  return childServer("redis", (port, dir) => ["redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"]], "redis");
+  return childServer(
+    "redis",
+    (port, dir) => [
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no"],
+    ],
+    "redis",
+  );
 }
 
 export function privateNats(): Promise<PrivateServer> {
   // JetStream on, its store in the test's folder: the embed channels are durable streams.
-  return childServer("nats", (port, dir) => ["nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir]], "nats");
+  return childServer(
+    "nats",
+    (port, dir) => ["nats-server", ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir]],
+    "nats",
+  );
 }

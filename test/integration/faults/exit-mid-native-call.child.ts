@@ -9,9 +9,10 @@ function fault(): void {
   console.log("FAULT");
   if (process.env.FAULT === "exit") process.exit(7);
   if (process.env.FAULT === "reject") void Promise.reject(new Error("aborted (rejection)"));
-  else setImmediate(() => {
-    throw new Error("aborted (exception)");
-  });
+  else
+    setImmediate(() => {
+      throw new Error("aborted (exception)");
+    });
 }
 
 if (process.env.WORK === "faiss") {
@@ -31,10 +32,19 @@ if (process.env.WORK === "faiss") {
 } else {
   // Long rows, one thread: the worker spends nearly all its time inside onnxruntime's run.
   const embedder = await OnnxEmbedder.load(
-    { id: "use-lite", path: process.env.MODEL_DIR!, onnxFile: "onnx/model.onnx", dimension: 512, maxTokens: 128, matryoshka: false },
+    {
+      id: "use-lite",
+      path: process.env.MODEL_DIR!,
+      onnxFile: "onnx/model.onnx",
+      dimension: 512,
+      maxTokens: 128,
+      matryoshka: false,
+    },
     { intraOpThreads: 1, tokenBudget: 128 * 64, logger: { info() {}, warn() {} } },
   );
-  const texts = chatCorpus(4000, 3).filter((t) => t.length > 200).slice(0, 128);
+  const texts = chatCorpus(4000, 3)
+    .filter((t) => t.length > 200)
+    .slice(0, 128);
   const first = embedder.embed(texts);
   void embedder.embed(texts).catch(() => undefined);
   // Once the first call is back the second is running: the fault lands inside a batch.

@@ -19,7 +19,11 @@ describe("faults: the process ends while a worker thread is inside native code",
   for (const fault of ["exit", "throw", "reject"] as const) {
     it(`embedder (onnxruntime run): ${fault} ends the process with code ${expected[fault]}, no native crash`, async () => {
       const model = await convertedUseLite();
-      const { code, output } = await runNodeProcess(CHILD, { WORK: "embedder", FAULT: fault, MODEL_DIR: model.path }, 300_000);
+      const { code, output } = await runNodeProcess(
+        CHILD,
+        { WORK: "embedder", FAULT: fault, MODEL_DIR: model.path },
+        300_000,
+      );
       expect(output).to.include("FAULT");
       expect(output).not.to.match(/Napi::Error|terminate called/);
       expect(code, output).to.equal(expected[fault]);

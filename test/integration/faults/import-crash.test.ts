@@ -42,7 +42,8 @@ for (const kind of ["pglite", "postgres"] as const) {
     let orgId: string;
 
     /** The parent's connection; PGlite allows one process at a time, so it is closed while the child runs. */
-    const open = async () => (database ??= server ?? (await openDatabase({ dataDir: pgliteDir, migrate: kind === "pglite" })));
+    const open = async () =>
+      (database ??= server ?? (await openDatabase({ dataDir: pgliteDir, migrate: kind === "pglite" })));
     const release = async () => {
       if (kind === "pglite") {
         await database?.close();
@@ -68,7 +69,9 @@ for (const kind of ["pglite", "postgres"] as const) {
     });
 
     async function newImport(datasetId: string, nodeId: string): Promise<string> {
-      const [row] = await (await open()).db
+      const [row] = await (
+        await open()
+      ).db
         .insert(imports)
         .values({ orgId, datasetId, filename: "chat.txt", status: "queued", nodeId, heartbeatAt: new Date() })
         .returning({ id: imports.id });
@@ -79,7 +82,10 @@ for (const kind of ["pglite", "postgres"] as const) {
       for (const [how, o] of Object.entries(REUPLOADS))
         it(`killed at ${stopAt}, re-uploaded ${how}: exactly the file's messages`, async () => {
           const db = (await open()).db;
-          const [ds] = await db.insert(datasets).values({ orgId, name: `${stopAt} ${how}`, modelId: "test-model" }).returning({ id: datasets.id });
+          const [ds] = await db
+            .insert(datasets)
+            .values({ orgId, name: `${stopAt} ${how}`, modelId: "test-model" })
+            .returning({ id: datasets.id });
           const datasetId = ds!.id;
           const deadNode = `ingest-${randomUUID().slice(0, 8)}`;
           const first = await newImport(datasetId, deadNode);
@@ -106,23 +112,44 @@ for (const kind of ["pglite", "postgres"] as const) {
 
           const database = await open();
           const written = await count(database, datasetId);
-          expect(written, "rows the dead import left").to.equal(stopAt === "before:1" ? 0 : stopAt === "after:1" ? 2000 : MESSAGES);
+          expect(written, "rows the dead import left").to.equal(
+            stopAt === "before:1" ? 0 : stopAt === "after:1" ? 2000 : MESSAGES,
+          );
 
           if (o.reapFirst) expect(await reapInterrupted(database, { staleBeforeMs: 0 })).to.include(first);
           const second = await newImport(datasetId, "survivor");
           const outcome = await runImport(
             database,
-            { orgId, datasetId, importId: second, path: file, filename: "chat.txt", format: "whatsapp", options: { daysFirst: true }, removeFile: false },
-            { nodeId: "survivor", staleAfterMs: STALE_MS, waitPollMs: 100, nodeAlive: (id) => (o.nodeKnownGone && id === deadNode ? false : undefined) },
+            {
+              orgId,
+              datasetId,
+              importId: second,
+              path: file,
+              filename: "chat.txt",
+              format: "whatsapp",
+              options: { daysFirst: true },
+              removeFile: false,
+            },
+            {
+              nodeId: "survivor",
+              staleAfterMs: STALE_MS,
+              waitPollMs: 100,
+              nodeAlive: (id) => (o.nodeKnownGone && id === deadNode ? false : undefined),
+            },
           );
           expect(outcome.ok, JSON.stringify(outcome)).to.equal(true);
           // The reaper runs again afterwards (any time later): it must take nothing away.
           await reapInterrupted(database, { staleBeforeMs: 0 });
 
           expect(await count(database, datasetId)).to.equal(MESSAGES);
-          const [distinct] = await database.rows<{ n: string }>(sql`select count(distinct source_key) as n from messages where dataset_id = ${datasetId}`);
+          const [distinct] = await database.rows<{ n: string }>(
+            sql`select count(distinct source_key) as n from messages where dataset_id = ${datasetId}`,
+          );
           expect(Number(distinct!.n)).to.equal(MESSAGES);
-          const rows = await database.db.select({ id: imports.id, status: imports.status, added: imports.messagesAdded }).from(imports).where(eq(imports.datasetId, datasetId));
+          const rows = await database.db
+            .select({ id: imports.id, status: imports.status, added: imports.messagesAdded })
+            .from(imports)
+            .where(eq(imports.datasetId, datasetId));
           const byId = new Map(rows.map((r) => [r.id, r]));
           expect(byId.get(first)?.status).to.equal("failed");
           expect(byId.get(second)).to.include({ status: "completed", added: MESSAGES });
@@ -131,6 +158,8 @@ for (const kind of ["pglite", "postgres"] as const) {
 }
 
 async function count(database: Database, datasetId: string): Promise<number> {
-  const [row] = await database.rows<{ n: string }>(sql`select count(*) as n from messages where dataset_id = ${datasetId}`);
+  const [row] = await database.rows<{ n: string }>(
+    sql`select count(*) as n from messages where dataset_id = ${datasetId}`,
+  );
   return Number(row!.n);
 }

@@ -22,7 +22,11 @@ const freeze = (): Promise<never> => {
   return new Promise<never>(() => {});
 };
 
-const database: Database = await openDatabase(process.env.DATABASE_URL ? { url: process.env.DATABASE_URL, migrate: false } : { dataDir: env("PGLITE_DIR"), migrate: false });
+const database: Database = await openDatabase(
+  process.env.DATABASE_URL
+    ? { url: process.env.DATABASE_URL, migrate: false }
+    : { dataDir: env("PGLITE_DIR"), migrate: false },
+);
 const rows = database.rows.bind(database);
 database.rows = (async (query: Parameters<Database["rows"]>[0]) => {
   const isBatch = JSON.stringify(query.queryChunks.slice(0, 1)).includes("insert into messages");

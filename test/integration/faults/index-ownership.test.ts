@@ -55,45 +55,65 @@ describe("faults: a dataset's index moves to another index node (drain, kill -9)
     return r.status === 200 ? (r.body as IndexStatus) : null;
   };
   const storedVectors = async () => {
-    const [row] = await cluster!.database.rows<{ n: string }>(sql`select count(*) as n from embeddings where dataset_id = ${datasetId}`);
+    const [row] = await cluster!.database.rows<{ n: string }>(
+      sql`select count(*) as n from embeddings where dataset_id = ${datasetId}`,
+    );
     return Number(row!.n);
   };
   /** Waits until `node` (any index node when not given) answers for the dataset with every stored vector and nothing left to embed. */
   const ownedCompletely = (node: IndexNode | undefined, what: string) =>
     poll(what, 300_000, async () => {
       const s = await status();
-      return s && (!node || s.nodeID === node) && s.pendingChunks === 0 && s.index?.count === (await storedVectors()) ? s : null;
+      return s && (!node || s.nodeID === node) && s.pendingChunks === 0 && s.index?.count === (await storedVectors())
+        ? s
+        : null;
     });
   /** The first answer of a node other than `from`: what the new owner serves right after the move. */
   const firstAnswerNotFrom = (from: IndexNode) =>
-    poll(`another node than ${from} to answer for the dataset`, 180_000, async () => {
-      const s = await status();
-      return s && s.nodeID !== from ? s : null;
-    }, 100);
+    poll(
+      `another node than ${from} to answer for the dataset`,
+      180_000,
+      async () => {
+        const s = await status();
+        return s && s.nodeID !== from ? s : null;
+      },
+      100,
+    );
   const importMore = async (messages: number) => {
     // Each import's messages start a year later, so no message is a duplicate of an earlier import's.
     const start = Date.UTC(2020 + imports++, 0, 1, 8, 0);
-    const res = await fetch(`${cluster!.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-      method: "PUT",
-      body: topicExport(messages, start),
-      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-    });
+    const res = await fetch(
+      `${cluster!.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+      {
+        method: "PUT",
+        body: topicExport(messages, start),
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+      },
+    );
     const body = (await res.json()) as { id: string };
     expect(res.status, JSON.stringify(body)).to.equal(202);
     expect((await waitForImportEnd(cluster!.baseUrl, token, body.id)).status).to.equal("completed");
   };
   /** Every vector the index serves: a vector search with k past the vector count. */
   const servedVectors = async (modelId: string) => {
-    const emb = await http(cluster!.baseUrl, "POST", "/v1/embeddings", { token, body: { model: modelId, input: "a hiking trip in June", encoding_format: "base64" } });
+    const emb = await http(cluster!.baseUrl, "POST", "/v1/embeddings", {
+      token,
+      body: { model: modelId, input: "a hiking trip in June", encoding_format: "base64" },
+    });
     expect(emb.status, JSON.stringify(emb.body)).to.equal(200);
-    const r = await http(cluster!.baseUrl, "POST", "/api/search/vector", { token, body: { datasetId, vector: emb.body.data[0].embedding, k: 1000 } });
+    const r = await http(cluster!.baseUrl, "POST", "/api/search/vector", {
+      token,
+      body: { datasetId, vector: emb.body.data[0].embedding, k: 1000 },
+    });
     expect(r.status, JSON.stringify(r.body)).to.equal(200);
     return (r.body.hits as unknown[]).length;
   };
   /** This dataset's index series on a node's /metrics. */
   const indexSeries = async (node: IndexNode) => {
     const text = await (await fetch(`http://127.0.0.1:${metricsPorts.get(node)}/metrics`)).text();
-    return text.split("\n").filter((l) => /^chatlens_index_(vectors|bytes)\{/.test(l) && l.includes(`dataset="${datasetId}"`));
+    return text
+      .split("\n")
+      .filter((l) => /^chatlens_index_(vectors|bytes)\{/.test(l) && l.includes(`dataset="${datasetId}"`));
   };
   const operator = (...args: string[]) =>
     run(process.execPath, ["--import", "tsx", "bin/operator.ts", ...args], {
@@ -148,7 +168,8 @@ describe("faults: a dataset's index moves to another index node (drain, kill -9)
 
   afterEach(async function () {
     if (this.currentTest?.state !== "failed" || !cluster) return;
-    for (const n of ["gw", ...INDEX_NODES]) console.log(`--- ${n}\n${cluster.nodes.get(n)?.output().split("\n").slice(-25).join("\n")}`);
+    for (const n of ["gw", ...INDEX_NODES])
+      console.log(`--- ${n}\n${cluster.nodes.get(n)?.output().split("\n").slice(-25).join("\n")}`);
   });
 
   it("after node:drain of the owner, the new owner's first answer holds every stored vector, and the old owner drops the index's metrics", async () => {
@@ -162,7 +183,9 @@ describe("faults: a dataset's index moves to another index node (drain, kill -9)
     expect(first.index?.count, "vectors the new owner serves right after the drain").to.equal(stored);
     expect(await servedVectors(first.modelId)).to.equal(stored);
     expect(await indexSeries(owner), "series the drained node still exports").to.deep.equal([]);
-    expect((await indexSeries(other)).find((l) => l.startsWith("chatlens_index_vectors{"))).to.match(new RegExp(` ${stored}$`));
+    expect((await indexSeries(other)).find((l) => l.startsWith("chatlens_index_vectors{"))).to.match(
+      new RegExp(` ${stored}$`),
+    );
   });
 
   it("after kill -9 of the owner, the new owner's first answer holds every stored vector", async () => {

@@ -13,17 +13,23 @@ const STALE_AFTER_S = 4;
 
 async function account(cluster: ProcessCluster) {
   return poll("sign-up once the cluster has met", 90_000, async () => {
-    const { account } = await signUpAndLogIn(cluster.baseUrl, { email: `k-${Date.now()}@example.test`, password: PASSWORD });
+    const { account } = await signUpAndLogIn(cluster.baseUrl, {
+      email: `k-${Date.now()}@example.test`,
+      password: PASSWORD,
+    });
     return account ? { orgId: account.orgId, accessToken: account.accessToken } : null;
   });
 }
 
 async function upload(cluster: ProcessCluster, token: string, datasetId: string, content: string): Promise<string> {
-  const res = await fetch(`${cluster.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-    method: "PUT",
-    body: content,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-  });
+  const res = await fetch(
+    `${cluster.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+    {
+      method: "PUT",
+      body: content,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+    },
+  );
   const body = (await res.json()) as { id: string };
   expect(res.status, JSON.stringify(body)).to.equal(202);
   return body.id;
@@ -56,7 +62,11 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
         { nodeID: "gw", services: "api,auth,ingest,index" },
       ]);
       owner = await account(cluster);
-      await poll("the gateway to see the embedders", 90_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: owner.accessToken })).status === 200);
+      await poll(
+        "the gateway to see the embedders",
+        90_000,
+        async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: owner.accessToken })).status === 200,
+      );
       datasetId = await createDataset(cluster.baseUrl, owner.accessToken);
       const importId = await upload(cluster, owner.accessToken, datasetId, topicExport(2500));
       expect((await waitForImportEnd(cluster.baseUrl, owner.accessToken, importId)).status).to.equal("completed");
@@ -66,11 +76,16 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       // (A node killed while chunking leaves jobs unpublished; the embedders' stall sweep re-enqueues
       // them after 5 minutes, too long for this test.)
       const chunkStream = `${cluster.namespace}_embed_chunk`;
-      await poll("the import chunked and embedding under way", 180_000, async () => {
-        const streams = await jetStreamBacklog(SERVERS.nats.url, cluster!.namespace);
-        const chunking = streams.find((c) => c.stream === chunkStream);
-        return chunking?.messages === 0 && (await count(cluster!, embedded)) > 0;
-      }, 50);
+      await poll(
+        "the import chunked and embedding under way",
+        180_000,
+        async () => {
+          const streams = await jetStreamBacklog(SERVERS.nats.url, cluster!.namespace);
+          const chunking = streams.find((c) => c.stream === chunkStream);
+          return chunking?.messages === 0 && (await count(cluster!, embedded)) > 0;
+        },
+        50,
+      );
       cluster.nodes.get("emb-1")!.child.kill("SIGKILL");
       total = await count(cluster, sql`select count(*) as n from chunks where dataset_id = ${datasetId}`);
       expect(await count(cluster, embedded), "emb-1 was killed before the dataset was done").to.be.lessThan(total);
@@ -94,7 +109,9 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
                     and not exists (select 1 from embeddings e where e.chunk_id = c.id)) as missing`);
         return Number(rows[0]!.missing) === 0 ? rows : null;
       });
-      expect({ rows: Number(row!.rows), distinct: Number(row!.distinct), missing: Number(row!.missing) }).to.deep.equal({ rows: total, distinct: total, missing: 0 });
+      expect({ rows: Number(row!.rows), distinct: Number(row!.distinct), missing: Number(row!.missing) }).to.deep.equal(
+        { rows: total, distinct: total, missing: 0 },
+      );
     });
 
     it("and the index holds every chunk", async () => {
@@ -121,23 +138,35 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       const messages = 60_000;
       const content = topicExport(messages);
       const importId = await upload(cluster, owner.accessToken, datasetId, content);
-      const running = await poll("the import to be running with messages stored", 180_000, async () => {
-        const r = await http(cluster.baseUrl, "GET", `/api/imports/${importId}`, { token: owner.accessToken });
-        return r.body.status === "running" && r.body.messagesRead > 0 ? r.body : null;
-      }, 20);
-      const [{ node_id: victim }] = await cluster.database.rows<{ node_id: string }>(sql`select node_id from imports where id = ${importId}`);
+      const running = await poll(
+        "the import to be running with messages stored",
+        180_000,
+        async () => {
+          const r = await http(cluster.baseUrl, "GET", `/api/imports/${importId}`, { token: owner.accessToken });
+          return r.body.status === "running" && r.body.messagesRead > 0 ? r.body : null;
+        },
+        20,
+      );
+      const [{ node_id: victim }] = await cluster.database.rows<{ node_id: string }>(
+        sql`select node_id from imports where id = ${importId}`,
+      );
       expect(victim).to.be.oneOf(["ing-1", "ing-2"]);
       expect(running.messagesRead).to.be.lessThan(messages);
       cluster.nodes.get(victim)!.child.kill("SIGKILL");
 
       const failed = await waitForImportEnd(cluster.baseUrl, owner.accessToken, importId, 90_000);
       expect(failed.status).to.equal("failed");
-      expect(await count(cluster, sql`select count(*) as n from messages where dataset_id = ${datasetId}`), "the interrupted import was rolled back").to.equal(0);
+      expect(
+        await count(cluster, sql`select count(*) as n from messages where dataset_id = ${datasetId}`),
+        "the interrupted import was rolled back",
+      ).to.equal(0);
 
       const again = await upload(cluster, owner.accessToken, datasetId, content);
       const done = await waitForImportEnd(cluster.baseUrl, owner.accessToken, again, 360_000);
       expect(done.status, JSON.stringify(done)).to.equal("completed");
-      expect(await count(cluster, sql`select count(*) as n from messages where dataset_id = ${datasetId}`)).to.equal(messages);
+      expect(await count(cluster, sql`select count(*) as n from messages where dataset_id = ${datasetId}`)).to.equal(
+        messages,
+      );
     } finally {
       await cluster.stop();
     }
@@ -156,11 +185,18 @@ describe("faults: kill -9 of a node in the middle of its work", function () {
       const messages = 30_000;
       const content = topicExport(messages);
       const importId = await upload(cluster, owner.accessToken, datasetId, content);
-      await poll("the import to be running with messages stored", 60_000, async () => {
-        const r = await http(cluster.baseUrl, "GET", `/api/imports/${importId}`, { token: owner.accessToken });
-        return r.body.status === "running" && r.body.messagesRead > 0 ? r.body : null;
-      }, 20);
-      const [{ node_id: victim }] = await cluster.database.rows<{ node_id: string }>(sql`select node_id from imports where id = ${importId}`);
+      await poll(
+        "the import to be running with messages stored",
+        60_000,
+        async () => {
+          const r = await http(cluster.baseUrl, "GET", `/api/imports/${importId}`, { token: owner.accessToken });
+          return r.body.status === "running" && r.body.messagesRead > 0 ? r.body : null;
+        },
+        20,
+      );
+      const [{ node_id: victim }] = await cluster.database.rows<{ node_id: string }>(
+        sql`select node_id from imports where id = ${importId}`,
+      );
       cluster.nodes.get(victim)!.child.kill("SIGKILL");
 
       // Before anything noticed the death: the dead import's rows are still there, its heartbeat fresh.

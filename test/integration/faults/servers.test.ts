@@ -4,7 +4,14 @@ import { http } from "../../helpers/http.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
 import { createDataset, poll, topicExport, uploadAndWait, waitForIndexed } from "../ops/helpers.ts";
 import { startProcessCluster, type ProcessCluster } from "./cluster.ts";
-import { canStartPrivateServers, privateNats, privatePostgres, privateRedis, type Outage, type PrivateServer } from "./control.ts";
+import {
+  canStartPrivateServers,
+  privateNats,
+  privatePostgres,
+  privateRedis,
+  type Outage,
+  type PrivateServer,
+} from "./control.ts";
 
 /**
  * A cluster of node processes (gateway + auth + ingest + index on one, the embedder on another)
@@ -28,7 +35,8 @@ describe("faults: servers going away under a running cluster", function () {
   before(async function () {
     this.timeout(540_000);
     if (!canStartPrivateServers()) {
-      const reason = "needs initdb/pg_ctl (/usr/lib/postgresql/*/bin), redis-server and nats-server to start private servers";
+      const reason =
+        "needs initdb/pg_ctl (/usr/lib/postgresql/*/bin), redis-server and nats-server to start private servers";
       if (process.env.CI === "true") throw new Error(`CI=true and this test ${reason}`);
       console.log(`      [skipped: ${reason}]`);
       this.skip();
@@ -44,12 +52,21 @@ describe("faults: servers going away under a running cluster", function () {
       { postgres: postgres.url, redis: redis.url, nats: nats.url },
     );
     account = await poll("sign-up once the cluster has met", 90_000, async () => {
-      const { account } = await signUpAndLogIn(cluster!.baseUrl, { email: `f-${Date.now()}@example.test`, password: PASSWORD });
+      const { account } = await signUpAndLogIn(cluster!.baseUrl, {
+        email: `f-${Date.now()}@example.test`,
+        password: PASSWORD,
+      });
       return account ? { email: account.email, accessToken: account.accessToken } : null;
     });
-    await poll("the gateway to see the embedder", 90_000, async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: account.accessToken })).status === 200);
+    await poll(
+      "the gateway to see the embedder",
+      90_000,
+      async () => (await http(cluster!.baseUrl, "GET", "/api/models", { token: account.accessToken })).status === 200,
+    );
     datasetId = await createDataset(cluster.baseUrl, account.accessToken);
-    expect((await uploadAndWait(cluster.baseUrl, account.accessToken, datasetId, topicExport(150))).status).to.equal("completed");
+    expect((await uploadAndWait(cluster.baseUrl, account.accessToken, datasetId, topicExport(150))).status).to.equal(
+      "completed",
+    );
     await waitForIndexed(cluster.baseUrl, account.accessToken, datasetId);
   });
   after(async () => {
@@ -80,7 +97,9 @@ describe("faults: servers going away under a running cluster", function () {
       return r.status === 200 ? r : null;
     });
     expect(res.body.items.length).to.be.greaterThan(0);
-    const login = await http(cluster!.baseUrl, "POST", "/api/auth/login", { body: { email: account.email, password: PASSWORD } });
+    const login = await http(cluster!.baseUrl, "POST", "/api/auth/login", {
+      body: { email: account.email, password: PASSWORD },
+    });
     expect(login.status, JSON.stringify(login.body)).to.equal(200);
   });
 
@@ -112,7 +131,10 @@ describe("faults: servers going away under a running cluster", function () {
 
   it("NATS restarted: the nodes reconnect and the import and embedding under way complete", async () => {
     const second = await createDataset(cluster!.baseUrl, account.accessToken, "during the NATS restart");
-    expect((await uploadAndWait(cluster!.baseUrl, account.accessToken, second, topicExport(400, Date.UTC(2024, 0, 1)))).status).to.equal("completed");
+    expect(
+      (await uploadAndWait(cluster!.baseUrl, account.accessToken, second, topicExport(400, Date.UTC(2024, 0, 1))))
+        .status,
+    ).to.equal("completed");
     let outage: Outage | undefined;
     try {
       // At once, while import.completed's chunking and the embed jobs are in the JetStream channels.
@@ -130,9 +152,11 @@ describe("faults: servers going away under a running cluster", function () {
     await poll("readiness to recover after NATS", 90_000, async () => (await ready()).status === 200);
     const status = await waitForIndexed(cluster!.baseUrl, account.accessToken, second, 270_000);
     expect(status.pendingChunks).to.equal(0);
-    const r = await http(cluster!.baseUrl, "POST", "/api/search", { token: account.accessToken, body: { datasetId: second, query: "train to Verona", mode: "semantic" } });
+    const r = await http(cluster!.baseUrl, "POST", "/api/search", {
+      token: account.accessToken,
+      body: { datasetId: second, query: "train to Verona", mode: "semantic" },
+    });
     expect(r.status).to.equal(200);
     expect(r.body.items.length).to.be.greaterThan(0);
   });
 });
-

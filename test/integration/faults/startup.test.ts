@@ -43,7 +43,11 @@ class Door {
   }
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
+async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null | undefined | false>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => null);
@@ -87,11 +91,25 @@ describe("faults: start-up with an unreachable database", function () {
   };
 
   function env(extra: Record<string, string>): NodeJS.ProcessEnv {
-    return { ...process.env, ...INDEX_TEST_ENV, NODE_ENV: "test", TRANSPORTER: "none", CACHER: "memory", CHATLENS_SKIP_UI_BUILD: "1", LOG_LEVEL: "info", METRICS_ENABLED: "false", ...extra };
+    return {
+      ...process.env,
+      ...INDEX_TEST_ENV,
+      NODE_ENV: "test",
+      TRANSPORTER: "none",
+      CACHER: "memory",
+      CHATLENS_SKIP_UI_BUILD: "1",
+      LOG_LEVEL: "info",
+      METRICS_ENABLED: "false",
+      ...extra,
+    };
   }
 
   function start(extra: Record<string, string>): { child: ChildProcess; output: () => string } {
-    const child = spawn(process.execPath, ["--import", "tsx", "bin/chatlens.ts"], { cwd: REPO_ROOT, env: env(extra), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", "bin/chatlens.ts"], {
+      cwd: REPO_ROOT,
+      env: env(extra),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     children.push(child);
     let log = "";
     child.stdout!.on("data", (c: Buffer) => (log += c.toString()));
@@ -103,14 +121,25 @@ describe("faults: start-up with an unreachable database", function () {
     const port = await freePort();
     const { code, output } = await runNodeProcess(
       "bin/chatlens.ts",
-      env({ DATABASE_URL: urlThrough(port), DATABASE_STARTUP_WAIT_S: "3", SERVICES: "ingest", DATA_DIR: path.join(dataDir, "gives-up") }) as Record<string, string>,
+      env({
+        DATABASE_URL: urlThrough(port),
+        DATABASE_STARTUP_WAIT_S: "3",
+        SERVICES: "ingest",
+        DATA_DIR: path.join(dataDir, "gives-up"),
+      }) as Record<string, string>,
       90_000,
     );
     expect(code, output).to.equal(3);
     const line = output.split("\n").find((l) => l.startsWith("{") && l.includes("DATABASE_UNREACHABLE"));
     expect(line, output).to.be.a("string");
     const record = JSON.parse(line!);
-    expect(record).to.include({ level: "fatal", code: "DATABASE_UNREACHABLE", variable: "DATABASE_URL", host: "127.0.0.1", port });
+    expect(record).to.include({
+      level: "fatal",
+      code: "DATABASE_UNREACHABLE",
+      variable: "DATABASE_URL",
+      host: "127.0.0.1",
+      port,
+    });
     expect(record.attempts).to.be.greaterThan(1);
     // Retried with back-off before giving up, each retry logged with the same fields.
     expect(output).to.match(/unreachable, retrying in 500 ms/);
@@ -121,7 +150,13 @@ describe("faults: start-up with an unreachable database", function () {
     const dbPort = await freePort();
     const httpPort = await freePort();
     const door = new Door(dbPort);
-    const node = start({ DATABASE_URL: urlThrough(dbPort), DATABASE_STARTUP_WAIT_S: "120", SERVICES: "api,auth", PORT: String(httpPort), DATA_DIR: path.join(dataDir, "gateway") });
+    const node = start({
+      DATABASE_URL: urlThrough(dbPort),
+      DATABASE_STARTUP_WAIT_S: "120",
+      SERVICES: "api,auth",
+      PORT: String(httpPort),
+      DATA_DIR: path.join(dataDir, "gateway"),
+    });
     const base = `http://127.0.0.1:${httpPort}`;
     try {
       const health = await until("/api/health while the database is down", 60_000, async () => {
@@ -167,16 +202,29 @@ describe("faults: start-up with an unreachable database", function () {
       METRICS_PORT: String(metricsPort),
       DATA_DIR: path.join(dataDir, "worker"),
     });
-    const probe = () => runNodeProcess("deploy/probe/metrics-probe.mjs", { METRICS_PORT: String(metricsPort) } as Record<string, string>, 20_000);
+    const probe = () =>
+      runNodeProcess(
+        "deploy/probe/metrics-probe.mjs",
+        { METRICS_PORT: String(metricsPort) } as Record<string, string>,
+        20_000,
+      );
     const probeReady = () =>
       new Promise<number | null>((resolve) => {
-        const c = spawn(process.execPath, ["deploy/probe/metrics-probe.mjs", "--ready"], { cwd: REPO_ROOT, env: { ...process.env, METRICS_PORT: String(metricsPort) }, stdio: "ignore" });
+        const c = spawn(process.execPath, ["deploy/probe/metrics-probe.mjs", "--ready"], {
+          cwd: REPO_ROOT,
+          env: { ...process.env, METRICS_PORT: String(metricsPort) },
+          stdio: "ignore",
+        });
         c.once("exit", (code) => resolve(code));
       });
     try {
       await until("the worker ready", 90_000, async () => (await probeReady()) === 0);
       await door.close();
-      await until("the worker's readiness to fail with its database gone", 60_000, async () => (await probeReady()) === 1);
+      await until(
+        "the worker's readiness to fail with its database gone",
+        60_000,
+        async () => (await probeReady()) === 1,
+      );
       // Alive all the same: an orchestrator must not restart it for a database outage.
       expect((await probe()).code).to.equal(0);
       await door.open();

@@ -44,7 +44,9 @@ describe("faults: SIGTERM/SIGINT while embedding", function () {
 
   const stop = async (signal: NodeJS.Signals) => {
     const child = node!.child;
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, sig) => resolve({ code, signal: sig })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, sig) => resolve({ code, signal: sig })),
+    );
     child.kill(signal);
     const end = await exited;
     const output = node!.output();
@@ -68,24 +70,43 @@ describe("faults: SIGTERM/SIGINT while embedding", function () {
       // A chat of its own each time: embedding starts right after its import (the embedded queue
       // does not outlive the process; a restart resumes older work only through the stall sweep).
       const datasetId = await createDataset(base, owner.accessToken, `chat ${i + 1}`);
-      const res = await fetch(`${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-        method: "PUT",
-        body: topicExport(1500),
-        headers: { authorization: `Bearer ${owner.accessToken}`, "content-type": "application/octet-stream" },
-      });
+      const res = await fetch(
+        `${base}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+        {
+          method: "PUT",
+          body: topicExport(1500),
+          headers: { authorization: `Bearer ${owner.accessToken}`, "content-type": "application/octet-stream" },
+        },
+      );
       const importId = ((await res.json()) as { id: string }).id;
       expect((await waitForImportEnd(base, owner.accessToken, importId)).status).to.equal("completed");
-      const status = async () => (await http(base, "GET", `/api/datasets/${datasetId}/index`, { token: owner.accessToken })).body as { index?: { count: number }; pendingChunks: number };
+      const status = async () =>
+        (await http(base, "GET", `/api/datasets/${datasetId}/index`, { token: owner.accessToken })).body as {
+          index?: { count: number };
+          pendingChunks: number;
+        };
       // Stopped once vectors are arriving and more are still to come: batches are inside onnxruntime.
-      await poll("embedding under way", 180_000, async () => {
-        const s = await status();
-        return (s.index?.count ?? 0) > 0 && s.pendingChunks > 0;
-      }, 50);
+      await poll(
+        "embedding under way",
+        180_000,
+        async () => {
+          const s = await status();
+          return (s.index?.count ?? 0) > 0 && s.pendingChunks > 0;
+        },
+        50,
+      );
       const end = await stop(signal);
-      const crash = end.output.split("\n").filter((l) => /Napi::Error|terminate called|Segmentation fault|core dumped|FATAL ERROR|Unable to stop all services/.test(l));
+      const crash = end.output
+        .split("\n")
+        .filter((l) =>
+          /Napi::Error|terminate called|Segmentation fault|core dumped|FATAL ERROR|Unable to stop all services/.test(l),
+        );
       const tail = end.output.split("\n").slice(-40).join("\n");
       expect(crash, `stop ${i + 1} (${signal}):\n${tail}`).to.deep.equal([]);
-      expect({ code: end.code, signal: end.signal }, `stop ${i + 1} (${signal}):\n${tail}`).to.deep.equal({ code: 0, signal: null });
+      expect({ code: end.code, signal: end.signal }, `stop ${i + 1} (${signal}):\n${tail}`).to.deep.equal({
+        code: 0,
+        signal: null,
+      });
       base = await start();
     }
     expect((await http(base, "GET", "/api/health")).status).to.equal(200);

@@ -32,7 +32,13 @@ describe("index: cached dataset ownership", function () {
     // The owner node's own check, called as another org: nothing, though the row is cached for org A.
     const [row] = await p.database.db.select().from(datasets).where(eq(datasets.id, ds.datasetId));
     const vector = Buffer.from(new Float32Array(512).fill(0.01).buffer).toString("base64");
-    const direct = await p.broker.call<{ hits: unknown[] }, Record<string, unknown>>("index.vectorSearch", { orgId: b.orgId, datasetId: ds.datasetId, modelId: row!.modelId, vector, k: 10 });
+    const direct = await p.broker.call<{ hits: unknown[] }, Record<string, unknown>>("index.vectorSearch", {
+      orgId: b.orgId,
+      datasetId: ds.datasetId,
+      modelId: row!.modelId,
+      vector,
+      k: 10,
+    });
     expect(direct.hits).to.deep.equal([]);
   });
 

@@ -3,7 +3,12 @@
 // filter, and the index status names the engine. FAISS runs where its binding was built; usearch
 // (the prebuilt npm engine that runs on a machine with nothing but Node) runs everywhere.
 import { expect } from "chai";
-import { availableBackends, defaultBackend, setDefaultBackend, type IndexBackend } from "../../../services/index/engines.ts";
+import {
+  availableBackends,
+  defaultBackend,
+  setDefaultBackend,
+  type IndexBackend,
+} from "../../../services/index/engines.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { signUp, type Account } from "../auth/fixtures.ts";
@@ -38,15 +43,27 @@ for (const backend of ["faiss", "usearch"] as IndexBackend[]) {
     it("reports the engine and finds a paraphrased message semantically", async () => {
       const status = await http(p!.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token: a.accessToken });
       expect(status.body.index.backend).to.equal(backend);
-      const res = await search(p!.baseUrl, a.accessToken, { datasetId, query: "water coming out under the kitchen appliance", mode: "semantic" });
+      const res = await search(p!.baseUrl, a.accessToken, {
+        datasetId,
+        query: "water coming out under the kitchen appliance",
+        mode: "semantic",
+      });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const texts = (res.body.items as Array<{ message: { text: string } }>).slice(0, 5).map((i) => i.message.text);
-      expect(texts.some((t) => /dishwasher|pipe|leak/i.test(t)), texts.join(" | ")).to.equal(true);
+      expect(
+        texts.some((t) => /dishwasher|pipe|leak/i.test(t)),
+        texts.join(" | "),
+      ).to.equal(true);
     });
 
     it("keeps a filtered search inside its filter (the engine's allow-list)", async () => {
       const only = conversationIds[1]!;
-      const res = await search(p!.baseUrl, a.accessToken, { datasetId, query: "plans for the trip", mode: "semantic", filters: { conversationIds: [only] } });
+      const res = await search(p!.baseUrl, a.accessToken, {
+        datasetId,
+        query: "plans for the trip",
+        mode: "semantic",
+        filters: { conversationIds: [only] },
+      });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const items = res.body.items as Array<{ message: { conversationId: string } }>;
       expect(items.length).to.be.greaterThan(0);

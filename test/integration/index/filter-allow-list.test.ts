@@ -4,7 +4,12 @@ import { conversations, participants } from "../../../models/schema.ts";
 import { rechunkConversation } from "../../../services/embedder/chunk-store.ts";
 import { allowedChunks, chunksOfMessagesInMemory, loadChunkSpans } from "../../../services/index/chunk-spans.ts";
 import { KeywordStore } from "../../../services/index/keyword/keyword-store.ts";
-import { allowedChunkIds, chunkMessages, chunksOfMessages, type SearchFilters } from "../../../services/index/search-sql.ts";
+import {
+  allowedChunkIds,
+  chunkMessages,
+  chunksOfMessages,
+  type SearchFilters,
+} from "../../../services/index/search-sql.ts";
 import { seededRandom } from "../../../services/cluster/random.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { createOrgAndDataset, seedImport, type SeedMessage } from "../embedder/helpers.ts";
@@ -20,7 +25,12 @@ function conversation(key: string, n: number, seed: number): { key: string; mess
     at += random() < 0.05 ? 60 * 24 * (1 + Math.floor(random() * 20)) : 1 + Math.floor(random() * 5);
     const r = random();
     const kind = r < 0.05 ? "photo" : r < 0.08 ? "system" : r < 0.1 ? "deleted" : "text";
-    const text = kind === "system" ? "Ana joined" : r < 0.11 ? "   " : `message ${i} about ${["trains", "pizza", "the beach", "a bug"][i % 4]} 🎉`;
+    const text =
+      kind === "system"
+        ? "Ana joined"
+        : r < 0.11
+          ? "   "
+          : `message ${i} about ${["trains", "pizza", "the beach", "a bug"][i % 4]} 🎉`;
     messages.push({ at, author: AUTHORS[Math.floor(random() * AUTHORS.length)], kind, text });
   }
   return { key, messages };
@@ -44,16 +54,29 @@ describe("index: the filtered search's allow-list in memory equals the SQL one",
     database = await isolatedDatabase("pglite");
     const db = database.db;
     target = await createOrgAndDataset(db);
-    const seeded = await seedImport(db, target, [conversation("family", 4000, 1), conversation("work", 3000, 2), conversation("club", 2000, 3)]);
+    const seeded = await seedImport(db, target, [
+      conversation("family", 4000, 1),
+      conversation("work", 3000, 2),
+      conversation("club", 2000, 3),
+    ]);
     conversationIds = seeded.conversationIds;
     await db.update(conversations).set({ platform: "telegram" }).where(eq(conversations.id, conversationIds[2]!));
     for (const id of conversationIds) await rechunkConversation(db, target.orgId, target.datasetId, id);
-    people = await db.select({ id: participants.id, sourceKey: participants.sourceKey }).from(participants).where(eq(participants.datasetId, target.datasetId));
+    people = await db
+      .select({ id: participants.id, sourceKey: participants.sourceKey })
+      .from(participants)
+      .where(eq(participants.datasetId, target.datasetId));
   });
   after(async () => database?.close());
 
   const store = () =>
-    new KeywordStore(database.db, { params: { k1: 1.2, b: 0.75 }, windowMessages: 40, windowGapMinutes: 30, language: "en", maxDatasets: 2 });
+    new KeywordStore(database.db, {
+      params: { k1: 1.2, b: 0.75 },
+      windowMessages: 40,
+      windowGapMinutes: 30,
+      language: "en",
+      maxDatasets: 2,
+    });
 
   it("selects the same chunks for person, kind, time, conversation and platform filters and their combinations", async () => {
     const [keywords] = await store().get([target.datasetId]);
@@ -70,7 +93,12 @@ describe("index: the filtered search's allow-list in memory equals the SQL one",
       { from: new Date(start + 400 * day) },
       { conversationIds: [conversationIds[1]!] },
       { platforms: ["telegram"] },
-      { participantIds: [people[3]!.id], from: new Date(start + 10 * day), to: new Date(start + 200 * day), kinds: ["text"] },
+      {
+        participantIds: [people[3]!.id],
+        from: new Date(start + 10 * day),
+        to: new Date(start + 200 * day),
+        kinds: ["text"],
+      },
       { participantIds: ["00000000-0000-4000-8000-000000000000"] },
     ];
     for (const f of cases) {
@@ -91,8 +119,11 @@ describe("index: the filtered search's allow-list in memory equals the SQL one",
     expect([...found.keys()].sort()).to.deep.equal([...fromSql.keys()].sort());
     expect(missing.every((id) => !fromSql.has(id))).to.equal(true);
     // A message in the overlap of two chunks may be given either; each must list it.
-    const listed = await chunkMessages(database.db, target.orgId, [...new Set([...found.values(), ...fromSql.values()])]);
-    for (const [id, chunk] of [...found, ...fromSql]) expect(listed.get(chunk)!.messageIds, `message ${id}`).to.include(id);
+    const listed = await chunkMessages(database.db, target.orgId, [
+      ...new Set([...found.values(), ...fromSql.values()]),
+    ]);
+    for (const [id, chunk] of [...found, ...fromSql])
+      expect(listed.get(chunk)!.messageIds, `message ${id}`).to.include(id);
   });
 
   it("names the chunks whose messages the keyword index does not hold yet, and SQL answers for those alone", async () => {

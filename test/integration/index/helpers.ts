@@ -3,7 +3,14 @@ import type { ServiceName } from "../../../config/index.ts";
 import { http } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { AUTH_TEST_ENV } from "../auth/fixtures.ts";
-import { counts, createOrgAndDataset, EMBED_TEST_ENV, seedImport, waitFor, type SeedMessage } from "../embedder/helpers.ts";
+import {
+  counts,
+  createOrgAndDataset,
+  EMBED_TEST_ENV,
+  seedImport,
+  waitFor,
+  type SeedMessage,
+} from "../embedder/helpers.ts";
 
 export const INDEX_TEST_ENV: Record<string, string> = { ...AUTH_TEST_ENV, ...EMBED_TEST_ENV };
 export const INDEX_SERVICES: ServiceName[] = ["api", "auth", "embedder", "index"];
@@ -32,7 +39,11 @@ export async function seedIndexedDataset(
 }
 
 /** Waits until every chunk has a vector and the index's latest version holds them all. */
-export async function waitIndexed(p: { baseUrl: string; database: TestPlatform["database"] }, owner: { accessToken: string }, datasetId: string) {
+export async function waitIndexed(
+  p: { baseUrl: string; database: TestPlatform["database"] },
+  owner: { accessToken: string },
+  datasetId: string,
+) {
   return waitFor(
     "the index to hold every chunk in a version",
     async () => {
@@ -40,9 +51,13 @@ export async function waitIndexed(p: { baseUrl: string; database: TestPlatform["
       if (c.chunks === 0 || c.chunks !== c.embedded) return null;
       const status = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token: owner.accessToken });
       expect(status.status, JSON.stringify(status.body)).to.equal(200);
-      const list = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token: owner.accessToken });
+      const list = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, {
+        token: owner.accessToken,
+      });
       const latest = list.body.items?.[0];
-      return latest && latest.manifest.vectorCount === c.chunks && status.body.index?.count === c.chunks ? status.body : null;
+      return latest && latest.manifest.vectorCount === c.chunks && status.body.index?.count === c.chunks
+        ? status.body
+        : null;
     },
     90_000,
   );

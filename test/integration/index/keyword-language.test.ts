@@ -20,7 +20,8 @@ function germanChat(): string {
   for (let i = 0; i < 300; i++) {
     const at = new Date(Date.UTC(2023, 4, 1, 8) + i * 7 * 60_000);
     const stamp = `${String(at.getUTCDate()).padStart(2, "0")}.${String(at.getUTCMonth() + 1).padStart(2, "0")}.${String(at.getUTCFullYear()).slice(2)}, ${String(at.getUTCHours()).padStart(2, "0")}:${String(at.getUTCMinutes()).padStart(2, "0")}`;
-    const text = i % 50 === 0 ? GERMAN[(i / 50) % GERMAN.length]! : `Nachricht Nummer ${i} über das Wetter und den Kaffee`;
+    const text =
+      i % 50 === 0 ? GERMAN[(i / 50) % GERMAN.length]! : `Nachricht Nummer ${i} über das Wetter und den Kaffee`;
     lines.push(`${stamp} - ${i % 2 ? "Jürgen" : "Zoë"}: ${text}`);
   }
   return lines.join("\n") + "\n";
@@ -42,18 +43,25 @@ describe("search: each dataset's keyword language, detected or chosen", function
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return (res.body.items as { message: { text: string } }[]).map((i) => i.message.text);
   };
-  const patch = (body: unknown, token = a.accessToken) => http(p.baseUrl, "PATCH", `/api/datasets/${datasetId}`, { token, body });
+  const patch = (body: unknown, token = a.accessToken) =>
+    http(p.baseUrl, "PATCH", `/api/datasets/${datasetId}`, { token, body });
 
   before(async function () {
     this.timeout(600_000);
     p = await startTestPlatform({ services: [...INDEX_SERVICES, "ingest"], env: INDEX_TEST_ENV });
     a = await signUp(p);
     other = await signUp(p);
-    const created = await http(p.baseUrl, "POST", "/api/datasets", { token: a.accessToken, body: { name: "Wohnungssuche", keywordLanguage: "en" } });
+    const created = await http(p.baseUrl, "POST", "/api/datasets", {
+      token: a.accessToken,
+      body: { name: "Wohnungssuche", keywordLanguage: "en" },
+    });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
     expect(created.body.keywordLanguage).to.equal("en");
     datasetId = created.body.id;
-    const upload = await uploadFile(p, a.accessToken, datasetId, { name: "WhatsApp Chat mit Familie.txt", content: germanChat() });
+    const upload = await uploadFile(p, a.accessToken, datasetId, {
+      name: "WhatsApp Chat mit Familie.txt",
+      content: germanChat(),
+    });
     expect(upload.status, JSON.stringify(upload.body)).to.equal(202);
     expect((await waitForImport(p, a.accessToken, upload.body.id)).status).to.equal("completed");
   });

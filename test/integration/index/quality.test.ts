@@ -5,7 +5,12 @@ import { CONVERSATIONS, QUERIES } from "./fixtures.ts";
 import { search, seedIndexedDataset, startIndexPlatform } from "./helpers.ts";
 
 /** nDCG@k with binary gains: each relevant message counts once, at its first position. */
-export function ndcgAt(k: number, ranked: string[], relevant: (text: string) => string | undefined, relevantCount: number): number {
+export function ndcgAt(
+  k: number,
+  ranked: string[],
+  relevant: (text: string) => string | undefined,
+  relevantCount: number,
+): number {
   const seen = new Set<string>();
   let dcg = 0;
   ranked.slice(0, k).forEach((text, i) => {
@@ -45,16 +50,30 @@ describe("index: retrieval quality with the real USE-lite model (nDCG@10)", func
         const res = await search(p.baseUrl, a.accessToken, { datasetId, query: q.query, mode, pageSize: 10 });
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         const ranked = res.body.items.map((i: { message: { text: string } }) => i.message.text) as string[];
-        const score = ndcgAt(10, ranked, (text) => q.expected.find((fragment) => text.includes(fragment)), q.expected.length);
+        const score = ndcgAt(
+          10,
+          ranked,
+          (text) => q.expected.find((fragment) => text.includes(fragment)),
+          q.expected.length,
+        );
         scores[mode][q.kind].push(score);
         scores[mode].all.push(score);
       }
     }
     const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-    const table = modes.map((m) => ({ mode: m, all: mean(scores[m].all), lexical: mean(scores[m].lexical), paraphrase: mean(scores[m].paraphrase) }));
-    console.log(`      nDCG@10 over ${QUERIES.length} queries (${scores.keyword.lexical.length} lexical, ${scores.keyword.paraphrase.length} paraphrased):`);
+    const table = modes.map((m) => ({
+      mode: m,
+      all: mean(scores[m].all),
+      lexical: mean(scores[m].lexical),
+      paraphrase: mean(scores[m].paraphrase),
+    }));
+    console.log(
+      `      nDCG@10 over ${QUERIES.length} queries (${scores.keyword.lexical.length} lexical, ${scores.keyword.paraphrase.length} paraphrased):`,
+    );
     for (const row of table)
-      console.log(`        ${row.mode.padEnd(8)} all ${row.all.toFixed(3)}  lexical ${row.lexical.toFixed(3)}  paraphrase ${row.paraphrase.toFixed(3)}`);
+      console.log(
+        `        ${row.mode.padEnd(8)} all ${row.all.toFixed(3)}  lexical ${row.lexical.toFixed(3)}  paraphrase ${row.paraphrase.toFixed(3)}`,
+      );
     const [keyword, semantic, hybrid] = table.map((r) => r.all) as [number, number, number];
     expect(hybrid).to.be.at.least(Math.max(keyword, semantic));
     // The split the fixture is built to show: words find lexical queries, meaning finds paraphrases.

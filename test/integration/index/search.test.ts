@@ -11,7 +11,15 @@ import { search, seedIndexedDataset, startIndexPlatform } from "./helpers.ts";
 interface Item {
   datasetId: string;
   chunkId?: string;
-  message: { id: number; text: string; conversationId: string; participantId: string | null; author: string; ts: string; kind: string };
+  message: {
+    id: number;
+    text: string;
+    conversationId: string;
+    participantId: string | null;
+    author: string;
+    ts: string;
+    kind: string;
+  };
   context: { before: { text: string }[]; after: { text: string }[] };
   highlights: { start: number; end: number }[];
   scores: { semantic?: number; keyword?: number; fused: number };
@@ -65,14 +73,21 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     const phrase = texts(await run(a, { datasetId: ds.datasetId, query: '"night train"', mode: "keyword" }));
     expect(phrase).to.deep.equal(["I booked the night train from Munich to Verona, it leaves at 22:40"]);
     const either = texts(await run(a, { datasetId: ds.datasetId, query: "zellige OR kibble", mode: "keyword" }));
-    expect(either).to.have.members(["I like the green zellige tiles for the backsplash", "Dry kibble for large breed puppies, four small meals a day"]);
+    expect(either).to.have.members([
+      "I like the green zellige tiles for the backsplash",
+      "Dry kibble for large breed puppies, four small meals a day",
+    ]);
     const without = texts(await run(a, { datasetId: ds.datasetId, query: "puppy -class", mode: "keyword" }));
     expect(without.length).to.be.greaterThan(0);
     expect(without.some((t) => /class/i.test(t))).to.equal(false);
   });
 
   it("semantic: finds a paraphrase that shares no word with the message, resolved to the best message of its chunk", async () => {
-    const items = await run(a, { datasetId: ds.datasetId, query: "the counter surface was delivered in the wrong size", mode: "semantic" });
+    const items = await run(a, {
+      datasetId: ds.datasetId,
+      query: "the counter surface was delivered in the wrong size",
+      mode: "semantic",
+    });
     expect(texts(items.slice(0, 3))).to.include("The worktop arrived but it is two centimetres too short");
     expect(items[0]!.chunkId).to.be.a("string");
     expect(items[0]!.scores.semantic).to.be.within(0, 1);
@@ -82,7 +97,11 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
   it("semantic: marks the query's words where the message shares them", async () => {
     const [hit] = await run(a, { datasetId: ds.datasetId, query: "sleeping bag liner", mode: "semantic" });
     expect(hit!.message.text).to.match(/sleeping bag liner/);
-    expect(hit!.highlights.map((r) => hit!.message.text.slice(r.start, r.end))).to.deep.equal(["sleeping", "bag", "liner"]);
+    expect(hit!.highlights.map((r) => hit!.message.text.slice(r.start, r.end))).to.deep.equal([
+      "sleeping",
+      "bag",
+      "liner",
+    ]);
   });
 
   it("hybrid: both scores and a fused one (RRF by default, weighted on request)", async () => {
@@ -92,7 +111,13 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     expect(rrf[0]!.scores.semantic).to.be.greaterThan(0);
     // Ranked first in both lists with k = 60: 1 / 61 for meaning, 2 / 61 for a keyword hit holding every query word.
     expect(rrf[0]!.scores.fused).to.be.closeTo(3 / 61, 1e-9);
-    const weighted = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", mode: "hybrid", fusion: "weighted", weights: { semantic: 1, keyword: 2 } });
+    const weighted = await run(a, {
+      datasetId: ds.datasetId,
+      query: "induction hob circuit",
+      mode: "hybrid",
+      fusion: "weighted",
+      weights: { semantic: 1, keyword: 2 },
+    });
     expect(weighted[0]!.message.text).to.match(/induction hob/);
     expect(weighted[0]!.scores.fused).to.be.closeTo(3, 1e-9);
     const k10 = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", k: 10 });
@@ -102,32 +127,76 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
   it("filters apply to every mode: conversation, participant, time range, platform, message kind", async () => {
     const kitchen = ds.conversationIds[1]!;
     for (const mode of ["keyword", "semantic", "hybrid"]) {
-      const items = await run(a, { datasetId: ds.datasetId, query: "booked tickets", mode, filters: { conversationIds: [kitchen] } });
-      expect(items.every((i) => i.message.conversationId === kitchen), mode).to.equal(true);
+      const items = await run(a, {
+        datasetId: ds.datasetId,
+        query: "booked tickets",
+        mode,
+        filters: { conversationIds: [kitchen] },
+      });
+      expect(
+        items.every((i) => i.message.conversationId === kitchen),
+        mode,
+      ).to.equal(true);
     }
     const all = await run(a, { datasetId: ds.datasetId, query: "puppy", mode: "keyword", pageSize: 50 });
     const nora = all.find((i) => i.message.author === "Nora")!.message.participantId!;
     for (const mode of ["keyword", "semantic", "hybrid"]) {
-      const items = await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { participantIds: [nora] } });
+      const items = await run(a, {
+        datasetId: ds.datasetId,
+        query: "puppy",
+        mode,
+        filters: { participantIds: [nora] },
+      });
       expect(items.length, mode).to.be.greaterThan(0);
       // A chunk qualifies when one of its messages is Nora's; keyword hits are Nora's own messages.
       if (mode === "keyword") expect(items.every((i) => i.message.author === "Nora")).to.equal(true);
     }
-    const early = await run(a, { datasetId: ds.datasetId, query: "train", mode: "hybrid", filters: { to: "2024-03-01T11:00:00Z" } });
+    const early = await run(a, {
+      datasetId: ds.datasetId,
+      query: "train",
+      mode: "hybrid",
+      filters: { to: "2024-03-01T11:00:00Z" },
+    });
     expect(early.every((i) => i.message.ts <= "2024-03-01T11:00:00.000Z" || i.chunkId)).to.equal(true);
     expect(texts(early)).to.not.include("I booked the night train from Munich to Verona, it leaves at 22:40");
     for (const mode of ["keyword", "semantic"]) {
-      expect(await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { platforms: ["telegram"] } }), mode).to.deep.equal([]);
-      expect(await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { kinds: ["photo"] } }), mode).to.deep.equal([]);
-      expect((await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { platforms: ["generic"], kinds: ["text"] } })).length).to.be.greaterThan(0);
+      expect(
+        await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { platforms: ["telegram"] } }),
+        mode,
+      ).to.deep.equal([]);
+      expect(
+        await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { kinds: ["photo"] } }),
+        mode,
+      ).to.deep.equal([]);
+      expect(
+        (
+          await run(a, {
+            datasetId: ds.datasetId,
+            query: "puppy",
+            mode,
+            filters: { platforms: ["generic"], kinds: ["text"] },
+          })
+        ).length,
+      ).to.be.greaterThan(0);
     }
   });
 
   it("paginates without repeating a hit", async () => {
     // A query close to much of the data: "the" alone is below the similarity floor (nothing close is no result).
     const query = "planning the trip, the kitchen works and the new puppy";
-    const first = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query, mode: "semantic", pageSize: 5 });
-    const second = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query, mode: "semantic", pageSize: 5, page: 2 });
+    const first = await search(p.baseUrl, a.accessToken, {
+      datasetId: ds.datasetId,
+      query,
+      mode: "semantic",
+      pageSize: 5,
+    });
+    const second = await search(p.baseUrl, a.accessToken, {
+      datasetId: ds.datasetId,
+      query,
+      mode: "semantic",
+      pageSize: 5,
+      page: 2,
+    });
     expect(first.body.items).to.have.length(5);
     expect(second.body.items).to.have.length(5);
     expect(first.body.hasMore).to.equal(true);
@@ -137,7 +206,11 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
 
   it("searches several datasets of the org at once, each hit naming its dataset", async () => {
     const second = await seedIndexedDataset(p, a, [CONVERSATIONS[2]!]);
-    const items = await run(a, { datasetIds: [ds.datasetId, second.datasetId], query: "golden retriever called Biscuit", mode: "hybrid" });
+    const items = await run(a, {
+      datasetIds: [ds.datasetId, second.datasetId],
+      query: "golden retriever called Biscuit",
+      mode: "hybrid",
+    });
     const datasetsSeen = new Set(items.filter((i) => /Biscuit/.test(i.message.text)).map((i) => i.datasetId));
     expect([...datasetsSeen].sort()).to.deep.equal([ds.datasetId, second.datasetId].sort());
   });
@@ -146,17 +219,33 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     for (const mode of ["keyword", "semantic", "hybrid"]) {
       const mine = await run(a, { datasetId: ds.datasetId, query: "kibble", mode, pageSize: 50 });
       expect(mine.length).to.be.greaterThan(0);
-      expect(mine.every((i) => i.datasetId === ds.datasetId), mode).to.equal(true);
+      expect(
+        mine.every((i) => i.datasetId === ds.datasetId),
+        mode,
+      ).to.equal(true);
       const theirs = await run(b, { datasetId: dsB.datasetId, query: "kibble", mode, pageSize: 50 });
-      expect(theirs.every((i) => i.datasetId === dsB.datasetId), mode).to.equal(true);
+      expect(
+        theirs.every((i) => i.datasetId === dsB.datasetId),
+        mode,
+      ).to.equal(true);
       const ids = new Set(mine.map((i) => i.message.id));
-      expect(theirs.some((i) => ids.has(i.message.id)), mode).to.equal(false);
+      expect(
+        theirs.some((i) => ids.has(i.message.id)),
+        mode,
+      ).to.equal(false);
       // B names A's dataset: 404, as if it did not exist; alone or among B's own.
-      expect((await search(p.baseUrl, b.accessToken, { datasetId: ds.datasetId, query: "pet food", mode })).status).to.equal(404);
-      expect((await search(p.baseUrl, b.accessToken, { datasetIds: [dsB.datasetId, ds.datasetId], query: "pet food", mode })).status).to.equal(404);
+      expect(
+        (await search(p.baseUrl, b.accessToken, { datasetId: ds.datasetId, query: "pet food", mode })).status,
+      ).to.equal(404);
+      expect(
+        (await search(p.baseUrl, b.accessToken, { datasetIds: [dsB.datasetId, ds.datasetId], query: "pet food", mode }))
+          .status,
+      ).to.equal(404);
     }
     // Even an internal call handed another org's dataset id finds nothing of it for this org.
-    const vector = (await p.broker.call<{ data: string }, object>("embedder.embedBatch", { modelId: "use-lite", texts: ["pet food"] })).data;
+    const vector = (
+      await p.broker.call<{ data: string }, object>("embedder.embedBatch", { modelId: "use-lite", texts: ["pet food"] })
+    ).data;
     const forged = await p.broker.call<{ hits: unknown[] }, object>("index.vectorSearch", {
       orgId: b.orgId,
       datasetId: ds.datasetId,
@@ -183,15 +272,23 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     expect(zellige.latencyMs).to.be.greaterThan(0);
     expect(rows.find((r) => r.query === "nothing matches xyzzy")!.resultCount).to.equal(0);
 
-    await db.update(searchLog).set({ createdAt: new Date(Date.now() - 91 * 86_400_000) }).where(eq(searchLog.query, "zellige"));
+    await db
+      .update(searchLog)
+      .set({ createdAt: new Date(Date.now() - 91 * 86_400_000) })
+      .where(eq(searchLog.query, "zellige"));
     const purged = await p.broker.call<{ deleted: number }, object>("index.purgeSearchLog", {});
     expect(purged.deleted).to.equal(1);
-    expect((await db.select().from(searchLog).where(eq(searchLog.orgId, a.orgId))).map((r) => r.query)).to.deep.equal(["nothing matches xyzzy"]);
+    expect((await db.select().from(searchLog).where(eq(searchLog.orgId, a.orgId))).map((r) => r.query)).to.deep.equal([
+      "nothing matches xyzzy",
+    ]);
   });
 
   describe("search by vector (POST /api/search/vector)", () => {
     const embed = async (account: Account, input: string) => {
-      const res = await http(p.baseUrl, "POST", "/v1/embeddings", { token: account.accessToken, body: { model: "use-lite", input, encoding_format: "base64" } });
+      const res = await http(p.baseUrl, "POST", "/v1/embeddings", {
+        token: account.accessToken,
+        body: { model: "use-lite", input, encoding_format: "base64" },
+      });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       return res.body.data[0].embedding as string;
     };
@@ -220,18 +317,35 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     it("filters, versions and org isolation apply as in search; viewers may use it", async () => {
       const vector = await embed(a, "puppy food");
       const kitchen = ds.conversationIds[1]!;
-      const filtered = await byVector(a, { datasetId: ds.datasetId, vector, k: 50, filters: { conversationIds: [kitchen] } });
+      const filtered = await byVector(a, {
+        datasetId: ds.datasetId,
+        vector,
+        k: 50,
+        filters: { conversationIds: [kitchen] },
+      });
       expect(filtered.status).to.equal(200);
-      const semantic = await run(a, { datasetId: ds.datasetId, query: "puppy food", mode: "semantic", pageSize: 50, filters: { conversationIds: [kitchen] } });
+      const semantic = await run(a, {
+        datasetId: ds.datasetId,
+        query: "puppy food",
+        mode: "semantic",
+        pageSize: 50,
+        filters: { conversationIds: [kitchen] },
+      });
       // Search leaves out what is below its similarity floor (SEARCH_SEMANTIC_MIN_SCORE, 0.2); the raw vector search does not.
       const close = filtered.body.hits.filter((h: { score: number }) => h.score >= 0.2);
-      expect(new Set(close.map((h: { chunkId: string }) => h.chunkId))).to.deep.equal(new Set(semantic.map((i) => i.chunkId)));
+      expect(new Set(close.map((h: { chunkId: string }) => h.chunkId))).to.deep.equal(
+        new Set(semantic.map((i) => i.chunkId)),
+      );
       const v1 = await byVector(a, { datasetId: ds.datasetId, vector, version: 1 });
       expect(v1.status, JSON.stringify(v1.body)).to.equal(200);
       expect(v1.body.version).to.equal(1);
       expect((await byVector(a, { datasetId: ds.datasetId, vector, version: 999 })).status).to.equal(404);
       // B's identical data answers B's own chunk ids; A's dataset is 404 to B.
-      const mine = new Set((await byVector(a, { datasetId: ds.datasetId, vector, k: 50 })).body.hits.map((h: { chunkId: string }) => h.chunkId));
+      const mine = new Set(
+        (await byVector(a, { datasetId: ds.datasetId, vector, k: 50 })).body.hits.map(
+          (h: { chunkId: string }) => h.chunkId,
+        ),
+      );
       const theirs = await byVector(b, { datasetId: dsB.datasetId, vector, k: 50 });
       expect(theirs.status).to.equal(200);
       expect(theirs.body.hits.some((h: { chunkId: string }) => mine.has(h.chunkId))).to.equal(false);

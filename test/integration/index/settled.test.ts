@@ -20,7 +20,14 @@ describe("index: a dataset is settled only when its imports are chunked and ever
   const embedAll = async (target: { orgId: string; datasetId: string }, chunkIds: string[]) => {
     if (chunkIds.length === 0) return;
     await database.db.insert(embeddings).values(
-      chunkIds.map((chunkId) => ({ chunkId, modelId: "use-lite", datasetId: target.datasetId, orgId: target.orgId, dimension: 2, vector: Buffer.alloc(8) })),
+      chunkIds.map((chunkId) => ({
+        chunkId,
+        modelId: "use-lite",
+        datasetId: target.datasetId,
+        orgId: target.orgId,
+        dimension: 2,
+        vector: Buffer.alloc(8),
+      })),
     );
   };
 
@@ -32,13 +39,17 @@ describe("index: a dataset is settled only when its imports are chunked and ever
 
     // The first conversation chunked and embedded; the second not chunked yet.
     const first: string[] = [];
-    await rechunkConversation(db, target.orgId, target.datasetId, seeded.conversationIds[0]!, { onInserted: async (ids) => void first.push(...ids) });
+    await rechunkConversation(db, target.orgId, target.datasetId, seeded.conversationIds[0]!, {
+      onInserted: async (ids) => void first.push(...ids),
+    });
     await embedAll(target, first);
     expect(await pendingChunks(db, key)).to.equal(0);
     expect(await datasetSettled(db, key), "settled in the middle of the import").to.equal(false);
 
     const second: string[] = [];
-    await rechunkConversation(db, target.orgId, target.datasetId, seeded.conversationIds[1]!, { onInserted: async (ids) => void second.push(...ids) });
+    await rechunkConversation(db, target.orgId, target.datasetId, seeded.conversationIds[1]!, {
+      onInserted: async (ids) => void second.push(...ids),
+    });
     expect(second.length).to.be.greaterThan(0);
     await markImportChunked(db, { ...target, importId: seeded.importId });
     expect(await datasetSettled(db, key), "settled with chunks still waiting for vectors").to.equal(false);

@@ -10,7 +10,11 @@ import { seedImport, waitFor } from "../embedder/helpers.ts";
 import { CONVERSATIONS } from "./fixtures.ts";
 import { search, seedIndexedDataset, startIndexPlatform, waitIndexed } from "./helpers.ts";
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 describe("index: versions, pinning, rollback, rebuild and deletions", function () {
   this.timeout(900_000);
@@ -20,9 +24,16 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
   let ds: { datasetId: string; conversationIds: string[] };
   const url = (suffix = "") => `/api/datasets/${ds.datasetId}/index${suffix}`;
   const get = (suffix: string, token = a.accessToken) => http(p.baseUrl, "GET", url(suffix), { token });
-  const post = (suffix: string, body: unknown = {}, token = a.accessToken) => http(p.baseUrl, "POST", url(suffix), { token, body });
+  const post = (suffix: string, body: unknown = {}, token = a.accessToken) =>
+    http(p.baseUrl, "POST", url(suffix), { token, body });
   const hitTexts = async (query: string, extra: Record<string, unknown> = {}) => {
-    const res = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query, mode: "semantic", pageSize: 50, ...extra });
+    const res = await search(p.baseUrl, a.accessToken, {
+      datasetId: ds.datasetId,
+      query,
+      mode: "semantic",
+      pageSize: 50,
+      ...extra,
+    });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return res.body.items.map((i: { message: { text: string } }) => i.message.text) as string[];
   };
@@ -62,31 +73,60 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
 
     const diff = await get("/versions/1/compare/2");
     expect(diff.status).to.equal(200);
-    const puppyChunks = await p.database.db.select({ id: chunks.id }).from(chunks).where(eq(chunks.conversationId, seeded.conversationIds[0]!));
+    const puppyChunks = await p.database.db
+      .select({ id: chunks.id })
+      .from(chunks)
+      .where(eq(chunks.conversationId, seeded.conversationIds[0]!));
     expect(diff.body.added.sort()).to.deep.equal(puppyChunks.map((c) => c.id).sort());
     expect(diff.body.removed).to.deep.equal([]);
     expect(diff.body.toCount - diff.body.fromCount).to.equal(puppyChunks.length);
 
-    expect(await hitTexts("golden retriever puppy")).to.include("We picked up the puppy today, a golden retriever called Biscuit!");
+    expect(await hitTexts("golden retriever puppy")).to.include(
+      "We picked up the puppy today, a golden retriever called Biscuit!",
+    );
     const pin = await post("/pin", { version: 1 });
     expect(pin.status, JSON.stringify(pin.body)).to.equal(200);
     expect((await get("")).body.pinnedVersion).to.equal(1);
-    expect(await hitTexts("golden retriever puppy")).to.not.include("We picked up the puppy today, a golden retriever called Biscuit!");
+    expect(await hitTexts("golden retriever puppy")).to.not.include(
+      "We picked up the puppy today, a golden retriever called Biscuit!",
+    );
     const unpin = await http(p.baseUrl, "DELETE", url("/pin"), { token: a.accessToken });
     expect(unpin.status).to.equal(200);
-    expect(await hitTexts("golden retriever puppy")).to.include("We picked up the puppy today, a golden retriever called Biscuit!");
+    expect(await hitTexts("golden retriever puppy")).to.include(
+      "We picked up the puppy today, a golden retriever called Biscuit!",
+    );
   });
 
   it("federated over versions: each hit says which version it came from, duplicates merged", async () => {
-    const res = await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query: "golden retriever puppy", mode: "semantic", versions: [1, 2], pageSize: 50 });
+    const res = await search(p.baseUrl, a.accessToken, {
+      datasetId: ds.datasetId,
+      query: "golden retriever puppy",
+      mode: "semantic",
+      versions: [1, 2],
+      pageSize: 50,
+    });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    const items = res.body.items as { version: number; chunkId: string; message: { text: string }; alsoIn?: { version: number }[] }[];
+    const items = res.body.items as {
+      version: number;
+      chunkId: string;
+      message: { text: string };
+      alsoIn?: { version: number }[];
+    }[];
     expect(new Set(items.map((i) => i.chunkId)).size).to.equal(items.length);
     const biscuit = items.find((i) => /Biscuit/.test(i.message.text))!;
     expect(biscuit.version).to.equal(2);
     const shared = items.find((i) => i.alsoIn?.length)!;
     expect([shared.version, ...shared.alsoIn!.map((x) => x.version)].sort()).to.deep.equal([1, 2]);
-    expect((await search(p.baseUrl, a.accessToken, { datasetId: ds.datasetId, query: "x", mode: "semantic", versions: [99] })).status).to.equal(404);
+    expect(
+      (
+        await search(p.baseUrl, a.accessToken, {
+          datasetId: ds.datasetId,
+          query: "x",
+          mode: "semantic",
+          versions: [99],
+        })
+      ).status,
+    ).to.equal(404);
   });
 
   it("rolls back to v1 as a new version; retention keeps the last 2 plus the pinned one", async () => {
@@ -99,7 +139,10 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
     const rebuilt = await post("/rebuild");
     expect(rebuilt.status, JSON.stringify(rebuilt.body)).to.equal(200);
     expect(rebuilt.body.version).to.equal(4);
-    const versions = (await get("/versions")).body.items.map((v: { version: number; pinned: boolean }) => [v.version, v.pinned]);
+    const versions = (await get("/versions")).body.items.map((v: { version: number; pinned: boolean }) => [
+      v.version,
+      v.pinned,
+    ]);
     expect(versions).to.deep.equal([
       [4, false],
       [3, false],
@@ -112,15 +155,25 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
   it("removes vectors of deleted chunks (re-chunking) and of deleted conversations", async () => {
     const db = p.database.db;
     const before = (await get("")).body.index.count;
-    const puppyConv = (await db.select().from(conversations).where(and(eq(conversations.datasetId, ds.datasetId), eq(conversations.sourceKey, "new-puppy"))))[0]!;
+    const puppyConv = (
+      await db
+        .select()
+        .from(conversations)
+        .where(and(eq(conversations.datasetId, ds.datasetId), eq(conversations.sourceKey, "new-puppy")))
+    )[0]!;
     const gone = await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.conversationId, puppyConv.id));
     await db.delete(chunks).where(inArray(chunks.id, [gone[0]!.id]));
     await p.broker.emit("chunks.deleted", { orgId: a.orgId, datasetId: ds.datasetId, chunkIds: [gone[0]!.id] });
     await waitFor("the chunk to leave the index", async () => (await get("")).body.index.count === before - 1);
     await db.delete(conversations).where(eq(conversations.id, puppyConv.id));
     await p.broker.emit("conversation.deleted", { orgId: a.orgId, datasetId: ds.datasetId });
-    await waitFor("the conversation's chunks to leave the index", async () => (await get("")).body.index.count === before - gone.length);
-    expect(await hitTexts("golden retriever puppy")).to.not.include("We picked up the puppy today, a golden retriever called Biscuit!");
+    await waitFor(
+      "the conversation's chunks to leave the index",
+      async () => (await get("")).body.index.count === before - gone.length,
+    );
+    expect(await hitTexts("golden retriever puppy")).to.not.include(
+      "We picked up the puppy today, a golden retriever called Biscuit!",
+    );
   });
 
   it("admins rebuild; viewers read versions but may not pin, roll back or rebuild; other orgs get 404; bad versions 404/422", async () => {
@@ -138,7 +191,12 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
       ["POST", "/pin"],
       ["DELETE", "/pin"],
     ] as const) {
-      const body = suffix === "/pin" && method === "POST" || suffix === "/rollback" ? { version: 3 } : method === "POST" ? {} : undefined;
+      const body =
+        (suffix === "/pin" && method === "POST") || suffix === "/rollback"
+          ? { version: 3 }
+          : method === "POST"
+            ? {}
+            : undefined;
       const res = await http(p.baseUrl, method, url(suffix), { token: b.accessToken, body });
       expect(res.status, `${method} ${suffix}`).to.equal(404);
       expect((await http(p.baseUrl, method, url(suffix), { body })).status).to.equal(401);
@@ -155,7 +213,9 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
     await p.database.db.delete(datasets).where(eq(datasets.id, ds.datasetId));
     await p.broker.emit("dataset.deleted", { orgId: a.orgId, datasetId: ds.datasetId });
     await waitFor("the index files to go", async () => !(await exists(dir)));
-    const store = (p.broker.getLocalService("index") as unknown as { store: { versions: { list(k: object): Promise<unknown[]> } } }).store;
+    const store = (
+      p.broker.getLocalService("index") as unknown as { store: { versions: { list(k: object): Promise<unknown[]> } } }
+    ).store;
     expect(await store.versions.list({ datasetId: ds.datasetId, modelId: "use-lite" })).to.deep.equal([]);
   });
 });

@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { telegramExport, whatsappLines } from "./generators.ts";
-import { createDataset, signUp, startIngestPlatform, uploadFile, uploadRaw, waitForImport, type Account } from "./helpers.ts";
+import {
+  createDataset,
+  signUp,
+  startIngestPlatform,
+  uploadFile,
+  uploadRaw,
+  waitForImport,
+  type Account,
+} from "./helpers.ts";
 import { addMember } from "../auth/fixtures.ts";
 
 const NIL = "00000000-0000-4000-8000-000000000000";
@@ -19,13 +27,55 @@ describe("ingest: bad uploads answer 4xx at once with code, message and location
   });
   after(async () => p?.stop());
 
-  const CASES: { name: string; file: string; content: string | Buffer; status: number; code: string; where: Record<string, unknown> }[] = [
-    { name: "unknown format", file: "notes.txt", content: "hello there\nthis is no chat\n", status: 422, code: "UNKNOWN_FORMAT", where: { file: "notes.txt" } },
-    { name: "corrupt zip", file: "export.zip", content: Buffer.from("PK\u0003\u0004garbage-not-a-zip-at-all"), status: 422, code: "CORRUPT_ARCHIVE", where: { file: "export.zip" } },
-    { name: "truncated JSON", file: "result.json", content: telegramExport(3, { truncateAt: 400 }), status: 422, code: "INVALID_JSON", where: { file: "result.json" } },
-    { name: "JSON that is not a chat", file: "data.json", content: '{"name":"x","messages":[1,2,3]}', status: 422, code: "NOT_A_CHAT", where: { file: "data.json" } },
+  const CASES: {
+    name: string;
+    file: string;
+    content: string | Buffer;
+    status: number;
+    code: string;
+    where: Record<string, unknown>;
+  }[] = [
+    {
+      name: "unknown format",
+      file: "notes.txt",
+      content: "hello there\nthis is no chat\n",
+      status: 422,
+      code: "UNKNOWN_FORMAT",
+      where: { file: "notes.txt" },
+    },
+    {
+      name: "corrupt zip",
+      file: "export.zip",
+      content: Buffer.from("PK\u0003\u0004garbage-not-a-zip-at-all"),
+      status: 422,
+      code: "CORRUPT_ARCHIVE",
+      where: { file: "export.zip" },
+    },
+    {
+      name: "truncated JSON",
+      file: "result.json",
+      content: telegramExport(3, { truncateAt: 400 }),
+      status: 422,
+      code: "INVALID_JSON",
+      where: { file: "result.json" },
+    },
+    {
+      name: "JSON that is not a chat",
+      file: "data.json",
+      content: '{"name":"x","messages":[1,2,3]}',
+      status: 422,
+      code: "NOT_A_CHAT",
+      where: { file: "data.json" },
+    },
     { name: "empty file", file: "empty.txt", content: "", status: 422, code: "EMPTY_FILE", where: {} },
-    { name: "over the size limit", file: "big.txt", content: whatsappLines(0, 200), status: 413, code: "PAYLOAD_TOO_LARGE", where: {} },
+    {
+      name: "over the size limit",
+      file: "big.txt",
+      content: whatsappLines(0, 200),
+      status: 413,
+      code: "PAYLOAD_TOO_LARGE",
+      where: {},
+    },
   ];
 
   for (const c of CASES) {
@@ -44,7 +94,10 @@ describe("ingest: bad uploads answer 4xx at once with code, message and location
   }
 
   it("a truncated JSON names the JSON path where it broke", async () => {
-    const res = await uploadFile(p, a.accessToken, datasetId, { name: "result.json", content: telegramExport(3, { truncateAt: 400 }) });
+    const res = await uploadFile(p, a.accessToken, datasetId, {
+      name: "result.json",
+      content: telegramExport(3, { truncateAt: 400 }),
+    });
     expect(res.body.error.data.path ?? res.body.error.data.line).to.exist;
   });
 
@@ -62,7 +115,8 @@ describe("ingest: bad uploads answer 4xx at once with code, message and location
   });
 
   it("unreadable lines inside a valid export are counted and reported as warnings with their line", async () => {
-    const jsonl = '{"timestamp":"2021-01-01T10:00:00Z","author":"A","text":"one"}\n{broken json\n{"timestamp":"2021-01-01T10:01:00Z","author":"B","text":"two"}\n';
+    const jsonl =
+      '{"timestamp":"2021-01-01T10:00:00Z","author":"A","text":"one"}\n{broken json\n{"timestamp":"2021-01-01T10:01:00Z","author":"B","text":"two"}\n';
     const res = await uploadFile(p, a.accessToken, datasetId, { name: "chat.jsonl", content: jsonl });
     expect(res.status, JSON.stringify(res.body)).to.equal(202);
     const row = await waitForImport(p, a.accessToken, res.body.id);
@@ -92,7 +146,12 @@ describe("ingest: every endpoint refuses bad input (401 anonymous, 422 wrong typ
     await waitForImport(p, a.accessToken, ids.import);
     const convs = await http(p.baseUrl, "GET", `/api/datasets/${ids.dataset}/conversations`, { token: a.accessToken });
     ids.conversation = convs.body.items[0].id;
-    const msgs = await http(p.baseUrl, "GET", `/api/datasets/${ids.dataset}/conversations/${ids.conversation}/messages`, { token: a.accessToken });
+    const msgs = await http(
+      p.baseUrl,
+      "GET",
+      `/api/datasets/${ids.dataset}/conversations/${ids.conversation}/messages`,
+      { token: a.accessToken },
+    );
     ids.message = msgs.body.items[0].id;
   });
   after(async () => p?.stop());
@@ -121,7 +180,9 @@ describe("ingest: every endpoint refuses bad input (401 anonymous, 422 wrong typ
     });
 
   it("anonymous uploads → 401", async () => {
-    expect((await uploadFile(p, undefined, ids.dataset, { name: "chat.txt", content: whatsappLines(0, 2) })).status).to.equal(401);
+    expect(
+      (await uploadFile(p, undefined, ids.dataset, { name: "chat.txt", content: whatsappLines(0, 2) })).status,
+    ).to.equal(401);
     const raw = await fetch(`${p.baseUrl}/api/datasets/${ids.dataset}/imports`, { method: "PUT", body: "x" });
     expect(raw.status).to.equal(401);
   });
@@ -146,10 +207,18 @@ describe("ingest: every endpoint refuses bad input (401 anonymous, 422 wrong typ
   });
 
   it("a viewer may read but not write or delete", async () => {
-    expect((await http(p.baseUrl, "GET", `/api/datasets/${ids.dataset}`, { token: viewer.accessToken })).status).to.equal(200);
-    expect((await http(p.baseUrl, "POST", "/api/datasets", { token: viewer.accessToken, body: { name: "v" } })).status).to.equal(403);
-    expect((await http(p.baseUrl, "DELETE", `/api/datasets/${ids.dataset}`, { token: viewer.accessToken })).status).to.equal(403);
-    expect((await uploadFile(p, viewer.accessToken, ids.dataset, { name: "chat.txt", content: whatsappLines(0, 2) })).status).to.equal(403);
+    expect(
+      (await http(p.baseUrl, "GET", `/api/datasets/${ids.dataset}`, { token: viewer.accessToken })).status,
+    ).to.equal(200);
+    expect(
+      (await http(p.baseUrl, "POST", "/api/datasets", { token: viewer.accessToken, body: { name: "v" } })).status,
+    ).to.equal(403);
+    expect(
+      (await http(p.baseUrl, "DELETE", `/api/datasets/${ids.dataset}`, { token: viewer.accessToken })).status,
+    ).to.equal(403);
+    expect(
+      (await uploadFile(p, viewer.accessToken, ids.dataset, { name: "chat.txt", content: whatsappLines(0, 2) })).status,
+    ).to.equal(403);
   });
 
   const WRONG: [string, () => string, unknown?][] = [
@@ -186,9 +255,21 @@ describe("ingest: every endpoint refuses bad input (401 anonymous, 422 wrong typ
       expect(res.body.error.code).to.equal("VALIDATION_ERROR");
     });
 
-  for (const query of ["?format=myspace", "?timeZone=Mars/Olympus_Mons", "?daysFirst=maybe", "?colour=blue", `?filename=${"x".repeat(300)}`])
+  for (const query of [
+    "?format=myspace",
+    "?timeZone=Mars/Olympus_Mons",
+    "?daysFirst=maybe",
+    "?colour=blue",
+    `?filename=${"x".repeat(300)}`,
+  ])
     it(`wrong upload options ${query.slice(0, 40)} → 422`, async () => {
-      const res = await uploadFile(p, a.accessToken, ids.dataset, { name: "chat.txt", content: whatsappLines(0, 2) }, query);
+      const res = await uploadFile(
+        p,
+        a.accessToken,
+        ids.dataset,
+        { name: "chat.txt", content: whatsappLines(0, 2) },
+        query,
+      );
       expect(res.status, JSON.stringify(res.body)).to.equal(422);
       expect(res.body.error.code).to.equal("VALIDATION_ERROR");
     });

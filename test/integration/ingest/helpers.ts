@@ -8,7 +8,9 @@ import { AUTH_TEST_ENV, signUp, type Account } from "../auth/fixtures.ts";
 
 export { FIXTURES_DIR } from "../../helpers/paths.ts";
 
-export function startIngestPlatform(o: { db?: DatabaseKind; env?: Record<string, string> } = {}): Promise<TestPlatform> {
+export function startIngestPlatform(
+  o: { db?: DatabaseKind; env?: Record<string, string> } = {},
+): Promise<TestPlatform> {
   return startTestPlatform({ services: ["api", "auth", "ingest"], db: o.db, env: { ...AUTH_TEST_ENV, ...o.env } });
 }
 
@@ -19,7 +21,13 @@ export async function createDataset(p: TestPlatform, a: Account, name = "chats")
 }
 
 /** A multipart upload of one file, as a browser form would send it. */
-export async function uploadFile(p: TestPlatform, token: string | undefined, datasetId: string, file: string | { name: string; content: string | Buffer }, query = "") {
+export async function uploadFile(
+  p: TestPlatform,
+  token: string | undefined,
+  datasetId: string,
+  file: string | { name: string; content: string | Buffer },
+  query = "",
+) {
   const name = typeof file === "string" ? path.basename(file) : file.name;
   const content = typeof file === "string" ? readFileSync(file) : file.content;
   const form = new FormData();
@@ -33,7 +41,13 @@ export async function uploadFile(p: TestPlatform, token: string | undefined, dat
 }
 
 /** The raw export as the request body (PUT), options in the query string. */
-export async function uploadRaw(p: TestPlatform, token: string, datasetId: string, content: string | Buffer, query = "") {
+export async function uploadRaw(
+  p: TestPlatform,
+  token: string,
+  datasetId: string,
+  content: string | Buffer,
+  query = "",
+) {
   const res = await fetch(`${p.baseUrl}/api/datasets/${datasetId}/imports${query}`, {
     method: "PUT",
     body: typeof content === "string" ? content : new Uint8Array(content),
@@ -65,7 +79,13 @@ export async function waitForImport(p: TestPlatform, token: string, importId: st
 }
 
 /** Upload, expect 202, wait for the job; returns the final import row. */
-export async function importFile(p: TestPlatform, a: Account, datasetId: string, file: Parameters<typeof uploadFile>[3], query = "") {
+export async function importFile(
+  p: TestPlatform,
+  a: Account,
+  datasetId: string,
+  file: Parameters<typeof uploadFile>[3],
+  query = "",
+) {
   const res = await uploadFile(p, a.accessToken, datasetId, file, query);
   expect(res.status, JSON.stringify(res.body)).to.equal(202);
   expect(res.body.status).to.equal("queued");

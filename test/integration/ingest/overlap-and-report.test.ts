@@ -46,8 +46,18 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       ].join("\n");
       const row = await importFile(p, a, datasetId, { name: "WhatsApp Chat with Pals.txt", content: chat });
       expect(row.status, JSON.stringify(row.error)).to.equal("completed");
-      expect(row.summary).to.include({ messagesRead: 5, messagesAdded: 5, participants: 2, systemNotices: 1, mediaMessages: 1, duplicatesSkipped: 0, duplicatesMerged: 0 });
-      expect(row.summary.warnings.map((w: { code: string; line: number }) => [w.code, w.line])).to.deep.equal([["ORPHAN_LINE", 1]]);
+      expect(row.summary).to.include({
+        messagesRead: 5,
+        messagesAdded: 5,
+        participants: 2,
+        systemNotices: 1,
+        mediaMessages: 1,
+        duplicatesSkipped: 0,
+        duplicatesMerged: 0,
+      });
+      expect(row.summary.warnings.map((w: { code: string; line: number }) => [w.code, w.line])).to.deep.equal([
+        ["ORPHAN_LINE", 1],
+      ]);
       // The same file again: nothing new, every message reported as already there.
       const again = await importFile(p, a, datasetId, { name: "WhatsApp Chat with Pals.txt", content: chat });
       expect(again.summary).to.include({ messagesRead: 5, messagesAdded: 0, duplicatesSkipped: 5 });
@@ -56,17 +66,39 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
 
     it("merges an overlapping export under another file name into the stored conversation, each message once", async () => {
       const datasetId = await createDataset(p, a);
-      const first = await importFile(p, a, datasetId, { name: "WhatsApp Chat with Family.txt", content: whatsappLines(0, 30) });
+      const first = await importFile(p, a, datasetId, {
+        name: "WhatsApp Chat with Family.txt",
+        content: whatsappLines(0, 30),
+      });
       expect(first.summary.messagesAdded).to.equal(30);
-      const second = await importFile(p, a, datasetId, { name: "chat-export-2024-06.txt", content: whatsappLines(20, 50) });
+      const second = await importFile(p, a, datasetId, {
+        name: "chat-export-2024-06.txt",
+        content: whatsappLines(20, 50),
+      });
       expect(second.status, JSON.stringify(second.error)).to.equal("completed");
-      expect(second.summary).to.include({ messagesRead: 30, messagesAdded: 20, duplicatesMerged: 10, conversationsAdded: 0 });
-      expect(second.summary.merged).to.deep.equal([{ from: "chat-export-2024-06", into: "Family", duplicates: 10, moved: 20 }]);
+      expect(second.summary).to.include({
+        messagesRead: 30,
+        messagesAdded: 20,
+        duplicatesMerged: 10,
+        conversationsAdded: 0,
+      });
+      expect(second.summary.merged).to.deep.equal([
+        { from: "chat-export-2024-06", into: "Family", duplicates: 10, moved: 20 },
+      ]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 50, conversations: 1 });
       // The conversation reads as one chat in order, without a repeated message.
-      const [conv] = (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })).body.items;
-      const page = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=100`, { token: a.accessToken });
-      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(Array.from({ length: 50 }, (_, i) => `message number ${i}`));
+      const [conv] = (
+        await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })
+      ).body.items;
+      const page = await http(
+        p.baseUrl,
+        "GET",
+        `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=100`,
+        { token: a.accessToken },
+      );
+      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(
+        Array.from({ length: 50 }, (_, i) => `message number ${i}`),
+      );
       // A third export that covers the start again, under yet another name, also adds nothing twice.
       const third = await importFile(p, a, datasetId, { name: "old backup.txt", content: whatsappLines(0, 5) });
       expect(third.summary).to.include({ messagesAdded: 0, duplicatesMerged: 5 });
@@ -78,17 +110,33 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const zip = await zipOf([
         { name: "WhatsApp Chat with Family.txt", content: whatsappLines(0, 30) },
         { name: "later/WhatsApp Chat with Family (2).txt", content: whatsappLines(20, 50) },
-        { name: "other/WhatsApp Chat with Club.txt", content: "01/02/2021, 09:00 - Mia: hi\n01/02/2021, 09:05 - Tom: hello\n" },
+        {
+          name: "other/WhatsApp Chat with Club.txt",
+          content: "01/02/2021, 09:00 - Mia: hi\n01/02/2021, 09:05 - Tom: hello\n",
+        },
       ]);
       const row = await importFile(p, a, datasetId, { name: "phone backup.zip", content: zip });
       expect(row.status, JSON.stringify(row.error)).to.equal("completed");
-      expect(row.summary).to.include({ messagesRead: 62, messagesAdded: 52, duplicatesMerged: 10, conversationsAdded: 2 });
+      expect(row.summary).to.include({
+        messagesRead: 62,
+        messagesAdded: 52,
+        duplicatesMerged: 10,
+        conversationsAdded: 2,
+      });
       expect(row.summary.merged).to.deep.equal([{ from: "Family (2)", into: "Family", duplicates: 10, moved: 20 }]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 52, conversations: 2 });
-      const items = (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })).body.items as { id: string; name: string }[];
+      const items = (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken }))
+        .body.items as { id: string; name: string }[];
       const family = items.find((c) => c.name === "Family")!;
-      const page = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${family.id}/messages?limit=100`, { token: a.accessToken });
-      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(Array.from({ length: 50 }, (_, i) => `message number ${i}`));
+      const page = await http(
+        p.baseUrl,
+        "GET",
+        `/api/datasets/${datasetId}/conversations/${family.id}/messages?limit=100`,
+        { token: a.accessToken },
+      );
+      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(
+        Array.from({ length: 50 }, (_, i) => `message number ${i}`),
+      );
       // The same zip again: a re-import, nothing added, every message reported as already there.
       const again = await importFile(p, a, datasetId, { name: "phone backup.zip", content: zip });
       expect(again.summary).to.include({ messagesAdded: 0, conversationsAdded: 0 });
@@ -122,7 +170,13 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
     it("keeps overlapping exports apart when the import asks so (mergeOverlapping=false)", async () => {
       const datasetId = await createDataset(p, a);
       await importFile(p, a, datasetId, { name: "WhatsApp Chat with Family.txt", content: whatsappLines(0, 30) });
-      const second = await importFile(p, a, datasetId, { name: "chat-export-2024-06.txt", content: whatsappLines(20, 50) }, "?mergeOverlapping=false");
+      const second = await importFile(
+        p,
+        a,
+        datasetId,
+        { name: "chat-export-2024-06.txt", content: whatsappLines(20, 50) },
+        "?mergeOverlapping=false",
+      );
       expect(second.summary).to.include({ messagesAdded: 30, duplicatesMerged: 0 });
       expect(second.summary.merged).to.deep.equal([]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 60, conversations: 2 });
@@ -130,8 +184,15 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
 
     it("does not merge different chats that share a forwarded message", async () => {
       const datasetId = await createDataset(p, a);
-      await importFile(p, a, datasetId, { name: "WhatsApp Chat with Work.txt", content: whatsappLines(0, 3) + "01/01/2021, 09:00 - Tom: fwd: the link\n" });
-      const other = await importFile(p, a, datasetId, { name: "WhatsApp Chat with Club.txt", content: "01/01/2021, 09:00 - Tom: fwd: the link\n01/01/2021, 09:05 - Mia: thanks\n01/01/2021, 09:06 - Mia: see you\n01/01/2021, 09:07 - Tom: bye\n" });
+      await importFile(p, a, datasetId, {
+        name: "WhatsApp Chat with Work.txt",
+        content: whatsappLines(0, 3) + "01/01/2021, 09:00 - Tom: fwd: the link\n",
+      });
+      const other = await importFile(p, a, datasetId, {
+        name: "WhatsApp Chat with Club.txt",
+        content:
+          "01/01/2021, 09:00 - Tom: fwd: the link\n01/01/2021, 09:05 - Mia: thanks\n01/01/2021, 09:06 - Mia: see you\n01/01/2021, 09:07 - Tom: bye\n",
+      });
       expect(other.summary.merged).to.deep.equal([]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 8, conversations: 2 });
     });
@@ -141,7 +202,8 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const msg = (id: number, from: string, text: string) =>
         `<div class="message default clearfix" id="message${id}"><div class="body"><div class="pull_right date details" title="14.03.2021 10:0${id}:00 UTC+03:00">10:0${id}</div>` +
         `<div class="from_name">${from}</div><div class="text">${text}</div></div></div>`;
-      const pageOf = (body: string) => `<!DOCTYPE html><html><head><title>Exported Data</title></head><body><div class="page_header"><div class="content"><div class="text bold">Club</div></div></div><div class="history">${body}</div></body></html>`;
+      const pageOf = (body: string) =>
+        `<!DOCTYPE html><html><head><title>Exported Data</title></head><body><div class="page_header"><div class="content"><div class="text bold">Club</div></div></div><div class="history">${body}</div></body></html>`;
       const tg = await zipOf([
         { name: "ChatExport_2021-03-14/messages.html", content: pageOf(msg(1, "Ann", "hi") + msg(2, "Ben", "hello")) },
         { name: "ChatExport_2021-03-14/messages2.html", content: pageOf(msg(3, "Ann", "bye")) },
@@ -152,7 +214,12 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const ig = await zipOf([
         {
           name: "your_instagram_activity/messages/inbox/ann_17845/message_1.json",
-          content: JSON.stringify({ participants: [{ name: "Ann" }, { name: "Me" }], messages: [{ sender_name: "Ann", timestamp_ms: 1_700_000_000_000, content: "oi" }], title: "Ann", thread_path: "inbox/ann_17845" }),
+          content: JSON.stringify({
+            participants: [{ name: "Ann" }, { name: "Me" }],
+            messages: [{ sender_name: "Ann", timestamp_ms: 1_700_000_000_000, content: "oi" }],
+            title: "Ann",
+            thread_path: "inbox/ann_17845",
+          }),
         },
       ]);
       const igRow = await importFile(p, a, datasetId, { name: "download.zip", content: ig });

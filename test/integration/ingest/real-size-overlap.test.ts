@@ -41,13 +41,24 @@ describe("ingest: overlapping exports of a 30,000-message chat in one upload (PG
     // Hang guard only, as above.
     const row = await waitForImport(p, a.accessToken, res.body.id, 840_000);
     expect(row.status, JSON.stringify(row.error)).to.equal("completed");
-    expect(row.summary).to.include({ messagesRead: 40_000, messagesAdded: 30_000, duplicatesMerged: 10_000, conversationsAdded: 1, participants: chat.authors.length });
-    expect(row.summary.merged).to.deep.equal([{ from: "Família e amigos (2)", into: "Família e amigos", duplicates: 10_000, moved: 10_000 }]);
+    expect(row.summary).to.include({
+      messagesRead: 40_000,
+      messagesAdded: 30_000,
+      duplicatesMerged: 10_000,
+      conversationsAdded: 1,
+      participants: chat.authors.length,
+    });
+    expect(row.summary.merged).to.deep.equal([
+      { from: "Família e amigos (2)", into: "Família e amigos", duplicates: 10_000, moved: 10_000 },
+    ]);
     const [counts] = await p.database.rows<{ m: number; c: number; k: number }>(sql`
       select (select count(*)::int from messages where dataset_id = ${datasetId}) as m,
              (select count(*)::int from conversations where dataset_id = ${datasetId}) as c,
              (select count(distinct ts)::int from messages where dataset_id = ${datasetId}) as k`);
-    expect({ messages: Number(counts!.m), conversations: Number(counts!.c) }).to.deep.equal({ messages: 30_000, conversations: 1 });
+    expect({ messages: Number(counts!.m), conversations: Number(counts!.c) }).to.deep.equal({
+      messages: 30_000,
+      conversations: 1,
+    });
     expect(Number(counts!.k)).to.equal(new Set(chat.expected.map((m) => m.time)).size);
   });
 });

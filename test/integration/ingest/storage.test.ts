@@ -5,7 +5,16 @@ import type { TestPlatform } from "../../helpers/platform.ts";
 import { requireServers } from "../../helpers/servers.ts";
 import type { DatabaseKind } from "../../helpers/database.ts";
 import { telegramExport, whatsappLines } from "./generators.ts";
-import { createDataset, importFile, signUp, startIngestPlatform, uploadFile, uploadRaw, waitForImport, type Account } from "./helpers.ts";
+import {
+  createDataset,
+  importFile,
+  signUp,
+  startIngestPlatform,
+  uploadFile,
+  uploadRaw,
+  waitForImport,
+  type Account,
+} from "./helpers.ts";
 
 const WA = (content: string) => ({ name: "WhatsApp Chat with Friends.txt", content });
 
@@ -43,12 +52,25 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
 
     it("stores the one message model: times with zone, kinds, participants, source lines", async () => {
       const datasetId = await createDataset(p, a);
-      const row = await importFile(p, a, datasetId, WA(whatsappLines(0, 10) + "01/01/2021, 08:30 - Tom: <Media omitted>\n"), "?timeZone=Europe/Berlin");
+      const row = await importFile(
+        p,
+        a,
+        datasetId,
+        WA(whatsappLines(0, 10) + "01/01/2021, 08:30 - Tom: <Media omitted>\n"),
+        "?timeZone=Europe/Berlin",
+      );
       expect(row.status, JSON.stringify(row.error)).to.equal("completed");
       expect(row.options.timeZone).to.equal("Europe/Berlin");
       expect(row.summary.messagesByKind).to.deep.equal({ text: 10, media: 1 });
-      const [conv] = (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })).body.items;
-      const page = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=3`, { token: a.accessToken });
+      const [conv] = (
+        await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })
+      ).body.items;
+      const page = await http(
+        p.baseUrl,
+        "GET",
+        `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=3`,
+        { token: a.accessToken },
+      );
       const first = page.body.items[0];
       expect(first.localTime).to.equal("2021-01-01T08:00:00");
       expect(first.timeZone).to.equal("Europe/Berlin");
@@ -60,22 +82,45 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const seen: number[] = page.body.items.map((m: { id: number }) => m.id);
       let cursor = page.body.nextCursor;
       while (cursor) {
-        const next = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=3&cursor=${encodeURIComponent(cursor)}`, { token: a.accessToken });
+        const next = await http(
+          p.baseUrl,
+          "GET",
+          `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=3&cursor=${encodeURIComponent(cursor)}`,
+          { token: a.accessToken },
+        );
         seen.push(...next.body.items.map((m: { id: number }) => m.id));
         cursor = next.body.nextCursor;
       }
       expect(seen).to.have.length(11);
       expect(new Set(seen).size).to.equal(11);
-      const one = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/messages/${seen[5]}?context=2`, { token: a.accessToken });
+      const one = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/messages/${seen[5]}?context=2`, {
+        token: a.accessToken,
+      });
       expect(one.status).to.equal(200);
       expect(one.body.before.map((m: { id: number }) => m.id)).to.deep.equal(seen.slice(3, 5));
       expect(one.body.after.map((m: { id: number }) => m.id)).to.deep.equal(seen.slice(6, 8));
-      const media = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${conv.id}/messages?kind=media`, { token: a.accessToken });
+      const media = await http(
+        p.baseUrl,
+        "GET",
+        `/api/datasets/${datasetId}/conversations/${conv.id}/messages?kind=media`,
+        { token: a.accessToken },
+      );
       expect(media.body.items).to.have.length(1);
       const people = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/participants`, { token: a.accessToken });
-      expect(people.body.items.map((x: { displayName: string }) => x.displayName).sort()).to.deep.equal(["Anna Berg", "Lisa", "Tom"]);
-      expect(events.some((e) => e.name === "import.completed" && e.payload.importId === row.id && e.payload.messagesAdded === 11 && e.payload.orgId === a.orgId)).to.be
-        .true;
+      expect(people.body.items.map((x: { displayName: string }) => x.displayName).sort()).to.deep.equal([
+        "Anna Berg",
+        "Lisa",
+        "Tom",
+      ]);
+      expect(
+        events.some(
+          (e) =>
+            e.name === "import.completed" &&
+            e.payload.importId === row.id &&
+            e.payload.messagesAdded === 11 &&
+            e.payload.orgId === a.orgId,
+        ),
+      ).to.be.true;
     });
 
     it("importing the same export twice adds nothing; an overlapping later export adds only the new messages", async () => {
@@ -101,7 +146,10 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const before = await counts(p, datasetId);
       // Valid for thousands of messages (so it is accepted), then cut off: the job fails late.
       const full = telegramExport(6000, { chatId: 777 });
-      const broken = await uploadFile(p, a.accessToken, datasetId, { name: "result.json", content: full.slice(0, Math.floor(full.length * 0.9)) });
+      const broken = await uploadFile(p, a.accessToken, datasetId, {
+        name: "result.json",
+        content: full.slice(0, Math.floor(full.length * 0.9)),
+      });
       expect(broken.status, JSON.stringify(broken.body)).to.equal(202);
       const row = await waitForImport(p, a.accessToken, broken.body.id);
       expect(row.status).to.equal("failed");
@@ -110,7 +158,9 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       expect(row.error.file ?? row.error.path ?? row.error.line).to.exist;
       expect(row.messagesAdded).to.equal(0);
       expect(await counts(p, datasetId)).to.deep.equal(before);
-      const [left] = await p.database.rows<{ n: number }>(sql`select count(*)::int as n from messages where import_id = ${row.id}`);
+      const [left] = await p.database.rows<{ n: number }>(
+        sql`select count(*)::int as n from messages where import_id = ${row.id}`,
+      );
       expect(Number(left!.n)).to.equal(0);
     });
 
@@ -129,7 +179,13 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
 
     it("the raw PUT route imports a request body with options from the query string", async () => {
       const datasetId = await createDataset(p, a);
-      const res = await uploadRaw(p, a.accessToken, datasetId, whatsappLines(0, 5), "?filename=chat.txt&format=whatsapp&daysFirst=true");
+      const res = await uploadRaw(
+        p,
+        a.accessToken,
+        datasetId,
+        whatsappLines(0, 5),
+        "?filename=chat.txt&format=whatsapp&daysFirst=true",
+      );
       expect(res.status, JSON.stringify(res.body)).to.equal(202);
       const row = await waitForImport(p, a.accessToken, res.body.id);
       expect(row.status).to.equal("completed");
@@ -145,7 +201,9 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const del = await http(p.baseUrl, "DELETE", `/api/datasets/${datasetId}`, { token: a.accessToken });
       expect(del.status, JSON.stringify(del.body)).to.equal(200);
       expect(await counts(p, datasetId)).to.deep.equal({ messages: 0, conversations: 0, participants: 0 });
-      expect((await http(p.baseUrl, "GET", `/api/datasets/${datasetId}`, { token: a.accessToken })).status).to.equal(404);
+      expect((await http(p.baseUrl, "GET", `/api/datasets/${datasetId}`, { token: a.accessToken })).status).to.equal(
+        404,
+      );
       await new Promise((r) => setTimeout(r, 50));
       expect(events).to.deep.include({ name: "dataset.deleted", payload: { orgId: a.orgId, datasetId } });
       const audit = await http(p.baseUrl, "GET", "/api/auth/audit?action=dataset.deleted", { token: a.accessToken });

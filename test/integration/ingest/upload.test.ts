@@ -17,10 +17,31 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
   after(async () => p?.stop());
 
   const CASES: { name: string; file: string; query?: string; format: string; minMessages: number }[] = [
-    { name: "WhatsApp .txt", file: fixture("whatsapp", "pustur__samples_short-chat.txt"), format: "whatsapp", minMessages: 3 },
-    { name: "Slack workspace zip", file: fixture("slack", "slack-export-viewer__testarchive.zip"), format: "slack", minMessages: 50 },
-    { name: "Telegram result.json", file: fixture("telegram", "telegram-chat-parser__private_group.json"), format: "telegram", minMessages: 2 },
-    { name: "Instagram JSON (format chosen)", file: fixture("instagram", "chat-miner__test_export.json"), query: "?format=instagram", format: "instagram", minMessages: 2 },
+    {
+      name: "WhatsApp .txt",
+      file: fixture("whatsapp", "pustur__samples_short-chat.txt"),
+      format: "whatsapp",
+      minMessages: 3,
+    },
+    {
+      name: "Slack workspace zip",
+      file: fixture("slack", "slack-export-viewer__testarchive.zip"),
+      format: "slack",
+      minMessages: 50,
+    },
+    {
+      name: "Telegram result.json",
+      file: fixture("telegram", "telegram-chat-parser__private_group.json"),
+      format: "telegram",
+      minMessages: 2,
+    },
+    {
+      name: "Instagram JSON (format chosen)",
+      file: fixture("instagram", "chat-miner__test_export.json"),
+      query: "?format=instagram",
+      format: "instagram",
+      minMessages: 2,
+    },
   ];
 
   for (const c of CASES)
@@ -33,7 +54,9 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
       expect(row.messagesAdded).to.equal(row.messagesRead);
       const s = row.summary;
       expect(s.messagesAdded).to.equal(row.messagesAdded);
-      expect(Object.values(s.messagesByKind as Record<string, number>).reduce((x, y) => x + y, 0)).to.equal(s.messagesRead);
+      expect(Object.values(s.messagesByKind as Record<string, number>).reduce((x, y) => x + y, 0)).to.equal(
+        s.messagesRead,
+      );
       expect(s.conversations).to.be.at.least(1);
       expect(s.participants).to.be.at.least(1);
       expect(Date.parse(s.firstMessageAt)).to.be.at.most(Date.parse(s.lastMessageAt));
@@ -47,7 +70,12 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
       const convs = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken });
       expect(convs.status).to.equal(200);
       const conv = convs.body.items[0];
-      const msgs = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=500`, { token: a.accessToken });
+      const msgs = await http(
+        p.baseUrl,
+        "GET",
+        `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=500`,
+        { token: a.accessToken },
+      );
       expect(msgs.status).to.equal(200);
       expect(msgs.body.items.length).to.equal(conv.messageCount);
       for (const m of msgs.body.items) {
@@ -62,7 +90,11 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
     const datasetId = await createDataset(p, a, "from disk");
     const { INGEST_COMMANDS } = await import("../../../services/ingest/operator-commands.ts");
     const command = INGEST_COMMANDS.find((c) => c.command.startsWith("import:path"))!;
-    const row = (await command.run(p.broker, { datasetId, path: fixture("slack", "slack-export-viewer__testarchive"), options: { wait: "true" } })) as {
+    const row = (await command.run(p.broker, {
+      datasetId,
+      path: fixture("slack", "slack-export-viewer__testarchive"),
+      options: { wait: "true" },
+    })) as {
       status: string;
       format: string;
       messagesAdded: number;
@@ -79,6 +111,15 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
   it("GET /api/formats lists the importable formats", async () => {
     const res = await http(p.baseUrl, "GET", "/api/formats", { token: a.accessToken });
     expect(res.status).to.equal(200);
-    expect(res.body.formats).to.include.members(["whatsapp", "telegram", "slack", "discord", "instagram", "messenger", "csv", "jsonl"]);
+    expect(res.body.formats).to.include.members([
+      "whatsapp",
+      "telegram",
+      "slack",
+      "discord",
+      "instagram",
+      "messenger",
+      "csv",
+      "jsonl",
+    ]);
   });
 });

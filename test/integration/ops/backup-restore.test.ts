@@ -13,7 +13,15 @@ import { REPO_ROOT } from "../../helpers/paths.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
-import { createDataset, signUpAt, startPlatform, topicExport, uploadAndWait, waitForIndexed, type RunningPlatform } from "./helpers.ts";
+import {
+  createDataset,
+  signUpAt,
+  startPlatform,
+  topicExport,
+  uploadAndWait,
+  waitForIndexed,
+  type RunningPlatform,
+} from "./helpers.ts";
 
 const run = promisify(execFile);
 const QUERIES = [
@@ -83,21 +91,30 @@ for (const kind of ["pglite", "postgres"] as const) {
       running.push(a);
       const owner = await signUpAt(a.baseUrl);
       const datasetId = await createDataset(a.baseUrl, owner.accessToken);
-      expect((await uploadAndWait(a.baseUrl, owner.accessToken, datasetId, topicExport(300))).status).to.equal("completed");
+      expect((await uploadAndWait(a.baseUrl, owner.accessToken, datasetId, topicExport(300))).status).to.equal(
+        "completed",
+      );
       await waitForIndexed(a.baseUrl, owner.accessToken, datasetId);
       // A second version and a pin, so the restore must carry every version tag, not only the live files.
-      const rebuilt = await http(a.baseUrl, "POST", `/api/datasets/${datasetId}/index/rebuild`, { token: owner.accessToken });
+      const rebuilt = await http(a.baseUrl, "POST", `/api/datasets/${datasetId}/index/rebuild`, {
+        token: owner.accessToken,
+      });
       expect(rebuilt.status, JSON.stringify(rebuilt.body)).to.equal(200);
-      const pin = await http(a.baseUrl, "POST", `/api/datasets/${datasetId}/index/pin`, { token: owner.accessToken, body: { version: 1 } });
+      const pin = await http(a.baseUrl, "POST", `/api/datasets/${datasetId}/index/pin`, {
+        token: owner.accessToken,
+        body: { version: 1 },
+      });
       expect(pin.status, JSON.stringify(pin.body)).to.be.oneOf([200, 201]);
       const expected = await searches(a, owner.accessToken, datasetId);
-      expect((expected as unknown[][]).map((items) => items.length > 0), JSON.stringify(expected)).to.deep.equal([true, true, true]);
+      expect(
+        (expected as unknown[][]).map((items) => items.length > 0),
+        JSON.stringify(expected),
+      ).to.deep.equal([true, true, true]);
 
       const versionsOf = async (p: RunningPlatform, token: string) =>
-        (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token })).body.items.map((v: { version: number; pinned: boolean }) => [
-          v.version,
-          v.pinned,
-        ]);
+        (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token })).body.items.map(
+          (v: { version: number; pinned: boolean }) => [v.version, v.pinned],
+        );
       const backupDir = path.join(tmp("out"), "backup");
       const versionsAtBackup = await versionsOf(a, owner.accessToken);
       expect(versionsAtBackup.at(-1)).to.deep.equal([1, true]);
@@ -115,7 +132,9 @@ for (const kind of ["pglite", "postgres"] as const) {
 
       const b = await startPlatform({ DATA_DIR: restoredDir, ...restoredEnv });
       running.push(b);
-      const login = await http(b.baseUrl, "POST", "/api/auth/login", { body: { email: owner.email, password: PASSWORD } });
+      const login = await http(b.baseUrl, "POST", "/api/auth/login", {
+        body: { email: owner.email, password: PASSWORD },
+      });
       expect(login.status, JSON.stringify(login.body)).to.equal(200);
       expect(await versionsOf(b, login.body.accessToken)).to.deep.equal(versionsAtBackup);
       expect(await searches(b, login.body.accessToken, datasetId)).to.deep.equal(expected);
@@ -132,4 +151,3 @@ describe("backup: latest version of each index from the tag list", () => {
     ]);
   });
 });
-

@@ -56,16 +56,29 @@ export async function startPlatform(env: Record<string, string>, services = ALL_
   const platform = await createPlatform(config, { services });
   await platform.start();
   const api = platform.broker.getLocalService("api") as unknown as { server?: Server } | undefined;
-  return { ...platform, dataDir: config.dataDir, baseUrl: api?.server ? `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` : "" };
+  return {
+    ...platform,
+    dataDir: config.dataDir,
+    baseUrl: api?.server ? `http://127.0.0.1:${(api.server.address() as AddressInfo).port}` : "",
+  };
 }
 
 /** Uploads an export as the raw body and waits for the import to end; returns the final import row. */
-export async function uploadAndWait(baseUrl: string, token: string, datasetId: string, content: string, timeoutMs = 180_000) {
-  const res = await fetch(`${baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`, {
-    method: "PUT",
-    body: content,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
-  });
+export async function uploadAndWait(
+  baseUrl: string,
+  token: string,
+  datasetId: string,
+  content: string,
+  timeoutMs = 180_000,
+) {
+  const res = await fetch(
+    `${baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,
+    {
+      method: "PUT",
+      body: content,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream" },
+    },
+  );
   const body = (await res.json()) as { id: string };
   expect(res.status, JSON.stringify(body)).to.equal(202);
   return waitForImportEnd(baseUrl, token, body.id, timeoutMs);
@@ -84,11 +97,21 @@ export async function waitForIndexed(baseUrl: string, token: string, datasetId: 
     const status = await http(baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token });
     const versions = await http(baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token });
     const latest = versions.body?.items?.[0];
-    return status.status === 200 && status.body.pendingChunks === 0 && latest && latest.manifest.vectorCount === status.body.index?.count ? status.body : null;
+    return status.status === 200 &&
+      status.body.pendingChunks === 0 &&
+      latest &&
+      latest.manifest.vectorCount === status.body.index?.count
+      ? status.body
+      : null;
   });
 }
 
-export async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>, everyMs = 200): Promise<T> {
+export async function poll<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | null | undefined | false>,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe().catch(() => null);

@@ -84,7 +84,12 @@ describe("operator CLI: channels:backlog on a NATS JetStream cluster", function 
   it("lists the namespace's streams with their consumer groups, and the database backlog", async () => {
     const env = { TRANSPORTER: SERVERS.nats.url, NAMESPACE: namespace, DATABASE_URL: database!.url! };
     // An embedder node creates the namespace's streams and consumers.
-    embedder = await startTestPlatform({ services: ["embedder"], database, env: { ...EMBED_TEST_ENV, ...env }, nodeID: "emb-1" });
+    embedder = await startTestPlatform({
+      services: ["embedder"],
+      database,
+      env: { ...EMBED_TEST_ENV, ...env },
+      nodeID: "emb-1",
+    });
     // Asynchronous: the in-process embedder must keep answering JetStream while the CLI runs.
     const { stdout } = await run(process.execPath, ["--import", "tsx", "bin/operator.ts", "channels:backlog"], {
       cwd: REPO_ROOT,
@@ -121,7 +126,14 @@ describe("operator REPL: index and channel commands are registered", function ()
 
   it("runs channels:backlog and index:reindex from the REPL", async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), "chatlens-ops-repl-"));
-    const env = Object.entries({ ...INDEX_TEST_ENV, PORT: "0", DATA_DIR: dataDir, METRICS_ENABLED: "false", LOG_LEVEL: "warn", CHATLENS_SKIP_UI_BUILD: "1" })
+    const env = Object.entries({
+      ...INDEX_TEST_ENV,
+      PORT: "0",
+      DATA_DIR: dataDir,
+      METRICS_ENABLED: "false",
+      LOG_LEVEL: "warn",
+      CHATLENS_SKIP_UI_BUILD: "1",
+    })
       .map(([k, v]) => `${k}='${v}'`)
       .join(" ");
     session = TmuxSession.start(`chatlens-ops-repl-${process.pid}`, `env ${env} npm run repl`, REPO_ROOT);

@@ -17,7 +17,8 @@ describe("business metrics on /metrics", function () {
       services: ["api", "auth", "ingest", "embedder", "index"],
       env: { ...AUTH_TEST_ENV, METRICS_ENABLED: "true", METRICS_PORT: "0" },
     });
-    const reporter = (p.broker.metrics as unknown as { reporter: { server?: { address(): { port: number } } }[] }).reporter;
+    const reporter = (p.broker.metrics as unknown as { reporter: { server?: { address(): { port: number } } }[] })
+      .reporter;
     const port = reporter.find((r) => r.server)!.server!.address().port;
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
   });
@@ -26,11 +27,18 @@ describe("business metrics on /metrics", function () {
   it("counts imports, imported messages, embedded chunks, index sizes and searches", async () => {
     const owner = await signUp(p);
     const datasetId = await createDataset(p, owner);
-    const done = await importFile(p, owner, datasetId, path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt"));
+    const done = await importFile(
+      p,
+      owner,
+      datasetId,
+      path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt"),
+    );
     expect(done.status).to.equal("completed");
     const deadline = Date.now() + 180_000;
     for (;;) {
-      const progress = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/embedding`, { token: owner.accessToken });
+      const progress = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/embedding`, {
+        token: owner.accessToken,
+      });
       if (progress.body.chunks > 0 && progress.body.pending === 0) break;
       if (Date.now() > deadline) throw new Error(`embedding did not finish: ${JSON.stringify(progress.body)}`);
       await new Promise((r) => setTimeout(r, 200));

@@ -20,21 +20,41 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
       const tables = await d.rows<{ table_name: string }>(
         sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
       );
-      expect(tables.map((t) => t.table_name)).to.include.members(["orgs", "users", "messages", "chunks", "embeddings", "audit_log"]);
+      expect(tables.map((t) => t.table_name)).to.include.members([
+        "orgs",
+        "users",
+        "messages",
+        "chunks",
+        "embeddings",
+        "audit_log",
+      ]);
     });
 
     it("stores chat data, deduplicates by source key and ranks full-text matches", async () => {
       const [org] = await d.db.insert(orgs).values({ name: "Acme" }).returning();
-      const [ds] = await d.db.insert(datasets).values({ orgId: org.id, name: "team chat", modelId: "use-lite" }).returning();
+      const [ds] = await d.db
+        .insert(datasets)
+        .values({ orgId: org.id, name: "team chat", modelId: "use-lite" })
+        .returning();
       const [conv] = await d.db
         .insert(conversations)
         .values({ orgId: org.id, datasetId: ds.id, sourceKey: "c1", name: "general", platform: "whatsapp" })
         .returning();
       const base = { orgId: org.id, datasetId: ds.id, conversationId: conv.id, kind: "text" };
       const rows = [
-        { ...base, sourceKey: "m1", ts: new Date("2024-01-01T10:00:00Z"), text: "We are running the quarterly budget review" },
+        {
+          ...base,
+          sourceKey: "m1",
+          ts: new Date("2024-01-01T10:00:00Z"),
+          text: "We are running the quarterly budget review",
+        },
         { ...base, sourceKey: "m2", ts: new Date("2024-01-01T10:01:00Z"), text: "lunch?" },
-        { ...base, sourceKey: "m3", ts: new Date("2024-01-01T10:02:00Z"), text: "The budget, the budget, always the budget" },
+        {
+          ...base,
+          sourceKey: "m3",
+          ts: new Date("2024-01-01T10:02:00Z"),
+          text: "The budget, the budget, always the budget",
+        },
       ];
       await d.db.insert(messages).values(rows);
       // Re-importing the same messages adds nothing.
@@ -71,20 +91,35 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
         .returning();
       const now = new Date();
       await d.db.insert(chunks).values({
-        id: "chunk-1", orgId: org.id, datasetId: ds.id, conversationId: conv.id, chunkingVersion: "v1",
-        messageIds: [1, 2], text: "a: hi\nb: hello", startTs: now, endTs: now,
+        id: "chunk-1",
+        orgId: org.id,
+        datasetId: ds.id,
+        conversationId: conv.id,
+        chunkingVersion: "v1",
+        messageIds: [1, 2],
+        text: "a: hi\nb: hello",
+        startTs: now,
+        endTs: now,
       });
       const vector = new Float32Array([0.25, -1.5, 3.125]);
       await d.db.insert(embeddings).values({
-        chunkId: "chunk-1", modelId: "m", datasetId: ds.id, orgId: org.id, dimension: 3,
+        chunkId: "chunk-1",
+        modelId: "m",
+        datasetId: ds.id,
+        orgId: org.id,
+        dimension: 3,
         vector: Buffer.from(vector.buffer),
       });
       const [row] = await d.db.select().from(embeddings).where(eq(embeddings.chunkId, "chunk-1"));
-      const back = new Float32Array(row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength));
+      const back = new Float32Array(
+        row.vector.buffer.slice(row.vector.byteOffset, row.vector.byteOffset + row.vector.byteLength),
+      );
       expect(Array.from(back)).to.deep.equal([0.25, -1.5, 3.125]);
 
       await d.db.delete(datasets).where(eq(datasets.id, ds.id));
-      const left = await d.rows<{ n: number }>(sql`select count(*)::int as n from embeddings e join chunks c on c.id = e.chunk_id where c.dataset_id = ${ds.id}`);
+      const left = await d.rows<{ n: number }>(
+        sql`select count(*)::int as n from embeddings e join chunks c on c.id = e.chunk_id where c.dataset_id = ${ds.id}`,
+      );
       expect(left[0].n).to.equal(0);
       expect(await d.db.select().from(chunks).where(eq(chunks.datasetId, ds.id))).to.have.length(0);
     });

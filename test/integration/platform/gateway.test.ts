@@ -47,7 +47,9 @@ describe("gateway (embedded platform over HTTP)", function () {
   it("returns a request id header, echoing a well-formed one from the client", async () => {
     const own = await http(p.baseUrl, "GET", "/api/health", { headers: { "x-request-id": "trace-42" } });
     expect(own.headers.get("x-request-id")).to.equal("trace-42");
-    const fresh = await http(p.baseUrl, "GET", "/api/health", { headers: { "x-request-id": "<script>alert(1)</script> " + "x".repeat(200) } });
+    const fresh = await http(p.baseUrl, "GET", "/api/health", {
+      headers: { "x-request-id": "<script>alert(1)</script> " + "x".repeat(200) },
+    });
     expect(fresh.headers.get("x-request-id")).to.match(/^[0-9a-f-]{36}$/);
   });
 
@@ -59,7 +61,13 @@ describe("gateway (embedded platform over HTTP)", function () {
   });
 
   it("exposes no internal action: $node.* and unaliased actions have no URL", async () => {
-    for (const url of ["/api/$node/list", "/api/~node/services", "/api/api/health", "/api/api.ready", "/api/auth/resolveCredential"]) {
+    for (const url of [
+      "/api/$node/list",
+      "/api/~node/services",
+      "/api/api/health",
+      "/api/api.ready",
+      "/api/auth/resolveCredential",
+    ]) {
       const res = await http(p.baseUrl, "GET", url);
       expect(res.status, url).to.equal(404);
     }

@@ -14,7 +14,10 @@ describe("middleware order", function () {
           permissions: ["datasets.read"],
           cache: { keys: ["#auth.orgId", "id"] },
           params: { id: { type: "number" } },
-          handler: (ctx) => ({ id: (ctx.params as { id: number }).id, org: (ctx.meta as { auth: { orgId: string } }).auth.orgId }),
+          handler: (ctx) => ({
+            id: (ctx.params as { id: number }).id,
+            org: (ctx.meta as { auth: { orgId: string } }).auth.orgId,
+          }),
         },
       },
     });
@@ -22,24 +25,34 @@ describe("middleware order", function () {
   });
   after(() => p?.stop());
 
-  const viewer = (orgId: string) => ({ auth: { kind: "user", userId: "u", orgId, role: "viewer", permissions: ["datasets.read"] } });
+  const viewer = (orgId: string) => ({
+    auth: { kind: "user", userId: "u", orgId, role: "viewer", permissions: ["datasets.read"] },
+  });
 
   it("refuses an anonymous caller before validating its params", async () => {
-    const err = await p.broker.call("guarded.read", { id: "not a number" }).catch((e: { type?: string }) => e) as { type?: string };
+    const err = (await p.broker.call("guarded.read", { id: "not a number" }).catch((e: { type?: string }) => e)) as {
+      type?: string;
+    };
     expect(err.type).to.equal("UNAUTHORIZED");
   });
 
   it("never serves a cached answer to a caller without the permission", async () => {
     const ok = await p.broker.call("guarded.read", { id: 1 }, { meta: viewer("org-a") });
     expect(ok).to.deep.equal({ id: 1, org: "org-a" });
-    const err = await p.broker
-      .call("guarded.read", { id: 1 }, { meta: { auth: { kind: "user", userId: "x", orgId: "org-a", role: null, permissions: [] } } })
-      .catch((e: { type?: string }) => e) as { type?: string };
+    const err = (await p.broker
+      .call(
+        "guarded.read",
+        { id: 1 },
+        { meta: { auth: { kind: "user", userId: "x", orgId: "org-a", role: null, permissions: [] } } },
+      )
+      .catch((e: { type?: string }) => e)) as { type?: string };
     expect(err.type).to.equal("FORBIDDEN");
   });
 
   it("validates params once access is granted", async () => {
-    const err = await p.broker.call("guarded.read", { id: "x" }, { meta: viewer("org-a") }).catch((e: { type?: string }) => e) as { type?: string };
+    const err = (await p.broker
+      .call("guarded.read", { id: "x" }, { meta: viewer("org-a") })
+      .catch((e: { type?: string }) => e)) as { type?: string };
     expect(err.type).to.equal("VALIDATION_ERROR");
   });
 });

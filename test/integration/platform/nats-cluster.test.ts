@@ -17,7 +17,10 @@ describe("cluster over real NATS (separate broker processes)", function () {
 
   before(async function () {
     await requireServers(this, "nats");
-    const config = loadConfig({ ...env, METRICS_ENABLED: "false", LOG_LEVEL: "warn", NODE_ID: "caller" }, { dotenv: false });
+    const config = loadConfig(
+      { ...env, METRICS_ENABLED: "false", LOG_LEVEL: "warn", NODE_ID: "caller" },
+      { dotenv: false },
+    );
     // The caller runs no probe service: every probe call must cross NATS to another process.
     caller = new ServiceBroker(createBrokerOptions(config));
     await caller.start();
@@ -34,7 +37,11 @@ describe("cluster over real NATS (separate broker processes)", function () {
     const res = await caller.call<{ nodeID: string }, object>("probe.whoami", {}, { requestID: "corr-across-nodes" });
     expect(res.nodeID).to.equal("probe-b");
     await new Promise((r) => setTimeout(r, 200));
-    const lines = nodes[0].output().split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+    const lines = nodes[0]
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l));
     const answered = lines.find((l) => l.msg === "probe answered");
     expect(answered, nodes[0].output()).to.include({ requestId: "corr-across-nodes", nodeID: "probe-b" });
   });

@@ -44,8 +44,20 @@ describe("node shapes as separate processes over NATS (SERVICES=…)", function 
       CHATLENS_SKIP_UI_BUILD: "1",
     };
     // The auth node starts first: its log line tells us it is up (it has no HTTP port).
-    nodes.push(await startNodeProcess("bin/chatlens.ts", { ...shared, SERVICES: "auth", NODE_ID: "auth-node", LOG_LEVEL: "info" }, /ServiceBroker with \d+ service\(s\) started/));
-    nodes.push(await startNodeProcess("bin/chatlens.ts", { ...shared, SERVICES: "api", NODE_ID: "gateway-node", PORT: String(port), LOG_LEVEL: "info" }, /listening on/));
+    nodes.push(
+      await startNodeProcess(
+        "bin/chatlens.ts",
+        { ...shared, SERVICES: "auth", NODE_ID: "auth-node", LOG_LEVEL: "info" },
+        /ServiceBroker with \d+ service\(s\) started/,
+      ),
+    );
+    nodes.push(
+      await startNodeProcess(
+        "bin/chatlens.ts",
+        { ...shared, SERVICES: "api", NODE_ID: "gateway-node", PORT: String(port), LOG_LEVEL: "info" },
+        /listening on/,
+      ),
+    );
     baseUrl = `http://127.0.0.1:${port}`;
   });
 
@@ -57,13 +69,21 @@ describe("node shapes as separate processes over NATS (SERVICES=…)", function 
 
   it("serves sign-up through a gateway that does not run the auth service", async () => {
     let res = await http(baseUrl, "POST", "/api/auth/signup", {
-      body: { email: `shape-${Date.now()}@example.com`, password: "correct horse battery staple", displayName: "Shape" },
+      body: {
+        email: `shape-${Date.now()}@example.com`,
+        password: "correct horse battery staple",
+        displayName: "Shape",
+      },
     });
     // Discovery can lag a moment after start-up.
     for (let i = 0; i < 20 && res.status === 503; i++) {
       await new Promise((r) => setTimeout(r, 500));
       res = await http(baseUrl, "POST", "/api/auth/signup", {
-        body: { email: `shape-${Date.now()}-${i}@example.com`, password: "correct horse battery staple", displayName: "Shape" },
+        body: {
+          email: `shape-${Date.now()}-${i}@example.com`,
+          password: "correct horse battery staple",
+          displayName: "Shape",
+        },
       });
     }
     expect(res.status, JSON.stringify(res.body)).to.equal(202);

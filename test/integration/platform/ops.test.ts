@@ -23,7 +23,11 @@ describe("operator cluster commands (ops service on every node)", function () {
         ["gw", "api"],
       ]);
 
-      const drained = await gw.broker.call<{ stopped: string[] }, object>("ops.drain", {}, { nodeID: "auth-1", meta: { system: true } });
+      const drained = await gw.broker.call<{ stopped: string[] }, object>(
+        "ops.drain",
+        {},
+        { nodeID: "auth-1", meta: { system: true } },
+      );
       expect(drained.stopped).to.deep.equal(["auth"]);
       const deadline = Date.now() + 30_000;
       let after: Summary[] = [];

@@ -56,13 +56,19 @@ describe("request id and origin across nodes and job channels", function () {
     const res = await fetch(`${gateway.baseUrl}/api/datasets/${datasetId}/imports?filename=chat.txt`, {
       method: "PUT",
       body: readFileSync(path.join(FIXTURES_DIR, "whatsapp/pustur__samples_short-chat.txt")),
-      headers: { authorization: `Bearer ${owner.accessToken}`, "content-type": "application/octet-stream", "x-request-id": requestId },
+      headers: {
+        authorization: `Bearer ${owner.accessToken}`,
+        "content-type": "application/octet-stream",
+        "x-request-id": requestId,
+      },
     });
     const body = (await res.json()) as { id: string };
     expect(res.status, JSON.stringify(body)).to.equal(202);
     expect((await waitForImport(gateway, owner.accessToken, body.id)).status).to.equal("completed");
     for (;;) {
-      const progress = await http(gateway.baseUrl, "GET", `/api/datasets/${datasetId}/embedding`, { token: owner.accessToken });
+      const progress = await http(gateway.baseUrl, "GET", `/api/datasets/${datasetId}/embedding`, {
+        token: owner.accessToken,
+      });
       if (progress.body.chunks > 0 && progress.body.pending === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -27,7 +27,11 @@ describe("start-up of the chatlens process", function () {
   });
 
   it("refuses production without secrets", async () => {
-    const { code, output } = await runNodeProcess(ENTRY, { NODE_ENV: "production", DATA_DIR: dataDir(), JWT_SECRET: "" });
+    const { code, output } = await runNodeProcess(ENTRY, {
+      NODE_ENV: "production",
+      DATA_DIR: dataDir(),
+      JWT_SECRET: "",
+    });
     expect(code).to.equal(2);
     expect(output).to.match(/JWT_SECRET: required when NODE_ENV=production/);
   });
@@ -35,7 +39,11 @@ describe("start-up of the chatlens process", function () {
   it("starts the embedded platform, migrates PGlite under DATA_DIR, serves HTTP and stops cleanly", async () => {
     const dir = dataDir();
     const port = await freePort();
-    const node = await startNodeProcess(ENTRY, { PORT: String(port), DATA_DIR: dir, METRICS_ENABLED: "false" }, /listening on/);
+    const node = await startNodeProcess(
+      ENTRY,
+      { PORT: String(port), DATA_DIR: dir, METRICS_ENABLED: "false" },
+      /listening on/,
+    );
     try {
       expect(existsSync(path.join(dir, "db", "PG_VERSION"))).to.equal(true);
       const res = await fetch(`http://127.0.0.1:${port}/api/health`);
@@ -52,8 +60,14 @@ describe("start-up of the chatlens process", function () {
     const node = await startNodeProcess(
       ENTRY,
       {
-        NODE_ENV: "production", PORT: String(port), DATA_DIR: dataDir(), METRICS_ENABLED: "false",
-        JWT_SECRET: secret, MFA_ENCRYPTION_KEY: secret, OAUTH_SESSION_SECRET: secret, LOG_LEVEL: "info",
+        NODE_ENV: "production",
+        PORT: String(port),
+        DATA_DIR: dataDir(),
+        METRICS_ENABLED: "false",
+        JWT_SECRET: secret,
+        MFA_ENCRYPTION_KEY: secret,
+        OAUTH_SESSION_SECRET: secret,
+        LOG_LEVEL: "info",
       },
       /listening on/,
     );
@@ -64,7 +78,10 @@ describe("start-up of the chatlens process", function () {
     } finally {
       await node.stop();
     }
-    const lines = node.output().split("\n").filter((l) => l.startsWith("{"));
+    const lines = node
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"));
     expect(lines.length).to.be.greaterThan(3);
     for (const line of lines) expect(() => JSON.parse(line), line).to.not.throw();
     const tagged = lines.map((l) => JSON.parse(l)).filter((l) => l.requestId === "corr-777");

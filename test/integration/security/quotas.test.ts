@@ -44,13 +44,21 @@ describe("security: per-org quota on queued uploads", function () {
     const big = { name: "WhatsApp Chat with Big.txt", content: whatsappLines(1000, 16_000) };
     // The first upload is held open half-sent, so it counts against the quota for as long as the
     // test needs (a whole upload could be imported before the second arrives on a fast machine).
-    const first = holdOpenUpload(p, attacker.account.accessToken, attacker.datasetId, big.content, "?filename=chat.txt");
+    const first = holdOpenUpload(
+      p,
+      attacker.account.accessToken,
+      attacker.datasetId,
+      big.content,
+      "?filename=chat.txt",
+    );
     try {
       // Its slot is taken before its body is written to the upload folder.
       await waitFor("the held upload to be received", async () =>
         (await readdir(p.config.uploadDir).catch(() => [] as string[])).some((f) => f.endsWith(".upload")),
       );
-      const second = await duringAttack(p, bystander, () => uploadFile(p, attacker.account.accessToken, attacker.datasetId, big));
+      const second = await duringAttack(p, bystander, () =>
+        uploadFile(p, attacker.account.accessToken, attacker.datasetId, big),
+      );
       expect(second.status, JSON.stringify(second.body)).to.equal(429);
       expect(second.body.error.code).to.equal("QUOTA_EXCEEDED");
       const other = await uploadFile(p, bystander.account.accessToken, bystander.datasetId, {
@@ -80,7 +88,11 @@ function holdOpenUpload(p: TestPlatform, token: string, datasetId: string, conte
   const body = Buffer.from(content);
   const req = request(`${p.baseUrl}/api/datasets/${datasetId}/imports${query}`, {
     method: "PUT",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "content-length": String(body.length) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/octet-stream",
+      "content-length": String(body.length),
+    },
   });
   const answer = new Promise<{ status: number | undefined; body: any }>((resolve, reject) => {
     req.on("response", (res) => {
@@ -106,7 +118,10 @@ function topicChat(chunks: number): { messages: FixtureMessage[]; chunks: Fixtur
     const topic = i % 3;
     const at = new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString();
     messages.push({ conversation: "chat", author: i % 2 ? "Ana" : "Ben", at, text: `${words[topic]} ${i}` });
-    specs.push({ messages: [i], vector: Array.from({ length: 32 }, (_, d) => (d % 3 === topic ? 1 : 0) + (random() - 0.5) * 0.4) });
+    specs.push({
+      messages: [i],
+      vector: Array.from({ length: 32 }, (_, d) => (d % 3 === topic ? 1 : 0) + (random() - 0.5) * 0.4),
+    });
   }
   return { messages, chunks: specs };
 }
@@ -119,7 +134,7 @@ interface RunRow {
 
 async function waitForRun(p: TestPlatform, t: Tenant, runs: string, runId: string): Promise<RunRow> {
   // A hang guard, not a speed claim.
-  for (const deadline = Date.now() + 600_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
     const res = await http(p.baseUrl, "GET", `${runs}/${runId}`, { token: t.account.accessToken });
     if (res.body.status === "completed" || res.body.status === "failed") return res.body as RunRow;
     await new Promise((r) => setTimeout(r, 200));
@@ -142,7 +157,10 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
   let attackerRuns: string;
   let bystanderRuns: string;
   before(async () => {
-    p = await startSecurityPlatform({ CLUSTER_MAX_QUEUED_PER_ORG: "2", SEARCH_MAX_CONCURRENT_PER_ORG: "2" }, [...SECURITY_SERVICES, "cluster"]);
+    p = await startSecurityPlatform({ CLUSTER_MAX_QUEUED_PER_ORG: "2", SEARCH_MAX_CONCURRENT_PER_ORG: "2" }, [
+      ...SECURITY_SERVICES,
+      "cluster",
+    ]);
     attacker = await tenantWithChat(p);
     bystander = await tenantWithChat(p);
     const big = topicChat(600);
@@ -159,7 +177,9 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
   it("topic runs: past the quota 429 with nothing stored; another org's run is served before the flooder's queued one", async () => {
     const started = await duringAttack(p, bystander, () =>
       Promise.all(
-        Array.from({ length: 6 }, () => http(p.baseUrl, "POST", attackerRuns, { token: attacker.account.accessToken, body: { k: 3, map: true } })),
+        Array.from({ length: 6 }, () =>
+          http(p.baseUrl, "POST", attackerRuns, { token: attacker.account.accessToken, body: { k: 3, map: true } }),
+        ),
       ),
     );
     const accepted = started.filter((r) => r.status === 202);
@@ -171,7 +191,10 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
       expect(r.body.error.message).to.contain("2 topic runs queued or running");
       expect(r.body.error.data).to.deep.equal({ limit: 2 });
     }
-    const theirs = await http(p.baseUrl, "POST", bystanderRuns, { token: bystander.account.accessToken, body: { k: 3, map: false } });
+    const theirs = await http(p.baseUrl, "POST", bystanderRuns, {
+      token: bystander.account.accessToken,
+      body: { k: 3, map: false },
+    });
     expect(theirs.status, JSON.stringify(theirs.body)).to.equal(202);
     // Refused runs left no row behind.
     const listed = await http(p.baseUrl, "GET", attackerRuns, { token: attacker.account.accessToken });
@@ -193,7 +216,9 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
 
   it("searches: past the concurrent quota 429 at once; another org's search answers meanwhile and the flooder's later ones do", async () => {
     // A flood of different queries (a cached answer takes no slot): each answers, or is refused with the quota's code.
-    const flood = await Promise.all(Array.from({ length: 16 }, (_, i) => keywordSearch(p, attacker, `${MARKER} tank ${i}`)));
+    const flood = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => keywordSearch(p, attacker, `${MARKER} tank ${i}`)),
+    );
     for (const r of flood) {
       expect(r.status === 200 || r.status === 429, JSON.stringify(r.body)).to.equal(true);
       if (r.status === 429) expect(r.body.error.code).to.equal("QUOTA_EXCEEDED");

@@ -26,14 +26,23 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
 
     it("counts messages by kind, edits, participants and conversations", async () => {
       const { summary } = await activityReport(database.db, berlin, OPTIONS, ["summary"]);
-      expect(summary).to.deep.include({ total: 12, media: 1, system: 1, deleted: 1, edited: 1, participants: 3, conversations: 2 });
+      expect(summary).to.deep.include({
+        total: 12,
+        media: 1,
+        system: 1,
+        deleted: 1,
+        edited: 1,
+        participants: 3,
+        conversations: 2,
+      });
       expect(summary!.byKind).to.deep.equal({ text: 9, media: 1, system: 1, deleted: 1 });
       expect(summary!.first).to.equal("2024-01-01T08:00:00.000Z");
     });
 
     it("puts messages in the heatmap cells of the requested zone", async () => {
       const { heatmap } = await activityReport(database.db, berlin, OPTIONS, ["heatmap"]);
-      const cell = (weekday: number, hour: number) => heatmap!.find((c) => c.weekday === weekday && c.hour === hour)!.messages;
+      const cell = (weekday: number, hour: number) =>
+        heatmap!.find((c) => c.weekday === weekday && c.hour === hour)!.messages;
       expect(heatmap).to.have.length(168);
       expect(cell(1, 9)).to.equal(4);
       expect(cell(2, 11)).to.equal(2);
@@ -50,7 +59,12 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
         { period: "2024-01-01", messages: 10 },
         { period: "2024-01-08", messages: 2 },
       ]);
-      const days = await activityReport(database.db, { ...berlin, timeZone: "UTC" }, { ...OPTIONS, granularity: "day" }, ["messagesOverTime"]);
+      const days = await activityReport(
+        database.db,
+        { ...berlin, timeZone: "UTC" },
+        { ...OPTIONS, granularity: "day" },
+        ["messagesOverTime"],
+      );
       expect(days.messagesOverTime!.find((d) => d.period === "2024-01-03")!.messages).to.equal(3);
     });
 
@@ -67,7 +81,11 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
     });
 
     it("finds median reply delays per pair, conversation starters and streaks", async () => {
-      const { responseTimes, starters, streaks } = await activityReport(database.db, berlin, OPTIONS, ["responseTimes", "starters", "streaks"]);
+      const { responseTimes, starters, streaks } = await activityReport(database.db, berlin, OPTIONS, [
+        "responseTimes",
+        "starters",
+        "streaks",
+      ]);
       const pairs = responseTimes!.map((r) => [r.fromName, r.toName, r.replies, r.medianSeconds]);
       expect(pairs).to.have.deep.members([
         ["Alice", "Bob", 2, 360],
@@ -109,10 +127,21 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
     });
 
     it("applies participant, conversation and date filters", async () => {
-      const alice = await activityReport(database.db, { ...berlin, participantIds: [fx.participantIds.Alice!] }, OPTIONS, ["summary", "responseTimes"]);
+      const alice = await activityReport(
+        database.db,
+        { ...berlin, participantIds: [fx.participantIds.Alice!] },
+        OPTIONS,
+        ["summary", "responseTimes"],
+      );
       expect(alice.summary!.total).to.equal(3);
-      expect(alice.responseTimes!.map((r) => `${r.fromName}>${r.toName}`).sort()).to.deep.equal(["Alice>Bob", "Bob>Alice", "Carol>Alice"]);
-      const side = await activityReport(database.db, { ...berlin, conversationId: fx.conversationIds.side }, OPTIONS, ["summary"]);
+      expect(alice.responseTimes!.map((r) => `${r.fromName}>${r.toName}`).sort()).to.deep.equal([
+        "Alice>Bob",
+        "Bob>Alice",
+        "Carol>Alice",
+      ]);
+      const side = await activityReport(database.db, { ...berlin, conversationId: fx.conversationIds.side }, OPTIONS, [
+        "summary",
+      ]);
       expect(side.summary!.total).to.equal(2);
       const range = await activityReport(
         database.db,
@@ -121,7 +150,12 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
         ["summary"],
       );
       expect(range.summary!.total).to.equal(5);
-      const otherOrg = await activityReport(database.db, { ...berlin, orgId: "00000000-0000-4000-8000-000000000000" }, OPTIONS, ["summary"]);
+      const otherOrg = await activityReport(
+        database.db,
+        { ...berlin, orgId: "00000000-0000-4000-8000-000000000000" },
+        OPTIONS,
+        ["summary"],
+      );
       expect(otherOrg.summary!.total).to.equal(0);
     });
 
@@ -137,7 +171,14 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
 
     it("summarises the org's search log: volume, top and zero-result queries, latency percentiles", async () => {
       const other = await createChatDataset(database.db, { messages: [] });
-      const row = (orgId: string, mode: string, query: string, latencyMs: number, resultCount: number, at = "2024-01-15T10:00:00Z") => ({
+      const row = (
+        orgId: string,
+        mode: string,
+        query: string,
+        latencyMs: number,
+        resultCount: number,
+        at = "2024-01-15T10:00:00Z",
+      ) => ({
         orgId,
         datasetIds: [fx.datasetId],
         mode,
@@ -146,16 +187,18 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
         resultCount,
         createdAt: new Date(at),
       });
-      await database.db.insert(searchLog).values([
-        row(fx.orgId, "semantic", "Pizza", 10, 5),
-        row(fx.orgId, "semantic", "pizza ", 20, 3),
-        row(fx.orgId, "semantic", "nothing here", 30, 0),
-        row(fx.orgId, "semantic", "nothing  here", 40, 0, "2024-01-22T10:00:00Z"),
-        row(fx.orgId, "semantic", "pasta", 100, 1, "2024-01-22T10:00:00Z"),
-        row(fx.orgId, "keyword", "pizza", 5, 2),
-        row(fx.orgId, "keyword", "zzz", 15, 0, "2024-02-20T10:00:00Z"),
-        row(other.orgId, "semantic", "secret", 1, 0),
-      ]);
+      await database.db
+        .insert(searchLog)
+        .values([
+          row(fx.orgId, "semantic", "Pizza", 10, 5),
+          row(fx.orgId, "semantic", "pizza ", 20, 3),
+          row(fx.orgId, "semantic", "nothing here", 30, 0),
+          row(fx.orgId, "semantic", "nothing  here", 40, 0, "2024-01-22T10:00:00Z"),
+          row(fx.orgId, "semantic", "pasta", 100, 1, "2024-01-22T10:00:00Z"),
+          row(fx.orgId, "keyword", "pizza", 5, 2),
+          row(fx.orgId, "keyword", "zzz", 15, 0, "2024-02-20T10:00:00Z"),
+          row(other.orgId, "semantic", "secret", 1, 0),
+        ]);
       const f = { orgId: fx.orgId, timeZone: "UTC" };
       const r = await searchReport(database.db, f, { granularity: "week", top: 10 });
       expect(r.topQueries!.map((q) => [q.query, q.searches])).to.deep.equal([
@@ -169,10 +212,22 @@ for (const kind of ["pglite", "postgres"] as DatabaseKind[]) {
         ["zzz", 1],
       ]);
       const semantic = r.latency!.find((l) => l.mode === "semantic")!;
-      expect(semantic).to.deep.equal({ mode: "semantic", searches: 5, zeroResultRate: 0.4, p50: 30, p95: 88, p99: 97.6 });
+      expect(semantic).to.deep.equal({
+        mode: "semantic",
+        searches: 5,
+        zeroResultRate: 0.4,
+        p50: 30,
+        p95: 88,
+        p99: 97.6,
+      });
       expect(r.latency!.at(-1)).to.include({ mode: "all", searches: 7 });
       expect(r.volume).to.deep.include({ period: "2024-01-15", mode: "semantic", searches: 3 });
-      const january = await searchReport(database.db, { ...f, to: new Date("2024-02-01T00:00:00Z") }, { granularity: "month", top: 10 }, ["volume"]);
+      const january = await searchReport(
+        database.db,
+        { ...f, to: new Date("2024-02-01T00:00:00Z") },
+        { granularity: "month", top: 10 },
+        ["volume"],
+      );
       expect(january.volume).to.deep.equal([
         { period: "2024-01-01", mode: "keyword", searches: 1 },
         { period: "2024-01-01", mode: "semantic", searches: 5 },

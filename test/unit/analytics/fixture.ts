@@ -18,9 +18,24 @@ import type { FixtureMessage } from "../../helpers/chat-fixtures.ts";
  * 11  side          Carol   Wed 01-10 12:30   Wed 13:30        reply Bob→Carol 1800 s, edited
  */
 export const CHAT: FixtureMessage[] = [
-  { conversation: "general", author: "Alice", at: "2024-01-01T08:00:00Z", text: "Good morning team 😀 check https://www.example.com/page." },
-  { conversation: "general", author: "Bob", at: "2024-01-01T08:02:00Z", text: "morning! see http://news.example.org/x" },
-  { conversation: "general", author: "Alice", at: "2024-01-01T08:03:00Z", text: "sourdough bread recipe is great 😀😀" },
+  {
+    conversation: "general",
+    author: "Alice",
+    at: "2024-01-01T08:00:00Z",
+    text: "Good morning team 😀 check https://www.example.com/page.",
+  },
+  {
+    conversation: "general",
+    author: "Bob",
+    at: "2024-01-01T08:02:00Z",
+    text: "morning! see http://news.example.org/x",
+  },
+  {
+    conversation: "general",
+    author: "Alice",
+    at: "2024-01-01T08:03:00Z",
+    text: "sourdough bread recipe is great 😀😀",
+  },
   { conversation: "general", author: "Bob", at: "2024-01-01T08:13:00Z", text: "sourdough bread recipe please" },
   { conversation: "general", author: "Carol", at: "2024-01-02T10:00:00Z", text: "hello there" },
   { conversation: "general", author: "Alice", at: "2024-01-02T10:04:00Z", text: "sourdough bread recipe again 👍🏽" },

@@ -17,19 +17,45 @@ describe("analytics: per-person breakdown, mentions, replies, reactions, calenda
     database = await isolatedDatabase("pglite");
     fx = await createChatDataset(database.db, { messages: CHAT });
     fx = await appendMessages(database.db, fx, [
-      { conversation: "side", author: "Alice", at: "2024-01-10T13:00:00Z", text: "@carol @Bob did you see https://example.com/a 🎉🎉" },
+      {
+        conversation: "side",
+        author: "Alice",
+        at: "2024-01-10T13:00:00Z",
+        text: "@carol @Bob did you see https://example.com/a 🎉🎉",
+      },
       { conversation: "side", author: "Carol", at: "2024-01-10T13:05:00Z", kind: "call", text: "" },
     ]);
     const [reacted, reply] = fx.messageIds.slice(-2);
-    await database.db.update(messages).set({ reactions: [{ emoji: "❤️", count: 3 }, { emoji: "😂", count: 1 }] }).where(eq(messages.id, reacted!));
+    await database.db
+      .update(messages)
+      .set({
+        reactions: [
+          { emoji: "❤️", count: 3 },
+          { emoji: "😂", count: 1 },
+        ],
+      })
+      .where(eq(messages.id, reacted!));
     await database.db.update(messages).set({ replyTo: "m12" }).where(eq(messages.id, reply!));
   });
   after(async () => database?.close());
 
   it("counts each person's messages, words, emoji with counts, media, links, calls, mentions, replies and reactions", async () => {
-    const report = await activityReport(database.db, { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" }, OPTIONS, ["people", "topReacted"]);
+    const report = await activityReport(
+      database.db,
+      { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" },
+      OPTIONS,
+      ["people", "topReacted"],
+    );
     const by = Object.fromEntries(report.people!.map((p) => [p.name, p]));
-    expect(by.Alice).to.include({ messages: 4, emoji: 6, links: 2, mentionsMade: 2, mentioned: 0, reactionsReceived: 4, media: 0 });
+    expect(by.Alice).to.include({
+      messages: 4,
+      emoji: 6,
+      links: 2,
+      mentionsMade: 2,
+      mentioned: 0,
+      reactionsReceived: 4,
+      media: 0,
+    });
     expect(by.Alice!.topEmoji[0]).to.deep.equal({ value: "😀", count: 3 });
     expect(by.Alice!.topEmoji.find((e) => e.value === "🎉")).to.deep.equal({ value: "🎉", count: 2 });
     expect(by.Bob).to.include({ media: 1, mentioned: 1, links: 1 });

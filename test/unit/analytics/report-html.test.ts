@@ -9,9 +9,29 @@ describe("analytics: the self-contained HTML report", () => {
       generatedAt: new Date("2017-07-01T10:00:00Z"),
       timeZone: "Europe/Berlin",
       activity: {
-        summary: { total: 3, byKind: { text: 3 }, media: 0, system: 0, deleted: 0, edited: 0, participants: 1, conversations: 1, first: "2017-01-01T00:00:00Z", last: "2017-01-02T00:00:00Z" },
+        summary: {
+          total: 3,
+          byKind: { text: 3 },
+          media: 0,
+          system: 0,
+          deleted: 0,
+          edited: 0,
+          participants: 1,
+          conversations: 1,
+          first: "2017-01-01T00:00:00Z",
+          last: "2017-01-02T00:00:00Z",
+        },
         messagesOverTime: [{ period: "2017-01-01", messages: 3 }],
-        participants: [{ participantId: "p", name: evil, messages: 3, avgLength: 10, first: "2017-01-01T00:00:00Z", last: "2017-01-02T00:00:00Z" }],
+        participants: [
+          {
+            participantId: "p",
+            name: evil,
+            messages: 3,
+            avgLength: 10,
+            first: "2017-01-01T00:00:00Z",
+            last: "2017-01-02T00:00:00Z",
+          },
+        ],
         starters: [{ participantId: "p", name: evil, conversationsStarted: 1 }],
       },
       topics: {

@@ -12,7 +12,12 @@ const OPTIONS = { granularity: "week" as const, gapHours: 4, top: 10 };
  * (with a negation), so sentiment must turn; "Família" is Portuguese only; "Bande" mixes
  * German and French; calls in the last week, one missed and one video.
  */
-const en = (at: string, text: string, author = "Ana"): FixtureMessage => ({ conversation: "Friends", author, at, text });
+const en = (at: string, text: string, author = "Ana"): FixtureMessage => ({
+  conversation: "Friends",
+  author,
+  at,
+  text,
+});
 const CHAT: FixtureMessage[] = [
   en("2024-01-01T09:00:00Z", "I love this wonderful sunny day with all of you"),
   en("2024-01-01T09:05:00Z", "what a great and happy party, thank you so much", "Ben"),
@@ -21,11 +26,36 @@ const CHAT: FixtureMessage[] = [
   en("2024-01-08T09:00:00Z", "this is terrible, I hate how sad and awful it was"),
   en("2024-01-08T09:10:00Z", "the weather is not good at all, horrible week", "Ben"),
   en("2024-01-09T11:00:00Z", "esto es terrible, estoy muy triste y enfadado", "Inés"),
-  { conversation: "Família", author: "Rui", at: "2024-01-03T12:00:00Z", text: "o jantar de ontem foi ótimo, obrigado a todos" },
-  { conversation: "Família", author: "Rui", at: "2024-01-03T12:10:00Z", text: "a viagem para o Porto ficou para o próximo mês" },
-  { conversation: "Bande", author: "Jonas", at: "2024-01-04T08:00:00Z", text: "wir treffen uns morgen um acht Uhr am Bahnhof" },
-  { conversation: "Bande", author: "Chloé", at: "2024-01-04T08:03:00Z", text: "je ne sais pas si je peux venir demain matin" },
-  { conversation: "Bande", author: "Jonas", at: "2024-01-04T08:04:00Z", text: "das ist kein Problem, wir warten auf dich" },
+  {
+    conversation: "Família",
+    author: "Rui",
+    at: "2024-01-03T12:00:00Z",
+    text: "o jantar de ontem foi ótimo, obrigado a todos",
+  },
+  {
+    conversation: "Família",
+    author: "Rui",
+    at: "2024-01-03T12:10:00Z",
+    text: "a viagem para o Porto ficou para o próximo mês",
+  },
+  {
+    conversation: "Bande",
+    author: "Jonas",
+    at: "2024-01-04T08:00:00Z",
+    text: "wir treffen uns morgen um acht Uhr am Bahnhof",
+  },
+  {
+    conversation: "Bande",
+    author: "Chloé",
+    at: "2024-01-04T08:03:00Z",
+    text: "je ne sais pas si je peux venir demain matin",
+  },
+  {
+    conversation: "Bande",
+    author: "Jonas",
+    at: "2024-01-04T08:04:00Z",
+    text: "das ist kein Problem, wir warten auf dich",
+  },
   { conversation: "Friends", author: "Ben", at: "2024-01-15T20:00:00Z", kind: "call", text: "Missed voice call" },
   { conversation: "Friends", author: "Ana", at: "2024-01-15T20:05:00Z", kind: "call", text: "Video call, 12 min" },
 ];
@@ -53,7 +83,12 @@ describe("analytics: sentiment over time, languages of conversations, calls", fu
   });
 
   it("tells languages apart and picks a short message's language among its conversation's", () => {
-    const shares = languageShares(["wir treffen uns morgen um acht Uhr am Bahnhof", "das ist kein Problem, wir warten auf dich", "je ne sais pas si je peux venir demain matin", "ok"]);
+    const shares = languageShares([
+      "wir treffen uns morgen um acht Uhr am Bahnhof",
+      "das ist kein Problem, wir warten auf dich",
+      "je ne sais pas si je peux venir demain matin",
+      "ok",
+    ]);
     expect(shares.map((l) => l.name)).to.deep.equal(["German", "French"]);
     expect(shares[0]!.share).to.be.closeTo(2 / 3, 0.01);
     expect(messageLanguage(["c'est", "la", "vie"], ["deu", "fra"])).to.equal("fra");
@@ -61,7 +96,12 @@ describe("analytics: sentiment over time, languages of conversations, calls", fu
   });
 
   it("turns from positive to negative week by week and lists each conversation's languages", async () => {
-    const report = await activityReport(database.db, { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" }, OPTIONS, ["sentiment", "languages"]);
+    const report = await activityReport(
+      database.db,
+      { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" },
+      OPTIONS,
+      ["sentiment", "languages"],
+    );
     const week = Object.fromEntries(report.sentiment!.map((p) => [p.period, p]));
     expect(week["2024-01-01"]!.positive).to.be.greaterThan(week["2024-01-01"]!.negative);
     expect(week["2024-01-08"]!.negative).to.equal(3);
@@ -77,18 +117,27 @@ describe("analytics: sentiment over time, languages of conversations, calls", fu
 
   it("follows the filters: one person's sentiment, one conversation's languages", async () => {
     const f = { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" };
-    const ines = await activityReport(database.db, { ...f, participantIds: [fx.participantIds["Inés"]!] }, OPTIONS, ["sentiment"]);
+    const ines = await activityReport(database.db, { ...f, participantIds: [fx.participantIds["Inés"]!] }, OPTIONS, [
+      "sentiment",
+    ]);
     expect(ines.sentiment!.map((p) => [p.period, p.positive, p.negative])).to.deep.equal([
       ["2024-01-01", 1, 0],
       ["2024-01-08", 0, 1],
     ]);
-    const bande = await activityReport(database.db, { ...f, conversationId: fx.conversationIds.Bande }, OPTIONS, ["languages"]);
+    const bande = await activityReport(database.db, { ...f, conversationId: fx.conversationIds.Bande }, OPTIONS, [
+      "languages",
+    ]);
     expect(bande.languages!.map((c) => c.name)).to.deep.equal(["Bande"]);
     expect(bande.sentiment, "languages alone skip the sentiment pass").to.equal(undefined);
   });
 
   it("counts calls per period, missed and video among them", async () => {
-    const report = await activityReport(database.db, { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" }, OPTIONS, ["calls"]);
+    const report = await activityReport(
+      database.db,
+      { orgId: fx.orgId, datasetId: fx.datasetId, timeZone: "UTC" },
+      OPTIONS,
+      ["calls"],
+    );
     expect(report.calls).to.deep.equal([{ period: "2024-01-15", calls: 2, missed: 1, video: 1 }]);
   });
 });

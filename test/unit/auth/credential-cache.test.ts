@@ -2,12 +2,22 @@ import { expect } from "chai";
 import { CredentialCache, LastSeenThrottle } from "../../../services/auth/credential-cache.ts";
 import type { TenantAuthInfo } from "../../../mixins/tenant.mixin.ts";
 
-const info = (userId: string, orgId: string | null = "o1"): TenantAuthInfo => ({ kind: "user", userId, orgId, role: "viewer", permissions: [] });
+const info = (userId: string, orgId: string | null = "o1"): TenantAuthInfo => ({
+  kind: "user",
+  userId,
+  orgId,
+  role: "viewer",
+  permissions: [],
+});
 
 describe("auth credential cache and last-seen throttle", () => {
   it("answers a cached credential for its session, org and user until its time is up", () => {
     let now = 1_000;
-    const cache = new CredentialCache(5_000, () => now, () => {});
+    const cache = new CredentialCache(
+      5_000,
+      () => now,
+      () => {},
+    );
     cache.set("s1", "o1", info("u1"));
     expect(cache.get("s1", "o1", "u1")).to.deep.equal(info("u1"));
     expect(cache.get("s1", null, "u1")).to.equal(undefined);
@@ -17,14 +27,22 @@ describe("auth credential cache and last-seen throttle", () => {
   });
 
   it("keeps nothing when caching is off", () => {
-    const cache = new CredentialCache(0, () => 0, () => {});
+    const cache = new CredentialCache(
+      0,
+      () => 0,
+      () => {},
+    );
     cache.set("s1", "o1", info("u1"));
     expect(cache.get("s1", "o1", "u1")).to.equal(undefined);
   });
 
   it("drops ended sessions in every org and announces them; an access change drops everything", () => {
     const announced: string[][] = [];
-    const cache = new CredentialCache(60_000, () => 0, (ids) => announced.push(ids));
+    const cache = new CredentialCache(
+      60_000,
+      () => 0,
+      (ids) => announced.push(ids),
+    );
     cache.set("s1", "o1", info("u1"));
     cache.set("s1", null, info("u1", null));
     cache.set("s2", "o1", info("u2"));

@@ -8,7 +8,13 @@ import { hashPassword, verifyPassword } from "../../../services/auth/passwords.t
 import { LoginLimiter, CredentialLimiter, MemoryRateLimitStore } from "../../../services/auth/rate-limit.ts";
 import { issueRefreshToken, rotateRefreshToken } from "../../../services/auth/refresh.ts";
 import { createSession } from "../../../services/auth/sessions.ts";
-import { AccessTokenVerifier, signAccessToken, signChallengeToken, verifyAccessToken, verifyChallengeToken } from "../../../services/auth/tokens.ts";
+import {
+  AccessTokenVerifier,
+  signAccessToken,
+  signChallengeToken,
+  verifyAccessToken,
+  verifyChallengeToken,
+} from "../../../services/auth/tokens.ts";
 import { codeStep, generateCode } from "../../../services/auth/totp.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 
@@ -35,7 +41,13 @@ describe("auth domain: crypto, passwords, tokens, TOTP, limits, validators", () 
   it("access tokens: HS256 only, typed, with iss/aud/exp", () => {
     const t = signAccessToken({ userId: "u", sessionId: "s", orgId: "o" }, settings);
     expect(verifyAccessToken(t, settings)).to.deep.equal({ userId: "u", sessionId: "s", orgId: "o" });
-    const none = jwt.sign({ sid: "s", typ: "access" }, "", { algorithm: "none", subject: "u", issuer: "chatlens", audience: "chatlens-api", expiresIn: 60 });
+    const none = jwt.sign({ sid: "s", typ: "access" }, "", {
+      algorithm: "none",
+      subject: "u",
+      issuer: "chatlens",
+      audience: "chatlens-api",
+      expiresIn: 60,
+    });
     expect(() => verifyAccessToken(none, settings)).to.throw(/Invalid/);
     const challenge = signChallengeToken({ userId: "u", method: "password" }, settings, 60);
     expect(() => verifyAccessToken(challenge, settings)).to.throw();
@@ -60,7 +72,9 @@ describe("auth domain: crypto, passwords, tokens, TOTP, limits, validators", () 
     expect(() => verifier.verify(t)).to.throw();
     // Bounded: the oldest entry goes when full.
     now = Date.now();
-    const tokens = ["a", "b", "c"].map((sid) => signAccessToken({ userId: "u", sessionId: sid, orgId: null }, settings));
+    const tokens = ["a", "b", "c"].map((sid) =>
+      signAccessToken({ userId: "u", sessionId: sid, orgId: null }, settings),
+    );
     for (const token of tokens) expect(verifier.verify(token).sessionId).to.be.oneOf(["a", "b", "c"]);
     expect((verifier as unknown as { verified: Map<string, unknown> }).verified.size).to.equal(2);
   });
@@ -126,21 +140,39 @@ describe("auth domain on a database: refresh rotation, API keys, memberships", f
 
   it("rotates, allows the previous token only within grace, and reports reuse", async () => {
     const { user, orgId } = await userAndOrg("r@x.test");
-    const session = await createSession(d.db, { userId: user.id, orgId, device: "", ip: "", mfa: false, absoluteTtlS: 3600 });
+    const session = await createSession(d.db, {
+      userId: user.id,
+      orgId,
+      device: "",
+      ip: "",
+      mfa: false,
+      absoluteTtlS: 3600,
+    });
     const first = await issueRefreshToken(d.db, session, 600);
     const t0 = new Date();
     const r1 = await rotateRefreshToken(d.db, first.token, { ttlS: 600, graceS: 10 }, t0);
     expect(r1.kind).to.equal("rotated");
-    expect((await rotateRefreshToken(d.db, first.token, { ttlS: 600, graceS: 10 }, new Date(t0.getTime() + 5000))).kind).to.equal("grace");
-    expect((await rotateRefreshToken(d.db, first.token, { ttlS: 600, graceS: 10 }, new Date(t0.getTime() + 11_000))).kind).to.equal("reused");
+    expect(
+      (await rotateRefreshToken(d.db, first.token, { ttlS: 600, graceS: 10 }, new Date(t0.getTime() + 5000))).kind,
+    ).to.equal("grace");
+    expect(
+      (await rotateRefreshToken(d.db, first.token, { ttlS: 600, graceS: 10 }, new Date(t0.getTime() + 11_000))).kind,
+    ).to.equal("reused");
     expect((await rotateRefreshToken(d.db, "unknown", { ttlS: 600, graceS: 10 })).kind).to.equal("invalid");
     expect(r1.kind === "rotated" && r1.refreshToken).to.not.equal(first.token);
   });
 
   it("stores only the hash of API keys; revoked keys stop resolving", async () => {
     const { user, orgId } = await userAndOrg("k@x.test");
-    const { key, apiKey } = await createApiKey(d.db, { orgId, createdBy: user.id, name: "k", permissions: ["datasets.read"] });
-    const rows = await d.rows<{ key_hash: string }>((await import("drizzle-orm")).sql`select key_hash from api_keys where id = ${apiKey.id}`);
+    const { key, apiKey } = await createApiKey(d.db, {
+      orgId,
+      createdBy: user.id,
+      name: "k",
+      permissions: ["datasets.read"],
+    });
+    const rows = await d.rows<{ key_hash: string }>(
+      (await import("drizzle-orm")).sql`select key_hash from api_keys where id = ${apiKey.id}`,
+    );
     expect(rows[0]!.key_hash).to.equal(sha256(key));
     expect((await resolveApiKey(d.db, key))?.id).to.equal(apiKey.id);
     await revokeApiKey(d.db, orgId, apiKey.id);

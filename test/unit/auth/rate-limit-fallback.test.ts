@@ -12,7 +12,10 @@ const down: RateLimitStore = {
 describe("auth: rate limits while Redis is down", () => {
   it("keep counting in this node's memory instead of failing log-ins", async () => {
     const fallbacks: unknown[] = [];
-    const limiter = new LoginLimiter(new FallbackRateLimitStore(down, (e) => fallbacks.push(e)), { limit: 3, windowS: 60 });
+    const limiter = new LoginLimiter(new FallbackRateLimitStore(down, (e) => fallbacks.push(e)), {
+      limit: 3,
+      windowS: 60,
+    });
     expect(await limiter.blocked("a@example.com", "10.0.0.1")).to.equal(false);
     for (let i = 0; i < 3; i++) await limiter.failed("a@example.com", "10.0.0.1");
     expect(await limiter.blocked("a@example.com", "10.0.0.1")).to.equal(true);

@@ -11,7 +11,16 @@ function run(clusters: { label: string; members: string[]; centroid?: number[] }
       chunkIds.push(m);
       assigned.push(id);
     }
-    return { id, size: c.members.length, label: c.label, terms: [], representatives: [], participants: [], distinctParticipants: 0, centroid: c.centroid ?? [] };
+    return {
+      id,
+      size: c.members.length,
+      label: c.label,
+      terms: [],
+      representatives: [],
+      participants: [],
+      distinctParticipants: 0,
+      centroid: c.centroid ?? [],
+    };
   });
   return { clusters: summaries, assignments: { chunkIds, clusters: assigned } };
 }
@@ -19,8 +28,19 @@ const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `
 
 describe("cluster: run comparison", () => {
   it("Hungarian finds the minimum-cost assignment", () => {
-    expect(hungarian([[4, 1, 3], [2, 0, 5], [3, 2, 2]])).to.deep.equal([1, 0, 2]);
-    expect(hungarian([[1, 9, 9, 0], [9, 1, 9, 9]])).to.deep.equal([3, 1]);
+    expect(
+      hungarian([
+        [4, 1, 3],
+        [2, 0, 5],
+        [3, 2, 2],
+      ]),
+    ).to.deep.equal([1, 0, 2]);
+    expect(
+      hungarian([
+        [1, 9, 9, 0],
+        [9, 1, 9, 9],
+      ]),
+    ).to.deep.equal([3, 1]);
   });
 
   it("finds gained, lost and resized topics by shared members", () => {
@@ -60,7 +80,9 @@ describe("cluster: run comparison", () => {
     ]);
     const comparison = compareRuns(before, after);
     expect(comparison.method).to.equal("centroid");
-    expect(comparison.matched.map((m) => [m.labelBefore, m.labelAfter, m.change])).to.deep.equal([["b", "b2", "shrunk"]]);
+    expect(comparison.matched.map((m) => [m.labelBefore, m.labelAfter, m.change])).to.deep.equal([
+      ["b", "b2", "shrunk"],
+    ]);
     expect(comparison.lost.map((l) => l.label)).to.deep.equal(["a"]);
     expect(comparison.gained.map((g) => g.label)).to.deep.equal(["c"]);
   });

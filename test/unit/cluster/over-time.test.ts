@@ -16,7 +16,12 @@ describe("cluster: topics over time", () => {
   });
 
   it("buckets by month and keeps empty months between, with zero shares", () => {
-    const { periods } = topicsOverTime([0, 1, 1], [day("2024-01-31"), day("2024-03-01"), day("2024-03-31")], 2, "month");
+    const { periods } = topicsOverTime(
+      [0, 1, 1],
+      [day("2024-01-31"), day("2024-03-01"), day("2024-03-31")],
+      2,
+      "month",
+    );
     expect(periods.map((p) => [p.start, p.total])).to.deep.equal([
       ["2024-01-01", 1],
       ["2024-02-01", 0],

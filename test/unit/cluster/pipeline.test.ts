@@ -44,7 +44,9 @@ describe("cluster: pipeline", function () {
 
   it("describes each cluster: representatives inside it, participants counted, unit centroid", () => {
     for (const cluster of result.clusters) {
-      const members = new Set(result.assignments.chunkIds.filter((_, i) => result.assignments.clusters[i] === cluster.id));
+      const members = new Set(
+        result.assignments.chunkIds.filter((_, i) => result.assignments.clusters[i] === cluster.id),
+      );
       expect(cluster.representatives).to.have.length(5);
       expect(cluster.representatives.every((r) => members.has(r.chunkId))).to.equal(true);
       const similarities = cluster.representatives.map((r) => r.similarity);

@@ -63,7 +63,10 @@ describe("cluster: 2-D map", function () {
     let hits = 0;
     const checked = 200;
     for (let i = 0; i < checked; i++) {
-      const exact = Array.from({ length: points.rows }, (_, j) => [j, squaredDistance(points.data, i * 16, points.data, j * 16, 16)])
+      const exact = Array.from({ length: points.rows }, (_, j) => [
+        j,
+        squaredDistance(points.data, i * 16, points.data, j * 16, 16),
+      ])
         .sort((a, b) => a[1] - b[1])
         .slice(0, 10)
         .map(([j]) => j);

@@ -22,7 +22,23 @@ export interface SyntheticOptions {
   authors?: string[];
 }
 
-const FILLER = ["the", "and", "we", "should", "maybe", "today", "it", "is", "lol", "ok", "really", "think", "so", "about", "this"];
+const FILLER = [
+  "the",
+  "and",
+  "we",
+  "should",
+  "maybe",
+  "today",
+  "it",
+  "is",
+  "lol",
+  "ok",
+  "really",
+  "think",
+  "so",
+  "about",
+  "this",
+];
 
 function gaussian(random: RandomFn): number {
   const u = 1 - random();
@@ -48,7 +64,9 @@ export function syntheticChunks(options: SyntheticOptions): ChunkInput[] {
   const random = seededRandom(options.seed ?? 7);
   const noise = options.noise ?? 0.04;
   const common = randomUnit(dim, random);
-  const themes = Array.from({ length: Math.max(1, Math.ceil(options.sizes.length / 5)) }, () => randomUnit(dim, random));
+  const themes = Array.from({ length: Math.max(1, Math.ceil(options.sizes.length / 5)) }, () =>
+    randomUnit(dim, random),
+  );
   const centres = options.sizes.map((_, t) => {
     const theme = themes[t % themes.length];
     const own = randomUnit(dim, random);
@@ -72,7 +90,9 @@ export function syntheticChunks(options: SyntheticOptions): ChunkInput[] {
       normalizeInPlace(v);
       const vocabulary = vocabularies[t];
       const text = Array.from({ length: 12 }, (_, w) =>
-        w % 2 === 0 ? vocabulary[Math.floor(random() * vocabulary.length)] : FILLER[Math.floor(random() * FILLER.length)],
+        w % 2 === 0
+          ? vocabulary[Math.floor(random() * vocabulary.length)]
+          : FILLER[Math.floor(random() * FILLER.length)],
       ).join(" ");
       chunks.push({
         id: `t${t}-c${i}`,

@@ -33,7 +33,11 @@ describe("cluster: t-SNE map", function () {
   });
 
   it("is the map's t-SNE option, on a stratified sample of at most tsneMaxPoints", async () => {
-    const map = await computeMap(vectors, ids, labels, { method: "tsne", tsneMaxPoints: 200, tsne: { iterations: 200 } });
+    const map = await computeMap(vectors, ids, labels, {
+      method: "tsne",
+      tsneMaxPoints: 200,
+      tsne: { iterations: 200 },
+    });
     expect(map.method).to.equal("tsne");
     expect(map.sampled).to.equal(true);
     expect(map.points).to.have.length(200);
@@ -45,7 +49,12 @@ describe("cluster: t-SNE map", function () {
   it("lays out 1,000 points", async function () {
     this.timeout(180_000);
     const big = syntheticChunks({ sizes: Array(10).fill(100), dim: 32, seed: 7 });
-    const map = await computeMap(fromRows(big.map((c) => c.vector)), big.map((c) => c.id), undefined, { method: "tsne" });
+    const map = await computeMap(
+      fromRows(big.map((c) => c.vector)),
+      big.map((c) => c.id),
+      undefined,
+      { method: "tsne" },
+    );
     expect(map.points).to.have.length(1000);
   });
 });

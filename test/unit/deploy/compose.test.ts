@@ -125,7 +125,8 @@ describe("docker compose files", () => {
       const e = env(prod.services[name]);
       expect(e.NODE_ENV, name).to.equal("production");
       // ${VAR:?message}: compose stops with the message when the secret is not set.
-      for (const secret of PRODUCTION_SECRETS) expect(e[secret], `${name} ${secret}`).to.match(new RegExp(`^\\$\\{${secret}:\\?`));
+      for (const secret of PRODUCTION_SECRETS)
+        expect(e[secret], `${name} ${secret}`).to.match(new RegExp(`^\\$\\{${secret}:\\?`));
     }
     expect(env(prod.services.gateway).TRUST_PROXY).to.equal("true");
     expect(env(base.services.gateway).TRUST_PROXY).to.be.undefined;
@@ -143,7 +144,8 @@ describe("docker compose files", () => {
 
   describe("deploy/nginx/nginx.conf", () => {
     const conf = readFileSync(path.join(REPO_ROOT, "deploy/nginx/nginx.conf"), "utf8");
-    const directive = (name: string) => [...conf.matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, "gm"))].map((m) => m[1]!);
+    const directive = (name: string) =>
+      [...conf.matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, "gm"))].map((m) => m[1]!);
 
     it("accepts exactly the largest upload the gateway accepts (UPLOAD_MAX_BYTES)", () => {
       const maxBytes = envSchema.parse({}).UPLOAD_MAX_BYTES;

@@ -143,7 +143,10 @@ describe("Kubernetes manifests (deploy/k8s, kubectl kustomize)", function () {
         for (const w of chatlensWorkloads()) {
           const c = containers(w).find(isChatlens)!;
           const name = w.metadata.name;
-          expect(c.envFrom?.some((f: Obj) => f.configMapRef), `${name}: envFrom ConfigMap`).to.be.true;
+          expect(
+            c.envFrom?.some((f: Obj) => f.configMapRef),
+            `${name}: envFrom ConfigMap`,
+          ).to.be.true;
           expect(setting(w, c, "SERVICES"), name).to.be.a("string");
           expect(setting(w, c, "TRANSPORTER"), name).to.match(/^nats:\/\/nats:4222$/);
           expect(setting(w, c, "CACHER"), name).to.match(/^redis:\/\/redis:6379$/);
@@ -239,9 +242,9 @@ describe("Kubernetes manifests (deploy/k8s, kubectl kustomize)", function () {
 
       if (overlay === "prod") {
         it("prod: no in-cluster PostgreSQL and no committed secrets; production mode", () => {
-          expect(all.filter((r) => /postgres/.test(JSON.stringify(r.spec?.template?.spec?.containers ?? [])))).to.deep.equal(
-            [],
-          );
+          expect(
+            all.filter((r) => /postgres/.test(JSON.stringify(r.spec?.template?.spec?.containers ?? []))),
+          ).to.deep.equal([]);
           expect(ofKind("Secret")).to.deep.equal([]);
           for (const w of chatlensWorkloads()) {
             const c = containers(w).find(isChatlens)!;
@@ -277,5 +280,7 @@ describe("Kubernetes manifests (deploy/k8s, kubectl kustomize)", function () {
 function parseSize(size: string): number {
   const m = /^(\d+)([kmg]?)$/i.exec(size.trim());
   if (!m) throw new Error(`bad size ${size}`);
-  return Number(m[1]) * ({ "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2]!.toLowerCase()]!;
+  return (
+    Number(m[1]) * ({ "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 } as Record<string, number>)[m[2]!.toLowerCase()]!
+  );
 }

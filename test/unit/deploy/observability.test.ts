@@ -25,7 +25,9 @@ const allExprs = dashboards.flatMap((d) => exprs(d.json));
 /** Metric names in a PromQL expression (identifiers followed by `{`, `[`, `)` or a space that are not functions or labels). */
 function metricNames(expr: string): string[] {
   const withoutLabels = expr.replace(/\{[^}]*\}/g, "{}").replace(/"[^"]*"/g, '""');
-  const names = [...withoutLabels.matchAll(/\b(chatlens_\w+|moleculer_\w+|process_\w+|os_\w+|jetstream_\w+)\b/g)].map((m) => m[1]!);
+  const names = [...withoutLabels.matchAll(/\b(chatlens_\w+|moleculer_\w+|process_\w+|os_\w+|jetstream_\w+)\b/g)].map(
+    (m) => m[1]!,
+  );
   return [...new Set(names)];
 }
 
@@ -78,7 +80,9 @@ describe("Grafana dashboards and Prometheus configuration", () => {
   });
 
   it("shows every chatlens metric somewhere", () => {
-    const used = new Set(allExprs.flatMap(metricNames).map((n) => (chatlens.has(n) ? n : n.replace(HISTOGRAM_SUFFIX, ""))));
+    const used = new Set(
+      allExprs.flatMap(metricNames).map((n) => (chatlens.has(n) ? n : n.replace(HISTOGRAM_SUFFIX, ""))),
+    );
     expect([...chatlens.keys()].filter((n) => !used.has(n))).to.deep.equal([]);
   });
 
@@ -113,9 +117,7 @@ describe("Grafana dashboards and Prometheus configuration", () => {
   it("lists every chatlens metric and every helper in docs/operations.md", async () => {
     const doc = readFileSync(path.join(REPO_ROOT, "docs/operations.md"), "utf8");
     expect([...chatlens.keys()].filter((name) => !doc.includes(`\`${name}\``))).to.deep.equal([]);
-    const helpers = Object.keys(await import("../../../core/metrics.ts")).filter(
-      (k) => /^(record|set)[A-Z]/.test(k),
-    );
+    const helpers = Object.keys(await import("../../../core/metrics.ts")).filter((k) => /^(record|set)[A-Z]/.test(k));
     expect(helpers.length).to.be.greaterThan(5);
     expect(helpers.filter((h) => !doc.includes(`${h}(`))).to.deep.equal([]);
   });

@@ -41,7 +41,12 @@ describe("Prometheus alert rules (promtool)", function () {
   it("alerts on what issue 19 names: errors, slow routes, embed backlog, dead letters, missing nodes, database, NATS, index disk", () => {
     const r = promtool("check", "rules", "--lint=all", "chatlens.yml");
     expect(r.status, r.stdout + r.stderr).to.equal(0);
-    const names = [...(spawnSync("grep", ["-o", "alert: [A-Za-z]*", "chatlens.yml"], { cwd: RULES, encoding: "utf8" }).stdout.matchAll(/alert: (\w+)/g))].map((m) => m[1]);
+    const names = [
+      ...spawnSync("grep", ["-o", "alert: [A-Za-z]*", "chatlens.yml"], {
+        cwd: RULES,
+        encoding: "utf8",
+      }).stdout.matchAll(/alert: (\w+)/g),
+    ].map((m) => m[1]);
     expect(names).to.include.members([
       "ChatlensHighErrorRatio",
       "ChatlensSlowRoute",

@@ -76,6 +76,8 @@ describe("Sentry (config/sentry.ts)", () => {
   });
 
   it("is off without SENTRY_DSN: no middleware, nothing loaded", async () => {
-    expect(await initSentry({ SENTRY_DSN: undefined, NODE_ENV: "test", NODE_ID: undefined, SERVICES: [] })).to.deep.equal([]);
+    expect(
+      await initSentry({ SENTRY_DSN: undefined, NODE_ENV: "test", NODE_ID: undefined, SERVICES: [] }),
+    ).to.deep.equal([]);
   });
 });

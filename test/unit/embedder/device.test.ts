@@ -7,11 +7,21 @@ import { openSession } from "../../../services/embedder/runtime-device.ts";
 import { OnnxEmbedder, type RuntimeModelSpec } from "../../../services/embedder/runtime.ts";
 import { convertedUseLite, cosine, sentences } from "./fixtures.ts";
 
-const spec = (dir: string): RuntimeModelSpec => ({ id: "use-lite", path: dir, onnxFile: "onnx/model.onnx", dimension: 512, maxTokens: 128, matryoshka: false });
+const spec = (dir: string): RuntimeModelSpec => ({
+  id: "use-lite",
+  path: dir,
+  onnxFile: "onnx/model.onnx",
+  dimension: 512,
+  maxTokens: 128,
+  matryoshka: false,
+});
 
 function recorder() {
   const lines: string[] = [];
-  return { lines, logger: { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`) } };
+  return {
+    lines,
+    logger: { info: (m: string) => lines.push(`info ${m}`), warn: (m: string) => lines.push(`warn ${m}`) },
+  };
 }
 
 describe("embedder device choice (EMBEDDER_DEVICE)", function () {
@@ -34,7 +44,9 @@ describe("embedder device choice (EMBEDDER_DEVICE)", function () {
     const { device } = await openSession("m.onnx", {}, "webgpu", "use-lite", warnings, create);
     expect(device).to.equal("cpu");
     expect(asked).to.deep.equal(["webgpu", "cpu"]);
-    expect(warnings).to.deep.equal(["embedder: EMBEDDER_DEVICE=webgpu could not load for use-lite (webgpu: webgpu failed); running on CPU"]);
+    expect(warnings).to.deep.equal([
+      "embedder: EMBEDDER_DEVICE=webgpu could not load for use-lite (webgpu: webgpu failed); running on CPU",
+    ]);
   });
 
   it("auto takes the first GPU provider that loads (CUDA, then WebGPU), else CPU", async () => {
@@ -70,7 +82,9 @@ describe("embedder device choice (EMBEDDER_DEVICE)", function () {
         this.skip();
       }
       expect(log.lines.filter((l) => l.startsWith("warn"))).to.have.length(1);
-      expect(log.lines.find((l) => l.startsWith("warn"))).to.match(/^warn embedder: EMBEDDER_DEVICE=webgpu could not load for use-lite \(webgpu: .+\); running on CPU$/);
+      expect(log.lines.find((l) => l.startsWith("warn"))).to.match(
+        /^warn embedder: EMBEDDER_DEVICE=webgpu could not load for use-lite \(webgpu: .+\); running on CPU$/,
+      );
       expect(log.lines.some((l) => l === "info embedder: loaded use-lite on cpu (1 threads)")).to.equal(true);
       const { vectors } = await webgpu.embed(["still works"]);
       expect(vectors[0]).to.have.length(512);

@@ -24,7 +24,16 @@ describe("embedder/LaneScheduler (query lane)", () => {
     first.release();
     await Promise.all([running, query, ...queued]);
     // The running batch call is never interrupted; the query goes next, then the waiting batches.
-    expect(order).to.deep.equal(["start batch-1", "end batch-1", "start query", "end query", "start batch-2", "end batch-2", "start batch-3", "end batch-3"]);
+    expect(order).to.deep.equal([
+      "start batch-1",
+      "end batch-1",
+      "start query",
+      "end query",
+      "start batch-2",
+      "end batch-2",
+      "start batch-3",
+      "end batch-3",
+    ]);
   });
 
   it("runs one call at a time and keeps going after a failure", async () => {
@@ -38,7 +47,11 @@ describe("embedder/LaneScheduler (query lane)", () => {
       if (fail) throw new Error("boom");
       return "ok";
     };
-    const results = await Promise.allSettled([lanes.run("batch", task(true)), lanes.run("query", task(false)), lanes.run("batch", task(false))]);
+    const results = await Promise.allSettled([
+      lanes.run("batch", task(true)),
+      lanes.run("query", task(false)),
+      lanes.run("batch", task(false)),
+    ]);
     expect(results.map((r) => r.status)).to.deep.equal(["rejected", "fulfilled", "fulfilled"]);
     expect(most).to.equal(1);
   });

@@ -74,7 +74,12 @@ describe("ModelRegistry", function () {
     const registry = new ModelRegistry({ modelsDir: root, logger: recordingLogger(), runtime });
     expect((await registry.list()).map((m) => m.id)).to.deep.equal(["use-lite"]);
     const m = await registry.get("use-lite-int8");
-    expect(m).to.include({ id: "use-lite-int8", dimension: 512, quantization: "int8", path: path.join(root, "use-lite-int8") });
+    expect(m).to.include({
+      id: "use-lite-int8",
+      dimension: 512,
+      quantization: "int8",
+      path: path.join(root, "use-lite-int8"),
+    });
     expect(m.sizeBytes).to.be.lessThan(20_000_000);
     expect((await registry.list()).map((x) => x.id)).to.deep.equal(["use-lite", "use-lite-int8"]);
     await registry.close();
@@ -223,7 +228,12 @@ describe("ModelRegistry", function () {
       });
 
       it("restarts the idle time on every call and never unloads during a call", async function () {
-        const registry = new ModelRegistry({ modelsDir: root, idleUnloadMs: 60_000, runtime, logger: recordingLogger() });
+        const registry = new ModelRegistry({
+          modelsDir: root,
+          idleUnloadMs: 60_000,
+          runtime,
+          logger: recordingLogger(),
+        });
         await registry.embed("use-lite", ["first"]);
         clock.tick(50_000);
         const running = registry.embed("use-lite", ["second"]);

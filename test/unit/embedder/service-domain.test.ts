@@ -2,7 +2,13 @@ import { expect } from "chai";
 import { base64ToFloat32, bytesToFloat32, float32ToBase64, float32ToBytes } from "../../../lib/vector-codec.ts";
 import { planJobs } from "../../../services/embedder/embed-jobs.ts";
 import { pickEndpoint, embedderNodeMetadata, type EndpointLike } from "../../../services/embedder/node-routing.ts";
-import { checkDimensions, embeddingResponse, inputTexts, OpenAIRequestError, toOpenAIError } from "../../../services/embedder/openai.ts";
+import {
+  checkDimensions,
+  embeddingResponse,
+  inputTexts,
+  OpenAIRequestError,
+  toOpenAIError,
+} from "../../../services/embedder/openai.ts";
 import { RequeuePolicy } from "../../../services/embedder/requeue.ts";
 
 const ep = (id: string, gpu: boolean, opts: { local?: boolean; available?: boolean } = {}): EndpointLike => ({
@@ -68,12 +74,30 @@ describe("embedder service domain", () => {
       expect(pickEndpoint([ep("x", true, { available: false })], 0)).to.equal(null);
     });
     it("advertises gpu from EMBEDDER_GPU, else from EMBEDDER_DEVICE (auto claims no GPU until the model has loaded)", () => {
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({ gpu: true, device: "cuda" });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: false, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({ gpu: false, device: "cuda" });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: true, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({ gpu: true, device: "cpu" });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({ gpu: false, device: "cpu" });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "webgpu" })).to.deep.equal({ gpu: true, device: "webgpu" });
-      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "auto" })).to.deep.equal({ gpu: false, device: "cpu" });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({
+        gpu: true,
+        device: "cuda",
+      });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: false, EMBEDDER_DEVICE: "cuda" })).to.deep.equal({
+        gpu: false,
+        device: "cuda",
+      });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: true, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({
+        gpu: true,
+        device: "cpu",
+      });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "cpu" })).to.deep.equal({
+        gpu: false,
+        device: "cpu",
+      });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "webgpu" })).to.deep.equal({
+        gpu: true,
+        device: "webgpu",
+      });
+      expect(embedderNodeMetadata({ EMBEDDER_GPU: undefined, EMBEDDER_DEVICE: "auto" })).to.deep.equal({
+        gpu: false,
+        device: "cpu",
+      });
     });
   });
 
@@ -89,7 +113,9 @@ describe("embedder service domain", () => {
       const plain = { id: "use-lite", dimension: 512, matryoshka: false };
       expect(() => checkDimensions(plain)).not.to.throw();
       expect(() => checkDimensions(plain, 512)).not.to.throw();
-      expect(() => checkDimensions(plain, 256)).to.throw(OpenAIRequestError).with.property("param", "dimensions");
+      expect(() => checkDimensions(plain, 256))
+        .to.throw(OpenAIRequestError)
+        .with.property("param", "dimensions");
       const m = { id: "m", dimension: 768, matryoshka: true };
       expect(() => checkDimensions(m, 256)).not.to.throw();
       expect(() => checkDimensions(m, 1024)).to.throw(/between 1 and 768/);
@@ -114,13 +140,36 @@ describe("embedder service domain", () => {
         status: 404,
         body: { error: { message: "no", type: "invalid_request_error", param: "model", code: "model_not_found" } },
       });
-      const v = toOpenAIError({ code: 422, type: "VALIDATION_ERROR", message: "x", data: [{ field: "input[0]", message: "bad" }] }, false);
-      expect(v).to.deep.equal({ status: 400, body: { error: { message: "bad", type: "invalid_request_error", param: "input", code: "invalid_value" } } });
-      expect(toOpenAIError({ code: 401, type: "UNAUTHORIZED", message: "who" }, false).body.error.code).to.equal("invalid_api_key");
-      expect(toOpenAIError({ code: 403, type: "FORBIDDEN", message: "no" }, false).body.error.type).to.equal("permission_error");
+      const v = toOpenAIError(
+        { code: 422, type: "VALIDATION_ERROR", message: "x", data: [{ field: "input[0]", message: "bad" }] },
+        false,
+      );
+      expect(v).to.deep.equal({
+        status: 400,
+        body: { error: { message: "bad", type: "invalid_request_error", param: "input", code: "invalid_value" } },
+      });
+      expect(toOpenAIError({ code: 401, type: "UNAUTHORIZED", message: "who" }, false).body.error.code).to.equal(
+        "invalid_api_key",
+      );
+      expect(toOpenAIError({ code: 403, type: "FORBIDDEN", message: "no" }, false).body.error.type).to.equal(
+        "permission_error",
+      );
       const crash = toOpenAIError({ message: "secret stack" }, false);
-      expect(crash).to.deep.equal({ status: 500, body: { error: { message: "Internal server error", type: "server_error", param: null, code: null } } });
-      expect(toOpenAIError({ code: 400, type: "BAD_REQUEST", message: "dims", data: { param: "dimensions", code: "dimensions_not_supported" } }, false).body.error).to.include({
+      expect(crash).to.deep.equal({
+        status: 500,
+        body: { error: { message: "Internal server error", type: "server_error", param: null, code: null } },
+      });
+      expect(
+        toOpenAIError(
+          {
+            code: 400,
+            type: "BAD_REQUEST",
+            message: "dims",
+            data: { param: "dimensions", code: "dimensions_not_supported" },
+          },
+          false,
+        ).body.error,
+      ).to.include({
         param: "dimensions",
         code: "dimensions_not_supported",
       });

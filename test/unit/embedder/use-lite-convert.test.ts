@@ -135,7 +135,8 @@ describe("USE-lite converter", function () {
       // The chat-like corpus as well as the test sentences: one-word replies to 128-token paragraphs.
       const texts = [...sentences, ...chatCorpus(200, 11)];
       const tok = await AutoTokenizer.from_pretrained(referenceModelDir);
-      const ids = (tok(texts, { truncation: true, max_length: 128, return_tensor: false }) as { input_ids: number[][] }).input_ids;
+      const ids = (tok(texts, { truncation: true, max_length: 128, return_tensor: false }) as { input_ids: number[][] })
+        .input_ids;
       const [int8, fp32] = [await runModel(dir, ids), await runModel(modelDir, ids)];
       texts.forEach((t, i) => expect(cosine(int8[i]!, fp32[i]!), t).to.be.at.least(0.99));
     } finally {

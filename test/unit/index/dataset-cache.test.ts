@@ -11,7 +11,10 @@ describe("index/DatasetCache", () => {
   it("answers remembered rows of the org until the TTL passes, then asks again", () => {
     const c = cache();
     c.remember("org-a", [row("d1"), row("d2", "3")]);
-    expect(c.lookup("org-a", ["d1", "d2", "d3"])).to.deep.equal({ found: [row("d1"), row("d2", "3")], missing: ["d3"] });
+    expect(c.lookup("org-a", ["d1", "d2", "d3"])).to.deep.equal({
+      found: [row("d1"), row("d2", "3")],
+      missing: ["d3"],
+    });
     now += 4_999;
     expect(c.lookup("org-a", ["d1"]).missing).to.deep.equal([]);
     now += 1;

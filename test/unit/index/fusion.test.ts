@@ -33,14 +33,29 @@ describe("index/fusion", () => {
     expect(score.b).to.be.closeTo(0.7 * 0.5 + 0, 1e-12);
     expect(score.c).to.be.closeTo(0 + 0.3, 1e-12);
     expect(fused.map((h) => h.chunkId)).to.deep.equal(["a", "b", "c"]);
-    expect(weightedScoreFusion([{ name: "one", hits: hits(["x", 5], ["y", 5]) }]).map((h) => h.score)).to.deep.equal([1, 1]);
+    expect(weightedScoreFusion([{ name: "one", hits: hits(["x", 5], ["y", 5]) }]).map((h) => h.score)).to.deep.equal([
+      1, 1,
+    ]);
   });
 
   it("federated merge dedupes by chunk id or message id and keeps the origin", () => {
     const merged = federatedMerge([
-      { datasetId: "d1", version: 3, hits: [{ chunkId: "a", score: 0.9, messageId: "m1" }, { chunkId: "b", score: 0.5, messageId: "m2" }] },
+      {
+        datasetId: "d1",
+        version: 3,
+        hits: [
+          { chunkId: "a", score: 0.9, messageId: "m1" },
+          { chunkId: "b", score: 0.5, messageId: "m2" },
+        ],
+      },
       { datasetId: "d1", version: 2, hits: [{ chunkId: "a", score: 0.8, messageId: "m1" }] },
-      { datasetId: "d2", hits: [{ chunkId: "z", score: 0.95, messageId: "m2" }, { chunkId: "y", score: 0.1 }] },
+      {
+        datasetId: "d2",
+        hits: [
+          { chunkId: "z", score: 0.95, messageId: "m2" },
+          { chunkId: "y", score: 0.1 },
+        ],
+      },
     ]);
     expect(merged.map((h) => [h.chunkId, h.datasetId, h.version])).to.deep.equal([
       ["z", "d2", undefined],

@@ -44,10 +44,14 @@ describe("index/IndexManager", () => {
       const data = clusteredVectors({ count: 200, dim, clusters: 4 });
       await manager.use(key, (index) => index.add(entries(data.vectors, dim)), { dim });
       expect(manager.stats()).to.have.length(0);
-      const sizes = await Promise.all([1, 2, 3].map(() => manager.use(key, async (index) => {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        return (await index.search(data.vectors.subarray(0, dim), 1))[0]!.chunkId;
-      })));
+      const sizes = await Promise.all(
+        [1, 2, 3].map(() =>
+          manager.use(key, async (index) => {
+            await new Promise((resolve) => setTimeout(resolve, 10));
+            return (await index.search(data.vectors.subarray(0, dim), 1))[0]!.chunkId;
+          }),
+        ),
+      );
       expect(sizes).to.deep.equal(["c0", "c0", "c0"]);
       await manager.close();
     } finally {
@@ -58,7 +62,10 @@ describe("index/IndexManager", () => {
   // An index saved by one engine, opened where the other runs (FAISS files on a machine without
   // the binding, or the reverse after installing FAISS): rebuilt from the stored vectors, and its
   // manifest then records the new engine. Both directions need the FAISS binding to make the files.
-  for (const [from, to] of [["faiss", "usearch"], ["usearch", "faiss"]] as Array<[IndexBackend, IndexBackend]>) {
+  for (const [from, to] of [
+    ["faiss", "usearch"],
+    ["usearch", "faiss"],
+  ] as Array<[IndexBackend, IndexBackend]>) {
     it(`rebuilds an index saved by ${from} from the stored vectors when ${to} runs`, async function () {
       if (!availableBackends().includes("faiss")) this.skip();
       const { dir, cleanup } = await tempDir("mgr");
@@ -69,7 +76,11 @@ describe("index/IndexManager", () => {
         const first = new IndexManager({ root: dir, memoryBudgetBytes: 1e9, indexConfig: { backend: from } });
         await first.use(key, (index) => index.add(stored), { dim });
         await first.close();
-        const manifest = async () => JSON.parse(await readFile(path.join(indexDir(dir, key), "index.json"), "utf8")) as { backend: string; files: string[] };
+        const manifest = async () =>
+          JSON.parse(await readFile(path.join(indexDir(dir, key), "index.json"), "utf8")) as {
+            backend: string;
+            files: string[];
+          };
         expect((await manifest()).backend).to.equal(from);
 
         const switches: string[] = [];

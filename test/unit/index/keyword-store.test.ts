@@ -13,18 +13,37 @@ describe("index: keyword store (in-memory BM25 indexes kept level with the messa
   this.timeout(120_000);
   let database: IsolatedDatabase;
   let target: { orgId: string; datasetId: string };
-  const options = { params: { k1: 1.2, b: 0.75 }, windowMessages: 40, windowGapMinutes: 30, language: "en" as const, maxDatasets: 4 };
+  const options = {
+    params: { k1: 1.2, b: 0.75 },
+    windowMessages: 40,
+    windowGapMinutes: 30,
+    language: "en" as const,
+    maxDatasets: 4,
+  };
   const texts = async (store: KeywordStore, q: string) => {
     const [k] = await store.get([target.datasetId]);
-    return k!.index.search(parseKeywordQuery(q, analyzer("en")), { limit: 10 }).map((h) => k!.index.text(h.messageIndex));
+    return k!.index
+      .search(parseKeywordQuery(q, analyzer("en")), { limit: 10 })
+      .map((h) => k!.index.text(h.messageIndex));
   };
 
   beforeEach(async () => {
     database = await isolatedDatabase("pglite");
     const [org] = await database.db.insert(orgs).values({ name: "kw" }).returning({ id: orgs.id });
-    const [ds] = await database.db.insert(datasets).values({ orgId: org!.id, name: "kw", modelId: "use-lite" }).returning({ id: datasets.id });
+    const [ds] = await database.db
+      .insert(datasets)
+      .values({ orgId: org!.id, name: "kw", modelId: "use-lite" })
+      .returning({ id: datasets.id });
     target = { orgId: org!.id, datasetId: ds!.id };
-    await seedImport(database.db, target, [{ key: "a", messages: [{ text: "the wifi keeps dropping after suspend", at: 0 }, { text: "try rfkill", at: 1 }] }]);
+    await seedImport(database.db, target, [
+      {
+        key: "a",
+        messages: [
+          { text: "the wifi keeps dropping after suspend", at: 0 },
+          { text: "try rfkill", at: 1 },
+        ],
+      },
+    ]);
   });
   afterEach(() => database.close());
 

@@ -18,18 +18,36 @@ function indexOf(conversations: string[][], params = { k1: 1.2, b: 0.75 }, windo
   );
   const index = new KeywordIndex(en, messages, texts, params, windowSize, 30 * 60_000);
   const search = (q: string, opts: { accept?: (m: number) => boolean; limit?: number } = {}) =>
-    index.search(parseKeywordQuery(q, en), { limit: opts.limit ?? 10, accept: opts.accept }).map((h) => texts[h.messageIndex]);
+    index
+      .search(parseKeywordQuery(q, en), { limit: opts.limit ?? 10, accept: opts.accept })
+      .map((h) => texts[h.messageIndex]);
   return { index, texts, search };
 }
 
 describe("index: keyword analyzer", () => {
   it("indexes paths, dotted names and URLs whole and by their parts", () => {
-    expect(en.terms("put it in /etc/rc.local please")).to.include.members(["/etc/rc.local", "rc.local", "etc", "rc", "local"]);
+    expect(en.terms("put it in /etc/rc.local please")).to.include.members([
+      "/etc/rc.local",
+      "rc.local",
+      "etc",
+      "rc",
+      "local",
+    ]);
     expect(en.terms("edit rc.local.")).to.include("rc.local");
-    expect(en.terms("see <https://github.com/perrygeo/simanneal>")).to.include.members(["https://github.com/perrygeo/simanneal", "github.com", "perrygeo"]);
+    expect(en.terms("see <https://github.com/perrygeo/simanneal>")).to.include.members([
+      "https://github.com/perrygeo/simanneal",
+      "github.com",
+      "perrygeo",
+    ]);
     expect(en.terms("mail bob.smith@example.com")).to.include.members(["bob.smith@example.com", "example.com", "bob"]);
     expect(en.terms("@person #Budget")).to.include.members(["@person", "person", "#budget", "budget"]);
-    expect(en.terms("linux 2.6.20-rc4 and 18,500 euros")).to.include.members(["2.6.20-rc4", "rc4", "18,500", "500", "euro"]);
+    expect(en.terms("linux 2.6.20-rc4 and 18,500 euros")).to.include.members([
+      "2.6.20-rc4",
+      "rc4",
+      "18,500",
+      "500",
+      "euro",
+    ]);
   });
 
   it("stems words and drops stop words in the dataset's language", () => {
@@ -81,7 +99,10 @@ describe("index: BM25 keyword index", () => {
     const b = search("/etc/rc.local");
     expect(a).to.include.members(["how do I edit /etc/rc.local", "is rc.local still run at boot?"]);
     expect(b).to.include.members(["how do I edit /etc/rc.local", "is rc.local still run at boot?"]);
-    expect(search("menu.lst")).to.include.members(["grub menu.lst has two kernels", "edit /boot/grub/menu.lst and set default"]);
+    expect(search("menu.lst")).to.include.members([
+      "grub menu.lst has two kernels",
+      "edit /boot/grub/menu.lst and set default",
+    ]);
   });
 
   it("honours phrases and exclusions", () => {
@@ -116,7 +137,8 @@ describe("index: BM25 keyword index", () => {
 
 describe("index: message choice, contentless messages and highlights", () => {
   it("knows messages that say nothing", () => {
-    for (const t of [".", "ok", "http://paste.ubuntu.com/123", "<Media omitted>", "lol :)", "HELLOOO?"]) expect(isContentless(t, en), t).to.equal(t !== "HELLOOO?");
+    for (const t of [".", "ok", "http://paste.ubuntu.com/123", "<Media omitted>", "lol :)", "HELLOOO?"])
+      expect(isContentless(t, en), t).to.equal(t !== "HELLOOO?");
     expect(isContentless("alsamixer shows the master muted", en)).to.equal(false);
   });
 
@@ -129,7 +151,8 @@ describe("index: message choice, contentless messages and highlights", () => {
 
   it("highlights the query's words, never its stop words, a path whole", () => {
     const text = "How did you go about editing /etc/rc.local?";
-    const marked = (q: string) => matchRanges(text, parseKeywordQuery(q, en), en).map((r) => text.slice(r.start, r.end));
+    const marked = (q: string) =>
+      matchRanges(text, parseKeywordQuery(q, en), en).map((r) => text.slice(r.start, r.end));
     expect(marked("how did you go")).to.deep.equal(["go"]);
     expect(marked("rc.local edit")).to.deep.equal(["editing", "/etc/rc.local"]);
   });

@@ -32,14 +32,24 @@ describe("index: keyword ranking quality on the labelled Ubuntu set (no regressi
       new Map(
         set.queries.map((q) => {
           const hits = index.search(parseKeywordQuery(q.query, en), { limit: 10 });
-          return [q.id, score(set, q, hits.map((h) => ({ conversation: names[h.messageIndex]!, text: texts[h.messageIndex]! })))];
+          return [
+            q.id,
+            score(
+              set,
+              q,
+              hits.map((h) => ({ conversation: names[h.messageIndex]!, text: texts[h.messageIndex]! })),
+            ),
+          ];
         }),
       ),
     );
     const ref = bm25Reference(conversations, "message");
     const reference = summarise(set, new Map(set.queries.map((q) => [q.id, score(set, q, ref(q.query, 10))])));
-    console.log(`      keyword nDCG@10 ${ours.all.ndcg.toFixed(3)} (question ${ours.question.ndcg.toFixed(3)}, keyword ${ours.keyword.ndcg.toFixed(3)}, topic ${ours.topic.ndcg.toFixed(3)}); BM25 reference over messages ${reference.all.ndcg.toFixed(3)}`);
+    console.log(
+      `      keyword nDCG@10 ${ours.all.ndcg.toFixed(3)} (question ${ours.question.ndcg.toFixed(3)}, keyword ${ours.keyword.ndcg.toFixed(3)}, topic ${ours.topic.ndcg.toFixed(3)}); BM25 reference over messages ${reference.all.ndcg.toFixed(3)}`,
+    );
     expect(ours.all.ndcg).to.be.at.least(0.7);
-    for (const cls of ["question", "keyword", "topic"] as const) expect(ours[cls].ndcg, cls).to.be.at.least(reference[cls].ndcg);
+    for (const cls of ["question", "keyword", "topic"] as const)
+      expect(ours[cls].ndcg, cls).to.be.at.least(reference[cls].ndcg);
   });
 });

@@ -8,7 +8,12 @@ describe("index/UpdateBatcher: updates batched per dataset", () => {
       batches.push([key, items]);
       return items.length;
     });
-    const results = await Promise.all([b.add("ds-1", ["a", "b"]), b.add("ds-1", ["c"]), b.add("ds-2", ["x"]), b.add("ds-1", ["a"])]);
+    const results = await Promise.all([
+      b.add("ds-1", ["a", "b"]),
+      b.add("ds-1", ["c"]),
+      b.add("ds-2", ["x"]),
+      b.add("ds-1", ["a"]),
+    ]);
     expect(batches).to.deep.equal([
       ["ds-1", ["a", "b", "c"]],
       ["ds-2", ["x"]],

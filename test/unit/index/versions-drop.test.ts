@@ -7,7 +7,11 @@ import { VectorIndex } from "../../../services/index/vector-index.ts";
 import { entries, tempDir } from "./helpers.ts";
 
 const dim = 16;
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 describe("index/IndexVersions.dropDataset", function () {
   this.timeout(90_000);

@@ -51,7 +51,13 @@ describe("index/IndexVersions", function () {
     const list = await versions.list(key);
     expect(list.map((v) => v.version)).to.deep.equal([2, 1]);
     const m = list[0]!.manifest;
-    expect(m).to.include({ datasetId: "ds-1", modelId: key.modelId, dimension: dim, vectorCount: 150, chunkingVersion: "gap-30m-v1" });
+    expect(m).to.include({
+      datasetId: "ds-1",
+      modelId: key.modelId,
+      dimension: dim,
+      vectorCount: 150,
+      chunkingVersion: "gap-30m-v1",
+    });
     expect(m.engine.kind).to.equal("flat");
     expect(m.importIds).to.deep.equal(["imp-2"]);
     expect(Object.keys(m.checksums)).to.have.members([engineFile, "chunks.tsv", "index.json"]);
@@ -59,7 +65,12 @@ describe("index/IndexVersions", function () {
     // The other index's versions are separate, and each commit holds only its own index.
     expect((await versions.list(other)).map((v) => v.version)).to.deep.equal([1]);
     const files = await simpleGit(root).raw(["ls-tree", "-r", "--name-only", v2.commit]);
-    expect(files.trim().split("\n").every((f) => f.startsWith("ds-1/"))).to.equal(true);
+    expect(
+      files
+        .trim()
+        .split("\n")
+        .every((f) => f.startsWith("ds-1/")),
+    ).to.equal(true);
   });
 
   it("makes no version without a change: the same files, chunking and imports answer the latest version", async () => {
@@ -111,12 +122,22 @@ describe("index/IndexVersions", function () {
     await versions.unpin(key, 3);
     expect((await versions.list(key)).filter((v) => v.pinned).map((v) => v.version)).to.deep.equal([1]);
 
-    const v2Faiss = (await simpleGit(root).raw(["rev-parse", `refs/tags/v/ds-1/Xenova%2fall-MiniLM-L6-v2/2:ds-1/Xenova%2fall-MiniLM-L6-v2/${engineFile}`])).trim();
+    const v2Faiss = (
+      await simpleGit(root).raw([
+        "rev-parse",
+        `refs/tags/v/ds-1/Xenova%2fall-MiniLM-L6-v2/2:ds-1/Xenova%2fall-MiniLM-L6-v2/${engineFile}`,
+      ])
+    ).trim();
     const result = await versions.applyRetention(key, { keepLast: 1 });
     expect(result.deleted).to.deep.equal([3, 2]);
     expect(result.kept).to.deep.equal([4, 1]);
     expect((await versions.list(key)).map((v) => v.version)).to.deep.equal([4, 1]);
-    const gone = await simpleGit(root).raw(["cat-file", "-t", v2Faiss]).then(() => false, () => true);
+    const gone = await simpleGit(root)
+      .raw(["cat-file", "-t", v2Faiss])
+      .then(
+        () => false,
+        () => true,
+      );
     expect(gone, "v2's index blob was pruned").to.equal(true);
     expect((await versions.get(key, 1)).commit).to.equal(v1.commit);
     // The next version number continues after the newest kept one.

@@ -19,17 +19,37 @@ describe("ingest parsers: own fixtures", () => {
       const result = await parse({ path: own("whatsapp-ios-2024.txt") });
       const name = namer(result);
       const kinds = result.messages.map((m) => m.kind);
-      expect(kinds).to.deep.equal(["system", "system", "system", "text", "media", "media", "text", "text", "deleted", "deleted", "sticker", "text", "text", "call", "text"]);
+      expect(kinds).to.deep.equal([
+        "system",
+        "system",
+        "system",
+        "text",
+        "media",
+        "media",
+        "text",
+        "text",
+        "deleted",
+        "deleted",
+        "sticker",
+        "text",
+        "text",
+        "call",
+        "text",
+      ]);
       // The group name "Family Trip" is the author of notices, but not a participant.
       expect(result.participants.map((p) => p.displayName)).to.deep.equal(["Tom", "Lisa", "Anna Berg"]);
       expect(result.conversations[0]!.kind).to.equal("group");
       const packing = result.messages[6]!;
-      expect(packing.text).to.equal("Packing list:\n- passport\n- charger\n13/01/2024 is the return date, not a header");
+      expect(packing.text).to.equal(
+        "Packing list:\n- passport\n- charger\n13/01/2024 is the return date, not a header",
+      );
       expect(packing.source.line).to.equal(7);
       const edited = result.messages[7]!;
       expect(edited).to.include({ edited: true, text: "See you at 7 at the gate" });
       expect(name(edited.authorKey)).to.equal("Anna Berg");
-      expect(result.messages[5]!.attachments).to.deep.equal([{ name: "00000012-PHOTO-2024-01-05-10-02-03.jpg", mediaType: "photo" }]);
+      expect(result.messages[5]!.attachments).to.deep.equal([
+        { name: "00000012-PHOTO-2024-01-05-10-02-03.jpg", mediaType: "photo" },
+      ]);
       expect(result.messages.at(-1)!.localTime).to.equal("2024-01-13T23:59:59");
       // Two identical "ok" in the same second stay two messages with distinct keys.
       expect(result.messages[11]!.sourceKey).to.not.equal(result.messages[12]!.sourceKey);
@@ -37,10 +57,25 @@ describe("ingest parsers: own fixtures", () => {
 
     it("Android Spanish: p. m., CRLF, localised placeholders, day-first from chronology", async () => {
       const result = await parse({ path: own("whatsapp-android-es.txt") });
-      expect(result.messages.map((m) => m.kind)).to.deep.equal(["system", "text", "media", "deleted", "text", "media", "location", "deleted"]);
+      expect(result.messages.map((m) => m.kind)).to.deep.equal([
+        "system",
+        "text",
+        "media",
+        "deleted",
+        "text",
+        "media",
+        "location",
+        "deleted",
+      ]);
       expect(result.messages.map((m) => m.localTime)).to.deep.equal([
-        "2023-02-03T21:03:00", "2023-02-03T21:03:00", "2023-02-03T21:05:00", "2023-02-04T00:15:00",
-        "2023-02-04T08:00:00", "2023-02-05T19:45:00", "2023-03-01T10:00:00", "2023-03-01T10:01:00",
+        "2023-02-03T21:03:00",
+        "2023-02-03T21:03:00",
+        "2023-02-03T21:05:00",
+        "2023-02-04T00:15:00",
+        "2023-02-04T08:00:00",
+        "2023-02-05T19:45:00",
+        "2023-03-01T10:00:00",
+        "2023-03-01T10:01:00",
       ]);
       expect(result.messages[4]).to.include({ text: "Perfecto", edited: true });
       expect(result.messages[5]!.text).to.equal("Qué vista");
@@ -54,9 +89,17 @@ describe("ingest parsers: own fixtures", () => {
 
     it("Korean and Chinese meridiem before the time, German seconds and placeholders", async () => {
       const ko = await parse({ path: own("whatsapp-korean.txt") });
-      expect(ko.messages.map((m) => m.localTime)).to.deep.equal(["2024-01-05T15:24:00", "2024-01-05T15:25:00", "2024-01-06T09:00:00"]);
+      expect(ko.messages.map((m) => m.localTime)).to.deep.equal([
+        "2024-01-05T15:24:00",
+        "2024-01-05T15:25:00",
+        "2024-01-06T09:00:00",
+      ]);
       const zh = await parse({ path: own("whatsapp-chinese.txt") });
-      expect(zh.messages.map((m) => m.localTime)).to.deep.equal(["2024-01-05T15:24:00", "2024-01-05T15:25:00", "2024-01-06T09:00:00"]);
+      expect(zh.messages.map((m) => m.localTime)).to.deep.equal([
+        "2024-01-05T15:24:00",
+        "2024-01-05T15:25:00",
+        "2024-01-06T09:00:00",
+      ]);
       const de = await parse({ path: own("whatsapp-german.txt") });
       expect(de.messages.map((m) => m.kind)).to.deep.equal(["text", "text", "media", "deleted"]);
       expect(de.messages[0]!.localTime).to.equal("2023-12-31T23:59:58");
@@ -74,7 +117,10 @@ describe("ingest parsers: own fixtures", () => {
       const result = await parse({ path: own("whatsapp-german.txt"), options: { timeZone: "Europe/Berlin" } });
       expect(result.messages[0]!.timestamp.toISOString()).to.equal("2023-12-31T22:59:58.000Z");
       expect(result.messages[0]).to.include({ localTime: "2023-12-31T23:59:58", timeZone: "Europe/Berlin" });
-      await expectParseError({ path: own("whatsapp-german.txt"), options: { timeZone: "Mars/Olympus" } }, "INVALID_OPTIONS");
+      await expectParseError(
+        { path: own("whatsapp-german.txt"), options: { timeZone: "Mars/Olympus" } },
+        "INVALID_OPTIONS",
+      );
     });
 
     it("source keys are stable across imports and shared by an overlapping later export", async () => {
@@ -95,7 +141,11 @@ describe("ingest parsers: own fixtures", () => {
   describe("Telegram full-account export", () => {
     it("streams every chat of chats.list and left_chats", async () => {
       const result = await parse({ path: own("telegram-full-account.json") });
-      expect(result.conversations.map((c) => [c.name, c.kind])).to.deep.equal([["Ada", "dm"], ["Book Club", "group"], ["Old Group", "group"]]);
+      expect(result.conversations.map((c) => [c.name, c.kind])).to.deep.equal([
+        ["Ada", "dm"],
+        ["Book Club", "group"],
+        ["Old Group", "group"],
+      ]);
       const byId = new Map(result.messages.map((m) => [`${m.conversationKey}/${m.sourceId}`, m]));
       const reply = byId.get("telegram:1002/11")!;
       expect(reply).to.include({ replyTo: "10", edited: true, text: "Yes, amazing — see here" });
@@ -129,8 +179,19 @@ describe("ingest parsers: own fixtures", () => {
       ]);
       const name = namer(result);
       const general = result.messages.filter((m) => m.conversationKey === "slack:C01");
-      expect(general.map((m) => m.kind)).to.deep.equal(["system", "text", "text", "text", "text", "media", "deleted", "text"]);
-      expect(general[1]!.reactions).to.deep.equal([{ emoji: ":tada:", count: 2, by: ["slack:id:U02", "slack:id:U03"] }]);
+      expect(general.map((m) => m.kind)).to.deep.equal([
+        "system",
+        "text",
+        "text",
+        "text",
+        "text",
+        "media",
+        "deleted",
+        "text",
+      ]);
+      expect(general[1]!.reactions).to.deep.equal([
+        { emoji: ":tada:", count: 2, by: ["slack:id:U02", "slack:id:U03"] },
+      ]);
       expect(general[2]).to.include({ threadId: "1704704400.000200", replyTo: "1704704400.000200", edited: true });
       expect(name(general[3]!.authorKey)).to.equal("Grace Hopper");
       expect(result.participants.find((p) => p.displayName === "deploybot")!.isBot).to.equal(true);
@@ -178,10 +239,20 @@ describe("ingest parsers: own fixtures", () => {
     it("repairs mojibake, reads message_N.json oldest first, unsent, photos and reactions", async () => {
       const result = await parse({ path: own("facebook-messages.zip") });
       expect(result.summary!.format).to.equal("messenger");
-      expect(result.conversations).to.deep.equal([{ key: "messenger:inbox/josenunez_1", platform: "messenger", kind: "dm", name: "José Núñez" }]);
-      expect(result.messages.map((m) => m.text)).to.deep.equal(["Olá Anna, tudo bem? ¿Qué tal?", "Café at 5? Ça va — naïve résumé", "Anna unsent a message", "", "Até já! 👋"]);
+      expect(result.conversations).to.deep.equal([
+        { key: "messenger:inbox/josenunez_1", platform: "messenger", kind: "dm", name: "José Núñez" },
+      ]);
+      expect(result.messages.map((m) => m.text)).to.deep.equal([
+        "Olá Anna, tudo bem? ¿Qué tal?",
+        "Café at 5? Ça va — naïve résumé",
+        "Anna unsent a message",
+        "",
+        "Até já! 👋",
+      ]);
       expect(result.messages.map((m) => m.kind)).to.deep.equal(["text", "text", "deleted", "media", "text"]);
-      expect(result.messages[4]!.reactions).to.deep.equal([{ emoji: "❤", count: 1, by: ["messenger:name:José Núñez"] }]);
+      expect(result.messages[4]!.reactions).to.deep.equal([
+        { emoji: "❤", count: 1, by: ["messenger:name:José Núñez"] },
+      ]);
       expect(result.participants.map((p) => p.displayName)).to.deep.equal(["José Núñez", "Anna"]);
     });
 
@@ -195,10 +266,17 @@ describe("ingest parsers: own fixtures", () => {
 
   describe("generic CSV and JSON Lines", () => {
     it("maps columns given by the caller and reports bad rows with their line", async () => {
-      const result = await parse({ path: own("generic.csv"), options: { columns: { timestamp: "When", author: "Who", text: "What", conversation: "Room" } } });
+      const result = await parse({
+        path: own("generic.csv"),
+        options: { columns: { timestamp: "When", author: "Who", text: "What", conversation: "Room" } },
+      });
       expect(result.summary!.format).to.equal("csv");
       expect(result.conversations.map((c) => c.name)).to.deep.equal(["lab", "office"]);
-      expect(result.messages.map((m) => m.timestamp.toISOString())).to.deep.equal(["2024-05-01T10:00:00.000Z", "2024-05-01T08:05:00.000Z", "2024-05-01T12:00:00.000Z"]);
+      expect(result.messages.map((m) => m.timestamp.toISOString())).to.deep.equal([
+        "2024-05-01T10:00:00.000Z",
+        "2024-05-01T08:05:00.000Z",
+        "2024-05-01T12:00:00.000Z",
+      ]);
       expect(result.messages[1]!.text).to.equal("Two\nlines");
       expect(result.warnings).to.have.length(1);
       expect(result.warnings[0]).to.include({ code: "MALFORMED_RECORD", line: 5 });
@@ -216,7 +294,9 @@ describe("ingest parsers: own fixtures", () => {
         ["a2", "2024-05-01T10:05:00.000Z"],
         ["a3", "2024-05-01T10:06:40.000Z"],
       ]);
-      expect(result.warnings).to.deep.equal([{ code: "MALFORMED_RECORD", message: "Line is not valid JSON", file: "generic.jsonl", line: 3 }]);
+      expect(result.warnings).to.deep.equal([
+        { code: "MALFORMED_RECORD", message: "Line is not valid JSON", file: "generic.jsonl", line: 3 },
+      ]);
       expect(result.summary!.skipped).to.equal(1);
     });
   });

@@ -54,7 +54,10 @@ describe("ingest: parsing on a worker thread", function () {
     const deep = await failure({ path: write("deep.json", telegramNested(100_000)) });
     expect(deep).to.be.instanceOf(ParseError);
     expect((deep as ParseError).code).to.equal("JSON_TOO_DEEP");
-    const long = await failure({ path: write("long.txt", whatsappEndlessMessage(20_000)), limits: { maxMessageChars: 10_000 } });
+    const long = await failure({
+      path: write("long.txt", whatsappEndlessMessage(20_000)),
+      limits: { maxMessageChars: 10_000 },
+    });
     expect((long as ParseError).code).to.equal("MESSAGE_TOO_LONG");
     expect((long as ParseError).line).to.equal(4999);
   });
@@ -67,7 +70,9 @@ describe("ingest: parsing on a worker thread", function () {
     expect((err as ParseError).code).to.equal("FILE_TOO_LARGE");
     expect((err as ParseError).message).to.contain("16 MiB");
     // The same process parses the next export.
-    expect((await collect({ path: write("small.txt", whatsappLines(0, 10)) })).some((e) => e.type === "summary")).to.equal(true);
+    expect(
+      (await collect({ path: write("small.txt", whatsappLines(0, 10)) })).some((e) => e.type === "summary"),
+    ).to.equal(true);
   });
 
   it("ends a parse past its time budget with IMPORT_TIME_EXCEEDED", async () => {
@@ -89,14 +94,16 @@ describe("ingest: parsing on a worker thread", function () {
     );
     expect(err).to.equal(reason);
     // What the precheck does: read the first batch, then return.
-    for await (const event of parseExportInWorker({ path: file, options: { batchSize: 500 } })) if (event.type === "messages") break;
+    for await (const event of parseExportInWorker({ path: file, options: { batchSize: 500 } }))
+      if (event.type === "messages") break;
   });
 
   it("leaves the event loop free while it parses", async () => {
     const file = write("WhatsApp Chat with Loop.txt", whatsappLines(0, 40_000));
     const { value: messages, turns } = await loopTurnsWhile(async () => {
       let n = 0;
-      for await (const event of parseExportInWorker({ path: file, options: { batchSize: 20_000 } })) if (event.type === "messages") n += event.messages.length;
+      for await (const event of parseExportInWorker({ path: file, options: { batchSize: 20_000 } }))
+        if (event.type === "messages") n += event.messages.length;
       return n;
     });
     expect(messages).to.equal(40_000);

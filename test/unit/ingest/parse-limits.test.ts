@@ -171,7 +171,8 @@ describe("ingest parse limits", function () {
     });
 
     it("counts brackets inside strings as text, and keeps lines at the bound", async () => {
-      const nested = (depth: number) => `{"timestamp":"2021-02-01T10:00:00Z","text":"${"[{".repeat(50)}","x":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
+      const nested = (depth: number) =>
+        `{"timestamp":"2021-02-01T10:00:00Z","text":"${"[{".repeat(50)}","x":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}`;
       const file = write("ok.jsonl", `${nested(4)}\n${line('quote \\" and [ in text')}\n`);
       const result = await parseExportToArrays({ path: file, limits: { maxJsonDepth: 4 } });
       expect(result.messages.map((m) => m.text)).to.deep.equal(["[{".repeat(50), 'quote \\" and [ in text']);
@@ -189,7 +190,10 @@ describe("ingest parse limits", function () {
   describe("CSV: one record is bounded like one message", () => {
     it("refuses a row of many fields past the message bound with MESSAGE_TOO_LONG and its line", async () => {
       const wide = Array.from({ length: 40 }, () => "x".repeat(900)).join(",");
-      const file = write("wide.csv", `timestamp,author,text${",c".repeat(39)}\n2021-02-01T10:00:00Z,Ann,hi\n2021-02-01T10:01:00Z,Bob,${wide}\n`);
+      const file = write(
+        "wide.csv",
+        `timestamp,author,text${",c".repeat(39)}\n2021-02-01T10:00:00Z,Ann,hi\n2021-02-01T10:01:00Z,Bob,${wide}\n`,
+      );
       const err = await failure(file, { maxMessageChars: 10_000 });
       expect(err.code).to.equal("MESSAGE_TOO_LONG");
       expect(err.line).to.be.oneOf([2, 3]);

@@ -73,7 +73,9 @@ function syntheticExport(count: number): string {
     if (random() < 0.7) t += 60_000 * Math.floor(random() * 3);
     const d = new Date(t);
     const header = `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}, ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} - `;
-    lines.push(random() < 0.03 ? `${header}Tom changed the subject to "Trip"` : `${header}${pick(authors)}: ${pick(bodies)}`);
+    lines.push(
+      random() < 0.03 ? `${header}Tom changed the subject to "Trip"` : `${header}${pick(authors)}: ${pick(bodies)}`,
+    );
   }
   return `\ufeff${lines.join("\r\n")}`;
 }
@@ -89,27 +91,57 @@ describe("ingest parsers: pinned output", function () {
   });
 
   it("source keys hash instant, author and content exactly as hash64 does", () => {
-    const attachment = fc.record({ name: fc.option(fc.string(), { nil: undefined }), url: fc.option(fc.string(), { nil: undefined }) });
-    const timestamp = fc.oneof(fc.integer({ min: -1e13, max: 1e13 }), fc.maxSafeInteger(), fc.double(), fc.constantFrom(0, -0, 7, 99_999_999, 1e8, 1e8 + 1, -1e8, 10 ** 15, Number.MAX_SAFE_INTEGER, 2 ** 60, -1e21));
+    const attachment = fc.record({
+      name: fc.option(fc.string(), { nil: undefined }),
+      url: fc.option(fc.string(), { nil: undefined }),
+    });
+    const timestamp = fc.oneof(
+      fc.integer({ min: -1e13, max: 1e13 }),
+      fc.maxSafeInteger(),
+      fc.double(),
+      fc.constantFrom(0, -0, 7, 99_999_999, 1e8, 1e8 + 1, -1e8, 10 ** 15, Number.MAX_SAFE_INTEGER, 2 ** 60, -1e21),
+    );
     fc.assert(
-      fc.property(timestamp, fc.option(fc.string(), { nil: undefined }), fc.string(), fc.array(attachment, { maxLength: 3 }), (ts, author, text, attachments) => {
-        const content = attachments.length === 0 ? text : `${text}\u0000${attachments.map((a) => a.name ?? a.url ?? "").join("\u0000")}`;
-        const key = new SourceKeyer().key("c", undefined, ts, author, text, attachments);
-        expect(key).to.equal(`c~${hash64(String(ts), author ?? "", content)}`);
-      }),
+      fc.property(
+        timestamp,
+        fc.option(fc.string(), { nil: undefined }),
+        fc.string(),
+        fc.array(attachment, { maxLength: 3 }),
+        (ts, author, text, attachments) => {
+          const content =
+            attachments.length === 0
+              ? text
+              : `${text}\u0000${attachments.map((a) => a.name ?? a.url ?? "").join("\u0000")}`;
+          const key = new SourceKeyer().key("c", undefined, ts, author, text, attachments);
+          expect(key).to.equal(`c~${hash64(String(ts), author ?? "", content)}`);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it("numbers identical messages per conversation and instant", () => {
     const keyer = new SourceKeyer();
-    const key = (conversation: string, ts: number, text: string) => keyer.key(conversation, undefined, ts, "p", text, []);
+    const key = (conversation: string, ts: number, text: string) =>
+      keyer.key(conversation, undefined, ts, "p", text, []);
     const ok = hash64("1000", "p", "ok");
     const hi = hash64("1000", "p", "hi");
-    const keys = [key("a", 1000, "ok"), key("a", 1000, "hi"), key("b", 1000, "ok"), key("a", 1000, "ok"), key("a", 1000, "hi"), key("b", 1000, "ok"), key("a", 1000, "hi")];
+    const keys = [
+      key("a", 1000, "ok"),
+      key("a", 1000, "hi"),
+      key("b", 1000, "ok"),
+      key("a", 1000, "ok"),
+      key("a", 1000, "hi"),
+      key("b", 1000, "ok"),
+      key("a", 1000, "hi"),
+    ];
     expect(keys).to.deep.equal([`a~${ok}`, `a~${hi}`, `b~${ok}`, `a~${ok}.1`, `a~${hi}.1`, `b~${ok}.1`, `a~${hi}.2`]);
     // A new instant starts the count again; an instant seen before is not remembered (bounded memory).
-    expect([key("a", 2000, "ok"), key("a", 1000, "ok"), key("a", 1000, "ok")]).to.deep.equal([`a~${hash64("2000", "p", "ok")}`, `a~${ok}`, `a~${ok}.1`]);
+    expect([key("a", 2000, "ok"), key("a", 1000, "ok"), key("a", 1000, "ok")]).to.deep.equal([
+      `a~${hash64("2000", "p", "ok")}`,
+      `a~${ok}`,
+      `a~${ok}.1`,
+    ]);
     expect(keyer.key("a", "42", 1000, "p", "ok", [])).to.equal("a#42");
   });
 
@@ -132,17 +164,37 @@ describe("ingest parsers: pinned output", function () {
   });
 
   const FIXTURES: Record<string, { count: number; keys: string; messages: string }> = {
-    "whatsapp/chat-miner__test_bracket-mmddyy_24hrs.txt": { count: 9, keys: "6b73a7066a68328e", messages: "20b705effb6d8644" },
+    "whatsapp/chat-miner__test_bracket-mmddyy_24hrs.txt": {
+      count: 9,
+      keys: "6b73a7066a68328e",
+      messages: "20b705effb6d8644",
+    },
     "whatsapp/chat-miner__test_ddmmyy_24hrs.txt": { count: 9, keys: "d89259634c4204f8", messages: "72a5d82d8a6625a5" },
     "whatsapp/chat-miner__test_mmddyy_24hrs.txt": { count: 9, keys: "a859e2c8675d7b9d", messages: "3b5401c39b0664cb" },
-    "whatsapp/chat-miner__test_mmddyyyy_12hrs.txt": { count: 9, keys: "d295e51c43688ad7", messages: "8e8a0d6e98034564" },
-    "whatsapp/chat-miner__test_yyyymmdd_24hrs.txt": { count: 9, keys: "a990fd7331db2a00", messages: "6f18d0fa118857bb" },
+    "whatsapp/chat-miner__test_mmddyyyy_12hrs.txt": {
+      count: 9,
+      keys: "d295e51c43688ad7",
+      messages: "8e8a0d6e98034564",
+    },
+    "whatsapp/chat-miner__test_yyyymmdd_24hrs.txt": {
+      count: 9,
+      keys: "a990fd7331db2a00",
+      messages: "6f18d0fa118857bb",
+    },
     "whatsapp/pustur__samples_short-chat.txt": { count: 5, keys: "d9abb5866f29a7aa", messages: "4efa4a2d80f45abc" },
     "whatsapp/pustur_inline/attachments.txt": { count: 5, keys: "18e9c636e05edfa1", messages: "0b9c5bbf4d4a059e" },
-    "whatsapp/pustur_inline/multiline_with_datetime_in_body.txt": { count: 1, keys: "2ddb4e591da0d598", messages: "636153467834d218" },
+    "whatsapp/pustur_inline/multiline_with_datetime_in_body.txt": {
+      count: 1,
+      keys: "2ddb4e591da0d598",
+      messages: "636153467834d218",
+    },
     "whatsapp/pustur_inline/normal_ampm_dots.txt": { count: 1, keys: "c65ae14344cd211b", messages: "f036bcda97ac41ab" },
     "signal/chat-miner__test_export.txt": { count: 2, keys: "d88328aabb245384", messages: "026e0c529ba845f6" },
-    "slack/slack-export-viewer__testarchive.zip": { count: 158, keys: "c1e78101be070a11", messages: "dc9b7dd9512a9088" },
+    "slack/slack-export-viewer__testarchive.zip": {
+      count: 158,
+      keys: "c1e78101be070a11",
+      messages: "dc9b7dd9512a9088",
+    },
     "telegram/telegram-chat-parser__saved.json": { count: 21, keys: "21ee6936d3e9ca23", messages: "20ac30416685faf1" },
     "own/WhatsApp Chat - Family Trip.zip": { count: 15, keys: "85bbff5d3b37f873", messages: "dcaf8702c7f47097" },
     "own/whatsapp-android-es.txt": { count: 8, keys: "83f715bf5a5448bd", messages: "f2dc0f00c7ecbd17" },
@@ -174,11 +226,19 @@ describe("ingest parsers: pinned output", function () {
     after(() => rmSync(tmp, { recursive: true, force: true }));
 
     it("same messages and source keys (UTC)", async () => {
-      expect(await digests(file)).to.deep.equal({ count: 20_000, keys: "4af9ed253d935e04", messages: "ce592aab7771c109" });
+      expect(await digests(file)).to.deep.equal({
+        count: 20_000,
+        keys: "4af9ed253d935e04",
+        messages: "ce592aab7771c109",
+      });
     });
 
     it("same messages and source keys (Europe/Berlin, across a DST change)", async () => {
-      expect(await digests(file, { timeZone: "Europe/Berlin" })).to.deep.equal({ count: 20_000, keys: "af58ca8b496b6e4c", messages: "c7e56db4f30b3fbf" });
+      expect(await digests(file, { timeZone: "Europe/Berlin" })).to.deep.equal({
+        count: 20_000,
+        keys: "af58ca8b496b6e4c",
+        messages: "c7e56db4f30b3fbf",
+      });
     });
   });
 
@@ -243,14 +303,25 @@ describe("ingest parsers: pinned output", function () {
     for (const chunkSize of [1, 2, 3, 7, 64, 1 << 16]) {
       it(`splits lines the same way at every chunk size (${chunkSize} bytes)`, async () => {
         const text = "\ufeffé 🎉 one\r\ntwo\n\nthree\r\n\r\nGrüße\rstill\nlast";
-        expect(await readAll(Buffer.from(text, "utf8"), chunkSize)).to.deep.equal(["é 🎉 one", "two", "", "three", "", "Grüße\rstill", "last"]);
+        expect(await readAll(Buffer.from(text, "utf8"), chunkSize)).to.deep.equal([
+          "é 🎉 one",
+          "two",
+          "",
+          "three",
+          "",
+          "Grüße\rstill",
+          "last",
+        ]);
         expect(await readAll(Buffer.from("a\nb\n", "utf8"), chunkSize)).to.deep.equal(["a", "b"]);
         expect(await readAll(Buffer.from("\r\n", "utf8"), chunkSize)).to.deep.equal([""]);
         expect(await readAll(Buffer.from("\ufeff", "utf8"), chunkSize)).to.deep.equal([]);
         expect(await readAll(Buffer.from("\ufeff\n\ufeffx\r", "utf8"), chunkSize)).to.deep.equal(["", "\ufeffx"]);
         expect(await readAll(Buffer.from("\n\n", "utf8"), chunkSize)).to.deep.equal(["", ""]);
         // Broken UTF-8 becomes U+FFFD wherever the chunks are cut.
-        expect(await readAll(Buffer.from([0x61, 0xe2, 0x82, 0x0a, 0xf0, 0x9f, 0x8e]), chunkSize)).to.deep.equal(["a\ufffd", "\ufffd"]);
+        expect(await readAll(Buffer.from([0x61, 0xe2, 0x82, 0x0a, 0xf0, 0x9f, 0x8e]), chunkSize)).to.deep.equal([
+          "a\ufffd",
+          "\ufffd",
+        ]);
       });
     }
   });

@@ -4,7 +4,8 @@ import { expect } from "chai";
 import { expectParseError, namer, parse, sharedFixtures } from "./helpers.ts";
 
 const dir = (sub: string) => path.join(sharedFixtures, sub);
-const oracle = (file: string) => JSON.parse(readFileSync(file, "utf8")) as { timestamp: string; author: string; message: string }[];
+const oracle = (file: string) =>
+  JSON.parse(readFileSync(file, "utf8")) as { timestamp: string; author: string; message: string }[];
 /** chat-miner joins multi-line messages and Telegram entity parts with spaces; compare text modulo whitespace. */
 const squash = (s: string) => s.replace(/\s+/g, "");
 
@@ -21,7 +22,10 @@ function asOracle(result: Result) {
 
 describe("ingest parsers: shared third-party fixtures", () => {
   describe("WhatsApp (chat-miner oracle)", () => {
-    const expected = oracle(dir("whatsapp/chat-miner__target.expected.json")).map((m) => ({ ...m, message: squash(m.message) }));
+    const expected = oracle(dir("whatsapp/chat-miner__target.expected.json")).map((m) => ({
+      ...m,
+      message: squash(m.message),
+    }));
     const files = readdirSync(dir("whatsapp")).filter((f) => f.startsWith("chat-miner__test_"));
     it("has the five variants", () => expect(files).to.have.length(5));
     for (const file of files) {
@@ -36,7 +40,10 @@ describe("ingest parsers: shared third-party fixtures", () => {
   });
 
   describe("WhatsApp (Pustur inline formats)", () => {
-    const cases = JSON.parse(readFileSync(dir("whatsapp/pustur_inline/formats.expected.json"), "utf8")) as { file: string; expected_date_utc_iso: string }[];
+    const cases = JSON.parse(readFileSync(dir("whatsapp/pustur_inline/formats.expected.json"), "utf8")) as {
+      file: string;
+      expected_date_utc_iso: string;
+    }[];
     for (const c of cases) {
       it(`${c.file} → ${c.expected_date_utc_iso}`, async () => {
         const result = await parse({ path: dir(`whatsapp/pustur_inline/${c.file}`) });
@@ -90,10 +97,22 @@ describe("ingest parsers: shared third-party fixtures", () => {
       const result = await parse({ path: dir("whatsapp/pustur__samples_short-chat.txt") });
       const name = namer(result);
       expect(result.messages.map((m) => m.kind)).to.deep.equal(["system", "system", "text", "text", "text"]);
-      expect(result.messages.map((m) => name(m.authorKey))).to.deep.equal([undefined, undefined, "Sample User", "TestBot", "+410123456789"]);
+      expect(result.messages.map((m) => name(m.authorKey))).to.deep.equal([
+        undefined,
+        undefined,
+        "Sample User",
+        "TestBot",
+        "+410123456789",
+      ]);
       expect(result.messages[4]!.text).to.equal("How are you?\n\nIs everything alright?");
       // No part is above 12; only month-first keeps these dates in chronological order.
-      expect(result.messages.map((m) => m.localTime.slice(0, 10))).to.deep.equal(["2017-06-03", "2017-06-03", "2017-06-03", "2017-08-05", "2017-09-04"]);
+      expect(result.messages.map((m) => m.localTime.slice(0, 10))).to.deep.equal([
+        "2017-06-03",
+        "2017-06-03",
+        "2017-06-03",
+        "2017-08-05",
+        "2017-09-04",
+      ]);
     });
 
     it("rejects the text that is not a chat (NEGATIVE)", async () => {
@@ -105,7 +124,10 @@ describe("ingest parsers: shared third-party fixtures", () => {
   });
 
   describe("Telegram", () => {
-    const expected = oracle(dir("telegram/chat-miner__target.expected.json")).map((m) => ({ ...m, message: squash(m.message) }));
+    const expected = oracle(dir("telegram/chat-miner__target.expected.json")).map((m) => ({
+      ...m,
+      message: squash(m.message),
+    }));
     for (const file of ["chat-miner__test_single_export.json", "chat-miner__test_batch_export.json"]) {
       it(`${file} matches the chat-miner oracle (date_unixtime is absolute)`, async () => {
         const result = await parse({ path: dir(`telegram/${file}`) });
@@ -114,7 +136,9 @@ describe("ingest parsers: shared third-party fixtures", () => {
       });
     }
 
-    const valid = readdirSync(dir("telegram")).filter((f) => f.endsWith(".json") && !f.includes("NEGATIVE") && !f.includes("expected"));
+    const valid = readdirSync(dir("telegram")).filter(
+      (f) => f.endsWith(".json") && !f.includes("NEGATIVE") && !f.includes("expected"),
+    );
     for (const file of valid) {
       it(`${file}: one message per record, each with its JSON path`, async () => {
         const raw = JSON.parse(readFileSync(dir(`telegram/${file}`), "utf8"));
@@ -143,7 +167,9 @@ describe("ingest parsers: shared third-party fixtures", () => {
       expect(byId.get("176390")!.forwardedFrom).to.equal("Other Person");
       expect(byId.get("278329")!.kind).to.equal("sticker");
       expect(byId.get("173429")!.kind).to.equal("media");
-      expect(byId.get("173430")!.text).to.equal("bold italic strikethrough underline @person http://google.com monospace http://mystery.knightlab.com/");
+      expect(byId.get("173430")!.text).to.equal(
+        "bold italic strikethrough underline @person http://google.com monospace http://mystery.knightlab.com/",
+      );
       expect(result.conversations[0]).to.include({ name: "Saved Messages", kind: "dm" });
     });
 
@@ -163,13 +189,19 @@ describe("ingest parsers: shared third-party fixtures", () => {
     });
 
     it("rejects syntactically invalid JSON (NEGATIVE) with the place it failed", async () => {
-      const err = await expectParseError({ path: dir("telegram/telegram-chat-parser__error.NEGATIVE.json") }, "INVALID_JSON");
+      const err = await expectParseError(
+        { path: dir("telegram/telegram-chat-parser__error.NEGATIVE.json") },
+        "INVALID_JSON",
+      );
       expect(err.file).to.equal("telegram-chat-parser__error.NEGATIVE.json");
       expect(err.path).to.be.a("string");
     });
 
     it("rejects JSON whose records break the schema (NEGATIVE)", async () => {
-      await expectParseError({ path: dir("telegram/telegram-chat-parser__error-unexpected.NEGATIVE.json") }, "NOT_A_CHAT");
+      await expectParseError(
+        { path: dir("telegram/telegram-chat-parser__error-unexpected.NEGATIVE.json") },
+        "NOT_A_CHAT",
+      );
     });
   });
 
@@ -178,7 +210,10 @@ describe("ingest parsers: shared third-party fixtures", () => {
       const file = dir("instagram/chat-miner__test_export.json");
       const result = await parse({ path: file, format: "instagram" });
       expect(result.conversations[0]!.platform).to.equal("instagram");
-      const expected = oracle(dir("instagram/chat-miner__target.expected.json")).map((m) => ({ ...m, message: squash(m.message) }));
+      const expected = oracle(dir("instagram/chat-miner__target.expected.json")).map((m) => ({
+        ...m,
+        message: squash(m.message),
+      }));
       expect(asOracle(result)).to.deep.equal(expected);
       const detected = await parse({ path: file });
       expect(detected.messages).to.have.length(2);
@@ -189,7 +224,10 @@ describe("ingest parsers: shared third-party fixtures", () => {
     it("matches the chat-miner oracle", async () => {
       const result = await parse({ path: dir("signal/chat-miner__test_export.txt") });
       expect(result.summary?.format).to.equal("signal");
-      const expected = oracle(dir("signal/chat-miner__target.expected.json")).map((m) => ({ ...m, message: squash(m.message) }));
+      const expected = oracle(dir("signal/chat-miner__target.expected.json")).map((m) => ({
+        ...m,
+        message: squash(m.message),
+      }));
       expect(asOracle(result)).to.deep.equal(expected);
     });
   });
@@ -201,11 +239,14 @@ describe("ingest parsers: shared third-party fixtures", () => {
       expect(result.conversations.map((c) => c.name)).to.deep.equal(["enrique", "traveling-sailor"]);
       expect(result.messages).to.have.length(158);
       const bots = new Set(result.participants.filter((p) => p.isBot).map((p) => p.key));
-      const perChannel = (key: string) => result.messages.filter((m) => m.conversationKey === key && bots.has(m.authorKey!)).length;
+      const perChannel = (key: string) =>
+        result.messages.filter((m) => m.conversationKey === key && bots.has(m.authorKey!)).length;
       expect(perChannel("slack:C0JGLMMNX")).to.equal(66);
       expect(perChannel("slack:C0JL6CGQ2")).to.equal(28);
       expect(result.messages.filter((m) => m.kind === "system")).to.have.length(11);
-      expect(result.messages.every((m) => m.source.file.includes("!") && /^\[\d+\]$/.test(m.source.path!))).to.equal(true);
+      expect(result.messages.every((m) => m.source.file.includes("!") && /^\[\d+\]$/.test(m.source.path!))).to.equal(
+        true,
+      );
       expect(namer(result)(result.messages[0]!.authorKey)).to.equal("Hamza Faran");
     });
 

@@ -20,7 +20,8 @@ describe("ingest parsers: streaming", function () {
       t += 37_000;
       const d = new Date(t);
       const line = `${d.getUTCDate()}/${d.getUTCMonth() + 1}/${d.getUTCFullYear()}, ${d.getUTCHours()}:${String(d.getUTCMinutes()).padStart(2, "0")} - Person ${i % 7}: message number ${i} with some ordinary words in it\n`;
-      if (!out.write(i % 50 === 0 ? `${line}and a second line\n` : line)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+      if (!out.write(i % 50 === 0 ? `${line}and a second line\n` : line))
+        await new Promise<void>((resolve) => out.once("drain", () => resolve()));
     }
     await new Promise<void>((resolve) => out.end(() => resolve()));
   });

@@ -46,24 +46,46 @@ ${text}
       </div>
      </div>`;
 
-const message = (o: { id: number; title: string; from?: string; text?: string; media?: string; reply?: number; forwarded?: string }) => `
+const message = (o: {
+  id: number;
+  title: string;
+  from?: string;
+  text?: string;
+  media?: string;
+  reply?: number;
+  forwarded?: string;
+}) => `
      <div class="message default clearfix${o.from ? "" : " joined"}" id="message${o.id}">
-${o.from ? `      <div class="pull_left userpic_wrap">
+${
+  o.from
+    ? `      <div class="pull_left userpic_wrap">
        <div class="userpic userpic2" style="width: 42px; height: 42px">
         <div class="initials" style="line-height: 42px">${o.from.slice(0, 1)}</div>
        </div>
-      </div>` : ""}
+      </div>`
+    : ""
+}
       <div class="body">
        <div class="pull_right date details" title="${o.title}">
 ${o.title.slice(11, 16)}
        </div>
-${o.from ? `       <div class="from_name">
+${
+  o.from
+    ? `       <div class="from_name">
 ${o.from.replace(/ /g, "&nbsp;")} 
-       </div>` : ""}
-${o.reply ? `       <div class="reply_to details">
+       </div>`
+    : ""
+}
+${
+  o.reply
+    ? `       <div class="reply_to details">
 In reply to <a href="#go_to_message${o.reply}" onclick="return GoToMessage(${o.reply})">this message</a>
-       </div>` : ""}
-${o.forwarded ? `       <div class="pull_left forwarded userpic_wrap"></div>
+       </div>`
+    : ""
+}
+${
+  o.forwarded
+    ? `       <div class="pull_left forwarded userpic_wrap"></div>
        <div class="forwarded body">
         <div class="from_name">
 ${o.forwarded}<span class="date details" title="01.03.2021 09:00:00"> 01.03.2021 09:00:00</span>
@@ -71,11 +93,17 @@ ${o.forwarded}<span class="date details" title="01.03.2021 09:00:00"> 01.03.2021
         <div class="text">
 ${o.text ?? ""}
         </div>
-       </div>` : ""}
+       </div>`
+    : ""
+}
 ${o.media ?? ""}
-${o.text && !o.forwarded ? `       <div class="text">
+${
+  o.text && !o.forwarded
+    ? `       <div class="text">
 ${o.text}
-       </div>` : ""}
+       </div>`
+    : ""
+}
       </div>
      </div>`;
 
@@ -90,7 +118,12 @@ const PAGE1 = page(
   "Trip Planning",
   dateSeparator(1, "14 March 2021") +
     service(2, "14.03.2021 09:59:00 UTC+03:00", "Alice Smith created group «Trip Planning»") +
-    message({ id: 3, title: "14.03.2021 10:00:00 UTC+03:00", from: "Alice Smith", text: "Hello &amp; welcome<br>second line" }) +
+    message({
+      id: 3,
+      title: "14.03.2021 10:00:00 UTC+03:00",
+      from: "Alice Smith",
+      text: "Hello &amp; welcome<br>second line",
+    }) +
     message({ id: 4, title: "14.03.2021 10:00:30 UTC+03:00", text: "joined message, same author" }) +
     message({
       id: 5,
@@ -107,7 +140,13 @@ const PAGE1 = page(
 const PAGE2 = page(
   "Trip Planning",
   message({ id: 6, title: "14.03.2021 10:02:00 UTC+03:00", from: "Alice Smith", text: "nice", reply: 5 }) +
-    message({ id: 7, title: "15.03.2021 08:00:00 UTC-05:00", from: "Bob", text: "forwarded text", forwarded: "Carol" }) +
+    message({
+      id: 7,
+      title: "15.03.2021 08:00:00 UTC-05:00",
+      from: "Bob",
+      text: "forwarded text",
+      forwarded: "Carol",
+    }) +
     message({
       id: 8,
       title: "15.03.2021 08:05:00 UTC-05:00",
@@ -127,9 +166,26 @@ function instagramThread(title: string, names: string[]) {
     {
       participants: names.map((name) => ({ name: mojibake(name) })),
       messages: [
-        { sender_name: mojibake(names[1]!), timestamp_ms: 1_700_000_300_000, content: mojibake("Até já! 👋"), reactions: [{ reaction: mojibake("❤"), actor: mojibake(names[0]!) }], is_geoblocked_for_viewer: false },
-        { sender_name: mojibake(names[0]!), timestamp_ms: 1_700_000_200_000, share: { link: "https://www.instagram.com/p/abc/" }, content: "sent an attachment.", is_geoblocked_for_viewer: false },
-        { sender_name: mojibake(names[1]!), timestamp_ms: 1_700_000_100_000, content: "oi", is_geoblocked_for_viewer: false },
+        {
+          sender_name: mojibake(names[1]!),
+          timestamp_ms: 1_700_000_300_000,
+          content: mojibake("Até já! 👋"),
+          reactions: [{ reaction: mojibake("❤"), actor: mojibake(names[0]!) }],
+          is_geoblocked_for_viewer: false,
+        },
+        {
+          sender_name: mojibake(names[0]!),
+          timestamp_ms: 1_700_000_200_000,
+          share: { link: "https://www.instagram.com/p/abc/" },
+          content: "sent an attachment.",
+          is_geoblocked_for_viewer: false,
+        },
+        {
+          sender_name: mojibake(names[1]!),
+          timestamp_ms: 1_700_000_100_000,
+          content: "oi",
+          is_geoblocked_for_viewer: false,
+        },
       ],
       title: mojibake(title),
       is_still_participant: true,
@@ -170,21 +226,28 @@ describe("ingest parsers: Telegram HTML and Instagram exports (issue 14 point 4)
     ]);
     expect(result.messages[1]!.timestamp.toISOString()).to.equal("2021-03-14T07:00:00.000Z");
     expect(result.messages[6]!.timestamp.toISOString()).to.equal("2021-03-15T13:05:00.000Z");
-    expect(result.messages[3]!.attachments).to.deep.equal([{ name: "photos/photo_1@14-03-2021_10-01-00.jpg", mediaType: "photo" }]);
+    expect(result.messages[3]!.attachments).to.deep.equal([
+      { name: "photos/photo_1@14-03-2021_10-01-00.jpg", mediaType: "photo" },
+    ]);
     expect(result.messages[6]!.attachments[0]!.mediaType).to.equal("voice");
     expect(result.messages[4]!.replyTo).to.equal("5");
     expect(result.messages[5]!.forwardedFrom).to.equal("Carol");
     // Stable keys: a re-import of the same export gives the same ones.
-    expect((await parse({ path: file })).messages.map((m) => m.sourceKey)).to.deep.equal(result.messages.map((m) => m.sourceKey));
+    expect((await parse({ path: file })).messages.map((m) => m.sourceKey)).to.deep.equal(
+      result.messages.map((m) => m.sourceKey),
+    );
   }
 
   it("Telegram Desktop HTML export as a zip (messages.html, messages2.html) imports as Telegram", async () => {
     const file = path.join(tmp, "Telegram export.zip");
-    writeFileSync(file, await zipOf([
-      { name: "ChatExport_2021-03-16/messages2.html", content: PAGE2 },
-      { name: "ChatExport_2021-03-16/messages.html", content: PAGE1 },
-      { name: "ChatExport_2021-03-16/css/style.css", content: "body{}" },
-    ]));
+    writeFileSync(
+      file,
+      await zipOf([
+        { name: "ChatExport_2021-03-16/messages2.html", content: PAGE2 },
+        { name: "ChatExport_2021-03-16/messages.html", content: PAGE1 },
+        { name: "ChatExport_2021-03-16/css/style.css", content: "body{}" },
+      ]),
+    );
     await telegramChecks(file);
   });
 
@@ -213,10 +276,16 @@ describe("ingest parsers: Telegram HTML and Instagram exports (issue 14 point 4)
 
   it("Instagram's current export layout (your_instagram_activity/messages/inbox) is detected as Instagram whatever the zip's name", async () => {
     const file = path.join(tmp, "export-2024-06-01.zip");
-    writeFileSync(file, await zipOf([
-      { name: "your_instagram_activity/messages/inbox/josenunez_17845/message_1.json", content: instagramThread("José Núñez", ["José Núñez", "Anna"]) },
-      { name: "personal_information/personal_information/personal_information.json", content: "{}" },
-    ]));
+    writeFileSync(
+      file,
+      await zipOf([
+        {
+          name: "your_instagram_activity/messages/inbox/josenunez_17845/message_1.json",
+          content: instagramThread("José Núñez", ["José Núñez", "Anna"]),
+        },
+        { name: "personal_information/personal_information/personal_information.json", content: "{}" },
+      ]),
+    );
     const result = await parse({ path: file });
     expect(result.summary!.format).to.equal("instagram");
     const who = namer(result);
@@ -236,7 +305,18 @@ describe("ingest parsers: Telegram HTML and Instagram exports (issue 14 point 4)
 
   it("Facebook Messenger's layout stays Messenger", async () => {
     const file = path.join(tmp, "fb.zip");
-    writeFileSync(file, await zipOf([{ name: "your_activity_across_facebook/messages/inbox/anna_1/message_1.json", content: instagramThread("Anna", ["Anna", "Bo"]).replace("https://www.instagram.com/p/abc/", "https://example.com/") }]));
+    writeFileSync(
+      file,
+      await zipOf([
+        {
+          name: "your_activity_across_facebook/messages/inbox/anna_1/message_1.json",
+          content: instagramThread("Anna", ["Anna", "Bo"]).replace(
+            "https://www.instagram.com/p/abc/",
+            "https://example.com/",
+          ),
+        },
+      ]),
+    );
     expect((await parse({ path: file })).summary!.format).to.equal("messenger");
   });
 });

@@ -49,7 +49,10 @@ const ROWS: Record<string, Row[]> = {
     {
       name: "plain text after a mark keeps its author",
       lines: ["1/29/18, 23:49 - Alice: \u200eNo idea, lets try it out!", "1/29/18, 23:50 - Bob: ok"],
-      expect: [{ author: "Alice", kind: "text", text: "No idea, lets try it out!" }, { author: "Bob", kind: "text", text: "ok" }],
+      expect: [
+        { author: "Alice", kind: "text", text: "No idea, lets try it out!" },
+        { author: "Bob", kind: "text", text: "ok" },
+      ],
     },
     {
       name: "an iOS participant whose messages are all media and deleted notices is still a participant",
@@ -70,13 +73,20 @@ const ROWS: Record<string, Row[]> = {
     {
       name: "a notice under the actor's own name is a notice",
       lines: [`[1/5/24, 9:58:01${NNBSP}AM] Anna: ${LRM}Anna added Tom`, `[1/5/24, 9:59:00${NNBSP}AM] Tom: thanks`],
-      expect: [{ kind: "system", text: "Anna added Tom" }, { author: "Tom", kind: "text" }],
+      expect: [
+        { kind: "system", text: "Anna added Tom" },
+        { author: "Tom", kind: "text" },
+      ],
     },
   ],
   "B. old iOS 12-hour layout with a colon after the time": [
     {
       name: "author and time are read",
-      lines: ["7/1/16, 5:13:36 PM: Name: text", "7/1/16, 5:14:00 PM: Other: more text", "7/2/16, 9:00:00 AM: Name: morning"],
+      lines: [
+        "7/1/16, 5:13:36 PM: Name: text",
+        "7/1/16, 5:14:00 PM: Other: more text",
+        "7/2/16, 9:00:00 AM: Name: morning",
+      ],
       expect: [
         { author: "Name", kind: "text", text: "text", time: "2016-07-01T17:13:36" },
         { author: "Other", kind: "text", text: "more text", time: "2016-07-01T17:14:00" },
@@ -231,7 +241,11 @@ const ROWS: Record<string, Row[]> = {
     {
       name: "an author with nothing after the colon sent an empty message",
       lines: ["12/01/2020, 10:00 - Carol: hi", "12/01/2020, 10:01 - Carol:", "12/01/2020, 10:02 - Dan: ?"],
-      expect: [{ author: "Carol", kind: "text", text: "hi" }, { author: "Carol", kind: "text", text: "" }, { author: "Dan", kind: "text" }],
+      expect: [
+        { author: "Carol", kind: "text", text: "hi" },
+        { author: "Carol", kind: "text", text: "" },
+        { author: "Dan", kind: "text" },
+      ],
     },
   ],
   "I. group name as author of the encryption notice": [
@@ -249,7 +263,12 @@ const ROWS: Record<string, Row[]> = {
   "J. real repeated messages": [
     {
       name: "two identical messages in the same minute stay two, with distinct keys",
-      lines: ["1/29/18, 23:49 - Alice: ok", "1/29/18, 23:49 - Alice: ok", "1/29/18, 23:49 - Bob: ok", "1/29/18, 23:50 - Alice: ok"],
+      lines: [
+        "1/29/18, 23:49 - Alice: ok",
+        "1/29/18, 23:49 - Alice: ok",
+        "1/29/18, 23:49 - Bob: ok",
+        "1/29/18, 23:50 - Alice: ok",
+      ],
       expect: [
         { author: "Alice", kind: "text", text: "ok" },
         { author: "Alice", kind: "text", text: "ok" },
@@ -261,8 +280,14 @@ const ROWS: Record<string, Row[]> = {
   "N. phone-number authors": [
     {
       name: "NBSP and U+2011 become a space and a hyphen",
-      lines: ["12/01/2020, 10:00 - +55\u00a061\u00a01234\u20115678: oi", `12/01/2020, 10:01 - ${LRM}+55 61 9876${NNBSP}5432${LRM}: tudo bem?`],
-      expect: [{ author: "+55 61 1234-5678", kind: "text" }, { author: "+55 61 9876 5432", kind: "text" }],
+      lines: [
+        "12/01/2020, 10:00 - +55\u00a061\u00a01234\u20115678: oi",
+        `12/01/2020, 10:01 - ${LRM}+55 61 9876${NNBSP}5432${LRM}: tudo bem?`,
+      ],
+      expect: [
+        { author: "+55 61 1234-5678", kind: "text" },
+        { author: "+55 61 9876 5432", kind: "text" },
+      ],
       authors: ["+55 61 1234-5678", "+55 61 9876 5432"],
     },
   ],
@@ -276,7 +301,9 @@ describe("ingest parsers: WhatsApp defect classes (issue 14)", () => {
           const { rows: got, authors } = await parseLines(row.lines, row.options);
           expect(got.length, JSON.stringify(got)).to.equal(row.expect.length);
           row.expect.forEach((want, i) => {
-            const pick = Object.fromEntries(Object.keys(want).map((k) => [k, got[i]![k as keyof (typeof got)[number]]]));
+            const pick = Object.fromEntries(
+              Object.keys(want).map((k) => [k, got[i]![k as keyof (typeof got)[number]]]),
+            );
             expect(pick, `message ${i + 1}`).to.deep.equal(want);
           });
           if (row.authors) expect(authors).to.deep.equal(row.authors);
@@ -286,7 +313,12 @@ describe("ingest parsers: WhatsApp defect classes (issue 14)", () => {
   }
 
   it("J. repeated messages get distinct source keys; a re-import gives the same keys", async () => {
-    const lines = ["1/29/18, 23:49 - Alice: ok", "1/29/18, 23:49 - Alice: ok", "1/29/18, 23:49 - Bob: ok", "1/29/18, 23:50 - Alice: ok"];
+    const lines = [
+      "1/29/18, 23:49 - Alice: ok",
+      "1/29/18, 23:49 - Alice: ok",
+      "1/29/18, 23:49 - Bob: ok",
+      "1/29/18, 23:50 - Alice: ok",
+    ];
     const first = await parseLines(lines, undefined, "WhatsApp Chat with Same.txt");
     const again = await parseLines(lines, undefined, "WhatsApp Chat with Same.txt");
     const keys = first.result.messages.map((m) => m.sourceKey);
@@ -305,7 +337,8 @@ describe("ingest parsers: WhatsApp defect classes (issue 14)", () => {
     for (const [text, kind] of table) {
       // The mark before, inside (after the first character) and after the placeholder.
       for (const variant of [text, `${LRM}${text}`, `${text.slice(0, 1)}${LRM}${text.slice(1)}`, `${text}${LRM}`]) {
-        if (classifyFirstLine(variant)?.kind !== kind) misses.push(`${JSON.stringify(variant)} → ${classifyFirstLine(variant)?.kind}, want ${kind}`);
+        if (classifyFirstLine(variant)?.kind !== kind)
+          misses.push(`${JSON.stringify(variant)} → ${classifyFirstLine(variant)?.kind}, want ${kind}`);
       }
     }
     expect(misses).to.deep.equal([]);
@@ -315,66 +348,158 @@ describe("ingest parsers: WhatsApp defect classes (issue 14)", () => {
 /** Placeholders per language: media, deleted, location, contact, missed call, poll. */
 const PLACEHOLDERS: [string, string][] = [
   // English
-  ["<Media omitted>", "media"], ["image omitted", "media"], ["This message was deleted", "deleted"], ["location: https://maps.google.com/?q=1,2", "location"],
-  ["Ann.vcf (file attached)", "contact"], ["Missed voice call", "call"], ["POLL:", "poll"],
+  ["<Media omitted>", "media"],
+  ["image omitted", "media"],
+  ["This message was deleted", "deleted"],
+  ["location: https://maps.google.com/?q=1,2", "location"],
+  ["Ann.vcf (file attached)", "contact"],
+  ["Missed voice call", "call"],
+  ["POLL:", "poll"],
   // Spanish
-  ["<Multimedia omitido>", "media"], ["Se eliminó este mensaje.", "deleted"], ["Ubicación: https://maps.google.com/?q=1,2", "location"],
-  ["Ana.vcf (archivo adjunto)", "contact"], ["Llamada perdida", "call"], ["ENCUESTA:", "poll"],
+  ["<Multimedia omitido>", "media"],
+  ["Se eliminó este mensaje.", "deleted"],
+  ["Ubicación: https://maps.google.com/?q=1,2", "location"],
+  ["Ana.vcf (archivo adjunto)", "contact"],
+  ["Llamada perdida", "call"],
+  ["ENCUESTA:", "poll"],
   // Portuguese
-  ["<Mídia oculta>", "media"], ["Mensagem apagada", "deleted"], ["Localização: https://maps.google.com/?q=1,2", "location"],
-  ["Ana.vcf (arquivo anexado)", "contact"], ["Chamada de voz perdida", "call"], ["ENQUETE:", "poll"],
+  ["<Mídia oculta>", "media"],
+  ["Mensagem apagada", "deleted"],
+  ["Localização: https://maps.google.com/?q=1,2", "location"],
+  ["Ana.vcf (arquivo anexado)", "contact"],
+  ["Chamada de voz perdida", "call"],
+  ["ENQUETE:", "poll"],
   // German
-  ["<Medien ausgeschlossen>", "media"], ["Diese Nachricht wurde gelöscht.", "deleted"], ["Standort: https://maps.google.com/?q=1,2", "location"],
-  ["Anna.vcf (Datei angehängt)", "contact"], ["Verpasster Sprachanruf", "call"], ["UMFRAGE:", "poll"],
+  ["<Medien ausgeschlossen>", "media"],
+  ["Diese Nachricht wurde gelöscht.", "deleted"],
+  ["Standort: https://maps.google.com/?q=1,2", "location"],
+  ["Anna.vcf (Datei angehängt)", "contact"],
+  ["Verpasster Sprachanruf", "call"],
+  ["UMFRAGE:", "poll"],
   // French
-  ["<Médias omis>", "media"], ["Ce message a été supprimé.", "deleted"], ["Position : https://maps.google.com/?q=1,2", "location"],
-  ["Anne.vcf (fichier joint)", "contact"], ["Appel vocal manqué", "call"], ["SONDAGE :", "poll"],
+  ["<Médias omis>", "media"],
+  ["Ce message a été supprimé.", "deleted"],
+  ["Position : https://maps.google.com/?q=1,2", "location"],
+  ["Anne.vcf (fichier joint)", "contact"],
+  ["Appel vocal manqué", "call"],
+  ["SONDAGE :", "poll"],
   // Italian
-  ["<Media omessi>", "media"], ["Questo messaggio è stato eliminato.", "deleted"], ["Posizione: https://maps.google.com/?q=1,2", "location"],
-  ["Anna.vcf (file allegato)", "contact"], ["Chiamata vocale persa", "call"], ["SONDAGGIO:", "poll"],
+  ["<Media omessi>", "media"],
+  ["Questo messaggio è stato eliminato.", "deleted"],
+  ["Posizione: https://maps.google.com/?q=1,2", "location"],
+  ["Anna.vcf (file allegato)", "contact"],
+  ["Chiamata vocale persa", "call"],
+  ["SONDAGGIO:", "poll"],
   // Dutch
-  ["<Media weggelaten>", "media"], ["Dit bericht is verwijderd", "deleted"], ["Locatie: https://maps.google.com/?q=1,2", "location"],
-  ["Anna.vcf (bestand bijgevoegd)", "contact"], ["Gemiste spraakoproep", "call"], ["PEILING:", "poll"],
+  ["<Media weggelaten>", "media"],
+  ["Dit bericht is verwijderd", "deleted"],
+  ["Locatie: https://maps.google.com/?q=1,2", "location"],
+  ["Anna.vcf (bestand bijgevoegd)", "contact"],
+  ["Gemiste spraakoproep", "call"],
+  ["PEILING:", "poll"],
   // Russian
-  ["<Без медиафайлов>", "media"], ["Данное сообщение удалено", "deleted"], ["Местоположение: https://maps.google.com/?q=1,2", "location"],
-  ["Анна.vcf (файл прикреплён)", "contact"], ["Пропущенный аудиозвонок", "call"], ["ОПРОС:", "poll"],
+  ["<Без медиафайлов>", "media"],
+  ["Данное сообщение удалено", "deleted"],
+  ["Местоположение: https://maps.google.com/?q=1,2", "location"],
+  ["Анна.vcf (файл прикреплён)", "contact"],
+  ["Пропущенный аудиозвонок", "call"],
+  ["ОПРОС:", "poll"],
   // Ukrainian
-  ["<Без медіафайлів>", "media"], ["Це повідомлення видалено", "deleted"], ["Місцезнаходження: https://maps.google.com/?q=1,2", "location"],
-  ["Анна.vcf (файл додано)", "contact"], ["Пропущений аудіодзвінок", "call"], ["ОПИТУВАННЯ:", "poll"],
+  ["<Без медіафайлів>", "media"],
+  ["Це повідомлення видалено", "deleted"],
+  ["Місцезнаходження: https://maps.google.com/?q=1,2", "location"],
+  ["Анна.vcf (файл додано)", "contact"],
+  ["Пропущений аудіодзвінок", "call"],
+  ["ОПИТУВАННЯ:", "poll"],
   // Turkish
-  ["<Medya dahil edilmedi>", "media"], ["Bu mesaj silindi", "deleted"], ["Konum: https://maps.google.com/?q=1,2", "location"],
-  ["Ayşe.vcf (dosya ekli)", "contact"], ["Cevapsız sesli arama", "call"], ["ANKET:", "poll"],
+  ["<Medya dahil edilmedi>", "media"],
+  ["Bu mesaj silindi", "deleted"],
+  ["Konum: https://maps.google.com/?q=1,2", "location"],
+  ["Ayşe.vcf (dosya ekli)", "contact"],
+  ["Cevapsız sesli arama", "call"],
+  ["ANKET:", "poll"],
   // Indonesian
-  ["<Media tidak disertakan>", "media"], ["Pesan ini telah dihapus", "deleted"], ["Lokasi: https://maps.google.com/?q=1,2", "location"],
-  ["Ani.vcf (file terlampir)", "contact"], ["Panggilan suara tak terjawab", "call"], ["POLLING:", "poll"],
+  ["<Media tidak disertakan>", "media"],
+  ["Pesan ini telah dihapus", "deleted"],
+  ["Lokasi: https://maps.google.com/?q=1,2", "location"],
+  ["Ani.vcf (file terlampir)", "contact"],
+  ["Panggilan suara tak terjawab", "call"],
+  ["POLLING:", "poll"],
   // Malay
-  ["<Media dikecualikan>", "media"], ["Mesej ini telah dipadam", "deleted"], ["Ani.vcf (fail dilampirkan)", "contact"], ["Panggilan suara terlepas", "call"], ["UNDIAN:", "poll"],
+  ["<Media dikecualikan>", "media"],
+  ["Mesej ini telah dipadam", "deleted"],
+  ["Ani.vcf (fail dilampirkan)", "contact"],
+  ["Panggilan suara terlepas", "call"],
+  ["UNDIAN:", "poll"],
   // Arabic
-  ["<تم استبعاد الوسائط>", "media"], ["تم حذف هذه الرسالة", "deleted"], ["الموقع: https://maps.google.com/?q=1,2", "location"],
-  ["أحمد.vcf (ملف مرفق)", "contact"], ["مكالمة صوتية فائتة", "call"], ["استطلاع:", "poll"],
+  ["<تم استبعاد الوسائط>", "media"],
+  ["تم حذف هذه الرسالة", "deleted"],
+  ["الموقع: https://maps.google.com/?q=1,2", "location"],
+  ["أحمد.vcf (ملف مرفق)", "contact"],
+  ["مكالمة صوتية فائتة", "call"],
+  ["استطلاع:", "poll"],
   // Persian
-  ["<رسانه حذف شد>", "media"], ["این پیام حذف شد", "deleted"], ["مکان: https://maps.google.com/?q=1,2", "location"], ["تماس صوتی از دست رفته", "call"], ["نظرسنجی:", "poll"],
+  ["<رسانه حذف شد>", "media"],
+  ["این پیام حذف شد", "deleted"],
+  ["مکان: https://maps.google.com/?q=1,2", "location"],
+  ["تماس صوتی از دست رفته", "call"],
+  ["نظرسنجی:", "poll"],
   // Hindi
-  ["<मीडिया के बिना>", "media"], ["यह मैसेज डिलीट किया गया", "deleted"], ["स्थान: https://maps.google.com/?q=1,2", "location"], ["मिस्ड वॉइस कॉल", "call"], ["पोल:", "poll"],
+  ["<मीडिया के बिना>", "media"],
+  ["यह मैसेज डिलीट किया गया", "deleted"],
+  ["स्थान: https://maps.google.com/?q=1,2", "location"],
+  ["मिस्ड वॉइस कॉल", "call"],
+  ["पोल:", "poll"],
   // Polish
-  ["<pominięto multimedia>", "media"], ["Ta wiadomość została usunięta", "deleted"], ["Lokalizacja: https://maps.google.com/?q=1,2", "location"],
-  ["Anna.vcf (załączono plik)", "contact"], ["Nieodebrane połączenie głosowe", "call"], ["ANKIETA:", "poll"],
+  ["<pominięto multimedia>", "media"],
+  ["Ta wiadomość została usunięta", "deleted"],
+  ["Lokalizacja: https://maps.google.com/?q=1,2", "location"],
+  ["Anna.vcf (załączono plik)", "contact"],
+  ["Nieodebrane połączenie głosowe", "call"],
+  ["ANKIETA:", "poll"],
   // Czech
-  ["<Média vynechána>", "media"], ["Tato zpráva byla odstraněna.", "deleted"], ["poloha: https://maps.google.com/?q=1,2", "location"],
-  ["Jan.vcf (soubor byl přiložen)", "contact"], ["Zmeškaný hlasový hovor", "call"], ["ANKETA:", "poll"],
+  ["<Média vynechána>", "media"],
+  ["Tato zpráva byla odstraněna.", "deleted"],
+  ["poloha: https://maps.google.com/?q=1,2", "location"],
+  ["Jan.vcf (soubor byl přiložen)", "contact"],
+  ["Zmeškaný hlasový hovor", "call"],
+  ["ANKETA:", "poll"],
   // Hebrew
-  ["<המדיה לא נכללה>", "media"], ["הודעה זו נמחקה", "deleted"], ["מיקום: https://maps.google.com/?q=1,2", "location"],
-  ["דנה.vcf (קובץ מצורף)", "contact"], ["שיחה קולית שלא נענתה", "call"], ["סקר:", "poll"],
+  ["<המדיה לא נכללה>", "media"],
+  ["הודעה זו נמחקה", "deleted"],
+  ["מיקום: https://maps.google.com/?q=1,2", "location"],
+  ["דנה.vcf (קובץ מצורף)", "contact"],
+  ["שיחה קולית שלא נענתה", "call"],
+  ["סקר:", "poll"],
   // Vietnamese
-  ["<Bỏ qua tập tin phương tiện>", "media"], ["Tin nhắn này đã bị xóa", "deleted"], ["Vị trí: https://maps.google.com/?q=1,2", "location"],
-  ["Lan.vcf (tệp đính kèm)", "contact"], ["Cuộc gọi thoại bị nhỡ", "call"], ["BÌNH CHỌN:", "poll"],
+  ["<Bỏ qua tập tin phương tiện>", "media"],
+  ["Tin nhắn này đã bị xóa", "deleted"],
+  ["Vị trí: https://maps.google.com/?q=1,2", "location"],
+  ["Lan.vcf (tệp đính kèm)", "contact"],
+  ["Cuộc gọi thoại bị nhỡ", "call"],
+  ["BÌNH CHỌN:", "poll"],
   // Chinese
-  ["<省略影音内容>", "media"], ["此消息已删除", "deleted"], ["位置: https://maps.google.com/?q=1,2", "location"], ["未接语音通话", "call"], ["投票:", "poll"],
+  ["<省略影音内容>", "media"],
+  ["此消息已删除", "deleted"],
+  ["位置: https://maps.google.com/?q=1,2", "location"],
+  ["未接语音通话", "call"],
+  ["投票:", "poll"],
   // Japanese
-  ["<メディアは含まれていません>", "media"], ["このメッセージは削除されました", "deleted"], ["位置情報: https://maps.google.com/?q=1,2", "location"], ["投票:", "poll"],
+  ["<メディアは含まれていません>", "media"],
+  ["このメッセージは削除されました", "deleted"],
+  ["位置情報: https://maps.google.com/?q=1,2", "location"],
+  ["投票:", "poll"],
   // Korean
-  ["<미디어 파일 생략됨>", "media"], ["삭제된 메시지입니다", "deleted"], ["위치: https://maps.google.com/?q=1,2", "location"], ["부재중 음성통화", "call"], ["투표:", "poll"],
+  ["<미디어 파일 생략됨>", "media"],
+  ["삭제된 메시지입니다", "deleted"],
+  ["위치: https://maps.google.com/?q=1,2", "location"],
+  ["부재중 음성통화", "call"],
+  ["투표:", "poll"],
   // Romanian, Hungarian, Swedish
-  ["Acest mesaj a fost șters", "deleted"], ["Ez az üzenet törölve lett", "deleted"], ["Det här meddelandet raderades", "deleted"],
-  ["Ana.vcf (fișier atașat)", "contact"], ["Anna.vcf (fil bifogad)", "contact"], ["Nem fogadott hanghívás", "call"],
+  ["Acest mesaj a fost șters", "deleted"],
+  ["Ez az üzenet törölve lett", "deleted"],
+  ["Det här meddelandet raderades", "deleted"],
+  ["Ana.vcf (fișier atașat)", "contact"],
+  ["Anna.vcf (fil bifogad)", "contact"],
+  ["Nem fogadott hanghívás", "call"],
 ];

@@ -38,8 +38,19 @@ interface Layout {
 }
 
 const MERIDIEMS: [string, string][] = [
-  ["AM", "PM"], ["am", "pm"], ["a.m.", "p.m."], ["a. m.", "p. m."], ["vorm.", "nachm."], ["오전", "오후"], ["上午", "下午"],
-  ["午前", "午後"], ["ص", "م"], ["SA", "CH"], ["πμ", "μμ"], ["de.", "du."], ["ap.", "ip."],
+  ["AM", "PM"],
+  ["am", "pm"],
+  ["a.m.", "p.m."],
+  ["a. m.", "p. m."],
+  ["vorm.", "nachm."],
+  ["오전", "오후"],
+  ["上午", "下午"],
+  ["午前", "午後"],
+  ["ص", "م"],
+  ["SA", "CH"],
+  ["πμ", "μμ"],
+  ["de.", "du."],
+  ["ap.", "ip."],
 ];
 
 const layoutArb: fc.Arbitrary<Layout> = fc
@@ -79,13 +90,26 @@ function header(l: Layout, t: Date): string {
   const mi = t.getUTCMinutes();
   const s = t.getUTCSeconds();
   const year =
-    l.calendar === "gregorian2" ? pad(y % 100)
-    : l.calendar === "gregorian4" ? String(y)
-    : l.calendar === "buddhist" ? String(y + 543)
-    : l.calendar === "japanese" ? (y >= 2019 ? `R${y - 2018}` : `H${y - 1988}`)
-    : y >= 2019 ? `令和${y - 2018}` : `平成${y - 1988}`;
+    l.calendar === "gregorian2"
+      ? pad(y % 100)
+      : l.calendar === "gregorian4"
+        ? String(y)
+        : l.calendar === "buddhist"
+          ? String(y + 543)
+          : l.calendar === "japanese"
+            ? y >= 2019
+              ? `R${y - 2018}`
+              : `H${y - 1988}`
+            : y >= 2019
+              ? `令和${y - 2018}`
+              : `平成${y - 1988}`;
   const r = l.rlm ? "\u200f" : "";
-  const parts = l.order === "DMY" ? [String(d), String(mo), year] : l.order === "MDY" ? [String(mo), String(d), year] : [year, pad(mo), pad(d)];
+  const parts =
+    l.order === "DMY"
+      ? [String(d), String(mo), year]
+      : l.order === "MDY"
+        ? [String(mo), String(d), year]
+        : [year, pad(mo), pad(d)];
   let date = parts.map((p) => `${p}${r}`).join(l.sep);
   if (l.calendar === "buddhist" && l.order !== "YMD") date += " BE";
   let time: string;
@@ -94,7 +118,8 @@ function header(l: Layout, t: Date): string {
   else {
     const h12 = h % 12 === 0 ? 12 : h % 12;
     const base = `${h12}:${pad(mi)}${l.seconds ? `:${pad(s)}` : ""}`;
-    if (l.clock === "words") time = `${base} ${h < 12 ? "in the morning" : h < 18 ? "in the afternoon" : "in the evening"}`;
+    if (l.clock === "words")
+      time = `${base} ${h < 12 ? "in the morning" : h < 18 ? "in the afternoon" : "in the evening"}`;
     else {
       const m = MERIDIEMS[l.meridiem]![h < 12 ? 0 : 1];
       time = l.meridiemFirst ? `${m} ${base}` : `${base}${space}${m}`;
@@ -108,7 +133,11 @@ function header(l: Layout, t: Date): string {
   return `${lead}${stamp}: `;
 }
 
-const wall = (t: Date, seconds: boolean) => t.toISOString().slice(0, 19).replace(/:\d\d$/, seconds ? `:${pad(t.getUTCSeconds())}` : ":00");
+const wall = (t: Date, seconds: boolean) =>
+  t
+    .toISOString()
+    .slice(0, 19)
+    .replace(/:\d\d$/, seconds ? `:${pad(t.getUTCSeconds())}` : ":00");
 
 const AUTHORS = ["Ann", "Bo Li", "+1 555 0100", "Zoë"];
 const TEXTS = ["ok", "see you at 8", "héllo wörld", "a: b", "👍", "12:30 works"];
@@ -124,7 +153,13 @@ const chatArb = (layouts: number): fc.Arbitrary<Chat> =>
   fc.record({
     layouts: fc.array(layoutArb, { minLength: layouts, maxLength: layouts }),
     messages: fc.array(
-      fc.record({ layout: fc.nat(layouts - 1), author: fc.nat(AUTHORS.length - 1), text: fc.nat(TEXTS.length - 1), gap: fc.nat(60 * 30), second: fc.nat(59) }),
+      fc.record({
+        layout: fc.nat(layouts - 1),
+        author: fc.nat(AUTHORS.length - 1),
+        text: fc.nat(TEXTS.length - 1),
+        gap: fc.nat(60 * 30),
+        second: fc.nat(59),
+      }),
       { minLength: 4, maxLength: 12 },
     ),
     // 2010 to the start of this year (exports are not from the future)

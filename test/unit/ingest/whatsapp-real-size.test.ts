@@ -43,12 +43,14 @@ describe("ingest parsers: WhatsApp exports of realistic size in several locales 
         const want = chat.expected[i]!;
         const got = { author: who(m.authorKey), kind: m.kind, time: m.localTime, text: m.text };
         if (got.author !== want.author || got.kind !== want.kind || got.time !== want.time || got.text !== want.text) {
-          if (mismatches.length < 5) mismatches.push(`#${i} line ${m.source.line}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+          if (mismatches.length < 5)
+            mismatches.push(`#${i} line ${m.source.line}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
         }
       });
       expect(mismatches).to.deep.equal([]);
       expect(result.participants.map((p) => p.displayName)).to.have.members(chat.authors);
-      const kinds = (list: { kind: string }[]) => list.reduce<Record<string, number>>((acc, m) => ({ ...acc, [m.kind]: (acc[m.kind] ?? 0) + 1 }), {});
+      const kinds = (list: { kind: string }[]) =>
+        list.reduce<Record<string, number>>((acc, m) => ({ ...acc, [m.kind]: (acc[m.kind] ?? 0) + 1 }), {});
       expect(kinds(result.messages)).to.deep.equal(kinds(chat.expected));
       // Every message is a distinct row: no two share a source key.
       expect(new Set(result.messages.map((m) => m.sourceKey)).size).to.equal(result.messages.length);

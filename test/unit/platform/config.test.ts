@@ -52,7 +52,12 @@ describe("configuration", () => {
 
   it("accepts production with secrets given and logs JSON there", () => {
     const secret = "s".repeat(40);
-    const c = load({ NODE_ENV: "production", JWT_SECRET: secret, MFA_ENCRYPTION_KEY: secret, OAUTH_SESSION_SECRET: secret });
+    const c = load({
+      NODE_ENV: "production",
+      JWT_SECRET: secret,
+      MFA_ENCRYPTION_KEY: secret,
+      OAUTH_SESSION_SECRET: secret,
+    });
     expect(c.secrets.JWT_SECRET).to.equal(secret);
     expect(c.logFormat).to.equal("json");
   });
@@ -78,14 +83,17 @@ describe("configuration", () => {
   });
 
   it("builds broker options with the fault-tolerance features switched on", () => {
-    const o = createBrokerOptions(load({ TRANSPORTER: "nats://127.0.0.1:4222", CACHER: "redis://127.0.0.1:6379", METRICS_PORT: "9100" }));
+    const o = createBrokerOptions(
+      load({ TRANSPORTER: "nats://127.0.0.1:4222", CACHER: "redis://127.0.0.1:6379", METRICS_PORT: "9100" }),
+    );
     expect(o.transporter).to.deep.equal({ type: "NATS", options: { url: "nats://127.0.0.1:4222" } });
     expect((o.cacher as { type: string }).type).to.equal("Redis");
     expect(o.circuitBreaker?.enabled).to.equal(true);
     expect(o.retryPolicy?.enabled).to.equal(true);
     expect(o.bulkhead?.enabled).to.equal(true);
     expect(o.requestTimeout).to.be.greaterThan(0);
-    const reporter = (o.metrics as { reporter: { type: string; options: { host: string; port: number } }[] }).reporter[0];
+    const reporter = (o.metrics as { reporter: { type: string; options: { host: string; port: number } }[] })
+      .reporter[0];
     expect(reporter).to.deep.include({ type: "Prometheus" });
     expect(reporter.options).to.include({ host: "127.0.0.1", port: 9100 });
   });
@@ -93,7 +101,9 @@ describe("configuration", () => {
   it("retries only transient errors and counts only server faults in the breaker", async () => {
     const o = createBrokerOptions(load({}));
     const { Errors } = await import("moleculer");
-    expect(o.retryPolicy!.check!(new Errors.RequestTimeoutError({ action: "x", nodeID: "node" }) as never)).to.equal(true);
+    expect(o.retryPolicy!.check!(new Errors.RequestTimeoutError({ action: "x", nodeID: "node" }) as never)).to.equal(
+      true,
+    );
     expect(o.retryPolicy!.check!(new Errors.MoleculerClientError("bad", 400) as never)).to.equal(false);
     const check = o.circuitBreaker!.check!;
     expect(check(new Errors.MoleculerClientError("bad", 422) as never)).to.equal(false);

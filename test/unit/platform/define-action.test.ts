@@ -16,7 +16,11 @@ describe("defineAction: one zod contract, the validator's rules and the handler'
           limit: z.coerce.number().int().min(1).max(200).optional(),
           before: z.coerce.number().int().positive().optional(),
           on: z.boolean(),
-          tags: z.array(z.enum(["a", "b"])).min(1).max(2).meta({ uniqueItems: true }),
+          tags: z
+            .array(z.enum(["a", "b"]))
+            .min(1)
+            .max(2)
+            .meta({ uniqueItems: true }),
           data: z.record(z.string(), z.unknown()).nullable().optional(),
         })
         .strict(),
@@ -39,13 +43,23 @@ describe("defineAction: one zod contract, the validator's rules and the handler'
   });
 
   it("refuses, at declaration, what the validator could not check", () => {
-    expect(() => zodToValidatorRules(z.object({ word: z.string().toLowerCase() }))).to.throw(/no fastest-validator equivalent/);
+    expect(() => zodToValidatorRules(z.object({ word: z.string().toLowerCase() }))).to.throw(
+      /no fastest-validator equivalent/,
+    );
     expect(() => zodToValidatorRules(z.object({ url: z.url() }))).to.throw(/no fastest-validator equivalent/);
-    expect(() => zodToValidatorRules(z.object({ n: z.number().refine((x) => x > 1) }))).to.throw(/no fastest-validator equivalent/);
+    expect(() => zodToValidatorRules(z.object({ n: z.number().refine((x) => x > 1) }))).to.throw(
+      /no fastest-validator equivalent/,
+    );
   });
 
   it("answers the declared success status and Location unless the handler set its own", async () => {
-    const created = contract({ visibility: "published", auth: "user", params: z.object({}).strict(), openapi: { successStatus: 201 }, location: "/api/things" });
+    const created = contract({
+      visibility: "published",
+      auth: "user",
+      params: z.object({}).strict(),
+      openapi: { successStatus: 201 },
+      location: "/api/things",
+    });
     const action = defineAction(created, () => ({ ok: true }));
     expect(action.params).to.deep.equal({ $$strict: true });
     expect(action).to.include({ visibility: "published", auth: "user" }).and.not.have.property("location");

@@ -5,9 +5,15 @@ import { ClientError } from "../../../core/errors.ts";
 
 describe("gateway error responses", () => {
   it("keeps a client error's status, code and data", () => {
-    const { status, body } = toErrorResponse(new ClientError("NOT_FOUND", "Dataset not found", { id: "x" }) as never, "r1", false);
+    const { status, body } = toErrorResponse(
+      new ClientError("NOT_FOUND", "Dataset not found", { id: "x" }) as never,
+      "r1",
+      false,
+    );
     expect(status).to.equal(404);
-    expect(body).to.deep.equal({ error: { code: "NOT_FOUND", message: "Dataset not found", requestId: "r1", data: { id: "x" } } });
+    expect(body).to.deep.equal({
+      error: { code: "NOT_FOUND", message: "Dataset not found", requestId: "r1", data: { id: "x" } },
+    });
   });
 
   it("reports parameter validation failures as VALIDATION_ERROR 422", () => {
@@ -24,7 +30,11 @@ describe("gateway error responses", () => {
   });
 
   it("reports a service that no node runs as 503", () => {
-    const { status, body } = toErrorResponse(new Errors.ServiceNotFoundError({ action: "x.y" }) as never, undefined, true);
+    const { status, body } = toErrorResponse(
+      new Errors.ServiceNotFoundError({ action: "x.y" }) as never,
+      undefined,
+      true,
+    );
     expect(status).to.equal(503);
     expect(body.error.code).to.equal("SERVICE_UNAVAILABLE");
   });

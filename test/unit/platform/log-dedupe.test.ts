@@ -18,7 +18,10 @@ describe("repeated log lines are collapsed (config/log-dedupe.ts, config/logger.
 
   it("writes the first of identical errors, counts the rest, and summarises them when the interval ends", () => {
     const summaries: [string, number][] = [];
-    const filter = new RepeatFilter({ intervalMs: 30_000, onRepeated: (s, n) => summaries.push([String(s.args[0]), n]) });
+    const filter = new RepeatFilter({
+      intervalMs: 30_000,
+      onRepeated: (s, n) => summaries.push([String(s.args[0]), n]),
+    });
     const written: number[] = [];
     for (let i = 0; i < 263; i++) {
       const err = new Error("connect ECONNREFUSED 127.0.0.1:6379");
@@ -51,7 +54,9 @@ describe("repeated log lines are collapsed (config/log-dedupe.ts, config/logger.
     const b = Object.assign(new Error("boom"), { code: "E1" });
     b.stack = "somewhere else";
     expect(lineKey("error", "m", [a])).to.equal(lineKey("error", "m", [b]));
-    expect(lineKey("error", "m", [a])).to.not.equal(lineKey("error", "m", [Object.assign(new Error("boom"), { code: "E2" })]));
+    expect(lineKey("error", "m", [a])).to.not.equal(
+      lineKey("error", "m", [Object.assign(new Error("boom"), { code: "E2" })]),
+    );
   });
 
   it("the broker's logger writes one line and one summary for a burst of identical errors", () => {
@@ -59,7 +64,10 @@ describe("repeated log lines are collapsed (config/log-dedupe.ts, config/logger.
     sinon.stub(console, "error").callsFake((...args: unknown[]) => void printed.push(args.map(String).join(" ")));
     const broker = new ServiceBroker({
       nodeID: "n1",
-      logger: new DedupedConsoleLogger({ level: "warn", colors: false, moduleColors: false, formatter: "simple" }, 30_000) as never,
+      logger: new DedupedConsoleLogger(
+        { level: "warn", colors: false, moduleColors: false, formatter: "simple" },
+        30_000,
+      ) as never,
     });
     const log = broker.getLogger("cacher");
     for (let i = 0; i < 50; i++) log.error("Redis connection lost", new Error("connect ECONNREFUSED"));
@@ -67,6 +75,8 @@ describe("repeated log lines are collapsed (config/log-dedupe.ts, config/logger.
     expect(printed[0]).to.contain("Redis connection lost");
     clock.tick(30_000);
     expect(printed).to.have.length(2);
-    expect(printed[1]).to.match(/\(49 more identical in the last 30 s\) Redis connection lost Error: connect ECONNREFUSED/);
+    expect(printed[1]).to.match(
+      /\(49 more identical in the last 30 s\) Redis connection lost Error: connect ECONNREFUSED/,
+    );
   });
 });

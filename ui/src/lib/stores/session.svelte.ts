@@ -86,7 +86,11 @@ class SessionStore {
    * `next`: where the confirmation link in the mail leads after confirming (e.g. a pending invitation).
    */
   async signup(email: string, password: string, displayName?: string, next?: string): Promise<LoginResponse> {
-    await call(api.POST("/api/auth/signup", { body: { email, password, ...(displayName ? { displayName } : {}), ...(next ? { next } : {}) } }));
+    await call(
+      api.POST("/api/auth/signup", {
+        body: { email, password, ...(displayName ? { displayName } : {}), ...(next ? { next } : {}) },
+      }),
+    );
     return this.login(email, password);
   }
 

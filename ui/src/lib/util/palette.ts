@@ -20,8 +20,26 @@ export const PALETTE = [
  * lightness, so no two topics of a run ever share a colour.
  */
 const TOPIC_COLOURS = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-  "#393b79", "#e6550d", "#31a354", "#843c39", "#7b4173", "#3182bd", "#fdae6b", "#74c476", "#ce6dbd", "#637939",
+  "#1f77b4",
+  "#ff7f0e",
+  "#2ca02c",
+  "#d62728",
+  "#9467bd",
+  "#8c564b",
+  "#e377c2",
+  "#7f7f7f",
+  "#bcbd22",
+  "#17becf",
+  "#393b79",
+  "#e6550d",
+  "#31a354",
+  "#843c39",
+  "#7b4173",
+  "#3182bd",
+  "#fdae6b",
+  "#74c476",
+  "#ce6dbd",
+  "#637939",
 ];
 
 export function colour(i: number): string {
@@ -36,7 +54,9 @@ function hslHex(h: number, s: number, l: number): string {
   const f = (n: number) => {
     const k = (n + h / 30) % 12;
     const c = l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1));
-    return Math.round(c * 255).toString(16).padStart(2, "0");
+    return Math.round(c * 255)
+      .toString(16)
+      .padStart(2, "0");
   };
   return `#${f(0)}${f(8)}${f(4)}`;
 }
