@@ -79,6 +79,7 @@ function runShard(index, files) {
   });
 }
 
+/** The component run's counts; a file the run never wrote means it never got to report: one failure. */
 function uiCounts() {
   try {
     const { passed, failed } = JSON.parse(readFileSync(env.CHATLENS_UI_TEST_COUNTS, "utf8"));

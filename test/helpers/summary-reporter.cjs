@@ -1,4 +1,6 @@
-// Mocha's Spec output plus the plain "N passed, N failed" closing line that CI reads.
+// Mocha's Spec output plus the plain "N passed, N failed" closing line. Under `npm test`
+// (scripts/run-tests.mjs) each shard hands its counts to the runner, which adds the UI
+// component tests' and prints the closing line CI reads.
 "use strict";
 const fs = require("node:fs");
 const Mocha = require("mocha");
@@ -41,29 +43,8 @@ class SummaryReporter extends Mocha.reporters.Spec {
           );
       }
       const skipped = pending ? `, ${pending} skipped` : "";
-      const ui = uiCounts();
-      if (ui)
-        process.stdout.write(
-          `\nmocha: ${passes} passed, ${failures} failed; UI components: ${ui.passed} passed, ${ui.failed} failed`,
-        );
-      process.stdout.write(
-        `\n${passes + (ui?.passed ?? 0)} passed, ${failures + (ui?.failed ?? 0)} failed${skipped}\n`,
-      );
+      process.stdout.write(`\n${passes} passed, ${failures} failed${skipped}\n`);
     });
-  }
-}
-/**
- * The UI component run's counts under `npm test` (scripts/run-tests.mjs names the file). A file
- * that is named but missing means the component run never got to report: one failure.
- */
-function uiCounts() {
-  const file = process.env.CHATLENS_UI_TEST_COUNTS;
-  if (!file) return undefined;
-  try {
-    const { passed, failed } = JSON.parse(fs.readFileSync(file, "utf8"));
-    return { passed: Number(passed) || 0, failed: Number(failed) || 0 };
-  } catch {
-    return { passed: 0, failed: 1 };
   }
 }
 module.exports = SummaryReporter;

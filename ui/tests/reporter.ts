@@ -4,7 +4,7 @@ import type { Reporter, TestModule } from "vitest/node";
 /**
  * Prints each component test and a summary worded so it cannot be mistaken for the
  * "N passed, N failed" line of the mocha run that CI reads. Under `npm test`
- * (scripts/run-tests.mjs) the counts also go to CHATLENS_UI_TEST_COUNTS, and the mocha run's
+ * (scripts/run-tests.mjs) the counts also go to CHATLENS_UI_TEST_COUNTS, and the runner's
  * closing line includes them.
  */
 export default class ComponentTestReporter implements Reporter {
