@@ -50,12 +50,40 @@ export async function loadChunkSpans(db: Db, datasetId: string, validFor: string
   };
 }
 
-/** As the chunker decides (services/embedder/chunking.ts): messages of excluded kinds and blank texts are in no chunk. */
-function chunkableTest(keywords: DatasetKeywords, spans: ChunkSpans): (position: number) => boolean {
+/** What a pair of spans and keyword index yields that every search of it reuses, built on first need. */
+interface Derived {
+  /** Per message position: 1 when a chunk may hold the message (see chunkableOf). */
+  chunkable?: Uint8Array;
+  /** Per message position: the number of a chunk holding it, or -1. */
+  chunkAt?: Int32Array;
+}
+
+/** By spans, then by keyword index (both replaced, never changed, when their data changes). */
+const derivedCache = new WeakMap<ChunkSpans, WeakMap<DatasetKeywords, Derived>>();
+
+function derivedOf(keywords: DatasetKeywords, spans: ChunkSpans): Derived {
+  let byKeywords = derivedCache.get(spans);
+  if (!byKeywords) derivedCache.set(spans, (byKeywords = new WeakMap()));
+  let derived = byKeywords.get(keywords);
+  if (!derived) byKeywords.set(keywords, (derived = {}));
+  return derived;
+}
+
+/**
+ * As the chunker decides (services/embedder/chunking.ts): messages of excluded kinds and blank
+ * texts are in no chunk. Computed once per spans and keyword index, not per search (a trim of
+ * every text at 1M messages).
+ */
+function chunkableOf(keywords: DatasetKeywords, spans: ChunkSpans): Uint8Array {
+  const derived = derivedOf(keywords, spans);
+  if (derived.chunkable) return derived.chunkable;
   const kindCol = keywords.index.columns.kind;
   const excluded = new Uint8Array(keywords.kinds.length);
   keywords.kinds.forEach((k, i) => (excluded[i] = spans.excludedKinds.has(k) ? 1 : 0));
-  return (m) => excluded[kindCol[m]!] === 0 && keywords.index.text(m).trim() !== "";
+  const chunkable = new Uint8Array(keywords.ids.length);
+  for (let m = 0; m < chunkable.length; m++)
+    chunkable[m] = excluded[kindCol[m]!] === 0 && keywords.index.text(m).trim() !== "" ? 1 : 0;
+  return (derived.chunkable = chunkable);
 }
 
 export interface AllowList {
@@ -76,9 +104,9 @@ export function allowedChunks(
   accept: (position: number) => boolean,
 ): AllowList {
   const n = keywords.ids.length;
-  const chunkable = chunkableTest(keywords, spans);
+  const chunkable = chunkableOf(keywords, spans);
   const passing = new Int32Array(n + 1);
-  for (let m = 0; m < n; m++) passing[m + 1] = passing[m]! + (accept(m) && chunkable(m) ? 1 : 0);
+  for (let m = 0; m < n; m++) passing[m + 1] = passing[m]! + (chunkable[m] === 1 && accept(m) ? 1 : 0);
   const allowed: string[] = [];
   const unknown: string[] = [];
   for (let c = 0; c < spans.ids.length; c++) {
@@ -90,24 +118,19 @@ export function allowedChunks(
   return { allowed, unknown };
 }
 
-/** Per keyword index (by identity): for each message position, the number of a chunk holding it, or -1. */
-const chunkAtCache = new WeakMap<ChunkSpans, WeakMap<DatasetKeywords, Int32Array>>();
-
+/** For each message position, the number of a chunk holding it, or -1. */
 function chunkAtPositions(keywords: DatasetKeywords, spans: ChunkSpans): Int32Array {
-  let byKeywords = chunkAtCache.get(spans);
-  if (!byKeywords) chunkAtCache.set(spans, (byKeywords = new WeakMap()));
-  let at = byKeywords.get(keywords);
-  if (at) return at;
-  at = new Int32Array(keywords.ids.length).fill(-1);
-  const chunkable = chunkableTest(keywords, spans);
+  const derived = derivedOf(keywords, spans);
+  if (derived.chunkAt) return derived.chunkAt;
+  const at = new Int32Array(keywords.ids.length).fill(-1);
+  const chunkable = chunkableOf(keywords, spans);
   for (let c = 0; c < spans.ids.length; c++) {
     const a = keywords.byId.get(spans.first[c]!);
     const b = keywords.byId.get(spans.last[c]!);
     if (a === undefined || b === undefined) continue;
-    for (let m = a; m <= b; m++) if (at[m] === -1 && chunkable(m)) at[m] = c;
+    for (let m = a; m <= b; m++) if (at[m] === -1 && chunkable[m] === 1) at[m] = c;
   }
-  byKeywords.set(keywords, at);
-  return at;
+  return (derived.chunkAt = at);
 }
 
 /**
