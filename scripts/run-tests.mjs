@@ -1,10 +1,10 @@
 // `npm test`: the UI component tests (vitest), then every mocha suite (unit, integration, e2e),
 // whatever the first run's outcome, closing with one "N passed, N failed" line that counts both.
 //
-// The mocha files run in CHATLENS_TEST_SHARDS processes at once (default 2), split by their
+// The mocha files run in CHATLENS_TEST_SHARDS processes at once (default 3), split by their
 // recorded wall times (test/helpers/file-times.json) so the shards end together. Most of the
 // suite's time is spent waiting (on restarts, sweeps, child processes, a browser), not computing,
-// so two shards finish far sooner than one, on a 2-core machine too. Every test already has to
+// so three shards finish far sooner than one, on a 2-core machine too. Every test already has to
 // pass while another process keeps both cores busy, and each starts its own namespace, database
 // and data directory, so the shards do not see each other. Each shard's output is printed whole
 // when it ends (interleaved spec output is unreadable); the closing lines merge their counts.
@@ -16,7 +16,7 @@ import path from "node:path";
 const dir = mkdtempSync(path.join(os.tmpdir(), "chatlens-tests-"));
 const env = { ...process.env, CHATLENS_UI_TEST_COUNTS: path.join(dir, "ui-counts.json") };
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-const shards = Math.max(1, Number(process.env.CHATLENS_TEST_SHARDS ?? 2) || 1);
+const shards = Math.max(1, Number(process.env.CHATLENS_TEST_SHARDS ?? 3) || 1);
 
 /** Test files under the mocha roots, in a stable order. */
 function testFiles() {
