@@ -72,7 +72,15 @@ export class IndexStore {
    * held is current: a batch that arrives after a catch-up already loaded it (or redelivered)
    * changes nothing and makes no version.
    */
-  async add(key: IndexKey, entries: VectorEntry[], settled: boolean): Promise<{ added: number; replaced: number }> {
+  add(key: IndexKey, entries: VectorEntry[], settled: boolean): Promise<{ added: number; replaced: number }> {
+    return this.track(this.addUntracked(key, entries, settled));
+  }
+
+  private async addUntracked(
+    key: IndexKey,
+    entries: VectorEntry[],
+    settled: boolean,
+  ): Promise<{ added: number; replaced: number }> {
     if (entries.length === 0) {
       if (settled && this.uncommitted.has(indexPath(key))) await this.commitPending(key);
       return { added: 0, replaced: 0 };
@@ -89,7 +97,11 @@ export class IndexStore {
   }
 
   /** Removes chunks; an index this node does not hold has nothing to remove. */
-  async remove(key: IndexKey, chunkIds: string[], settled = true): Promise<number> {
+  remove(key: IndexKey, chunkIds: string[], settled = true): Promise<number> {
+    return this.track(this.removeUntracked(key, chunkIds, settled));
+  }
+
+  private async removeUntracked(key: IndexKey, chunkIds: string[], settled: boolean): Promise<number> {
     let removed: number;
     try {
       removed = await this.locked(key, () => this.manager.use(key, (index) => index.remove(chunkIds)));
@@ -196,6 +208,11 @@ export class IndexStore {
     clearTimeout(this.gcTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
+    // Work already under way (an add and its commit, a save, a gc) ends before the indexes are
+    // disposed: a stop used to dispose an index while a commit saved it, and let git run on after
+    // the data directory was gone ("spawn git ENOENT" after stop). Work may start more work.
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    await this.versions.idle();
     await this.manager.close();
   }
 
@@ -254,6 +271,16 @@ export class IndexStore {
       lock = new Mutex();
       this.locks.set(id, lock);
     }
-    return lock.run(fn);
+    return this.track(lock.run(fn));
+  }
+
+  /** Work that close() waits for. */
+  private readonly running = new Set<Promise<unknown>>();
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.running.add(work);
+    const done = () => this.running.delete(work);
+    work.then(done, done);
+    return work;
   }
 }

@@ -126,6 +126,11 @@ export class IndexVersions {
     return this.mutex.run(() => this.commitUnlocked(key, info));
   }
 
+  /** Resolves once the git operations already queued have ended. */
+  idle(): Promise<void> {
+    return this.mutex.run(async () => undefined);
+  }
+
   /** Versions of one index, newest first. */
   list(key: IndexKey): Promise<VersionInfo[]> {
     return this.mutex.run(() => this.listUnlocked(key));

@@ -50,4 +50,15 @@ describe("index/IndexStore: versions only for real changes", function () {
     for (let i = 1; i <= 4; i++) await store.add(key, all.slice(0, 10 * i), true);
     expect(await versions()).to.deep.equal([4, 3]);
   });
+
+  it("close waits for a commit already under way, so nothing runs on after a stop", async () => {
+    const adding = store.add(key, all.slice(0, 30), true);
+    const closing = store.close();
+    let committed = false;
+    await adding.then(() => (committed = true));
+    await closing;
+    expect(committed).to.equal(true);
+    // The commit ended whole before close disposed the index: the repository lists its version.
+    expect(await versions()).to.deep.equal([1]);
+  });
 });
