@@ -114,6 +114,7 @@ export const envSchema = z.object({
   ALLOW_REMOTE_MODELS: bool.default(false),
   EMBEDDER_DEVICE: z.enum(["cpu", "cuda", "webgpu", "auto"]).default("cpu"),
   EMBEDDER_THREADS: z.coerce.number().int().min(0).default(0),
+  EMBEDDER_BATCH_NICE: z.coerce.number().int().min(0).max(19).default(10),
   EMBEDDER_GPU: bool.optional(),
   EMBED_BATCH_CHUNKS: positiveInt.default(64),
   EMBED_CONCURRENCY: positiveInt.default(2),

@@ -593,6 +593,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         runtime: {
           device: config.EMBEDDER_DEVICE,
           ...(config.EMBEDDER_THREADS > 0 ? { intraOpThreads: config.EMBEDDER_THREADS } : {}),
+          batchNice: config.EMBEDDER_BATCH_NICE,
           logger: this.logger,
         },
       });

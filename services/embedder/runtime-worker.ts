@@ -13,6 +13,7 @@ import { EmbedderError, type EmbedderErrorCode } from "./errors.ts";
 import { LaneScheduler, type Lane } from "./lanes.ts";
 import { NativeCallGate } from "./native-gate.ts";
 import { openSession } from "./runtime-device.ts";
+import { lowerThreadPriority } from "./thread-priority.ts";
 import type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime-spec.ts";
 import { l2NormalizeInPlace, meanPoolRow } from "./vectors.ts";
 
@@ -26,6 +27,8 @@ export interface WorkerInit {
   device: DeviceChoice | undefined;
   threads: number;
   limits: BatchLimits;
+  /** Nice value for this thread and the onnxruntime threads it starts (0: as the process). */
+  nice: number;
 }
 
 export type WorkerRequest =
@@ -85,6 +88,9 @@ class ModelWorker {
 
   static async load(init: WorkerInit, warnings: string[]): Promise<{ worker: ModelWorker; device: Device }> {
     const { spec, threads } = init;
+    // Before the session exists: its thread pool inherits this thread's priority.
+    const unchanged = lowerThreadPriority(init.nice);
+    if (unchanged) warnings.push(`embedder: ${unchanged}`);
     const gate = new NativeCallGate(init.gate);
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: threads,

@@ -1,12 +1,10 @@
 import os from "node:os";
-import type { Worker } from "node:worker_threads";
 import { AutoTokenizer, env as transformersEnv, type PreTrainedTokenizer } from "@huggingface/transformers";
-import { startTsWorker } from "../../core/worker-thread.ts";
 import { EmbedderError } from "./errors.ts";
 import type { Lane } from "./lanes.ts";
-import { closeOnProcessExit, NativeCallGate } from "./native-gate.ts";
+import { ModelThread } from "./model-thread.ts";
 import type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime-spec.ts";
-import type { WireError, WorkerInit, WorkerReply, WorkerRequest } from "./runtime-worker.ts";
+import type { WorkerInit } from "./runtime-worker.ts";
 
 export type { Device, DeviceChoice, RuntimeModelSpec } from "./runtime-spec.ts";
 
@@ -28,8 +26,17 @@ export interface RuntimeOptions {
   tokenBudget?: number;
   /** Most texts per model call; default 64. */
   maxBatchSize?: number;
+  /**
+   * Nice value of the batch worker's threads (Linux; 0 = as the process), so that searches, the
+   * gateway and the database come first while an import is embedded; default 10.
+   */
+  batchNice?: number;
+  /** A second session, one thread at normal priority, for the query lane; default true. */
+  queryThread?: boolean;
   logger?: Logger;
 }
+
+const DEFAULT_BATCH_NICE = 10;
 
 export interface EmbedOptions {
   /** Truncate vectors to this many dimensions and renormalise (Matryoshka models only). */
@@ -48,70 +55,39 @@ export interface EmbedResult {
   dimension: number;
 }
 
-const WORKER_ENTRY = new URL("./runtime-worker.ts", import.meta.url);
-/** Longest wait for an onnxruntime call to come back before its worker is ended anyway. */
-const GATE_CLOSE_MS = 60_000;
-
-function fromWire(error: WireError): Error {
-  return error.code ? new EmbedderError(error.code, error.message, error.data) : new Error(error.message);
-}
-
-interface Pending {
-  resolve(reply: WorkerReply): void;
-  reject(error: Error): void;
-}
-
 /**
- * One loaded ONNX sentence-embedding model. Inference runs on a worker thread that owns the
- * onnxruntime session and its own tokenizer (runtime-worker.ts): onnxruntime-node's session.run
- * executes on the calling thread, and on the main thread it blocked every other service for a
- * whole batch. The worker sorts inputs by token length, batches them by a token budget, runs
- * them one batch at a time, pools and normalises; vectors come back in input order in a
- * transferred buffer. A tokenizer stays on this thread for the synchronous tokenize/countTokens.
+ * One loaded ONNX sentence-embedding model. Inference runs on worker threads that own the
+ * onnxruntime sessions and their own tokenizers (runtime-worker.ts): onnxruntime-node's
+ * session.run executes on the calling thread, and on the main thread it blocked every other
+ * service for a whole batch. A worker sorts inputs by token length, batches them by a token
+ * budget, runs them one batch at a time, pools and normalises; vectors come back in input order
+ * in a transferred buffer. A tokenizer stays on this thread for the synchronous
+ * tokenize/countTokens.
+ *
+ * Search must not wait behind an import being embedded (issue 13 point 6). The batch worker runs
+ * at a lower scheduling priority (its onnxruntime threads inherit it), so whatever else the
+ * process and the machine do comes first; a query's embedding runs on a second session of its
+ * own, one thread at normal priority, started on the first query (until it is up, queries take
+ * the batch worker's query lane, ahead of waiting batches but behind the running one).
  */
 export class OnnxEmbedder {
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  /** Set once the worker is gone; later calls fail with it. */
-  private dead: Error | undefined;
+  private query: ModelThread | undefined;
+  private queryStarting: Promise<void> | undefined;
+  private disposed = false;
 
   private constructor(
     readonly spec: RuntimeModelSpec,
     readonly device: Device,
-    private readonly worker: Worker,
+    private readonly batch: ModelThread,
     private readonly tokenizer: PreTrainedTokenizer,
-    private readonly gate: NativeCallGate,
-    private readonly forgetGate: () => void,
-  ) {
-    worker.on("message", (reply: WorkerReply) => {
-      if (reply.type === "ready" || reply.type === "loadError") return;
-      const waiter = this.pending.get(reply.id);
-      if (!waiter) return;
-      this.settle(reply.id);
-      if (reply.type === "error") waiter.reject(fromWire(reply.error));
-      else waiter.resolve(reply);
-    });
-    const fail = (error: Error) => {
-      this.dead ??= error;
-      for (const [id, waiter] of this.pending) {
-        this.settle(id);
-        waiter.reject(this.dead);
-      }
-    };
-    worker.on("error", fail);
-    worker.on("exit", (code) => fail(new Error(`embedder worker for ${spec.id} exited with code ${code}`)));
-    // An idle worker must not keep the process alive (an in-process session never did).
-    worker.unref();
-  }
+    private readonly startQueryThread: (() => Promise<ModelThread>) | undefined,
+    private readonly logger: Logger,
+  ) {}
 
   static async load(spec: RuntimeModelSpec, options: RuntimeOptions = {}): Promise<OnnxEmbedder> {
     const logger = options.logger ?? console;
     const threads = options.intraOpThreads ?? Math.min(4, os.availableParallelism());
-    // The worker enters it around every onnxruntime call; an exiting process closes it first.
-    const gate = NativeCallGate.create();
-    const forgetGate = closeOnProcessExit(gate);
-    const init: WorkerInit = {
-      gate: gate.state,
+    const init: Omit<WorkerInit, "gate"> = {
       // Only the runtime's fields: the caller may pass a richer object that need not be cloneable.
       spec: {
         id: spec.id,
@@ -124,35 +100,22 @@ export class OnnxEmbedder {
       device: options.device,
       threads,
       limits: { tokenBudget: options.tokenBudget ?? 4096, maxBatchSize: options.maxBatchSize ?? 64 },
+      nice: options.batchNice ?? DEFAULT_BATCH_NICE,
     };
-    const worker = startTsWorker(WORKER_ENTRY, { workerData: init });
-    let onMessage: ((reply: WorkerReply) => void) | undefined;
-    let onGone: ((error: Error) => void) | undefined;
-    const onExit = (code: number) => onGone?.(new Error(`embedder worker for ${spec.id} exited with code ${code}`));
-    const started = new Promise<Extract<WorkerReply, { type: "ready" }>>((resolve, reject) => {
-      onGone = reject;
-      onMessage = (reply) => {
-        if (reply.type !== "ready" && reply.type !== "loadError") return;
-        for (const warning of reply.warnings) logger.warn(warning);
-        if (reply.type === "ready") resolve(reply);
-        else reject(fromWire(reply.error));
-      };
-    });
-    worker.on("message", onMessage!).on("error", onGone!).on("exit", onExit);
+    const warn = (message: string) => logger.warn(message);
+    const batch = ModelThread.start(init, warn);
     try {
-      const [ready, tokenizer] = await Promise.all([started, AutoTokenizer.from_pretrained(spec.path)]);
-      logger.info(`embedder: loaded ${spec.id} on ${ready.device} (${threads} threads)`);
-      return new OnnxEmbedder(spec, ready.device, worker, tokenizer, gate, forgetGate);
+      const [thread, tokenizer] = await Promise.all([batch, AutoTokenizer.from_pretrained(spec.path)]);
+      logger.info(`embedder: loaded ${spec.id} on ${thread.device} (${threads} threads)`);
+      const startQueryThread =
+        options.queryThread === false
+          ? undefined
+          : () => ModelThread.start({ ...init, device: thread.device, threads: 1, nice: 0 }, warn);
+      return new OnnxEmbedder(spec, thread.device, thread, tokenizer, startQueryThread, logger);
     } catch (err) {
-      // The session may still be loading (the tokenizer failed first): never end the worker inside it.
-      await gate.close(GATE_CLOSE_MS);
-      forgetGate();
-      await worker.terminate();
+      // The session may still be loading (the tokenizer failed first): ended once it is up.
+      void batch.then((thread) => thread.dispose()).catch(() => undefined);
       throw err;
-    } finally {
-      // Only the load's own listeners: removeAllListeners would also drop the ones Node uses
-      // to ref/unref the worker's message port.
-      worker.off("message", onMessage!).off("error", onGone!).off("exit", onExit);
     }
   }
 
@@ -175,7 +138,9 @@ export class OnnxEmbedder {
 
   async embed(texts: string[], options: EmbedOptions = {}): Promise<EmbedResult> {
     const dimension = this.outputDimension(options.dimensions);
-    const reply = await this.request({ type: "embed", id: this.nextId++, texts, dimension, lane: options.lane });
+    const lane = options.lane ?? "batch";
+    const thread = lane === "query" ? this.queryThread() : this.batch;
+    const reply = await thread.request({ type: "embed", texts, dimension, lane });
     if (reply.type !== "embedded") throw new Error(`embedder worker answered ${reply.type} to embed`);
     const { data, tokenCounts } = reply;
     return {
@@ -186,32 +151,37 @@ export class OnnxEmbedder {
     };
   }
 
-  /** Releases the session after the calls already queued, then ends the worker. */
+  /** Releases the sessions after the calls already queued, then ends the workers. */
   async dispose(): Promise<void> {
-    if (this.dead) return;
-    try {
-      await this.request({ type: "dispose", id: this.nextId++ });
-    } finally {
-      this.dead ??= new Error(`embedder for ${this.spec.id} was disposed`);
-      await this.gate.close(GATE_CLOSE_MS);
-      this.forgetGate();
-      await this.worker.terminate();
+    this.disposed = true;
+    await this.queryStarting;
+    await Promise.all([this.batch.dispose(), this.query?.dispose()]);
+  }
+
+  /** Whether queries run on their own session now (it starts on the first query). */
+  get hasQuerySession(): boolean {
+    return !!this.query && !this.query.dead;
+  }
+
+  /** The query session when it is up; the batch worker (query lane) until then, or for good if it cannot start. */
+  private queryThread(): ModelThread {
+    if (this.query && !this.query.dead) return this.query;
+    if (!this.queryStarting && !this.query && this.startQueryThread && !this.disposed) {
+      this.queryStarting = this.startQueryThread().then(
+        (thread) => {
+          this.queryStarting = undefined;
+          if (this.disposed) return thread.dispose();
+          this.query = thread;
+        },
+        (err: unknown) => {
+          // Never retried: queries keep the batch worker's query lane, as before this session existed.
+          this.logger.warn(
+            `embedder: the query session of ${this.spec.id} did not start (${(err as Error).message}); queries share the batch session`,
+          );
+        },
+      );
     }
-  }
-
-  private request(message: WorkerRequest): Promise<WorkerReply> {
-    if (this.dead) return Promise.reject(this.dead);
-    return new Promise((resolve, reject) => {
-      // Keep the process alive only while the worker owes an answer.
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(message.id, { resolve, reject });
-      this.worker.postMessage(message);
-    });
-  }
-
-  private settle(id: number): void {
-    this.pending.delete(id);
-    if (this.pending.size === 0) this.worker.unref();
+    return this.batch;
   }
 
   private outputDimension(requested: number | undefined): number {

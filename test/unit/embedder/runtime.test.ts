@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +14,24 @@ import { TINY_DIM, tinyTable, writeTinyModel } from "./tiny-model.ts";
 import { loopTurnsWhile } from "../../helpers/loop-turns.ts";
 
 const quiet: Logger = { info() {}, warn() {} };
+
+/** Nice values of this process's threads that run below normal priority (Linux). */
+function nicedThreads(): number[] {
+  return readdirSync("/proc/self/task")
+    .map((tid) => {
+      try {
+        // Field 19 of /proc/<pid>/task/<tid>/stat (the 17th after the command's closing parenthesis).
+        return Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+      } catch {
+        return 0; // the thread ended meanwhile
+      }
+    })
+    .filter((nice) => nice > 0);
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 const useLiteSpec = (dir: string): RuntimeModelSpec => ({
   id: "use-lite",
   path: dir,
@@ -240,6 +259,36 @@ describe("OnnxEmbedder (runtime)", function () {
         expect(Buffer.from(result.data.buffer).equals(Buffer.from(expected.buffer))).to.equal(true);
       } finally {
         await session.release();
+      }
+    });
+
+    it("answers a query from a session of its own while an import's batch runs, whose threads yield the CPU (nice)", async function () {
+      // One model call for the whole batch: a query sharing its session would wait for all of it.
+      const wide = await OnnxEmbedder.load(useLiteSpec(dir), {
+        intraOpThreads: 2,
+        tokenBudget: 1_000_000,
+        maxBatchSize: 1024,
+        logger: quiet,
+      });
+      try {
+        expect(wide.hasQuerySession).to.equal(false);
+        await wide.embed(["the first query starts the query session"], { lane: "query" });
+        await until(() => wide.hasQuerySession);
+        let batchDone = false;
+        const batch = wide.embed(texts).then((r) => ((batchDone = true), r));
+        // The batch worker is inside its one model call once its threads are busy at nice 10.
+        let niced: number[] = [];
+        if (process.platform === "linux") {
+          await until(() => (niced = nicedThreads()).length >= 2);
+          expect(niced.every((nice) => nice === 10)).to.equal(true);
+        }
+        const query = await wide.embed(["where should we go hiking"], { lane: "query" });
+        expect(batchDone, "the query waited for the batch").to.equal(false);
+        const alone = await big.embed(["where should we go hiking"]);
+        expect(cosine(query.vectors[0]!, alone.vectors[0]!)).to.be.at.least(0.9999);
+        expect((await batch).vectors).to.have.length(texts.length);
+      } finally {
+        await wide.dispose();
       }
     });
 
