@@ -81,6 +81,7 @@ export const envSchema = z.object({
   IMPORT_MAX_QUEUED_PER_ORG: positiveInt.default(5),
   CLUSTER_MAX_QUEUED_PER_ORG: positiveInt.default(3),
   SEARCH_MAX_CONCURRENT_PER_ORG: positiveInt.default(8),
+  SEARCH_TIMEOUT_S: positiveInt.default(60),
 
   JWT_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   JWT_ISSUER: z.string().default("chatlens"),

@@ -30,6 +30,8 @@ export interface Database {
   pglite?: PGlite;
   /** The pg pool when on a server, else undefined. */
   pool?: pg.Pool;
+  /** The server's connection string when on a server (another pool may open on it), else undefined. */
+  url?: string;
 }
 
 export interface OpenOptions {
@@ -41,6 +43,13 @@ export interface OpenOptions {
   loadDataDir?: Blob | File;
   migrate?: boolean;
   poolSize?: number;
+  /**
+   * PostgreSQL: the server cancels any statement of this pool running longer (statement_timeout),
+   * so work a caller stopped waiting for does not run on; `applicationName` shows the pool in
+   * pg_stat_activity. PGlite runs each query on this thread and has no such limit.
+   */
+  statementTimeoutMs?: number;
+  applicationName?: string;
 }
 
 export async function openDatabase(options: OpenOptions): Promise<Database> {
@@ -88,6 +97,8 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
     connectionString: options.url,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: 5000,
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.applicationName ? { application_name: options.applicationName } : {}),
   });
   // An idle client that loses its server emits "error"; without a listener that kills the process.
   pool.on("error", () => {});
@@ -102,6 +113,7 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
     db,
     kind: "postgres",
     pool,
+    url: options.url,
     async ping() {
       await pool.query("select 1");
     },
@@ -110,6 +122,14 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
       await pool.end();
     },
   };
+}
+
+/** PostgreSQL's answer to a statement cancelled by statement_timeout (or a cancel request). */
+export function isStatementCancelled(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: unknown }).code === "57014") return true;
+  }
+  return false;
 }
 
 /** Several nodes may start at once against one server: only one migrates at a time. */

@@ -53,6 +53,8 @@ import { indexPath } from "./index-key.ts";
 import { allowedChunks, ChunkSpanCache, chunksOfMessagesInMemory, type ChunkSpans } from "./chunk-spans.ts";
 import { catchUpIndex, IndexOwnership } from "./ownership.ts";
 import { UpdateBatcher } from "./update-batcher.ts";
+import { cancelledAsTimeout } from "./search-timeout.ts";
+import { openDatabase, type Database, type Db } from "../../models/db.ts";
 import { DimensionMismatchError } from "./vector-index.ts";
 
 type Ctx<P = Record<string, unknown>> = Context<P, CallMeta>;
@@ -124,7 +126,6 @@ interface VectorSearchResult {
 }
 
 const DB_TIMEOUT = 30_000;
-const SEARCH_TIMEOUT = 60_000;
 /** Rebuilds of large indexes read every stored vector. */
 const REBUILD_TIMEOUT = 600_000;
 /** Calling options of long or non-idempotent calls: the broker's retry policy must not repeat them. */
@@ -171,6 +172,9 @@ const keyOf = (datasetId: string, modelId: string): IndexKey => ({ datasetId, mo
  */
 export default function createIndexService(app: AppContext): ServiceSchema {
   const { config } = app;
+  // The broker's timeout of a search and, on PostgreSQL, the statement_timeout of the pool its
+  // reads use: a search that gave up leaves no query running behind it.
+  const searchTimeout = config.SEARCH_TIMEOUT_S * 1000;
 
   return {
     name: "index",
@@ -187,7 +191,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         visibility: "published",
         openapi: { summary: "Search messages (semantic, keyword or hybrid)", response: ref("SearchResponse") },
         permissions: ["search.run"],
-        timeout: SEARCH_TIMEOUT,
+        timeout: searchTimeout,
         // A search that timed out is answered with the timeout, never run again behind the user's back.
         retryPolicy: { retries: 0 },
         params: {
@@ -214,7 +218,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           versions: { type: "array", items: version, min: 1, max: 5, unique: true, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<SearchParams>) {
-          return this.withSearchSlot(ctx, () => this.runSearch(ctx));
+          return cancelledAsTimeout(
+            this.withSearchSlot(ctx, () => this.runSearch(ctx)),
+            config.SEARCH_TIMEOUT_S,
+          );
         },
       },
 
@@ -230,7 +237,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           response: ref("VectorSearchResponse"),
         },
         permissions: ["search.run"],
-        timeout: SEARCH_TIMEOUT,
+        timeout: searchTimeout,
         params: {
           $$strict: true,
           datasetId: uuid,
@@ -277,7 +284,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       vectorSearch: {
         visibility: "public",
         ...SHARD,
-        timeout: SEARCH_TIMEOUT,
+        timeout: searchTimeout,
         params: {
           $$strict: true,
           orgId: uuid,
@@ -289,11 +296,14 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           version: { ...version, optional: true },
         },
         async handler(this: IndexService, ctx: Ctx<VectorSearchParams>): Promise<VectorSearchResult> {
-          return this.searchOwned({
-            ...ctx.params,
-            vector: base64ToFloat32(ctx.params.vector),
-            ownershipChecked: false,
-          });
+          return cancelledAsTimeout(
+            this.searchOwned({
+              ...ctx.params,
+              vector: base64ToFloat32(ctx.params.vector),
+              ownershipChecked: false,
+            }),
+            config.SEARCH_TIMEOUT_S,
+          );
         },
       },
 
@@ -750,7 +760,9 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const spans = await this.spansOf(key, keywords!);
         const { allowed, unknown } = allowedChunks(keywords!, spans, accept ?? (() => true));
         if (unknown.length > 0)
-          allowed.push(...(await allowedChunkIds(this.db, { orgId, datasetId: key.datasetId }, filters, unknown)));
+          allowed.push(
+            ...(await allowedChunkIds(this.searchDb, { orgId, datasetId: key.datasetId }, filters, unknown)),
+          );
         return allowed;
       },
 
@@ -784,7 +796,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           for (const [id, chunk] of inMemory.found) chunkOf.set(id, chunk);
           missing.push(...inMemory.missing);
         }
-        for (const [id, chunk] of await chunksOfMessages(this.db, orgId, missing)) chunkOf.set(id, chunk);
+        for (const [id, chunk] of await chunksOfMessages(this.searchDb, orgId, missing)) chunkOf.set(id, chunk);
         return chunkOf;
       },
 
@@ -797,7 +809,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       async datasetsOf(this: IndexService, orgId: string, ids: readonly string[]): Promise<CachedDataset[]> {
         const { found, missing } = this.datasetCache.lookup(orgId, ids);
         if (missing.length === 0) return found;
-        const rows = await this.db
+        const rows = await this.searchDb
           .select({ id: datasets.id, modelId: datasets.modelId, pinnedVersion: datasets.pinnedVersion })
           .from(datasets)
           .where(and(eq(datasets.orgId, orgId), inArray(datasets.id, missing)));
@@ -996,7 +1008,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           weights: { semantic: p.weights?.semantic ?? 1, keyword: p.weights?.keyword ?? 1 },
         });
         const chunks = await chunkMessages(
-          this.db,
+          this.searchDb,
           orgId,
           fused.flatMap((h) => (h.chunkId ? [h.chunkId] : [])),
         );
@@ -1042,8 +1054,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       ) {
         const messageIds = page.map((c) => c.messageId);
         const [views, around] = await Promise.all([
-          messagesById(this.db, orgId, messageIds),
-          surroundingMessages(this.db, orgId, messageIds, p.context),
+          messagesById(this.searchDb, orgId, messageIds),
+          surroundingMessages(this.searchDb, orgId, messageIds, p.context),
         ]);
         return page.flatMap(({ hit, messageId }) => {
           const message = views.get(messageId);
@@ -1099,6 +1111,19 @@ export default function createIndexService(app: AppContext): ServiceSchema {
 
     async started(this: Service) {
       const self = this as IndexService;
+      // Searches read through a pool of their own on PostgreSQL, whose statements the server
+      // cancels at the search timeout; PGlite shares the process's one instance.
+      self.searchDatabase =
+        self.database.kind === "postgres"
+          ? await openDatabase({
+              url: self.database.url,
+              migrate: false,
+              // A little under the broker's timeout, so the search answers with its own code.
+              statementTimeoutMs: Math.round(searchTimeout * 0.9),
+              applicationName: "chatlens-search",
+            })
+          : self.database;
+      self.searchDb = self.searchDatabase.db;
       self.datasetCache = new DatasetCache({ ttlMs: DATASET_CACHE_TTL_MS, maxEntries: DATASET_CACHE_MAX });
       self.searchSlots = new OrgSlots();
       self.keywords = new KeywordStore(self.db, {
@@ -1108,7 +1133,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         language: config.KEYWORD_LANGUAGE,
         maxDatasets: config.KEYWORD_MAX_DATASETS,
       });
-      self.chunkSpans = new ChunkSpanCache(self.db, config.KEYWORD_MAX_DATASETS);
+      self.chunkSpans = new ChunkSpanCache(self.searchDb, config.KEYWORD_MAX_DATASETS);
       self.embeddingUpdates = new UpdateBatcher((batchKey, chunkIds) => {
         const [orgId, datasetId, modelId] = JSON.parse(batchKey) as [string, string, string];
         return self.applyEmbeddingBatch({ orgId, datasetId, modelId, chunkIds });
@@ -1150,11 +1175,15 @@ export default function createIndexService(app: AppContext): ServiceSchema {
       self.stopping = true;
       dropIndexSeries(this.broker);
       await self.store?.close();
+      if (self.searchDatabase !== self.database) await self.searchDatabase?.close();
     },
   };
 }
 
 interface IndexService extends DbService {
+  /** What searches read through (see started). */
+  searchDatabase: Database;
+  searchDb: Db;
   store: IndexStore;
   keywords: KeywordStore;
   chunkSpans: ChunkSpanCache;
