@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { and, eq, isNull } from "drizzle-orm";
+import { imports } from "../../../models/schema.ts";
 import type { ServiceName } from "../../../config/index.ts";
 import { http } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
@@ -47,6 +49,12 @@ export async function waitIndexed(
   return waitFor(
     "the index to hold every chunk in a version",
     async () => {
+      // An import not chunked yet would pass the counts below with the chunks of earlier imports.
+      const unchunked = await p.database.db
+        .select({ id: imports.id })
+        .from(imports)
+        .where(and(eq(imports.datasetId, datasetId), eq(imports.status, "completed"), isNull(imports.chunkedAt)));
+      if (unchunked.length > 0) return null;
       const c = await counts(p.database.db, datasetId);
       if (c.chunks === 0 || c.chunks !== c.embedded) return null;
       const status = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token: owner.accessToken });
