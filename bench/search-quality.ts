@@ -1,7 +1,7 @@
 // Retrieval quality of chatlens search on the labelled sets (test/fixtures/search-quality), side by
 // side with a BM25 reference (wink-bm25-text-search) over the same messages, in the same run.
 //
-//   npx tsx bench/search-quality.ts [--sets=ubuntu,chat] [--modes=keyword,semantic,hybrid,hybrid:weighted] [--model=use-lite-int8]
+//   npx tsx bench/search-quality.ts [--sets=ubuntu,chat] [--modes=keyword,semantic,hybrid,hybrid:weighted,hybrid:rrf:s1k3] [--model=use-lite-int8]
 //                                   [--db=pglite|postgres] [--out=file.json] [--unjudged=file.tsv]
 //
 // A platform node (api, auth, embedder with the real USE-lite model, index) is started; each corpus
@@ -85,13 +85,23 @@ try {
       table[`bm25-ref:${unit}`] = evaluate(set, (q) => ref(q, 10));
     }
     for (const mode of modes) {
-      const [m, fusion] = mode.split(":");
+      // mode[:fusion[:s<semantic weight>k<keyword weight>]], e.g. hybrid:rrf:s1k3
+      const [m, fusion, weighting] = mode.split(":");
+      const w = /^s([\d.]+)k([\d.]+)$/.exec(weighting ?? "");
+      const weights = w ? { semantic: Number(w[1]), keyword: Number(w[2]) } : undefined;
       table[mode] = await evaluateAsync(
         set,
         async (q) => {
           const res = await http(p.baseUrl, "POST", "/api/search", {
             token: account.accessToken,
-            body: { datasetId, query: q, mode: m, pageSize: 10, ...(fusion ? { fusion } : {}) },
+            body: {
+              datasetId,
+              query: q,
+              mode: m,
+              pageSize: 10,
+              ...(fusion ? { fusion } : {}),
+              ...(weights ? { weights } : {}),
+            },
           });
           if (res.status !== 200) throw new Error(`${mode} "${q}": ${res.status} ${JSON.stringify(res.body)}`);
           return (res.body.items as { message: { conversationName: string; text: string } }[]).map((i) => ({

@@ -31,7 +31,12 @@ export interface NamedList<H extends RankedHit = RankedHit> {
  * are never compared, which is why it suits keyword + vector. k = 60 as in Cormack et al. (2009).
  */
 export function reciprocalRankFusion<H extends RankedHit>(lists: NamedList<H>[], k = 60): FusedHit<H>[] {
-  return fuse(lists, (list) => list.hits.map((hit, rank) => ((list.weight ?? 1) * (hit.weight ?? 1)) / (k + rank + 1)));
+  return fuse(lists, (list) => rrfContributions(list, k));
+}
+
+/** Each hit's share of the reciprocal rank fusion score, in list order. */
+export function rrfContributions(list: NamedList, k = 60): number[] {
+  return list.hits.map((hit, rank) => ((list.weight ?? 1) * (hit.weight ?? 1)) / (k + rank + 1));
 }
 
 /**
@@ -39,12 +44,17 @@ export function reciprocalRankFusion<H extends RankedHit>(lists: NamedList<H>[],
  * are all equal counts 1 each), multiplied by the list's weight, summed per chunk.
  */
 export function weightedScoreFusion<H extends RankedHit>(lists: NamedList<H>[]): FusedHit<H>[] {
-  return fuse(lists, (list) => {
-    const scores = list.hits.map((h) => h.score);
-    const min = Math.min(...scores);
-    const range = Math.max(...scores) - min;
-    return scores.map((s) => (list.weight ?? 1) * (range > 0 ? (s - min) / range : 1));
-  });
+  return fuse(lists, weightedContributions);
+}
+
+/** Each hit's share of the weighted score fusion score, in list order. */
+export function weightedContributions(list: NamedList): number[] {
+  const scores = list.hits.map((h) => h.score);
+  const min = Math.min(...scores);
+  const range = Math.max(...scores) - min;
+  return scores.map(
+    (s, i) => (list.weight ?? 1) * (list.hits[i]!.weight ?? 1) * (range > 0 ? (s - min) / range : 1),
+  );
 }
 
 function fuse<H extends RankedHit>(

@@ -37,6 +37,8 @@ import {
 } from "./search-sql.ts";
 import {
   fuseResults,
+  DEFAULT_FUSION,
+  DEFAULT_WEIGHTS,
   FUSIONS,
   messageUnit,
   SEARCH_MODES,
@@ -200,7 +202,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
           datasetIds: { type: "array", items: "uuid", min: 1, max: 20, unique: true, optional: true },
           query: { type: "string", trim: true, min: 1, max: 1000 },
           mode: { type: "enum", values: [...SEARCH_MODES], default: "hybrid" },
-          fusion: { type: "enum", values: [...FUSIONS], default: "rrf" },
+          fusion: { type: "enum", values: [...FUSIONS], default: DEFAULT_FUSION },
           k: { type: "number", integer: true, min: 1, max: 1000, convert: true, default: 60 },
           weights: {
             type: "object",
@@ -1005,7 +1007,10 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const fused = fuseResults(p.mode, semantic, keyword, {
           fusion: p.fusion,
           k: p.k,
-          weights: { semantic: p.weights?.semantic ?? 1, keyword: p.weights?.keyword ?? 1 },
+          weights: {
+            semantic: p.weights?.semantic ?? DEFAULT_WEIGHTS.semantic,
+            keyword: p.weights?.keyword ?? DEFAULT_WEIGHTS.keyword,
+          },
         });
         const chunks = await chunkMessages(
           this.searchDb,

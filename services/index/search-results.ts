@@ -61,7 +61,9 @@ export function arrangeHits(fused: FusedResult[], input: ArrangeInput): Arranged
     if (k && window.length > 0) {
       const key = `${hit.datasetId}:${k.index.columns.conversation[window[0]!]}`;
       const windows = keptWindows.get(key) ?? [];
-      if (windows.some((w) => window.some((m) => w.has(m)))) continue;
+      // A semantic hit whose window overlaps one already shown adds nothing; a message that
+      // matched the query's words is a hit of its own wherever it lies.
+      if (hit.keywordMessageId === undefined && windows.some((w) => window.some((m) => w.has(m)))) continue;
       windows.push(new Set(window));
       keptWindows.set(key, windows);
     }

@@ -104,23 +104,30 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     ]);
   });
 
-  it("hybrid: both scores and a fused one (RRF by default, weighted on request)", async () => {
-    const rrf = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", mode: "hybrid" });
-    expect(rrf[0]!.message.text).to.match(/induction hob/);
-    expect(rrf[0]!.scores.keyword).to.be.greaterThan(0);
-    expect(rrf[0]!.scores.semantic).to.be.greaterThan(0);
-    // Ranked first in both lists with k = 60: 1 / 61 for meaning, 2 / 61 for a keyword hit holding every query word.
-    expect(rrf[0]!.scores.fused).to.be.closeTo(3 / 61, 1e-9);
-    const weighted = await run(a, {
+  it("hybrid: both scores and a fused one (weighted scores by default, RRF on request)", async () => {
+    const weighted = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", mode: "hybrid" });
+    expect(weighted[0]!.message.text).to.match(/induction hob/);
+    expect(weighted[0]!.scores.keyword).to.be.greaterThan(0);
+    expect(weighted[0]!.scores.semantic).to.be.greaterThan(0);
+    // Best in both lists: normalised 1 × weight 1 for meaning, 1 × weight 4 for the words.
+    expect(weighted[0]!.scores.fused).to.be.closeTo(5, 1e-9);
+    const rrf = await run(a, {
       datasetId: ds.datasetId,
       query: "induction hob circuit",
       mode: "hybrid",
-      fusion: "weighted",
-      weights: { semantic: 1, keyword: 2 },
+      fusion: "rrf",
+      weights: { semantic: 1, keyword: 1 },
     });
-    expect(weighted[0]!.message.text).to.match(/induction hob/);
-    expect(weighted[0]!.scores.fused).to.be.closeTo(3, 1e-9);
-    const k10 = await run(a, { datasetId: ds.datasetId, query: "induction hob circuit", k: 10 });
+    expect(rrf[0]!.message.text).to.match(/induction hob/);
+    // Ranked first in both lists with k = 60: 1 / 61 for meaning, 2 / 61 for a keyword hit holding every query word.
+    expect(rrf[0]!.scores.fused).to.be.closeTo(3 / 61, 1e-9);
+    const k10 = await run(a, {
+      datasetId: ds.datasetId,
+      query: "induction hob circuit",
+      fusion: "rrf",
+      weights: { semantic: 1, keyword: 1 },
+      k: 10,
+    });
     expect(k10[0]!.scores.fused).to.be.closeTo(3 / 11, 1e-9);
   });
 

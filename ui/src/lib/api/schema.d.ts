@@ -4559,7 +4559,7 @@ export interface operations {
                      */
                     mode?: "semantic" | "keyword" | "hybrid";
                     /**
-                     * @default rrf
+                     * @default weighted
                      * @enum {unknown}
                      */
                     fusion?: "rrf" | "weighted";
