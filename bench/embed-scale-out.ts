@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { startProcessCluster } from "../test/integration/faults/cluster.ts";
 import { http } from "../test/helpers/http.ts";
+import { loadAverages, poll, signUpWhenReady } from "./cluster-bench.ts";
 import { chatCorpus, whatsappExport } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
@@ -30,31 +31,10 @@ const MESSAGES = Number(values.messages);
 // LOG_LEVEL stays info: a node counts as started when it logs that its services started.
 const embedderEnv = { EMBEDDER_THREADS: values.threads, EMBED_CONCURRENCY: values.concurrency, EMBEDDER_GPU: "false" };
 
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const cluster = await startProcessCluster([{ nodeID: "gw", services: "api,auth,ingest" }]);
 const results: { nodes: number; chunks: number; seconds: number; perSecond: number; load: string }[] = [];
 try {
-  const token = await poll("sign-up", 120_000, async () => {
-    // Sign-up answers 202 without tokens (the same for a taken address): log in after it.
-    const credentials = { email: `scale-${Date.now()}@example.test`, password: "a sufficiently long password" };
-    if ((await http(cluster.baseUrl, "POST", "/api/auth/signup", { body: credentials })).status !== 202) return null;
-    const r = await http(cluster.baseUrl, "POST", "/api/auth/login", { body: credentials });
-    return r.status === 200 ? (r.body.accessToken as string) : null;
-  });
+  const token = await signUpWhenReady(cluster.baseUrl, "scale");
   const corpus = chatCorpus();
   let started = 0;
   for (const [step, n] of steps.entries()) {
@@ -92,9 +72,9 @@ try {
     });
     const seconds = (done.at - first) / 1000;
     const perSecond = (done.chunks - atStart) / seconds;
-    results.push({ nodes: n, chunks: done.chunks, seconds, perSecond, load: load() });
+    results.push({ nodes: n, chunks: done.chunks, seconds, perSecond, load: loadAverages() });
     console.log(
-      `${n} embedder node(s): ${done.chunks} chunks (${chunks} when the first vector landed), ${seconds.toFixed(1)} s, ${perSecond.toFixed(1)} chunks/s, load ${load()}`,
+      `${n} embedder node(s): ${done.chunks} chunks (${chunks} when the first vector landed), ${seconds.toFixed(1)} s, ${perSecond.toFixed(1)} chunks/s, load ${loadAverages()}`,
     );
   }
 } finally {

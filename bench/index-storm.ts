@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { startProcessCluster } from "../test/integration/faults/cluster.ts";
 import { http } from "../test/helpers/http.ts";
+import { loadAverages, poll, signUpWhenReady } from "./cluster-bench.ts";
 import { chatCorpus, whatsappExport } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
@@ -21,22 +22,6 @@ const { values } = parseArgs({
 });
 const DATASETS = Number(values.datasets);
 const MESSAGES = Number(values.messages);
-const load = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(" ");
-
-async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 const cluster = await startProcessCluster([
   // One org uploads all ten: its queued-upload quota (5 by default) raised to let them in at once.
   { nodeID: "gw", services: "api,auth,ingest", env: { IMPORT_MAX_QUEUED_PER_ORG: String(DATASETS) } },
@@ -44,17 +29,12 @@ const cluster = await startProcessCluster([
   { nodeID: "worker-2", services: "embedder,index", env: { EMBEDDER_THREADS: "1" } },
 ]);
 try {
-  const token = await poll("sign-up", 120_000, async () => {
-    const credentials = { email: `storm-${Date.now()}@example.test`, password: "a sufficiently long password" };
-    if ((await http(cluster.baseUrl, "POST", "/api/auth/signup", { body: credentials })).status !== 202) return null;
-    const r = await http(cluster.baseUrl, "POST", "/api/auth/login", { body: credentials });
-    return r.status === 200 ? (r.body.accessToken as string) : null;
-  });
+  const token = await signUpWhenReady(cluster.baseUrl, "storm");
   const corpus = chatCorpus();
   const ids: string[] = [];
   for (let d = 0; d < DATASETS; d++)
     ids.push((await http(cluster.baseUrl, "POST", "/api/datasets", { token, body: { name: `storm-${d}` } })).body.id);
-  const loadBefore = load();
+  const loadBefore = loadAverages();
   const started = Date.now();
   await Promise.all(
     ids.map(async (datasetId, d) => {
@@ -107,7 +87,7 @@ try {
         versionsPerDataset: versions,
         queueIsFull: count(/QueueIsFull/g),
         requestTimeouts: count(/RequestTimeout|timed out/gi),
-        load: { before: loadBefore, after: load() },
+        load: { before: loadBefore, after: loadAverages() },
       },
       null,
       2,
