@@ -91,7 +91,17 @@ function uiCounts() {
 
 try {
   const ui = spawnSync(npm, ["run", "test:ui"], { stdio: "inherit", env });
-  const results = await Promise.all(split(testFiles(), shards).map((s, i) => runShard(i, s.files)));
+  const files = testFiles();
+  // Browser tests build the web app when it is missing or older than its sources (a fresh clone):
+  // browser files in several shards would build it at once, into the same folders, and fail.
+  // Built once here instead; a build that fails here fails again, visibly, in those tests.
+  if (files.some((f) => f.startsWith("test/e2e/")))
+    spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", 'await (await import("./test/e2e/helpers.ts")).ensureUiBuild()'],
+      { stdio: "inherit", env },
+    );
+  const results = await Promise.all(split(files, shards).map((s, i) => runShard(i, s.files)));
   const total = results.reduce(
     (t, r) => ({ passes: t.passes + r.passes, failures: t.failures + r.failures, pending: t.pending + r.pending }),
     { passes: 0, failures: 0, pending: 0 },
