@@ -52,9 +52,7 @@ export function weightedContributions(list: NamedList): number[] {
   const scores = list.hits.map((h) => h.score);
   const min = Math.min(...scores);
   const range = Math.max(...scores) - min;
-  return scores.map(
-    (s, i) => (list.weight ?? 1) * (list.hits[i]!.weight ?? 1) * (range > 0 ? (s - min) / range : 1),
-  );
+  return scores.map((s, i) => (list.weight ?? 1) * (list.hits[i]!.weight ?? 1) * (range > 0 ? (s - min) / range : 1));
 }
 
 function fuse<H extends RankedHit>(
