@@ -1,7 +1,6 @@
 import os from "node:os";
 import Channels from "@moleculer/channels";
 import { drainingFakeAdapter } from "./services/embedder/channels.ts";
-import { pullJetStreamAdapter } from "./services/embedder/jetstream-pull.ts";
 import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import { Errors } from "moleculer";
 import type { Config } from "./config/index.ts";
@@ -118,10 +117,9 @@ export function createBrokerOptions(
 
 /**
  * Durable job channels (@moleculer/channels). In a cluster they are NATS JetStream streams on the
- * transporter's server (work-queue retention: a handled message is gone; one durable pull consumer
- * per group, each node pulling up to its channel's maxInFlight). Embedded, the Fake adapter
- * delivers them as in-process events: nothing survives a restart there, which is fine because
- * the database, not the queue, records what is pending.
+ * transporter's server (work-queue retention: a handled message is gone; one durable consumer per
+ * group). Embedded, the Fake adapter delivers them as in-process events: nothing survives a
+ * restart there, which is fine because the database, not the queue, records what is pending.
  * The second middleware announces `$channels.ready` once the adapter is connected and subscribed
  * (`$broker.started` comes earlier, when publishing would still fail).
  */
@@ -130,9 +128,19 @@ export function channelsMiddlewares(config: Config): Middleware[] {
     config.TRANSPORTER === "none"
       ? // A service stop that never fails on messages still being handled (the stock Fake adapter throws).
         drainingFakeAdapter()
-      : // Pull consumers: in-flight limits per node, a short ack wait with beats while a message is
-        // handled, failures retried with back-off, a connection that reconnects forever (jetstream-pull.ts).
-        pullJetStreamAdapter({ url: config.TRANSPORTER, ackWaitMs: config.EMBED_ACK_WAIT_S * 1000 });
+      : {
+          type: "NATS",
+          options: {
+            nats: {
+              url: config.TRANSPORTER,
+              // nats.js gives up after 10 reconnects 2 s apart; a NATS restart longer than that would
+              // leave the job channels dead for good (Moleculer's own transporter retries forever).
+              connectionOptions: { maxReconnectAttempts: -1, reconnectTimeWait: 1000 },
+              streamConfig: { retention: "workqueue" },
+              consumerOptions: { config: { deliver_policy: "all" } },
+            },
+          },
+        };
   const ready = {
     name: "ChannelsReady",
     started(broker: ServiceBroker) {

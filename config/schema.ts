@@ -119,7 +119,6 @@ export const envSchema = z.object({
   EMBEDDER_GPU: bool.optional(),
   EMBED_BATCH_CHUNKS: positiveInt.default(64),
   EMBED_CONCURRENCY: positiveInt.default(2),
-  EMBED_ACK_WAIT_S: positiveInt.default(10),
   MODEL_IDLE_UNLOAD_S: positiveInt.default(600),
 
   INDEX_DIR: z.string().optional(),

@@ -33,7 +33,7 @@ import {
   type OpenAIEmbeddingRequest,
 } from "./openai.ts";
 import { ModelRegistry, type ModelInfo } from "./registry.ts";
-import { jobMessageId, RequeuePolicy } from "./requeue.ts";
+import { RequeuePolicy } from "./requeue.ts";
 
 type Ctx<P = Record<string, unknown>> = Context<P, CallMeta>;
 
@@ -71,7 +71,7 @@ interface EmbedderService extends DbService {
   /** Models whose backlog gauge was set, so they are reset to 0 once caught up. */
   backlogModels: Set<string>;
   reportBacklog(pending: { modelId: string; chunks: number; embedded: number }[]): void;
-  publish(channel: string, payload: unknown, opts?: { msgID?: string }): Promise<void>;
+  publish(channel: string, payload: unknown): Promise<void>;
   enqueueChunks(work: DatasetWork, chunkIds: string[]): Promise<void>;
   enqueuePending(): Promise<number>;
   handleChunkRequest(ref: ImportRef): Promise<void>;
@@ -354,8 +354,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
       [CHUNK_CHANNEL]: {
         group: "embedder",
         maxInFlight: 1,
-        // Failed messages come back after a growing delay (1 s … 1 min; jetstream-pull.ts): 10 tries ride out a database blip of minutes.
-        maxRetries: 10,
+        maxRetries: 3,
         async handler(this: EmbedderService, payload: unknown) {
           await this.handleChunkRequest(payload as ImportRef);
         },
@@ -364,8 +363,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         group: "embedder",
         // Two jobs per node keep the model busy while the previous batch's vectors are written.
         maxInFlight: Math.max(2, config.EMBED_CONCURRENCY),
-        // Failed messages come back after a growing delay (1 s … 1 min; jetstream-pull.ts): 10 tries ride out a database blip of minutes.
-        maxRetries: 10,
+        maxRetries: 3,
         async handler(this: EmbedderService, payload: unknown) {
           await this.handleEmbedJob(payload as EmbedJob);
         },
@@ -373,17 +371,15 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
     },
 
     methods: {
-      async publish(this: EmbedderService, channel: string, payload: unknown, opts: { msgID?: string } = {}) {
+      async publish(this: EmbedderService, channel: string, payload: unknown) {
         if (!this.broker.sendToChannel)
           throw new Error("embedder: the channels middleware is not installed on this broker");
-        await this.broker.sendToChannel(channel, payload, opts);
+        await this.broker.sendToChannel(channel, payload);
       },
 
       async enqueueChunks(this: EmbedderService, work: DatasetWork, chunkIds: string[]) {
         try {
-          // The message id makes JetStream store a job published twice (two nodes' sweeps) once.
-          for (const job of planJobs(work, chunkIds, this.settings.batchChunks))
-            await this.publish(JOB_CHANNEL, job, { msgID: jobMessageId(job) });
+          for (const job of planJobs(work, chunkIds, this.settings.batchChunks)) await this.publish(JOB_CHANNEL, job);
         } catch (err) {
           // Jobs that could not be published (NATS away) are lost: the next sweep re-enqueues the
           // dataset's pending chunks at once instead of after the stall time.
@@ -602,8 +598,7 @@ export default function createEmbedderService(app: AppContext): ServiceSchema {
         },
       });
       self.router = new EmbedRouter(this.broker);
-      // On JetStream the queue outlives every node: a dataset a node first sees is already queued.
-      self.requeue = new RequeuePolicy(STALL_MS, { enqueueUnseen: config.TRANSPORTER === "none" });
+      self.requeue = new RequeuePolicy(STALL_MS);
       self.chunking = new Set();
       // The default model's backlog reads 0 from the first sweep, not only once it had work (issue 19).
       self.backlogModels = new Set([config.DEFAULT_MODEL]);

@@ -9,7 +9,7 @@ import {
   OpenAIRequestError,
   toOpenAIError,
 } from "../../../services/embedder/openai.ts";
-import { jobMessageId, RequeuePolicy } from "../../../services/embedder/requeue.ts";
+import { RequeuePolicy } from "../../../services/embedder/requeue.ts";
 
 const ep = (id: string, gpu: boolean, opts: { local?: boolean; available?: boolean } = {}): EndpointLike => ({
   id,
@@ -59,27 +59,6 @@ describe("embedder service domain", () => {
       expect(p.shouldEnqueue("e", 0, 10)).to.equal(false);
       p.forget("e");
       expect(p.shouldEnqueue("e", 0, 20)).to.equal(true);
-    });
-
-    it("on JetStream, a dataset first seen is only watched (each embedder node would queue it once more); stalls and lost jobs are enqueued", () => {
-      const p = new RequeuePolicy(1000, { enqueueUnseen: false });
-      expect(p.shouldEnqueue("d", 0, 0)).to.equal(false);
-      expect(p.shouldEnqueue("d", 5, 500)).to.equal(false);
-      expect(p.shouldEnqueue("d", 5, 1600)).to.equal(true); // stalled 1000 ms
-      // Publishing failed (NATS away): the next sweep enqueues it, seen or not.
-      p.forget("d");
-      expect(p.shouldEnqueue("d", 5, 1700)).to.equal(true);
-      expect(p.shouldEnqueue("d", 5, 1800)).to.equal(false);
-      p.forget("new");
-      expect(p.shouldEnqueue("new", 0, 1900)).to.equal(true);
-    });
-
-    it("a job's message id is the same for the same chunks of a dataset and model (JetStream stores a duplicate once), and differs otherwise", () => {
-      const job = { datasetId: "d", modelId: "m", chunkIds: ["a", "b"] };
-      expect(jobMessageId({ ...job, chunkIds: ["a", "b"] })).to.equal(jobMessageId(job));
-      expect(jobMessageId({ ...job, chunkIds: ["a", "c"] })).to.not.equal(jobMessageId(job));
-      expect(jobMessageId({ ...job, modelId: "n" })).to.not.equal(jobMessageId(job));
-      expect(jobMessageId({ ...job, datasetId: "e" })).to.not.equal(jobMessageId(job));
     });
   });
 
