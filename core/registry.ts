@@ -12,7 +12,12 @@ export interface ActionEndpoint {
 /** An action's endpoints across the cluster, with the strategy its calls use to pick one. */
 export interface ActionEndpointList {
   endpoints: ActionEndpoint[];
-  strategy: { select(list: ActionEndpoint[], ctx: { params: unknown; meta: unknown }): ActionEndpoint };
+  strategy: {
+    /** Undefined when the strategy's own state names a node no longer in `list` (Shard's ring). */
+    select(list: ActionEndpoint[], ctx: { params: unknown; meta: unknown }): ActionEndpoint | undefined;
+    /** Shard: rebuild the ring from the next list it is given. */
+    needRebuild?: boolean;
+  };
 }
 
 /** Every endpoint (available or not) of an action across the cluster; Moleculer's typings omit this call. */

@@ -674,6 +674,13 @@ export default function createIndexService(app: AppContext): ServiceSchema {
             );
         }
         if (moved.length) this.logger.info(`index: ${moved.length} index(es) moved to other nodes; released here`);
+        // An index caught up here before the registry named this node its owner exported nothing
+        // then (exportSize checks ownership): the ones it owns now export their size.
+        for (const { key } of this.store.manager.stats())
+          if (this.ownsDataset(key.datasetId))
+            this.exportSize(key).catch((err: Error) =>
+              this.logger.warn(`index: exporting the size of ${key.datasetId}/${key.modelId} failed: ${err.message}`),
+            );
       },
 
       /** Whether this node owns the dataset's index now (the Shard strategy's choice). */
@@ -686,7 +693,14 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const list = actionEndpoints(this.broker, action);
         const available = list?.endpoints.filter((ep) => ep.isAvailable) ?? [];
         if (!list || available.length === 0) return undefined;
-        return list.strategy.select(available, { params: { datasetId }, meta: {} }).id;
+        const pick = () => list.strategy.select(available, { params: { datasetId }, meta: {} });
+        // Moleculer's Shard strategy rebuilds its ring on node events only: after a service
+        // stopped on a node that stays connected (node:drain) its ring may still name that node,
+        // which is no longer among the endpoints (select gave undefined and this threw).
+        const chosen = pick();
+        if (chosen) return chosen.id;
+        list.strategy.needRebuild = true;
+        return pick()?.id;
       },
 
       endpointsOf(this: IndexService, action: string): string[] {
