@@ -693,14 +693,20 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         const list = actionEndpoints(this.broker, action);
         const available = list?.endpoints.filter((ep) => ep.isAvailable) ?? [];
         if (!list || available.length === 0) return undefined;
-        const pick = () => list.strategy.select(available, { params: { datasetId }, meta: {} });
         // Moleculer's Shard strategy rebuilds its ring on node events only: after a service
-        // stopped on a node that stays connected (node:drain) its ring may still name that node,
-        // which is no longer among the endpoints (select gave undefined and this threw).
-        const chosen = pick();
-        if (chosen) return chosen.id;
-        list.strategy.needRebuild = true;
-        return pick()?.id;
+        // stopped on a node that stays connected (node:drain) its ring still named that node (select
+        // gave undefined and this threw), or gave owners the other nodes' rings did not. Rebuilt
+        // whenever the available endpoints changed, so every node derives the owner from the same set.
+        const ids = available
+          .map((ep) => ep.id)
+          .sort()
+          .join(",");
+        this.shardRing ??= new Map();
+        if (this.shardRing.get(action) !== ids) {
+          list.strategy.needRebuild = true;
+          this.shardRing.set(action, ids);
+        }
+        return list.strategy.select(available, { params: { datasetId }, meta: {} })?.id;
       },
 
       endpointsOf(this: IndexService, action: string): string[] {
@@ -1216,6 +1222,8 @@ interface IndexService extends DbService {
   indexNodes: string;
   /** Set once the service stops: it owns nothing from then on. */
   stopping?: boolean;
+  /** The endpoints each action's Shard ring was last built from (see ownerOf). */
+  shardRing?: Map<string, string>;
   catchUp(key: IndexKey): Promise<void>;
   exportSize(key: IndexKey): Promise<void>;
   indexNodesChanged(): void;

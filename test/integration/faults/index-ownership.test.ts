@@ -183,8 +183,9 @@ describe("faults: a dataset's index moves to another index node (drain, kill -9)
     expect(first.index?.count, "vectors the new owner serves right after the drain").to.equal(stored);
     expect(await servedVectors(first.modelId)).to.equal(stored);
     expect(await indexSeries(owner), "series the drained node still exports").to.deep.equal([]);
-    expect((await indexSeries(other)).find((l) => l.startsWith("chatlens_index_vectors{"))).to.match(
-      new RegExp(` ${stored}$`),
+    // The gauge is set once the new owner has caught up and the registry names it the owner: polled.
+    await poll("the new owner's vector gauge", 60_000, async () =>
+      (await indexSeries(other)).some((l) => l.startsWith("chatlens_index_vectors{") && l.endsWith(` ${stored}`)),
     );
   });
 
