@@ -41,7 +41,7 @@ export function rrfContributions(list: NamedList, k = 60): number[] {
 
 /**
  * Weighted score fusion: each list's scores min-max normalised to [0, 1] (a list whose scores
- * are all equal counts 1 each), multiplied by the list's weight, summed per chunk.
+ * are all equal counts 1 each), multiplied by the list's weight and the hit's own weight, summed per chunk.
  */
 export function weightedScoreFusion<H extends RankedHit>(lists: NamedList<H>[]): FusedHit<H>[] {
   return fuse(lists, weightedContributions);
