@@ -1,6 +1,6 @@
 // What the benchmarks that drive a process cluster through its gateway share.
 import os from "node:os";
-import { http } from "../test/helpers/http.ts";
+import { signUpAndLogIn } from "../test/helpers/accounts.ts";
 
 /** The machine's load averages (1, 5, 15 min), for the record beside each number. */
 export const loadAverages = (): string =>
@@ -20,13 +20,11 @@ export async function poll<T>(what: string, timeoutMs: number, probe: () => Prom
   }
 }
 
-/** A new account's access token, once the cluster's gateway and auth answer. */
-export function signUpWhenReady(baseUrl: string, prefix: string): Promise<string> {
+/** A new account's access token (logged in from its confirmation mail), once the cluster's gateway and auth answer. */
+export function signUpWhenReady(cluster: { baseUrl: string; outboxDir: string }, prefix: string): Promise<string> {
   return poll("sign-up", 120_000, async () => {
-    // Sign-up answers 202 without tokens (the same for a taken address): log in after it.
     const credentials = { email: `${prefix}-${Date.now()}@example.test`, password: "a sufficiently long password" };
-    if ((await http(baseUrl, "POST", "/api/auth/signup", { body: credentials })).status !== 202) return null;
-    const r = await http(baseUrl, "POST", "/api/auth/login", { body: credentials });
-    return r.status === 200 ? (r.body.accessToken as string) : null;
+    const { account } = await signUpAndLogIn(cluster.baseUrl, credentials, cluster.outboxDir);
+    return account?.accessToken ?? null;
   });
 }

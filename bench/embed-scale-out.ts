@@ -34,7 +34,7 @@ const embedderEnv = { EMBEDDER_THREADS: values.threads, EMBED_CONCURRENCY: value
 const cluster = await startProcessCluster([{ nodeID: "gw", services: "api,auth,ingest" }]);
 const results: { nodes: number; chunks: number; seconds: number; perSecond: number; load: string }[] = [];
 try {
-  const token = await signUpWhenReady(cluster.baseUrl, "scale");
+  const token = await signUpWhenReady(cluster, "scale");
   const corpus = chatCorpus();
   let started = 0;
   for (const [step, n] of steps.entries()) {

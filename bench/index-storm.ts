@@ -29,7 +29,7 @@ const cluster = await startProcessCluster([
   { nodeID: "worker-2", services: "embedder,index", env: { EMBEDDER_THREADS: "1" } },
 ]);
 try {
-  const token = await signUpWhenReady(cluster.baseUrl, "storm");
+  const token = await signUpWhenReady(cluster, "storm");
   const corpus = chatCorpus();
   const ids: string[] = [];
   for (let d = 0; d < DATASETS; d++)

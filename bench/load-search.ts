@@ -10,7 +10,7 @@
  *
  * Embedded shape (PGlite, one process) unless DATABASE_URL (and TRANSPORTER/CACHER) are set.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -18,6 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../platform/platform.ts";
+import { confirmationToken } from "../services/auth/mail-outbox.ts";
 import { SENTENCES } from "../test/integration/ops/helpers.ts";
 
 const { values } = parseArgs({
@@ -111,30 +112,11 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60
     await new Promise((r) => setTimeout(r, 250));
   }
 }
-/** The token in the newest "confirm" mail to `email` in the platform's local mail sink, once it is there. */
-async function confirmationToken(email: string): Promise<string> {
-  const dir = config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox");
-  let token: string | undefined;
-  await until(
-    `confirmation mail to ${email}`,
-    async () => {
-      const mails = existsSync(dir)
-        ? readdirSync(dir)
-            .filter((f) => f.endsWith(".json") && !f.startsWith("."))
-            .sort()
-        : [];
-      for (const f of mails.reverse()) {
-        const m = JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { to: unknown; subject: string; text: string };
-        if (!JSON.stringify(m.to).toLowerCase().includes(email.toLowerCase()) || !/confirm/i.test(m.subject)) continue;
-        const link = /https?:\/\/\S+/.exec(m.text)?.[0];
-        token = link ? (new URL(link).searchParams.get("token") ?? undefined) : undefined;
-        if (token) return true;
-      }
-      return false;
-    },
-    60_000,
-  );
-  return token!;
+/** Signs up and logs in from the confirmation link in the local mail sink, as a new user does. */
+async function signUpConfirmed(email: string) {
+  await call("POST", "/api/auth/signup", undefined, { email, password: PASSWORD });
+  const token = await confirmationToken(config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox"), email);
+  return call("POST", "/api/auth/signup/confirm", undefined, { token, password: PASSWORD });
 }
 const embedded = async (token: string, datasetId: string) => {
   const s = await call("GET", `/api/datasets/${datasetId}/index`, token);
@@ -146,11 +128,7 @@ const stamp = Date.now();
 const users: { token: string; datasetId: string }[] = [];
 const setupStart = performance.now();
 for (let o = 0; o < ORGS; o++) {
-  await call("POST", "/api/auth/signup", undefined, { email: `owner${o}-${stamp}@load.test`, password: PASSWORD });
-  const owner = await call("POST", "/api/auth/login", undefined, {
-    email: `owner${o}-${stamp}@load.test`,
-    password: PASSWORD,
-  });
+  const owner = await signUpConfirmed(`owner${o}-${stamp}@load.test`);
   const { id: datasetId } = await call("POST", "/api/datasets", owner.accessToken, { name: `org ${o} chats` });
   const importId = await upload(owner.accessToken, datasetId, whatsapp(Number(values.messages), Date.UTC(2023, o, 1)));
   await until(
@@ -162,10 +140,7 @@ for (let o = 0; o < ORGS; o++) {
   const members = Math.floor(USERS / ORGS) - 1 + (o < USERS % ORGS ? 1 : 0);
   for (let m = 0; m < members; m++) {
     const email = `member${o}-${m}-${stamp}@load.test`;
-    await call("POST", "/api/auth/signup", undefined, { email, password: PASSWORD });
-    const member = await call("POST", "/api/auth/login", undefined, { email, password: PASSWORD });
-    // An invitation is accepted only by a confirmed address: the member follows the mail's link.
-    await call("POST", "/api/auth/email/verify", member.accessToken, { token: await confirmationToken(email) });
+    const member = await signUpConfirmed(email);
     const inv = await call("POST", "/api/auth/invitations", owner.accessToken, { email, role: "analyst" });
     await call("POST", "/api/auth/invitations/accept", member.accessToken, { token: inv.token });
     const sw = await call("POST", "/api/auth/orgs/switch", member.accessToken, { orgId: owner.orgId });

@@ -16,6 +16,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { confirmationToken } from "../services/auth/mail-outbox.ts";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
@@ -100,7 +101,10 @@ try {
   const password = "bench password 1234";
   const signup = await call("POST", "/api/auth/signup", undefined, { email, password });
   if (signup.status !== 202) throw new Error(`signup ${signup.status} ${JSON.stringify(signup.json)}`);
-  const token = (await call("POST", "/api/auth/login", undefined, { email, password })).json.accessToken as string;
+  // A new account logs in first from the link in its confirmation mail (the local mail sink).
+  const link = await confirmationToken(path.join(dataDir, "outbox"), email);
+  const token = (await call("POST", "/api/auth/signup/confirm", undefined, { token: link, password })).json
+    .accessToken as string;
   const ds = await call("POST", "/api/datasets", token, { name: "large" });
   const datasetId = ds.json.id as string;
   const idle: number[] = [];

@@ -20,6 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../platform/platform.ts";
+import { confirmationToken } from "../services/auth/mail-outbox.ts";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
@@ -119,10 +120,13 @@ const p = (xs: number[], q: number) => {
 };
 const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
 
-// Sign-up answers 202 without tokens (the same for a taken address): log in after it.
+// Sign-up answers 202 without tokens (the same for a taken address): the confirmation link logs in.
 const credentials = { email: `bench-${Date.now()}@bench.test`, password: "bench password 1234" };
 await call("POST", "/api/auth/signup", undefined, credentials);
-const owner = await call("POST", "/api/auth/login", undefined, credentials);
+const owner = await call("POST", "/api/auth/signup/confirm", undefined, {
+  token: await confirmationToken(path.join(dataDir, "outbox"), credentials.email),
+  password: credentials.password,
+});
 const token = owner.accessToken as string;
 const { id: small } = await call("POST", "/api/datasets", token, { name: "small" });
 await upload(token, small, whatsapp(chatCorpus(300, 7), Date.UTC(2023, 0, 1)));

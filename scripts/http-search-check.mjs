@@ -5,8 +5,11 @@
 // CI runs it against `npm start` in a clean copy without FAISS (.ci/run); bench/ uses it for the
 // time-to-searchable measurement with a 30k-message chat.
 //
-//   node scripts/http-search-check.mjs [--base http://127.0.0.1:3000] [--messages 300] [--timeout 600]
+//   node --import tsx scripts/http-search-check.mjs [--base http://127.0.0.1:3000] [--messages 300] [--timeout 600]
+//     [--outbox data/outbox]   (the platform's local mail sink: the new account's confirmation link is there;
+//     read through services/auth/mail-outbox.ts, hence tsx)
 import { parseArgs } from "node:util";
+import { confirmationToken } from "../services/auth/mail-outbox.ts";
 import { whatsappChat as chat } from "./lib/whatsapp-chat.mjs";
 
 const { values } = parseArgs({
@@ -14,6 +17,7 @@ const { values } = parseArgs({
     base: { type: "string", default: "http://127.0.0.1:3000" },
     messages: { type: "string", default: "300" },
     timeout: { type: "string", default: "600" },
+    outbox: { type: "string", default: "data/outbox" },
     query: { type: "string", default: "where should we go hiking this weekend" },
   },
 });
@@ -53,7 +57,11 @@ await until("the gateway", () =>
 );
 const email = `check-${Date.now()}@example.test`;
 await call("POST", "/api/auth/signup", undefined, { email, password: "a long enough password 123" });
-const owner = await call("POST", "/api/auth/login", undefined, { email, password: "a long enough password 123" });
+// A new account logs in first from the link in its confirmation mail.
+const owner = await call("POST", "/api/auth/signup/confirm", undefined, {
+  token: await confirmationToken(values.outbox, email),
+  password: "a long enough password 123",
+});
 const { id: datasetId } = await call("POST", "/api/datasets", owner.accessToken, { name: "HTTP search check" });
 const text = chat(Number(values.messages));
 step(`signed up ${email}, uploading ${values.messages} messages (${(text.length / 1024).toFixed(0)} KiB)`);

@@ -57,6 +57,9 @@ export default function createAuthService(app: AppContext): ServiceSchema {
       login: defineAction(C.login, async (ctx) =>
         withRefreshCookie(ctx.meta, await signIn.login(deps, ctx, ctx.params)),
       ),
+      confirmSignup: defineAction(C.confirmSignup, async (ctx) =>
+        withRefreshCookie(ctx.meta, await signIn.confirmSignup(deps, ctx, ctx.params)),
+      ),
       loginMfa: defineAction(C.loginMfa, async (ctx) =>
         withRefreshCookie(ctx.meta, await signIn.loginMfa(deps, ctx, ctx.params)),
       ),

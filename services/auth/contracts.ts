@@ -55,10 +55,10 @@ export const signup = contract({
   ...published,
   auth: "public",
   // The same answer whether or not the address has an account (L5): the new account's owner
-  // confirms it by mail and logs in; an existing account's owner is told by mail.
+  // confirms it from the mailed link, which logs in; an existing account's owner is told by mail.
   openapi: {
     summary:
-      "Create an account and its personal organisation, then log in (answers the same whether or not the address already has an account)",
+      "Create an account and its personal organisation and mail the link that confirms it and logs in (answers the same whether or not the address already has an account)",
     response: OK,
     successStatus: 202,
   },
@@ -71,8 +71,23 @@ export const signup = contract({
 export const login = contract({
   ...published,
   auth: "public",
-  openapi: { summary: "Log in with e-mail and password", response: ref("LoginResponse") },
+  openapi: {
+    summary: "Log in with e-mail and password (once the account's address is confirmed)",
+    response: ref("LoginResponse"),
+  },
   params: z.object({ email, password: anyPassword }).strict(),
+  retryPolicy: NO_RETRY,
+});
+
+export const confirmSignup = contract({
+  ...published,
+  auth: "public",
+  openapi: {
+    summary:
+      "Confirm a new account's address with the link from its confirmation mail and the account's password, and log in (an account logs in only once its address is confirmed)",
+    response: ref("LoginResponse"),
+  },
+  params: z.object({ token: linkToken, password: anyPassword }).strict(),
   retryPolicy: NO_RETRY,
 });
 

@@ -19,10 +19,16 @@ export interface Mailer {
 /**
  * SMTP when SMTP_URL is set; otherwise a local mail sink: nodemailer's JSON transport builds the
  * message and it is written, one JSON file per message, to the outbox folder (development,
- * tests, and browser tests read the links from there). Files are written under a temporary
+ * tests, and browser tests read the links from there: mail-outbox.ts). Files are written under a temporary
  * name and renamed, so a reader never sees half a message.
  */
-export function createMailer(o: { smtpUrl?: string; from: string; outboxDir: string }): Mailer {
+export function createMailer(o: {
+  smtpUrl?: string;
+  from: string;
+  outboxDir: string;
+  /** Told of each message written to the outbox (development prints its link to the log). */
+  onOutboxMail?: (message: MailMessage, file: string) => void;
+}): Mailer {
   if (o.smtpUrl) {
     const transport: Transporter = nodemailer.createTransport(o.smtpUrl);
     return {
@@ -43,6 +49,7 @@ export function createMailer(o: { smtpUrl?: string; from: string; outboxDir: str
       const tmp = path.join(o.outboxDir, `.${name}.tmp`);
       writeFileSync(tmp, String(info.message));
       renameSync(tmp, path.join(o.outboxDir, name));
+      o.onOutboxMail?.(m, path.join(o.outboxDir, name));
     },
     close: () => transport.close(),
   };
@@ -65,10 +72,10 @@ export function verificationMail(to: string, link: string): MailMessage {
     text: [
       "Someone (hopefully you) created a chatlens account with this address or asked to confirm it.",
       "",
-      `Confirm it here (log in first if asked): ${link}`,
+      `Confirm it and log in here, with the password chosen for the account: ${link}`,
       "",
-      "If it was not you, ignore this message: an unconfirmed account cannot join organisations or",
-      "be linked to a Google or GitHub sign-in, and it gives this address up to whoever confirms it.",
+      "If it was not you, ignore this message: an unconfirmed account cannot log in, and it gives this",
+      "address up to whoever proves they own it (a Google or GitHub sign-in, or the forgot-password link).",
     ].join("\n"),
   };
 }

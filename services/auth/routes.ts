@@ -5,6 +5,7 @@
  */
 export const AUTH_ROUTES: Record<string, string> = {
   "POST /auth/signup": "auth.signup",
+  "POST /auth/signup/confirm": "auth.confirmSignup",
   "POST /auth/login": "auth.login",
   "POST /auth/login/mfa": "auth.loginMfa",
   "POST /auth/login/oauth": "auth.exchangeCode",

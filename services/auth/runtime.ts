@@ -60,6 +60,14 @@ export function createAuthRuntime(
     smtpUrl: config.SMTP_URL,
     from: config.MAIL_FROM,
     outboxDir: path.resolve(config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox")),
+    // On a laptop (`npm start`) the confirmation link a new account needs is in the outbox; the
+    // log shows it so nobody has to open the file. Never in production: links are credentials.
+    onOutboxMail: config.isProduction
+      ? undefined
+      : (m, file) => {
+          const link = /https?:\/\/\S+/.exec(m.text)?.[0];
+          logger.info(`Mail to ${m.to}, "${m.subject}", written to ${file}${link ? `; its link: ${link}` : ""}`);
+        },
   });
   if (config.isProduction && mailer.kind === "outbox")
     logger.warn("SMTP_URL is not set: verification and password-reset mail is only written to the local outbox");

@@ -3,7 +3,7 @@ import { expect } from "chai";
 import type { Page } from "playwright-core";
 import { addChunks, createChatDataset, type ChatFixture } from "../helpers/chat-fixtures.ts";
 import { bigChat } from "../helpers/big-chat.ts";
-import { signUpAndLogIn } from "../helpers/accounts.ts";
+import { outboxDirOf, signUpAndLogIn } from "../helpers/accounts.ts";
 import { http, type JsonResponse } from "../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import {
@@ -45,7 +45,8 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
       env: { UI_DIR: UI_BUILD, PASSWORD_HASH_MEMORY_KIB: "1024", PASSWORD_HASH_TIME_COST: "1" },
     });
     email = `insight-${Date.now()}@example.com`;
-    const signup = (await signUpAndLogIn(platform.baseUrl, { email, password: PASSWORD })).account!;
+    const signup = (await signUpAndLogIn(platform.baseUrl, { email, password: PASSWORD }, outboxDirOf(platform.config)))
+      .account!;
     const chat = bigChat({ messages: 30_000, authors: 40, dim: 32 });
     // WhatsApp keeps a missed call as a notice: as its parser does, store those as calls (the calls chart needs some).
     const messages = chat.messages.map((m) => (m.text === "Missed voice call" ? { ...m, kind: "call" } : m));

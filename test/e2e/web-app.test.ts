@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import * as OTPAuth from "otpauth";
 import type { Page } from "playwright-core";
-import { signUpAndLogIn } from "../helpers/accounts.ts";
+import { outboxDirOf, signUpAndLogIn } from "../helpers/accounts.ts";
 import { http } from "../helpers/http.ts";
 import { FIXTURES_DIR } from "../helpers/paths.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
@@ -103,6 +103,17 @@ describe("web app in a browser", function () {
     await page.getByLabel(/^Password/).fill(PASSWORD);
     await screenshot(page, "02-signup");
     await page.getByRole("button", { name: "Create account" }).click();
+    await page.getByTestId("signup-sent").filter({ hasText: email }).waitFor();
+    await screenshot(page, "02b-signup-check-mail");
+    // A new account cannot log in before its address is confirmed (the answer is a wrong password's).
+    await logIn(page, email);
+    await page.getByText(/confirmation mail/).waitFor();
+    // The link from the mail (the local mail sink) and the password confirm the address and log in.
+    const { url } = lastMailTo(platform, email, /confirm/i);
+    await page.goto(`${platform.baseUrl}${url.pathname}${url.search}`);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await screenshot(page, "02c-confirm");
+    await page.getByRole("button", { name: "Confirm and log in" }).click();
     await page.waitForURL(/\/datasets\?welcome=1/);
     await page.getByRole("heading", { name: "No datasets yet" }).waitFor();
     await screenshot(page, "03-datasets-empty");
@@ -274,9 +285,7 @@ describe("web app in a browser", function () {
 
   it("enrols two-factor authentication with a QR code and logs in with a TOTP code", async () => {
     const email = `mfa-${Date.now()}@example.com`;
-    expect(
-      (await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } })).status,
-    ).to.equal(202);
+    await signUpAndLogIn(platform.baseUrl, { email, password: PASSWORD }, outboxDirOf(platform.config));
     const { page, errors } = await newPage();
     await logIn(page, email);
     await page.waitForURL(/\/datasets/);
@@ -317,21 +326,22 @@ describe("web app in a browser", function () {
 
   it("does not offer a viewer the administration pages", async () => {
     const stamp = Date.now();
-    const admin = (await signUpAndLogIn(platform.baseUrl, { email: `admin-${stamp}@example.com`, password: PASSWORD }))
-      .account!;
+    const admin = (
+      await signUpAndLogIn(
+        platform.baseUrl,
+        { email: `admin-${stamp}@example.com`, password: PASSWORD },
+        outboxDirOf(platform.config),
+      )
+    ).account!;
     const viewerEmail = `viewer-${stamp}@example.com`;
-    const viewer = (await signUpAndLogIn(platform.baseUrl, { email: viewerEmail, password: PASSWORD })).account!;
+    const viewer = (
+      await signUpAndLogIn(platform.baseUrl, { email: viewerEmail, password: PASSWORD }, outboxDirOf(platform.config))
+    ).account!;
     const invite = await http(platform.baseUrl, "POST", "/api/auth/invitations", {
       token: admin.accessToken,
       body: { email: viewerEmail, role: "viewer" },
     });
     expect(invite.status).to.equal(201);
-    // Invitations need a confirmed address: the viewer opens the link from the mail sink first.
-    const confirm = lastMailTo(platform, viewerEmail, /confirm/i).token;
-    await http(platform.baseUrl, "POST", "/api/auth/email/verify", {
-      token: viewer.accessToken,
-      body: { token: confirm },
-    });
     const accepted = await http(platform.baseUrl, "POST", "/api/auth/invitations/accept", {
       token: viewer.accessToken,
       body: { token: invite.body.token },
@@ -366,7 +376,7 @@ describe("web app in a browser", function () {
 
   it("fits a phone-sized screen with a collapsible menu", async () => {
     const email = `phone-${Date.now()}@example.com`;
-    await http(platform.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } });
+    await signUpAndLogIn(platform.baseUrl, { email, password: PASSWORD }, outboxDirOf(platform.config));
     const { page, errors } = await newPage();
     await page.setViewportSize({ width: 390, height: 844 });
     await logIn(page, email);

@@ -1,3 +1,5 @@
+import path from "node:path";
+import { confirmationToken } from "../../services/auth/mail-outbox.ts";
 import { http } from "./http.ts";
 
 /** A signed-up, logged-in account, as tests use it. */
@@ -12,18 +14,21 @@ export interface SignedUp {
 }
 
 /**
- * Signs up through HTTP and logs in with the same password (sign-up answers 202 without tokens,
- * the same for a new and a taken address). Undefined when either step is refused, with the
- * refusing answer's status, so callers that wait for a cluster to settle can retry.
+ * Signs up through HTTP and logs in the way a new user does: sign-up answers 202 without tokens
+ * (the same for a new and a taken address), the confirmation mail arrives in the platform's local
+ * mail sink (`outboxDir`), and its link with the password opens the first session. Undefined
+ * when a step is refused, with the refusing answer's status, so callers that wait for a cluster
+ * to settle can retry.
  */
 export async function signUpAndLogIn(
   baseUrl: string,
   body: { email: string; password: string; displayName?: string },
+  outboxDir: string,
 ): Promise<{ account?: SignedUp; status: number; body: unknown }> {
   const signup = await http(baseUrl, "POST", "/api/auth/signup", { body });
   if (signup.status !== 202) return { status: signup.status, body: signup.body };
-  const login = await http(baseUrl, "POST", "/api/auth/login", {
-    body: { email: body.email, password: body.password },
+  const login = await http(baseUrl, "POST", "/api/auth/signup/confirm", {
+    body: { token: await confirmationToken(outboxDir, body.email), password: body.password },
   });
   if (login.status !== 200) return { status: login.status, body: login.body };
   const me = await http(baseUrl, "GET", "/api/auth/me", { token: login.body.accessToken });
@@ -38,4 +43,9 @@ export async function signUpAndLogIn(
     sessionId: login.body.sessionId,
   };
   return { account, status: 200, body: login.body };
+}
+
+/** Where a platform started with this configuration writes its mail when SMTP_URL is unset. */
+export function outboxDirOf(config: { MAIL_OUTBOX_DIR?: string; dataDir: string }): string {
+  return config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox");
 }

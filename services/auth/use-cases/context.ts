@@ -18,6 +18,7 @@ import type { AccessTokenVerifier, TokenSettings } from "../tokens.ts";
 export interface Logger {
   error(...args: unknown[]): void;
   warn(...args: unknown[]): void;
+  info(...args: unknown[]): void;
   debug(...args: unknown[]): void;
 }
 

@@ -1,12 +1,18 @@
 import { ClientError } from "../../../core/errors.ts";
-import { createUserWithOrg, findUserByEmail, getUser, type UserRow } from "../accounts.ts";
+import { createUserWithOrg, findUserByEmail, getUser, markEmailVerified, type UserRow } from "../accounts.ts";
 import { bindingMatches } from "../cookies.ts";
 import { appLink, signupAttemptMail } from "../mail.ts";
 import { getMembership, listUserOrgs } from "../orgs.ts";
 import { burnVerification, hashPassword, verifyPassword } from "../passwords.ts";
 import { issueRefreshToken, rotateRefreshToken } from "../refresh.ts";
 import { consumeAuthCode, createSession, revokeSession, type SessionRow } from "../sessions.ts";
-import { signAccessToken, signChallengeToken, TokenVerificationError, verifyChallengeToken } from "../tokens.ts";
+import {
+  signAccessToken,
+  signChallengeToken,
+  TokenVerificationError,
+  verifyChallengeToken,
+  verifyMailToken,
+} from "../tokens.ts";
 import * as totp from "../totp.ts";
 import { invalid, ipOf, record, sendMail, sessionIdOf, type AuthDeps, type Caller } from "./context.ts";
 import { sendVerification } from "./email-verification.ts";
@@ -126,14 +132,18 @@ export async function signup(
   const owner = await findUserByEmail(deps.db, p.email);
   if (owner && !owner.disabled && !(await deps.credLimiter.blocked("signup-notice", owner.id, ip))) {
     await deps.credLimiter.failed("signup-notice", owner.id, ip);
-    await sendMail(
-      deps,
-      signupAttemptMail(
-        owner.email,
-        appLink(deps.appBase, "/login", {}),
-        appLink(deps.appBase, "/forgot-password", {}),
-      ),
-    );
+    // A sign-up that was never confirmed gets a fresh link (its owner lost the first mail);
+    // a confirmed account's owner is told that someone tried.
+    if (!owner.emailVerified) await sendVerification(deps, owner, p.next);
+    else
+      await sendMail(
+        deps,
+        signupAttemptMail(
+          owner.email,
+          appLink(deps.appBase, "/login", {}),
+          appLink(deps.appBase, "/forgot-password", {}),
+        ),
+      );
   }
   await record(deps, caller, "user.signupAttempted", {
     outcome: "failure",
@@ -165,17 +175,87 @@ export async function login(
     ? await verifyPassword(user.passwordHash, password)
     : await burnVerification(password, deps.hashOptions);
   // A disabled account answers exactly like a wrong password: no oracle for its password (L5).
-  if (!user || !ok || user.disabled) {
-    if (!ok) await deps.limiter.failed(email, ip);
+  // So does an account whose address was never confirmed: otherwise signing up with an address
+  // and logging in with the password just chosen would tell whether the address already had an
+  // account. A new account's first session opens from its confirmation link (confirmSignup).
+  const unconfirmed = !!user && !user.emailVerified;
+  if (!user || !ok || user.disabled || unconfirmed) {
+    // Counted like a wrong password even when right, so the limit tells nothing either.
+    if (!ok || unconfirmed) await deps.limiter.failed(email, ip);
     await record(deps, caller, "user.loginFailed", {
       outcome: "failure",
       orgId: null,
       actorId: user?.id ?? null,
-      data: { email, reason: user?.disabled && ok ? "account_disabled" : "invalid_credentials" },
+      data: { email, reason: loginFailure(user, ok) },
     });
-    throw new ClientError("INVALID_CREDENTIALS", "Invalid e-mail address or password");
+    throw invalidCredentials();
   }
   await deps.limiter.succeeded(email, ip);
+  if (user.mfaEnabled) return mfaChallenge(deps, user, "password");
+  return openSession(deps, caller, user, { mfa: false, method: "password" });
+}
+
+function invalidCredentials(): ClientError {
+  return new ClientError(
+    "INVALID_CREDENTIALS",
+    "Invalid e-mail address or password (a new account logs in first from the link in its confirmation mail)",
+  );
+}
+
+function loginFailure(user: UserRow | undefined, passwordOk: boolean): string {
+  if (!user || !passwordOk) return "invalid_credentials";
+  return user.disabled ? "account_disabled" : "email_unconfirmed";
+}
+
+/**
+ * The link from the confirmation mail and the account's password: confirms the address and
+ * opens the account's first session. The password is what stops a stranger who receives a link
+ * for an account somebody else created with their address from confirming it for its creator
+ * (account pre-hijacking, H1): only whoever chose the password gets in. Clicking a link again
+ * after confirming just logs in.
+ */
+export async function confirmSignup(
+  deps: AuthDeps,
+  caller: Caller,
+  p: { token: string; password: string },
+): Promise<TokenResponse | MfaChallenge> {
+  let claims;
+  try {
+    claims = verifyMailToken("verify", p.token, deps.tokens);
+  } catch {
+    throw new ClientError("LINK_INVALID", "This confirmation link is invalid or has expired; ask for a new one");
+  }
+  const ip = ipOf(caller);
+  if (await deps.credLimiter.blocked("confirm", claims.userId, ip))
+    throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");
+  const user = await getUser(deps.db, claims.userId);
+  const ok = user?.passwordHash
+    ? await verifyPassword(user.passwordHash, p.password)
+    : await burnVerification(p.password, deps.hashOptions);
+  if (user && user.email !== claims.email)
+    throw new ClientError("LINK_INVALID", "This confirmation link is for an address the account no longer has");
+  if (!user || !ok || user.disabled) {
+    if (!ok) await deps.credLimiter.failed("confirm", claims.userId, ip);
+    await record(deps, caller, "user.loginFailed", {
+      outcome: "failure",
+      orgId: null,
+      actorId: user?.id ?? null,
+      data: { email: claims.email, reason: loginFailure(user, ok), via: "confirmation_link" },
+    });
+    throw new ClientError("INVALID_CREDENTIALS", "Wrong password for this account");
+  }
+  if (!user.emailVerified) {
+    if (!(await markEmailVerified(deps.db, user.id, claims.email)))
+      throw new ClientError("LINK_INVALID", "This confirmation link is for an address the account no longer has");
+    deps.credentials.accessChanged();
+    await record(deps, caller, "user.emailVerified", {
+      actorId: user.id,
+      orgId: null,
+      target: user.id,
+      data: { email: claims.email },
+    });
+  }
+  await deps.limiter.succeeded(user.email, ip);
   if (user.mfaEnabled) return mfaChallenge(deps, user, "password");
   return openSession(deps, caller, user, { mfa: false, method: "password" });
 }

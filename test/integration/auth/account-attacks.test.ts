@@ -6,14 +6,15 @@ import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import {
   addMember,
+  asUnconfirmedFromBefore,
   lastMailTo,
   logIn,
   outbox,
   PASSWORD,
   signUp,
+  signUpUnconfirmed,
   startAuthPlatform,
   uniqueEmail,
-  verifyEmail,
   type Account,
 } from "./fixtures.ts";
 
@@ -161,7 +162,6 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
   it("M4: invitation acceptance is limited; guessing tokens gets nowhere", async () => {
     const owner = await signUp(p);
     const invitee = await signUp(p);
-    await verifyEmail(p, invitee);
     const inv = await call("POST", "/auth/invitations", owner.accessToken, { email: invitee.email, role: "viewer" });
     const ip = from();
     for (let i = 0; i < 5; i++)
@@ -178,15 +178,23 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const owner = await signUp(p);
     const invited = uniqueEmail("invited");
     const inv = await call("POST", "/auth/invitations", owner.accessToken, { email: invited, role: "admin" });
-    // The link leaks; the holder signs up as the invited address...
-    const holder = await signUp(p, invited, "holder's own password");
-    const accept = await call("POST", "/auth/invitations/accept", holder.accessToken, { token: inv.body.token });
+    // The link leaks; the holder signs up as the invited address, but without that mailbox never logs in...
+    const holder = await signUpUnconfirmed(p, invited, "holder's own password");
+    expect((await logIn(p, invited, "holder's own password", from())).status).to.equal(401);
+    expect((await call("POST", "/auth/invitations/accept", undefined, { token: inv.body.token })).status).to.equal(401);
+    // ...for the confirmation link went to the invited mailbox, not to the holder.
+    expect(lastMailTo(p, invited, /confirm/i).mail.to).to.equal(invited);
+    // An unconfirmed account that still has a session from before cannot accept either.
+    const earlier = uniqueEmail("invited");
+    const old = await asUnconfirmedFromBefore(p, await signUp(p, earlier, "holder's own password"));
+    const invOld = await call("POST", "/auth/invitations", owner.accessToken, { email: earlier, role: "admin" });
+    const accept = await call("POST", "/auth/invitations/accept", old.accessToken, { token: invOld.body.token });
     expect(accept.status).to.equal(403);
     expect(accept.body.error.code).to.equal("EMAIL_NOT_VERIFIED");
     const members = await call("GET", "/auth/members", owner.accessToken);
-    expect(members.body.items.map((m: { userId: string }) => m.userId)).to.not.include(holder.userId);
-    // ...and the confirmation link went to the invited mailbox, not to the holder.
-    expect(lastMailTo(p, invited, /confirm/i).mail.to).to.equal(invited);
+    const ids = members.body.items.map((m: { userId: string }) => m.userId);
+    expect(ids).to.not.include(holder.userId);
+    expect(ids).to.not.include(old.userId);
   });
 
   it("L4: invitations die when their inviter is demoted below inviting, or removed", async () => {
@@ -194,8 +202,6 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     const admin = await addMember(p, owner, "admin");
     const x = await signUp(p);
     const y = await signUp(p);
-    await verifyEmail(p, x);
-    await verifyEmail(p, y);
     const invX = await call("POST", "/auth/invitations", admin.accessToken, { email: x.email, role: "analyst" });
     expect(invX.status).to.equal(201);
     expect(
@@ -278,6 +284,100 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     expect(outbox(p).filter((m) => m.to === a.email).length - before).to.be.at.most(5);
   });
 
+  it("L5: signing up with an address and logging in with the password just chosen tells nothing", async () => {
+    const owner = await signUp(p);
+    const ip = from();
+    const probe = async (email: string) => {
+      expect(
+        (await call("POST", "/auth/signup", undefined, { email, password: "the prober's password" }, ip)).status,
+      ).to.equal(202);
+      return logIn(p, email, "the prober's password", from());
+    };
+    const taken = await probe(owner.email);
+    const fresh = await probe(uniqueEmail("fresh"));
+    expect([taken.status, taken.body.error.code, taken.body.error.message]).to.deep.equal([
+      fresh.status,
+      fresh.body.error.code,
+      fresh.body.error.message,
+    ]);
+    expect(fresh.status).to.equal(401);
+    expect(fresh.body.error.message).to.match(/confirmation mail/);
+    // The owner is untouched.
+    expect((await logIn(p, owner.email, PASSWORD, from())).status).to.equal(200);
+  });
+
+  it("sign-up confirmation: the mailed link with the account's password confirms it and opens the first session", async () => {
+    const email = uniqueEmail("new");
+    const account = await signUpUnconfirmed(p, email);
+    const { token, url } = lastMailTo(p, email, /confirm/i);
+    expect(url.pathname).to.equal("/verify-email");
+    // Whoever receives a link for an account somebody else made with their address cannot take it over...
+    const stranger = await call(
+      "POST",
+      "/auth/signup/confirm",
+      undefined,
+      { token, password: "a stranger's guess" },
+      from(),
+    );
+    expect(stranger.status).to.equal(401);
+    expect(stranger.body.error.code).to.equal("INVALID_CREDENTIALS");
+    expect((await logIn(p, email, PASSWORD, from())).status).to.equal(401);
+    // ...a forged or cut link is refused...
+    const forged = await call(
+      "POST",
+      "/auth/signup/confirm",
+      undefined,
+      { token: token.slice(0, -2) + "xx", password: PASSWORD },
+      from(),
+    );
+    expect([forged.status, forged.body.error.code]).to.deep.equal([400, "LINK_INVALID"]);
+    // ...and whoever chose the password gets in, with the refresh cookie as at log-in.
+    const ok = await call("POST", "/auth/signup/confirm", undefined, { token, password: PASSWORD }, from());
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+    expect(ok.headers.getSetCookie().join(";")).to.match(/HttpOnly/i);
+    const me = await call("GET", "/auth/me", ok.body.accessToken);
+    expect(me.body.user.id).to.equal(account.userId);
+    expect(me.body.user.emailVerified).to.equal(true);
+    expect((await logIn(p, email, PASSWORD, from())).status).to.equal(200);
+    // The link again just logs in.
+    expect(
+      (await call("POST", "/auth/signup/confirm", undefined, { token, password: PASSWORD }, from())).status,
+    ).to.equal(200);
+  });
+
+  it("sign-up confirmation: wrong passwords on a link are limited, per account and per client address", async () => {
+    const email = uniqueEmail("guessed");
+    await signUpUnconfirmed(p, email);
+    const { token } = lastMailTo(p, email, /confirm/i);
+    const ip = from();
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await call("POST", "/auth/signup/confirm", undefined, { token, password: `guess number ${i}` }, ip)).status,
+      ).to.equal(401);
+    const blocked = await call("POST", "/auth/signup/confirm", undefined, { token, password: PASSWORD }, ip);
+    expect([blocked.status, blocked.body.error.code]).to.deep.equal([429, "RATE_LIMITED"]);
+    expect((await logIn(p, email, PASSWORD, from())).status).to.equal(401);
+  });
+
+  it("sign-up confirmation: signing up again with an unconfirmed address mails a new link that works", async () => {
+    const email = uniqueEmail("lost");
+    await signUpUnconfirmed(p, email);
+    const first = lastMailTo(p, email, /confirm/i);
+    // The owner lost the first mail and signs up again: the same answer as ever, and a fresh link.
+    const again = await call("POST", "/auth/signup", undefined, { email, password: PASSWORD }, from());
+    expect([again.status, again.body]).to.deep.equal([202, { ok: true }]);
+    const second = lastMailTo(p, email, /confirm/i);
+    expect(second.mail.file).to.not.equal(first.mail.file);
+    const ok = await call(
+      "POST",
+      "/auth/signup/confirm",
+      undefined,
+      { token: second.token, password: PASSWORD },
+      from(),
+    );
+    expect(ok.status, JSON.stringify(ok.body)).to.equal(200);
+  });
+
   it("L7: a log-in that times out is not retried while the first attempt still runs", async () => {
     const email = uniqueEmail("l7");
     const failures = () =>
@@ -305,7 +405,6 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
 
   it("forgot password: same answer for any address, one mail for a real one, a link that works once and ends every session", async () => {
     const a = await signUp(p);
-    await verifyEmail(p, a);
     const before = outbox(p).length;
     const unknown = await call("POST", "/auth/password/forgot", undefined, { email: uniqueEmail("nobody") }, from());
     const known = await call("POST", "/auth/password/forgot", undefined, { email: a.email }, from());
@@ -338,7 +437,8 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
 
   it("H1 via password reset: the mailbox owner gets a fresh account, never the squatter's", async () => {
     const victim = uniqueEmail("victim");
-    const squatter = await signUp(p, victim, "squatter's password");
+    // A squatter's account from before log-in required a confirmed address (a new one never logs in).
+    const squatter = await asUnconfirmedFromBefore(p, await signUp(p, victim, "squatter's password"));
     await call("POST", "/auth/password/forgot", undefined, { email: victim }, from());
     const { token } = lastMailTo(p, victim, /reset/i);
     expect(
@@ -356,9 +456,9 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
     expect(row!.email).to.match(/@invalid$/);
   });
 
-  it("e-mail verification: the link confirms only the account it was made for, signed in", async () => {
-    const a = await signUp(p);
-    const other = await signUp(p);
+  it("e-mail verification: signed in, the link confirms only the account it was made for", async () => {
+    const a = await asUnconfirmedFromBefore(p, await signUp(p));
+    const other = await asUnconfirmedFromBefore(p, await signUp(p));
     const { token, url } = lastMailTo(p, a.email, /confirm/i);
     expect(url.pathname).to.equal("/verify-email");
     expect((await call("POST", "/auth/email/verify", undefined, { token })).status).to.equal(401);
@@ -382,8 +482,7 @@ describe("auth: account attacks of issue 15 (HTTP)", function () {
   });
 
   it("refresh cookie: httpOnly, SameSite=Strict, scoped to the refresh path; refreshes without the body token; log-out clears it", async () => {
-    const email = uniqueEmail();
-    expect((await call("POST", "/auth/signup", undefined, { email, password: PASSWORD }, from())).status).to.equal(202);
+    const { email } = await signUp(p);
     const login = await logIn(p, email, PASSWORD, from());
     const set = login.headers.getSetCookie().find((c) => c.startsWith("chatlens_refresh="))!;
     expect(set)

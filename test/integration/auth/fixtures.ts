@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { expect } from "chai";
-import { signUpAndLogIn, type SignedUp } from "../../helpers/accounts.ts";
+import { eq } from "drizzle-orm";
+import { users } from "../../../models/schema.ts";
+import { outboxDirOf, signUpAndLogIn, type SignedUp } from "../../helpers/accounts.ts";
+import { readOutbox, type OutboxMail } from "../../../services/auth/mail-outbox.ts";
 import { http } from "../../helpers/http.ts";
 import type { ServiceName } from "../../../config/index.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
@@ -29,9 +30,31 @@ export const uniqueEmail = (tag = "user") => `${tag}-${randomBytes(4).toString("
 export type Account = SignedUp;
 
 export async function signUp(p: TestPlatform, email = uniqueEmail(), password = PASSWORD): Promise<Account> {
-  const res = await signUpAndLogIn(p.baseUrl, { email, password });
+  const res = await signUpAndLogIn(p.baseUrl, { email, password }, outboxDirOf(p.config));
   expect(res.account, `${res.status} ${JSON.stringify(res.body)}`).to.not.equal(undefined);
   return res.account!;
+}
+
+/**
+ * Signs up over HTTP and stops there, as someone without the address's mailbox would: the account
+ * exists unconfirmed and cannot log in. Its id comes from the database.
+ */
+export async function signUpUnconfirmed(p: TestPlatform, email = uniqueEmail(), password = PASSWORD) {
+  const res = await http(p.baseUrl, "POST", "/api/auth/signup", { body: { email, password } });
+  expect(res.status, JSON.stringify(res.body)).to.equal(202);
+  const [row] = await p.database.db.select().from(users).where(eq(users.email, email.toLowerCase()));
+  expect(row, `no account for ${email}`).to.not.equal(undefined);
+  return { email, password, userId: row!.id };
+}
+
+/**
+ * Turns a signed-in account back into one whose address is unconfirmed, as every account that
+ * logged in before log-in required a confirmed address is (its sessions still work): the
+ * platform's protections for such accounts (no invitations, no OAuth linking, H1) must hold.
+ */
+export async function asUnconfirmedFromBefore(p: TestPlatform, a: Account): Promise<Account> {
+  await p.database.db.update(users).set({ emailVerified: false }).where(eq(users.id, a.userId));
+  return a;
 }
 
 export async function logIn(p: TestPlatform, email: string, password = PASSWORD, headers: Record<string, string> = {}) {
@@ -39,26 +62,10 @@ export async function logIn(p: TestPlatform, email: string, password = PASSWORD,
 }
 
 /** A message from the platform's local mail sink (MAIL_OUTBOX_DIR, by default DATA_DIR/outbox). */
-export interface SentMail {
-  to: string;
-  subject: string;
-  text: string;
-  file: string;
-}
+export type SentMail = OutboxMail;
 
 export function outbox(p: TestPlatform): SentMail[] {
-  const dir = p.config.MAIL_OUTBOX_DIR ?? path.join(p.config.dataDir, "outbox");
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".json") && !f.startsWith("."))
-    .sort()
-    .map((f) => {
-      const m = JSON.parse(readFileSync(path.join(dir, f), "utf8"));
-      const to = Array.isArray(m.to)
-        ? m.to.map((t: { address: string }) => t.address).join(", ")
-        : String(m.to?.address ?? m.to);
-      return { to, subject: String(m.subject), text: String(m.text), file: f };
-    });
+  return readOutbox(outboxDirOf(p.config));
 }
 
 /** The newest mail to `email` whose subject matches, and the token in its link. */
@@ -77,7 +84,7 @@ export function lastMailTo(
   return { mail: mail!, token: url.searchParams.get("token")!, url };
 }
 
-/** Confirms the account's address the way its owner does: the link from the mail, while logged in. */
+/** Confirms a signed-in account's address with the newest link mailed to it (an account from before, see asUnconfirmedFromBefore). */
 export async function verifyEmail(p: TestPlatform, a: Pick<Account, "email" | "accessToken">) {
   const { token } = lastMailTo(p, a.email, /confirm/i);
   const res = await http(p.baseUrl, "POST", "/api/auth/email/verify", { token: a.accessToken, body: { token } });

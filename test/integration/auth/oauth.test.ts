@@ -4,7 +4,14 @@ import { expect } from "chai";
 import { OAuth2Server } from "oauth2-mock-server";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
-import { logIn, signUp, startAuthPlatform, uniqueEmail, verifyEmail } from "./fixtures.ts";
+import {
+  asUnconfirmedFromBefore,
+  logIn,
+  signUp,
+  signUpUnconfirmed,
+  startAuthPlatform,
+  uniqueEmail,
+} from "./fixtures.ts";
 
 /** What the next id_token (Google) or API answer (GitHub) says about the user. */
 interface Identity {
@@ -119,7 +126,6 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
 
   it("links to an existing account by verified e-mail, and the provider account stays with that user", async () => {
     const existing = await signUp(p);
-    await verifyEmail(p, existing);
     next = { sub: "g-200", email: existing.email, verified: true };
     const tokens = await exchange((await browserLogin("google")).get("code")!);
     const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
@@ -134,10 +140,10 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
 
   it("H1 pre-hijacking: an unverified account with the victim's address is never merged with the victim's Google sign-in", async () => {
     const victimEmail = uniqueEmail("victim");
-    // The attacker signs up first with the victim's address (never verified) and brings an accomplice into that workspace.
-    const attacker = await signUp(p, victimEmail, "attacker's own password");
+    // The attacker signed up first with the victim's address, when unconfirmed accounts could still
+    // log in (a new one cannot now: see "a squatter's sign-up …"), and brought an accomplice into that workspace.
+    const attacker = await asUnconfirmedFromBefore(p, await signUp(p, victimEmail, "attacker's own password"));
     const accomplice = await signUp(p);
-    await verifyEmail(p, accomplice);
     const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", {
       token: attacker.accessToken,
       body: { email: accomplice.email, role: "admin" },
@@ -175,6 +181,19 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     expect(attackerMe.status).to.equal(200);
     expect(attackerMe.body.user.email).to.match(/@invalid$/);
     expect(attackerMe.body.orgs.map((o: { id: string }) => o.id)).to.include(attacker.orgId);
+  });
+
+  it("a squatter's sign-up with the victim's address never logs in, and the victim's Google sign-in takes the address", async () => {
+    const victimEmail = uniqueEmail("victim");
+    const squatter = await signUpUnconfirmed(p, victimEmail, "squatter's own password");
+    expect((await logIn(p, victimEmail, "squatter's own password")).status).to.equal(401);
+    next = { sub: "g-squat", email: victimEmail, verified: true };
+    const tokens = await exchange((await browserLogin("google")).get("code")!);
+    expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    expect(me.body.user.email).to.equal(victimEmail);
+    expect(me.body.user.id).to.not.equal(squatter.userId);
+    expect((await logIn(p, victimEmail, "squatter's own password")).status).to.equal(401);
   });
 
   it("L3 log-in CSRF: a one-time code works only from the browser that finished the flow", async () => {

@@ -1,7 +1,16 @@
 import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
-import { addMember, logIn, signUp, startAuthPlatform, uniqueEmail, verifyEmail, type Account } from "./fixtures.ts";
+import {
+  addMember,
+  asUnconfirmedFromBefore,
+  logIn,
+  signUp,
+  startAuthPlatform,
+  uniqueEmail,
+  verifyEmail,
+  type Account,
+} from "./fixtures.ts";
 
 describe("auth: sessions, organisations, invitations, roles, API keys, audit (HTTP)", function () {
   let p: TestPlatform;
@@ -82,7 +91,7 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
     });
 
     it("invitations: token shown once, accepted only by the matching e-mail", async () => {
-      const invitee = await signUp(p);
+      const invitee = await asUnconfirmedFromBefore(p, await signUp(p));
       const stranger = await signUp(p);
       const inv = await call("POST", "/auth/invitations", owner.accessToken, { email: invitee.email, role: "analyst" });
       expect(inv.status).to.equal(201);

@@ -20,6 +20,7 @@ const EXPECTED_ROUTES = [
   "GET /api/docs -> api.docs",
   "GET /api/docs/assets/:file -> api.docsAsset",
   "POST /api/auth/signup -> auth.signup",
+  "POST /api/auth/signup/confirm -> auth.confirmSignup",
   "POST /api/auth/login -> auth.login",
   "POST /api/auth/login/mfa -> auth.loginMfa",
   "POST /api/auth/login/oauth -> auth.exchangeCode",

@@ -19,6 +19,8 @@ export interface ProcessCluster {
   nodes: Map<string, NodeProcess>;
   /** http://127.0.0.1:PORT of the node that runs the api service. */
   baseUrl: string;
+  /** The mail sink every node writes to (a new account's confirmation link is there). */
+  outboxDir: string;
   start(nodeID: string, services: string, env?: Record<string, string>): Promise<NodeProcess>;
   stop(): Promise<void>;
 }
@@ -49,6 +51,7 @@ export async function startProcessCluster(
     NAMESPACE: namespace,
     RATE_LIMIT_PREFIX: `${namespace}-rl:`,
     INDEX_DIR: path.join(root, "indexes"),
+    MAIL_OUTBOX_DIR: path.join(root, "outbox"),
     METRICS_ENABLED: "false",
     LOG_LEVEL: "info",
     CHATLENS_SKIP_UI_BUILD: "1",
@@ -60,6 +63,7 @@ export async function startProcessCluster(
     database,
     nodes,
     baseUrl: `http://127.0.0.1:${port}`,
+    outboxDir: path.join(root, "outbox"),
     async start(nodeID, services, extra = {}) {
       const node = await startNodeProcess(
         "bin/chatlens.ts",

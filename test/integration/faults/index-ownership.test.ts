@@ -5,6 +5,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { expect } from "chai";
 import { sql } from "drizzle-orm";
+import { signUpAndLogIn } from "../../helpers/accounts.ts";
 import { http } from "../../helpers/http.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";
 import { freePort, requireServers, SERVERS } from "../../helpers/servers.ts";
@@ -140,11 +141,8 @@ describe("faults: a dataset's index moves to another index node (drain, kill -9)
     for (const n of INDEX_NODES) await startIndexNode(n);
     const email = `own-${Date.now()}@example.test`;
     token = await poll("sign-up and log-in once the cluster has met", 90_000, async () => {
-      const signup = await http(cluster!.baseUrl, "POST", "/api/auth/signup", { body: { email, password: PASSWORD } });
-      if (signup.status === 201 && signup.body.accessToken) return signup.body.accessToken as string;
-      // Sign-up answers 202 without tokens where it no longer tells a new address from a taken one.
-      const login = await http(cluster!.baseUrl, "POST", "/api/auth/login", { body: { email, password: PASSWORD } });
-      return login.status === 200 ? (login.body.accessToken as string) : null;
+      const { account } = await signUpAndLogIn(cluster!.baseUrl, { email, password: PASSWORD }, cluster!.outboxDir);
+      return account?.accessToken ?? null;
     });
     datasetId = await createDataset(cluster.baseUrl, token);
     await importMore(150);

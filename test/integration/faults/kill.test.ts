@@ -13,10 +13,14 @@ const STALE_AFTER_S = 4;
 
 async function account(cluster: ProcessCluster) {
   return poll("sign-up once the cluster has met", 90_000, async () => {
-    const { account } = await signUpAndLogIn(cluster.baseUrl, {
-      email: `k-${Date.now()}@example.test`,
-      password: PASSWORD,
-    });
+    const { account } = await signUpAndLogIn(
+      cluster.baseUrl,
+      {
+        email: `k-${Date.now()}@example.test`,
+        password: PASSWORD,
+      },
+      cluster.outboxDir,
+    );
     return account ? { orgId: account.orgId, accessToken: account.accessToken } : null;
   });
 }

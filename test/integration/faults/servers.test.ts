@@ -52,10 +52,14 @@ describe("faults: servers going away under a running cluster", function () {
       { postgres: postgres.url, redis: redis.url, nats: nats.url },
     );
     account = await poll("sign-up once the cluster has met", 90_000, async () => {
-      const { account } = await signUpAndLogIn(cluster!.baseUrl, {
-        email: `f-${Date.now()}@example.test`,
-        password: PASSWORD,
-      });
+      const { account } = await signUpAndLogIn(
+        cluster!.baseUrl,
+        {
+          email: `f-${Date.now()}@example.test`,
+          password: PASSWORD,
+        },
+        cluster!.outboxDir,
+      );
       return account ? { email: account.email, accessToken: account.accessToken } : null;
     });
     await poll(

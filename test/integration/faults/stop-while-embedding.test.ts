@@ -64,7 +64,7 @@ describe("faults: SIGTERM/SIGINT while embedding", function () {
 
   it("stops cleanly at every stop (exit code 0, no native crash), and starts again on the same data", async () => {
     let base = await start();
-    const owner = await signUpAt(base);
+    const owner = await signUpAt(base, path.join(dataDir, "outbox"));
     const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGTERM"];
     for (const [i, signal] of signals.entries()) {
       // A chat of its own each time: embedding starts right after its import (the embedded queue

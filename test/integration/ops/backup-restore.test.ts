@@ -89,7 +89,7 @@ for (const kind of ["pglite", "postgres"] as const) {
       const dbEnv: Record<string, string> = source ? { DATABASE_URL: source.url! } : {};
       const a = await startPlatform({ DATA_DIR: originalDir, ...dbEnv });
       running.push(a);
-      const owner = await signUpAt(a.baseUrl);
+      const owner = await signUpAt(a.baseUrl, path.join(originalDir, "outbox"));
       const datasetId = await createDataset(a.baseUrl, owner.accessToken);
       expect((await uploadAndWait(a.baseUrl, owner.accessToken, datasetId, topicExport(300))).status).to.equal(
         "completed",

@@ -128,8 +128,12 @@ export async function createDataset(baseUrl: string, token: string, name = "chat
 }
 
 /** A new account with its own org, signed in. */
-export async function signUpAt(baseUrl: string, email = `ops-${Math.random().toString(36).slice(2, 10)}@example.test`) {
-  const res = await signUpAndLogIn(baseUrl, { email, password: PASSWORD });
+export async function signUpAt(
+  baseUrl: string,
+  outboxDir: string,
+  email = `ops-${Math.random().toString(36).slice(2, 10)}@example.test`,
+) {
+  const res = await signUpAndLogIn(baseUrl, { email, password: PASSWORD }, outboxDir);
   expect(res.account, `${res.status} ${JSON.stringify(res.body)}`).to.not.equal(undefined);
   return { email, orgId: res.account!.orgId, accessToken: res.account!.accessToken };
 }

@@ -1,6 +1,8 @@
 import path from "node:path";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { expect } from "chai";
+import { confirmationToken } from "../../../services/auth/mail-outbox.ts";
+import { outboxDirOf } from "../../helpers/accounts.ts";
 import { http, type JsonResponse } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { AUTH_TEST_ENV, logIn, signUp, type Account } from "../auth/fixtures.ts";
@@ -87,10 +89,15 @@ describe("OpenAPI response schemas match what the gateway answers", function () 
   });
 
   it("auth: sign-up, log-in, me, sessions, organisations, API keys, audit", async () => {
+    const email = `contract-${Date.now()}@example.test`;
     const res = await http(p.baseUrl, "POST", "/api/auth/signup", {
-      body: { email: `contract-${Date.now()}@example.test`, password: "correct horse battery staple" },
+      body: { email, password: "correct horse battery staple" },
     });
     expectDocumented(res, "POST /api/auth/signup", 202);
+    const confirmed = await http(p.baseUrl, "POST", "/api/auth/signup/confirm", {
+      body: { token: await confirmationToken(outboxDirOf(p.config), email), password: "correct horse battery staple" },
+    });
+    expectDocumented(confirmed, "POST /api/auth/signup/confirm", 200);
     a = await signUp(p);
     expectDocumented(await logIn(p, a.email), "POST /api/auth/login", 200);
     const token = a.accessToken;

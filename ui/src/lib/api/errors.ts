@@ -39,7 +39,9 @@ export function toApiError(body: unknown, status = 0): ApiError {
 const PLAIN: Record<string, string> = {
   NETWORK: "The server could not be reached. Check your connection and try again.",
   UNAUTHORIZED: "Please log in to continue.",
-  INVALID_CREDENTIALS: "That e-mail address and password do not match.",
+  // A new account's right password answers this too until its address is confirmed (no enumeration).
+  INVALID_CREDENTIALS:
+    "That e-mail address and password do not match. A new account logs in first from the link in its confirmation mail.",
   TOKEN_EXPIRED: "Your session expired. Please log in again.",
   TOKEN_INVALID: "Your session is no longer valid. Please log in again.",
   TOKEN_REUSED: "For your safety this session was ended. Please log in again.",

@@ -80,18 +80,24 @@ class SessionStore {
   }
 
   /**
-   * Creates the account, then logs in with the same password. Sign-up answers alike whether or
-   * not the address already had an account (it tells nobody which addresses are registered), so
-   * the log-in is what fails when it did and the password is not its owner's.
+   * Creates the account; it logs in from the link in its confirmation mail (confirmSignup).
+   * Sign-up answers alike whether or not the address already had an account, and a new account
+   * cannot log in before its address is confirmed, so nothing tells which addresses are registered.
    * `next`: where the confirmation link in the mail leads after confirming (e.g. a pending invitation).
    */
-  async signup(email: string, password: string, displayName?: string, next?: string): Promise<LoginResponse> {
+  async signup(email: string, password: string, displayName?: string, next?: string): Promise<void> {
     await call(
       api.POST("/api/auth/signup", {
         body: { email, password, ...(displayName ? { displayName } : {}), ...(next ? { next } : {}) },
       }),
     );
-    return this.login(email, password);
+  }
+
+  /** The confirmation link's token and the account's password: confirms the address and logs in. */
+  async confirmSignup(token: string, password: string): Promise<LoginResponse> {
+    const res = await call<LoginResponse>(api.POST("/api/auth/signup/confirm", { body: { token, password } }));
+    if (!("mfaRequired" in res)) await this.accept(res);
+    return res;
   }
 
   async switchOrg(orgId: string): Promise<void> {
