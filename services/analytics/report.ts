@@ -7,10 +7,11 @@ import { stringify } from "csv-stringify/sync";
 import type { Db } from "../../models/db.ts";
 import * as activity from "./activity.ts";
 import { callsOverTime, type CallPeriod } from "./calls.ts";
-import { peopleReport, type PersonStats, type ReactedMessage } from "./people.ts";
+import { scanMessages } from "./message-scan.ts";
+import { participantHandles, PeopleCounter, type PersonStats, type ReactedMessage } from "./people.ts";
 import * as search from "./search-analytics.ts";
-import { moodReport, type ConversationLanguages, type SentimentPeriod } from "./sentiment.ts";
-import { textStats, type TextStats } from "./text-stats.ts";
+import { languageReport, SentimentCounter, type ConversationLanguages, type SentimentPeriod } from "./sentiment.ts";
+import { TextCounter, type TextStats } from "./text-stats.ts";
 
 export const ACTIVITY_TABLES = [
   "summary",
@@ -81,6 +82,7 @@ export async function activityReport(
 ): Promise<ActivityReport> {
   const want = new Set(tables);
   const out: ActivityReport = {};
+  let sentiment: SentimentCounter | undefined;
   if (want.has("summary")) out.summary = await activity.kindCounts(db, f);
   if (want.has("messagesOverTime")) out.messagesOverTime = await activity.messagesOverTime(db, f, o.granularity);
   if (want.has("heatmap")) out.heatmap = await activity.weekdayHourHeatmap(db, f);
@@ -89,22 +91,36 @@ export async function activityReport(
   if (want.has("responseTimes")) out.responseTimes = await activity.responseTimes(db, f, o.gapHours);
   if (want.has("starters")) out.starters = await activity.conversationStarters(db, f, o.gapHours, o.top);
   if (want.has("streaks")) out.streaks = await activity.longestStreaks(db, f, Math.min(o.top, 10));
-  if (tables.some((t) => TEXT_TABLES.has(t))) out.text = await textStats(db, f, { top: o.top });
-  if (want.has("people") || want.has("topReacted")) {
-    const people = await peopleReport(db, f, { top: o.top });
-    out.people = people.people;
-    out.topReacted = people.topReacted;
-    out.hasReactions = people.hasReactions;
-  }
   if (want.has("calendar")) out.calendar = await activity.messagesOverTime(db, f, "day");
   if (want.has("sentiment") || want.has("languages")) {
-    const mood = await moodReport(db, f, o.granularity, { sentiment: want.has("sentiment") });
-    if (want.has("sentiment")) {
-      out.sentiment = mood.sentimentOverTime;
-      out.sentimentUnscored = mood.unscored;
-      out.sentimentLanguages = mood.scoredLanguages;
-    }
-    if (want.has("languages")) out.languages = mood.languages;
+    const languages = await languageReport(db, f);
+    if (want.has("languages")) out.languages = languages.languages;
+    if (want.has("sentiment")) sentiment = new SentimentCounter(languages);
+  }
+  // The tables that need every message's text share one scan of the messages.
+  const text = tables.some((t) => TEXT_TABLES.has(t)) ? new TextCounter() : undefined;
+  const people =
+    want.has("people") || want.has("topReacted")
+      ? new PeopleCounter(await participantHandles(db, f), o.top)
+      : undefined;
+  await scanMessages(
+    db,
+    f,
+    o.granularity,
+    [text, people, sentiment].filter((v) => v !== undefined),
+  );
+  if (text) out.text = text.result(o.top);
+  if (people) {
+    const r = people.result();
+    out.people = r.people;
+    out.topReacted = r.topReacted;
+    out.hasReactions = r.hasReactions;
+  }
+  if (sentiment) {
+    const r = sentiment.result();
+    out.sentiment = r.sentimentOverTime;
+    out.sentimentUnscored = r.unscored;
+    out.sentimentLanguages = r.scoredLanguages;
   }
   if (want.has("calls")) out.calls = await callsOverTime(db, f, o.granularity);
   return out;

@@ -1,5 +1,6 @@
 /**
- * Sentiment over time and the language of each conversation, in one read of the texts.
+ * Sentiment over time (over the dashboard's one scan of the texts) and the language of each
+ * conversation (from a sample).
  *
  * Sentiment is lexicon-based (nlp.js, MIT: SentiCon for English, Spanish and German,
  * Pattern for French, Italian and Dutch, AFINN for Portuguese and Russian, with each
@@ -21,7 +22,7 @@ import { SentimentAnalyzer } from "@nlpjs/sentiment";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { num, rowsOf } from "../../models/sql.ts";
-import { type ActivityFilter, type Granularity, messageWhere } from "./activity.ts";
+import { type ActivityFilter, messageWhere } from "./activity.ts";
 import { languageName, languageShares, messageLanguage, MIN_DETECT_LENGTH, type LanguageShare } from "./languages.ts";
 
 /** ISO 639-3 (franc) → the nlp.js locale whose lexicon scores it. */
@@ -77,26 +78,20 @@ export interface ConversationLanguages {
   languages: LanguageShare[];
 }
 
-export interface MoodReport {
-  sentimentOverTime: SentimentPeriod[];
-  languages: ConversationLanguages[];
-  /** Text messages in a language without a lexicon (left out of the sentiment counts). */
-  unscored: number;
-  scoredLanguages: string[];
-}
-
 /** Languages are told from at most this many sampled messages in all, spread over the conversations. */
 const SAMPLE_BUDGET = 6000;
 const MAX_CONVERSATIONS = 200;
 
-/** `sentiment: false` answers the languages alone (no pass over every message). */
-export async function moodReport(
-  db: Db,
-  f: ActivityFilter,
-  granularity: Granularity,
-  options: { batchSize?: number; sentiment?: boolean } = {},
-): Promise<MoodReport> {
-  const batchSize = options.batchSize ?? 5000;
+/** The languages of each conversation (from an even sample of its long texts) and what sentiment scores each in. */
+export interface LanguageReport {
+  languages: ConversationLanguages[];
+  /** Per conversation, the languages its messages may be scored in (largest share first). */
+  candidatesOf: Map<string, string[]>;
+  /** For a conversation outside the sample. */
+  fallback: string[];
+}
+
+export async function languageReport(db: Db, f: ActivityFilter): Promise<LanguageReport> {
   const where = messageWhere(f);
   const long = sql`m.kind = 'text' and char_length(m.text) >= ${MIN_DETECT_LENGTH}`;
   const counts = await rowsOf<{ id: string; name: string | null; n: unknown }>(
@@ -131,45 +126,55 @@ export async function moodReport(
   const overall = languageShares(sample.map((r) => r.text));
   const scorable = (shares: LanguageShare[]) =>
     shares.filter((l) => l.share >= 0.1 || l === shares[0]).map((l) => l.code);
-  const candidatesOf = new Map(
-    languages.map((c) => [c.conversationId, scorable(c.languages.length ? c.languages : overall)]),
-  );
-  const fallback = overall.length ? scorable(overall) : ["eng"];
+  return {
+    languages,
+    candidatesOf: new Map(
+      languages.map((c) => [c.conversationId, scorable(c.languages.length ? c.languages : overall)]),
+    ),
+    fallback: overall.length ? scorable(overall) : ["eng"],
+  };
+}
 
-  const periods = new Map<string, SentimentPeriod & { sum: number }>();
-  let unscored = 0;
-  let after = 0;
-  for (; options.sentiment !== false;) {
-    const batch = await rowsOf<{ id: unknown; conversation_id: string; text: string; period: string }>(
-      db,
-      sql`select m.id, m.conversation_id, m.text, to_char(date_trunc(${granularity}, m.ts at time zone ${f.timeZone}), 'YYYY-MM-DD') as period
-          from messages m where ${where} and m.kind = 'text' and m.id > ${after} order by m.id limit ${batchSize}`,
-    );
+/**
+ * Sentiment per period over the batches of the dashboard's message scan (message-scan.ts):
+ * each text message scored in its conversation's language (of several, the one whose stop
+ * words it uses most), then `result`.
+ */
+export class SentimentCounter {
+  readonly needs = { conversation: true, period: true };
+  private readonly periods = new Map<string, SentimentPeriod & { sum: number }>();
+  private unscored = 0;
+
+  constructor(private readonly languages: LanguageReport) {}
+
+  async visit(batch: readonly { kind: string; conversationId: string; text: string; period: string }[]): Promise<void> {
     for (const r of batch) {
-      const candidates = candidatesOf.get(r.conversation_id) ?? fallback;
+      if (r.kind !== "text") continue;
+      const candidates = this.languages.candidatesOf.get(r.conversationId) ?? this.languages.fallback;
       const language =
         candidates.length > 1 ? messageLanguage(r.text.toLowerCase().split(/[^\p{L}']+/u), candidates) : candidates[0];
       const result = language ? await sentimentOf(r.text, language) : undefined;
       if (!result) {
-        unscored++;
+        this.unscored++;
         continue;
       }
-      let p = periods.get(r.period);
+      let p = this.periods.get(r.period);
       if (!p) {
         p = { period: r.period, positive: 0, negative: 0, neutral: 0, average: 0, sum: 0 };
-        periods.set(r.period, p);
+        this.periods.set(r.period, p);
       }
       p[result.vote]++;
       p.sum += result.score;
     }
-    if (batch.length < batchSize) break;
-    after = Number(batch[batch.length - 1]!.id);
   }
-  const sentimentOverTime = [...periods.values()]
-    .sort((a, b) => (a.period < b.period ? -1 : 1))
-    .map(({ sum, ...p }) => ({
-      ...p,
-      average: Math.round((sum / Math.max(1, p.positive + p.negative + p.neutral)) * 1000) / 1000,
-    }));
-  return { sentimentOverTime, languages, unscored, scoredLanguages: SCORED_LANGUAGES };
+
+  result(): { sentimentOverTime: SentimentPeriod[]; unscored: number; scoredLanguages: string[] } {
+    const sentimentOverTime = [...this.periods.values()]
+      .sort((a, b) => (a.period < b.period ? -1 : 1))
+      .map(({ sum, ...p }) => ({
+        ...p,
+        average: Math.round((sum / Math.max(1, p.positive + p.negative + p.neutral)) * 1000) / 1000,
+      }));
+    return { sentimentOverTime, unscored: this.unscored, scoredLanguages: SCORED_LANGUAGES };
+  }
 }

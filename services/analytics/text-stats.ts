@@ -1,16 +1,12 @@
 /**
  * Text statistics of a dataset: emoji, links and their domains, most used words and
- * n-grams. These need every message's text, so rows are streamed in keyset-paginated
- * batches (never the whole dataset in memory) and counted here. Words reuse the cluster
- * service's tokenizer and stop-word lists, so topic labels and word counts agree on what
- * a word is and which words carry nothing.
+ * n-grams. These need every message's text: the counter is fed by the dashboard's one scan
+ * of the messages (message-scan.ts). Words reuse the cluster service's tokenizer and
+ * stop-word lists, so topic labels and word counts agree on what a word is and which words
+ * carry nothing.
  */
-import { sql } from "drizzle-orm";
-import type { Db } from "../../models/db.ts";
 import { detectLanguages, stopWordSet, type Language } from "../../lib/text/stopwords.ts";
 import { words } from "../../lib/text/tokenize.ts";
-import { type ActivityFilter, messageWhere } from "./activity.ts";
-import { rowsOf } from "../../models/sql.ts";
 
 const EMOJI =
   /\p{Regional_Indicator}{2}|\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier}|\u200D\p{Extended_Pictographic}\uFE0F?)*/gu;
@@ -31,13 +27,6 @@ export interface TextStats {
   words: Counted[];
   bigrams: Counted[];
   trigrams: Counted[];
-}
-
-export interface TextStatsOptions {
-  top?: number;
-  /** Languages whose stop words are removed; detected from the first batch when absent. */
-  languages?: Language[];
-  batchSize?: number;
 }
 
 /** Host of a link without "www.", lower-cased; undefined for what does not parse as a URL. */
@@ -68,8 +57,24 @@ export function extractEmoji(text: string): string[] {
   return text.match(EMOJI) ?? [];
 }
 
-/** Counts over a stream of texts; `add` one text at a time, `result` at the end. */
+/** What a text yields for counting: its words (null where a run of words breaks), emoji and links. */
+export interface TextFacts {
+  words: (string | null)[];
+  emoji: string[];
+  links: string[];
+}
+
+export function textFactsOf(text: string): TextFacts {
+  return { words: [...words(text)], emoji: extractEmoji(text), links: extractLinks(text) };
+}
+
+/**
+ * Counts over a stream of texts: `add` one text at a time, or `visit` batches of the dashboard's
+ * message scan (message-scan.ts; stop words from the languages of the first batch's texts),
+ * then `result`.
+ */
 export class TextCounter {
+  readonly needs = {};
   private readonly emoji = new Map<string, number>();
   private readonly domains = new Map<string, number>();
   private readonly unigrams = new Map<string, number>();
@@ -82,17 +87,29 @@ export class TextCounter {
   private scanned = 0;
 
   constructor(
-    private readonly stopWords: ReadonlySet<string>,
-    readonly languages: Language[],
+    private stopWords?: ReadonlySet<string>,
+    private languages?: Language[],
   ) {}
 
+  /** Text messages of one batch; the first batch's words choose the stop-word languages when none were given. */
+  visit(batch: readonly { kind: string; textFacts: TextFacts }[]): void {
+    const texts = batch.filter((m) => m.kind === "text");
+    if (!this.languages && texts.length) {
+      this.languages = detectLanguages(texts.flatMap((m) => m.textFacts.words.filter((w): w is string => w !== null)));
+      this.stopWords = stopWordSet(this.languages);
+    }
+    for (const m of texts) this.addFacts(m.textFacts);
+  }
+
   add(text: string): void {
+    this.addFacts(textFactsOf(text));
+  }
+
+  private addFacts({ words: textWords, emoji, links }: TextFacts): void {
     this.scanned++;
-    const emoji = extractEmoji(text);
     if (emoji.length) this.withEmoji++;
     this.emojiTotal += emoji.length;
     for (const e of emoji) bump(this.emoji, e);
-    const links = extractLinks(text);
     if (links.length) this.withLinks++;
     this.linkTotal += links.length;
     for (const link of links) {
@@ -100,9 +117,10 @@ export class TextCounter {
       if (domain) bump(this.domains, domain);
     }
     // n-grams only join words that stood next to each other (no stop word or punctuation between).
+    const stopWords = this.stopWords ?? new Set<string>();
     let run: string[] = [];
-    for (const word of [...words(text), null]) {
-      if (word !== null && word.length >= 2 && !this.stopWords.has(word)) {
+    for (const word of [...textWords, null]) {
+      if (word !== null && word.length >= 2 && !stopWords.has(word)) {
         run.push(word);
         bump(this.unigrams, word);
         const n = run.length;
@@ -115,7 +133,7 @@ export class TextCounter {
   result(top: number): TextStats {
     return {
       messagesScanned: this.scanned,
-      languages: this.languages,
+      languages: this.languages ?? [],
       emoji: { total: this.emojiTotal, messagesWithEmoji: this.withEmoji, top: topOf(this.emoji, top) },
       links: { total: this.linkTotal, messagesWithLinks: this.withLinks, domains: topOf(this.domains, top) },
       words: topOf(this.unigrams, top),
@@ -124,29 +142,6 @@ export class TextCounter {
       trigrams: topOf(this.trigrams, top, 2),
     };
   }
-}
-
-export async function textStats(db: Db, f: ActivityFilter, options: TextStatsOptions = {}): Promise<TextStats> {
-  const batchSize = options.batchSize ?? 5000;
-  let counter: TextCounter | undefined;
-  let after = 0;
-  for (;;) {
-    const batch = await rowsOf<{ id: unknown; text: string }>(
-      db,
-      sql`select m.id, m.text from messages m where ${messageWhere(f)} and m.kind = 'text' and m.id > ${after}
-          order by m.id limit ${batchSize}`,
-    );
-    if (!counter) {
-      const languages =
-        options.languages ??
-        detectLanguages(batch.flatMap((r) => words(r.text).filter((w): w is string => w !== null)));
-      counter = new TextCounter(stopWordSet(languages), languages);
-    }
-    for (const row of batch) counter.add(row.text);
-    if (batch.length < batchSize) break;
-    after = Number(batch[batch.length - 1]!.id);
-  }
-  return counter!.result(options.top ?? 20);
 }
 
 function bump(map: Map<string, number>, key: string): void {
