@@ -16,6 +16,8 @@ declare module "@nlpjs/sentiment" {
     average: number;
     vote: "positive" | "negative" | "neutral";
     locale: string;
+    /** Which word list scored it: values −1…+1 (senticon, pattern) or −5…+5 (afinn). */
+    type: "senticon" | "pattern" | "afinn";
   }
   export class SentimentAnalyzer {
     constructor(settings: { container: Container });

@@ -7,7 +7,8 @@
  * language's negations), scored per text message in that message's language: the
  * conversation's languages come from languages.ts, and a message of a mixed-language
  * conversation is scored in the one of them whose stop words it uses most. Messages in
- * a language without a lexicon are counted as unscored, never guessed.
+ * a language without a lexicon are counted as unscored, never guessed. Emoji add their
+ * valence (emoji-emotion) to the words' score.
  */
 import { Container } from "@nlpjs/core";
 import { LangDe } from "@nlpjs/lang-de";
@@ -20,9 +21,11 @@ import { LangPt } from "@nlpjs/lang-pt";
 import { LangRu } from "@nlpjs/lang-ru";
 import { SentimentAnalyzer } from "@nlpjs/sentiment";
 import { sql } from "drizzle-orm";
+import { emojiEmotion } from "emoji-emotion";
 import type { Db } from "../../models/db.ts";
 import { num, rowsOf } from "../../models/sql.ts";
 import { type ActivityFilter, messageWhere } from "./activity.ts";
+import { extractEmoji, type TextFacts } from "./text-stats.ts";
 import { languageName, languageShares, messageLanguage, MIN_DETECT_LENGTH, type LanguageShare } from "./languages.ts";
 
 /** ISO 639-3 (franc) → the nlp.js locale whose lexicon scores it. */
@@ -48,15 +51,36 @@ function sentimentAnalyzer(): SentimentAnalyzer {
   return analyzer;
 }
 
-/** Lexicon score of one text in a language (ISO 639-3); undefined when that language has no lexicon. */
+/** Skin tones and the emoji-presentation selector do not change what an emoji says. */
+const bareEmoji = (emoji: string) => emoji.replace(/\uFE0F|\p{Emoji_Modifier}/gu, "");
+
+/** Valence of emoji, −5 … +5 (emoji-emotion, MIT: AFINN-style ratings of the common emoji). */
+const EMOJI_VALENCE = new Map(emojiEmotion.map((e) => [bareEmoji(e.emoji), e.polarity]));
+
+/** Sum of the emoji valences (−5 … +5 each; unrated emoji count 0). */
+export function emojiValence(emoji: readonly string[]): number {
+  let sum = 0;
+  for (const e of emoji) sum += EMOJI_VALENCE.get(bareEmoji(e)) ?? 0;
+  return sum;
+}
+
+/**
+ * Lexicon score of one text in a language (ISO 639-3); undefined when that language has no
+ * lexicon. Chat moods are often told by emoji alone ("😂😂", "ok 😢"), which the word lists
+ * ignore: each emoji's valence is added, scaled to the word list's range (AFINN rates words
+ * −5 … +5 like the emoji; SentiCon and Pattern −1 … +1).
+ */
 export async function sentimentOf(
   text: string,
   language: string,
+  /** The text's emoji, when already extracted (the dashboard's scan shares them). */
+  emoji: readonly string[] = extractEmoji(text),
 ): Promise<{ score: number; vote: "positive" | "negative" | "neutral" } | undefined> {
   const locale = LEXICON_LOCALE[language];
   if (!locale) return undefined;
   const { sentiment } = await sentimentAnalyzer().process({ locale, text });
-  return { score: sentiment.score, vote: sentiment.vote };
+  const score = sentiment.score + emojiValence(emoji) * (sentiment.type === "afinn" ? 1 : 0.2);
+  return { score, vote: score > 0 ? "positive" : score < 0 ? "negative" : "neutral" };
 }
 
 export interface SentimentPeriod {
@@ -147,13 +171,15 @@ export class SentimentCounter {
 
   constructor(private readonly languages: LanguageReport) {}
 
-  async visit(batch: readonly { kind: string; conversationId: string; text: string; period: string }[]): Promise<void> {
+  async visit(
+    batch: readonly { kind: string; conversationId: string; text: string; period: string; textFacts: TextFacts }[],
+  ): Promise<void> {
     for (const r of batch) {
       if (r.kind !== "text") continue;
       const candidates = this.languages.candidatesOf.get(r.conversationId) ?? this.languages.fallback;
       const language =
         candidates.length > 1 ? messageLanguage(r.text.toLowerCase().split(/[^\p{L}']+/u), candidates) : candidates[0];
-      const result = language ? await sentimentOf(r.text, language) : undefined;
+      const result = language ? await sentimentOf(r.text, language, r.textFacts.emoji) : undefined;
       if (!result) {
         this.unscored++;
         continue;

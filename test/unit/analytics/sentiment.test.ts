@@ -78,6 +78,12 @@ describe("analytics: sentiment over time, languages of conversations, calls", fu
     expect((await sentimentOf("esto es terrible y triste", "spa"))!.vote).to.equal("negative");
     expect((await sentimentOf("c'est horrible et triste", "fra"))!.vote).to.equal("negative");
     expect((await sentimentOf("isso é terrível", "por"))!.vote).to.equal("negative");
+    // Emoji carry a chat's mood where the words say little, with skin tones and in every language.
+    expect((await sentimentOf("ok 😂❤️", "eng"))!.vote).to.equal("positive");
+    expect((await sentimentOf("ok 😢😡", "eng"))!.vote).to.equal("negative");
+    expect((await sentimentOf("👍🏽", "deu"))!.vote).to.equal("positive");
+    expect((await sentimentOf("a reunião foi adiada 😞", "por"))!.vote).to.equal("negative");
+    expect((await sentimentOf("I love this wonderful day 😐", "eng"))!.vote).to.equal("positive");
     // A language without a lexicon is not guessed.
     expect(await sentimentOf("bu harika bir gün", "tur")).to.equal(undefined);
   });
