@@ -70,7 +70,9 @@ export function createAuthRuntime(
         },
   });
   if (config.isProduction && mailer.kind === "outbox")
-    logger.warn("SMTP_URL is not set: verification and password-reset mail is only written to the local outbox");
+    logger.warn(
+      "SMTP_URL is not set: confirmation and password-reset mail is only written to the local outbox, so a new account cannot log in until its link is read from there (or an operator creates accounts with user:create)",
+    );
   const shared = {
     config,
     clock,
