@@ -44,6 +44,8 @@ export interface ActionOpenApi {
 /** What handlers may read and set in `ctx.meta`: the caller (see core/permissions.ts) and the HTTP answer's status and headers. */
 export interface ActionMeta extends CallMeta {
   $statusCode?: number;
+  /** The answer's Content-Type when it is not JSON (a CSV or HTML download). */
+  $responseType?: string;
   $location?: string;
   $responseHeaders?: Record<string, string | string[]>;
 }
@@ -187,6 +189,8 @@ export function zodToRule(schema: z.ZodType): Rule {
       }
       // JSON Schema's name for it, so the same `.meta({ uniqueItems: true })` documents it too.
       if (metaOf(schema).uniqueItems === true) rule.unique = true;
+      // `.meta({ singleAsArray: true })`: one value given alone (`?ids=x` in a query string) is a list of one.
+      if (metaOf(schema).singleAsArray === true) rule.convert = true;
       return rule;
     }
     case "record":

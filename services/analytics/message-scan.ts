@@ -25,44 +25,38 @@ interface Row {
   reactions: unknown;
 }
 
+/** One message of the scan; fields a visitor did not ask for (ScanNeeds) are undefined. */
 export class ScannedMessage {
-  private facts?: TextFacts;
-  constructor(private readonly row: Row) {}
-  get id(): number {
-    return Number(this.row.id);
-  }
-  get participantId(): string | null {
-    return this.row.participant_id;
-  }
+  readonly id: number;
+  readonly kind: string;
+  readonly text: string;
+  readonly participantId: string | null;
   /** The author's display name. */
-  get name(): string | null {
-    return this.row.name;
-  }
-  get conversationId(): string {
-    return this.row.conversation_id;
-  }
-  get kind(): string {
-    return this.row.kind;
-  }
-  get text(): string {
-    return this.row.text;
-  }
-  get ts(): unknown {
-    return this.row.ts;
-  }
+  readonly name: string | null;
+  readonly ts: unknown;
+  readonly replyTo: string | null;
+  readonly reactions: unknown;
+  readonly conversationId: string;
   /** First day of the message's period (the requested granularity, in the filter's zone), YYYY-MM-DD. */
-  get period(): string {
-    return this.row.period;
+  readonly period: string;
+  private facts?: TextFacts;
+
+  constructor(r: Row) {
+    this.id = Number(r.id);
+    this.kind = r.kind;
+    this.text = r.text;
+    this.participantId = r.participant_id;
+    this.name = r.name;
+    this.ts = r.ts;
+    this.replyTo = r.reply_to;
+    this.reactions = r.reactions;
+    this.conversationId = r.conversation_id;
+    this.period = r.period;
   }
-  get replyTo(): string | null {
-    return this.row.reply_to;
-  }
-  get reactions(): unknown {
-    return this.row.reactions;
-  }
+
   /** Words, emoji and links of the text, extracted once whichever visitor asks first. */
   get textFacts(): TextFacts {
-    this.facts ??= textFactsOf(this.row.text);
+    this.facts ??= textFactsOf(this.text);
     return this.facts;
   }
 }

@@ -34,15 +34,19 @@ export async function sendVerificationEmail(
   return { ok: true };
 }
 
-export async function verifyEmail(deps: AuthDeps, caller: Caller, p: { token: string }) {
-  // Signed in as the account the link was made for: a victim who clicks a link mailed to
-  // them for an account somebody else created cannot confirm that account for its creator.
-  let claims;
+/** Who and which address a confirmation link was made for; LINK_INVALID when forged or expired. */
+export function confirmationClaims(deps: AuthDeps, token: string) {
   try {
-    claims = verifyMailToken("verify", p.token, deps.tokens);
+    return verifyMailToken("verify", token, deps.tokens);
   } catch {
     throw new ClientError("LINK_INVALID", "This confirmation link is invalid or has expired; ask for a new one");
   }
+}
+
+export async function verifyEmail(deps: AuthDeps, caller: Caller, p: { token: string }) {
+  // Signed in as the account the link was made for: a victim who clicks a link mailed to
+  // them for an account somebody else created cannot confirm that account for its creator.
+  const claims = confirmationClaims(deps, p.token);
   const userId = userIdOf(caller);
   if (claims.userId !== userId)
     throw new ClientError(

@@ -6,16 +6,10 @@ import { getMembership, listUserOrgs } from "../orgs.ts";
 import { burnVerification, hashPassword, verifyPassword } from "../passwords.ts";
 import { issueRefreshToken, rotateRefreshToken } from "../refresh.ts";
 import { consumeAuthCode, createSession, revokeSession, type SessionRow } from "../sessions.ts";
-import {
-  signAccessToken,
-  signChallengeToken,
-  TokenVerificationError,
-  verifyChallengeToken,
-  verifyMailToken,
-} from "../tokens.ts";
+import { signAccessToken, signChallengeToken, TokenVerificationError, verifyChallengeToken } from "../tokens.ts";
 import * as totp from "../totp.ts";
 import { invalid, ipOf, record, sendMail, sessionIdOf, type AuthDeps, type Caller } from "./context.ts";
-import { sendVerification } from "./email-verification.ts";
+import { confirmationClaims, sendVerification } from "./email-verification.ts";
 
 /** Sign-up, log-in (password, second factor, OAuth code), token refresh and log-out. */
 
@@ -219,12 +213,7 @@ export async function confirmSignup(
   caller: Caller,
   p: { token: string; password: string },
 ): Promise<TokenResponse | MfaChallenge> {
-  let claims;
-  try {
-    claims = verifyMailToken("verify", p.token, deps.tokens);
-  } catch {
-    throw new ClientError("LINK_INVALID", "This confirmation link is invalid or has expired; ask for a new one");
-  }
+  const claims = confirmationClaims(deps, p.token);
   const ip = ipOf(caller);
   if (await deps.credLimiter.blocked("confirm", claims.userId, ip))
     throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");

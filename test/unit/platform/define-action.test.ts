@@ -22,6 +22,7 @@ describe("defineAction: one zod contract, the validator's rules and the handler'
             .max(2)
             .meta({ uniqueItems: true }),
           data: z.record(z.string(), z.unknown()).nullable().optional(),
+          ids: z.array(z.uuid()).max(100).meta({ singleAsArray: true }).optional(),
         })
         .strict(),
     );
@@ -38,6 +39,7 @@ describe("defineAction: one zod contract, the validator's rules and the handler'
       on: { type: "boolean" },
       tags: { type: "array", items: { type: "enum", values: ["a", "b"] }, min: 1, max: 2, unique: true },
       data: { type: "object", nullable: true, optional: true },
+      ids: { type: "array", items: { type: "uuid" }, max: 100, convert: true, optional: true },
     });
     expect(zodToValidatorRules(z.object({ token: z.string() }))).to.deep.equal({ token: { type: "string" } });
   });
