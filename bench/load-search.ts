@@ -18,7 +18,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../platform/platform.ts";
-import { confirmationToken } from "../services/auth/mail-outbox.ts";
+import { confirmationToken, outboxDirOf } from "../services/auth/mail-outbox.ts";
 import { SENTENCES } from "../test/integration/ops/helpers.ts";
 
 const { values } = parseArgs({
@@ -115,7 +115,7 @@ async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 60
 /** Signs up and logs in from the confirmation link in the local mail sink, as a new user does. */
 async function signUpConfirmed(email: string) {
   await call("POST", "/api/auth/signup", undefined, { email, password: PASSWORD });
-  const token = await confirmationToken(config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox"), email);
+  const token = await confirmationToken(outboxDirOf(config), email);
   return call("POST", "/api/auth/signup/confirm", undefined, { token, password: PASSWORD });
 }
 const embedded = async (token: string, datasetId: string) => {

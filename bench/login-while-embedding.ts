@@ -16,7 +16,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { confirmationToken } from "../services/auth/mail-outbox.ts";
+import { confirmationToken, outboxDirOf } from "../services/auth/mail-outbox.ts";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
@@ -102,7 +102,7 @@ try {
   const signup = await call("POST", "/api/auth/signup", undefined, { email, password });
   if (signup.status !== 202) throw new Error(`signup ${signup.status} ${JSON.stringify(signup.json)}`);
   // A new account logs in first from the link in its confirmation mail (the local mail sink).
-  const link = await confirmationToken(path.join(dataDir, "outbox"), email);
+  const link = await confirmationToken(outboxDirOf({ dataDir }), email);
   const token = (await call("POST", "/api/auth/signup/confirm", undefined, { token: link, password })).json
     .accessToken as string;
   const ds = await call("POST", "/api/datasets", token, { name: "large" });

@@ -20,7 +20,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config/index.ts";
 import { createPlatform } from "../platform/platform.ts";
-import { confirmationToken } from "../services/auth/mail-outbox.ts";
+import { confirmationToken, outboxDirOf } from "../services/auth/mail-outbox.ts";
 import { chatCorpus, whatsappExport as whatsapp } from "./embed-corpus.ts";
 
 const { values } = parseArgs({
@@ -124,7 +124,7 @@ const log = (...args: unknown[]) => console.error(`[${new Date().toISOString().s
 const credentials = { email: `bench-${Date.now()}@bench.test`, password: "bench password 1234" };
 await call("POST", "/api/auth/signup", undefined, credentials);
 const owner = await call("POST", "/api/auth/signup/confirm", undefined, {
-  token: await confirmationToken(path.join(dataDir, "outbox"), credentials.email),
+  token: await confirmationToken(outboxDirOf({ dataDir }), credentials.email),
   password: credentials.password,
 });
 const token = owner.accessToken as string;

@@ -45,9 +45,14 @@ function checkTimeZone(zone: string): void {
 
 /** The caller's org's dataset (NOT_FOUND for another org's), as an activity filter. */
 export async function activityFilter(db: Db, caller: Caller, p: ActivityQuery): Promise<ActivityFilter> {
+  return (await ownedDataset(db, caller, p)).filter;
+}
+
+/** The dataset row (read once) and its activity filter; checks the zone first. */
+async function ownedDataset(db: Db, caller: Caller, p: ActivityQuery) {
   checkTimeZone(p.tz);
-  await findOwned(db, caller, datasets, p.datasetId, "Dataset");
-  return {
+  const dataset = await findOwned(db, caller, datasets, p.datasetId, "Dataset");
+  const filter: ActivityFilter = {
     orgId: orgOf(caller),
     datasetId: p.datasetId,
     conversationId: p.conversationId,
@@ -56,6 +61,7 @@ export async function activityFilter(db: Db, caller: Caller, p: ActivityQuery): 
     to: p.to,
     timeZone: p.tz,
   };
+  return { dataset, filter };
 }
 
 export function searchFilter(caller: Caller, p: SearchQuery): SearchFilter {
@@ -86,8 +92,7 @@ export async function htmlReport(
   caller: Caller,
   p: ActivityQuery,
 ): Promise<{ html: string; filename: string }> {
-  const filter = await activityFilter(db, caller, p);
-  const dataset = await findOwned(db, caller, datasets, p.datasetId, "Dataset");
+  const { dataset, filter } = await ownedDataset(db, caller, p);
   const activity = await activityReport(db, filter, p);
   const run = await latestCompletedRun(db, filter.orgId, filter.datasetId);
   const r = run?.result;

@@ -25,7 +25,8 @@ import { emojiEmotion } from "emoji-emotion";
 import type { Db } from "../../models/db.ts";
 import { num, rowsOf } from "../../models/sql.ts";
 import { type ActivityFilter, messageWhere } from "./activity.ts";
-import { extractEmoji, type TextFacts } from "./text-stats.ts";
+import type { ScannedMessage } from "./message-scan.ts";
+import { extractEmoji } from "./text-stats.ts";
 import { languageName, languageShares, messageLanguage, MIN_DETECT_LENGTH, type LanguageShare } from "./languages.ts";
 
 /** ISO 639-3 (franc) → the nlp.js locale whose lexicon scores it. */
@@ -171,9 +172,7 @@ export class SentimentCounter {
 
   constructor(private readonly languages: LanguageReport) {}
 
-  async visit(
-    batch: readonly { kind: string; conversationId: string; text: string; period: string; textFacts: TextFacts }[],
-  ): Promise<void> {
+  async visit(batch: readonly ScannedMessage[]): Promise<void> {
     for (const r of batch) {
       if (r.kind !== "text") continue;
       const candidates = this.languages.candidatesOf.get(r.conversationId) ?? this.languages.fallback;

@@ -8,6 +8,11 @@ import path from "node:path";
  * account's confirmation link.
  */
 
+/** Where a platform with this configuration writes its mail when SMTP_URL is unset. */
+export function outboxDirOf(config: { MAIL_OUTBOX_DIR?: string; dataDir: string }): string {
+  return config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox");
+}
+
 export interface OutboxMail {
   to: string;
   subject: string;

@@ -37,3 +37,12 @@ export async function burnVerification(password: string, options: PasswordHashOp
   await verifyPassword(await dummy, password);
   return false;
 }
+
+/** Whether the password matches an account's hash; with no account or no hash, false after the same work. */
+export async function passwordMatches(
+  hash: string | null | undefined,
+  password: string,
+  options: PasswordHashOptions,
+): Promise<boolean> {
+  return hash ? verifyPassword(hash, password) : burnVerification(password, options);
+}

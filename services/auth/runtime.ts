@@ -4,6 +4,7 @@ import type { Config } from "../../config/index.ts";
 import type { Db } from "../../models/db.ts";
 import { CredentialCache, LastSeenThrottle } from "./credential-cache.ts";
 import { createMailer } from "./mail.ts";
+import { linkIn, outboxDirOf } from "./mail-outbox.ts";
 import {
   CredentialLimiter,
   FallbackRateLimitStore,
@@ -59,13 +60,13 @@ export function createAuthRuntime(
   const mailer = createMailer({
     smtpUrl: config.SMTP_URL,
     from: config.MAIL_FROM,
-    outboxDir: path.resolve(config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox")),
+    outboxDir: path.resolve(outboxDirOf(config)),
     // On a laptop (`npm start`) the confirmation link a new account needs is in the outbox; the
     // log shows it so nobody has to open the file. Never in production: links are credentials.
     onOutboxMail: config.isProduction
       ? undefined
       : (m, file) => {
-          const link = /https?:\/\/\S+/.exec(m.text)?.[0];
+          const link = linkIn(m.text);
           logger.info(`Mail to ${m.to}, "${m.subject}", written to ${file}${link ? `; its link: ${link}` : ""}`);
         },
   });

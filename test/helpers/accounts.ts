@@ -1,6 +1,7 @@
-import path from "node:path";
 import { confirmationToken } from "../../services/auth/mail-outbox.ts";
 import { http } from "./http.ts";
+
+export { outboxDirOf } from "../../services/auth/mail-outbox.ts";
 
 /** A signed-up, logged-in account, as tests use it. */
 export interface SignedUp {
@@ -43,9 +44,4 @@ export async function signUpAndLogIn(
     sessionId: login.body.sessionId,
   };
   return { account, status: 200, body: login.body };
-}
-
-/** Where a platform started with this configuration writes its mail when SMTP_URL is unset. */
-export function outboxDirOf(config: { MAIL_OUTBOX_DIR?: string; dataDir: string }): string {
-  return config.MAIL_OUTBOX_DIR ?? path.join(config.dataDir, "outbox");
 }

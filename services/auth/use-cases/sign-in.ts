@@ -3,7 +3,7 @@ import { createUserWithOrg, findUserByEmail, getUser, markEmailVerified, type Us
 import { bindingMatches } from "../cookies.ts";
 import { appLink, signupAttemptMail } from "../mail.ts";
 import { getMembership, listUserOrgs } from "../orgs.ts";
-import { burnVerification, hashPassword, verifyPassword } from "../passwords.ts";
+import { hashPassword, passwordMatches } from "../passwords.ts";
 import { issueRefreshToken, rotateRefreshToken } from "../refresh.ts";
 import { consumeAuthCode, createSession, revokeSession, type SessionRow } from "../sessions.ts";
 import { signAccessToken, signChallengeToken, TokenVerificationError, verifyChallengeToken } from "../tokens.ts";
@@ -165,9 +165,7 @@ export async function login(
     throw new ClientError("RATE_LIMITED", "Too many failed log-in attempts; try again later");
   }
   const user = await findUserByEmail(deps.db, email);
-  const ok = user?.passwordHash
-    ? await verifyPassword(user.passwordHash, password)
-    : await burnVerification(password, deps.hashOptions);
+  const ok = await passwordMatches(user?.passwordHash, password, deps.hashOptions);
   // A disabled account answers exactly like a wrong password: no oracle for its password (L5).
   // So does an account whose address was never confirmed: otherwise signing up with an address
   // and logging in with the password just chosen would tell whether the address already had an
@@ -218,9 +216,7 @@ export async function confirmSignup(
   if (await deps.credLimiter.blocked("confirm", claims.userId, ip))
     throw new ClientError("RATE_LIMITED", "Too many failed attempts; try again later");
   const user = await getUser(deps.db, claims.userId);
-  const ok = user?.passwordHash
-    ? await verifyPassword(user.passwordHash, p.password)
-    : await burnVerification(p.password, deps.hashOptions);
+  const ok = await passwordMatches(user?.passwordHash, p.password, deps.hashOptions);
   if (user && user.email !== claims.email)
     throw new ClientError("LINK_INVALID", "This confirmation link is for an address the account no longer has");
   if (!user || !ok || user.disabled) {

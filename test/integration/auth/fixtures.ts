@@ -3,7 +3,7 @@ import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { users } from "../../../models/schema.ts";
 import { outboxDirOf, signUpAndLogIn, type SignedUp } from "../../helpers/accounts.ts";
-import { readOutbox, type OutboxMail } from "../../../services/auth/mail-outbox.ts";
+import { linkIn, readOutbox, type OutboxMail } from "../../../services/auth/mail-outbox.ts";
 import { http } from "../../helpers/http.ts";
 import type { ServiceName } from "../../../config/index.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
@@ -78,10 +78,9 @@ export function lastMailTo(
     .filter((m) => m.to.toLowerCase() === email.toLowerCase() && subject.test(m.subject))
     .pop();
   expect(mail, `no mail "${subject}" to ${email}`).to.not.equal(undefined);
-  const link = /https?:\/\/\S+/.exec(mail!.text)?.[0];
-  expect(link, mail!.text).to.be.a("string");
-  const url = new URL(link!);
-  return { mail: mail!, token: url.searchParams.get("token")!, url };
+  const url = linkIn(mail!.text);
+  expect(url, mail!.text).to.not.equal(undefined);
+  return { mail: mail!, token: url!.searchParams.get("token")!, url: url! };
 }
 
 /** Confirms a signed-in account's address with the newest link mailed to it (an account from before, see asUnconfirmedFromBefore). */

@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { http } from "../../helpers/http.ts";
 import { startNodeProcess, type NodeProcess } from "../../helpers/processes.ts";
+import { outboxDirOf } from "../../helpers/accounts.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
 import { createDataset, poll, signUpAt, topicExport, waitForImportEnd } from "../ops/helpers.ts";
 import { freePort } from "../../helpers/servers.ts";
@@ -64,7 +65,7 @@ describe("faults: SIGTERM/SIGINT while embedding", function () {
 
   it("stops cleanly at every stop (exit code 0, no native crash), and starts again on the same data", async () => {
     let base = await start();
-    const owner = await signUpAt(base, path.join(dataDir, "outbox"));
+    const owner = await signUpAt(base, outboxDirOf({ dataDir }));
     const signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT", "SIGTERM"];
     for (const [i, signal] of signals.entries()) {
       // A chat of its own each time: embedding starts right after its import (the embedded queue

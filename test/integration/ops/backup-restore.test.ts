@@ -12,6 +12,7 @@ import { http } from "../../helpers/http.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
+import { outboxDirOf } from "../../helpers/accounts.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
 import {
   createDataset,
@@ -89,7 +90,7 @@ for (const kind of ["pglite", "postgres"] as const) {
       const dbEnv: Record<string, string> = source ? { DATABASE_URL: source.url! } : {};
       const a = await startPlatform({ DATA_DIR: originalDir, ...dbEnv });
       running.push(a);
-      const owner = await signUpAt(a.baseUrl, path.join(originalDir, "outbox"));
+      const owner = await signUpAt(a.baseUrl, outboxDirOf({ dataDir: originalDir }));
       const datasetId = await createDataset(a.baseUrl, owner.accessToken);
       expect((await uploadAndWait(a.baseUrl, owner.accessToken, datasetId, topicExport(300))).status).to.equal(
         "completed",
