@@ -56,6 +56,7 @@ import { allowedChunks, ChunkSpanCache, chunksOfMessagesInMemory, type ChunkSpan
 import { catchUpIndex, IndexOwnership } from "./ownership.ts";
 import { UpdateBatcher } from "./update-batcher.ts";
 import { cancelledAsTimeout } from "./search-timeout.ts";
+import { allEnded } from "../../lib/all-ended.ts";
 import { openDatabase, type Database, type Db } from "../../models/db.ts";
 import { DimensionMismatchError } from "./vector-index.ts";
 
@@ -986,7 +987,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
               version: v,
             })),
           );
-          const parts = await Promise.all(
+          const parts = await allEnded(
             targets.map((t) =>
               this.searchOnOwner(ctx, {
                 orgId,
@@ -1078,7 +1079,7 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         keywords: Map<string, DatasetKeywords>,
       ) {
         const messageIds = page.map((c) => c.messageId);
-        const [views, around] = await Promise.all([
+        const [views, around] = await allEnded([
           messagesById(this.searchDb, orgId, messageIds),
           surroundingMessages(this.searchDb, orgId, messageIds, p.context),
         ]);
