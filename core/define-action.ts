@@ -8,7 +8,10 @@ import type {
   Context,
   RetryPolicyOptions,
 } from "moleculer";
+import type { Readable } from "node:stream";
+import { Errors } from "moleculer";
 import { z } from "zod";
+import { holdStreamErrors } from "./body-stream.ts";
 import type { JsonSchema } from "./json-schema.ts";
 import type { CallMeta, Permission } from "./permissions.ts";
 
@@ -88,6 +91,54 @@ export function defineAction<C extends ActionContract, R>(
     params: zodToValidatorRules(params),
     async handler(ctx: ActionContext<C>) {
       const result = await handler(ctx);
+      if (status !== undefined && status !== 200) ctx.meta.$statusCode ??= status;
+      if (location !== undefined) ctx.meta.$location ??= location;
+      return result;
+    },
+  };
+}
+
+/**
+ * An action whose params are a request body's stream (an upload): its route and query-string
+ * parameters arrive in `meta.$params` and are declared as `query`. They are checked by the
+ * broker's validator, with its coercions and error answers, before the body is read. The body's
+ * errors are held from the first moment (core/body-stream.ts).
+ */
+export interface StreamActionContract<Q extends ParamsSchema = ParamsSchema> extends Omit<ActionContract, "params"> {
+  query: Q;
+}
+
+export const streamContract = <Q extends ParamsSchema>(c: StreamActionContract<Q>): StreamActionContract<Q> => c;
+
+/** What a stream action's handler reads from `ctx.meta` besides the usual: the gateway's route and query parameters, the file's name. */
+export interface StreamMeta extends ActionMeta {
+  $params?: Record<string, unknown>;
+  /** The multipart file's name (moleculer-web). */
+  filename?: string;
+}
+
+/** The Moleculer action of a stream contract; the handler gets the body stream and the checked query. */
+export function defineStreamAction<C extends StreamActionContract, R>(
+  c: C,
+  handler: (ctx: Context<Readable, StreamMeta>, query: z.output<C["query"]>) => R | Promise<R>,
+): ActionSchema {
+  const { query, location, ...action } = c;
+  const rules = zodToValidatorRules(query);
+  const status = action.openapi?.successStatus;
+  type Check = (value: object) => true | unknown[] | Promise<true | unknown[]>;
+  let check: Check | undefined;
+  return {
+    ...action,
+    queryParams: rules,
+    async handler(ctx: Context<Readable, StreamMeta>) {
+      holdStreamErrors(ctx.params);
+      check ??= ctx.broker.validator!.compile(rules) as Check;
+      // A copy: the validator converts (and trims) in place.
+      const params = { ...ctx.meta.$params };
+      const checked = await check(params);
+      if (checked !== true)
+        throw new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", checked);
+      const result = await handler(ctx, params as z.output<C["query"]>);
       if (status !== undefined && status !== 200) ctx.meta.$statusCode ??= status;
       if (location !== undefined) ctx.meta.$location ??= location;
       return result;

@@ -3,6 +3,7 @@
  * through as `any`): read by the permissions middleware (core/permissions.ts,
  * middlewares/permissions.ts), the tenant mixin and the OpenAPI builder (services/api/openapi.ts).
  */
+import type { ActionParams } from "moleculer";
 import type { ActionOpenApi } from "../core/define-action.ts";
 import type { Permission } from "../core/permissions.ts";
 
@@ -14,5 +15,7 @@ declare module "moleculer" {
     permissions?: Permission[];
     /** Documentation of the action in the OpenAPI document. */
     openapi?: ActionOpenApi;
+    /** The route and query parameters of an action whose params are a body stream (see defineStreamAction). */
+    queryParams?: ActionParams;
   }
 }

@@ -13,6 +13,8 @@ type FvRule = string | Record<string, unknown> | FvRule[];
 export interface ActionDoc {
   name: string;
   params?: Record<string, FvRule>;
+  /** Route and query parameters of an action whose params are the body's stream (an upload). */
+  queryParams?: Record<string, FvRule>;
   description?: string;
   auth?: "public" | "user";
   permissions?: string[];
@@ -178,7 +180,7 @@ export function buildOpenApi(
       const actionName = target.replace(/^(multipart|stream):/, "");
       const action = actions.get(actionName);
       const { path, pathParams } = toOpenApiPath(route.prefix + (rawPath === "/" ? "" : rawPath));
-      const props = { ...(action?.params ?? {}) };
+      const props = { ...(action?.params ?? action?.queryParams ?? {}) };
       const parameters: unknown[] = pathParams.map((name) => {
         const rule = props[name];
         delete props[name];
@@ -191,12 +193,14 @@ export function buildOpenApi(
         parameters,
       };
       const isQuery = method === "GET" || method === "DELETE";
-      if (target.startsWith("multipart:")) {
+      const upload = target.startsWith("multipart:") || target.startsWith("stream:");
+      if (isQuery || upload)
         for (const [name, rule] of Object.entries(props)) {
           if (name.startsWith("$$")) continue;
           const { schema, optional } = ruleToSchema(rule);
           parameters.push({ name, in: "query", required: !optional, schema });
         }
+      if (target.startsWith("multipart:")) {
         op.requestBody = {
           required: true,
           content: {
@@ -214,13 +218,7 @@ export function buildOpenApi(
           required: true,
           content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
         };
-      } else if (isQuery) {
-        for (const [name, rule] of Object.entries(props)) {
-          if (name.startsWith("$$")) continue;
-          const { schema, optional } = ruleToSchema(rule);
-          parameters.push({ name, in: "query", required: !optional, schema });
-        }
-      } else if (Object.keys(props).some((k) => !k.startsWith("$$"))) {
+      } else if (!isQuery && Object.keys(props).some((k) => !k.startsWith("$$"))) {
         op.requestBody = { required: true, content: { "application/json": { schema: propsToSchema(props) } } };
       }
       const doc = action?.openapi;

@@ -390,7 +390,7 @@ export const listAudit = contract({
     .strict(),
 });
 
-/** Other services write audit entries through this (see mixins/audit.mixin.ts). */
+/** Other services write audit entries through this (see core/audit.ts). */
 export const audit = contract({
   ...internal,
   params: z.object({

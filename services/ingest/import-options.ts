@@ -1,38 +1,29 @@
+import { z } from "zod";
 import type { ColumnMapping, FormatName, ParseOptions } from "./types.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 
 /**
  * Import options as callers send them: query-string parameters of an upload, or fields of an
- * operator's server-side import. Validated by the service with this fastest-validator schema.
+ * operator's server-side import. Declared once here (see core/define-action.ts): the broker's
+ * validator checks them, the handlers get their type, the OpenAPI document lists them.
  */
-export interface ImportOptionParams {
-  format?: FormatName;
-  timeZone?: string;
-  daysFirst?: boolean;
-  conversationName?: string;
+const column = z.string().min(1).max(200).optional();
+
+export const importOptionsShape = {
+  format: z.enum(FORMAT_NAMES as [FormatName, ...FormatName[]]).optional(),
+  timeZone: z.string().min(1).max(64).optional(),
+  daysFirst: z.coerce.boolean().optional(),
+  conversationName: z.string().trim().min(1).max(200).optional(),
   /** false keeps an export that overlaps a stored conversation as a conversation of its own. */
-  mergeOverlapping?: boolean;
-  timestampColumn?: string;
-  authorColumn?: string;
-  textColumn?: string;
-  conversationColumn?: string;
-  idColumn?: string;
-}
-
-const column = { type: "string", min: 1, max: 200, optional: true } as const;
-
-export const IMPORT_OPTION_PARAMS = {
-  format: { type: "enum", values: FORMAT_NAMES, optional: true },
-  timeZone: { type: "string", min: 1, max: 64, optional: true },
-  daysFirst: { type: "boolean", convert: true, optional: true },
-  conversationName: { type: "string", min: 1, max: 200, trim: true, optional: true },
-  mergeOverlapping: { type: "boolean", convert: true, optional: true },
+  mergeOverlapping: z.coerce.boolean().optional(),
   timestampColumn: column,
   authorColumn: column,
   textColumn: column,
   conversationColumn: column,
   idColumn: column,
-} as const;
+};
+
+export type ImportOptionParams = z.output<z.ZodObject<typeof importOptionsShape>>;
 
 export function isTimeZone(zone: string): boolean {
   try {

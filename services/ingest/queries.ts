@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, gte, lt, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
 import { conversations, imports, messages, participants } from "../../models/schema.ts";
 import { ClientError, notFound } from "../../core/errors.ts";
@@ -203,4 +203,46 @@ export async function getMessageWithContext(db: Db, orgId: string, datasetId: st
         .limit(context)
     : [];
   return { message, before: before.reverse(), after };
+}
+
+/** An import's row as users see it, of any org (an operator's import from the REPL). */
+export async function importById(db: Db, id: string) {
+  const [row] = await db.select().from(imports).where(eq(imports.id, id));
+  if (!row) throw notFound("Import");
+  return importView(row);
+}
+
+/** The status of each of these imports that has a row. */
+export async function importStatuses(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db
+    .select({ id: imports.id, status: imports.status })
+    .from(imports)
+    .where(inArray(imports.id, ids));
+  return new Map(rows.map((r) => [r.id, r.status]));
+}
+
+/** Records a checked upload as queued on this node. */
+export async function recordQueuedImport(
+  db: Db,
+  job: { importId: string; orgId: string; datasetId: string; format?: string; filename: string; options: object },
+  row: { bytesTotal: number; createdBy: string | null; nodeId: string },
+) {
+  const [inserted] = await db
+    .insert(imports)
+    .values({
+      id: job.importId,
+      orgId: job.orgId,
+      datasetId: job.datasetId,
+      format: job.format ?? null,
+      filename: job.filename,
+      status: "queued",
+      bytesTotal: row.bytesTotal,
+      options: { ...job.options, ...(job.format ? { format: job.format } : {}) },
+      createdBy: row.createdBy,
+      nodeId: row.nodeId,
+      heartbeatAt: new Date(),
+    })
+    .returning();
+  return importView(inserted!);
 }

@@ -4,27 +4,12 @@ import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { heldStreamError } from "../../core/body-stream.ts";
 import { ClientError } from "../../core/errors.ts";
 
 export interface SavedUpload {
   path: string;
   bytes: number;
-}
-
-/** The first error each upload stream emitted while held (holdStreamErrors). */
-const heldErrors = new WeakMap<Readable, unknown>();
-
-/**
- * Call first thing in the action, before any await: busboy destroys a file stream that passes its
- * size limit even while nobody reads it yet, and an "error" nobody listens to crashes the process.
- * The error is kept for saveUpload: busboy reports a truncated form by emitting "error" on the file
- * (not destroying it) and then ending it, so an error emitted before the stream was piped would
- * otherwise leave a normal-looking end, and a form answered 400 would still be imported.
- */
-export function holdStreamErrors(stream: Readable): void {
-  stream.on("error", (err) => {
-    if (!heldErrors.has(stream)) heldErrors.set(stream, err);
-  });
 }
 
 /**
@@ -51,12 +36,13 @@ export async function saveUpload(
   });
   try {
     await pipeline(stream, counter, createWriteStream(file, { flags: "wx", mode: 0o600 }));
-    if (heldErrors.has(stream)) throw heldErrors.get(stream);
+    const held = heldStreamError(stream);
+    if (held) throw held.error;
   } catch (err) {
     // The stream may still be flowing (an HTTP request body): drain it so the socket is not left hanging.
     stream.resume();
     await rm(file, { force: true });
-    const fromRequest = (stream.errored ?? heldErrors.get(stream)) as unknown;
+    const fromRequest = (stream.errored ?? heldStreamError(stream)?.error) as unknown;
     throw toUploadError(fromRequest ?? err, maxBytes, fromRequest !== undefined && fromRequest !== null);
   }
   return { path: file, bytes };

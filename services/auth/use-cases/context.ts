@@ -1,6 +1,7 @@
 import type { Config } from "../../../config/index.ts";
+import type { Logger } from "../../../core/logger.ts";
 import type { Db } from "../../../models/db.ts";
-import { auditParams, type AuditOptions } from "../../../mixins/audit.mixin.ts";
+import { auditParams, type AuditOptions } from "../../../core/audit.ts";
 import type { CallMeta } from "../../../core/permissions.ts";
 import { ClientError } from "../../../core/errors.ts";
 import { getUser, type UserRow } from "../accounts.ts";
@@ -11,17 +12,12 @@ import type { PasswordHashOptions } from "../passwords.ts";
 import type { CredentialLimiter, LoginLimiter } from "../rate-limit.ts";
 import type { AccessTokenVerifier, TokenSettings } from "../tokens.ts";
 
+export type { Logger };
+
 /**
  * What the auth use cases need, passed in explicitly: the use-case modules import neither
  * Moleculer nor the service, so they run the same from a handler, a test or a script.
  */
-export interface Logger {
-  error(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  info(...args: unknown[]): void;
-  debug(...args: unknown[]): void;
-}
-
 export interface AuthDeps {
   db: Db;
   config: Config;

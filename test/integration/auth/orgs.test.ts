@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import type { Context, Service } from "moleculer";
+import type { CallMeta } from "../../../core/permissions.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import {
@@ -240,17 +242,16 @@ describe("auth: sessions, organisations, invitations, roles, API keys, audit (HT
       );
     });
 
-    it("other services write through auth.audit (the audit mixin's target)", async () => {
+    it("other services write through auth.audit (core/audit.ts's target)", async () => {
       const owner = await signUp(p);
-      const { auditMixin } = await import("../../../mixins/audit.mixin.ts");
+      const { recordAudit } = await import("../../../core/audit.ts");
       p.broker.createService({
         name: "auditprobe",
-        mixins: [auditMixin()],
         actions: {
           remove: {
             visibility: "public",
-            async handler(this: any, ctx: any) {
-              await this.audit(ctx, "dataset.deleted", { target: "ds-1", data: { name: "old" } });
+            async handler(this: Service, ctx: Context<unknown, CallMeta>) {
+              await recordAudit(ctx, this.logger, "dataset.deleted", { target: "ds-1", data: { name: "old" } });
               return true;
             },
           },

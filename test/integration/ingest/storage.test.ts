@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { sql } from "drizzle-orm";
+import { ImportRunner } from "../../../services/ingest/import-runner.ts";
 import { http } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { requireServers } from "../../helpers/servers.ts";
@@ -169,8 +170,18 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       const row = await importFile(p, a, datasetId, WA(whatsappLines(0, 20)));
       // Pretend the node died in the middle of this import.
       await p.database.rows(sql`update imports set status = 'running', finished_at = null where id = ${row.id}`);
-      const ingest = p.broker.getLocalService("ingest") as unknown as { reap(atStart: boolean): Promise<void> };
-      await ingest.reap(true);
+      // What the ingest service does when it starts: its import runner rolls back what a previous life left.
+      const runner = new ImportRunner({
+        database: p.database,
+        config: p.config,
+        nodeId: p.broker.nodeID,
+        nodeAlive: () => false,
+        completed: async () => undefined,
+        metrics: { active: () => undefined, progress: () => undefined, finished: () => undefined },
+        logger: p.broker.logger,
+      });
+      await runner.start();
+      await runner.stop();
       const after = await http(p.baseUrl, "GET", `/api/imports/${row.id}`, { token: a.accessToken });
       expect(after.body.status).to.equal("failed");
       expect(after.body.error.code).to.equal("IMPORT_INTERRUPTED");

@@ -3,7 +3,8 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { holdStreamErrors, saveUpload } from "../../../services/ingest/upload-file.ts";
+import { holdStreamErrors } from "../../../core/body-stream.ts";
+import { saveUpload } from "../../../services/ingest/upload-file.ts";
 
 /**
  * The upload action starts with holdStreamErrors and awaits checks (parameters, the dataset, the

@@ -3897,7 +3897,19 @@ export interface operations {
     };
     ingestUpload: {
         parameters: {
-            query?: never;
+            query?: {
+                filename?: string;
+                format?: "whatsapp" | "signal" | "telegram" | "discord" | "discord-csv" | "slack" | "messenger" | "instagram" | "csv" | "jsonl";
+                timeZone?: string;
+                daysFirst?: boolean;
+                conversationName?: string;
+                mergeOverlapping?: boolean;
+                timestampColumn?: string;
+                authorColumn?: string;
+                textColumn?: string;
+                conversationColumn?: string;
+                idColumn?: string;
+            };
             header?: never;
             path: {
                 datasetId: string;
@@ -3932,7 +3944,19 @@ export interface operations {
     };
     ingestUpload: {
         parameters: {
-            query?: never;
+            query?: {
+                filename?: string;
+                format?: "whatsapp" | "signal" | "telegram" | "discord" | "discord-csv" | "slack" | "messenger" | "instagram" | "csv" | "jsonl";
+                timeZone?: string;
+                daysFirst?: boolean;
+                conversationName?: string;
+                mergeOverlapping?: boolean;
+                timestampColumn?: string;
+                authorColumn?: string;
+                textColumn?: string;
+                conversationColumn?: string;
+                idColumn?: string;
+            };
             header?: never;
             path: {
                 datasetId: string;

@@ -1,8 +1,9 @@
-import type { Context, ServiceSchema } from "moleculer";
-import type { CallMeta } from "../core/permissions.ts";
+import type { Context } from "moleculer";
+import type { Logger } from "./logger.ts";
+import type { CallMeta } from "./permissions.ts";
 
 /**
- * Writing to the audit log from any service: `await this.audit(ctx, "dataset.deleted",
+ * Writing to the audit log from any service: `await recordAudit(ctx, logger, "dataset.deleted",
  * { target: id, data: { name } })`. Actor, organisation, client address and request id come
  * from the calling context; the entry is written by the auth service (`auth.audit`).
  * An audit failure is logged, never turned into a failed user request.
@@ -31,16 +32,15 @@ export function auditParams(ctx: { meta: CallMeta; requestID?: string | null }, 
   };
 }
 
-export function auditMixin(): Partial<ServiceSchema> {
-  return {
-    methods: {
-      async audit(ctx: Context<unknown, CallMeta>, action: string, options?: AuditOptions) {
-        try {
-          await ctx.call("auth.audit", auditParams(ctx, action, options));
-        } catch (err) {
-          this.logger.error(`Audit entry ${action} could not be written`, err);
-        }
-      },
-    },
-  };
+export async function recordAudit(
+  ctx: Context<unknown, CallMeta>,
+  logger: Logger,
+  action: string,
+  options?: AuditOptions,
+): Promise<void> {
+  try {
+    await ctx.call("auth.audit", auditParams(ctx, action, options));
+  } catch (err) {
+    logger.error(`Audit entry ${action} could not be written`, err);
+  }
 }
