@@ -15,4 +15,11 @@ declare module "moleculer" {
     /** Documentation of the action in the OpenAPI document. */
     openapi?: ActionOpenApi;
   }
+
+  /** Registry calls Moleculer 0.14 has but its typings omit (used by core/registry.ts). */
+  interface ServiceRegistry {
+    /** Rebuilds this node's info (its metadata included); `incSeq` makes the others take it as new. */
+    regenerateLocalRawInfo(incSeq?: boolean): void;
+    discoverer: { sendLocalNodeInfo(nodeID?: string): Promise<void> };
+  }
 }
