@@ -67,6 +67,8 @@ export interface ActionContract<S extends ParamsSchema = ParamsSchema> {
   timeout?: number;
   retryPolicy?: RetryPolicyOptions;
   bulkhead?: BulkheadOptions;
+  /** The load-balancing strategy of calls to this action (a registered strategy's name). */
+  strategy?: string;
   cache?: boolean | ActionCacheOptions;
   description?: string;
   /** The Location header of the success answer (with `openapi.successStatus` 201). */
@@ -211,6 +213,7 @@ export function zodToRule(schema: z.ZodType): Rule {
     element?: z.ZodType;
     entries?: Record<string, string>;
     values?: unknown[];
+    options?: z.ZodType[];
   };
   switch (def.type) {
     case "optional":
@@ -244,6 +247,9 @@ export function zodToRule(schema: z.ZodType): Rule {
       if (metaOf(schema).singleAsArray === true) rule.convert = true;
       return rule;
     }
+    case "union":
+      // One of several shapes (a string or a list of strings): fastest-validator's multi rule.
+      return { type: "multi", rules: def.options!.map(zodToRule) };
     case "record":
     case "unknown":
       return def.type === "record" ? { type: "object" } : { type: "any" };

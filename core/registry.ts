@@ -26,3 +26,9 @@ export function actionEndpoints(broker: ServiceBroker, action: string): ActionEn
     broker.registry as unknown as { getActionEndpoints(name: string): ActionEndpointList | undefined }
   ).getActionEndpoints(action);
 }
+
+/** Tells the other nodes this node's info again, after its metadata changed (a device found at load time). */
+export async function announceLocalNode(broker: ServiceBroker): Promise<void> {
+  broker.registry.regenerateLocalRawInfo(true);
+  await broker.registry.discoverer.sendLocalNodeInfo();
+}

@@ -29,15 +29,18 @@ export function tenantCache(...keys: string[]): { keys: string[] } {
   return { keys: [ORG_CACHE_KEY, ...keys] };
 }
 
+/** Who calls: a Moleculer context, or any caller with its meta (a use case's `caller`). */
+type Caller = { meta: CallMeta };
+
 /** The WHERE clause of a tenant query: the caller's org and the given conditions. */
-export function scope(ctx: Context<unknown, CallMeta>, table: { orgId: PgColumn }, ...more: (SQL | undefined)[]): SQL {
+export function scope(ctx: Caller, table: { orgId: PgColumn }, ...more: (SQL | undefined)[]): SQL {
   return and(eq(table.orgId, orgOf(ctx)), ...more)!;
 }
 
 /** One row by id within the caller's org; NOT_FOUND for a missing id and for another org's. */
 export async function findOwned<T extends TenantTable>(
   db: Db,
-  ctx: Context<unknown, CallMeta>,
+  ctx: Caller,
   table: T,
   id: string | number,
   what = "Resource",

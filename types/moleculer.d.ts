@@ -18,4 +18,11 @@ declare module "moleculer" {
     /** The route and query parameters of an action whose params are a body stream (see defineStreamAction). */
     queryParams?: ActionParams;
   }
+
+  /** Registry calls Moleculer 0.14 has but its typings omit (used by core/registry.ts). */
+  interface ServiceRegistry {
+    /** Rebuilds this node's info (its metadata included); `incSeq` makes the others take it as new. */
+    regenerateLocalRawInfo(incSeq?: boolean): void;
+    discoverer: { sendLocalNodeInfo(nodeID?: string): Promise<void> };
+  }
 }

@@ -14,18 +14,9 @@ import { rowsOf } from "../../models/sql.ts";
 import { normalizeInPlace } from "./matrix.ts";
 import { preview } from "../../lib/text/text-cut.ts";
 import type { ChunkInput, ClusteringResult } from "./types.ts";
+import type { RunParams } from "./contracts.ts";
 
 export type RunRow = typeof clusterRuns.$inferSelect;
-
-export interface RunParams {
-  k?: number;
-  kMin?: number;
-  kMax?: number;
-  map: boolean;
-  mapMethod: "umap" | "tsne";
-  granularity: "auto" | "week" | "month";
-  seed: number;
-}
 
 export interface StoredMap {
   method: "umap" | "tsne";
@@ -50,7 +41,8 @@ export type StoredCluster = Omit<ClusteringResult["clusters"][number], "represen
   representatives: { chunkId: string; similarity: number; messages: RepresentativeMessage[] }[];
 };
 
-export interface StoredResult {
+/** A type, not an interface: it is what the result column (`jsonb`, a string-keyed record) holds. */
+export type StoredResult = {
   k: number;
   kSelection?: ClusteringResult["kSelection"];
   reducedDims: number;
@@ -62,7 +54,7 @@ export interface StoredResult {
   assignments: ClusteringResult["assignments"];
   map?: StoredMap;
   timings: Record<string, number>;
-}
+};
 
 const PREVIEW_CHARS = 120;
 const MESSAGES_PER_REPRESENTATIVE = 5;
@@ -80,7 +72,7 @@ export async function createRun(
 ): Promise<RunRow> {
   const [row] = await db
     .insert(clusterRuns)
-    .values({ ...run, params: run.params as unknown as Record<string, unknown>, status: "queued", stage: "queued" })
+    .values({ ...run, status: "queued", stage: "queued" })
     .returning();
   return row!;
 }
@@ -105,7 +97,7 @@ export async function completeRun(db: Db, runId: string, result: StoredResult): 
       status: "completed",
       progress: 1,
       stage: "done",
-      result: result as unknown as Record<string, unknown>,
+      result,
       finishedAt: new Date(),
     })
     .where(eq(clusterRuns.id, runId));

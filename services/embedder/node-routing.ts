@@ -1,6 +1,7 @@
-import { Strategies, type Endpoint, type ServiceBroker } from "moleculer";
+import { Errors, Strategies, type Endpoint, type ServiceBroker } from "moleculer";
 import type { Config } from "../../config/index.ts";
 import { actionEndpoints } from "../../core/registry.ts";
+import { base64ToFloat32 } from "../../lib/vector-codec.ts";
 
 /**
  * Which embedder node runs a batch. Embedder nodes advertise `metadata.gpu`; batches go to GPU
@@ -79,5 +80,48 @@ export class EmbedRouter {
     if (!list) return null;
     const candidates = list.endpoints.filter((ep) => !exclude.has(ep.id));
     return pickEndpoint(candidates, this.turn++)?.id ?? null;
+  }
+}
+
+/** What embedBatch answers: vectors as base64 little-endian float32 (compact over the transporter). */
+export interface EmbedBatchResult {
+  data: string;
+  dimension: number;
+  tokenCounts: number[];
+  nodeID: string;
+}
+
+/**
+ * Runs embedBatch on the node the GPU-first rule picks, moving on to the next node when one fails
+ * with a server fault (a caller fault would fail the same way everywhere). `call`: the caller's
+ * (a request's context) or this node's.
+ */
+export async function embedOnNodes(
+  router: EmbedRouter,
+  call: (action: string, params: object, options: { nodeID: string; retries: number }) => Promise<unknown>,
+  logger: { warn(...args: unknown[]): void },
+  request: { modelId: string; texts: string[]; dimensions?: number },
+): Promise<{ vectors: Float32Array[]; tokenCounts: number[] }> {
+  const { modelId, texts, dimensions } = request;
+  const failed = new Set<string>();
+  let lastError: unknown;
+  for (;;) {
+    const nodeID = router.next(failed);
+    if (!nodeID) throw lastError ?? new Errors.ServiceNotAvailableError({ action: EMBED_BATCH_ACTION });
+    const params = { modelId, texts, ...(dimensions === undefined ? {} : { dimensions }) };
+    try {
+      // No broker retries: pinned to one node they would only wait; this loop tries the next node instead.
+      const r = (await call(EMBED_BATCH_ACTION, params, { nodeID, retries: 0 })) as EmbedBatchResult;
+      const data = base64ToFloat32(r.data);
+      return {
+        vectors: texts.map((_, i) => data.subarray(i * r.dimension, (i + 1) * r.dimension)),
+        tokenCounts: r.tokenCounts,
+      };
+    } catch (err) {
+      if (err instanceof Errors.MoleculerClientError) throw err;
+      logger.warn(`embedder: batch failed on ${nodeID} (${(err as Error).message}); trying another node`);
+      failed.add(nodeID);
+      lastError = err;
+    }
   }
 }

@@ -44,6 +44,19 @@ describe("defineAction: one zod contract, the validator's rules and the handler'
     expect(zodToValidatorRules(z.object({ token: z.string() }))).to.deep.equal({ token: { type: "string" } });
   });
 
+  it("turns a union into fastest-validator's multi rule (a string or a list of strings)", () => {
+    const text = z.string().max(10);
+    expect(zodToValidatorRules(z.object({ input: z.union([text, z.array(text).min(1).max(3)]) }))).to.deep.equal({
+      input: {
+        type: "multi",
+        rules: [
+          { type: "string", max: 10 },
+          { type: "array", items: { type: "string", max: 10 }, min: 1, max: 3 },
+        ],
+      },
+    });
+  });
+
   it("refuses, at declaration, what the validator could not check", () => {
     expect(() => zodToValidatorRules(z.object({ word: z.string().toLowerCase() }))).to.throw(
       /no fastest-validator equivalent/,

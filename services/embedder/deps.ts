@@ -1,0 +1,66 @@
+import type { Config } from "../../config/index.ts";
+import type { EmbedDevice } from "../../core/metrics.ts";
+import type { CallMeta } from "../../core/permissions.ts";
+import type { Db } from "../../models/db.ts";
+import type { ChunkingConfig } from "./chunking.ts";
+import type { EmbedRouter } from "./node-routing.ts";
+import type { ModelRegistry } from "./registry.ts";
+import type { RequeuePolicy } from "./requeue.ts";
+
+/**
+ * What the embedder use cases need, passed in explicitly: models.ts, embedding.ts and
+ * embed-work.ts take the database, the configuration, this node's model registry and what they
+ * ask of the broker (`node`), so they run the same from a handler, a test or a script.
+ */
+export interface Logger {
+  info(...args: unknown[]): void;
+  warn(...args: unknown[]): void;
+  error(...args: unknown[]): void;
+}
+
+/** How an action is called on another (or this) node. */
+export interface CallOptions {
+  nodeID?: string;
+  timeout?: number;
+  retries?: number;
+}
+
+/** Calls an action and hands back its answer. */
+export type CallAction = <T>(action: string, params: object, options?: CallOptions) => Promise<T>;
+
+/** Who calls: the call's meta, and its way of calling further actions (a Moleculer context fits). */
+export interface Caller {
+  meta: CallMeta;
+  call: CallAction;
+}
+
+/** What the use cases ask of this node's broker. */
+export interface EmbedderNode {
+  readonly nodeID: string;
+  /** Calls an action as this node (no caller: a job, the sweep). */
+  call: CallAction;
+  /** Publishes to a durable channel (chunk requests, embed jobs). */
+  publish(channel: string, payload: unknown): Promise<void>;
+  emit(event: string, payload: object): void;
+  /** Ids of the nodes where an action is available now. */
+  availableNodes(action: string): string[];
+  /** What this node advertises to the others: whether it has a GPU, and its device. */
+  advertised(): { gpu: boolean; device: unknown };
+  /** Advertises a new gpu/device pair to the other nodes. */
+  advertise(gpu: boolean, device: EmbedDevice): Promise<void>;
+  recordEmbedBatch(batch: { model: string; device: EmbedDevice; chunks: number; seconds: number }): void;
+  setEmbedBacklog(backlog: { model: string; chunks: number }): void;
+}
+
+export interface EmbedderDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+  /** Milliseconds since the epoch (`Date.now` outside tests). */
+  clock: () => number;
+  registry: ModelRegistry;
+  router: EmbedRouter;
+  requeue: RequeuePolicy;
+  chunkingConfig: ChunkingConfig;
+  node: EmbedderNode;
+}
