@@ -1,6 +1,6 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ClusterRun, Dataset, RunComparison as Comparison } from "../src/lib/api/models";
+import type { ClusterRun, Dataset, ListedRun, RunComparison as Comparison } from "../src/lib/api/models";
 import DatasetDetailsForm from "../src/lib/components/DatasetDetailsForm.svelte";
 import RunComparison from "../src/lib/components/RunComparison.svelte";
 
@@ -116,7 +116,12 @@ describe("DatasetDetailsForm", () => {
   });
 });
 
-function clusterRun(id: string, createdAt: string, status: ClusterRun["status"] = "completed", k = 4): ClusterRun {
+function clusterRun(
+  id: string,
+  createdAt: string,
+  status: ClusterRun["status"] = "completed",
+  k = 4,
+): ClusterRun & ListedRun {
   return {
     id,
     datasetId: "d1",

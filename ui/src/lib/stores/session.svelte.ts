@@ -49,7 +49,7 @@ class SessionStore {
 
   async reload(): Promise<void> {
     try {
-      this.me = await call<Me>(api.GET("/api/auth/me"));
+      this.me = await call(api.GET("/api/auth/me"));
       this.status = "signedIn";
     } catch {
       this.me = null;
@@ -64,17 +64,17 @@ class SessionStore {
   }
 
   async login(email: string, password: string): Promise<LoginResponse> {
-    const res = await call<LoginResponse>(api.POST("/api/auth/login", { body: { email, password } }));
+    const res = await call(api.POST("/api/auth/login", { body: { email, password } }));
     if (!("mfaRequired" in res)) await this.accept(res);
     return res;
   }
 
   async loginMfa(challengeToken: string, code: string): Promise<void> {
-    await this.accept(await call<TokenResponse>(api.POST("/api/auth/login/mfa", { body: { challengeToken, code } })));
+    await this.accept(await call(api.POST("/api/auth/login/mfa", { body: { challengeToken, code } })));
   }
 
   async loginOAuth(code: string): Promise<LoginResponse> {
-    const res = await call<LoginResponse>(api.POST("/api/auth/login/oauth", { body: { code } }));
+    const res = await call(api.POST("/api/auth/login/oauth", { body: { code } }));
     if (!("mfaRequired" in res)) await this.accept(res);
     return res;
   }
@@ -95,13 +95,13 @@ class SessionStore {
 
   /** The confirmation link's token and the account's password: confirms the address and logs in. */
   async confirmSignup(token: string, password: string): Promise<LoginResponse> {
-    const res = await call<LoginResponse>(api.POST("/api/auth/signup/confirm", { body: { token, password } }));
+    const res = await call(api.POST("/api/auth/signup/confirm", { body: { token, password } }));
     if (!("mfaRequired" in res)) await this.accept(res);
     return res;
   }
 
   async switchOrg(orgId: string): Promise<void> {
-    const res = await call<TokenResponse>(api.POST("/api/auth/orgs/switch", { body: { orgId } }));
+    const res = await call(api.POST("/api/auth/orgs/switch", { body: { orgId } }));
     tokens.set(res.accessToken);
     await this.reload();
   }
