@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { authFetch, refreshAccess } from "../src/lib/api/client";
-import { tokens } from "../src/lib/api/tokens";
+import { authFetch, refreshAccess } from "../../src/lib/api/client";
+import { tokens } from "../../src/lib/api/tokens";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });

@@ -1,8 +1,8 @@
-import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ClusterRun, Dataset, ListedRun, RunComparison as Comparison } from "../src/lib/api/models";
-import DatasetDetailsForm from "../src/lib/components/DatasetDetailsForm.svelte";
-import RunComparison from "../src/lib/components/RunComparison.svelte";
+import type { Dataset } from "../../../src/lib/api/models";
+import DatasetDetailsForm from "../../../src/lib/components/datasets/DatasetDetailsForm.svelte";
+import ImportStatus from "../../../src/lib/components/datasets/ImportStatus.svelte";
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -25,6 +25,128 @@ beforeEach(() => {
   );
 });
 afterEach(() => vi.unstubAllGlobals());
+
+describe("ImportStatus", () => {
+  it("reports a finished import with its counts and readable warnings", async () => {
+    render(ImportStatus, {
+      job: {
+        id: "i1",
+        datasetId: "d1",
+        format: "whatsapp",
+        filename: "chat.txt",
+        status: "completed",
+        bytesTotal: 100,
+        bytesRead: 100,
+        messagesRead: 12,
+        messagesAdded: 10,
+        createdBy: null,
+        createdAt: new Date().toISOString(),
+        finishedAt: null,
+        error: null,
+        options: null,
+        summary: {
+          format: "whatsapp",
+          messagesRead: 12,
+          messagesAdded: 10,
+          messagesByKind: { text: 12 },
+          conversations: 1,
+          conversationsAdded: 1,
+          participants: 3,
+          participantsAdded: 3,
+          firstMessageAt: null,
+          lastMessageAt: null,
+          skipped: 1,
+          warningCount: 1,
+          warnings: [{ code: "UNPARSED_LINE", message: "Line could not be read", line: 7 }],
+          bytesRead: 2048,
+          durationMs: 40,
+        },
+      },
+    });
+    expect(screen.getByTestId("messages-added").textContent).toBe("10 messages added");
+    await fireEvent.click(screen.getByRole("button", { name: /1 warning/ }));
+    expect(screen.getByText(/Line could not be read/)).toBeTruthy();
+  });
+
+  it("shows a failed import's error in plain language", () => {
+    render(ImportStatus, {
+      job: {
+        id: "i2",
+        datasetId: "d1",
+        format: null,
+        filename: "photo.jpg",
+        status: "failed",
+        bytesTotal: 5,
+        bytesRead: 5,
+        messagesRead: 0,
+        messagesAdded: 0,
+        createdBy: null,
+        createdAt: new Date().toISOString(),
+        finishedAt: null,
+        options: null,
+        summary: null,
+        error: { code: "NOT_A_CHAT", message: "not a chat" },
+      },
+    });
+    expect(screen.getByRole("alert").textContent).toMatch(/does not look like a chat export/);
+  });
+});
+
+// Issue 14 point 3: after each import the dataset page says what was recognised.
+describe("ImportStatus: import report", () => {
+  it("lists messages, participants, notices, media, duplicates, merges and warnings with their lines", async () => {
+    render(ImportStatus, {
+      job: {
+        id: "i1",
+        datasetId: "d1",
+        format: "whatsapp",
+        filename: "chat-export-2024-06.txt",
+        status: "completed",
+        bytesTotal: 100,
+        bytesRead: 100,
+        messagesRead: 30,
+        messagesAdded: 20,
+        createdBy: null,
+        createdAt: new Date().toISOString(),
+        finishedAt: null,
+        error: null,
+        options: null,
+        summary: {
+          format: "whatsapp",
+          messagesRead: 30,
+          messagesAdded: 20,
+          messagesByKind: { text: 26, system: 1, media: 3 },
+          systemNotices: 1,
+          mediaMessages: 3,
+          duplicatesSkipped: 0,
+          duplicatesMerged: 10,
+          merged: [{ from: "chat-export-2024-06", into: "Family", duplicates: 10, moved: 20 }],
+          conversations: 1,
+          conversationsAdded: 0,
+          participants: 3,
+          participantsAdded: 0,
+          firstMessageAt: null,
+          lastMessageAt: null,
+          skipped: 1,
+          warningCount: 1,
+          warnings: [{ code: "ORPHAN_LINE", message: "Line before the first message", line: 1 }],
+          bytesRead: 2048,
+          durationMs: 40,
+        },
+      },
+    });
+    const report = screen.getByTestId("import-report").textContent ?? "";
+    expect(report).toContain("30 messages recognised");
+    expect(report).toContain("3 participants");
+    expect(report).toContain("1 system notice");
+    expect(report).toContain("3 media messages");
+    expect(report).toContain("10 duplicates merged");
+    expect(report).toContain("1 line skipped");
+    expect(screen.getByTestId("import-merged").textContent).toContain("merged into it");
+    await fireEvent.click(screen.getByRole("button", { name: /1 warning/ }));
+    expect(screen.getByText(/line 1/).textContent).toBe("line 1");
+  });
+});
 
 const DATASET: Dataset = {
   id: "d1",
@@ -113,126 +235,5 @@ describe("DatasetDetailsForm", () => {
     expect((await screen.findByRole("alert")).textContent).toMatch(/does not allow datasets\.write/);
     await fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
     expect(oncancel).toHaveBeenCalledOnce();
-  });
-});
-
-function clusterRun(
-  id: string,
-  createdAt: string,
-  status: ClusterRun["status"] = "completed",
-  k = 4,
-): ClusterRun & ListedRun {
-  return {
-    id,
-    datasetId: "d1",
-    indexVersion: "1",
-    modelId: "minilm",
-    status,
-    progress: 1,
-    stage: null,
-    params: { k, map: true, mapMethod: "umap", granularity: "auto", seed: 42 },
-    error: null,
-    createdBy: null,
-    createdAt,
-    finishedAt: createdAt,
-    result: null,
-    k,
-  };
-}
-
-const CURRENT = clusterRun("r3", "2026-03-03T10:00:00Z");
-const RUNS = [
-  clusterRun("r4", "2026-04-01T10:00:00Z"),
-  CURRENT,
-  clusterRun("r2", "2026-02-02T10:00:00Z"),
-  clusterRun("r1", "2026-01-15T10:00:00Z", "failed"),
-  clusterRun("r0", "2026-01-01T10:00:00Z", "completed", 3),
-];
-
-const COMPARISON: Comparison = {
-  before: { runId: "r2", indexVersion: "1", k: 4 },
-  after: { runId: "r3", indexVersion: "2", k: 4 },
-  method: "jaccard",
-  matched: [
-    {
-      before: 0,
-      after: 1,
-      labelBefore: "pizza · pasta",
-      labelAfter: "pizza · pasta",
-      similarity: 0.8,
-      sizeBefore: 10,
-      sizeAfter: 20,
-      shareBefore: 0.1,
-      shareAfter: 0.2,
-      change: "grown",
-    },
-    {
-      before: 1,
-      after: 0,
-      labelBefore: "football",
-      labelAfter: "football · league",
-      similarity: 0.6,
-      sizeBefore: 30,
-      sizeAfter: 15,
-      shareBefore: 0.3,
-      shareAfter: 0.15,
-      change: "shrunk",
-    },
-    {
-      before: 2,
-      after: 2,
-      labelBefore: "deploy · build",
-      labelAfter: "deploy · build",
-      similarity: 0.9,
-      sizeBefore: 30,
-      sizeAfter: 30,
-      shareBefore: 0.3,
-      shareAfter: 0.3,
-      change: "stable",
-    },
-  ],
-  gained: [{ after: 3, label: "holiday · beach", size: 12 }],
-  lost: [{ before: 3, label: "", size: 30 }],
-};
-
-describe("RunComparison", () => {
-  it("offers only earlier finished runs, newest first", () => {
-    render(RunComparison, { run: CURRENT, runs: RUNS });
-    const select = screen.getByLabelText("Compare this run with") as HTMLSelectElement;
-    expect([...select.options].map((o) => o.value)).toEqual(["r2", "r0"]);
-    expect(select.value).toBe("r2");
-  });
-
-  it("compares the chosen earlier run with this one and shows gained, lost, grown and shrunk topics", async () => {
-    answer = () => json(200, COMPARISON);
-    render(RunComparison, { run: CURRENT, runs: RUNS });
-    await fireEvent.click(screen.getByRole("button", { name: "Compare" }));
-    const result = await screen.findByTestId("run-comparison");
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/datasets/d1/clusters/runs/r2/compare/r3"]);
-    expect(within(result).getByRole("status").textContent).toMatch(
-      /1 new topic, 1 gone, 1 grew, 1 shrank,\s+1 about the same/,
-    );
-
-    const group = (name: string) => within(result).getByRole("region", { name: new RegExp(name) });
-    expect(group("New topics").textContent).toMatch(/holiday · beach\s*12 message groups/);
-    // A lost topic without a label gets its number, as in the topic list.
-    expect(group("Gone").textContent).toMatch(/Topic 4\s*had 30 message groups/);
-    expect(group("Grew").textContent).toMatch(/pizza · pasta\s*10 % → 20 %/);
-    expect(group("Shrank").textContent).toMatch(/football · league\s*\(was “football”\)\s*30 % → 15 %/);
-    expect(within(result).getByText("1 topic about the same size")).toBeTruthy();
-  });
-
-  it("explains a comparison that failed", async () => {
-    answer = () => json(409, { error: { code: "CONFLICT", message: "Run r2 is running" } });
-    render(RunComparison, { run: CURRENT, runs: RUNS });
-    await fireEvent.click(screen.getByRole("button", { name: "Compare" }));
-    expect((await screen.findByRole("alert")).textContent).toMatch(/could not be compared.*Run r2 is running\./s);
-    expect(screen.queryByTestId("run-comparison")).toBeNull();
-  });
-
-  it("says how to get something to compare when there is no earlier run", () => {
-    render(RunComparison, { run: CURRENT, runs: [CURRENT, clusterRun("r1", "2026-01-15T10:00:00Z", "failed")] });
-    expect(screen.getByRole("region", { name: "What changed" }).textContent).toMatch(/no earlier finished run/);
-    expect(screen.queryByRole("button", { name: "Compare" })).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, describeError, toApiError } from "../src/lib/api/errors";
+import { ApiError, describeError, toApiError } from "../../src/lib/api/errors";
 
 describe("API errors in plain language", () => {
   it("turns an error body into an ApiError with code, status and request id", () => {
