@@ -91,6 +91,7 @@ export const api = createClient<paths>({
   fetch: authFetch,
 });
 
+/** What an openapi-fetch call resolves to: its data on success, its error body otherwise. */
 interface FetchResult {
   data?: unknown;
   error?: unknown;
@@ -98,18 +99,24 @@ interface FetchResult {
 }
 
 /**
- * Awaits an openapi-fetch call and returns its data, or throws an ApiError. The caller names
- * the response shape with a models.ts alias of the document's schema for that operation.
+ * The success body of an openapi-fetch result: the `data` of the union member without an
+ * error, i.e. the path's documented success response (typed by the generated schema).
  */
-export async function call<T>(request: Promise<FetchResult>): Promise<T> {
-  let result: FetchResult;
+export type Answer<R> = R extends { data: infer D; error?: never } ? D : never;
+
+/**
+ * Awaits an openapi-fetch call and returns its data, or throws an ApiError. The answer's type
+ * is the operation's documented success response: callers name no type.
+ */
+export async function call<R extends FetchResult>(request: Promise<R>): Promise<Answer<R>> {
+  let result: R;
   try {
     result = await request;
   } catch (err) {
     throw toApiError(err);
   }
   if (result.error !== undefined || !result.response.ok) throw toApiError(result.error, result.response.status);
-  return result.data as T;
+  return result.data as Answer<R>;
 }
 
 export { ApiError };

@@ -25,11 +25,6 @@ export type ApiKey = Schemas["ApiKey"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type MfaEnrolment = Schemas["MfaEnrolment"];
 
-/** The `{ items: [...] }` envelope list endpoints answer with. */
-export interface Items<T> {
-  items: T[];
-}
-
 export type Dataset = Schemas["Dataset"];
 export type ImportStatus = Schemas["ImportStatus"];
 export type ImportJob = Schemas["Import"];
@@ -48,11 +43,16 @@ export type RunStatus = Schemas["RunStatus"];
 export type ClusterSummary = Schemas["Cluster"];
 /** A run in the list of runs: k and totalChunks instead of the result. */
 export type ClusterRunSummary = Schemas["ClusterRunSummary"];
+/** A run as GET …/runs/{runId} answers it (the result without map and assignments). */
+export type ClusterRun = Schemas["ClusterRun"];
+/** A run as POST …/runs answers it: just queued, no result yet (the client's type drops its `result: null`). */
+export type StartedRun = Omit<Schemas["ClusterRunRow"], "result"> & { result?: null };
 /**
- * A run as GET …/runs/{runId} answers it (the result without map and assignments). The topics
- * page keeps listed and opened runs in one list, so k and totalChunks of the listing may be there.
+ * A run in the topics page's list of runs: listed (with k and totalChunks), or just started
+ * (without them). Every run shape above fits it.
  */
-export type ClusterRun = Schemas["ClusterRun"] & Partial<Pick<ClusterRunSummary, "k" | "totalChunks">>;
+export type ListedRun = Omit<ClusterRunSummary, "k" | "totalChunks"> &
+  Partial<Pick<ClusterRunSummary, "k" | "totalChunks">>;
 export type RunComparison = Schemas["RunComparison"];
 export type TopicMapData = Schemas["TopicMap"];
 

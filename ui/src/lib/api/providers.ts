@@ -13,5 +13,5 @@ export const KNOWN_PROVIDERS: { id: OAuthProvider; name: string; vars: [string, 
 
 /** The OAuth providers this server has configured (GET /api/auth/providers, public). */
 export async function configuredProviders(): Promise<SignInProvider[]> {
-  return (await call<{ providers: SignInProvider[] }>(api.GET("/api/auth/providers"))).providers;
+  return (await call(api.GET("/api/auth/providers"))).providers;
 }

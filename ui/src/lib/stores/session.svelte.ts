@@ -1,3 +1,4 @@
+import { invalidateAll } from "$app/navigation";
 import { api, call, refreshAccess } from "$lib/api/client";
 import type { LoginResponse, Me, OrgMembership, Permission, Role, TokenResponse } from "$lib/api/models";
 import { tokens } from "$lib/api/tokens";
@@ -30,26 +31,35 @@ class SessionStore {
   can = (permission: Permission): boolean => this.permissions.includes(permission);
   canAny = (...permissions: Permission[]): boolean => permissions.some((p) => this.permissions.includes(p));
 
-  /** Resolves the session once at start-up: signed in when the refresh cookie still works. */
-  async init(): Promise<void> {
-    if (this.status === "signedIn" || this.status === "loading") return;
+  private starting: Promise<void> | null = null;
+
+  /**
+   * Resolves the session once at start-up: signed in when the refresh cookie still works. The
+   * root layout's load awaits it, so every page's load runs knowing who is signed in; callers
+   * during start-up share the one attempt.
+   */
+  init(): Promise<void> {
+    if (this.status === "signedIn") return Promise.resolve();
+    if (this.starting) return this.starting;
     // Known signed out (a refused refresh, a log-out): stay so without asking the server again.
-    // The layout's effect calls init whenever the status changes, so this must settle.
     if (!tokens.access && !tokens.mayRefresh) {
       this.status = "signedOut";
-      return;
+      return Promise.resolve();
     }
     this.status = "loading";
-    if (!tokens.access && !(await refreshAccess())) {
-      this.status = "signedOut";
-      return;
-    }
-    await this.reload();
+    this.starting = (async () => {
+      if (!tokens.access && !(await refreshAccess())) {
+        this.status = "signedOut";
+        return;
+      }
+      await this.reload();
+    })().finally(() => (this.starting = null));
+    return this.starting;
   }
 
   async reload(): Promise<void> {
     try {
-      this.me = await call<Me>(api.GET("/api/auth/me"));
+      this.me = await call(api.GET("/api/auth/me"));
       this.status = "signedIn";
     } catch {
       this.me = null;
@@ -64,17 +74,17 @@ class SessionStore {
   }
 
   async login(email: string, password: string): Promise<LoginResponse> {
-    const res = await call<LoginResponse>(api.POST("/api/auth/login", { body: { email, password } }));
+    const res = await call(api.POST("/api/auth/login", { body: { email, password } }));
     if (!("mfaRequired" in res)) await this.accept(res);
     return res;
   }
 
   async loginMfa(challengeToken: string, code: string): Promise<void> {
-    await this.accept(await call<TokenResponse>(api.POST("/api/auth/login/mfa", { body: { challengeToken, code } })));
+    await this.accept(await call(api.POST("/api/auth/login/mfa", { body: { challengeToken, code } })));
   }
 
   async loginOAuth(code: string): Promise<LoginResponse> {
-    const res = await call<LoginResponse>(api.POST("/api/auth/login/oauth", { body: { code } }));
+    const res = await call(api.POST("/api/auth/login/oauth", { body: { code } }));
     if (!("mfaRequired" in res)) await this.accept(res);
     return res;
   }
@@ -95,15 +105,17 @@ class SessionStore {
 
   /** The confirmation link's token and the account's password: confirms the address and logs in. */
   async confirmSignup(token: string, password: string): Promise<LoginResponse> {
-    const res = await call<LoginResponse>(api.POST("/api/auth/signup/confirm", { body: { token, password } }));
+    const res = await call(api.POST("/api/auth/signup/confirm", { body: { token, password } }));
     if (!("mfaRequired" in res)) await this.accept(res);
     return res;
   }
 
+  /** Switches organisation, then re-runs the pages' load functions: what they read was the other org's. */
   async switchOrg(orgId: string): Promise<void> {
-    const res = await call<TokenResponse>(api.POST("/api/auth/orgs/switch", { body: { orgId } }));
+    const res = await call(api.POST("/api/auth/orgs/switch", { body: { orgId } }));
     tokens.set(res.accessToken);
     await this.reload();
+    await invalidateAll();
   }
 
   async logout(): Promise<void> {

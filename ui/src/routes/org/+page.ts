@@ -1,0 +1,10 @@
+import { api, call } from "$lib/api/client";
+import { pageRead } from "$lib/api/page-load";
+import type { PageLoad } from "./$types";
+
+export const load: PageLoad = async ({ parent, depends }) => {
+  depends("app:members");
+  return {
+    members: await pageRead(parent, async () => (await call(api.GET("/api/auth/members"))).items, "members.read"),
+  };
+};

@@ -1,0 +1,8 @@
+import { api, call } from "$lib/api/client";
+import { pageRead } from "$lib/api/page-load";
+import type { PageLoad } from "./$types";
+
+export const load: PageLoad = async ({ parent, depends }) => {
+  depends("app:sessions");
+  return { sessions: await pageRead(parent, async () => (await call(api.GET("/api/auth/sessions"))).items) };
+};
