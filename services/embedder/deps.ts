@@ -6,17 +6,9 @@ import type { ChunkingConfig } from "./chunking.ts";
 import type { EmbedRouter } from "./node-routing.ts";
 import type { ModelRegistry } from "./registry.ts";
 import type { RequeuePolicy } from "./requeue.ts";
+import type { Logger as CoreLogger } from "../../core/logger.ts";
 
-/**
- * What the embedder use cases need, passed in explicitly: models.ts, embedding.ts and
- * embed-work.ts take the database, the configuration, this node's model registry and what they
- * ask of the broker (`node`), so they run the same from a handler, a test or a script.
- */
-export interface Logger {
-  info(...args: unknown[]): void;
-  warn(...args: unknown[]): void;
-  error(...args: unknown[]): void;
-}
+export type Logger = Pick<CoreLogger, "info" | "warn" | "error">;
 
 /** How an action is called on another (or this) node. */
 export interface CallOptions {
@@ -52,6 +44,11 @@ export interface EmbedderNode {
   setEmbedBacklog(backlog: { model: string; chunks: number }): void;
 }
 
+/**
+ * What the embedder use cases need, passed in explicitly: models.ts, embedding.ts and
+ * embed-work.ts take the database, the configuration, this node's model registry and what they
+ * ask of the broker (`node`), so they run the same from a handler, a test or a script.
+ */
 export interface EmbedderDeps {
   db: Db;
   config: Config;
