@@ -23,7 +23,9 @@ describe("security: pathological messages do not hold the dashboards (ReDoS)", f
   let attacker: Tenant;
   let bystander: Tenant;
   const dots = ".".repeat(200_000);
-  before(async () => {
+  before(async function () {
+    // A hang guard only: three tenants' chats imported on a machine that may be busy.
+    this.timeout(600_000);
     p = await startSecurityPlatform({}, [...SECURITY_SERVICES, "analytics"]);
     bystander = await tenantWithChat(p);
     attacker = await tenantWithChat(p);
