@@ -57,7 +57,9 @@ try {
       const s = await http(cluster.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token });
       const [row] = await cluster.database.rows<{ chunks: string; unchunked: string }>(sql`
         select (select count(*) from chunks where dataset_id = ${datasetId}) as chunks,
-               (select count(*) from imports where dataset_id = ${datasetId} and chunked_at is null) as unchunked`);
+               (select count(*) from imports i where i.dataset_id = ${datasetId}
+                  and (i.status in ('queued', 'running') or (i.status = 'completed' and i.messages_added > 0
+                  and not exists (select 1 from chunked_imports c where c.import_id = i.id)))) as unchunked`);
       const chunks = Number(row!.chunks);
       if (Number(row!.unchunked) === 0 && chunks > 0 && s.body?.index?.count === chunks && s.body?.latestVersion)
         indexedAt.set(datasetId, Date.now());

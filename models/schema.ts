@@ -261,12 +261,6 @@ export const imports = pgTable(
     heartbeatAt: timestamp("heartbeat_at", { withTimezone: true }),
     createdAt: created(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
-    /**
-     * When the embedder finished chunking what the import added (set at completion when it added
-     * nothing). A completed import without it is still being chunked: its dataset's index must not
-     * commit a version yet, though every chunk written so far may already have its vector.
-     */
-    chunkedAt: timestamp("chunked_at", { withTimezone: true }),
   },
   (t) => [index("imports_dataset_idx").on(t.datasetId), index("imports_status_idx").on(t.status)],
 );
@@ -384,6 +378,26 @@ export const chunks = pgTable(
     index("chunks_dataset_idx").on(t.datasetId),
     index("chunks_conversation_start_idx").on(t.conversationId, t.startTs),
   ],
+);
+
+/**
+ * The embedder's record of the imports whose added messages it has chunked (the embedder's own
+ * table: `imports` is ingest's). A completed import that added messages and has no row here is
+ * still being chunked: its dataset's index must not commit a version yet, though every chunk
+ * written so far may already have its vector. An import that added nothing has nothing to chunk.
+ */
+export const chunkedImports = pgTable(
+  "chunked_imports",
+  {
+    importId: uuid("import_id")
+      .primaryKey()
+      .references(() => imports.id, { onDelete: "cascade" }),
+    datasetId: uuid("dataset_id")
+      .notNull()
+      .references(() => datasets.id, { onDelete: "cascade" }),
+    chunkedAt: timestamp("chunked_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("chunked_imports_dataset_idx").on(t.datasetId)],
 );
 
 export const embeddings = pgTable(

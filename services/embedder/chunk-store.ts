@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../models/db.ts";
-import { chunks, imports, messages, participants } from "../../models/schema.ts";
+import { chunkedImports, chunks, imports, messages, participants } from "../../models/schema.ts";
 import { Chunker, type Chunk, type ChatMessage, type ChunkingConfig } from "./chunking.ts";
 
 /**
@@ -143,22 +143,27 @@ export async function importsAwaitingChunking(db: Db, finishedBefore: Date): Pro
   return db
     .select({ orgId: imports.orgId, datasetId: imports.datasetId, importId: imports.id })
     .from(imports)
+    .leftJoin(chunkedImports, eq(chunkedImports.importId, imports.id))
     .where(
       and(
         eq(imports.status, "completed"),
-        isNull(imports.chunkedAt),
+        isNull(chunkedImports.importId),
         gt(imports.messagesAdded, 0),
         lt(imports.finishedAt, finishedBefore),
       ),
     );
 }
 
-/** Records that the import's chunks are all written (its dataset's index may commit once they have vectors). */
+/**
+ * Records that the import's chunks are all written (its dataset's index may commit once they have
+ * vectors). An import deleted meanwhile (its dataset was) gets no mark.
+ */
 export async function markImportChunked(db: Db, ref: ImportRef): Promise<void> {
-  await db
-    .update(imports)
-    .set({ chunkedAt: new Date() })
-    .where(and(eq(imports.id, ref.importId), eq(imports.datasetId, ref.datasetId)));
+  await db.execute(
+    sql`insert into chunked_imports (import_id, dataset_id)
+          select id, dataset_id from imports where id = ${ref.importId} and dataset_id = ${ref.datasetId}
+        on conflict (import_id) do update set chunked_at = now()`,
+  );
 }
 
 async function insertChunks(db: Db, orgId: string, datasetId: string, list: Chunk[]): Promise<string[]> {

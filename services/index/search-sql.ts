@@ -357,7 +357,9 @@ export async function pendingChunks(db: Db, key: { datasetId: string; modelId: s
 export async function datasetSettled(db: Db, key: { datasetId: string; modelId: string }): Promise<boolean> {
   const [chunking] = await rowsOf<{ n: string | number }>(
     db,
-    sql`select count(*) as n from imports where dataset_id = ${key.datasetId} and status = 'completed' and chunked_at is null`,
+    sql`select count(*) as n from imports i
+          where i.dataset_id = ${key.datasetId} and i.status = 'completed' and i.messages_added > 0
+            and not exists (select 1 from chunked_imports c where c.import_id = i.id)`,
   );
   if (Number(chunking?.n ?? 0) > 0) return false;
   return (await pendingChunks(db, key)) === 0;

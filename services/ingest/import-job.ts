@@ -227,8 +227,6 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
         summary: result as unknown as Record<string, unknown>,
         finishedAt: new Date(),
         heartbeatAt: new Date(),
-        // Nothing added, nothing to chunk: the dataset's index waits for no chunking of this import.
-        chunkedAt: result.messagesAdded === 0 ? new Date() : null,
       })
       // A job that was taken for dead (reaped while it was silent) must not come back as completed:
       // its rows were removed and a re-upload may already be counting on that.

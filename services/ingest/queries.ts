@@ -6,8 +6,8 @@ import { ClientError, notFound } from "../../core/errors.ts";
 type ImportRow = typeof imports.$inferSelect;
 
 export function importView(row: ImportRow) {
-  // Bookkeeping of the job and of the embedder's chunking, not part of what an import is to its users.
-  const { orgId: _o, nodeId: _n, heartbeatAt: _h, chunkedAt: _c, ...rest } = row;
+  // Bookkeeping of the job, not part of what an import is to its users.
+  const { orgId: _o, nodeId: _n, heartbeatAt: _h, ...rest } = row;
   return rest;
 }
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { and, eq } from "drizzle-orm";
-import { chunks, embeddings, imports, messages } from "../../../models/schema.ts";
+import { chunkedImports, chunks, embeddings, imports, messages } from "../../../models/schema.ts";
 import { bytesToFloat32 } from "../../../lib/vector-codec.ts";
 import { CHUNK_CHANNEL } from "../../../services/embedder/channels.ts";
 import { chunkingVersion, DEFAULT_CHUNKING } from "../../../services/embedder/chunking.ts";
@@ -181,7 +181,10 @@ describe("embedder: import.completed → chunks → durable embed jobs → vecto
     expect(requested).to.include(lost.importId);
     expect(requested).to.not.include(fresh.importId);
     await waitUntilEmbedded(db, lost.datasetId);
-    const [row] = await db.select({ chunkedAt: imports.chunkedAt }).from(imports).where(eq(imports.id, lost.importId));
+    const [row] = await db
+      .select({ chunkedAt: chunkedImports.chunkedAt })
+      .from(chunkedImports)
+      .where(eq(chunkedImports.importId, lost.importId));
     expect(row!.chunkedAt).to.be.instanceOf(Date);
   });
 

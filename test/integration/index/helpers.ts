@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { and, eq, isNull } from "drizzle-orm";
-import { imports } from "../../../models/schema.ts";
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { chunkedImports, imports } from "../../../models/schema.ts";
 import type { ServiceName } from "../../../config/index.ts";
 import { http } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
@@ -53,7 +53,15 @@ export async function waitIndexed(
       const unchunked = await p.database.db
         .select({ id: imports.id })
         .from(imports)
-        .where(and(eq(imports.datasetId, datasetId), eq(imports.status, "completed"), isNull(imports.chunkedAt)));
+        .leftJoin(chunkedImports, eq(chunkedImports.importId, imports.id))
+        .where(
+          and(
+            eq(imports.datasetId, datasetId),
+            eq(imports.status, "completed"),
+            gt(imports.messagesAdded, 0),
+            isNull(chunkedImports.importId),
+          ),
+        );
       if (unchunked.length > 0) return null;
       const c = await counts(p.database.db, datasetId);
       if (c.chunks === 0 || c.chunks !== c.embedded) return null;
