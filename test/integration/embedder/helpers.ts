@@ -61,7 +61,15 @@ export async function seedImport(
   const { orgId, datasetId } = target;
   const [imp] = await db
     .insert(imports)
-    .values({ orgId, datasetId, filename: "chat.txt", status: "completed" })
+    // As the importer records it: what the import added (the embedder chunks imports that added messages).
+    .values({
+      orgId,
+      datasetId,
+      filename: "chat.txt",
+      status: "completed",
+      messagesRead: convs.reduce((n, c) => n + c.messages.length, 0),
+      messagesAdded: convs.reduce((n, c) => n + c.messages.length, 0),
+    })
     .returning({ id: imports.id });
   const conversationIds: string[] = [];
   for (const conv of convs) {
