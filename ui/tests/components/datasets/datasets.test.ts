@@ -1,30 +1,11 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Dataset } from "../../../src/lib/api/models";
 import DatasetDetailsForm from "../../../src/lib/components/datasets/DatasetDetailsForm.svelte";
 import ImportStatus from "../../../src/lib/components/datasets/ImportStatus.svelte";
+import { fakeApi, json } from "../../fake-api";
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-/** Requests the component made (method, path, JSON body) and the canned answer it gets. */
-let requests: { method: string; path: string; body: unknown }[] = [];
-let answer: () => Response;
-
-beforeEach(() => {
-  requests = [];
-  localStorage.clear();
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
-      const req = input as Request;
-      const text = await req.text();
-      requests.push({ method: req.method, path: new URL(req.url).pathname, body: text ? JSON.parse(text) : null });
-      return answer();
-    }),
-  );
-});
-afterEach(() => vi.unstubAllGlobals());
+const api = fakeApi();
 
 describe("ImportStatus", () => {
   it("reports a finished import with its counts and readable warnings", async () => {
@@ -175,26 +156,26 @@ describe("DatasetDetailsForm", () => {
     expect(screen.getByText("Give the dataset a name.")).toBeTruthy();
     expect(name.getAttribute("aria-invalid")).toBe("true");
     expect(name.getAttribute("aria-describedby")).toBe("dataset-name-error");
-    expect(requests).toEqual([]);
+    expect(api.requests).toEqual([]);
     expect(onsaved).not.toHaveBeenCalled();
   });
 
   it("saves a trimmed name and description with PATCH and hands back the updated dataset", async () => {
     const updated = { ...DATASET, name: "Family chats", description: "Since 2019" };
-    answer = () => json(200, updated);
+    api.answer = () => json(200, updated);
     const onsaved = vi.fn();
     render(DatasetDetailsForm, { dataset: DATASET, onsaved, oncancel: vi.fn() });
     await fireEvent.input(screen.getByLabelText("Name"), { target: { value: "  Family chats " } });
     await fireEvent.input(screen.getByLabelText(/Description/), { target: { value: "Since 2019" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
     await waitFor(() => expect(onsaved).toHaveBeenCalledWith(updated));
-    expect(requests).toEqual([
+    expect(api.requests).toEqual([
       { method: "PATCH", path: "/api/datasets/d1", body: { name: "Family chats", description: "Since 2019" } },
     ]);
   });
 
   it("sends the keyword language only when it was changed, null for the platform default", async () => {
-    answer = () => json(200, { ...DATASET, keywordLanguage: "de" });
+    api.answer = () => json(200, { ...DATASET, keywordLanguage: "de" });
     const onsaved = vi.fn();
     render(DatasetDetailsForm, { dataset: DATASET, onsaved, oncancel: vi.fn() });
     const language = screen.getByLabelText("Language of keyword search") as HTMLSelectElement;
@@ -202,11 +183,11 @@ describe("DatasetDetailsForm", () => {
     await fireEvent.change(language, { target: { value: "de" } });
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
     await waitFor(() => expect(onsaved).toHaveBeenCalled());
-    expect(requests[0]!.body).toEqual({ name: "Team chats", description: "", keywordLanguage: "de" });
+    expect(api.requests[0]!.body).toEqual({ name: "Team chats", description: "", keywordLanguage: "de" });
   });
 
   it("shows the server's validation error next to its field, in plain words", async () => {
-    answer = () =>
+    api.answer = () =>
       json(422, {
         error: {
           code: "VALIDATION_ERROR",
@@ -228,7 +209,7 @@ describe("DatasetDetailsForm", () => {
   });
 
   it("reports any other failure as an alert and can be cancelled", async () => {
-    answer = () => json(403, { error: { code: "FORBIDDEN", message: "Your role does not allow datasets.write" } });
+    api.answer = () => json(403, { error: { code: "FORBIDDEN", message: "Your role does not allow datasets.write" } });
     const oncancel = vi.fn();
     render(DatasetDetailsForm, { dataset: DATASET, onsaved: vi.fn(), oncancel });
     await fireEvent.click(screen.getByRole("button", { name: "Save changes" }));

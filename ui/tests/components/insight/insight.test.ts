@@ -1,11 +1,12 @@
 import { fireEvent, render, screen, within } from "@testing-library/svelte";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { ClusterRun, ClusterSummary, ListedRun, RunComparison as Comparison } from "../../../src/lib/api/models";
 import RunComparison from "../../../src/lib/components/insight/RunComparison.svelte";
 import TopicList from "../../../src/lib/components/insight/TopicList.svelte";
 import TopicMap from "../../../src/lib/components/insight/TopicMap.svelte";
 import { colour } from "../../../src/lib/util/palette";
 import { cut } from "../../../src/lib/util/text";
+import { fakeApi, json } from "../../fake-api";
 
 // jsdom has no layout: bind:clientWidth needs a ResizeObserver to exist.
 globalThis.ResizeObserver ??= class {
@@ -17,27 +18,7 @@ globalThis.ResizeObserver ??= class {
 // …and no canvas: the map draws nothing here, its interaction is what is tested.
 HTMLCanvasElement.prototype.getContext = (() => null) as unknown as HTMLCanvasElement["getContext"];
 
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
-
-/** Requests the component made (method, path, JSON body) and the canned answer it gets. */
-let requests: { method: string; path: string; body: unknown }[] = [];
-let answer: () => Response;
-
-beforeEach(() => {
-  requests = [];
-  localStorage.clear();
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: RequestInfo | URL) => {
-      const req = input as Request;
-      const text = await req.text();
-      requests.push({ method: req.method, path: new URL(req.url).pathname, body: text ? JSON.parse(text) : null });
-      return answer();
-    }),
-  );
-});
-afterEach(() => vi.unstubAllGlobals());
+const api = fakeApi();
 
 const MAP = {
   method: "umap" as const,
@@ -237,11 +218,13 @@ describe("RunComparison", () => {
   });
 
   it("compares the chosen earlier run with this one and shows gained, lost, grown and shrunk topics", async () => {
-    answer = () => json(200, COMPARISON);
+    api.answer = () => json(200, COMPARISON);
     render(RunComparison, { run: CURRENT, runs: RUNS });
     await fireEvent.click(screen.getByRole("button", { name: "Compare" }));
     const result = await screen.findByTestId("run-comparison");
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/datasets/d1/clusters/runs/r2/compare/r3"]);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      "GET /api/datasets/d1/clusters/runs/r2/compare/r3",
+    ]);
     expect(within(result).getByRole("status").textContent).toMatch(
       /1 new topic, 1 gone, 1 grew, 1 shrank,\s+1 about the same/,
     );
@@ -256,7 +239,7 @@ describe("RunComparison", () => {
   });
 
   it("explains a comparison that failed", async () => {
-    answer = () => json(409, { error: { code: "CONFLICT", message: "Run r2 is running" } });
+    api.answer = () => json(409, { error: { code: "CONFLICT", message: "Run r2 is running" } });
     render(RunComparison, { run: CURRENT, runs: RUNS });
     await fireEvent.click(screen.getByRole("button", { name: "Compare" }));
     expect((await screen.findByRole("alert")).textContent).toMatch(/could not be compared.*Run r2 is running\./s);

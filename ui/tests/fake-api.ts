@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, vi } from "vitest";
+
+export const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+
+export interface FakeApi {
+  /** Requests the component made (method, path, JSON body), in order. */
+  requests: { method: string; path: string; body: unknown }[];
+  /** The canned answer each request gets. */
+  answer: () => Response;
+}
+
+/**
+ * Replaces fetch for each test of the calling file: components call the API through the real
+ * client, and the test reads what they asked and decides what they get.
+ */
+export function fakeApi(): FakeApi {
+  const api: FakeApi = { requests: [], answer: () => json(200, {}) };
+  beforeEach(() => {
+    api.requests = [];
+    localStorage.clear();
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (input: RequestInfo | URL) => {
+        const req = input as Request;
+        const text = await req.text();
+        api.requests.push({
+          method: req.method,
+          path: new URL(req.url).pathname,
+          body: text ? JSON.parse(text) : null,
+        });
+        return api.answer();
+      }),
+    );
+  });
+  afterEach(() => vi.unstubAllGlobals());
+  return api;
+}
