@@ -69,6 +69,8 @@ export interface ActionContract<S extends ParamsSchema = ParamsSchema> {
   bulkhead?: BulkheadOptions;
   /** The load-balancing strategy of calls to this action (a registered strategy's name). */
   strategy?: string;
+  /** That strategy's options (the Shard strategy's `shardKey`). */
+  strategyOptions?: Record<string, unknown>;
   cache?: boolean | ActionCacheOptions;
   description?: string;
   /** The Location header of the success answer (with `openapi.successStatus` 201). */
@@ -253,8 +255,11 @@ export function zodToRule(schema: z.ZodType): Rule {
     case "record":
     case "unknown":
       return def.type === "record" ? { type: "object" } : { type: "any" };
-    case "object":
-      return { type: "object", props: zodToValidatorRules(schema as z.ZodObject) };
+    case "object": {
+      // Nested, `$$strict` is a meta key the validator ignores: the object rule's own `strict` refuses unknown keys.
+      const { $$strict, ...props } = zodToValidatorRules(schema as z.ZodObject);
+      return { type: "object", ...($$strict === true ? { strict: true } : {}), props };
+    }
     default:
       return unsupported(`zod type ${def.type}`);
   }

@@ -1,7 +1,8 @@
 /**
  * Response bodies of the index endpoints (search, index status and versions), as JSON Schema
- * for the OpenAPI document. Written from index.service.ts (runSearch, resolveHits,
- * manageOnOwner), search-sql.ts (MessageView), versions.ts and vector-index.ts (describe).
+ * for the OpenAPI document. Written from search-run.ts (runSearch, resolveHits), vector-search.ts
+ * (searchByVector), version-management.ts (manageOnOwner), search-sql.ts (MessageView), versions.ts
+ * and vector-index.ts (describe).
  */
 import {
   arrayOf,

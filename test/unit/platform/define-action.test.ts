@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { Validators } from "moleculer";
 import { z } from "zod";
 import { contract, defineAction, zodToValidatorRules } from "../../../core/define-action.ts";
 
@@ -55,6 +56,33 @@ describe("defineAction: one zod contract, the validator's rules and the handler'
         ],
       },
     });
+  });
+
+  it("keeps a nested object's strictness: the validator refuses its unknown keys", () => {
+    const rules = zodToValidatorRules(
+      z
+        .object({
+          filters: z.object({ from: z.coerce.date().optional() }).strict().optional(),
+          loose: z.object({ a: z.string() }).optional(),
+        })
+        .strict(),
+    );
+    expect(rules).to.deep.equal({
+      $$strict: true,
+      filters: {
+        type: "object",
+        strict: true,
+        props: { from: { type: "date", convert: true, optional: true } },
+        optional: true,
+      },
+      loose: { type: "object", props: { a: { type: "string" } }, optional: true },
+    });
+    const check = new Validators.Fastest().compile(rules);
+    expect(check({ filters: { from: "2024-01-01" } })).to.equal(true);
+    const refused = check({ filters: { from: "2024-01-01", other: 1 } });
+    expect(refused).to.be.an("array").with.lengthOf(1);
+    expect((refused as { type: string; field: string }[])[0]).to.include({ type: "objectStrict", field: "filters" });
+    expect(check({ loose: { a: "x", other: 1 } })).to.equal(true);
   });
 
   it("refuses, at declaration, what the validator could not check", () => {
