@@ -120,6 +120,19 @@ export class IndexOwnership {
     }
   }
 
+  /**
+   * The index's content was set on purpose here (a rollback to an older version): it counts as
+   * caught up for this epoch, or the catch-up due once the change settles would add back the
+   * stored vectors the rollback left out. (A later change of the index nodes still catches it up
+   * to the stored vectors.)
+   */
+  setByOwner(key: IndexKey): void {
+    this.current.set(indexPath(key), {
+      epoch: this.epoch,
+      at: Math.max(this.now(), this.changedAt + this.options.settleMs),
+    });
+  }
+
   /** The index went away here (released, dropped): caught up again on next use. */
   forget(key: IndexKey): void {
     this.current.delete(indexPath(key));

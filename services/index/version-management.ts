@@ -111,6 +111,7 @@ async function manageOnOwner(deps: IndexDeps, p: ManageParams) {
     }
     case "rollback": {
       const info = await store.rollback(key, need(p.version));
+      deps.ownership.setByOwner(key);
       return { version: info.version, restoredFrom: info.manifest.restoredFrom, manifest: info.manifest };
     }
     case "rebuild": {

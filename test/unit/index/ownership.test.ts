@@ -109,6 +109,18 @@ describe("index/ownership: when an index node catches up", () => {
     expect(t.runs).to.have.length(3);
   });
 
+  it("an index its owner rolled back is not caught up when the change settles, only after the next change", async () => {
+    const t = tracker(1000);
+    await t.own.ensureCurrent(KEY);
+    t.own.setByOwner(KEY);
+    t.at(1500);
+    await t.own.ensureCurrent(KEY);
+    expect(t.runs, "the settle-time catch-up would undo the rollback").to.have.length(1);
+    t.own.changed();
+    await t.own.ensureCurrent(KEY);
+    expect(t.runs).to.have.length(2);
+  });
+
   it("concurrent callers share one catch-up and all wait for it", async () => {
     const t = tracker(0);
     const release = t.hold();
