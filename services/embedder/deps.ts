@@ -1,6 +1,6 @@
+import type { CallAction } from "../../core/calls.ts";
 import type { Config } from "../../config/index.ts";
 import type { EmbedDevice } from "../../core/metrics.ts";
-import type { CallMeta } from "../../core/permissions.ts";
 import type { Db } from "../../models/db.ts";
 import type { ChunkingConfig } from "./chunking.ts";
 import type { EmbedRouter } from "./node-routing.ts";
@@ -10,21 +10,7 @@ import type { Logger as CoreLogger } from "../../core/logger.ts";
 
 export type Logger = Pick<CoreLogger, "info" | "warn" | "error">;
 
-/** How an action is called on another (or this) node. */
-export interface CallOptions {
-  nodeID?: string;
-  timeout?: number;
-  retries?: number;
-}
-
-/** Calls an action and hands back its answer. */
-export type CallAction = <T>(action: string, params: object, options?: CallOptions) => Promise<T>;
-
-/** Who calls: the call's meta, and its way of calling further actions (a Moleculer context fits). */
-export interface Caller {
-  meta: CallMeta;
-  call: CallAction;
-}
+export type { CallAction, CallOptions, Caller } from "../../core/calls.ts";
 
 /** What the use cases ask of this node's broker. */
 export interface EmbedderNode {

@@ -1,8 +1,8 @@
+import type { CallAction } from "../../core/calls.ts";
 import type { Config } from "../../config/index.ts";
 import type { Logger as CoreLogger } from "../../core/logger.ts";
 import type { SearchMode as MetricsSearchMode } from "../../core/metrics.ts";
 import type { OrgSlots } from "../../core/org-slots.ts";
-import type { CallMeta } from "../../core/permissions.ts";
 import type { Db } from "../../models/db.ts";
 import type { ChunkSpanCache } from "./chunk-spans.ts";
 import type { DatasetCache } from "./dataset-cache.ts";
@@ -13,24 +13,7 @@ import type { IndexOwnership } from "./ownership.ts";
 
 export type Logger = Pick<CoreLogger, "info" | "warn" | "error">;
 
-/** How an action is called on another (or this) node. */
-export interface CallOptions {
-  nodeID?: string;
-  timeout?: number;
-  retries?: number;
-}
-
-/** Calls an action and hands back its answer. */
-export type CallAction = <T>(action: string, params: object, options?: CallOptions) => Promise<T>;
-
-/**
- * Who calls: the call's meta, and its way of calling further actions (a Moleculer context fits:
- * its calls carry the caller's meta and what is left of its timeout).
- */
-export interface Caller {
-  meta: CallMeta;
-  call: CallAction;
-}
+export type { CallAction, CallOptions, Caller } from "../../core/calls.ts";
 
 /** What the use cases ask of this node's broker. */
 export interface IndexNode {
