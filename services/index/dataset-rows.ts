@@ -49,10 +49,3 @@ export async function pinnedVersionOf(
     .where(eq(datasets.id, datasetId));
   return row;
 }
-
-export async function setPinnedVersion(db: Db, datasetId: string, version: number | null): Promise<void> {
-  await db
-    .update(datasets)
-    .set({ pinnedVersion: version === null ? null : String(version) })
-    .where(eq(datasets.id, datasetId));
-}

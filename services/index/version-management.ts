@@ -2,7 +2,7 @@ import { ClientError } from "../../core/errors.ts";
 import { findOwned } from "../../mixins/tenant.mixin.ts";
 import { datasets } from "../../models/schema.ts";
 import { NO_RETRY, type ManageOp } from "./contracts.ts";
-import { datasetById, pinnedVersionOf, setPinnedVersion } from "./dataset-rows.ts";
+import { datasetById, pinnedVersionOf } from "./dataset-rows.ts";
 import type { Caller, IndexDeps } from "./deps.ts";
 import { callOwner } from "./owner-routing.ts";
 import { allVectors, pendingChunks } from "./search-sql.ts";
@@ -97,14 +97,14 @@ async function manageOnOwner(deps: IndexDeps, p: ManageParams) {
       if (row?.pinnedVersion && Number(row.pinnedVersion) !== v)
         await store.versions.unpin(key, Number(row.pinnedVersion));
       await store.versions.pin(key, v);
-      await setPinnedVersion(db, p.datasetId, v);
+      await recordPin(deps, p.datasetId, v);
       await forgetEverywhere(deps, p.datasetId);
       return { datasetId: p.datasetId, pinnedVersion: v };
     }
     case "unpin": {
       const row = await pinnedVersionOf(db, p.datasetId);
       if (row?.pinnedVersion) await store.versions.unpin(key, Number(row.pinnedVersion));
-      await setPinnedVersion(db, p.datasetId, null);
+      await recordPin(deps, p.datasetId, null);
       await forgetEverywhere(deps, p.datasetId);
       await store.versions.applyRetention(key);
       return { datasetId: p.datasetId, pinnedVersion: null };
@@ -122,6 +122,14 @@ async function manageOnOwner(deps: IndexDeps, p: ManageParams) {
       return { version: info.version, manifest: info.manifest };
     }
   }
+}
+
+/**
+ * The dataset row is ingest's: it records the pin. Pinning is idempotent, so a failed call is
+ * retried by pinning again (the store's tag is already set then).
+ */
+async function recordPin(deps: Pick<IndexDeps, "node">, datasetId: string, version: number | null): Promise<void> {
+  await deps.node.call("ingest.setPinnedVersion", { datasetId, version });
 }
 
 /** Every index node forgets its cached row of the dataset, so the next search reads the new one. */

@@ -74,6 +74,22 @@ export const deleteDataset = contract({
   params: datasetOnly,
 });
 
+/**
+ * Records which index version searches of the dataset use (null: the live index). Called by the
+ * index service once the version is pinned in its store: the datasets row is ingest's to write.
+ * Internal: not routed.
+ */
+export const setPinnedVersion = contract({
+  visibility: "public",
+  timeout: DB_TIMEOUT,
+  params: z
+    .object({
+      datasetId: z.uuid(),
+      version: z.number().int().min(1).nullable(),
+    })
+    .strict(),
+});
+
 // ── imports ───────────────────────────────────────────────────────────────
 /**
  * The body arrives as a stream (a multipart file or the raw request body), so the action's

@@ -128,6 +128,16 @@ export async function deleteDataset(db: Db, orgId: string, id: string): Promise<
   return row;
 }
 
+/** The index version searches of the dataset use, or null for the live index (any org: internal). */
+export async function setPinnedVersion(db: Db, datasetId: string, version: number | null): Promise<void> {
+  const updated = await db
+    .update(datasets)
+    .set({ pinnedVersion: version === null ? null : String(version) })
+    .where(eq(datasets.id, datasetId))
+    .returning({ id: datasets.id });
+  if (!updated.length) throw notFound("Dataset");
+}
+
 export async function activeImportCount(db: Db, datasetId: string): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })

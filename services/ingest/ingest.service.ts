@@ -8,7 +8,7 @@ import { tenantMixin } from "../../mixins/tenant.mixin.ts";
 import type { Db } from "../../models/db.ts";
 import * as C from "./contracts.ts";
 import { changeDataset, removeDataset, type DatasetAnnouncer } from "./dataset-changes.ts";
-import { createDataset, findDataset, getDataset, listDatasets } from "./datasets.ts";
+import { createDataset, findDataset, getDataset, listDatasets, setPinnedVersion } from "./datasets.ts";
 import { ImportRunner } from "./import-runner.ts";
 import { FORMAT_NAMES } from "./parse-export.ts";
 import {
@@ -71,6 +71,11 @@ export default function createIngestService(app: AppContext): ServiceSchema {
       deleteDataset: defineAction(C.deleteDataset, (ctx) =>
         removeDataset(db, announcer(ctx), orgOf(ctx), ctx.params.datasetId),
       ),
+
+      setPinnedVersion: defineAction(C.setPinnedVersion, async (ctx) => {
+        await setPinnedVersion(db, ctx.params.datasetId, ctx.params.version);
+        return { datasetId: ctx.params.datasetId, pinnedVersion: ctx.params.version };
+      }),
 
       upload: defineStreamAction(C.upload, async (ctx, query) => {
         const row = await runner.upload(

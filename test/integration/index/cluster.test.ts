@@ -22,7 +22,7 @@ describe("index: two index nodes shard datasets (Fake transporter)", function ()
   before(async () => {
     cluster = await startFakeCluster(
       [
-        { nodeID: "gateway", services: ["api", "auth", "embedder"] },
+        { nodeID: "gateway", services: ["api", "auth", "ingest", "embedder"] },
         { nodeID: "index-1", services: ["index"] },
         { nodeID: "index-2", services: ["index"] },
       ],

@@ -15,7 +15,7 @@ import {
 } from "../embedder/helpers.ts";
 
 export const INDEX_TEST_ENV: Record<string, string> = { ...AUTH_TEST_ENV, ...EMBED_TEST_ENV };
-export const INDEX_SERVICES: ServiceName[] = ["api", "auth", "embedder", "index"];
+export const INDEX_SERVICES: ServiceName[] = ["api", "auth", "ingest", "embedder", "index"];
 
 export function startIndexPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   return startTestPlatform({ services: INDEX_SERVICES, env: { ...INDEX_TEST_ENV, ...env } });

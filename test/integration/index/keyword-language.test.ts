@@ -48,7 +48,7 @@ describe("search: each dataset's keyword language, detected or chosen", function
 
   before(async function () {
     this.timeout(600_000);
-    p = await startTestPlatform({ services: [...INDEX_SERVICES, "ingest"], env: INDEX_TEST_ENV });
+    p = await startTestPlatform({ services: INDEX_SERVICES, env: INDEX_TEST_ENV });
     a = await signUp(p);
     other = await signUp(p);
     const created = await http(p.baseUrl, "POST", "/api/datasets", {

@@ -36,7 +36,7 @@ describe("search: a timed-out search leaves no query behind (PostgreSQL)", funct
     this.timeout(600_000);
     await requireServers(this, "postgres");
     p = await startTestPlatform({
-      services: [...INDEX_SERVICES, "ingest"],
+      services: INDEX_SERVICES,
       env: { ...INDEX_TEST_ENV, SEARCH_TIMEOUT_S: "2" },
       db: "postgres",
     });
