@@ -123,6 +123,7 @@ export const envSchema = z.object({
 
   INDEX_DIR: z.string().optional(),
   INDEX_KEEP_VERSIONS: positiveInt.default(10),
+  INDEX_COMMIT_INTERVAL_S: positiveInt.default(30),
   INDEX_ANN_THRESHOLD: positiveInt.default(20_000),
   INDEX_ENGINE: z.enum(["auto", "faiss", "usearch"]).default("auto"),
   CHATLENS_FAISS: z.enum(["auto", "off"]).default("auto"),

@@ -21,8 +21,6 @@ import { allVectors, purgeSearchLog, versionSources } from "./search-sql.ts";
 import { manage, manageDataset } from "./version-management.ts";
 import { searchByVector, vectorSearch } from "./vector-search.ts";
 
-/** A version is committed at the latest this long after the first uncommitted change (see index-store.ts). */
-const COMMIT_INTERVAL_MS = 30_000;
 const PURGE_INTERVAL_MS = 6 * 3600_000;
 /** After the index nodes change, catch-ups this soon may have missed a batch sent to the old owner (see ownership.ts). */
 const OWNERSHIP_SETTLE_MS = 15_000;
@@ -210,7 +208,8 @@ export default function createIndexService(app: AppContext): ServiceSchema {
         memoryBudgetBytes: config.INDEX_MEMORY_BUDGET_MB * 1024 * 1024,
         exactThreshold: config.INDEX_ANN_THRESHOLD,
         keepVersions: config.INDEX_KEEP_VERSIONS,
-        commitIntervalMs: COMMIT_INTERVAL_MS,
+        // A version is committed once the dataset settles, or at the latest this long after the first uncommitted change.
+        commitIntervalMs: config.INDEX_COMMIT_INTERVAL_S * 1000,
         sources: (key) => versionSources(db, key.datasetId),
         onCommitError: (key, error) =>
           logger.error(`index: commit of ${key.datasetId}/${key.modelId} failed: ${error.message}`),

@@ -39,7 +39,9 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
   };
 
   before(async () => {
-    p = await startIndexPlatform({ INDEX_KEEP_VERSIONS: "2" });
+    // Versions here are one per real change: on a busy machine an embedding can outlast the 30 s
+    // interval, which would commit a partial version between them.
+    p = await startIndexPlatform({ INDEX_KEEP_VERSIONS: "2", INDEX_COMMIT_INTERVAL_S: "3600" });
     a = await signUp(p);
     b = await signUp(p);
     ds = await seedIndexedDataset(p, a, CONVERSATIONS.slice(0, 2));
