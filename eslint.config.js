@@ -28,8 +28,6 @@ const CROSS_SERVICE = {
     "./auth/cookies.ts",
     "./embedder/openai.ts",
   ],
-  // Known debt (issue 20 point 1): analytics reads cluster's latest run from cluster's table.
-  analytics: ["./cluster/runs.ts"],
 };
 const layerZones = LAYERS.flatMap((layer, i) =>
   layer.map((dir) => ({

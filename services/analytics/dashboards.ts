@@ -1,13 +1,12 @@
-import type { Context } from "moleculer";
+import { Errors, type Context } from "moleculer";
 import type { CallMeta } from "../../core/permissions.ts";
 import { orgOf } from "../../core/permissions.ts";
 import { ClientError } from "../../core/errors.ts";
 import type { Db } from "../../models/db.ts";
 import { datasets } from "../../models/schema.ts";
 import { findOwned } from "../../mixins/tenant.mixin.ts";
-import { latestCompletedRun } from "../cluster/runs.ts";
 import type { ActivityFilter, Granularity } from "./activity.ts";
-import { renderReport } from "./report-html.ts";
+import { renderReport, type ReportInput } from "./report-html.ts";
 import { activityReport, toCsv } from "./report.ts";
 import type { SearchFilter } from "./search-analytics.ts";
 
@@ -86,6 +85,19 @@ export function csvAnswer(
   return toCsv(rows);
 }
 
+/**
+ * The topics are cluster's: asked of it, not read from its table. A platform without the
+ * cluster service (a node shape without it, none in the cluster) reports without topics.
+ */
+async function newestTopics(caller: Caller, orgId: string, datasetId: string): Promise<ReportInput["topics"] | null> {
+  try {
+    return await caller.call<ReportInput["topics"] | null, object>("cluster.latestTopics", { orgId, datasetId });
+  } catch (err) {
+    if (err instanceof Errors.ServiceNotFoundError) return null;
+    throw err;
+  }
+}
+
 /** The self-contained HTML report of a dataset's dashboards and newest topic run, and its file name. */
 export async function htmlReport(
   db: Db,
@@ -94,28 +106,13 @@ export async function htmlReport(
 ): Promise<{ html: string; filename: string }> {
   const { dataset, filter } = await ownedDataset(db, caller, p);
   const activity = await activityReport(db, filter, p);
-  const run = await latestCompletedRun(db, filter.orgId, filter.datasetId);
-  const r = run?.result;
+  const topics = await newestTopics(caller, filter.orgId, filter.datasetId);
   const html = renderReport({
     datasetName: dataset.name,
     generatedAt: new Date(),
     timeZone: p.tz,
     activity,
-    ...(r
-      ? {
-          topics: {
-            totalChunks: r.totalChunks,
-            clusters: r.clusters.map((c) => ({
-              id: c.id,
-              label: c.label,
-              size: c.size,
-              terms: c.terms.map((t) => t.term),
-            })),
-            parents: r.hierarchy?.parents,
-            map: r.map ? { x: r.map.x, y: r.map.y, cluster: r.map.cluster } : undefined,
-          },
-        }
-      : {}),
+    ...(topics ? { topics } : {}),
   });
   const slug =
     dataset.name

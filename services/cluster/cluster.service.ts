@@ -42,6 +42,7 @@ export default function createClusterService(app: AppContext): ServiceSchema {
 
       locateChunk: defineAction(C.locateChunk, (ctx) => views.locateChunk(deps.db, ctx, ctx.params)),
       compareRuns: defineAction(C.compareRuns, (ctx) => views.compareRuns(deps.db, ctx, ctx.params)),
+      latestTopics: defineAction(C.latestTopics, (ctx) => views.latestTopics(deps.db, ctx.params)),
     },
 
     async started() {

@@ -102,3 +102,14 @@ export const compareRuns = contract({
   openapi: { summary: "Topics gained, lost and matched between two runs", response: ref("RunComparison") },
   params: runRef.extend({ otherRunId: uuid }),
 });
+
+/**
+ * The topics of the dataset's newest completed run, for another service's report (analytics'
+ * HTML report): labels, sizes, terms, the hierarchy and the map's points; null without a run.
+ * Internal: the caller has checked the dataset is the org's.
+ */
+export const latestTopics = contract({
+  visibility: "public",
+  timeout: DB_TIMEOUT,
+  params: z.object({ orgId: uuid, datasetId: uuid }).strict(),
+});

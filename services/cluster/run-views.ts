@@ -79,3 +79,25 @@ export async function compareRuns(db: Db, caller: Caller, p: RunRef & { otherRun
     ...compareSnapshots(before.snapshot, after.snapshot),
   };
 }
+
+/** What another service's report shows of the topics: the newest completed run's clusters, hierarchy and map. */
+export interface TopicsSummary {
+  runId: string;
+  totalChunks: number;
+  clusters: { id: number; label: string; size: number; terms: string[] }[];
+  parents?: { id: number; label: string; size: number; children: number[] }[];
+  map?: { x: number[]; y: number[]; cluster: number[] };
+}
+
+export async function latestTopics(db: Db, p: { orgId: string; datasetId: string }): Promise<TopicsSummary | null> {
+  const run = await runs.latestCompletedRun(db, p.orgId, p.datasetId);
+  const r = run?.result;
+  if (!run || !r) return null;
+  return {
+    runId: run.id,
+    totalChunks: r.totalChunks,
+    clusters: r.clusters.map((c) => ({ id: c.id, label: c.label, size: c.size, terms: c.terms.map((t) => t.term) })),
+    parents: r.hierarchy?.parents,
+    map: r.map ? { x: r.map.x, y: r.map.y, cluster: r.map.cluster } : undefined,
+  };
+}
