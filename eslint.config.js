@@ -108,6 +108,32 @@ export default tseslint.config(
     },
   },
   {
+    // Issue 20 point 2: server code reaches no value through a cast that throws its type away.
+    // Type what a library omits (types/moleculer.d.ts, types/channels.d.ts, types/middleware.ts)
+    // or narrow unknown input with a type guard; a cast that truly cannot go is disabled on its
+    // line with the reason. Tests and benchmarks may still fake what they need.
+    // Not yet in services/api/ and services/ops/ (being reworked at the time; to be extended).
+    files: ["**/*.ts"],
+    ignores: ["test/**", "bench/**", "ui/**", "services/api/**", "services/ops/**"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "TSAsExpression > TSAsExpression.expression > TSUnknownKeyword.typeAnnotation",
+          message: "No `as unknown as`: type the value (types/) or narrow it with a type guard.",
+        },
+        {
+          selector: "TSAsExpression > TSNeverKeyword.typeAnnotation",
+          message: "No `as never`: give the value its real type, or type what the library omits (types/).",
+        },
+        {
+          selector: "TSAsExpression > TSAnyKeyword.typeAnnotation",
+          message: "No `as any`: give the value its real type, or narrow it with a type guard.",
+        },
+      ],
+    },
+  },
+  {
     // chai assertions are property accesses (`expect(x).to.be.true`).
     files: ["test/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-expressions": "off" },

@@ -8,6 +8,7 @@ import { ClientFaultsMiddleware, isDataException } from "./middlewares/client-fa
 import { loggerOptions } from "./config/logger.ts";
 import { RequestContextMiddleware, requestContext } from "./middlewares/request-context.ts";
 import { registerGpuStrategy } from "./services/embedder/node-routing.ts";
+import type { ChatlensMiddleware } from "./types/middleware.ts";
 
 // Every node resolves the strategy named by embedder.embedBatch as soon as it hears of the action.
 registerGpuStrategy();
@@ -27,7 +28,7 @@ const isServerFault = (err: unknown) =>
  */
 export function createBrokerOptions(
   config: Config,
-  extra: { middlewares?: Middleware[]; metadata?: Record<string, unknown>; channels?: boolean } = {},
+  extra: { middlewares?: ChatlensMiddleware[]; metadata?: Record<string, unknown>; channels?: boolean } = {},
 ): BrokerOptions {
   const transporter = config.TRANSPORTER === "none" ? null : { type: "NATS", options: { url: config.TRANSPORTER } };
   const cacher =
@@ -91,7 +92,7 @@ export function createBrokerOptions(
     // (extra.middlewares) wrap the cacher and the validator, and run inside error handling and
     // metrics; the request context wraps everything so every log line knows its request.
     internalMiddlewares: false,
-    middlewares: [
+    middlewares: brokerMiddlewares([
       // Innermost, so it sees validated params and the handler's own errors before the circuit breaker does.
       ClientFaultsMiddleware,
       "ActionHook",
@@ -111,8 +112,36 @@ export function createBrokerOptions(
       "Throttle",
       RequestContextMiddleware,
       ...(extra.channels ? channelsMiddlewares(config) : []),
-    ],
+    ]),
   } as BrokerOptions;
+}
+
+/** Moleculer's built-in middlewares, by the names its options take (moleculer/src/middlewares/index.js). */
+type BuiltInMiddleware =
+  | "ActionHook"
+  | "Validator"
+  | "Bulkhead"
+  | "Cacher"
+  | "ContextTracker"
+  | "CircuitBreaker"
+  | "Timeout"
+  | "Retry"
+  | "Fallback"
+  | "ErrorHandler"
+  | "Tracing"
+  | "Metrics"
+  | "Debounce"
+  | "Throttle";
+
+/**
+ * A broker's middleware list, as its options take it. The one place a chatlens middleware meets
+ * Moleculer's `Middleware` type, which in 0.14 is an index signature of functions only: no
+ * middleware with a `name` (a string, listed by the broker) satisfies it, nor do the channels hooks,
+ * so each goes through as it is. Moleculer itself reads any object's function-valued keys as hooks.
+ */
+export function brokerMiddlewares(list: readonly (ChatlensMiddleware | BuiltInMiddleware)[]): (Middleware | string)[] {
+  // eslint-disable-next-line no-restricted-syntax -- Moleculer 0.14's Middleware type cannot hold `name` (see above).
+  return list.map((mw) => (typeof mw === "string" ? mw : (mw as unknown as Middleware)));
 }
 
 /**
@@ -123,7 +152,7 @@ export function createBrokerOptions(
  * The second middleware announces `$channels.ready` once the adapter is connected and subscribed
  * (`$broker.started` comes earlier, when publishing would still fail).
  */
-export function channelsMiddlewares(config: Config): Middleware[] {
+export function channelsMiddlewares(config: Config): ChatlensMiddleware[] {
   const adapter =
     config.TRANSPORTER === "none"
       ? // A service stop that never fails on messages still being handled (the stock Fake adapter throws).
@@ -146,8 +175,7 @@ export function channelsMiddlewares(config: Config): Middleware[] {
     started(broker: ServiceBroker) {
       broker.broadcastLocal("$channels.ready");
     },
-  };
-  // The package's option types require every adapter's options at once (an intersection); the runtime needs only these.
-  const options = { adapter } as unknown as Parameters<typeof Channels.Middleware>[0];
-  return [Channels.Middleware(options) as unknown as Middleware, ready as unknown as Middleware];
+  } satisfies ChatlensMiddleware;
+  // Options as the package's code takes them (types/channels.d.ts).
+  return [Channels.Middleware({ adapter }), ready];
 }

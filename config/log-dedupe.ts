@@ -6,17 +6,17 @@
  * their level, module and message are (an Error counts by its name and message, not its stack).
  * Time comes from setTimeout (unref'd), so tests drive it with fake timers.
  */
-export interface RepeatFilterOptions {
+export interface RepeatFilterOptions<Level extends string = string> {
   intervalMs: number;
   /** Called at the end of an interval in which `count` identical lines were held back. */
-  onRepeated(sample: { type: string; args: unknown[] }, count: number, intervalMs: number): void;
+  onRepeated(sample: { type: Level; args: unknown[] }, count: number, intervalMs: number): void;
   /** Levels that are collapsed; others always pass. */
   levels?: readonly string[];
 }
 
-interface Window {
+interface Window<Level extends string> {
   held: number;
-  sample: { type: string; args: unknown[] };
+  sample: { type: Level; args: unknown[] };
 }
 
 /** Text that identifies a log line's content, without stacks or object identity. */
@@ -36,23 +36,24 @@ export function lineKey(type: string, mod: unknown, args: unknown[]): string {
   return `${type}\u0000${String(mod ?? "")}\u0000${parts.join(" ")}`;
 }
 
-export class RepeatFilter {
-  private readonly windows = new Map<string, Window>();
+/** `Level`: the logger's level names (a line's `type`), handed back as they came in the summary's sample. */
+export class RepeatFilter<Level extends string = string> {
+  private readonly windows = new Map<string, Window<Level>>();
   private readonly levels: ReadonlySet<string>;
 
-  constructor(private readonly options: RepeatFilterOptions) {
+  constructor(private readonly options: RepeatFilterOptions<Level>) {
     this.levels = new Set(options.levels ?? ["warn", "error", "fatal"]);
   }
 
   /** True when the line is to be written now; false when it is counted for the summary. */
-  admit(type: string, key: string, args: unknown[]): boolean {
+  admit(type: Level, key: string, args: unknown[]): boolean {
     if (this.options.intervalMs <= 0 || !this.levels.has(type)) return true;
     const open = this.windows.get(key);
     if (open) {
       open.held++;
       return false;
     }
-    const window: Window = { held: 0, sample: { type, args } };
+    const window: Window<Level> = { held: 0, sample: { type, args } };
     this.windows.set(key, window);
     setTimeout(() => {
       this.windows.delete(key);

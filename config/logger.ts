@@ -1,4 +1,4 @@
-import { Loggers, type LoggerConfig } from "moleculer";
+import { Loggers, type LoggerBindings, type LogLevels } from "moleculer";
 import { lineKey, RepeatFilter } from "./log-dedupe.ts";
 import type { Config } from "./index.ts";
 
@@ -37,18 +37,11 @@ const jsonFormatter = (currentOrigin: () => LogOrigin | undefined) =>
     return [JSON.stringify(line)];
   };
 
-type LogHandler = (type: string, args: unknown[]) => void;
-const ConsoleLogger = (
-  Loggers as unknown as {
-    Console: new (opts: object) => { getLogHandler(bindings: Record<string, unknown>): LogHandler | null };
-  }
-).Console;
-
 /**
  * Moleculer's console logger with repeated warnings and errors collapsed: during an outage every
  * retry fails the same way, and one line per interval with a count says as much as hundreds.
  */
-export class DedupedConsoleLogger extends ConsoleLogger {
+export class DedupedConsoleLogger extends Loggers.Console {
   constructor(
     opts: object,
     private readonly repeatIntervalMs = LOG_REPEAT_INTERVAL_MS,
@@ -56,10 +49,10 @@ export class DedupedConsoleLogger extends ConsoleLogger {
     super(opts);
   }
 
-  override getLogHandler(bindings: Record<string, unknown>): LogHandler | null {
+  override getLogHandler(bindings: LoggerBindings): Loggers.LogHandler | null {
     const print = super.getLogHandler(bindings);
     if (!print) return print;
-    const filter = new RepeatFilter({
+    const filter = new RepeatFilter<LogLevels>({
       intervalMs: this.repeatIntervalMs,
       onRepeated: (sample, count, ms) =>
         print(sample.type, [
@@ -77,12 +70,12 @@ export class DedupedConsoleLogger extends ConsoleLogger {
 export function loggerOptions(
   config: Config,
   currentOrigin: () => LogOrigin | undefined = () => undefined,
-): LoggerConfig {
+): Loggers.Base {
   return new DedupedConsoleLogger({
     level: config.LOG_LEVEL,
     colors: config.logFormat === "pretty",
     moduleColors: config.logFormat === "pretty",
     formatter: config.logFormat === "json" ? jsonFormatter(currentOrigin) : "short",
     autoPadding: false,
-  }) as unknown as LoggerConfig;
+  });
 }

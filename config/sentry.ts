@@ -1,6 +1,7 @@
-import type { Context, Middleware } from "moleculer";
+import type { Context } from "moleculer";
 import { Errors } from "moleculer";
 import type { NodeOptions } from "@sentry/node";
+import type { ChatlensMiddleware } from "../types/middleware.ts";
 import type { Config } from "./index.ts";
 
 /**
@@ -28,7 +29,7 @@ export async function initSentry(
   config: Pick<Config, "SENTRY_DSN" | "NODE_ENV" | "NODE_ID" | "SERVICES">,
   /** Overrides for tests (a capturing transport) or an operator's fork. */
   options: Partial<NodeOptions> = {},
-): Promise<Middleware[]> {
+): Promise<ChatlensMiddleware[]> {
   if (!config.SENTRY_DSN) return [];
   const Sentry = await import("@sentry/node");
   Sentry.init({
@@ -106,4 +107,4 @@ export const SentryMiddleware = {
   async stopped() {
     await flushSentry();
   },
-} as unknown as Middleware;
+} satisfies ChatlensMiddleware;

@@ -1,4 +1,4 @@
-import type { ServiceBroker } from "moleculer";
+import type { BaseMetric, ServiceBroker } from "moleculer";
 
 /**
  * chatlens' own (business) metrics: the one place that declares their names, types, labels and
@@ -265,16 +265,12 @@ export function dropIndexSeries(broker: ServiceBroker, key?: { datasetId: string
   const m = broker.metrics;
   if (!m?.isEnabled()) return;
   for (const name of [CHATLENS_METRICS.indexVectors.name, CHATLENS_METRICS.indexBytes.name]) {
-    const metric = m.getMetric(name) as unknown as {
-      values: Map<string, unknown>;
-      hashingLabels(labels: Record<string, string>): string;
-      clear(): void;
-      changed(): void;
-    } | null;
+    // Null when not registered (Moleculer's typings leave that case out).
+    const metric: BaseMetric | null = m.getMetric(name);
     if (!metric) continue;
     if (!key) metric.clear();
     else if (metric.values.delete(metric.hashingLabels({ dataset: key.datasetId, model: key.modelId })))
-      metric.changed();
+      metric.changed(undefined);
   }
 }
 

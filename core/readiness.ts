@@ -23,26 +23,37 @@ async function timed(check: () => Promise<void>, timeoutMs: number): Promise<Che
   }
 }
 
+/**
+ * The library connection a transporter or cacher holds once connected (`client`: a NATS
+ * connection, an ioredis client); its shape depends on the module, so it is read as unknown.
+ */
+function clientOf(module: object | undefined): unknown {
+  return module && "client" in module ? module.client : undefined;
+}
+
+/** Whether `value` has a method `name` (one answering with a promise: `rtt`, `ping`). */
+function hasMethod<K extends string>(value: unknown, name: K): value is Record<K, () => Promise<unknown>> {
+  return typeof value === "object" && value !== null && name in value && typeof Reflect.get(value, name) === "function";
+}
+
 /** The dependencies a node needs to serve requests (database, transporter) and its cacher, reported but not required. */
 export async function checkReadiness(broker: ServiceBroker, app: AppContext, timeoutMs = 2000) {
-  const transit = (
-    broker as unknown as { transit?: { connected: boolean; tx?: { client?: { rtt?(): Promise<number> } } } }
-  ).transit;
+  const transit = broker.transit;
   // Moleculer's NATS (v2 client) transporter keeps `connected` true while the client reconnects;
   // a round trip to the server is what tells a live connection from one being re-established.
-  const nats = transit?.tx?.client;
-  const cacher = broker.cacher as unknown as { client?: { ping(): Promise<string>; status?: string } } | undefined;
+  const nats = clientOf(transit?.tx);
+  const redis = clientOf(broker.cacher);
   const [database, transporter, cache] = await Promise.all([
     timed(async () => (await app.database()).ping(), timeoutMs),
     !transit
       ? Promise.resolve<CheckResult>({ status: "disabled" })
       : !transit.connected
         ? Promise.resolve<CheckResult>({ status: "down", detail: "not connected" })
-        : nats?.rtt
-          ? timed(async () => void (await nats.rtt!()), timeoutMs)
+        : hasMethod(nats, "rtt")
+          ? timed(async () => void (await nats.rtt()), timeoutMs)
           : Promise.resolve<CheckResult>({ status: "ok" }),
-    cacher?.client?.ping
-      ? timed(async () => void (await cacher.client!.ping()), timeoutMs)
+    hasMethod(redis, "ping")
+      ? timed(async () => void (await redis.ping()), timeoutMs)
       : Promise.resolve<CheckResult>(broker.cacher ? { status: "ok", detail: "memory" } : { status: "disabled" }),
   ]);
   const checks = { database, transporter, cacher: cache };

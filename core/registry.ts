@@ -20,11 +20,9 @@ export interface ActionEndpointList {
   };
 }
 
-/** Every endpoint (available or not) of an action across the cluster; Moleculer's typings omit this call. */
+/** Every endpoint (available or not) of an action across the cluster (typed in types/moleculer.d.ts). */
 export function actionEndpoints(broker: ServiceBroker, action: string): ActionEndpointList | undefined {
-  return (
-    broker.registry as unknown as { getActionEndpoints(name: string): ActionEndpointList | undefined }
-  ).getActionEndpoints(action);
+  return broker.registry.getActionEndpoints(action);
 }
 
 /** Tells the other nodes this node's info again, after its metadata changed (a device found at load time). */

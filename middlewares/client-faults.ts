@@ -1,5 +1,6 @@
-import { Errors, type ActionHandler, type ActionSchema, type Context, type Middleware } from "moleculer";
+import { Errors, type ActionHandler, type ActionSchema, type Context } from "moleculer";
 import { ClientError } from "../core/errors.ts";
+import type { ChatlensMiddleware } from "../types/middleware.ts";
 
 /**
  * Keeps the caller's faults the caller's (issue 15 M1, L6). A NUL byte, a date PostgreSQL cannot
@@ -89,4 +90,4 @@ export const ClientFaultsMiddleware = {
       }
     };
   },
-} as unknown as Middleware;
+} satisfies ChatlensMiddleware;

@@ -1,11 +1,12 @@
-import type { ActionHandler, ActionSchema, Context, Middleware } from "moleculer";
+import type { ActionHandler, ActionSchema, Context } from "moleculer";
 import { checkAccess, type ActionGuard, type CallMeta } from "../core/permissions.ts";
+import type { ChatlensMiddleware } from "../types/middleware.ts";
 
 /**
  * Refuses a published action to a caller without its declared `auth` or `permissions`
  * (the table is core/permissions.ts). Runs before the validator and the cacher (moleculer.config.ts).
  */
-export const PermissionsMiddleware: Middleware = {
+export const PermissionsMiddleware = {
   name: "Permissions",
   localAction(next: ActionHandler, action: ActionSchema) {
     if (action.visibility !== "published" && action.visibility !== undefined) return next;
@@ -20,4 +21,4 @@ export const PermissionsMiddleware: Middleware = {
       return next(ctx);
     };
   },
-} as unknown as Middleware;
+} satisfies ChatlensMiddleware;

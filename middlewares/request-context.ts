@@ -1,5 +1,13 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { ActionHandler, Context, Middleware, ServiceBroker } from "moleculer";
+import type { ActionHandler, Context, ServiceBroker } from "moleculer";
+import type {
+  CallHook,
+  ChannelHandler,
+  ChatlensMiddleware,
+  EmitHook,
+  EventHandler,
+  HookOptions,
+} from "../types/middleware.ts";
 
 /** What every log line written while serving a request names: its id and who asked. */
 export interface RequestOrigin {
@@ -34,12 +42,8 @@ function originOf(ctx: Context): RequestOrigin {
   return { requestId: ctx.requestID ?? ctx.id, ...(userId ? { userId } : {}), ...(orgId ? { orgId } : {}) };
 }
 
-type Opts =
-  | { parentCtx?: unknown; requestID?: string; meta?: Record<string, unknown>; headers?: Record<string, string> }
-  | undefined;
-
 /** Options of a call or event made outside any context: the current request's id and origin. */
-function withOrigin(opts: Opts): Opts {
+function withOrigin(opts: HookOptions): HookOptions {
   const origin = requestContext.getStore();
   if (!origin || opts?.parentCtx || opts?.requestID != null) return opts;
   const { userId, orgId } = origin;
@@ -50,26 +54,26 @@ function withOrigin(opts: Opts): Opts {
   };
 }
 
-export const RequestContextMiddleware: Middleware = {
+export const RequestContextMiddleware = {
   name: "RequestContext",
   localAction(next: ActionHandler) {
     return (ctx: Context) => requestContext.run(originOf(ctx), () => next(ctx));
   },
-  localEvent(next: (ctx: Context) => unknown) {
+  localEvent(next: EventHandler) {
     return (ctx: Context) => requestContext.run(originOf(ctx), () => next(ctx));
   },
-  call(next: (action: string, params: unknown, opts: Opts) => unknown) {
-    return (action: string, params: unknown, opts: Opts) => next(action, params, withOrigin(opts));
+  call(next: CallHook): CallHook {
+    return (action, params, opts) => next(action, params, withOrigin(opts));
   },
-  emit(next: (event: string, payload: unknown, opts: Opts) => unknown) {
-    return (event: string, payload: unknown, opts: Opts) => next(event, payload, withOrigin(opts));
+  emit(next: EmitHook): EmitHook {
+    return (event, payload, opts) => next(event, payload, withOrigin(opts));
   },
-  broadcast(next: (event: string, payload: unknown, opts: Opts) => unknown) {
-    return (event: string, payload: unknown, opts: Opts) => next(event, payload, withOrigin(opts));
+  broadcast(next: EmitHook): EmitHook {
+    return (event, payload, opts) => next(event, payload, withOrigin(opts));
   },
   // @moleculer/channels: the publisher's request travels in the message headers...
-  sendToChannel(next: (channel: string, payload: unknown, opts: Opts) => unknown) {
-    return (channel: string, payload: unknown, opts: Opts) => {
+  sendToChannel(next: EmitHook): EmitHook {
+    return (channel, payload, opts) => {
       const origin = requestContext.getStore();
       if (!origin) return next(channel, payload, opts);
       const headers: Record<string, string> = { ...opts?.headers, [HEADERS.requestId]: origin.requestId };
@@ -79,24 +83,29 @@ export const RequestContextMiddleware: Middleware = {
     };
   },
   // ...and the consumer's handler runs inside it, on whichever node takes the message.
-  localChannel(this: ServiceBroker, next: (msg: unknown, raw: unknown) => Promise<unknown>) {
-    return (msg: unknown, raw: unknown) => {
+  localChannel(this: ServiceBroker, next: ChannelHandler): ChannelHandler {
+    return (msg, raw) => {
       // Moleculer binds handler hooks to their broker: the channel adapter is that broker's.
-      const adapter = (
-        this as unknown as { channelAdapter?: { parseMessageHeaders(raw: unknown): Record<string, string> | null } }
-      ).channelAdapter;
-      let headers: Record<string, string> | null = null;
+      let headers: Record<string, unknown> | null | undefined = null;
       try {
-        headers = adapter?.parseMessageHeaders(raw) ?? null;
+        headers = this.channelAdapter?.parseMessageHeaders(raw);
       } catch {
         headers = null;
       }
-      const requestId = headers?.[HEADERS.requestId];
+      const requestId = header(headers, HEADERS.requestId);
       if (!requestId) return next(msg, raw);
       const origin: RequestOrigin = { requestId };
-      if (headers?.[HEADERS.userId]) origin.userId = headers[HEADERS.userId];
-      if (headers?.[HEADERS.orgId]) origin.orgId = headers[HEADERS.orgId];
+      const userId = header(headers, HEADERS.userId);
+      const orgId = header(headers, HEADERS.orgId);
+      if (userId) origin.userId = userId;
+      if (orgId) origin.orgId = orgId;
       return requestContext.run(origin, () => next(msg, raw));
     };
   },
-} as unknown as Middleware;
+} satisfies ChatlensMiddleware;
+
+/** A header of a channel message; the adapter hands back whatever the message carried, so only a string counts. */
+function header(headers: Record<string, unknown> | null | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return typeof value === "string" ? value : undefined;
+}

@@ -1,7 +1,7 @@
 import { readdir, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
-import type { Middleware, ServiceBroker } from "moleculer";
+import type { BaseMetric, Service, ServiceBroker } from "moleculer";
 import {
   CHATLENS_METRICS,
   dropIndexSeries,
@@ -11,6 +11,7 @@ import {
   setIndexDisk,
   setServiceUp,
 } from "../core/metrics.ts";
+import type { ChannelHandler, ChannelInfo, ChatlensMiddleware } from "../types/middleware.ts";
 
 /**
  * Metrics that no action records on its own, gathered on a timer on every node (issue 19: every
@@ -57,14 +58,13 @@ function channelLabel(broker: ServiceBroker, name: string): string {
   return prefix && name.startsWith(prefix) ? name.slice(prefix.length) : name;
 }
 
-interface ChannelDef {
-  name: string;
-  maxRetries?: number;
+/** The index service's answer to "is this dataset's index mine to report" (services/index). */
+interface DatasetOwner {
+  ownsDataset(datasetId: string): boolean;
 }
 
-interface JetStreamManagerLike {
-  streams: { list(): { next(): Promise<{ config: { name: string; subjects?: string[] } }[]> } };
-  consumers: { list(stream: string): { next(): Promise<{ num_pending: number; num_ack_pending: number }[]> } };
+function isDatasetOwner(service: Service): service is Service & DatasetOwner {
+  return "ownsDataset" in service && typeof service.ownsDataset === "function";
 }
 
 /** Bytes of every file below `dir` (an index version's files; git's own store excluded). */
@@ -103,13 +103,13 @@ async function indexSizes(root: string): Promise<{ dataset: string; model: strin
   return out;
 }
 
-export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): Middleware {
+export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}) {
   const intervalMs = options.intervalMs ?? 10_000;
   let broker: ServiceBroker;
   let histogram: IntervalHistogram | undefined;
   let timer: NodeJS.Timeout | undefined;
   let sampling: Promise<void> | undefined;
-  const channels = new Map<string, ChannelDef>();
+  const channels = new Map<string, ChannelInfo>();
   const knownIndexes = new Set<string>();
 
   const enabled = () => broker.metrics?.isEnabled() === true;
@@ -125,19 +125,21 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
     histogram.reset();
   }
 
+  /** A metric by name; null when nothing registered it (Moleculer's typings leave that case out). */
+  function metric(name: string): BaseMetric | null {
+    return broker.metrics.getMetric(name);
+  }
+
   function counterValue(name: string, labels: Record<string, string>): number {
-    const metric = broker.metrics.getMetric(name) as unknown as {
-      get(l: Record<string, string>): { value: number } | null;
-    } | null;
-    return metric?.get(labels)?.value ?? 0;
+    const value: unknown = metric(name)?.get(labels)?.value;
+    return typeof value === "number" ? value : 0;
   }
 
   /** Handlers started for a channel, whatever their group. */
 
   async function sampleChannels(): Promise<void> {
     if (channels.size === 0) return;
-    const adapter = (broker as unknown as { channelAdapter?: { manager?: JetStreamManagerLike | null } })
-      .channelAdapter;
+    const adapter = broker.channelAdapter;
     if (adapter && "manager" in adapter) {
       // JetStream: what waits in each stream's consumers, read through the adapter's own connection.
       const jsm = adapter.manager;
@@ -164,22 +166,23 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
   }
 
   function startedAnyGroup(name: string): number {
-    const metric = broker.metrics.getMetric("moleculer.channels.messages.total") as unknown as {
-      values: Map<string, { labels: Record<string, string>; value: number }>;
-    } | null;
     let n = 0;
-    for (const v of metric?.values.values() ?? []) if (v.labels.channel === name) n += v.value;
+    for (const v of metric("moleculer.channels.messages.total")?.values.values() ?? []) {
+      const value: unknown = v.value;
+      if (v.labels.channel === name && typeof value === "number") n += value;
+    }
     return n;
   }
 
   async function sampleIndexes(): Promise<void> {
-    const index = broker.getLocalService("index") as unknown as
-      { ownsDataset?(datasetId: string): boolean } | undefined;
+    // Undefined at run time on a node without the index service (the typings say Service).
+    const index: Service | undefined = broker.getLocalService("index");
     if (!options.indexDir || !index) return;
+    const owner = isDatasetOwner(index) ? index : undefined;
     const seen = new Set<string>();
     for (const { dataset, model, bytes } of await indexSizes(options.indexDir)) {
       // Files of indexes another node owns now (a shared volume, or this node's copy from before a move) are not this node's to report.
-      if (index.ownsDataset && !index.ownsDataset(dataset)) {
+      if (owner && !owner.ownsDataset(dataset)) {
         dropIndexSeries(broker, { datasetId: dataset, modelId: model });
         knownIndexes.delete(`${dataset}\n${model}`);
         continue;
@@ -227,7 +230,7 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
             type: "gauge",
             unit: name === LAG.count ? undefined : "msec",
             description: "Event-loop delay over the last sampling interval (node:perf_hooks)",
-          } as never);
+          });
       for (const name of Object.values(LAG)) m.set(name, 0);
     },
 
@@ -244,8 +247,8 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
       }
     },
 
-    localChannel(next: (msg: unknown, raw: unknown) => Promise<unknown>, chan: ChannelDef) {
-      return async (msg: unknown, raw: unknown) => {
+    localChannel(next: ChannelHandler, chan: ChannelInfo): ChannelHandler {
+      return async (msg, raw) => {
         try {
           return await next(msg, raw);
         } catch (err) {
@@ -264,8 +267,8 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
       // After Moleculer's own middlewares registered their metrics: breakers, timeouts and
       // retries read 0 until the first one, so increase() counts that first one too.
       for (const name of ZERO_FROM_START) {
-        const metric = broker.metrics.getMetric(name) as unknown as { get(l: object): unknown } | null;
-        if (metric && !metric.get({})) broker.metrics.set(name, 0, {});
+        const m = metric(name);
+        if (m && !m.get({})) broker.metrics.set(name, 0, {});
       }
       for (const svc of broker.services) if (!svc.name.startsWith("$")) setServiceUp(broker, { service: svc.name });
       histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -280,5 +283,5 @@ export function RuntimeMetricsMiddleware(options: RuntimeMetricsOptions = {}): M
       histogram?.disable();
       await sampling;
     },
-  } as unknown as Middleware;
+  } satisfies ChatlensMiddleware;
 }

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
-import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
+import { drizzle as drizzlePg, type NodePgDatabase } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
 import pg from "pg";
 import * as schema from "./schema.ts";
@@ -61,8 +61,9 @@ async function openPglite(options: OpenOptions): Promise<Database> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create(options.dataDir, { loadDataDir: options.loadDataDir });
   yieldBeforeEachQuery(client);
-  const db = drizzlePglite(client, { schema }) as unknown as Db;
-  if (options.migrate !== false) await migratePglite(db as never, { migrationsFolder: MIGRATIONS_DIR });
+  const pgliteDb = drizzlePglite(client, { schema });
+  if (options.migrate !== false) await migratePglite(pgliteDb, { migrationsFolder: MIGRATIONS_DIR });
+  const db: Db = pgliteDb;
   return {
     db,
     kind: "pglite",
@@ -102,9 +103,10 @@ async function openPostgres(options: OpenOptions): Promise<Database> {
   });
   // An idle client that loses its server emits "error"; without a listener that kills the process.
   pool.on("error", () => {});
-  const db = drizzlePg(pool, { schema }) as unknown as Db;
+  const pgDb = drizzlePg(pool, { schema });
+  const db: Db = pgDb;
   if (options.migrate !== false)
-    await migrateUnderLock(pool, db).catch(async (err: unknown) => {
+    await migrateUnderLock(pool, pgDb).catch(async (err: unknown) => {
       // A failed start-up attempt must not leave its pool behind (the next attempt opens another).
       await pool.end().catch(() => {});
       throw err;
@@ -133,12 +135,12 @@ export function isStatementCancelled(err: unknown): boolean {
 }
 
 /** Several nodes may start at once against one server: only one migrates at a time. */
-async function migrateUnderLock(pool: pg.Pool, db: Db): Promise<void> {
+async function migrateUnderLock(pool: pg.Pool, db: NodePgDatabase<Schema>): Promise<void> {
   const lockId = 727_274_001;
   const client = await pool.connect();
   try {
     await client.query("select pg_advisory_lock($1)", [lockId]);
-    await migratePg(db as never, { migrationsFolder: MIGRATIONS_DIR });
+    await migratePg(db, { migrationsFolder: MIGRATIONS_DIR });
   } finally {
     await client.query("select pg_advisory_unlock($1)", [lockId]).catch(() => {});
     client.release();
@@ -165,12 +167,12 @@ const UNREACHABLE_CODES = new Set([
   "08006",
 ]);
 
+/** The fields of a thrown value that tell what failed, each still to be checked (drivers throw all sorts). */
+type ErrorFields = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+const errorFields = (e: unknown): ErrorFields | undefined => (typeof e === "object" && e !== null ? e : undefined);
+
 export function isUnreachableError(err: unknown): boolean {
-  for (
-    let e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown[] } | undefined, depth = 0;
-    e && depth < 5;
-    e = e.cause as never, depth++
-  ) {
+  for (let e = errorFields(err), depth = 0; e && depth < 5; e = errorFields(e.cause), depth++) {
     if (typeof e.code === "string" && UNREACHABLE_CODES.has(e.code)) return true;
     if (Array.isArray(e.errors) && e.errors.some(isUnreachableError)) return true;
     if (

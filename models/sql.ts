@@ -3,7 +3,11 @@ import { sql, type SQL } from "drizzle-orm";
 
 /** The rows of a raw query (`db.execute`): the one place that knows both drivers answer `{ rows }`. */
 export async function rowsOf<T>(db: { execute(query: SQL): PromiseLike<unknown> }, query: SQL): Promise<T[]> {
-  return ((await db.execute(query)) as unknown as { rows: T[] }).rows;
+  const result = await db.execute(query);
+  // The one assertion left: the query builder both drivers share types the answer as unknown
+  // (node-postgres answers a QueryResult, PGlite a Results, both with `rows`), and `T` is the
+  // caller's word for the columns its raw SQL selects, which no type can check.
+  return (result as { rows: T[] }).rows;
 }
 
 /** `a, b, c` of bound parameters, for `in (...)`. */

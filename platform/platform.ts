@@ -1,4 +1,4 @@
-import { ServiceBroker, type Middleware } from "moleculer";
+import { ServiceBroker } from "moleculer";
 import type { Config, ServiceName } from "../config/index.ts";
 import { createBrokerOptions } from "../moleculer.config.ts";
 import { PermissionsMiddleware } from "../middlewares/permissions.ts";
@@ -8,6 +8,7 @@ import { createAppContext, type AppContext } from "../core/app-context.ts";
 import { loadServiceSchemas } from "./catalog.ts";
 import { embedderNodeMetadata } from "../services/embedder/node-routing.ts";
 import type { Database } from "../models/db.ts";
+import type { ChatlensMiddleware } from "../types/middleware.ts";
 
 export interface Platform {
   broker: ServiceBroker;
@@ -21,7 +22,7 @@ export interface PlatformOptions {
   services?: readonly ServiceName[];
   /** An already open database (tests hand in an isolated one). */
   database?: Database;
-  middlewares?: Middleware[];
+  middlewares?: ChatlensMiddleware[];
   metadata?: Record<string, unknown>;
   /** Overrides config.TRANSPORTER (tests join several in-process nodes with "Fake"). */
   transporter?: string;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import grantModule from "grant";
+import grantModule, { type GrantConfig, type GrantHandler, type GrantResponse } from "grant";
 import type { Service } from "moleculer";
 import type { Config } from "../../config/index.ts";
 import { OAUTH_BINDING_COOKIE, oauthBinding, oauthBindingCookie } from "./cookies.ts";
@@ -24,23 +24,20 @@ import {
 export const OAUTH_PREFIX = "/api/auth/oauth";
 
 type Req = IncomingMessage & { originalUrl?: string; url: string };
-type GrantHandler = (
-  req: IncomingMessage,
-  res: ServerResponse,
-) => Promise<{ response?: Record<string, any>; redirect?: boolean }>;
-// grant's typings declare its handlers on a namespace that NodeNext resolution does not see; the CommonJS export has them.
-const grantNode = (grantModule as unknown as { node(options: Record<string, unknown>): GrantHandler }).node;
+// grant is CommonJS: under NodeNext its declared `export default` is the module's `default`
+// property, which grant.js sets to itself (`grant.default = grant`), so this is grant.node.
+const grantNode = grantModule.default.node;
 type Gateway = Service & { clientAddress(req: IncomingMessage): string };
 
 interface Providers {
   google?: { issuer: string; jwksUri: string; clientId: string };
   github?: { apiUrl: string };
-  grantConfig: Record<string, unknown>;
+  grantConfig: GrantConfig;
 }
 
 async function providerConfig(config: Config, origin: string): Promise<Providers> {
   const common = { state: true, pkce: true, transport: "state", response: ["tokens"] };
-  const grantConfig: Record<string, unknown> = { defaults: { origin, prefix: OAUTH_PREFIX, transport: "state" } };
+  const grantConfig: GrantConfig = { defaults: { origin, prefix: OAUTH_PREFIX, transport: "state" } };
   const out: Providers = { grantConfig };
   if (config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET) {
     const d = await discover(config.GOOGLE_ISSUER);
@@ -94,11 +91,7 @@ function redirect(res: ServerResponse, location: string) {
   res.end();
 }
 
-async function identityFrom(
-  p: Providers,
-  provider: OAuthProvider,
-  response: Record<string, any>,
-): Promise<ProviderIdentity> {
+async function identityFrom(p: Providers, provider: OAuthProvider, response: GrantResponse): Promise<ProviderIdentity> {
   if (provider === "google") {
     if (typeof response.id_token !== "string") throw new OAuthError("OAUTH_FAILED", "Google returned no id_token");
     return verifyGoogleIdToken(response.id_token, p.google!);

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from "node:timers/promises";
 import Channels from "@moleculer/channels";
+import type { Service } from "moleculer";
 
 /**
  * The durable channels the embedder uses (@moleculer/channels: NATS JetStream in a cluster, the
@@ -40,12 +41,12 @@ declare module "moleculer" {
  * the database records the work still to do.
  */
 export function drainingFakeAdapter(waitMs = 0): InstanceType<typeof Channels.Adapters.Fake> {
-  const Fake = Channels.Adapters.Fake as unknown as new () => FakeInternals;
-  class DrainingFake extends Fake {
-    async unsubscribe(chan: { id: string; name: string; unsubscribing?: boolean }): Promise<void> {
+  class DrainingFake extends Channels.Adapters.Fake {
+    override async unsubscribe(chan: { id: string; name: string; unsubscribing?: boolean }): Promise<void> {
       if (chan.unsubscribing) return;
       chan.unsubscribing = true;
-      const service = this.services.get(chan.id);
+      // The service the adapter created to receive this channel's events.
+      const service: Service | undefined = this.services.get(chan.id);
       if (!service) return;
       await this.broker.destroyService(service);
       const deadline = Date.now() + waitMs;
@@ -56,14 +57,6 @@ export function drainingFakeAdapter(waitMs = 0): InstanceType<typeof Channels.Ad
       else this.stopChannelActiveMessages(chan.id);
     }
   }
-  return new DrainingFake() as unknown as InstanceType<typeof Channels.Adapters.Fake>;
-}
-
-/** What DrainingFake uses of the adapter's untyped internals. */
-interface FakeInternals {
-  services: Map<string, unknown>;
-  broker: { destroyService(service: unknown): Promise<void> };
-  logger: { info(message: string): void };
-  getNumberOfChannelActiveMessages(id: string): number;
-  stopChannelActiveMessages(id: string): void;
+  // No options: the Fake adapter's defaults.
+  return new DrainingFake(undefined);
 }

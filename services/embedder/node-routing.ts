@@ -17,7 +17,7 @@ export interface EndpointLike {
   id: string;
   local: boolean;
   isAvailable: boolean;
-  node: { id: string; metadata?: Record<string, unknown> | null };
+  node: { id?: string; metadata?: Record<string, unknown> | null };
 }
 
 /**
@@ -51,8 +51,13 @@ export class GpuFirstStrategy extends Strategies.Base {
   private turn = 0;
 
   override select(list: Endpoint[]): Endpoint {
-    // Moleculer only asks with a non-empty list of available endpoints.
-    return pickEndpoint(list as unknown as EndpointLike[], this.turn++) as unknown as Endpoint;
+    const picked = pickEndpoint(list, this.turn++);
+    // Moleculer only asks with a non-empty list of available endpoints, and refuses a null answer with this same error.
+    if (!picked)
+      throw new Errors.MoleculerServerError("Strategy returned an invalid endpoint.", 500, "INVALID_ENDPOINT", {
+        strategy: GPU_STRATEGY,
+      });
+    return picked;
   }
 }
 
@@ -61,7 +66,7 @@ export class GpuFirstStrategy extends Strategies.Base {
  * action (with that action's strategy) as soon as it hears of it, whether it calls it or not.
  */
 export function registerGpuStrategy(): void {
-  (Strategies as unknown as { register(name: string, value: unknown): void }).register(GPU_STRATEGY, GpuFirstStrategy);
+  Strategies.register(GPU_STRATEGY, GpuFirstStrategy);
 }
 
 /**

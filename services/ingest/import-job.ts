@@ -224,7 +224,7 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
         bytesTotal: Math.max(s.bytesTotal, result.bytesRead),
         messagesRead: result.messagesRead,
         messagesAdded: result.messagesAdded,
-        summary: result as unknown as Record<string, unknown>,
+        summary: result,
         finishedAt: new Date(),
         heartbeatAt: new Date(),
       })

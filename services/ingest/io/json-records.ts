@@ -36,6 +36,16 @@ interface ParserInternals {
   _processBuffer(callback: (err?: Error | null) => void): void;
 }
 
+/** Whether the parser still has the private members this module relies on (its typings declare none). */
+function hasInternals(parser: StreamJsonParser): parser is StreamJsonParser & ParserInternals {
+  return (
+    "_accumulator" in parser &&
+    typeof parser._accumulator === "string" &&
+    "_processBuffer" in parser &&
+    typeof parser._processBuffer === "function"
+  );
+}
+
 /** Raised inside the tokenizer, where the JSON path is not known; the reader turns it into STRING_TOO_LONG. */
 class StringTooLong extends Error {}
 
@@ -47,10 +57,10 @@ class StringTooLong extends Error {}
  */
 function boundedParser(maxChars: number): StreamJsonParser {
   const parser = new StreamJsonParser({ packValues: true, streamValues: false });
-  const internals = parser as unknown as ParserInternals;
-  const processBuffer = internals._processBuffer.bind(parser);
-  internals._processBuffer = (callback) =>
-    processBuffer((err) => callback(err ?? (internals._accumulator.length > maxChars ? new StringTooLong() : null)));
+  if (!hasInternals(parser)) throw new Error("stream-json's Parser no longer has _accumulator and _processBuffer");
+  const processBuffer = parser._processBuffer.bind(parser);
+  parser._processBuffer = (callback) =>
+    processBuffer((err) => callback(err ?? (parser._accumulator.length > maxChars ? new StringTooLong() : null)));
   return parser;
 }
 

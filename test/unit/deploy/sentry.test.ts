@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { Errors, ServiceBroker } from "moleculer";
 import type { NodeOptions } from "@sentry/node";
 import { closeSentry, initSentry, isServerFault } from "../../../config/sentry.ts";
+import { brokerMiddlewares } from "../../../moleculer.config.ts";
 
 interface CapturedEvent {
   exception?: { values?: { type?: string; value?: string }[] };
@@ -29,7 +30,7 @@ describe("Sentry (config/sentry.ts)", () => {
       },
     );
     expect(middlewares).to.have.length(1);
-    broker = new ServiceBroker({ logger: false, nodeID: "node-1", middlewares });
+    broker = new ServiceBroker({ logger: false, nodeID: "node-1", middlewares: brokerMiddlewares(middlewares) });
     broker.createService({
       name: "demo",
       actions: {

@@ -1,11 +1,10 @@
 import { Readable } from "node:stream";
 import { expect } from "chai";
-import { Errors, type ActionHandler, type ActionSchema, type Context } from "moleculer";
+import { Errors, type ActionSchema, type Context } from "moleculer";
 import { ClientError } from "../../../core/errors.ts";
 import { ClientFaultsMiddleware, findBadValue, isDataException } from "../../../middlewares/client-faults.ts";
 
-type Wrap = (handler: ActionHandler, action: ActionSchema) => (ctx: Context) => Promise<unknown>;
-const wrap = (ClientFaultsMiddleware as unknown as { localAction: Wrap }).localAction;
+const wrap = ClientFaultsMiddleware.localAction;
 const ctxOf = (params: unknown) => ({ params }) as Context;
 
 async function rejection(run: () => Promise<unknown>): Promise<Errors.MoleculerError> {
