@@ -11,6 +11,7 @@
  * embedder) and runs the import itself.
  */
 import { importPathParams } from "../services/ingest/operator-commands.ts";
+import { positional } from "../core/operator.ts";
 import { parseCommandLine } from "../platform/operator-commands.ts";
 import { runOnce } from "./cli.ts";
 
@@ -28,7 +29,14 @@ await runOnce(
   async (broker) => {
     const row = (await broker.call(
       "ingest.importPath",
-      { ...importPathParams(parsed.args.datasetId, parsed.args.path, parsed.args.options), wait: true },
+      {
+        ...importPathParams(
+          positional(parsed.args, "datasetId"),
+          positional(parsed.args, "path"),
+          parsed.args.options ?? {},
+        ),
+        wait: true,
+      },
       {
         meta: { system: true },
         nodeID: broker.nodeID,

@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import type { OperatorCommand } from "../core/operator.ts";
+import type { OperatorArgs, OperatorCommand } from "../core/operator.ts";
 import { AUTH_COMMANDS } from "../services/auth/operator-commands.ts";
 import { INDEX_COMMANDS } from "../services/index/operator-commands.ts";
 import { INGEST_COMMANDS } from "../services/ingest/operator-commands.ts";
@@ -19,7 +19,7 @@ export function replCommands() {
     command: c.command,
     description: c.description,
     options: c.options,
-    async action(broker: ServiceBroker, args: Record<string, any>) {
+    async action(broker: ServiceBroker, args: OperatorArgs) {
       try {
         console.log(JSON.stringify(await c.run(broker, args), null, 2));
       } catch (err) {
@@ -30,7 +30,7 @@ export function replCommands() {
 }
 
 /** Parses `argv` (after the script) into the command and its named arguments. */
-export function parseCommandLine(argv: string[]): { command: OperatorCommand; args: Record<string, any> } | undefined {
+export function parseCommandLine(argv: string[]): { command: OperatorCommand; args: OperatorArgs } | undefined {
   const [name, ...rest] = argv;
   const command = OPERATOR_COMMANDS.find((c) => c.command.split(" ")[0] === name);
   if (!command) return undefined;
@@ -41,7 +41,6 @@ export function parseCommandLine(argv: string[]): { command: OperatorCommand; ar
   });
   const names = [...command.command.matchAll(/<(\w+)>/g)].map((m) => m[1]!);
   if (positional.length < names.length) return undefined;
-  const args: Record<string, any> = { options };
-  names.forEach((n, i) => (args[n] = positional[i]));
-  return { command, args };
+  const named = Object.fromEntries(names.map((n, i) => [n, positional[i]]));
+  return { command, args: { ...named, options } };
 }

@@ -1,5 +1,5 @@
 import type { ServiceBroker } from "moleculer";
-import type { OperatorCommand } from "../../core/operator.ts";
+import { positional, type OperatorCommand } from "../../core/operator.ts";
 
 const system = { system: true };
 
@@ -41,9 +41,13 @@ export const INGEST_COMMANDS: OperatorCommand[] = [
       { option: "--node <nodeID>", description: "the ingest node whose disk holds the path (cluster)" },
     ],
     run: (broker: ServiceBroker, a) =>
-      broker.call("ingest.importPath", importPathParams(a.datasetId, a.path, a.options ?? {}), {
-        meta: system,
-        ...(a.options?.node ? { nodeID: String(a.options.node) } : {}),
-      }),
+      broker.call(
+        "ingest.importPath",
+        importPathParams(positional(a, "datasetId"), positional(a, "path"), a.options ?? {}),
+        {
+          meta: system,
+          ...(a.options?.node ? { nodeID: String(a.options.node) } : {}),
+        },
+      ),
   },
 ];

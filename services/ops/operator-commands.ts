@@ -1,4 +1,4 @@
-import type { OperatorCommand } from "../../core/operator.ts";
+import { positional, type OperatorCommand } from "../../core/operator.ts";
 
 const system = { meta: { system: true } };
 
@@ -14,7 +14,7 @@ export const OPS_COMMANDS: OperatorCommand[] = [
     service: "ops",
     command: "node:drain <nodeID>",
     description: "Stop a node taking new work (its services leave the cluster) before shutting it down",
-    run: (broker, a) => broker.call("ops.drain", {}, { ...system, nodeID: a.nodeID }),
+    run: (broker, a) => broker.call("ops.drain", {}, { ...system, nodeID: positional(a, "nodeID") }),
   },
   {
     service: "ops",
