@@ -3,7 +3,7 @@ import { scanMessages, type ScanNeeds, type ScannedMessage } from "../../../serv
 import { ACTIVITY_TABLES, activityReport, type ActivityTable } from "../../../services/analytics/report.ts";
 import { createChatDataset, type ChatFixture } from "../../helpers/chat-fixtures.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
-import { CHAT } from "./fixture.ts";
+import { CHAT } from "../../unit/analytics/fixture.ts";
 
 const OPTIONS = { granularity: "week" as const, gapHours: 4, top: 10 };
 

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { datasets, orgs } from "../../../models/schema.ts";
-import { analyzer } from "../../../services/index/keyword/analyzer.ts";
-import { KeywordStore } from "../../../services/index/keyword/keyword-store.ts";
-import { parseKeywordQuery } from "../../../services/index/keyword/query.ts";
-import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
-import { seedImport, waitFor } from "../../integration/embedder/helpers.ts";
+import { datasets, orgs } from "../../../../models/schema.ts";
+import { analyzer } from "../../../../services/index/keyword/analyzer.ts";
+import { KeywordStore } from "../../../../services/index/keyword/keyword-store.ts";
+import { parseKeywordQuery } from "../../../../services/index/keyword/query.ts";
+import { isolatedDatabase, type IsolatedDatabase } from "../../../helpers/database.ts";
+import { seedImport, waitFor } from "../../../integration/embedder/helpers.ts";
 
 // The keyword store follows the database: a small dataset's next search waits for the rebuild and
 // sees the change at once; a big one's keeps answering from the previous index while the rebuild

@@ -5,7 +5,7 @@ import { activityReport, activityRows, searchReport, toCsv } from "../../../serv
 import { createChatDataset, type ChatFixture } from "../../helpers/chat-fixtures.ts";
 import { isolatedDatabase, type DatabaseKind, type IsolatedDatabase } from "../../helpers/database.ts";
 import { requireServers } from "../../helpers/servers.ts";
-import { CHAT } from "./fixture.ts";
+import { CHAT } from "../../unit/analytics/fixture.ts";
 
 const OPTIONS = { granularity: "week" as const, gapHours: 4, top: 10 };
 

@@ -4,7 +4,7 @@ import { activityReport, activityRows } from "../../../services/analytics/report
 import { appendMessages, createChatDataset, type ChatFixture } from "../../helpers/chat-fixtures.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { eq } from "drizzle-orm";
-import { CHAT } from "./fixture.ts";
+import { CHAT } from "../../unit/analytics/fixture.ts";
 
 const OPTIONS = { granularity: "week" as const, gapHours: 4, top: 10 };
 
