@@ -4,10 +4,10 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { AutoTokenizer, env } from "@huggingface/transformers";
 import * as ort from "onnxruntime-node";
-import { ensureUseLite, USE_LITE_INT8_ID } from "../../../services/embedder/use-lite/convert.ts";
-import { chatCorpus } from "../../../bench/embed-corpus.ts";
-import { MODEL_METADATA_FILE } from "../../../services/embedder/model-metadata.ts";
-import { convertedUseLite, cosine, referenceModelDir, sentences } from "./fixtures.ts";
+import { ensureUseLite, USE_LITE_INT8_ID } from "../../../../services/embedder/use-lite/convert.ts";
+import { chatCorpus } from "../../../../bench/embed-corpus.ts";
+import { MODEL_METADATA_FILE } from "../../../../services/embedder/model-metadata.ts";
+import { convertedUseLite, cosine, referenceModelDir, sentences } from "../fixtures.ts";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 

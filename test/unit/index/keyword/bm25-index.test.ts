@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { analyzer, detectLanguage } from "../../../services/index/keyword/analyzer.ts";
-import { KeywordIndex, type IndexedMessage } from "../../../services/index/keyword/bm25-index.ts";
-import { parseKeywordQuery } from "../../../services/index/keyword/query.ts";
-import { isContentless, matchRanges, pickMessage } from "../../../services/index/search-keyword.ts";
+import { analyzer } from "../../../../services/index/keyword/analyzer.ts";
+import { KeywordIndex, type IndexedMessage } from "../../../../services/index/keyword/bm25-index.ts";
+import { parseKeywordQuery } from "../../../../services/index/keyword/query.ts";
 
 const en = analyzer("en");
 
@@ -23,54 +22,6 @@ function indexOf(conversations: string[][], params = { k1: 1.2, b: 0.75 }, windo
       .map((h) => texts[h.messageIndex]);
   return { index, texts, search };
 }
-
-describe("index: keyword analyzer", () => {
-  it("indexes paths, dotted names and URLs whole and by their parts", () => {
-    expect(en.terms("put it in /etc/rc.local please")).to.include.members([
-      "/etc/rc.local",
-      "rc.local",
-      "etc",
-      "rc",
-      "local",
-    ]);
-    expect(en.terms("edit rc.local.")).to.include("rc.local");
-    expect(en.terms("see <https://github.com/perrygeo/simanneal>")).to.include.members([
-      "https://github.com/perrygeo/simanneal",
-      "github.com",
-      "perrygeo",
-    ]);
-    expect(en.terms("mail bob.smith@example.com")).to.include.members(["bob.smith@example.com", "example.com", "bob"]);
-    expect(en.terms("@person #Budget")).to.include.members(["@person", "person", "#budget", "budget"]);
-    expect(en.terms("linux 2.6.20-rc4 and 18,500 euros")).to.include.members([
-      "2.6.20-rc4",
-      "rc4",
-      "18,500",
-      "500",
-      "euro",
-    ]);
-  });
-
-  it("stems words and drops stop words in the dataset's language", () => {
-    expect(en.terms("my wifi keeps dropping after suspend!")).to.deep.equal(["wifi", "keep", "drop", "suspend"]);
-    expect(en.terms("How did you go?")).to.deep.equal(["go"]);
-    expect(analyzer("es").terms("las conexiones")).to.deep.equal(["conexion"]);
-  });
-
-  it("detects the language from its stop words, English when unsure", () => {
-    expect(detectLanguage(["hola que tal, como estas? yo estoy bien y tu", "la casa es muy grande"])).to.equal("es");
-    expect(detectLanguage(["the cat is on the mat"])).to.equal("en");
-    expect(detectLanguage(["xqzvbnm 12345"])).to.equal("en");
-  });
-});
-
-describe("index: keyword query syntax", () => {
-  it("parses quoted phrases, OR and minus", () => {
-    const q = parseKeywordQuery('"night train" OR bus -"sleeper car" -ticket', en);
-    expect(q.phrases).to.deep.equal([["night", "train"]]);
-    expect(q.terms).to.have.members(["night", "train", "bus"]);
-    expect(q.excluded).to.have.members(["sleeper", "car", "ticket"]);
-  });
-});
 
 describe("index: BM25 keyword index", () => {
   const corpus = [
@@ -132,28 +83,5 @@ describe("index: BM25 keyword index", () => {
     const flat = indexOf(docs, { k1: 1.2, b: 0 });
     expect(normalised.search("wifi")[0]).to.equal("wifi");
     expect(flat.search("wifi")[0]).to.not.equal("wifi");
-  });
-});
-
-describe("index: message choice, contentless messages and highlights", () => {
-  it("knows messages that say nothing", () => {
-    for (const t of [".", "ok", "http://paste.ubuntu.com/123", "<Media omitted>", "lol :)", "HELLOOO?"])
-      expect(isContentless(t, en), t).to.equal(t !== "HELLOOO?");
-    expect(isContentless("alsamixer shows the master muted", en)).to.equal(false);
-  });
-
-  it("picks the message sharing the query's words, else the first that says something", () => {
-    const texts = [".", "The worktop arrived but it is two centimetres too short", "ok", "Send photos to the supplier"];
-    const text = (i: number) => texts[i]!;
-    expect(pickMessage([0, 1, 2, 3], (i) => (i === 3 ? 1.5 : 0), text, en)).to.equal(3);
-    expect(pickMessage([0, 1, 2, 3], () => 0, text, en)).to.equal(1);
-  });
-
-  it("highlights the query's words, never its stop words, a path whole", () => {
-    const text = "How did you go about editing /etc/rc.local?";
-    const marked = (q: string) =>
-      matchRanges(text, parseKeywordQuery(q, en), en).map((r) => text.slice(r.start, r.end));
-    expect(marked("how did you go")).to.deep.equal(["go"]);
-    expect(marked("rc.local edit")).to.deep.equal(["editing", "/etc/rc.local"]);
   });
 });

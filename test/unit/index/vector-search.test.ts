@@ -1,10 +1,7 @@
 import { expect } from "chai";
-import { OrgSlots } from "../../../core/org-slots.ts";
 import type { CallMeta } from "../../../core/permissions.ts";
 import { base64ToFloat32 } from "../../../lib/vector-codec.ts";
 import type { CallOptions, Caller, IndexDeps } from "../../../services/index/deps.ts";
-import { callOwner } from "../../../services/index/owner-routing.ts";
-import { withSearchSlot } from "../../../services/index/search-run.ts";
 import { searchOnOwner } from "../../../services/index/vector-search.ts";
 
 // The index use cases take their dependencies explicitly (services/index/deps.ts): routing a
@@ -73,34 +70,5 @@ describe("index/vector-search: a vector search runs on the dataset's owner", () 
     expect(call!.params).to.not.have.property("ownershipChecked");
     expect(call!.params).to.include({ orgId: ORG, datasetId: "ds", modelId: "m", k: 5, version: 3 });
     expect([...base64ToFloat32(call!.params.vector as string)]).to.deep.equal([0.5, -1, 2]);
-  });
-
-  it("callOwner names the owner node and keeps the caller's options (NO_RETRY); without an owner the broker picks", async () => {
-    const { caller, calls } = recordingCaller({});
-    await callOwner({ ownerOf: () => "n2" }, caller, "index.manage", { datasetId: "ds" }, { retries: 0 });
-    await callOwner({ ownerOf: () => undefined }, caller, "index.removeChunks", { datasetId: "ds" }, { retries: 0 });
-    expect(calls.map((c) => c.options)).to.deep.equal([{ retries: 0, nodeID: "n2" }, { retries: 0 }]);
-  });
-});
-
-describe("index/search-run: per-org search slots", () => {
-  it("past SEARCH_MAX_CONCURRENT_PER_ORG a search is refused at once (429), and a slot is freed when a search ends, failed or not", async () => {
-    const deps = { config: { SEARCH_MAX_CONCURRENT_PER_ORG: 1 }, searchSlots: new OrgSlots() } as unknown as IndexDeps;
-    let finish!: () => void;
-    const running = withSearchSlot(deps, { meta }, () => new Promise<string>((r) => (finish = () => r("first"))));
-    await withSearchSlot(deps, { meta }, async () => "second").then(
-      () => expect.fail("a second search of the org should have been refused"),
-      (err: { code?: number; type?: string; data?: unknown }) => {
-        expect(err).to.include({ code: 429, type: "QUOTA_EXCEEDED" });
-        expect(err.data).to.deep.equal({ limit: 1 });
-      },
-    );
-    finish();
-    expect(await running).to.equal("first");
-    await withSearchSlot(deps, { meta }, async () => {
-      throw new Error("boom");
-    }).catch(() => undefined);
-    expect(deps.searchSlots.count(ORG)).to.equal(0);
-    expect(await withSearchSlot(deps, { meta }, async () => "third")).to.equal("third");
   });
 });
