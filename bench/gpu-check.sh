@@ -9,7 +9,7 @@
 # `run` unpacks the loaders, points Vulkan at the NVIDIA driver's ICD and prints:
 #  1. bench/embed-device.ts: sentences/s with EMBEDDER_DEVICE=webgpu and on CPU, side by side, the
 #     device that actually loaded, and the GPU/CPU cosine of every text's vector (target ≥ 0.999);
-#  2. the device test (test/unit/embedder/device.test.ts), whose GPU case runs only there;
+#  2. the device test (test/unit/embedder/runtime-device.test.ts), whose GPU case runs only there;
 #  3. bench/embed-pipeline.ts with EMBEDDER_DEVICE=webgpu: the whole path (channel → embedder →
 #     stored) on the GPU, against raw onnxruntime on the same batches — when its modules travelled
 #     (the whole platform's node_modules do not fit the 64 MiB carry; see `pack`).
@@ -63,7 +63,7 @@ run() {
   echo "== 1. webgpu vs CPU: sentences/s and cosine =="
   node --import tsx bench/embed-device.ts --device webgpu --texts 4000 --threads 4
   echo "== 2. device test (GPU case) =="
-  node node_modules/mocha/bin/mocha.js test/unit/embedder/device.test.ts || true
+  node node_modules/mocha/bin/mocha.js test/unit/embedder/runtime-device.test.ts || true
   echo "== 3. whole path on the GPU =="
   if [ -d node_modules/moleculer ] && [ -d node_modules/@electric-sql/pglite ]; then
     EMBEDDER_DEVICE=webgpu node --import tsx bench/embed-pipeline.ts --threads 4 --rounds 3

@@ -1,4 +1,4 @@
-// `npm test`: the UI component tests (vitest), then every mocha suite (unit, integration, e2e),
+// `npm test`: the UI component tests (vitest), then every mocha suite (unit, use-cases, integration, e2e),
 // whatever the first run's outcome, closing with one "N passed, N failed" line that counts both.
 //
 // The mocha files run in CHATLENS_TEST_SHARDS processes at once (default 3), split by their
@@ -28,14 +28,16 @@ function testFiles() {
       else if (e.name.endsWith(".test.ts")) found.push(p.split(path.sep).join("/"));
     }
   };
-  for (const root of ["test/unit", "test/integration", "test/e2e"]) walk(root);
+  for (const root of ["test/unit", "test/use-cases", "test/integration", "test/e2e"]) walk(root);
   return found.sort();
 }
 
 /** Seconds a file is expected to take: recorded, or a guess by its kind. */
 function weights() {
   const recorded = JSON.parse(readFileSync("test/helpers/file-times.json", "utf8"));
-  return (file) => recorded[file] ?? (file.startsWith("test/unit/") ? 2 : file.startsWith("test/e2e/") ? 20 : 8);
+  const guess = (file) =>
+    file.startsWith("test/unit/") ? 2 : file.startsWith("test/use-cases/") ? 3 : file.startsWith("test/e2e/") ? 20 : 8;
+  return (file) => recorded[file] ?? guess(file);
 }
 
 /** Longest first, each to the shard with the least time so far. */

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { compareRuns, type RunSnapshot } from "../../../services/cluster/compare.ts";
-import { hungarian } from "../../../services/cluster/hungarian.ts";
 import type { ClusterSummary } from "../../../services/cluster/types.ts";
 
 function run(clusters: { label: string; members: string[]; centroid?: number[] }[]): RunSnapshot {
@@ -27,22 +26,6 @@ function run(clusters: { label: string; members: string[]; centroid?: number[] }
 const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe("cluster: run comparison", () => {
-  it("Hungarian finds the minimum-cost assignment", () => {
-    expect(
-      hungarian([
-        [4, 1, 3],
-        [2, 0, 5],
-        [3, 2, 2],
-      ]),
-    ).to.deep.equal([1, 0, 2]);
-    expect(
-      hungarian([
-        [1, 9, 9, 0],
-        [9, 1, 9, 9],
-      ]),
-    ).to.deep.equal([3, 1]);
-  });
-
   it("finds gained, lost and resized topics by shared members", () => {
     const before = run([
       { label: "bread", members: ids("b", 40) },

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { clusterChunks } from "../../../services/cluster/pipeline.ts";
-import { clusterChunksInWorker } from "../../../services/cluster/worker.ts";
 import { syntheticChunks } from "./synthetic.ts";
 
 const SOURDOUGH = ["sourdough", "bread", "baking", "flour", "oven", "starter", "loaf", "dough"];
@@ -73,18 +72,5 @@ describe("cluster: pipeline", function () {
     expect(a.assignments).to.deep.equal(b.assignments);
     expect(a.map?.points).to.deep.equal(b.map?.points);
     expect(a.map?.points).to.have.length(small.length);
-  });
-
-  it("runs in a worker thread with progress messages", async () => {
-    const seen: string[] = [];
-    const fromWorker = await clusterChunksInWorker(chunks, { k: 6, seed: 1 }, (_, stage) => seen.push(stage));
-    expect(fromWorker.clusters.map((c) => c.size)).to.deep.equal([90, 80, 70, 60, 50, 40]);
-    expect(seen).to.include("kmeans");
-  });
-
-  it("rejects from the worker with the pipeline's error", async () => {
-    let error: unknown;
-    await clusterChunksInWorker(chunks.slice(0, 1)).catch((e: unknown) => (error = e));
-    expect(String(error)).to.match(/at least 2 chunks/);
   });
 });

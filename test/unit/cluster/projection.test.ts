@@ -1,9 +1,6 @@
 import { expect } from "chai";
-import { knnGraph } from "../../../services/cluster/knn.ts";
-import { fromRows, squaredDistance } from "../../../services/cluster/matrix.ts";
+import { fromRows } from "../../../services/cluster/matrix.ts";
 import { computeMap } from "../../../services/cluster/projection.ts";
-import { seededRandom } from "../../../services/cluster/random.ts";
-import { stratifiedSample } from "../../../services/cluster/sample.ts";
 import { syntheticChunks } from "./synthetic.ts";
 
 describe("cluster: 2-D map", function () {
@@ -46,33 +43,5 @@ describe("cluster: 2-D map", function () {
     expect(map.totalPoints).to.equal(400);
     expect(map.points).to.have.length(100);
     expect(new Set(map.points.map((p) => p.cluster)).size).to.equal(4);
-  });
-
-  it("stratified sampling keeps proportions and a minimum per cluster", () => {
-    const skewed = Int32Array.from({ length: 1003 }, (_, i) => (i < 1000 ? 0 : 1));
-    const chosen = stratifiedSample(skewed, 100, seededRandom(1));
-    expect(chosen.length).to.equal(100);
-    expect(new Set(chosen).size).to.equal(100);
-    expect(Array.from(chosen).filter((i) => skewed[i] === 1)).to.have.length(3);
-  });
-
-  it("the approximate kNN graph matches brute force on clustered data", () => {
-    const big = syntheticChunks({ sizes: Array(8).fill(500), dim: 16, noise: 0.1, seed: 3 });
-    const points = fromRows(big.map((c) => c.vector));
-    const graph = knnGraph(points, 10, seededRandom(2));
-    let hits = 0;
-    const checked = 200;
-    for (let i = 0; i < checked; i++) {
-      const exact = Array.from({ length: points.rows }, (_, j) => [
-        j,
-        squaredDistance(points.data, i * 16, points.data, j * 16, 16),
-      ])
-        .sort((a, b) => a[1] - b[1])
-        .slice(0, 10)
-        .map(([j]) => j);
-      expect(graph.indices[i][0]).to.equal(i);
-      hits += graph.indices[i].filter((j) => exact.includes(j)).length;
-    }
-    expect(hits / (checked * 10)).to.be.greaterThan(0.95);
   });
 });

@@ -6,7 +6,6 @@ import os from "node:os";
 import path from "node:path";
 import sinon from "sinon";
 import { EmbedderError } from "../../../services/embedder/errors.ts";
-import { quantizationOf } from "../../../services/embedder/model-discovery.ts";
 import { ModelRegistry } from "../../../services/embedder/registry.ts";
 import type { Logger } from "../../../services/embedder/runtime.ts";
 import { convertedUseLite } from "./fixtures.ts";
@@ -106,14 +105,6 @@ describe("ModelRegistry", function () {
     });
     expect(models[0]!.languages).to.deep.equal(["en", "fr"]);
     expect(logger.lines.some((l) => /skipping model folder broken: no tokenizer.json/.test(l))).to.equal(true);
-  });
-
-  it("classifies quantisation from ONNX file names", function () {
-    expect(quantizationOf("model.onnx")).to.equal("fp32");
-    expect(quantizationOf("model_fp16.onnx")).to.equal("fp16");
-    expect(quantizationOf("model_quantized.onnx")).to.equal("int8");
-    expect(quantizationOf("model_uint8.onnx")).to.equal("int8");
-    expect(quantizationOf("model_q4.onnx")).to.equal(null);
   });
 
   it("fails with MODEL_NOT_FOUND for unknown local ids and NETWORK_DISABLED for hub ids when offline", async function () {

@@ -44,10 +44,16 @@ describe("index/IndexManager", () => {
       const data = clusteredVectors({ count: 200, dim, clusters: 4 });
       await manager.use(key, (index) => index.add(entries(data.vectors, dim)), { dim });
       expect(manager.stats()).to.have.length(0);
+      // The three uses overlap for certain: each waits inside until all three are in.
+      let entered = 0;
+      let allIn!: () => void;
+      const together = new Promise<void>((resolve) => (allIn = resolve));
       const sizes = await Promise.all(
         [1, 2, 3].map(() =>
           manager.use(key, async (index) => {
-            await new Promise((resolve) => setTimeout(resolve, 10));
+            if (++entered === 3) allIn();
+            await together;
+            expect(manager.stats()).to.have.length(1); // over the budget, but in use: not evicted
             return (await index.search(data.vectors.subarray(0, dim), 1))[0]!.chunkId;
           }),
         ),

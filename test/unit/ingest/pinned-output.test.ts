@@ -2,14 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { expect } from "chai";
-import fc from "fast-check";
-import { ParseError } from "../../../services/ingest/errors.ts";
-import { readLineChunks } from "../../../services/ingest/io/lines.ts";
-import { Progress } from "../../../services/ingest/io/progress.ts";
-import { classifyFirstLine } from "../../../services/ingest/parsers/whatsapp-markers.ts";
-import { hash64, SourceKeyer } from "../../../services/ingest/source-key.ts";
 import { ownFixtures, parse, sharedFixtures } from "./helpers.ts";
 
 /**
@@ -82,68 +75,6 @@ function syntheticExport(count: number): string {
 
 describe("ingest parsers: pinned output", function () {
   this.timeout(90_000);
-
-  it("hash64 is unchanged", () => {
-    expect(hash64()).to.equal("5db4a50174d75344");
-    expect(hash64("")).to.equal("48d7230b982abb30");
-    expect(hash64("1546329600000", "whatsapp:name:Tom", "hello\nworld")).to.equal("35902b1e2dddc755");
-    expect(hash64("1546329600000", "", "Grüße 🎉\u0000IMG-1.jpg")).to.equal("a46aef994a3ce1d2");
-  });
-
-  it("source keys hash instant, author and content exactly as hash64 does", () => {
-    const attachment = fc.record({
-      name: fc.option(fc.string(), { nil: undefined }),
-      url: fc.option(fc.string(), { nil: undefined }),
-    });
-    const timestamp = fc.oneof(
-      fc.integer({ min: -1e13, max: 1e13 }),
-      fc.maxSafeInteger(),
-      fc.double(),
-      fc.constantFrom(0, -0, 7, 99_999_999, 1e8, 1e8 + 1, -1e8, 10 ** 15, Number.MAX_SAFE_INTEGER, 2 ** 60, -1e21),
-    );
-    fc.assert(
-      fc.property(
-        timestamp,
-        fc.option(fc.string(), { nil: undefined }),
-        fc.string(),
-        fc.array(attachment, { maxLength: 3 }),
-        (ts, author, text, attachments) => {
-          const content =
-            attachments.length === 0
-              ? text
-              : `${text}\u0000${attachments.map((a) => a.name ?? a.url ?? "").join("\u0000")}`;
-          const key = new SourceKeyer().key("c", undefined, ts, author, text, attachments);
-          expect(key).to.equal(`c~${hash64(String(ts), author ?? "", content)}`);
-        },
-      ),
-      { numRuns: 2000 },
-    );
-  });
-
-  it("numbers identical messages per conversation and instant", () => {
-    const keyer = new SourceKeyer();
-    const key = (conversation: string, ts: number, text: string) =>
-      keyer.key(conversation, undefined, ts, "p", text, []);
-    const ok = hash64("1000", "p", "ok");
-    const hi = hash64("1000", "p", "hi");
-    const keys = [
-      key("a", 1000, "ok"),
-      key("a", 1000, "hi"),
-      key("b", 1000, "ok"),
-      key("a", 1000, "ok"),
-      key("a", 1000, "hi"),
-      key("b", 1000, "ok"),
-      key("a", 1000, "hi"),
-    ];
-    expect(keys).to.deep.equal([`a~${ok}`, `a~${hi}`, `b~${ok}`, `a~${ok}.1`, `a~${hi}.1`, `b~${ok}.1`, `a~${hi}.2`]);
-    // A new instant starts the count again; an instant seen before is not remembered (bounded memory).
-    expect([key("a", 2000, "ok"), key("a", 1000, "ok"), key("a", 1000, "ok")]).to.deep.equal([
-      `a~${hash64("2000", "p", "ok")}`,
-      `a~${ok}`,
-      `a~${ok}.1`,
-    ]);
-    expect(keyer.key("a", "42", 1000, "p", "ok", [])).to.equal("a#42");
-  });
 
   it("keeps these WhatsApp source keys", async () => {
     const short = await parse({ path: path.join(sharedFixtures, "whatsapp/pustur__samples_short-chat.txt") });
@@ -240,89 +171,5 @@ describe("ingest parsers: pinned output", function () {
         messages: "c7e56db4f30b3fbf",
       });
     });
-  });
-
-  it("classifies placeholders past the quick rejection of ordinary text", () => {
-    const kinds: [string, string | undefined][] = [
-      ["<Media omitted>", "media"],
-      ["\u200eimage omitted", "media"],
-      ["Video Omitted", "media"],
-      ["<медиафайлы удалены>", "media"],
-      ["Sticker omitted", "sticker"],
-      ["Fiche contact omise", "contact"],
-      ["This message was deleted", "deleted"],
-      ["ЭТО СООБЩЕНИЕ УДАЛЕНО", "deleted"],
-      ["Diese Nachricht wurde gelöscht.", "deleted"],
-      ["Missed voice call, tap to call back", "call"],
-      ["Video call, 3 min", "call"],
-      ["Live location shared", "location"],
-      ["Ubicación: https://maps.google.com/?q=1,2", "location"],
-      ["location: https://maps.google.com/?q=52.5,13.4 and a long comment after the link", "location"],
-      ["POLL:", "poll"],
-      ["<attached: 00000012-PHOTO-2020-01-01.jpg>", "media"],
-      ["< attached: 00000013-AUDIO-2020-01-01.opus>", "media"],
-      ["IMG-1.jpg (file attached)", "media"],
-      ["Kontakt.vcf (Datei angehängt)", "contact"],
-      ["the train is late", undefined],
-      ["ok", undefined],
-      ["x", undefined],
-      ["", undefined],
-      ["a long message that mentions location: https://maps.google.com later on", undefined],
-    ];
-    expect(kinds.map(([line]) => classifyFirstLine(line)?.kind)).to.deep.equal(kinds.map(([, kind]) => kind));
-  });
-
-  describe("line reader", () => {
-    const entryOf = (bytes: Buffer, chunkSize: number) => ({
-      name: "x.txt",
-      label: "x.txt",
-      size: bytes.length,
-      readErrorCode: "READ_FAILED" as const,
-      open: async () => {
-        const chunks: Buffer[] = [];
-        for (let i = 0; i < bytes.length; i += chunkSize) chunks.push(bytes.subarray(i, i + chunkSize));
-        return Readable.from(chunks);
-      },
-    });
-    const readAll = async (bytes: Buffer, chunkSize: number) => {
-      const lines: string[] = [];
-      for await (const chunk of readLineChunks(entryOf(bytes, chunkSize), new Progress())) lines.push(...chunk);
-      return lines;
-    };
-
-    it("rejects a line once more than 4 Mi of its characters are read, counting characters rather than bytes", async () => {
-      const max = 4 * 1024 * 1024;
-      const err = await readAll(Buffer.from(`a\n${"x".repeat(max + (2 << 20))}\nb`), 1 << 20).catch((e: unknown) => e);
-      expect(err).to.be.instanceOf(ParseError);
-      expect((err as ParseError).code).to.equal("NOT_A_CHAT");
-      expect((err as ParseError).message).to.contain("line 2 ");
-      const lines = await readAll(Buffer.from(`${"é".repeat(max)}\nb`), 1 << 20);
-      expect(lines.map((l) => l.length)).to.deep.equal([max, 1]);
-    });
-
-    for (const chunkSize of [1, 2, 3, 7, 64, 1 << 16]) {
-      it(`splits lines the same way at every chunk size (${chunkSize} bytes)`, async () => {
-        const text = "\ufeffé 🎉 one\r\ntwo\n\nthree\r\n\r\nGrüße\rstill\nlast";
-        expect(await readAll(Buffer.from(text, "utf8"), chunkSize)).to.deep.equal([
-          "é 🎉 one",
-          "two",
-          "",
-          "three",
-          "",
-          "Grüße\rstill",
-          "last",
-        ]);
-        expect(await readAll(Buffer.from("a\nb\n", "utf8"), chunkSize)).to.deep.equal(["a", "b"]);
-        expect(await readAll(Buffer.from("\r\n", "utf8"), chunkSize)).to.deep.equal([""]);
-        expect(await readAll(Buffer.from("\ufeff", "utf8"), chunkSize)).to.deep.equal([]);
-        expect(await readAll(Buffer.from("\ufeff\n\ufeffx\r", "utf8"), chunkSize)).to.deep.equal(["", "\ufeffx"]);
-        expect(await readAll(Buffer.from("\n\n", "utf8"), chunkSize)).to.deep.equal(["", ""]);
-        // Broken UTF-8 becomes U+FFFD wherever the chunks are cut.
-        expect(await readAll(Buffer.from([0x61, 0xe2, 0x82, 0x0a, 0xf0, 0x9f, 0x8e]), chunkSize)).to.deep.equal([
-          "a\ufffd",
-          "\ufffd",
-        ]);
-      });
-    }
   });
 });
