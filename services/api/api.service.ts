@@ -128,7 +128,7 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       openapi: {
         auth: "public",
-        openapi: { summary: "This OpenAPI document", response: { type: "object" } },
+        openapi: { summary: "This OpenAPI document", response: { type: "object", additionalProperties: true } },
         params: {},
         handler(this: { broker: import("moleculer").ServiceBroker }) {
           const actions = new Map<string, ActionDoc>();
