@@ -158,7 +158,8 @@ export interface RawOptions extends CommonOptions {
 
 /**
  * The untyped escape hatch: any method, any path, any body. Only for requests the document does
- * not declare on purpose (hostile input, unknown routes, malformed bodies).
+ * not declare on purpose (hostile input, unknown routes, malformed bodies, table-driven walks).
+ * The answer's body is `unknown`; `error` is the gateway's error object of an error answer.
  */
 export function httpRaw(
   baseUrl: string,
@@ -166,7 +167,7 @@ export function httpRaw(
   path: string,
   options: RawOptions = {},
 ): Promise<JsonResponse<unknown>> {
-  return send(baseUrl, method, path, options);
+  return send(baseUrl, method, path, options) as Promise<JsonResponse<unknown>>;
 }
 
 async function send(
@@ -174,7 +175,7 @@ async function send(
   method: string,
   path: string,
   options: RawOptions,
-): Promise<JsonResponse<unknown, any>> {
+): Promise<JsonResponse<unknown, unknown>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
   if (options.token) headers.authorization = `Bearer ${options.token}`;
