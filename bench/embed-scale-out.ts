@@ -45,7 +45,7 @@ try {
         : null,
     );
     const ds = await http(cluster.baseUrl, "POST", "/api/datasets", { token, body: { name: `scale-${n}` } });
-    const datasetId = ds.body.id as string;
+    const datasetId = ds.body.id;
     const lines = Array.from({ length: MESSAGES }, (_, i) => `${corpus[i % corpus.length]} (${step}.${i})`);
     const up = await fetch(
       `${cluster.baseUrl}/api/datasets/${datasetId}/imports?format=whatsapp&daysFirst=true&filename=chat.txt`,

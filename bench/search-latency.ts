@@ -23,18 +23,19 @@ import { conversations, datasets, imports, participants } from "../models/schema
 import { timeConcurrentSearches, timeSearches, type SearchTiming } from "../services/index/search-timing.ts";
 import { rowsOf } from "../models/sql.ts";
 import { loadQuerySet } from "../test/fixtures/search-quality/corpora.ts";
-import { http } from "../test/helpers/http.ts";
+import { http, type Schema } from "../test/helpers/http.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";
 import { signUp } from "../test/integration/auth/fixtures.ts";
 import { waitFor } from "../test/integration/embedder/helpers.ts";
-import { INDEX_SERVICES, INDEX_TEST_ENV } from "../test/integration/index/helpers.ts";
+import { INDEX_SERVICES, INDEX_TEST_ENV, type SearchBody } from "../test/integration/index/helpers.ts";
 import { AUTHORS, PER_CONVERSATION, searchCorpus } from "./search-corpus.ts";
 
 const arg = (name: string, fallback: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
 const sizes = arg("sizes", "10000,100000,1000000").split(",").map(Number);
 const db = arg("db", "postgres") as "postgres" | "pglite";
-const modes = arg("modes", "keyword,semantic,hybrid").split(",");
+// Checked by the API: an unknown mode answers 422.
+const modes = arg("modes", "keyword,semantic,hybrid").split(",") as Schema<"SearchMode">[];
 const seconds = Number(arg("seconds", "10"));
 // Filtered semantic/hybrid searches can take seconds each at 1M (allowedChunkIds): time fewer of them.
 const filteredQueries = Number(arg("filtered-queries", "52"));
@@ -78,7 +79,7 @@ try {
         },
         3_600_000,
       );
-    const call = async (body: Record<string, unknown>) => {
+    const call = async (body: Omit<SearchBody, "datasetId" | "pageSize">) => {
       const res = await http(p.baseUrl, "POST", "/api/search", {
         token: account.accessToken,
         body: { datasetId: ds.datasetId, pageSize: 10, ...body },

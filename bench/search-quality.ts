@@ -25,7 +25,7 @@ import {
   messages as messagesTable,
   participants,
 } from "../models/schema.ts";
-import { http } from "../test/helpers/http.ts";
+import { http, type Schema } from "../test/helpers/http.ts";
 import {
   chatConversations,
   loadQuerySet,
@@ -97,9 +97,9 @@ try {
             body: {
               datasetId,
               query: q,
-              mode: m,
+              mode: m as Schema<"SearchMode">, // checked by the API: an unknown mode answers 422
               pageSize: 10,
-              ...(fusion ? { fusion } : {}),
+              ...(fusion ? { fusion: fusion as "rrf" | "weighted" } : {}),
               ...(weights ? { weights } : {}),
             },
           });

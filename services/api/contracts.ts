@@ -19,7 +19,7 @@ export const health = contract({
 
 export const openapi = contract({
   auth: "public",
-  openapi: { summary: "This OpenAPI document", response: { type: "object" } },
+  openapi: { summary: "This OpenAPI document", response: { type: "object", additionalProperties: true } },
   params: none,
 });
 

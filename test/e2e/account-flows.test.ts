@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { expect } from "chai";
 import type { Page } from "playwright-core";
-import { outboxDirOf, signUpAndLogIn } from "../helpers/accounts.ts";
+import { outboxDirOf, signUpAndLogIn, tokensOf } from "../helpers/accounts.ts";
 import { http } from "../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import { lastMailTo } from "../integration/auth/fixtures.ts";
@@ -102,10 +102,14 @@ describe("web app: account journeys in a browser", function () {
 
       // The session is ended from elsewhere (another device's "end session", an administrator).
       const other = await http(platform.baseUrl, "POST", "/api/auth/login", { body: { email, password: PASSWORD } });
-      const list = await http(platform.baseUrl, "GET", "/api/auth/sessions", { token: other.body.accessToken });
+      const list = await http(platform.baseUrl, "GET", "/api/auth/sessions", {
+        token: tokensOf(other.body).accessToken,
+      });
       for (const s of list.body.items as { id: string; current: boolean }[])
         if (!s.current)
-          await http(platform.baseUrl, "DELETE", `/api/auth/sessions/${s.id}`, { token: other.body.accessToken });
+          await http(platform.baseUrl, "DELETE", `/api/auth/sessions/${s.id}`, {
+            token: tokensOf(other.body).accessToken,
+          });
 
       // The next thing the user does needs the API: they land on the log-in page, told why, and come back.
       if (width < 500) await page.getByRole("button", { name: "Open menu" }).click();

@@ -4,7 +4,7 @@ import type { Page } from "playwright-core";
 import { addChunks, createChatDataset, type ChatFixture } from "../helpers/chat-fixtures.ts";
 import { bigChat } from "../helpers/big-chat.ts";
 import { outboxDirOf, signUpAndLogIn } from "../helpers/accounts.ts";
-import { http, type JsonResponse } from "../helpers/http.ts";
+import { http, type ApiResponse } from "../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 import {
   CHROMIUM,
@@ -59,7 +59,7 @@ describe("insight pages in a browser on a 30,000-message chat", function () {
     const token = signup.accessToken;
     // Writing 30k rows blocks this process (the platform runs in it) for a minute: the client's kept-alive
     // connection can be reset by the server's idle timeout as it is reused. A reset before an answer is retried.
-    let start: JsonResponse | undefined;
+    let start: ApiResponse<"POST", `/api/datasets/${string}/clusters/runs`> | undefined;
     for (let attempt = 1; !start; attempt++) {
       try {
         start = await http(platform.baseUrl, "POST", `/api/datasets/${fx.datasetId}/clusters/runs`, {

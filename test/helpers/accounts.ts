@@ -1,7 +1,31 @@
 import { confirmationToken } from "../../services/auth/mail-outbox.ts";
+import type { components } from "../../ui/src/lib/api/schema.d.ts";
 import { http } from "./http.ts";
 
 export { outboxDirOf } from "../../services/auth/mail-outbox.ts";
+
+type LoginResponse = components["schemas"]["LoginResponse"];
+type TokenResponse = components["schemas"]["TokenResponse"];
+type MfaChallenge = components["schemas"]["MfaChallenge"];
+
+function isChallenge(body: LoginResponse): body is MfaChallenge {
+  return typeof body === "object" && body !== null && "mfaRequired" in body;
+}
+
+/**
+ * The tokens of a login answer (log-in, sign-up confirmation, OAuth code exchange), which is
+ * either tokens or an MFA challenge; throws on a challenge, which the caller did not expect.
+ */
+export function tokensOf(body: LoginResponse): TokenResponse {
+  if (isChallenge(body)) throw new Error("expected tokens, got an MFA challenge");
+  return body;
+}
+
+/** The MFA challenge of a login answer; throws on tokens, which the caller did not expect. */
+export function challengeOf(body: LoginResponse): MfaChallenge {
+  if (!isChallenge(body)) throw new Error(`expected an MFA challenge, got ${JSON.stringify(body)}`);
+  return body;
+}
 
 /** A signed-up, logged-in account, as tests use it. */
 export interface SignedUp {
@@ -32,16 +56,20 @@ export async function signUpAndLogIn(
     body: { token: await confirmationToken(outboxDir, body.email), password: body.password },
   });
   if (login.status !== 200) return { status: login.status, body: login.body };
-  const me = await http(baseUrl, "GET", "/api/auth/me", { token: login.body.accessToken });
+  const tokens = tokensOf(login.body);
+  const me = await http(baseUrl, "GET", "/api/auth/me", { token: tokens.accessToken });
   if (me.status !== 200) return { status: me.status, body: me.body };
+  // A new account always has its own organisation, and an API client gets its refresh token.
+  if (tokens.orgId === null || tokens.refreshToken === null)
+    throw new Error("sign-up answered no org or refresh token");
   const account: SignedUp = {
     email: body.email,
     password: body.password,
     userId: me.body.user.id,
-    orgId: login.body.orgId,
-    accessToken: login.body.accessToken,
-    refreshToken: login.body.refreshToken,
-    sessionId: login.body.sessionId,
+    orgId: tokens.orgId,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    sessionId: tokens.sessionId,
   };
   return { account, status: 200, body: login.body };
 }

@@ -12,7 +12,8 @@ describe("analytics over HTTP", function () {
   let a: Account;
   let b: Account;
   let fx: ChatFixture;
-  const path = (suffix = "", query = "") => `/api/datasets/${fx.datasetId}/analytics${suffix}${query}`;
+  const path = <S extends string, Q extends string = "">(suffix: S, query?: Q) =>
+    `/api/datasets/${fx.datasetId}/analytics${suffix}${query ?? ""}` as const;
 
   before(async () => {
     p = await startAuthPlatform({}, ["api", "auth", "analytics"] as never);
@@ -26,9 +27,7 @@ describe("analytics over HTTP", function () {
     const res = await http(p.baseUrl, "GET", path("", "?tz=Europe/Berlin&granularity=week"), { token: a.accessToken });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     expect(res.body.summary.total).to.equal(12);
-    expect(
-      res.body.heatmap.find((c: { weekday: number; hour: number }) => c.weekday === 4 && c.hour === 0).messages,
-    ).to.equal(2);
+    expect(res.body.heatmap.find((c) => c.weekday === 4 && c.hour === 0)?.messages).to.equal(2);
     expect(res.body.text.emoji.total).to.equal(4);
   });
 
@@ -37,11 +36,11 @@ describe("analytics over HTTP", function () {
       token: a.accessToken,
     });
     expect(one.status, JSON.stringify(one.body)).to.equal(200);
-    expect(one.body.rows.find((r: { metric: string }) => r.metric === "total").value).to.equal(3);
+    expect(one.body.rows.find((r) => r.metric === "total")?.value).to.equal(3);
     const range = await http(p.baseUrl, "GET", path("/summary", "?from=2024-01-02T00:00:00Z&to=2024-01-04T00:00:00Z"), {
       token: a.accessToken,
     });
-    expect(range.body.rows.find((r: { metric: string }) => r.metric === "total").value).to.equal(5);
+    expect(range.body.rows.find((r) => r.metric === "total")?.value).to.equal(5);
   });
 
   it("downloads a table as CSV with a filename", async () => {
@@ -64,7 +63,7 @@ describe("analytics over HTTP", function () {
     // "Good morning", "great": the first week reads positive.
     expect(weeks[0]!.positive).to.be.greaterThan(0);
     expect(whole.body.sentimentLanguages).to.include("English");
-    expect(whole.body.languages.map((c: { name: string }) => c.name)).to.include("general");
+    expect(whole.body.languages.map((c) => c.name)).to.include("general");
     expect(whole.body.calls).to.deep.equal([]);
     const csv = await fetch(`${p.baseUrl}${path("/sentiment.csv", "?tz=UTC")}`, {
       headers: { authorization: `Bearer ${a.accessToken}` },
@@ -77,9 +76,9 @@ describe("analytics over HTTP", function () {
   });
 
   it("answers 404 for another org's dataset, 401 without a token, 422 for bad input", async () => {
-    expect((await http(p.baseUrl, "GET", path(), { token: b.accessToken })).status).to.equal(404);
+    expect((await http(p.baseUrl, "GET", path(""), { token: b.accessToken })).status).to.equal(404);
     expect((await http(p.baseUrl, "GET", path("/heatmap.csv"), { token: b.accessToken })).status).to.equal(404);
-    expect((await http(p.baseUrl, "GET", path())).status).to.equal(401);
+    expect((await http(p.baseUrl, "GET", path(""))).status).to.equal(401);
     expect((await http(p.baseUrl, "GET", path("", "?tz=Mars/Olympus"), { token: a.accessToken })).status).to.equal(422);
     expect((await http(p.baseUrl, "GET", path("/nonsense"), { token: a.accessToken })).status).to.equal(422);
     expect((await http(p.baseUrl, "GET", path("", "?extra=1"), { token: a.accessToken })).status).to.equal(422);
@@ -88,8 +87,8 @@ describe("analytics over HTTP", function () {
   it("serves from the cache until import.completed cleans the dataset's entries", async () => {
     const total = async () =>
       (await http(p.baseUrl, "GET", path("/summary"), { token: a.accessToken })).body.rows.find(
-        (r: { metric: string }) => r.metric === "total",
-      ).value;
+        (r) => r.metric === "total",
+      )?.value;
     expect(await total()).to.equal(12);
     await p.database.db.insert(messages).values({
       orgId: fx.orgId,
@@ -140,8 +139,8 @@ describe("analytics over HTTP", function () {
     ]);
     const res = await http(p.baseUrl, "GET", "/api/search-analytics?granularity=month", { token: a.accessToken });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    expect(res.body.topQueries.map((q: { query: string }) => q.query).sort()).to.deep.equal(["bread", "nada"]);
-    expect(res.body.zeroResults.map((q: { query: string }) => q.query)).to.deep.equal(["nada"]);
+    expect(res.body.topQueries.map((q) => q.query).sort()).to.deep.equal(["bread", "nada"]);
+    expect(res.body.zeroResults.map((q) => q.query)).to.deep.equal(["nada"]);
     expect(res.body.latency[0]).to.include({ mode: "hybrid", searches: 2, p50: 20 });
     const csv = await fetch(`${p.baseUrl}/api/search-analytics/zeroResults.csv`, {
       headers: { authorization: `Bearer ${a.accessToken}` },
@@ -149,6 +148,6 @@ describe("analytics over HTTP", function () {
     expect(csv.headers.get("content-type")).to.match(/^text\/csv/);
     expect(await csv.text()).to.equal("query,searches,avgResults,zeroResultSearches\nnada,1,0,1\n");
     const other = await http(p.baseUrl, "GET", "/api/search-analytics/topQueries", { token: b.accessToken });
-    expect(other.body.rows.map((q: { query: string }) => q.query)).to.deep.equal(["other org secret"]);
+    expect(other.body.rows.map((q) => q.query)).to.deep.equal(["other org secret"]);
   });
 });

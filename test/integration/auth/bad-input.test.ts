@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { http } from "../../helpers/http.ts";
+import { httpRaw } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { signUp, startAuthPlatform, type Account } from "./fixtures.ts";
 
@@ -56,18 +56,21 @@ describe("auth: bad input answers 422 VALIDATION_ERROR in the JSON error shape",
 
   for (const [method, path, body, signedIn] of CASES)
     it(`${method} ${path} ${JSON.stringify(body ?? "").slice(0, 70)}`, async () => {
-      const res = await http(p.baseUrl, method, `/api${path}`, { body, token: signedIn ? a.accessToken : undefined });
+      const res = await httpRaw(p.baseUrl, method, `/api${path}`, {
+        body,
+        token: signedIn ? a.accessToken : undefined,
+      });
       expect(res.status, JSON.stringify(res.body)).to.equal(422);
-      expect(res.body.error.code).to.equal("VALIDATION_ERROR");
-      expect(res.body.error.message).to.be.a("string");
+      expect(res.error.code).to.equal("VALIDATION_ERROR");
+      expect(res.error.message).to.be.a("string");
     });
 
   it("a body that is not JSON is refused without reaching the action", async () => {
-    const res = await http(p.baseUrl, "POST", "/api/auth/login", {
+    const res = await httpRaw(p.baseUrl, "POST", "/api/auth/login", {
       body: "{not json",
       headers: { "content-type": "application/json" },
     });
     expect(res.status).to.be.within(400, 422);
-    expect(res.body.error.code).to.be.a("string");
+    expect(res.error.code).to.be.a("string");
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { expect } from "chai";
 import { eq } from "drizzle-orm";
-import { users } from "../../../models/schema.ts";
+import { users, type Role } from "../../../models/schema.ts";
 import { outboxDirOf, signUpAndLogIn, type SignedUp } from "../../helpers/accounts.ts";
 import { linkIn, readOutbox, type OutboxMail } from "../../../services/auth/mail-outbox.ts";
 import { http } from "../../helpers/http.ts";
@@ -92,7 +92,7 @@ export async function verifyEmail(p: TestPlatform, a: Pick<Account, "email" | "a
 }
 
 /** A member of `owner`'s current org with `role`, signed in with that org selected. */
-export async function addMember(p: TestPlatform, owner: Account, role: string): Promise<Account> {
+export async function addMember(p: TestPlatform, owner: Account, role: Role): Promise<Account> {
   const member = await signUp(p, uniqueEmail(role));
   await verifyEmail(p, member);
   const inv = await http(p.baseUrl, "POST", "/api/auth/invitations", {

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import { OAuth2Server } from "oauth2-mock-server";
 import { http } from "../../helpers/http.ts";
+import { tokensOf } from "../../helpers/accounts.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import {
   asUnconfirmedFromBefore,
@@ -118,7 +119,7 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     const q = await browserLogin("google");
     const tokens = await exchange(q.get("code")!);
     expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
-    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(tokens.body).accessToken });
     expect(me.body.user.email).to.equal(next.email);
     expect(me.body.orgs[0].role).to.equal("owner");
     expect((await exchange(q.get("code")!)).status).to.equal(401); // single use
@@ -128,14 +129,14 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     const existing = await signUp(p);
     next = { sub: "g-200", email: existing.email, verified: true };
     const tokens = await exchange((await browserLogin("google")).get("code")!);
-    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(tokens.body).accessToken });
     expect(me.body.user.id).to.equal(existing.userId);
     // Same Google account, now claiming another address: still the user it is linked to, never a second one.
     next = { sub: "g-200", email: uniqueEmail("changed"), verified: true };
     const again = await exchange((await browserLogin("google")).get("code")!);
-    expect((await http(p.baseUrl, "GET", "/api/auth/me", { token: again.body.accessToken })).body.user.id).to.equal(
-      existing.userId,
-    );
+    expect(
+      (await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(again.body).accessToken })).body.user.id,
+    ).to.equal(existing.userId);
   });
 
   it("H1 pre-hijacking: an unverified account with the victim's address is never merged with the victim's Google sign-in", async () => {
@@ -162,25 +163,25 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     next = { sub: "g-h1", email: victimEmail, verified: true };
     const tokens = await exchange((await browserLogin("google")).get("code")!);
     expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
-    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(tokens.body).accessToken });
     expect(me.body.user.email).to.equal(victimEmail);
     expect(me.body.user.emailVerified).to.equal(true);
     expect(me.body.user.id).to.not.equal(attacker.userId);
-    expect(me.body.orgs.map((o: { id: string }) => o.id)).to.not.include(attacker.orgId);
-    const members = await http(p.baseUrl, "GET", "/api/auth/members", { token: tokens.body.accessToken });
-    expect(members.body.items.map((m: { userId: string }) => m.userId)).to.deep.equal([me.body.user.id]);
+    expect(me.body.orgs.map((o) => o.id)).to.not.include(attacker.orgId);
+    const members = await http(p.baseUrl, "GET", "/api/auth/members", { token: tokensOf(tokens.body).accessToken });
+    expect(members.body.items.map((m) => m.userId)).to.deep.equal([me.body.user.id]);
 
     // The attacker's password no longer opens anything under the victim's address...
     const attackerLogin = await logIn(p, victimEmail, "attacker's own password");
     expect(attackerLogin.status).to.equal(401);
     // ...and the accomplice sees nothing of the victim's.
     const accompliceOrgs = await http(p.baseUrl, "GET", "/api/auth/orgs", { token: accomplice.accessToken });
-    expect(accompliceOrgs.body.items.map((o: { id: string }) => o.id)).to.not.include(me.body.orgs[0].id);
+    expect(accompliceOrgs.body.items.map((o) => o.id)).to.not.include(me.body.orgs[0].id);
     // Nothing of the attacker's own account is deleted: it keeps its workspace under a released address.
     const attackerMe = await http(p.baseUrl, "GET", "/api/auth/me", { token: attacker.accessToken });
     expect(attackerMe.status).to.equal(200);
     expect(attackerMe.body.user.email).to.match(/@invalid$/);
-    expect(attackerMe.body.orgs.map((o: { id: string }) => o.id)).to.include(attacker.orgId);
+    expect(attackerMe.body.orgs.map((o) => o.id)).to.include(attacker.orgId);
   });
 
   it("a squatter's sign-up with the victim's address never logs in, and the victim's Google sign-in takes the address", async () => {
@@ -190,7 +191,7 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     next = { sub: "g-squat", email: victimEmail, verified: true };
     const tokens = await exchange((await browserLogin("google")).get("code")!);
     expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
-    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(tokens.body).accessToken });
     expect(me.body.user.email).to.equal(victimEmail);
     expect(me.body.user.id).to.not.equal(squatter.userId);
     expect((await logIn(p, victimEmail, "squatter's own password")).status).to.equal(401);
@@ -264,7 +265,7 @@ describe("auth: OAuth log-in with Google and GitHub (grant, against a local OAut
     next = { sub: "4242", email: uniqueEmail("gh"), verified: true };
     const tokens = await exchange((await browserLogin("github")).get("code")!);
     expect(tokens.status, JSON.stringify(tokens.body)).to.equal(200);
-    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokens.body.accessToken });
+    const me = await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(tokens.body).accessToken });
     expect(me.body.user.email).to.equal(next.email);
     next = { sub: "4243", email: uniqueEmail("gh"), verified: false };
     expect((await browserLogin("github")).get("error")).to.equal("EMAIL_NOT_VERIFIED");

@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { expect } from "chai";
 import { OPERATOR_COMMANDS, parseCommandLine, replCommands } from "../../../platform/operator-commands.ts";
 import { http } from "../../helpers/http.ts";
+import { tokensOf } from "../../helpers/accounts.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { runNodeProcess } from "../../helpers/processes.ts";
 import { AUTH_TEST_ENV, logIn, PASSWORD, signUp, startAuthPlatform, uniqueEmail } from "./fixtures.ts";
@@ -29,13 +30,15 @@ describe("auth: operator commands (REPL and CLI)", function () {
     expect(login.status).to.equal(200);
     const other = await signUp(p);
     expect((await run(`user:grant ${email} ${other.orgId} analyst`)).role).to.equal("analyst");
-    const orgs = await http(p.baseUrl, "GET", "/api/auth/orgs", { token: login.body.accessToken });
-    expect(orgs.body.items.find((o: any) => o.id === other.orgId).role).to.equal("analyst");
+    const orgs = await http(p.baseUrl, "GET", "/api/auth/orgs", { token: tokensOf(login.body).accessToken });
+    expect(orgs.body.items.find((o) => o.id === other.orgId)?.role).to.equal("analyst");
     expect(await run(`user:sessions ${email}`)).to.have.length(1);
     expect((await run(`user:disable ${email}`)).sessionsEnded).to.equal(1);
-    expect((await http(p.baseUrl, "GET", "/api/auth/me", { token: login.body.accessToken })).status).to.equal(401);
+    expect((await http(p.baseUrl, "GET", "/api/auth/me", { token: tokensOf(login.body).accessToken })).status).to.equal(
+      401,
+    );
     // The right password of a disabled account answers like a wrong one: no password oracle (L5).
-    expect((await logIn(p, email)).body.error.code).to.equal("INVALID_CREDENTIALS");
+    expect((await logIn(p, email)).error.code).to.equal("INVALID_CREDENTIALS");
     await run(`user:enable ${email}`);
     expect((await logIn(p, email)).status).to.equal(200);
     expect(await run("auth:purge")).to.include.keys("sessions", "refreshTokens");

@@ -5,7 +5,8 @@ import { ROLE_PERMISSIONS, type ActionGuard, type Permission } from "../../../co
 import type { Role } from "../../../models/schema.ts";
 import { createAppContext } from "../../../core/app-context.ts";
 import { loadServiceSchemas } from "../../../platform/catalog.ts";
-import { http } from "../../helpers/http.ts";
+import { http, httpRaw } from "../../helpers/http.ts";
+import { tokensOf } from "../../helpers/accounts.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { addMember, logIn, signUp, startAuthPlatform, type Account } from "./fixtures.ts";
 
@@ -195,7 +196,7 @@ describe("auth: every HTTP endpoint against the declared permission table", func
     const account = caller === "owner" ? owner : members[caller]!;
     const login = await logIn(p, account.email, account.password);
     const sw = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", {
-      token: login.body.accessToken,
+      token: tokensOf(login.body).accessToken,
       body: { orgId: owner.orgId },
     });
     return sw.body.accessToken;
@@ -211,14 +212,14 @@ describe("auth: every HTTP endpoint against the declared permission table", func
       const path = e.path.replace(/:file\b/, "x").replace(/:[A-Za-z]+/g, "00000000-0000-4000-8000-000000000000");
       for (const caller of CALLERS) {
         const want = expected(guard, caller);
-        const res = await http(p.baseUrl, e.method === "ALL" ? "GET" : e.method, path, {
+        const res = await httpRaw(p.baseUrl, e.method === "ALL" ? "GET" : e.method, path, {
           token: await tokenFor(caller),
           body: e.method === "GET" || e.method === "DELETE" ? undefined : {},
         });
-        const got = res.status === 401 ? 401 : res.status === 403 && res.body?.error?.code === "FORBIDDEN" ? 403 : 200;
+        const got = res.status === 401 ? 401 : res.status === 403 && res.error?.code === "FORBIDDEN" ? 403 : 200;
         if (got !== want || res.status === 500)
           mismatches.push(
-            `${caller} ${e.method} ${path} (${e.action}): expected ${want}, got ${res.status} ${JSON.stringify(res.body?.error ?? "")}`,
+            `${caller} ${e.method} ${path} (${e.action}): expected ${want}, got ${res.status} ${JSON.stringify(res.error ?? "")}`,
           );
       }
     }

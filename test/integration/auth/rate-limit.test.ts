@@ -23,7 +23,7 @@ for (const store of ["memory", "redis"] as const)
       for (let i = 0; i < 3; i++) expect((await logIn(p, a.email, "wrong password!!")).status).to.equal(401);
       const blocked = await logIn(p, a.email);
       expect(blocked.status).to.equal(429);
-      expect(blocked.body.error.code).to.equal("RATE_LIMITED");
+      expect(blocked.error.code).to.equal("RATE_LIMITED");
     });
 
     it("counts per client address too; a spoofed X-Forwarded-For does not reset it (TRUST_PROXY=false)", async () => {

@@ -162,7 +162,7 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
 
   it("an org's API key and members reach only that org (HTTP)", async () => {
     const members = await http(p.baseUrl, "GET", "/api/auth/members", { token: a.accessToken });
-    expect(members.body.items.map((m: any) => m.userId)).to.deep.equal([a.userId]);
+    expect(members.body.items.map((m) => m.userId)).to.deep.equal([a.userId]);
     const switchToB = await http(p.baseUrl, "POST", "/api/auth/orgs/switch", {
       token: a.accessToken,
       body: { orgId: b.orgId },
@@ -179,6 +179,6 @@ describe("tenant mixin: organisation A never sees organisation B's data", functi
     });
     expect(revokeFromA.status).to.equal(404);
     const viaKey = await http(p.baseUrl, "GET", "/api/auth/members", { token: key.body.key });
-    expect(viaKey.body.items.map((m: any) => m.userId)).to.deep.equal([b.userId]);
+    expect(viaKey.body.items.map((m) => m.userId)).to.deep.equal([b.userId]);
   });
 });

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import jwt from "jsonwebtoken";
 import { http } from "../../helpers/http.ts";
+import { tokensOf } from "../../helpers/accounts.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { AUTH_TEST_ENV, logIn, PASSWORD, signUp, startAuthPlatform, uniqueEmail } from "./fixtures.ts";
 
@@ -41,11 +42,11 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
     const unknown = await logIn(p, uniqueEmail("nobody"), "not the password at all");
     expect(wrong.status).to.equal(401);
     expect(unknown.status).to.equal(401);
-    expect(wrong.body.error).to.deep.equal({ ...unknown.body.error, requestId: wrong.body.error.requestId });
-    expect(wrong.body.error.code).to.equal("INVALID_CREDENTIALS");
+    expect(wrong.error).to.deep.equal({ ...unknown.error, requestId: wrong.error.requestId });
+    expect(wrong.error.code).to.equal("INVALID_CREDENTIALS");
     const ok = await logIn(p, a.email);
     expect(ok.status).to.equal(200);
-    expect(ok.body.accessToken).to.be.a("string");
+    expect(tokensOf(ok.body).accessToken).to.be.a("string");
   });
 
   it("issues HS256 access tokens with iss, aud, exp and the session id", async () => {
@@ -136,7 +137,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
       it(name, async () => {
         const res = await me(make());
         expect(res.status).to.equal(401);
-        expect(res.body.error.code).to.equal(code);
+        expect(res.error.code).to.equal(code);
       });
     it("a malformed Authorization header", async () => {
       const res = await http(p.baseUrl, "GET", "/api/auth/me", { headers: { authorization: "Basic abc" } });
@@ -149,15 +150,15 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
     const r1 = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } });
     expect(r1.status).to.equal(200);
     expect(r1.body.refreshToken).to.be.a("string").and.not.equal(a.refreshToken);
-    const r2 = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: r1.body.refreshToken } });
+    const r2 = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: r1.body.refreshToken! } });
     expect(r2.status).to.equal(200);
     // a.refreshToken was rotated two generations ago: a replay, not a race.
     const replay = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } });
     expect(replay.status).to.equal(401);
-    expect(replay.body.error.code).to.equal("TOKEN_REUSED");
-    const after = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: r2.body.refreshToken } });
+    expect(replay.error.code).to.equal("TOKEN_REUSED");
+    const after = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: r2.body.refreshToken! } });
     expect(after.status).to.equal(401);
-    expect(after.body.error.code).to.equal("SESSION_REVOKED");
+    expect(after.error.code).to.equal("SESSION_REVOKED");
     expect((await me(r2.body.accessToken)).status).to.equal(401);
   });
 
@@ -169,7 +170,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
     expect(again.body.refreshToken).to.equal(null);
     expect((await me(again.body.accessToken)).status).to.equal(200);
     // The current token still works: the session was not ended.
-    const r2 = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: r1.body.refreshToken } });
+    const r2 = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: r1.body.refreshToken! } });
     expect(r2.status).to.equal(200);
   });
 
@@ -179,7 +180,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
     await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } });
     await new Promise((r) => setTimeout(r, 2300));
     const late = await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } });
-    expect(late.body.error.code).to.equal("TOKEN_REUSED");
+    expect(late.error.code).to.equal("TOKEN_REUSED");
   });
 
   it("logs out: the access token stops working at once", async () => {
@@ -190,7 +191,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
     );
     const res = await me(a.accessToken);
     expect(res.status).to.equal(401);
-    expect(res.body.error.code).to.equal("SESSION_REVOKED");
+    expect(res.error.code).to.equal("SESSION_REVOKED");
     expect(
       (await http(p.baseUrl, "POST", "/api/auth/refresh", { body: { refreshToken: a.refreshToken } })).status,
     ).to.equal(401);
@@ -198,7 +199,7 @@ describe("auth: sign-up, log-in and tokens (HTTP)", function () {
 
   it("a password change ends every session and continues in a new one", async () => {
     const a = await signUp(p);
-    const other = (await logIn(p, a.email)).body;
+    const other = tokensOf((await logIn(p, a.email)).body);
     const res = await http(p.baseUrl, "POST", "/api/auth/password", {
       token: a.accessToken,
       body: { currentPassword: PASSWORD, newPassword: "another long password" },

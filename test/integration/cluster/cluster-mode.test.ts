@@ -49,9 +49,9 @@ describe("cluster and analytics on a worker node behind a gateway node", functio
       ).body;
       if (run.status === "completed" || run.status === "failed") break;
     }
-    expect(run.status, JSON.stringify(run.error)).to.equal("completed");
-    expect(
-      run.result.clusters.map((c: { size: number }) => c.size).reduce((x: number, y: number) => x + y, 0),
-    ).to.equal(textual.length);
+    expect(run!.status, JSON.stringify(run!.error)).to.equal("completed");
+    expect(run!.result!.clusters.map((c) => c.size).reduce((x: number, y: number) => x + y, 0)).to.equal(
+      textual.length,
+    );
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { addChunks, appendMessages, createChatDataset, type ChatFixture } from "../../helpers/chat-fixtures.ts";
 import { bigChat, type BigChat } from "../../helpers/big-chat.ts";
-import { http } from "../../helpers/http.ts";
+import { http, type Schema } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { signUp, startAuthPlatform, type Account } from "../auth/fixtures.ts";
 
@@ -19,12 +19,7 @@ describe("topic run on a 30,000-message chat", function () {
   let a: Account;
   let fx: ChatFixture;
   let chat: BigChat;
-  let run: {
-    id: string;
-    status: string;
-    error: unknown;
-    result: Record<string, unknown> & { clusters: { label: string; size: number; id: number }[] };
-  };
+  let run: Schema<"ClusterRun">;
 
   before(async () => {
     p = await startAuthPlatform({}, ["api", "auth", "cluster", "ingest", "analytics"] as never);
@@ -45,7 +40,7 @@ describe("topic run on a 30,000-message chat", function () {
   after(async () => p?.stop());
 
   it("finishes with automatic k, labels of content words only, and previews that are whole characters", async () => {
-    const runs = `/api/datasets/${fx.datasetId}/clusters/runs`;
+    const runs = `/api/datasets/${fx.datasetId}/clusters/runs` as const;
     const start = await http(p.baseUrl, "POST", runs, { token: a.accessToken, body: {} });
     expect(start.status, JSON.stringify(start.body)).to.equal(202);
     // Hang guard only: the time is measured in bench/topics-real.ts.
@@ -55,7 +50,7 @@ describe("topic run on a 30,000-message chat", function () {
       await new Promise((r) => setTimeout(r, 500));
     }
     expect(run.status, JSON.stringify(run.error)).to.equal("completed");
-    const clusters = run.result.clusters;
+    const clusters = run.result!.clusters;
     expect(clusters.length, "planted 8 topics").to.be.within(6, 12);
     const nameWords = new Set(chat.authors.flatMap((n) => n.toLowerCase().split(/\s+/)));
     for (const c of clusters) {
@@ -67,29 +62,29 @@ describe("topic run on a 30,000-message chat", function () {
     const all = clusters.map((c) => c.label).join(" | ");
     expect(all).to.match(/goal|striker|match|penalty|referee/);
     expect(all).to.match(/sourdough|oven|recipe|garlic|bread/);
-    const hierarchy = run.result.hierarchy as { parents: { children: number[] }[]; parentOf: number[] };
+    const hierarchy = run.result!.hierarchy!;
     expect(hierarchy.parents.length).to.be.within(2, clusters.length - 1);
     expect(hierarchy.parentOf).to.have.length(clusters.length);
 
     const map = await http(p.baseUrl, "GET", `${runs}/${run.id}/map`, { token: a.accessToken });
     expect(map.status).to.equal(200);
     expect(map.body.preview.length).to.be.greaterThan(1000);
-    for (const text of map.body.preview as string[]) {
+    for (const text of map.body.preview) {
       expect(LONE_SURROGATE.test(text), text).to.equal(false);
       expect(text.length).to.be.at.most(120);
     }
     expect(
-      (map.body.preview as string[]).some((t) => /👨‍👩‍👧‍👦/u.test(t)),
+      map.body.preview.some((t) => /👨‍👩‍👧‍👦/u.test(t)),
       "emoji kept whole somewhere",
     ).to.equal(true);
   });
 
   it("exports topics and every chunk's assignment as CSV and JSON", async () => {
-    const base = `/api/datasets/${fx.datasetId}/clusters/runs/${run.id}/export`;
+    const base = `/api/datasets/${fx.datasetId}/clusters/runs/${run.id}/export` as const;
     const json = await http(p.baseUrl, "GET", base, { token: a.accessToken });
     expect(json.status).to.equal(200);
     expect(json.body.assignments).to.have.length(chat.chunks.length);
-    expect(json.body.topics).to.have.length(run.result.clusters.length);
+    expect(json.body.topics).to.have.length(run.result!.clusters.length);
     expect(json.body.assignments[0]).to.include.keys(
       "chunkId",
       "conversation",
@@ -115,7 +110,7 @@ describe("topic run on a 30,000-message chat", function () {
     const members = await http(p.baseUrl, "GET", `/api/datasets/${fx.datasetId}/clusters/runs/${run.id}/export`, {
       token: a.accessToken,
     });
-    const chunkId = members.body.assignments[10].chunkId as string;
+    const chunkId = members.body.assignments[10].chunkId;
     const where = await http(
       p.baseUrl,
       "GET",
@@ -156,7 +151,7 @@ describe("topic run on a 30,000-message chat", function () {
     const html = await res.text();
     expect(html).to.match(/^<!doctype html>/);
     expect(html).to.include("Messages over time").and.include("Who starts conversations").and.include("Topics");
-    expect(html).to.include(run.result.clusters[0]!.label.split(",")[0]!);
+    expect(html).to.include(run.result!.clusters[0]!.label.split(",")[0]!);
     // Nothing to fetch and nothing to run: no script, no external URL in src/href.
     expect(html).to.not.match(/<script/i);
     expect(html).to.not.match(/(src|href)=["']?https?:/i);

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { expect } from "chai";
 import { sql } from "drizzle-orm";
 import { signUpAndLogIn } from "../../helpers/accounts.ts";
-import { http } from "../../helpers/http.ts";
+import { http, type Schema } from "../../helpers/http.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";
 import { freePort, requireServers, SERVERS } from "../../helpers/servers.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
@@ -17,12 +17,7 @@ const run = promisify(execFile);
 const INDEX_NODES = ["idx-1", "idx-2"] as const;
 type IndexNode = (typeof INDEX_NODES)[number];
 
-interface IndexStatus {
-  nodeID: string;
-  modelId: string;
-  pendingChunks: number;
-  index: { count: number } | null;
-}
+type IndexStatus = Schema<"IndexStatus">;
 
 /**
  * Index ownership moving between index nodes (issue 16 point 3), as an operator meets it: two
@@ -53,7 +48,7 @@ describe("faults: a dataset's index moves to another index node (drain, kill -9)
 
   const status = async (): Promise<IndexStatus | null> => {
     const r = await http(cluster!.baseUrl, "GET", `/api/datasets/${datasetId}/index`, { token });
-    return r.status === 200 ? (r.body as IndexStatus) : null;
+    return r.status === 200 ? r.body : null;
   };
   const storedVectors = async () => {
     const [row] = await cluster!.database.rows<{ n: string }>(

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { signUpAndLogIn } from "../../helpers/accounts.ts";
-import { http } from "../../helpers/http.ts";
+import { http, type Schema } from "../../helpers/http.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
 import { createDataset, poll, topicExport, uploadAndWait, waitForIndexed } from "../ops/helpers.ts";
 import { startProcessCluster, type ProcessCluster } from "./cluster.ts";
@@ -29,7 +29,7 @@ describe("faults: servers going away under a running cluster", function () {
   let nats: PrivateServer | undefined;
 
   const ready = () => http(cluster!.baseUrl, "GET", "/api/ready");
-  const search = (query: string, mode = "hybrid") =>
+  const search = (query: string, mode: Schema<"SearchMode"> = "hybrid") =>
     http(cluster!.baseUrl, "POST", "/api/search", { token: account.accessToken, body: { datasetId, query, mode } });
 
   before(async function () {

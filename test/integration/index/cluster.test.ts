@@ -58,11 +58,11 @@ describe("index: two index nodes shard datasets (Fake transporter)", function ()
     expect(new Set(owners.values()).size).to.equal(2);
 
     for (const datasetId of owners.keys()) {
-      for (const mode of ["semantic", "hybrid"]) {
+      for (const mode of ["semantic", "hybrid"] as const) {
         const res = await search(gateway.baseUrl, a.accessToken, { datasetId, query: "what are we planning", mode });
         expect(res.status, JSON.stringify(res.body)).to.equal(200);
         expect(res.body.items.length).to.be.greaterThan(0);
-        expect(res.body.items.every((i: { datasetId: string }) => i.datasetId === datasetId)).to.equal(true);
+        expect(res.body.items.every((i) => i.datasetId === datasetId)).to.equal(true);
       }
       // Search by vector reaches the owner too, whichever index node takes the call (the owner runs it
       // in place, another node forwards it): the same chunks as the semantic search's.
@@ -83,8 +83,8 @@ describe("index: two index nodes shard datasets (Fake transporter)", function ()
       });
       // Semantic search drops contentless hits and merges overlapping windows of one conversation,
       // so its list can be shorter than the raw nearest chunks, never holding a chunk they lack.
-      const nearest = byVector.body.hits.map((h: { chunkId: string }) => h.chunkId);
-      const shown = semantic.body.items.map((i: { chunkId: string }) => i.chunkId);
+      const nearest = byVector.body.hits.map((h) => h.chunkId);
+      const shown = semantic.body.items.map((i) => i.chunkId);
       expect(shown.length).to.be.greaterThan(0);
       expect(nearest).to.include.members(shown);
     }

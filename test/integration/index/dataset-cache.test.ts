@@ -13,7 +13,7 @@ describe("index: cached dataset ownership", function () {
   let p: TestPlatform;
   let a: Account;
   let b: Account;
-  const query = { query: "leaking pipe behind the dishwasher", mode: "semantic" };
+  const query = { query: "leaking pipe behind the dishwasher", mode: "semantic" } as const;
 
   before(async () => {
     p = await startIndexPlatform();

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { chunkedImports, imports } from "../../../models/schema.ts";
 import type { ServiceName } from "../../../config/index.ts";
-import { http } from "../../helpers/http.ts";
+import { http, type RequestBody } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import { AUTH_TEST_ENV } from "../auth/fixtures.ts";
 import {
@@ -79,6 +79,9 @@ export async function waitIndexed(
   );
 }
 
-export function search(baseUrl: string, token: string, body: Record<string, unknown>) {
+/** The body of a search request. */
+export type SearchBody = RequestBody<"POST", "/api/search">;
+
+export function search(baseUrl: string, token: string, body: SearchBody) {
   return http(baseUrl, "POST", "/api/search", { token, body });
 }

@@ -65,7 +65,7 @@ describe("search: a timed-out search leaves no query behind (PostgreSQL)", funct
       await locker.query("lock table messages in access exclusive mode");
       const res = await boat();
       expect(res.status, JSON.stringify(res.body)).to.equal(504);
-      expect(res.body.error.code).to.equal("SEARCH_TIMEOUT");
+      expect(res.error.code).to.equal("SEARCH_TIMEOUT");
       expect(JSON.stringify(res.body)).to.not.match(/select|messages|57014/i);
       // The lock is still held: a query of the search that had not been cancelled would wait on it.
       // (Only the search pool's sessions: a sweep of another service may be waiting on it too.)

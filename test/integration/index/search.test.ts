@@ -2,28 +2,13 @@ import { expect } from "chai";
 import { eq } from "drizzle-orm";
 import { searchLog } from "../../../models/schema.ts";
 import { base64ToFloat32 } from "../../../lib/vector-codec.ts";
-import { http } from "../../helpers/http.ts";
+import { http, httpRaw, type RequestBody, type Schema } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { addMember, signUp, type Account } from "../auth/fixtures.ts";
 import { CONVERSATIONS } from "./fixtures.ts";
-import { search, seedIndexedDataset, startIndexPlatform } from "./helpers.ts";
+import { search, seedIndexedDataset, startIndexPlatform, type SearchBody } from "./helpers.ts";
 
-interface Item {
-  datasetId: string;
-  chunkId?: string;
-  message: {
-    id: number;
-    text: string;
-    conversationId: string;
-    participantId: string | null;
-    author: string;
-    ts: string;
-    kind: string;
-  };
-  context: { before: { text: string }[]; after: { text: string }[] };
-  highlights: { start: number; end: number }[];
-  scores: { semantic?: number; keyword?: number; fused: number };
-}
+type Item = Schema<"SearchHit">;
 
 const texts = (items: Item[]) => items.map((i) => i.message.text);
 
@@ -45,10 +30,10 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
   });
   after(async () => p?.stop());
 
-  const run = async (account: Account, body: Record<string, unknown>): Promise<Item[]> => {
+  const run = async (account: Account, body: SearchBody): Promise<Item[]> => {
     const res = await search(p.baseUrl, account.accessToken, body);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body.items as Item[];
+    return res.body.items;
   };
 
   it("keyword: finds the message by its words, with highlighted terms, two neighbours each side and the keyword score", async () => {
@@ -133,7 +118,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
 
   it("filters apply to every mode: conversation, participant, time range, platform, message kind", async () => {
     const kitchen = ds.conversationIds[1]!;
-    for (const mode of ["keyword", "semantic", "hybrid"]) {
+    for (const mode of ["keyword", "semantic", "hybrid"] as const) {
       const items = await run(a, {
         datasetId: ds.datasetId,
         query: "booked tickets",
@@ -147,7 +132,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     }
     const all = await run(a, { datasetId: ds.datasetId, query: "puppy", mode: "keyword", pageSize: 50 });
     const nora = all.find((i) => i.message.author === "Nora")!.message.participantId!;
-    for (const mode of ["keyword", "semantic", "hybrid"]) {
+    for (const mode of ["keyword", "semantic", "hybrid"] as const) {
       const items = await run(a, {
         datasetId: ds.datasetId,
         query: "puppy",
@@ -166,7 +151,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     });
     expect(early.every((i) => i.message.ts <= "2024-03-01T11:00:00.000Z" || i.chunkId)).to.equal(true);
     expect(texts(early)).to.not.include("I booked the night train from Munich to Verona, it leaves at 22:40");
-    for (const mode of ["keyword", "semantic"]) {
+    for (const mode of ["keyword", "semantic"] as const) {
       expect(
         await run(a, { datasetId: ds.datasetId, query: "puppy", mode, filters: { platforms: ["telegram"] } }),
         mode,
@@ -207,7 +192,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     expect(first.body.items).to.have.length(5);
     expect(second.body.items).to.have.length(5);
     expect(first.body.hasMore).to.equal(true);
-    const ids = [...first.body.items, ...second.body.items].map((i: Item) => i.chunkId);
+    const ids = [...first.body.items, ...second.body.items].map((i) => i.chunkId);
     expect(new Set(ids).size).to.equal(10);
   });
 
@@ -223,7 +208,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
   });
 
   it("org isolation: the same query over identical data never returns the other org's messages, even with a forged datasetId", async () => {
-    for (const mode of ["keyword", "semantic", "hybrid"]) {
+    for (const mode of ["keyword", "semantic", "hybrid"] as const) {
       const mine = await run(a, { datasetId: ds.datasetId, query: "kibble", mode, pageSize: 50 });
       expect(mine.length).to.be.greaterThan(0);
       expect(
@@ -299,7 +284,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       return res.body.data[0].embedding as string;
     };
-    const byVector = (account: Account | null, body: Record<string, unknown>) =>
+    const byVector = (account: Account | null, body: RequestBody<"POST", "/api/search/vector">) =>
       http(p.baseUrl, "POST", "/api/search/vector", { token: account?.accessToken, body });
 
     it("a vector from /v1/embeddings finds the chunks semantic search finds, with the same cosine scores, as base64 or as numbers", async () => {
@@ -318,7 +303,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
       const numbers = Array.from(base64ToFloat32(vector));
       const asNumbers = await byVector(a, { datasetId: ds.datasetId, vector: numbers, k: 5 });
       expect(asNumbers.status).to.equal(200);
-      expect(asNumbers.body.hits.map((h: { chunkId: string }) => h.chunkId)).to.deep.equal(hits.map((h) => h.chunkId));
+      expect(asNumbers.body.hits.map((h) => h.chunkId)).to.deep.equal(hits.map((h) => h.chunkId));
     });
 
     it("filters, versions and org isolation apply as in search; viewers may use it", async () => {
@@ -339,23 +324,19 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
         filters: { conversationIds: [kitchen] },
       });
       // Search leaves out what is below its similarity floor (SEARCH_SEMANTIC_MIN_SCORE, 0.2); the raw vector search does not.
-      const close = filtered.body.hits.filter((h: { score: number }) => h.score >= 0.2);
-      expect(new Set(close.map((h: { chunkId: string }) => h.chunkId))).to.deep.equal(
-        new Set(semantic.map((i) => i.chunkId)),
-      );
+      const close = filtered.body.hits.filter((h) => h.score >= 0.2);
+      expect(new Set(close.map((h) => h.chunkId))).to.deep.equal(new Set(semantic.map((i) => i.chunkId)));
       const v1 = await byVector(a, { datasetId: ds.datasetId, vector, version: 1 });
       expect(v1.status, JSON.stringify(v1.body)).to.equal(200);
       expect(v1.body.version).to.equal(1);
       expect((await byVector(a, { datasetId: ds.datasetId, vector, version: 999 })).status).to.equal(404);
       // B's identical data answers B's own chunk ids; A's dataset is 404 to B.
       const mine = new Set(
-        (await byVector(a, { datasetId: ds.datasetId, vector, k: 50 })).body.hits.map(
-          (h: { chunkId: string }) => h.chunkId,
-        ),
+        (await byVector(a, { datasetId: ds.datasetId, vector, k: 50 })).body.hits.map((h) => h.chunkId),
       );
       const theirs = await byVector(b, { datasetId: dsB.datasetId, vector, k: 50 });
       expect(theirs.status).to.equal(200);
-      expect(theirs.body.hits.some((h: { chunkId: string }) => mine.has(h.chunkId))).to.equal(false);
+      expect(theirs.body.hits.some((h) => mine.has(h.chunkId))).to.equal(false);
       expect((await byVector(b, { datasetId: ds.datasetId, vector })).status).to.equal(404);
       const viewer = await addMember(p, a, "viewer");
       expect((await byVector(viewer, { datasetId: ds.datasetId, vector })).status).to.equal(200);
@@ -364,15 +345,18 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
     it("bad input: 422 with the field for a wrong dimension, bad base64, non-finite values or unknown fields; 401 anonymous", async () => {
       const vector = await embed(a, "tiles");
       const check = async (body: Record<string, unknown>, field: string) => {
-        const res = await byVector(a, { datasetId: ds.datasetId, ...body });
+        const res = await httpRaw(p.baseUrl, "POST", "/api/search/vector", {
+          token: a.accessToken,
+          body: { datasetId: ds.datasetId, ...body },
+        });
         expect(res.status, JSON.stringify(res.body)).to.equal(422);
-        expect(res.body.error.code).to.equal("VALIDATION_ERROR");
-        expect(JSON.stringify(res.body.error)).to.contain(field);
+        expect(res.error.code).to.equal("VALIDATION_ERROR");
+        expect(JSON.stringify(res.error)).to.contain(field);
       };
       await check({ vector: [0.1, 0.2, 0.3] }, "vector");
       const short = Buffer.from(new Float32Array(384).fill(0.1).buffer).toString("base64");
       const wrong = await byVector(a, { datasetId: ds.datasetId, vector: short });
-      expect(wrong.body.error.message).to.match(/384 dimensions.*512/);
+      expect(wrong.error.message).to.match(/384 dimensions.*512/);
       await check({ vector: "abc" }, "vector");
       await check({ vector: "not base64!" }, "vector");
       await check({ vector: Buffer.from(new Float32Array(512).fill(Number.NaN).buffer).toString("base64") }, "vector");
@@ -386,7 +370,7 @@ describe("index: keyword, semantic and hybrid search over HTTP", function () {
   it("bad input: 422 for an unknown mode, an empty query, unknown fields or both dataset forms; 404 another org's; 401 anonymous; viewers may search", async () => {
     const body = { datasetId: ds.datasetId, query: "tiles" };
     const status = async (b2: Record<string, unknown>, token: string | null = a.accessToken) =>
-      (await http(p.baseUrl, "POST", "/api/search", { token: token ?? undefined, body: b2 })).status;
+      (await httpRaw(p.baseUrl, "POST", "/api/search", { token: token ?? undefined, body: b2 })).status;
     expect(await status({ ...body, mode: "fuzzy" })).to.equal(422);
     expect(await status({ ...body, query: "" })).to.equal(422);
     expect(await status({ ...body, query: "   " })).to.equal(422);

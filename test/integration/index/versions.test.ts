@@ -3,7 +3,7 @@ import { access } from "node:fs/promises";
 import { and, eq, inArray } from "drizzle-orm";
 import { chunks, conversations, datasets } from "../../../models/schema.ts";
 import { indexDir } from "../../../services/index/index-key.ts";
-import { http } from "../../helpers/http.ts";
+import { caller, http, httpRaw } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { addMember, signUp, type Account } from "../auth/fixtures.ts";
 import { seedImport, waitFor } from "../embedder/helpers.ts";
@@ -22,10 +22,9 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
   let a: Account;
   let b: Account;
   let ds: { datasetId: string; conversationIds: string[] };
-  const url = (suffix = "") => `/api/datasets/${ds.datasetId}/index${suffix}`;
-  const get = (suffix: string, token = a.accessToken) => http(p.baseUrl, "GET", url(suffix), { token });
-  const post = (suffix: string, body: unknown = {}, token = a.accessToken) =>
-    http(p.baseUrl, "POST", url(suffix), { token, body });
+  /** The dataset's index path with `suffix`: `url("/versions")` is typed as that path. */
+  const url = <S extends string>(suffix: S) => `/api/datasets/${ds.datasetId}/index${suffix}` as const;
+  const call = caller(() => p.baseUrl);
   const hitTexts = async (query: string, extra: Record<string, unknown> = {}) => {
     const res = await search(p.baseUrl, a.accessToken, {
       datasetId: ds.datasetId,
@@ -35,7 +34,7 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
       ...extra,
     });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body.items.map((i: { message: { text: string } }) => i.message.text) as string[];
+    return res.body.items.map((i) => i.message.text);
   };
 
   before(async () => {
@@ -49,7 +48,7 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
   after(async () => p?.stop());
 
   it("indexes an import embedded in many batches as one version with a full manifest", async () => {
-    const list = await get("/versions");
+    const list = await call("GET", url("/versions"), a.accessToken);
     expect(list.status).to.equal(200);
     // EMBED_BATCH_CHUNKS is 8 in tests: several embeddings.stored batches, one version.
     expect(list.body.items).to.have.length(1);
@@ -60,20 +59,20 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
     expect(v1.manifest.importIds).to.have.length(1);
     expect(v1.manifest.engine.kind).to.equal("flat");
     expect(Object.keys(v1.manifest.checksums).sort()).to.deep.equal(["chunks.tsv", "index.faiss", "index.json"]);
-    const status = await get("");
+    const status = await call("GET", url(""), a.accessToken);
     expect(status.body).to.include({ latestVersion: 1, pinnedVersion: null, pendingChunks: 0 });
-    expect(status.body.index.count).to.equal(v1.manifest.vectorCount);
+    expect(status.body.index!.count).to.equal(v1.manifest.vectorCount);
   });
 
   it("a second import makes version 2; compare shows the added chunks; pinning v1 makes searches use it; unpin returns to live", async () => {
     const seeded = await seedImport(p.database.db, { orgId: a.orgId, datasetId: ds.datasetId }, [CONVERSATIONS[2]!]);
     await p.broker.emit("import.completed", { ...seeded, messagesAdded: CONVERSATIONS[2]!.messages.length });
     await waitIndexed(p, a, ds.datasetId);
-    const list = (await get("/versions")).body.items;
-    expect(list.map((v: { version: number }) => v.version)).to.deep.equal([2, 1]);
+    const list = (await call("GET", url("/versions"), a.accessToken)).body.items;
+    expect(list.map((v) => v.version)).to.deep.equal([2, 1]);
     expect(list[0].manifest.importIds).to.have.length(2);
 
-    const diff = await get("/versions/1/compare/2");
+    const diff = await call("GET", url("/versions/1/compare/2"), a.accessToken);
     expect(diff.status).to.equal(200);
     const puppyChunks = await p.database.db
       .select({ id: chunks.id })
@@ -86,9 +85,9 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
     expect(await hitTexts("golden retriever puppy")).to.include(
       "We picked up the puppy today, a golden retriever called Biscuit!",
     );
-    const pin = await post("/pin", { version: 1 });
+    const pin = await call("POST", url("/pin"), a.accessToken, { version: 1 });
     expect(pin.status, JSON.stringify(pin.body)).to.equal(200);
-    expect((await get("")).body.pinnedVersion).to.equal(1);
+    expect((await call("GET", url(""), a.accessToken)).body.pinnedVersion).to.equal(1);
     expect(await hitTexts("golden retriever puppy")).to.not.include(
       "We picked up the puppy today, a golden retriever called Biscuit!",
     );
@@ -132,31 +131,28 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
   });
 
   it("rolls back to v1 as a new version; retention keeps the last 2 plus the pinned one", async () => {
-    expect((await post("/pin", { version: 1 })).status).to.equal(200);
-    const back = await post("/rollback", { version: 1 });
+    expect((await call("POST", url("/pin"), a.accessToken, { version: 1 })).status).to.equal(200);
+    const back = await call("POST", url("/rollback"), a.accessToken, { version: 1 });
     expect(back.status, JSON.stringify(back.body)).to.equal(200);
     expect(back.body).to.include({ version: 3, restoredFrom: 1 });
-    expect((await get("")).body.index.count).to.equal(back.body.manifest.vectorCount);
+    expect((await call("GET", url(""), a.accessToken)).body.index!.count).to.equal(back.body.manifest.vectorCount);
     // A rebuild from the stored vectors brings the puppy chunks back as version 4.
-    const rebuilt = await post("/rebuild");
+    const rebuilt = await call("POST", url("/rebuild"), a.accessToken, {});
     expect(rebuilt.status, JSON.stringify(rebuilt.body)).to.equal(200);
     expect(rebuilt.body.version).to.equal(4);
-    const versions = (await get("/versions")).body.items.map((v: { version: number; pinned: boolean }) => [
-      v.version,
-      v.pinned,
-    ]);
+    const versions = (await call("GET", url("/versions"), a.accessToken)).body.items.map((v) => [v.version, v.pinned]);
     expect(versions).to.deep.equal([
       [4, false],
       [3, false],
       [1, true],
     ]);
     expect((await http(p.baseUrl, "DELETE", url("/pin"), { token: a.accessToken })).status).to.equal(200);
-    expect((await get("/versions")).body.items.map((v: { version: number }) => v.version)).to.deep.equal([4, 3]);
+    expect((await call("GET", url("/versions"), a.accessToken)).body.items.map((v) => v.version)).to.deep.equal([4, 3]);
   });
 
   it("removes vectors of deleted chunks (re-chunking) and of deleted conversations", async () => {
     const db = p.database.db;
-    const before = (await get("")).body.index.count;
+    const before = (await call("GET", url(""), a.accessToken)).body.index!.count;
     const puppyConv = (
       await db
         .select()
@@ -166,12 +162,15 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
     const gone = await db.select({ id: chunks.id }).from(chunks).where(eq(chunks.conversationId, puppyConv.id));
     await db.delete(chunks).where(inArray(chunks.id, [gone[0]!.id]));
     await p.broker.emit("chunks.deleted", { orgId: a.orgId, datasetId: ds.datasetId, chunkIds: [gone[0]!.id] });
-    await waitFor("the chunk to leave the index", async () => (await get("")).body.index.count === before - 1);
+    await waitFor(
+      "the chunk to leave the index",
+      async () => (await call("GET", url(""), a.accessToken)).body.index!.count === before - 1,
+    );
     await db.delete(conversations).where(eq(conversations.id, puppyConv.id));
     await p.broker.emit("conversation.deleted", { orgId: a.orgId, datasetId: ds.datasetId });
     await waitFor(
       "the conversation's chunks to leave the index",
-      async () => (await get("")).body.index.count === before - gone.length,
+      async () => (await call("GET", url(""), a.accessToken)).body.index!.count === before - gone.length,
     );
     expect(await hitTexts("golden retriever puppy")).to.not.include(
       "We picked up the puppy today, a golden retriever called Biscuit!",
@@ -180,10 +179,10 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
 
   it("admins rebuild; viewers read versions but may not pin, roll back or rebuild; other orgs get 404; bad versions 404/422", async () => {
     const viewer = await addMember(p, a, "viewer");
-    expect((await get("/versions", viewer.accessToken)).status).to.equal(200);
-    expect((await post("/rebuild", {}, viewer.accessToken)).status).to.equal(403);
-    expect((await post("/pin", { version: 4 }, viewer.accessToken)).status).to.equal(403);
-    expect((await post("/rollback", { version: 4 }, viewer.accessToken)).status).to.equal(403);
+    expect((await call("GET", url("/versions"), viewer.accessToken)).status).to.equal(200);
+    expect((await call("POST", url("/rebuild"), viewer.accessToken, {})).status).to.equal(403);
+    expect((await call("POST", url("/pin"), viewer.accessToken, { version: 4 })).status).to.equal(403);
+    expect((await call("POST", url("/rollback"), viewer.accessToken, { version: 4 })).status).to.equal(403);
     for (const [method, suffix] of [
       ["GET", ""],
       ["GET", "/versions"],
@@ -199,13 +198,13 @@ describe("index: versions, pinning, rollback, rebuild and deletions", function (
           : method === "POST"
             ? {}
             : undefined;
-      const res = await http(p.baseUrl, method, url(suffix), { token: b.accessToken, body });
+      const res = await httpRaw(p.baseUrl, method, url(suffix), { token: b.accessToken, body });
       expect(res.status, `${method} ${suffix}`).to.equal(404);
-      expect((await http(p.baseUrl, method, url(suffix), { body })).status).to.equal(401);
+      expect((await httpRaw(p.baseUrl, method, url(suffix), { body })).status).to.equal(401);
     }
-    expect((await post("/pin", { version: 99 })).status).to.equal(404);
-    expect((await post("/rollback", { version: 0 })).status).to.equal(422);
-    expect((await get("/versions/1/compare/4")).status).to.equal(404);
+    expect((await call("POST", url("/pin"), a.accessToken, { version: 99 })).status).to.equal(404);
+    expect((await call("POST", url("/rollback"), a.accessToken, { version: 0 })).status).to.equal(422);
+    expect((await call("GET", url("/versions/1/compare/4"), a.accessToken)).status).to.equal(404);
   });
 
   it("dataset.deleted drops the dataset's index files and versions", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { http, type JsonResponse } from "../../helpers/http.ts";
+import { http, type ApiResponse } from "../../helpers/http.ts";
 import { startTestPlatform, type TestPlatform } from "../../helpers/platform.ts";
 import type { DatabaseKind } from "../../helpers/database.ts";
 import { AUTH_TEST_ENV, signUp, type Account } from "../auth/fixtures.ts";
@@ -61,7 +61,7 @@ export async function waitForImport(p: TestPlatform, token: string, importId: st
   const deadline = Date.now() + timeoutMs;
   let dropped = 0;
   for (;;) {
-    let res: JsonResponse;
+    let res: ApiResponse<"GET", `/api/imports/${string}`>;
     try {
       res = await http(p.baseUrl, "GET", `/api/imports/${importId}`, { token });
       dropped = 0;

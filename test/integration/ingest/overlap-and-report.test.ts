@@ -55,9 +55,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         duplicatesSkipped: 0,
         duplicatesMerged: 0,
       });
-      expect(row.summary.warnings.map((w: { code: string; line: number }) => [w.code, w.line])).to.deep.equal([
-        ["ORPHAN_LINE", 1],
-      ]);
+      expect(row.summary!.warnings.map((w) => [w.code, w.line])).to.deep.equal([["ORPHAN_LINE", 1]]);
       // The same file again: nothing new, every message reported as already there.
       const again = await importFile(p, a, datasetId, { name: "WhatsApp Chat with Pals.txt", content: chat });
       expect(again.summary).to.include({ messagesRead: 5, messagesAdded: 0, duplicatesSkipped: 5 });
@@ -70,7 +68,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         name: "WhatsApp Chat with Family.txt",
         content: whatsappLines(0, 30),
       });
-      expect(first.summary.messagesAdded).to.equal(30);
+      expect(first.summary!.messagesAdded).to.equal(30);
       const second = await importFile(p, a, datasetId, {
         name: "chat-export-2024-06.txt",
         content: whatsappLines(20, 50),
@@ -82,7 +80,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         duplicatesMerged: 10,
         conversationsAdded: 0,
       });
-      expect(second.summary.merged).to.deep.equal([
+      expect(second.summary!.merged).to.deep.equal([
         { from: "chat-export-2024-06", into: "Family", duplicates: 10, moved: 20 },
       ]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 50, conversations: 1 });
@@ -96,7 +94,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=100`,
         { token: a.accessToken },
       );
-      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(
+      expect(page.body.items.map((m) => m.text)).to.deep.equal(
         Array.from({ length: 50 }, (_, i) => `message number ${i}`),
       );
       // A third export that covers the start again, under yet another name, also adds nothing twice.
@@ -123,7 +121,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         duplicatesMerged: 10,
         conversationsAdded: 2,
       });
-      expect(row.summary.merged).to.deep.equal([{ from: "Family (2)", into: "Family", duplicates: 10, moved: 20 }]);
+      expect(row.summary!.merged).to.deep.equal([{ from: "Family (2)", into: "Family", duplicates: 10, moved: 20 }]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 52, conversations: 2 });
       const items = (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken }))
         .body.items as { id: string; name: string }[];
@@ -134,7 +132,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         `/api/datasets/${datasetId}/conversations/${family.id}/messages?limit=100`,
         { token: a.accessToken },
       );
-      expect(page.body.items.map((m: { text: string }) => m.text)).to.deep.equal(
+      expect(page.body.items.map((m) => m.text)).to.deep.equal(
         Array.from({ length: 50 }, (_, i) => `message number ${i}`),
       );
       // The same zip again: a re-import, nothing added, every message reported as already there.
@@ -159,7 +157,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       expect(row.status, JSON.stringify(row.error)).to.equal("completed");
       expect(row.summary).to.include({ messagesRead: 45, messagesAdded: 40, duplicatesMerged: 5 });
       // Each _chat.txt is named after its folder, as the phone named the export.
-      expect(row.summary.merged).to.deep.equal([{ from: "Family 2", into: "Family", duplicates: 5, moved: 10 }]);
+      expect(row.summary!.merged).to.deep.equal([{ from: "Family 2", into: "Family", duplicates: 5, moved: 10 }]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 40, conversations: 1 });
       const apart = await createDataset(p, a, "apart");
       const kept = await importFile(p, a, apart, { name: "exports.zip", content: zip }, "?mergeOverlapping=false");
@@ -178,7 +176,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         "?mergeOverlapping=false",
       );
       expect(second.summary).to.include({ messagesAdded: 30, duplicatesMerged: 0 });
-      expect(second.summary.merged).to.deep.equal([]);
+      expect(second.summary!.merged).to.deep.equal([]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 60, conversations: 2 });
     });
 
@@ -193,7 +191,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         content:
           "01/01/2021, 09:00 - Tom: fwd: the link\n01/01/2021, 09:05 - Mia: thanks\n01/01/2021, 09:06 - Mia: see you\n01/01/2021, 09:07 - Tom: bye\n",
       });
-      expect(other.summary.merged).to.deep.equal([]);
+      expect(other.summary!.merged).to.deep.equal([]);
       expect(await messageCount(p, datasetId)).to.deep.equal({ messages: 8, conversations: 2 });
     });
 

@@ -48,7 +48,7 @@ describe("ingest: overlapping exports of a 30,000-message chat in one upload (PG
       conversationsAdded: 1,
       participants: chat.authors.length,
     });
-    expect(row.summary.merged).to.deep.equal([
+    expect(row.summary!.merged).to.deep.equal([
       { from: "Família e amigos (2)", into: "Família e amigos", duplicates: 10_000, moved: 10_000 },
     ]);
     const [counts] = await p.database.rows<{ m: number; c: number; k: number }>(sql`

@@ -61,8 +61,8 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         "?timeZone=Europe/Berlin",
       );
       expect(row.status, JSON.stringify(row.error)).to.equal("completed");
-      expect(row.options.timeZone).to.equal("Europe/Berlin");
-      expect(row.summary.messagesByKind).to.deep.equal({ text: 10, media: 1 });
+      expect(row.options!.timeZone).to.equal("Europe/Berlin");
+      expect(row.summary!.messagesByKind).to.deep.equal({ text: 10, media: 1 });
       const [conv] = (
         await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/conversations`, { token: a.accessToken })
       ).body.items;
@@ -80,7 +80,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       expect(first.sourceLine).to.equal(1);
       expect(first.sourceFile).to.equal("WhatsApp Chat with Friends.txt");
       // Keyset pages walk the whole conversation without gaps or repeats.
-      const seen: number[] = page.body.items.map((m: { id: number }) => m.id);
+      const seen: number[] = page.body.items.map((m) => m.id);
       let cursor = page.body.nextCursor;
       while (cursor) {
         const next = await http(
@@ -89,7 +89,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
           `/api/datasets/${datasetId}/conversations/${conv.id}/messages?limit=3&cursor=${encodeURIComponent(cursor)}`,
           { token: a.accessToken },
         );
-        seen.push(...next.body.items.map((m: { id: number }) => m.id));
+        seen.push(...next.body.items.map((m) => m.id));
         cursor = next.body.nextCursor;
       }
       expect(seen).to.have.length(11);
@@ -98,8 +98,8 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
         token: a.accessToken,
       });
       expect(one.status).to.equal(200);
-      expect(one.body.before.map((m: { id: number }) => m.id)).to.deep.equal(seen.slice(3, 5));
-      expect(one.body.after.map((m: { id: number }) => m.id)).to.deep.equal(seen.slice(6, 8));
+      expect(one.body.before.map((m) => m.id)).to.deep.equal(seen.slice(3, 5));
+      expect(one.body.after.map((m) => m.id)).to.deep.equal(seen.slice(6, 8));
       const media = await http(
         p.baseUrl,
         "GET",
@@ -108,11 +108,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       );
       expect(media.body.items).to.have.length(1);
       const people = await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/participants`, { token: a.accessToken });
-      expect(people.body.items.map((x: { displayName: string }) => x.displayName).sort()).to.deep.equal([
-        "Anna Berg",
-        "Lisa",
-        "Tom",
-      ]);
+      expect(people.body.items.map((x) => x.displayName).sort()).to.deep.equal(["Anna Berg", "Lisa", "Tom"]);
       expect(
         events.some(
           (e) =>
@@ -132,8 +128,8 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       expect(again.status).to.equal("completed");
       expect(again.messagesRead).to.equal(100);
       expect(again.messagesAdded).to.equal(0);
-      expect(again.summary.conversationsAdded).to.equal(0);
-      expect(again.summary.participantsAdded).to.equal(0);
+      expect(again.summary!.conversationsAdded).to.equal(0);
+      expect(again.summary!.participantsAdded).to.equal(0);
       const later = await importFile(p, a, datasetId, WA(whatsappLines(50, 180)));
       expect(later.messagesRead).to.equal(130);
       expect(later.messagesAdded).to.equal(80);
@@ -154,9 +150,9 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       expect(broken.status, JSON.stringify(broken.body)).to.equal(202);
       const row = await waitForImport(p, a.accessToken, broken.body.id);
       expect(row.status).to.equal("failed");
-      expect(row.error.code).to.equal("INVALID_JSON");
-      expect(row.error.message).to.be.a("string");
-      expect(row.error.file ?? row.error.path ?? row.error.line).to.exist;
+      expect(row.error!.code).to.equal("INVALID_JSON");
+      expect(row.error!.message).to.be.a("string");
+      expect(row.error!.file ?? row.error!.path ?? row.error!.line).to.exist;
       expect(row.messagesAdded).to.equal(0);
       expect(await counts(p, datasetId)).to.deep.equal(before);
       const [left] = await p.database.rows<{ n: number }>(
@@ -184,7 +180,7 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       await runner.stop();
       const after = await http(p.baseUrl, "GET", `/api/imports/${row.id}`, { token: a.accessToken });
       expect(after.body.status).to.equal("failed");
-      expect(after.body.error.code).to.equal("IMPORT_INTERRUPTED");
+      expect(after.body.error?.code).to.equal("IMPORT_INTERRUPTED");
       expect(await counts(p, datasetId)).to.deep.equal({ messages: 0, conversations: 0, participants: 0 });
     });
 
@@ -218,6 +214,6 @@ for (const db of ["pglite", "postgres"] as DatabaseKind[])
       await new Promise((r) => setTimeout(r, 50));
       expect(events).to.deep.include({ name: "dataset.deleted", payload: { orgId: a.orgId, datasetId } });
       const audit = await http(p.baseUrl, "GET", "/api/auth/audit?action=dataset.deleted", { token: a.accessToken });
-      expect(audit.body.items.some((e: { target: string }) => e.target === datasetId)).to.be.true;
+      expect(audit.body.items.some((e) => e.target === datasetId)).to.be.true;
     });
   });

@@ -52,14 +52,12 @@ describe("ingest: upload → import job → messages (PGlite)", function () {
       expect(row.format).to.equal(c.format);
       expect(row.messagesAdded).to.be.at.least(c.minMessages);
       expect(row.messagesAdded).to.equal(row.messagesRead);
-      const s = row.summary;
+      const s = row.summary!;
       expect(s.messagesAdded).to.equal(row.messagesAdded);
-      expect(Object.values(s.messagesByKind as Record<string, number>).reduce((x, y) => x + y, 0)).to.equal(
-        s.messagesRead,
-      );
+      expect(Object.values(s.messagesByKind).reduce((x, y) => x + y, 0)).to.equal(s.messagesRead);
       expect(s.conversations).to.be.at.least(1);
       expect(s.participants).to.be.at.least(1);
-      expect(Date.parse(s.firstMessageAt)).to.be.at.most(Date.parse(s.lastMessageAt));
+      expect(Date.parse(s.firstMessageAt!)).to.be.at.most(Date.parse(s.lastMessageAt!));
       expect(s.durationMs).to.be.a("number");
       expect(s.warnings).to.be.an("array");
 

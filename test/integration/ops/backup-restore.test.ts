@@ -12,7 +12,7 @@ import { http } from "../../helpers/http.ts";
 import { REPO_ROOT } from "../../helpers/paths.ts";
 import { requireServers, SERVERS } from "../../helpers/servers.ts";
 import { PASSWORD } from "../auth/fixtures.ts";
-import { outboxDirOf } from "../../helpers/accounts.ts";
+import { outboxDirOf, tokensOf } from "../../helpers/accounts.ts";
 import { INDEX_TEST_ENV } from "../index/helpers.ts";
 import {
   createDataset,
@@ -29,7 +29,7 @@ const QUERIES = [
   { query: "leaking pipe", mode: "keyword" },
   { query: "planning a walk in the hills", mode: "semantic" },
   { query: "dinner recipe with cheese", mode: "hybrid" },
-];
+] as const;
 
 /** The CLI as an operator runs it (asynchronously: the test's own platform may still be running). */
 async function cli(script: "bin/backup.ts" | "bin/restore.ts", arg: string, env: Record<string, string>) {
@@ -46,7 +46,7 @@ async function searches(p: RunningPlatform, token: string, datasetId: string) {
   for (const q of QUERIES) {
     const res = await http(p.baseUrl, "POST", "/api/search", { token, body: { datasetId, ...q, pageSize: 20 } });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    out.push(res.body.items.map((i: { chunkId: string; message: { id: string } }) => [i.chunkId, i.message.id]));
+    out.push(res.body.items.map((i) => [i.chunkId, i.message.id]));
   }
   return out;
 }
@@ -113,9 +113,10 @@ for (const kind of ["pglite", "postgres"] as const) {
       ).to.deep.equal([true, true, true]);
 
       const versionsOf = async (p: RunningPlatform, token: string) =>
-        (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token })).body.items.map(
-          (v: { version: number; pinned: boolean }) => [v.version, v.pinned],
-        );
+        (await http(p.baseUrl, "GET", `/api/datasets/${datasetId}/index/versions`, { token })).body.items.map((v) => [
+          v.version,
+          v.pinned,
+        ]);
       const backupDir = path.join(tmp("out"), "backup");
       const versionsAtBackup = await versionsOf(a, owner.accessToken);
       expect(versionsAtBackup.at(-1)).to.deep.equal([1, true]);
@@ -137,8 +138,8 @@ for (const kind of ["pglite", "postgres"] as const) {
         body: { email: owner.email, password: PASSWORD },
       });
       expect(login.status, JSON.stringify(login.body)).to.equal(200);
-      expect(await versionsOf(b, login.body.accessToken)).to.deep.equal(versionsAtBackup);
-      expect(await searches(b, login.body.accessToken, datasetId)).to.deep.equal(expected);
+      expect(await versionsOf(b, tokensOf(login.body).accessToken)).to.deep.equal(versionsAtBackup);
+      expect(await searches(b, tokensOf(login.body).accessToken, datasetId)).to.deep.equal(expected);
     });
   });
 }

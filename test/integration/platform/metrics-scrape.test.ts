@@ -196,7 +196,7 @@ describe("every metric in deploy/ (dashboards and alert rules) in a real scrape 
       if (progress.body.chunks > 0 && progress.body.pending === 0) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    for (const mode of ["keyword", "semantic", "hybrid"]) {
+    for (const mode of ["keyword", "semantic", "hybrid"] as const) {
       const search = await http(gateway.baseUrl, "POST", "/api/search", {
         token: owner.accessToken,
         body: { datasetId, query: "dinner", mode },

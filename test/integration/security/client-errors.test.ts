@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { http, type JsonResponse } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
+import type { SearchBody } from "../index/helpers.ts";
 import {
   duringAttack,
   expectIntact,
@@ -19,9 +20,9 @@ function expectNoInternals(res: { body: unknown }): void {
   );
 }
 
-function expectClientError(res: JsonResponse, status = 422): void {
+function expectClientError(res: JsonResponse<unknown>, status = 422): void {
   expect(res.status, JSON.stringify(res.body)).to.equal(status);
-  expect(res.body.error.code).to.match(/^[A-Z_]+$/);
+  expect(res.error.code).to.match(/^[A-Z_]+$/);
   expectNoInternals(res);
 }
 
@@ -48,7 +49,7 @@ describe("security: client errors are never server faults", function () {
     await expectIntact(p, attacker);
   });
 
-  const search = (body: Record<string, unknown>) =>
+  const search = (body: Omit<SearchBody, "datasetId">) =>
     http(p.baseUrl, "POST", "/api/search", {
       token: attacker.account.accessToken,
       body: { datasetId: attacker.datasetId, mode: "keyword", ...body },

@@ -75,7 +75,7 @@ export async function expectServing(p: TestPlatform, bystander: Tenant): Promise
   ]);
   expect(health.status, JSON.stringify(health.body)).to.equal(200);
   expect(found.status, JSON.stringify(found.body)).to.equal(200);
-  expect(found.body.items.map((i: { message: { text: string } }) => i.message.text).join(" ")).to.contain(MARKER);
+  expect(found.body.items.map((i) => i.message.text).join(" ")).to.contain(MARKER);
 }
 
 /**

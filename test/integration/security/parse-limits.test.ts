@@ -103,6 +103,6 @@ describe("security: hostile exports are refused without hurting other tenants", 
     const list = await http(p.baseUrl, "GET", `/api/datasets/${attacker.datasetId}/imports`, {
       token: attacker.account.accessToken,
     });
-    expect(list.body.items.map((i: { status: string }) => i.status).sort()).to.deep.equal(["completed", "failed"]);
+    expect(list.body.items.map((i) => i.status).sort()).to.deep.equal(["completed", "failed"]);
   });
 });

@@ -4,7 +4,7 @@ import { expect } from "chai";
 import type { OrgSlots } from "../../../core/org-slots.ts";
 import { seededRandom } from "../../../services/cluster/random.ts";
 import { addChunks, createChatDataset, type FixtureChunk, type FixtureMessage } from "../../helpers/chat-fixtures.ts";
-import { http } from "../../helpers/http.ts";
+import { http, type Schema } from "../../helpers/http.ts";
 import type { TestPlatform } from "../../helpers/platform.ts";
 import { whatsappLines } from "../ingest/generators.ts";
 import { waitFor } from "../embedder/helpers.ts";
@@ -126,17 +126,16 @@ function topicChat(chunks: number): { messages: FixtureMessage[]; chunks: Fixtur
   return { messages, chunks: specs };
 }
 
-interface RunRow {
-  id: string;
-  status: string;
-  finishedAt: string | null;
-}
+type RunRow = Schema<"ClusterRun">;
 
-async function waitForRun(p: TestPlatform, t: Tenant, runs: string, runId: string): Promise<RunRow> {
+/** A dataset's topic runs. */
+type RunsPath = `/api/datasets/${string}/clusters/runs`;
+
+async function waitForRun(p: TestPlatform, t: Tenant, runs: RunsPath, runId: string): Promise<RunRow> {
   // A hang guard, not a speed claim.
   for (const deadline = Date.now() + 600_000; Date.now() < deadline;) {
     const res = await http(p.baseUrl, "GET", `${runs}/${runId}`, { token: t.account.accessToken });
-    if (res.body.status === "completed" || res.body.status === "failed") return res.body as RunRow;
+    if (res.body.status === "completed" || res.body.status === "failed") return res.body;
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`run ${runId} did not finish`);
@@ -154,8 +153,8 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
   let p: TestPlatform;
   let attacker: Tenant;
   let bystander: Tenant;
-  let attackerRuns: string;
-  let bystanderRuns: string;
+  let attackerRuns: RunsPath;
+  let bystanderRuns: RunsPath;
   before(async () => {
     p = await startSecurityPlatform({ CLUSTER_MAX_QUEUED_PER_ORG: "2", SEARCH_MAX_CONCURRENT_PER_ORG: "2" }, [
       ...SECURITY_SERVICES,
@@ -187,9 +186,9 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
     expect(accepted.length + refused.length, JSON.stringify(started.map((r) => r.body))).to.equal(6);
     expect(accepted).to.have.length(2);
     for (const r of refused) {
-      expect(r.body.error.code).to.equal("QUOTA_EXCEEDED");
-      expect(r.body.error.message).to.contain("2 topic runs queued or running");
-      expect(r.body.error.data).to.deep.equal({ limit: 2 });
+      expect(r.error.code).to.equal("QUOTA_EXCEEDED");
+      expect(r.error.message).to.contain("2 topic runs queued or running");
+      expect(r.error.data).to.deep.equal({ limit: 2 });
     }
     const theirs = await http(p.baseUrl, "POST", bystanderRuns, {
       token: bystander.account.accessToken,
@@ -200,7 +199,7 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
     const listed = await http(p.baseUrl, "GET", attackerRuns, { token: attacker.account.accessToken });
     expect(listed.body.runs).to.have.length(2);
 
-    const [first, second] = accepted.map((r) => r.body.id as string);
+    const [first, second] = accepted.map((r) => r.body.id);
     const own = await waitForRun(p, bystander, bystanderRuns, theirs.body.id);
     expect(own.status).to.equal("completed");
     const a1 = await waitForRun(p, attacker, attackerRuns, first!);
@@ -221,7 +220,7 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
     );
     for (const r of flood) {
       expect(r.status === 200 || r.status === 429, JSON.stringify(r.body)).to.equal(true);
-      if (r.status === 429) expect(r.body.error.code).to.equal("QUOTA_EXCEEDED");
+      if (r.status === 429) expect(r.error.code).to.equal("QUOTA_EXCEEDED");
     }
     // Keyword searches on a small chat end within a turn or two, so a flood rarely has more than
     // two running at once: the attacker's two slots are held here as two slow searches would.
@@ -230,8 +229,8 @@ describe("security: per-org quotas on topic runs and concurrent searches", funct
     expect(held.every(Boolean)).to.equal(true);
     const refused = await keywordSearch(p, attacker, `${MARKER} cleaning`);
     expect(refused.status, JSON.stringify(refused.body)).to.equal(429);
-    expect(refused.body.error.code).to.equal("QUOTA_EXCEEDED");
-    expect(refused.body.error.message).to.contain("2 searches running");
+    expect(refused.error.code).to.equal("QUOTA_EXCEEDED");
+    expect(refused.error.message).to.contain("2 searches running");
     const vector = await http(p.baseUrl, "POST", "/api/search/vector", {
       token: attacker.account.accessToken,
       body: { datasetId: attacker.datasetId, vector: [1, 0, 0] },
