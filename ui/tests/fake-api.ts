@@ -21,8 +21,12 @@ export function fakeApi(): FakeApi {
     localStorage.clear();
     vi.stubGlobal(
       "fetch",
-      vi.fn(async (input: RequestInfo | URL) => {
-        const req = input as Request;
+      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+        const req = input instanceof Request ? input : new Request(new URL(String(input), "http://localhost"), init);
+        // No one is signed in: the client's refresh-cookie exchange is refused, as a server without
+        // a session refuses it. It is the client's request, not the component's: it is not listed.
+        if (new URL(req.url).pathname === "/api/auth/refresh")
+          return json(401, { error: { code: "UNAUTHORIZED", message: "No session" } });
         const text = await req.text();
         api.requests.push({
           method: req.method,
