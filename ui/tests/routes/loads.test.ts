@@ -7,6 +7,12 @@ import { load as conversationsLoad } from "../../src/routes/conversations/+page"
 import { load as searchLoad } from "../../src/routes/search/+page";
 import { load as topicsLoad } from "../../src/routes/topics/+page";
 import { load as verifyLoad } from "../../src/routes/verify-email/+page";
+import type { PageData as ConversationsData } from "../../src/routes/conversations/$types";
+import type { PageData as DatasetData } from "../../src/routes/datasets/[id]/$types";
+import type { PageData as CallbackData } from "../../src/routes/login/callback/$types";
+import type { PageData as SearchData } from "../../src/routes/search/$types";
+import type { PageData as TopicsData } from "../../src/routes/topics/$types";
+import type { PageData as VerifyData } from "../../src/routes/verify-email/$types";
 import { fakeApi, json, type FakeRequest } from "../fake-api";
 
 const api = fakeApi();
@@ -23,10 +29,10 @@ function event(url: string, params: Record<string, string> = {}) {
     deps,
   };
 }
-// The loads' event type has more than they use; the test gives what they use.
-type Event = Parameters<typeof searchLoad>[0];
-const run = <T>(load: (e: Event) => T, url: string, params: Record<string, string> = {}) =>
-  load(event(url, params) as unknown as Event);
+// The loads' event type has more than they use; the test gives what they use. A load declared
+// as PageLoad returns its page's data (the route's generated PageData, named at each call).
+const run = async <D, E = never>(load: (e: E) => unknown, url: string, params: Record<string, string> = {}) =>
+  (await load(event(url, params) as unknown as E)) as D;
 
 const me = (permissions: Permission[]): Me => ({
   user: {
@@ -102,7 +108,7 @@ describe("search page load", () => {
       // A failed read of the versions offers none; the page still opens.
       "GET /api/datasets/d2/index/versions": () => json(503, { error: { code: "SERVICE_UNAVAILABLE", message: "x" } }),
     });
-    const { choice } = await run(searchLoad, "/search?dataset=d2");
+    const { choice } = await run<SearchData>(searchLoad, "/search?dataset=d2");
     expect(choice.error).toBeNull();
     expect(choice.value?.datasetId).toBe("d2");
     expect(choice.value?.conversations.map((c) => c.id)).toEqual(["c1"]);
@@ -112,7 +118,7 @@ describe("search page load", () => {
 
   it("reads nothing without the permission (the page shows it is forbidden)", async () => {
     signIn("datasets.read");
-    const { choice } = await run(searchLoad, "/search");
+    const { choice } = await run<SearchData>(searchLoad, "/search");
     expect(choice).toEqual({ value: null, error: null });
     expect(api.requests).toEqual([]);
   });
@@ -129,7 +135,7 @@ describe("conversations page load", () => {
         return json(200, { message: message(7), before: [message(6)], after: [message(8)] });
       },
     });
-    const { reader } = await run(conversationsLoad, "/conversations?dataset=d1&message=7");
+    const { reader } = await run<ConversationsData>(conversationsLoad, "/conversations?dataset=d1&message=7");
     expect(reader.error).toBeNull();
     const view = reader.value?.view;
     expect(view?.conversationId).toBe("c1");
@@ -150,7 +156,7 @@ describe("conversations page load", () => {
         return json(200, { items: [message(1, "big")], nextCursor: "more" });
       },
     });
-    const { reader } = await run(conversationsLoad, "/conversations");
+    const { reader } = await run<ConversationsData>(conversationsLoad, "/conversations");
     expect(reader.value?.view?.conversationId).toBe("big");
     expect(reader.value?.view?.hasLater).toBe(true);
     expect(reader.value?.view?.focus).toBeNull();
@@ -167,7 +173,7 @@ describe("topics page load", () => {
       "GET /api/datasets/d1/clusters/runs/r1": () => json(200, { ...run1, result: { clusters: [] } }),
       "GET /api/datasets/d1/clusters/runs/r1/map": () => json(200, { x: [], y: [], cluster: [] }),
     });
-    const { topics } = await run(topicsLoad, "/topics");
+    const { topics } = await run<TopicsData>(topicsLoad, "/topics");
     expect(topics.value?.runs.map((r) => r.id)).toEqual(["r2", "r1"]);
     expect(topics.value?.opened?.run.id).toBe("r1");
     expect(topics.value?.opened?.map).toEqual({ x: [], y: [], cluster: [] });
@@ -187,7 +193,7 @@ describe("dataset page load", () => {
       "GET /api/formats": () => json(200, { formats: ["whatsapp", "telegram"] }),
     });
     const e = event("/datasets/d1", { id: "d1" });
-    const { details } = await datasetLoad(e as unknown as Parameters<typeof datasetLoad>[0]);
+    const { details } = (await datasetLoad(e as unknown as Parameters<typeof datasetLoad>[0])) as DatasetData;
     expect(e.deps).toContain("app:dataset");
     expect(details.error).toBeNull();
     expect(details.value?.dataset.name).toBe("One");
@@ -200,7 +206,7 @@ describe("dataset page load", () => {
 describe("confirmation link load", () => {
   it("signed out, confirms nothing: the page asks for the password", async () => {
     signOut();
-    const { confirmed } = await run(verifyLoad, "/verify-email?token=t1");
+    const { confirmed } = await run<VerifyData>(verifyLoad, "/verify-email?token=t1");
     expect(confirmed).toBeNull();
     expect(api.requests).toEqual([]);
   });
@@ -211,7 +217,9 @@ describe("confirmation link load", () => {
       "POST /api/auth/email/verify": () => json(200, { ok: true }),
       "GET /api/auth/me": () => json(200, me(["datasets.read"])),
     });
-    await expect(run(verifyLoad, "/verify-email?token=t1&next=/invitations/accept?token=x")).rejects.toMatchObject({
+    await expect(
+      run<VerifyData>(verifyLoad, "/verify-email?token=t1&next=/invitations/accept?token=x"),
+    ).rejects.toMatchObject({
       status: 307,
       location: "/invitations/accept?token=x",
     });
@@ -223,7 +231,7 @@ describe("confirmation link load", () => {
     answerBy({
       "POST /api/auth/email/verify": () => json(400, { error: { code: "LINK_INVALID", message: "used" } }),
     });
-    const { confirmed } = await run(verifyLoad, "/verify-email?token=t1&next=//evil.example");
+    const { confirmed } = await run<VerifyData>(verifyLoad, "/verify-email?token=t1&next=//evil.example");
     expect(confirmed?.ok).toBe(false);
     expect(confirmed?.error).toMatchObject({ code: "LINK_INVALID" });
   });
@@ -232,7 +240,7 @@ describe("confirmation link load", () => {
 describe("OAuth callback load", () => {
   it("shows the provider's refusal without calling the API", async () => {
     signOut();
-    const data = await run(callbackLoad, "/login/callback?error=OAUTH_FAILED");
+    const data = await run<CallbackData>(callbackLoad, "/login/callback?error=OAUTH_FAILED");
     expect(data).toMatchObject({ challenge: null, error: { error: { code: "OAUTH_FAILED" } } });
     expect(api.requests).toEqual([]);
   });
@@ -240,7 +248,7 @@ describe("OAuth callback load", () => {
   it("asks for the second factor when the account has one", async () => {
     signOut();
     answerBy({ "POST /api/auth/login/oauth": () => json(200, { mfaRequired: true, challengeToken: "ch1" }) });
-    const data = await run(callbackLoad, "/login/callback?code=c1");
+    const data = await run<CallbackData>(callbackLoad, "/login/callback?code=c1");
     expect(data).toEqual({ challenge: "ch1", error: null });
     expect(api.requests).toEqual([{ method: "POST", path: "/api/auth/login/oauth", body: { code: "c1" } }]);
   });

@@ -114,6 +114,8 @@ export async function call<R extends FetchResult>(request: Promise<R>): Promise<
     throw toApiError(err);
   }
   if (result.error !== undefined || !result.response.ok) throw toApiError(result.error, result.response.status);
+  // The one place an answer's type is stated: Answer<R> is the success member of the very
+  // result openapi-fetch typed from the schema (TypeScript cannot narrow a generic union here).
   return result.data as Answer<R>;
 }
 

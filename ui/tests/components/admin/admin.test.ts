@@ -17,9 +17,9 @@ describe("RoleSelect", () => {
 describe("Invitations", () => {
   const invitation = (id: string, email: string) => ({
     id,
+    orgId: "o1",
     email,
     role: "viewer" as const,
-    invitedBy: "u1",
     expiresAt: "2999-01-01T00:00:00Z",
     acceptedAt: null,
     createdAt: "2026-01-01T00:00:00Z",
