@@ -1,3 +1,4 @@
+import { untrack } from "svelte";
 import { poll } from "$lib/util/poll";
 
 /**
@@ -45,10 +46,13 @@ export class Live<T> {
    */
   async refresh(): Promise<boolean> {
     const n = ++this.#latest;
-    const base = this.#initial();
+    // Called from an $effect (a filter changed), what the read looks at must not become the
+    // effect's dependencies: the effect names its own.
+    const base = untrack(this.#initial);
+    const reading = untrack(this.#read);
     this.loading = true;
     try {
-      const value = await this.#read();
+      const value = await reading;
       if (n !== this.#latest) return false;
       this.#fresh = { base, value };
       this.error = null;
@@ -64,9 +68,10 @@ export class Live<T> {
   /**
    * Re-reads every `ms` until `done(value)` says so; reads never overlap and a failed read is
    * tried again at the next tick. Returns stop: call it from an $effect's teardown, so that the
-   * poll ends with the component.
+   * poll ends with the component. Its answers do not re-run that effect (it would start the
+   * poll again at once): the effect depends only on what it reads itself.
    */
   follow(ms: number, done: (value: T) => boolean): () => void {
-    return poll(async () => (await this.refresh()) && done(this.value), ms);
+    return untrack(() => poll(async () => (await this.refresh()) && done(this.value), ms));
   }
 }
