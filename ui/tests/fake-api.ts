@@ -3,11 +3,19 @@ import { afterEach, beforeEach, vi } from "vitest";
 export const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
+export interface FakeRequest {
+  method: string;
+  path: string;
+  /** The query string's parameters. */
+  query: URLSearchParams;
+  body: unknown;
+}
+
 export interface FakeApi {
   /** Requests the component made (method, path, JSON body), in order. */
   requests: { method: string; path: string; body: unknown }[];
-  /** The canned answer each request gets. */
-  answer: () => Response;
+  /** The canned answer a request gets (one for all, or chosen by its method and path). */
+  answer: (req: FakeRequest) => Response;
 }
 
 /**
@@ -21,15 +29,17 @@ export function fakeApi(): FakeApi {
     localStorage.clear();
     vi.stubGlobal(
       "fetch",
-      vi.fn(async (input: RequestInfo | URL) => {
-        const req = input as Request;
+      vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+        const req = input instanceof Request ? input : new Request(new URL(String(input), "http://localhost"), init);
+        // No one is signed in: the client's refresh-cookie exchange is refused, as a server without
+        // a session refuses it. It is the client's request, not the component's: it is not listed.
+        if (new URL(req.url).pathname === "/api/auth/refresh")
+          return json(401, { error: { code: "UNAUTHORIZED", message: "No session" } });
         const text = await req.text();
-        api.requests.push({
-          method: req.method,
-          path: new URL(req.url).pathname,
-          body: text ? JSON.parse(text) : null,
-        });
-        return api.answer();
+        const url = new URL(req.url);
+        const seen = { method: req.method, path: url.pathname, body: text ? JSON.parse(text) : null };
+        api.requests.push(seen);
+        return api.answer({ ...seen, query: url.searchParams });
       }),
     );
   });

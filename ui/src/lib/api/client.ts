@@ -1,12 +1,18 @@
 import createClient from "openapi-fetch";
-import { ApiError, toApiError } from "./errors";
+import { ApiError, isErrorBody, toApiError } from "./errors";
 import type { paths } from "./schema";
 import { tokens } from "./tokens";
 
 /** Paths of the generated OpenAPI document: a call to anything else does not compile. */
 export type ApiPath = keyof paths;
 
-const REFRESH_PATH: ApiPath = "/api/auth/refresh";
+const baseUrl = typeof location === "undefined" ? "http://localhost" : location.origin;
+
+/**
+ * The refresh goes without the access token and without authFetch's retry (it is what that
+ * retry calls): a client of its own, typed by the same document.
+ */
+const plain = createClient<paths>({ baseUrl, fetch: (request) => fetch(request) });
 
 let refreshing: Promise<string | null> | null = null;
 
@@ -20,20 +26,14 @@ export function refreshAccess(): Promise<string | null> {
   refreshing ??= (async () => {
     if (!tokens.mayRefresh) return null;
     try {
-      const res = await fetch(REFRESH_PATH, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        credentials: "same-origin",
-        body: "{}",
-      });
-      if (!res.ok) {
+      const { data, response } = await plain.POST("/api/auth/refresh", { body: {}, credentials: "same-origin" });
+      if (!data) {
         // A network-level or server failure keeps the refresh token for a later try; a refusal ends the session.
-        if (res.status >= 400 && res.status < 500) tokens.clear();
+        if (response.status >= 400 && response.status < 500) tokens.clear();
         return null;
       }
-      const body = (await res.json()) as { accessToken: string };
-      tokens.set(body.accessToken);
-      return body.accessToken;
+      tokens.set(data.accessToken);
+      return data.accessToken;
     } catch {
       return null;
     } finally {
@@ -57,7 +57,8 @@ function withAuth(request: Request, token: string | null): Request {
 
 async function errorCode(res: Response): Promise<string | undefined> {
   try {
-    return ((await res.clone().json()) as { error?: { code?: string } }).error?.code;
+    const body: unknown = await res.clone().json();
+    return isErrorBody(body) ? body.error.code : undefined;
   } catch {
     return undefined;
   }
@@ -86,10 +87,7 @@ export async function authFetch(request: Request): Promise<Response> {
   return fetch(withAuth(retry, fresh));
 }
 
-export const api = createClient<paths>({
-  baseUrl: typeof location === "undefined" ? "http://localhost" : location.origin,
-  fetch: authFetch,
-});
+export const api = createClient<paths>({ baseUrl, fetch: authFetch });
 
 /** What an openapi-fetch call resolves to: its data on success, its error body otherwise. */
 interface FetchResult {
@@ -116,6 +114,8 @@ export async function call<R extends FetchResult>(request: Promise<R>): Promise<
     throw toApiError(err);
   }
   if (result.error !== undefined || !result.response.ok) throw toApiError(result.error, result.response.status);
+  // The one place an answer's type is stated: Answer<R> is the success member of the very
+  // result openapi-fetch typed from the schema (TypeScript cannot narrow a generic union here).
   return result.data as Answer<R>;
 }
 

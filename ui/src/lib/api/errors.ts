@@ -17,8 +17,9 @@ export class ApiError extends Error {
 }
 
 export function isErrorBody(body: unknown): body is ApiErrorBody {
-  const e = (body as ApiErrorBody | null)?.error;
-  return !!e && typeof e === "object" && typeof e.code === "string";
+  if (typeof body !== "object" || body === null || !("error" in body)) return false;
+  const e = body.error;
+  return typeof e === "object" && e !== null && "code" in e && typeof e.code === "string";
 }
 
 /** Turns whatever came back (error body, network failure, exception) into an ApiError. */

@@ -34,3 +34,15 @@ export async function datasetChoice(wanted: string | null): Promise<{ datasets: 
   const { items } = await call(api.GET("/api/datasets"));
   return { datasets: items, datasetId: items.find((d) => d.id === wanted)?.id ?? items[0]?.id ?? null };
 }
+
+/**
+ * A read of a load whose failure does not fail the page: its part of the page shows the error
+ * (or its own fallback) while the rest opens.
+ */
+export async function attempt<T>(read: Promise<T>): Promise<Loaded<T>> {
+  try {
+    return { value: await read, error: null };
+  } catch (error) {
+    return { value: null, error };
+  }
+}

@@ -1,10 +1,29 @@
 import type { ApiPath } from "./client";
 import { currentAccessToken, refreshAccess } from "./client";
-import { toApiError } from "./errors";
-import type { ImportJob } from "./models";
+import { isErrorBody, toApiError } from "./errors";
+import type { paths } from "./schema";
 
 /** The multipart upload endpoint of the generated document (a compile error if it goes away). */
-const UPLOAD_PATH: ApiPath = "/api/datasets/{datasetId}/imports";
+const UPLOAD_PATH = "/api/datasets/{datasetId}/imports" satisfies ApiPath;
+
+/** The upload's documented answer (202: the import, queued), as the generated document types it. */
+type UploadAnswer = paths[typeof UPLOAD_PATH]["post"]["responses"][202]["content"]["application/json"];
+
+/**
+ * Whether the upload's parsed body is its documented answer. XMLHttpRequest (for its upload
+ * progress) answers text, not a typed result as the openapi-fetch client does: the body is
+ * checked to be an import (an id and a status) before the page uses it.
+ */
+function isUploadAnswer(body: unknown): body is UploadAnswer {
+  return (
+    typeof body === "object" &&
+    body !== null &&
+    "id" in body &&
+    typeof body.id === "string" &&
+    "status" in body &&
+    typeof body.status === "string"
+  );
+}
 
 export interface UploadOptions {
   format?: string;
@@ -14,7 +33,7 @@ export interface UploadOptions {
 }
 
 export interface UploadHandle {
-  promise: Promise<ImportJob>;
+  promise: Promise<UploadAnswer>;
   abort(): void;
 }
 
@@ -59,13 +78,13 @@ export function uploadExport(
 
   const promise = (async () => {
     let res = await send(await currentAccessToken());
-    const code = (res.body as { error?: { code?: string } })?.error?.code;
+    const code = isErrorBody(res.body) ? res.body.error.code : undefined;
     if (res.status === 401 && code === "TOKEN_EXPIRED" && !aborted) {
       const fresh = await refreshAccess();
       if (fresh) res = await send(fresh);
     }
-    if (res.status < 200 || res.status >= 300) throw toApiError(res.body, res.status);
-    return res.body as ImportJob;
+    if (res.status < 200 || res.status >= 300 || !isUploadAnswer(res.body)) throw toApiError(res.body, res.status);
+    return res.body;
   })();
 
   return {

@@ -73,6 +73,43 @@ describe("ImportStatus", () => {
   });
 });
 
+describe("ImportStatus: following a running import", () => {
+  it("reads it again until it ends, then says so once", async () => {
+    const job = {
+      id: "i9",
+      datasetId: "d1",
+      format: "whatsapp",
+      filename: "chat.txt",
+      status: "running" as const,
+      bytesTotal: 100,
+      bytesRead: 10,
+      messagesRead: 1,
+      messagesAdded: 0,
+      createdBy: null,
+      createdAt: new Date().toISOString(),
+      finishedAt: null,
+      error: null,
+      options: null,
+      summary: null,
+    };
+    let reads = 0;
+    api.answer = () =>
+      json(200, ++reads < 2 ? { ...job, bytesRead: 50 } : { ...job, status: "completed", messagesAdded: 7 });
+    const onfinished = vi.fn();
+    render(ImportStatus, { job, onfinished });
+    expect(screen.getByRole("progressbar")).toBeTruthy();
+    await waitFor(() => expect(screen.getByTestId("messages-added").textContent).toBe("7 messages added"), {
+      timeout: 3000,
+    });
+    expect(onfinished).toHaveBeenCalledOnce();
+    expect(onfinished.mock.calls[0]![0]).toMatchObject({ id: "i9", status: "completed" });
+    expect(new Set(api.requests.map((r) => r.path))).toEqual(new Set(["/api/imports/i9"]));
+    const seen = api.requests.length;
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(api.requests.length).toBe(seen);
+  });
+});
+
 // Issue 14 point 3: after each import the dataset page says what was recognised.
 describe("ImportStatus: import report", () => {
   it("lists messages, participants, notices, media, duplicates, merges and warnings with their lines", async () => {
