@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   NOT_ENOUGH_DATA: 409,
   RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
+  // A search the database stopped at SEARCH_TIMEOUT_S (services/index/search-timeout.ts): its message says what to narrow.
+  SEARCH_TIMEOUT: 504,
   INTERNAL_ERROR: 500,
 } as const;
 

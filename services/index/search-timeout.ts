@@ -1,4 +1,5 @@
 import { Errors } from "moleculer";
+import { ERROR_CODES } from "../../core/errors.ts";
 import { isStatementCancelled } from "../../models/db.ts";
 
 /**
@@ -13,7 +14,7 @@ export async function cancelledAsTimeout<T>(work: Promise<T>, timeoutS: number):
     if (isStatementCancelled(err))
       throw new Errors.MoleculerError(
         `The search took longer than ${timeoutS} s and was stopped; narrow it down with filters or fewer datasets`,
-        504,
+        ERROR_CODES.SEARCH_TIMEOUT,
         "SEARCH_TIMEOUT",
       );
     throw err;

@@ -66,6 +66,8 @@ describe("search: a timed-out search leaves no query behind (PostgreSQL)", funct
       const res = await boat();
       expect(res.status, JSON.stringify(res.body)).to.equal(504);
       expect(res.error.code).to.equal("SEARCH_TIMEOUT");
+      // Its own message reaches the caller (a code the error table lacked was answered as a generic server error).
+      expect(res.error.message).to.match(/narrow it down with filters/);
       expect(JSON.stringify(res.body)).to.not.match(/select|messages|57014/i);
       // The lock is still held: a query of the search that had not been cancelled would wait on it.
       // (Only the search pool's sessions: a sweep of another service may be waiting on it too.)
