@@ -28,6 +28,7 @@ import { http } from "../test/helpers/http.ts";
 import { startTestPlatform } from "../test/helpers/platform.ts";
 import { AUTH_TEST_ENV, signUp } from "../test/integration/auth/fixtures.ts";
 import { benchIndexDir, clusteredQueries, clusteredVectors } from "./index-clustered-data.ts";
+import { storeBenchVectors } from "./stored-vectors.ts";
 
 const run = promisify(execFile);
 
@@ -93,6 +94,8 @@ try {
     .values({ orgId: user.orgId, name: "bench", modelId: "bench-vectors" })
     .returning();
   const key = { datasetId: dataset!.id, modelId: "bench-vectors" };
+  log("storing the vectors in the database");
+  await storeBenchVectors(p.database.db, { orgId: user.orgId, ...key }, clusteredVectors(shape).vectors, dim);
   await cp(cacheDir, indexDir(p.config.indexDir, key), { recursive: true });
   const body = (q: number) => ({ datasetId: key.datasetId, vector: float32ToBase64(Float32Array.from(query(q))), k });
   const first = await http(p.baseUrl, "POST", "/api/search/vector", { token: user.accessToken, body: body(0) });

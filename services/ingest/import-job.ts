@@ -203,7 +203,7 @@ export async function runImport(database: Database, job: ImportJob, hooks: RunHo
     await pending;
     if (!summary) throw new Error("the parser ended without a summary");
     const addedBeforeMerge = s.messagesAdded;
-    const merged = job.options.mergeOverlapping === false ? [] : await writer.mergeOverlaps();
+    const merged = job.options.mergeOverlapping === false ? [] : await writer.mergeOverlaps(addedBeforeMerge);
     const duplicatesMerged = merged.reduce((sum, m) => sum + m.duplicates, 0);
     s.messagesAdded -= duplicatesMerged;
     summary = {

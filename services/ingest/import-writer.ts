@@ -46,6 +46,15 @@ export interface ConversationMerge {
 /** Messages in common (same instant, author, text and occurrence) for two exports to be one chat. */
 const MERGE_MIN_OVERLAP = 3;
 
+/**
+ * Messages added by one import past which the table's planner statistics are refreshed before
+ * the overlap queries run. Right after a bulk insert PostgreSQL still believes the table holds
+ * what it held before (autovacuum analyses it a minute or more later): on a fresh dataset it
+ * estimated 17 rows for a 1M-message conversation and planned the overlap join as a nested loop
+ * over a materialised scan, quadratic, 13 minutes and counting (bench/import-whatsapp.ts).
+ */
+const ANALYZE_AFTER_MESSAGES = 10_000;
+
 export class ImportWriter {
   private readonly conversationIds = new Map<string, string>();
   /** Conversations this import created: only these may turn out to be another export of a stored chat. */
@@ -84,9 +93,11 @@ export class ImportWriter {
    * least MERGE_MIN_OVERLAP of them (or all, for a shorter export) must match. Messages the
    * stored conversation already has are dropped; the rest move over with its key prefix.
    */
-  async mergeOverlaps(): Promise<ConversationMerge[]> {
+  async mergeOverlaps(messagesAdded: number): Promise<ConversationMerge[]> {
     const merges: ConversationMerge[] = [];
     const { datasetId } = this.target;
+    if (this.createdConversations.length === 0 || !(await this.mayOverlap(datasetId))) return merges;
+    if (messagesAdded >= ANALYZE_AFTER_MESSAGES) await this.database.rows(sql`analyze messages`);
     // One upload may hold several exports of a chat (a zip of two overlapping exports). Going from the upload's last file
     // back, each is folded into what it overlaps most, a stored conversation or an earlier file, and is gone before the
     // earlier files are looked at: the first file's conversation stays. (A later file still there overlapped nothing.)
@@ -96,6 +107,25 @@ export class ImportWriter {
       if (merge) merges.unshift(merge);
     }
     return merges;
+  }
+
+  /**
+   * Whether any conversation of this import could be another export of a chat the dataset holds:
+   * only if some other conversation of its platform exists (stored, or another file of this
+   * upload). Most imports (a first upload, a new chat) stop here, before any message is read.
+   */
+  private async mayOverlap(datasetId: string): Promise<boolean> {
+    const platforms = [...new Set(this.createdConversations.map((c) => c.platform))];
+    // Two conversations of these platforms: this import's own and another, or two of its files.
+    const [row] = await this.database.rows<{ n: number }>(sql`
+      select count(*)::int as n from (
+        select 1 from conversations
+        where dataset_id = ${datasetId} and platform in (${sql.join(
+          platforms.map((p) => sql`${p}`),
+          sql`, `,
+        )})
+        limit 2) as two`);
+    return Number(row?.n ?? 0) >= 2;
   }
 
   private async mergeOne(
