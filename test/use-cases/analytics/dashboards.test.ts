@@ -13,16 +13,28 @@ import {
   searchFilter,
   type ActivityQuery,
 } from "../../../services/analytics/dashboards.ts";
+import { latestTopics } from "../../../services/cluster/run-views.ts";
 import { completeRun, createRun } from "../../../services/cluster/runs.ts";
+import type { Db } from "../../../models/db.ts";
 import { createChatDataset, type ChatFixture } from "../../helpers/chat-fixtures.ts";
 import { isolatedDatabase, type IsolatedDatabase } from "../../helpers/database.ts";
 import { CHAT } from "../../unit/analytics/fixture.ts";
 
 type Caller = Context<unknown, CallMeta>;
 
-/** The part of a Moleculer context the dashboards read: its meta. */
+/** The database the calls below answer from (set once the suite's database is open). */
+let callsDb: Db | undefined;
+
+/**
+ * The part of a Moleculer context the dashboards use: its meta, and its calls — the report asks
+ * cluster for the newest topics, answered here by cluster's own use case on the same database.
+ */
 const caller = (orgId: string) =>
   ({
+    call: async (action: string, params: { orgId: string; datasetId: string }) => {
+      if (action !== "cluster.latestTopics") throw new Error(`unexpected call of ${action}`);
+      return latestTopics(callsDb!, params);
+    },
     meta: {
       auth: {
         kind: "user",
@@ -59,6 +71,7 @@ describe("analytics use cases: dashboards (filters, CSV answers, the HTML report
 
   before(async () => {
     d = await isolatedDatabase("pglite");
+    callsDb = d.db;
     fx = await createChatDataset(d.db, { name: "Team chat", messages: CHAT });
     const [o] = await d.db.insert(orgs).values({ name: "other" }).returning({ id: orgs.id });
     otherOrg = o!.id;
