@@ -14,7 +14,15 @@ import { docsPage, swaggerAsset } from "./docs.ts";
 import { sendJsonError, writeJsonError } from "./errors.ts";
 import { buildOpenApi, type ActionDoc } from "./openapi.ts";
 import { OPENAPI_SCHEMAS } from "./openapi-schemas.ts";
-import { authenticate, authorize, dropUnsafeRequestIds, prepareContext, serveAppPage, type Req } from "./requests.ts";
+import {
+  authenticate,
+  authorize,
+  clientAddress,
+  dropUnsafeRequestIds,
+  prepareContext,
+  serveAppPage,
+  type Req,
+} from "./requests.ts";
 import { API_ALIASES, OPENAI_ALIASES, UPLOAD_ALIASES } from "./routes.ts";
 import { createSecurityHeaders } from "./security-headers.ts";
 
@@ -150,6 +158,10 @@ export default function createApiService(app: AppContext): ServiceSchema {
       },
       prepareContext(ctx: Context<unknown, CallMeta>, _route: unknown, req: Req) {
         prepareContext(ctx.meta, req, config.TRUST_PROXY);
+      },
+      /** The caller's address; the OAuth route (auth/oauth-route.ts), which runs as this service, reads it too. */
+      clientAddress(req: Req) {
+        return clientAddress(req, config.TRUST_PROXY);
       },
       send404(req: Req, res: ServerResponse) {
         if (!serveAppPage(req, res, uiDir)) gatewayMethods.send404!.call(this, req, res);

@@ -34,13 +34,18 @@ export async function saveUpload(
       else done(null, chunk);
     },
   });
+  const out = createWriteStream(file, { flags: "wx", mode: 0o600 });
   try {
-    await pipeline(stream, counter, createWriteStream(file, { flags: "wx", mode: 0o600 }));
+    await pipeline(stream, counter, out);
     const held = heldStreamError(stream);
     if (held) throw held.error;
   } catch (err) {
     // The stream may still be flowing (an HTTP request body): drain it so the socket is not left hanging.
     stream.resume();
+    // The file is opened on the thread pool: a pipeline that failed at once (a body past the limit)
+    // may end before the open does, and the stream then opens the file to close it. Removing it
+    // before that left the file behind (seen on a busy machine); once closed, nothing recreates it.
+    if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
     await rm(file, { force: true });
     const fromRequest = (stream.errored ?? heldStreamError(stream)?.error) as unknown;
     throw toUploadError(fromRequest ?? err, maxBytes, fromRequest !== undefined && fromRequest !== null);
